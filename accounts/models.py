@@ -1,0 +1,53 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.phones import mask_phone, normalize_phone, validate_mobile
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, phone: str, password: str | None = None, **extra) -> "User":
+        user = self.model(phone=normalize_phone(phone), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, phone: str, password: str | None = None, **extra) -> "User":
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(phone, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in with a mainland mobile number.
+
+    Admins are superusers. ``is_staff`` only lets a unit manager into the admin
+    site, where everything is still scoped to the units they manage.
+    """
+
+    phone = models.CharField(_("mobile number"), max_length=11, unique=True, validators=[validate_mobile])
+    name = models.CharField(_("name"), max_length=30, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(
+        _("admin site access"), default=False, help_text=_("Lets a unit manager log into the admin site.")
+    )
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "phone"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        # Masked: this string shows up in admin pages that managers see.
+        return f"{self.name}（{mask_phone(self.phone)}）" if self.name else mask_phone(self.phone)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_active and self.is_superuser

@@ -1,0 +1,29 @@
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from accounts.phones import normalize_phone
+
+
+class TokenLoginSerializer(serializers.Serializer):
+    phone = serializers.CharField(label=_("mobile number"))
+    password = serializers.CharField(label=_("password"), style={"input_type": "password"}, write_only=True)
+
+    def validate(self, attrs: dict) -> dict:
+        user = authenticate(
+            request=self.context.get("request"), phone=normalize_phone(attrs["phone"]), password=attrs["password"]
+        )
+        if user is None:
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Wrong mobile number or password.")]}, code="authorization"
+            )
+        attrs["user"] = user
+        return attrs
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)
+    user_id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    is_admin = serializers.BooleanField(read_only=True)
+    is_manager = serializers.BooleanField(read_only=True)

@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models, transaction
+from django.db.models import Q
+from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext_lazy as _
+
+# Subtrees are stored as a materialized path: each unit's ``path`` is its
+# ancestors' ids and its own, zero-padded, e.g. "00000001/00000004/". The tree has
+# exactly three levels and is read on every request (scoping) but changed rarely,
+# so one ``path LIKE 'prefix%'`` on an index beats walking parents, and it needs no
+# tree library with its own API for creating and moving nodes.
+PATH_STEP = 9
+
+
+class Level(models.TextChoices):
+    CENTER = "center", _("Center")
+    INSTITUTE = "institute", _("Institute")
+    STATION = "station", _("Station")
+
+
+PARENT_LEVEL = {Level.CENTER: None, Level.INSTITUTE: Level.CENTER, Level.STATION: Level.INSTITUTE}
+
+
+class PracticeUnitQuerySet(models.QuerySet):
+    def subtree_of(self, unit: PracticeUnit) -> PracticeUnitQuerySet:
+        return self.filter(path__startswith=unit.path)
+
+    def managed_by(self, user) -> PracticeUnitQuerySet:
+        """Units the user may change: admins all, managers their subtrees."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(subtree_q("path", managed_paths(user)))
+
+    def visible_to(self, user) -> PracticeUnitQuerySet:
+        # The directory of practice units is public: volunteers choose their home
+        # station from it when they register.
+        return self.all()
+
+
+class PracticeUnit(models.Model):
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    path = models.CharField(_("path"), max_length=3 * PATH_STEP, unique=True, editable=False)
+    code = models.CharField(
+        _("code"),
+        max_length=32,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$", _("Use letters, digits, '-' and '_' only."))],
+    )
+    name = models.CharField(_("name"), max_length=100)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    contact_name = models.CharField(_("contact person"), max_length=30, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    person_in_charge = models.CharField(_("person in charge"), max_length=30, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    seal = models.ImageField(_("seal image"), upload_to="seals/", blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = PracticeUnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("practice unit")
+        verbose_name_plural = _("practice units")
+        ordering = ["path"]
+        indexes = [
+            # LIKE 'prefix%' on PostgreSQL uses a btree only with the pattern opclass.
+            models.Index(fields=["path"], name="unit_path_prefix_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["level"], name="unit_level_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level=Level.CENTER, parent__isnull=True) | Q(~Q(level=Level.CENTER), parent__isnull=False),
+                name="unit_center_has_no_parent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @transaction.atomic
+    def save(self, *args, **kwargs) -> None:
+        """Keep ``path`` in step with ``parent``, also for the whole subtree on a move."""
+        old_path = self.path
+        if not self.pk:
+            # The id is not known before the insert; a unique placeholder keeps
+            # concurrent inserts clear of the unique index until the real path.
+            self.path = f"~{uuid.uuid4().hex[: 3 * PATH_STEP - 1]}"
+            super().save(*args, **kwargs)
+            self.path = self._path_under_parent()
+            super().save(update_fields=["path"])
+            return
+        new_path = self._path_under_parent()
+        if new_path != old_path:
+            self.path = new_path
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "path"}
+            super().save(*args, **kwargs)
+            PracticeUnit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                path=Concat(models.Value(new_path), Substr("path", len(old_path) + 1))
+            )
+            return
+        super().save(*args, **kwargs)
+
+    def _path_under_parent(self) -> str:
+        prefix = self.parent.path if self.parent_id else ""
+        return f"{prefix}{self.pk:0{PATH_STEP - 1}d}/"
+
+    def clean(self) -> None:
+        self.check_parent(self.parent)
+
+    def check_parent(self, parent: PracticeUnit | None) -> None:
+        """Raise ValidationError unless ``parent`` may hold this unit (also on a move)."""
+        expected = PARENT_LEVEL.get(self.level)
+        if expected is None:
+            if parent is not None:
+                raise ValidationError({"parent": _("A center has no parent unit.")})
+            return
+        if parent is None or parent.level != expected:
+            raise ValidationError(
+                {
+                    "parent": _("The parent of a %(level)s must be a %(parent)s.")
+                    % {"level": Level(self.level).label, "parent": expected.label}
+                }
+            )
+
+
+class UnitManager(models.Model):
+    """A user who manages a unit and, through it, the unit's whole subtree."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="unit_roles"
+    )
+    unit = models.ForeignKey(
+        PracticeUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="manager_roles"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("unit manager")
+        verbose_name_plural = _("unit managers")
+        constraints = [models.UniqueConstraint(fields=["user", "unit"], name="unique_unit_manager")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.user}"
+
+
+def managed_paths(user) -> list[str]:
+    """Paths of the units a user manages directly, cached on the user object."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_managed_paths", None)
+    if cached is None:
+        cached = list(PracticeUnit.objects.filter(manager_roles__user=user).values_list("path", flat=True))
+        user._managed_paths = cached
+    return cached
+
+
+def subtree_q(field: str, paths: list[str]) -> Q:
+    """A filter matching rows whose ``field`` path lies under any of ``paths``."""
+    if not paths:
+        return Q(pk__in=[])
+    q = Q()
+    for path in paths:
+        q |= Q(**{f"{field}__startswith": path})
+    return q
+
+
+def is_manager(user) -> bool:
+    return bool(user.is_authenticated and (user.is_superuser or managed_paths(user)))

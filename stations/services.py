@@ -1,0 +1,49 @@
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts.errors import DomainError
+from stations.models import PracticeUnit, UnitManager
+
+
+class UnitError(DomainError):
+    messages = {
+        "user_not_found": _("No user is registered with this mobile number."),
+        "already_manager": _("This user already manages the unit."),
+        "not_a_manager": _("This user does not manage the unit."),
+        "not_allowed": _("Only admins and managers of a parent unit may change who manages this unit."),
+        "centers_admin_only": _("Only admins may create a center."),
+    }
+    status_codes = {"already_manager": 409, "not_a_manager": 404, "not_allowed": 403, "centers_admin_only": 403}
+
+
+def can_appoint_managers(user, unit: PracticeUnit) -> bool:
+    """Admins, and managers of a unit above this one (not of the unit itself)."""
+    if user.is_superuser:
+        return True
+    return unit.parent_id is not None and PracticeUnit.objects.managed_by(user).filter(pk=unit.parent_id).exists()
+
+
+@transaction.atomic
+def add_unit_manager(unit: PracticeUnit, phone: str, *, by) -> UnitManager:
+    """Make the user with ``phone`` a manager of ``unit``. Raises UnitError."""
+    if not can_appoint_managers(by, unit):
+        raise UnitError("not_allowed")
+    user = get_user_model().objects.filter(phone=phone).first()
+    if user is None:
+        raise UnitError("user_not_found")
+    try:
+        with transaction.atomic():
+            return UnitManager.objects.create(unit=unit, user=user)
+    except IntegrityError:
+        raise UnitError("already_manager") from None
+
+
+@transaction.atomic
+def remove_unit_manager(unit: PracticeUnit, user_id: int, *, by) -> None:
+    """Withdraw a user's management of ``unit``. Raises UnitError."""
+    if not can_appoint_managers(by, unit):
+        raise UnitError("not_allowed")
+    deleted, _count = UnitManager.objects.filter(unit=unit, user_id=user_id).delete()
+    if not deleted:
+        raise UnitError("not_a_manager")

@@ -1,0 +1,79 @@
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from stations import services
+from stations.filters import PracticeUnitFilter
+from stations.models import Level, PracticeUnit
+from stations.permissions import IsManagerOrReadOnly
+from stations.serializers import PracticeUnitSerializer, UnitManagerSerializer
+
+
+def subtree_volunteer_count() -> Subquery:
+    """Volunteers whose home station lies in the outer unit's subtree, as one subquery."""
+    counts = (
+        PracticeUnit.objects.filter(path__startswith=OuterRef("path"), level=Level.STATION)
+        .order_by()
+        .values("level")
+        .annotate(n=Count("volunteers"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
+class PracticeUnitViewSet(viewsets.ModelViewSet):
+    """Centers, institutes and stations. Anyone may read; managers change their subtree."""
+
+    serializer_class = PracticeUnitSerializer
+    permission_classes = [IsManagerOrReadOnly]
+    filterset_class = PracticeUnitFilter
+    ordering_fields = ["code", "name", "path", "created_at"]
+
+    def get_queryset(self):
+        user = self.request.user
+        if self.request.method in permissions.SAFE_METHODS and self.action != "managers":
+            units = PracticeUnit.objects.visible_to(user)
+        else:
+            units = PracticeUnit.objects.managed_by(user)
+        return (
+            units.select_related("parent")
+            .annotate(children_count=Count("children", distinct=True), volunteers_count=subtree_volunteer_count())
+            .order_by("path")
+        )
+
+    def perform_create(self, serializer: PracticeUnitSerializer) -> None:
+        if serializer.validated_data["level"] == Level.CENTER and not self.request.user.is_superuser:
+            raise services.UnitError("centers_admin_only")
+        serializer.save()
+
+    def perform_destroy(self, instance: PracticeUnit) -> None:
+        # Managers may remove units below the ones they manage, never their own.
+        if not services.can_appoint_managers(self.request.user, instance):
+            raise PermissionDenied()
+        instance.delete()
+
+    @extend_schema(responses=UnitManagerSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, permission_classes=[permissions.IsAuthenticated])
+    def managers(self, request, pk=None) -> Response:
+        unit = self.get_object()
+        roles = unit.manager_roles.select_related("user").order_by("created_at")
+        return Response(UnitManagerSerializer(roles, many=True).data)
+
+    @managers.mapping.post
+    def add_manager(self, request, pk=None) -> Response:
+        unit = self.get_object()
+        serializer = UnitManagerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        role = services.add_unit_manager(unit, serializer.validated_data["phone"], by=request.user)
+        return Response(UnitManagerSerializer(role).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: OpenApiResponse(description="Removed")})
+    @action(detail=True, methods=["delete"], url_path=r"managers/(?P<user_id>\d+)")
+    def remove_manager(self, request, pk=None, user_id: str = "") -> Response:
+        unit = self.get_object()
+        services.remove_unit_manager(unit, int(user_id), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from stations.models import Level, PracticeUnit, managed_paths, subtree_q
+from volunteers.id_numbers import validate_id_number
+from volunteers.names import validate_real_name
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class PoliticalStatus(models.TextChoices):
+    PARTY_MEMBER = "party_member", _("CPC member")
+    PROBATIONARY = "probationary_member", _("CPC probationary member")
+    LEAGUE_MEMBER = "league_member", _("Communist Youth League member")
+    DEMOCRATIC_PARTY = "democratic_party", _("Member of a democratic party")
+    MASSES = "masses", _("Ordinary citizen")
+
+
+class VolunteerStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+
+
+class Skill(models.Model):
+    name = models.CharField(_("name"), max_length=30, unique=True)
+
+    class Meta:
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VolunteerQuerySet(models.QuerySet):
+    def visible_to(self, user) -> VolunteerQuerySet:
+        """Admins see everyone, managers the volunteers of their subtree, a volunteer themself."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(subtree_q("home_station__path", managed_paths(user)) | Q(user=user))
+
+    def in_subtree(self, unit: PracticeUnit) -> VolunteerQuerySet:
+        return self.filter(home_station__path__startswith=unit.path)
+
+
+class Volunteer(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="volunteer"
+    )
+    number = models.CharField(_("volunteer number"), max_length=16, unique=True, null=True, editable=False)
+    real_name = models.CharField(_("real name"), max_length=30, validators=[validate_real_name])
+    id_number = models.CharField(_("ID number"), max_length=18, unique=True, validators=[validate_id_number])
+    gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices, editable=False)
+    birth_date = models.DateField(_("birth date"), editable=False)
+    home_station = models.ForeignKey(
+        PracticeUnit,
+        verbose_name=_("home station"),
+        on_delete=models.PROTECT,
+        related_name="volunteers",
+        limit_choices_to={"level": Level.STATION},
+    )
+    skills = models.ManyToManyField(Skill, verbose_name=_("skills"), blank=True, related_name="volunteers")
+    political_status = models.CharField(
+        _("political status"), max_length=20, choices=PoliticalStatus.choices, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=VolunteerStatus.choices, default=VolunteerStatus.ACTIVE
+    )
+    consented_at = models.DateTimeField(_("consented to personal information processing at"))
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = VolunteerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("volunteer")
+        verbose_name_plural = _("volunteers")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status"], name="volunteer_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.real_name}（{self.number}）"
+
+    @property
+    def phone(self) -> str:
+        # The login phone is the volunteer's phone: one number, kept unique once.
+        return self.user.phone
+
+    def assign_number(self) -> None:
+        """Give a saved volunteer the number printed on cards and certificates."""
+        self.number = f"{self.created_at:%Y}{self.pk:08d}"
+        self.save(update_fields=["number"])
+
+
+class TeamQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TeamQuerySet:
+        """Admins see all teams, managers those of their subtree, a volunteer the teams they belong to."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(subtree_q("unit__path", managed_paths(user)) | Q(members__user=user)).distinct()
+
+    def managed_by(self, user) -> TeamQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(subtree_q("unit__path", managed_paths(user)))
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    unit = models.ForeignKey(PracticeUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="teams")
+    leader = models.ForeignKey(
+        Volunteer, verbose_name=_("leader"), null=True, blank=True, on_delete=models.SET_NULL, related_name="led_teams"
+    )
+    members = models.ManyToManyField(Volunteer, verbose_name=_("members"), blank=True, related_name="teams")
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("volunteer team")
+        verbose_name_plural = _("volunteer teams")
+        ordering = ["unit__path", "name"]
+        constraints = [models.UniqueConstraint(fields=["unit", "name"], name="unique_team_name_per_unit")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,110 @@
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+
+from stations.permissions import IsManagerOrReadOnly
+from volunteers import services
+from volunteers.filters import TeamFilter, VolunteerFilter
+from volunteers.models import Team, Volunteer
+from volunteers.serializers import (
+    ProfileSerializer,
+    RegistrationSerializer,
+    TeamSerializer,
+    VolunteerSerializer,
+    VolunteerUpdateSerializer,
+)
+
+
+class RegistrationThrottle(SimpleRateThrottle):
+    """Registrations per client address, whoever is logged in."""
+
+    scope = "register"
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def with_related(volunteers):
+    return volunteers.select_related("user", "home_station").prefetch_related("skills")
+
+
+class VolunteerViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
+    """Volunteers: managers see and change those of their subtree; a volunteer sees only themself."""
+
+    permission_classes = [permissions.IsAuthenticated, IsManagerOrReadOnly]
+    filterset_class = VolunteerFilter
+    ordering_fields = ["created_at", "real_name", "number"]
+
+    def get_queryset(self):
+        return with_related(Volunteer.objects.visible_to(self.request.user))
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return VolunteerUpdateSerializer
+        return VolunteerSerializer
+
+    @extend_schema(request=RegistrationSerializer, responses={201: VolunteerSerializer})
+    @action(
+        detail=False,
+        methods=["post"],
+        permission_classes=[permissions.AllowAny],
+        throttle_classes=[RegistrationThrottle],
+    )
+    def register(self, request) -> Response:
+        """Self-registration of a new volunteer; public and throttled."""
+        serializer = RegistrationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        volunteer = services.register_volunteer(
+            real_name=data["real_name"],
+            id_number=data["id_number"],
+            phone=data["phone"],
+            password=data["password"],
+            home_station=data["home_station"],
+            skills=data.get("skills", []),
+            political_status=data["political_status"],
+        )
+        # The new volunteer is the viewer here: they see their own data in full.
+        request.user = volunteer.user
+        body = VolunteerSerializer(volunteer, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class MeView(generics.RetrieveUpdateAPIView):
+    """The logged-in volunteer's own profile."""
+
+    serializer_class = ProfileSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_object(self) -> Volunteer:
+        volunteer = with_related(Volunteer.objects.filter(user=self.request.user)).first()
+        if volunteer is None:
+            raise NotFound(_("This account has no volunteer profile."))
+        return volunteer
+
+
+class TeamViewSet(viewsets.ModelViewSet):
+    """Volunteer teams: managers run those of their subtree; members see their teams."""
+
+    serializer_class = TeamSerializer
+    permission_classes = [permissions.IsAuthenticated, IsManagerOrReadOnly]
+    filterset_class = TeamFilter
+    ordering_fields = ["name", "created_at"]
+
+    def get_queryset(self):
+        user = self.request.user
+        teams = (
+            Team.objects.visible_to(user)
+            if self.request.method in permissions.SAFE_METHODS
+            else Team.objects.managed_by(user)
+        )
+        return teams.select_related("unit", "leader").prefetch_related(
+            Prefetch("members", queryset=Volunteer.objects.only("id"))
+        )
