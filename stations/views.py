@@ -56,23 +56,29 @@ class PracticeUnitViewSet(viewsets.ModelViewSet):
             raise PermissionDenied()
         instance.delete()
 
-    @extend_schema(responses=UnitManagerSerializer(many=True))
-    @action(detail=True, methods=["get"], pagination_class=None, permission_classes=[permissions.IsAuthenticated])
+    @extend_schema(methods=["GET"], responses=UnitManagerSerializer(many=True))
+    @extend_schema(methods=["POST"], request=UnitManagerSerializer, responses={201: UnitManagerSerializer})
+    @action(
+        detail=True, methods=["get", "post"], pagination_class=None, permission_classes=[permissions.IsAuthenticated]
+    )
     def managers(self, request, pk=None) -> Response:
+        """List the managers of a unit, or appoint one by mobile number."""
         unit = self.get_object()
-        roles = unit.manager_roles.select_related("user").order_by("created_at")
-        return Response(UnitManagerSerializer(roles, many=True).data)
-
-    @managers.mapping.post
-    def add_manager(self, request, pk=None) -> Response:
-        unit = self.get_object()
+        if request.method == "GET":
+            roles = unit.manager_roles.select_related("user").order_by("created_at")
+            return Response(UnitManagerSerializer(roles, many=True).data)
         serializer = UnitManagerSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         role = services.add_unit_manager(unit, serializer.validated_data["phone"], by=request.user)
         return Response(UnitManagerSerializer(role).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: OpenApiResponse(description="Removed")})
-    @action(detail=True, methods=["delete"], url_path=r"managers/(?P<user_id>\d+)")
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"managers/(?P<user_id>\d+)",
+        permission_classes=[permissions.IsAuthenticated],
+    )
     def remove_manager(self, request, pk=None, user_id: str = "") -> Response:
         unit = self.get_object()
         services.remove_unit_manager(unit, int(user_id), by=request.user)

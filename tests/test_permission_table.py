@@ -6,8 +6,8 @@ and station S1 managers); "other" objects sit at S4 under another center.
 
 import pytest
 
-from tests.conftest import client_for, make_unit
 from stations.models import Level, PracticeUnit
+from tests.conftest import client_for, make_unit
 from volunteers.models import Team
 
 PERSONAS = [

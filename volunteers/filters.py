@@ -2,14 +2,12 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from stations.models import PracticeUnit
+from stations.filters import SubtreeFilter
 from volunteers.models import Gender, PoliticalStatus, Team, Volunteer, VolunteerStatus
 
 
 class VolunteerFilter(django_filters.FilterSet):
-    unit = django_filters.ModelChoiceFilter(
-        queryset=PracticeUnit.objects.all(), method="filter_unit", label=_("Home station within unit (subtree)")
-    )
+    unit = SubtreeFilter(field_name="home_station__path", label=_("Home station within unit (subtree)"))
     q = django_filters.CharFilter(method="filter_q", label=_("Search name, volunteer number or phone tail"))
     status = django_filters.ChoiceFilter(choices=VolunteerStatus.choices)
     gender = django_filters.ChoiceFilter(choices=Gender.choices)
@@ -21,9 +19,6 @@ class VolunteerFilter(django_filters.FilterSet):
         model = Volunteer
         fields = ["unit", "q", "status", "gender", "political_status", "skill", "team"]
 
-    def filter_unit(self, queryset, name, value):
-        return queryset.in_subtree(value)
-
     def filter_q(self, queryset, name, value):
         value = value.strip()
         match = Q(real_name__icontains=value) | Q(number=value)
@@ -33,14 +28,9 @@ class VolunteerFilter(django_filters.FilterSet):
 
 
 class TeamFilter(django_filters.FilterSet):
-    unit = django_filters.ModelChoiceFilter(
-        queryset=PracticeUnit.objects.all(), method="filter_unit", label=_("Unit (subtree)")
-    )
+    unit = SubtreeFilter(field_name="unit__path", label=_("Unit (subtree)"))
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Search name"))
 
     class Meta:
         model = Team
         fields = ["unit", "q"]
-
-    def filter_unit(self, queryset, name, value):
-        return queryset.filter(unit__path__startswith=value.path)

@@ -49,9 +49,6 @@ class VolunteerQuerySet(models.QuerySet):
             return self.all()
         return self.filter(subtree_q("home_station__path", managed_paths(user)) | Q(user=user))
 
-    def in_subtree(self, unit: PracticeUnit) -> VolunteerQuerySet:
-        return self.filter(home_station__path__startswith=unit.path)
-
 
 class Volunteer(models.Model):
     user = models.OneToOneField(

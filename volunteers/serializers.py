@@ -64,6 +64,7 @@ class PersonalDataField(serializers.Field):
         return value if sees_personal_data(self.context["request"].user, volunteer) else self.mask(value)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class StationField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         return PracticeUnit.objects.filter(level=Level.STATION, is_active=True)

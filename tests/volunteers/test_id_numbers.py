@@ -43,7 +43,7 @@ def with_check(first17: str) -> str:
 
 def test_a_future_birth_date_is_rejected():
     tomorrow = datetime.date.today() + datetime.timedelta(days=2)
-    with pytest.raises(ValidationError, match="不可能|not possible"):
+    with pytest.raises(ValidationError, match="不可能"):
         parse_id_number(with_check(f"110105{tomorrow:%Y%m%d}123"))
 
 

@@ -1,0 +1,51 @@
+"""The schema, the API docs and the admin site, as a newcomer first sees them."""
+
+from django.core.management import call_command
+
+from tests.conftest import PASSWORD
+
+
+def test_the_openapi_schema_generates_without_warnings(tmp_path, db):
+    # --fail-on-warn turns every drf-spectacular warning (an undescribed body, a
+    # guessed type) into an error.
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    schema = (tmp_path / "schema.yaml").read_text()
+    assert "/api/v1/volunteers/register/" in schema and "/api/v1/units/{id}/managers/" in schema
+
+
+def test_the_docs_page_renders_from_local_static_files(client, db):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui" in html and "cdn" not in html.lower()
+
+
+def test_the_admin_speaks_chinese(client, admin_user):
+    client.force_login(admin_user)
+    html = client.get("/admin/").content.decode()
+    assert ("志愿者" in html and "实践单位" in html and "站点管理" in html) or "管理" in html
+
+
+def test_a_manager_in_the_admin_sees_only_their_subtree(client, station_manager, volunteer, other_volunteer):
+    client.force_login(station_manager)
+    html = client.get("/admin/volunteers/volunteer/").content.decode()
+    assert volunteer.real_name in html and other_volunteer.real_name not in html
+    assert volunteer.id_number not in html and volunteer.phone not in html
+    assert client.get(f"/admin/volunteers/volunteer/{other_volunteer.pk}/change/").status_code == 302
+
+
+def test_a_manager_in_the_admin_sees_only_their_units(client, institute_manager, tree):
+    client.force_login(institute_manager)
+    html = client.get("/admin/stations/practiceunit/").content.decode()
+    assert "S1 单位" in html and "S3 单位" not in html
+
+
+def test_admins_see_personal_data_in_full_in_the_admin(client, admin_user, volunteer):
+    client.force_login(admin_user)
+    html = client.get("/admin/volunteers/volunteer/").content.decode()
+    assert volunteer.id_number in html
+
+
+def test_the_admin_login_takes_a_phone(client, admin_user):
+    response = client.post("/admin/login/", {"username": admin_user.phone, "password": PASSWORD})
+    assert response.status_code == 302
