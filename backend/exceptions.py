@@ -1,6 +1,8 @@
 from django.db.models import ProtectedError
+from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -16,4 +18,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
             {"code": "in_use", "detail": _("This item is still in use by other records and cannot be deleted.")},
             status=status.HTTP_409_CONFLICT,
         )
+    if isinstance(exc, Http404):
+        # Django's message names the model in English; DRF's is translated and says less.
+        exc = NotFound()
     return exception_handler(exc, context)

@@ -50,7 +50,9 @@ def test_a_center_manager_lists_their_whole_subtree(center_manager_client, volun
 
 
 def test_a_station_manager_gets_404_for_a_volunteer_of_another_station(station_manager_client, other_volunteer):
-    assert station_manager_client.get(f"/api/v1/volunteers/{other_volunteer.pk}/").status_code == 404
+    response = station_manager_client.get(f"/api/v1/volunteers/{other_volunteer.pk}/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "未找到。"}
 
 
 @pytest.mark.parametrize(
