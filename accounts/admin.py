@@ -7,6 +7,22 @@ from accounts.models import User
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    # Every user's full phone number is here: admins only, whatever permissions a manager has.
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request) -> bool:
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)
+
     ordering = ["-date_joined"]
     list_display = ["phone", "name", "is_staff", "is_superuser", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active"]

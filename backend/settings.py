@@ -146,6 +146,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "backend.pagination.PageNumberPagination",
     "EXCEPTION_HANDLER": "backend.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Trust X-Forwarded-For only as far as our own proxies: 0 means use the socket address.
+    "NUM_PROXIES": envint("NUM_PROXIES", 0),
+    "DEFAULT_PARSER_CLASSES": [
+        "backend.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "register": os.getenv("THROTTLE_REGISTER", "10/hour"),
         "login": os.getenv("THROTTLE_LOGIN", "20/minute"),
@@ -163,6 +170,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "VolunteerStatusEnum": "volunteers.models.VolunteerStatus",
+        "EventStatusEnum": "events.models.EventStatus",
+        "SignupStatusEnum": "events.models.SignupStatus",
+        "RecordStatusEnum": "events.models.RecordStatus",
+    },
 }
 
 LOGGING = {
@@ -171,3 +184,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
 }
+
+# QR check-in: a code's window and how many windows it is accepted for.
+CHECKIN_CODE_WINDOW_SECONDS = envint("CHECKIN_CODE_WINDOW_SECONDS", 30)
+CHECKIN_CODE_ACCEPTED_WINDOWS = envint("CHECKIN_CODE_ACCEPTED_WINDOWS", 2)
+# Star levels (星级) by approved lifetime hours: 1 to 5 stars.
+STAR_THRESHOLDS_HOURS = [int(h) for h in envlist("STAR_THRESHOLDS_HOURS", "100,300,600,1000,1500")]

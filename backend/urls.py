@@ -15,6 +15,7 @@ api_v1 = [
     path("auth/token/", TokenLoginView.as_view(), name="auth-token"),
     path("", include("stations.urls")),
     path("", include("volunteers.urls")),
+    path("", include("events.urls")),
 ]
 
 urlpatterns = [

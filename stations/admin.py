@@ -58,11 +58,19 @@ class PracticeUnitAdmin(ScopedAdmin):
     ]
 
     def scoped_queryset(self, request):
-        return PracticeUnit.objects.managed_by(request.user).annotate(n_children=Count("children"))
+        return PracticeUnit.objects.managed_by(request.user).annotate(n_children=Count("children")).order_by("path")
 
     @admin.display(description=_("child units"), ordering="n_children")
     def children_count(self, unit: PracticeUnit) -> int:
         return unit.n_children
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is not None and obj.parent_id and "parent" in form.base_fields:
+            # A manager's own unit keeps its parent, which lies above their reach.
+            field = form.base_fields["parent"]
+            field.queryset = field.queryset | PracticeUnit.objects.filter(pk=obj.parent_id)
+        return form
 
     def get_readonly_fields(self, request, obj=None):
         # Changing a unit's level would break the three-level rule for its children.
@@ -74,8 +82,27 @@ class PracticeUnitAdmin(ScopedAdmin):
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
 
+class SuperuserOnlyAdmin(admin.ModelAdmin):
+    """Unscoped pages: admins only, whatever model permissions a manager was given."""
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request) -> bool:
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+
 @admin.register(UnitManager)
-class UnitManagerAdmin(admin.ModelAdmin):
+class UnitManagerAdmin(SuperuserOnlyAdmin):
     list_display = ["unit", "user", "created_at"]
     list_filter = ["unit__level"]
     search_fields = ["unit__name", "user__name", "user__phone"]

@@ -106,9 +106,12 @@ class PracticeUnit(models.Model):
 
     @transaction.atomic
     def save(self, *args, **kwargs) -> None:
-        """Keep ``path`` in step with ``parent``, also for the whole subtree on a move."""
-        old_path = self.path
-        if not self.pk:
+        """Keep ``path`` in step with ``parent``, also for the whole subtree on a move.
+
+        Paths are read from the database, not from this (possibly stale) object, so a
+        save racing with a move of this unit or its parent leaves a consistent tree.
+        """
+        if self._state.adding:
             # The id is not known before the insert; a unique placeholder keeps
             # concurrent inserts clear of the unique index until the real path.
             self.path = f"~{uuid.uuid4().hex[: 3 * PATH_STEP - 1]}"
@@ -116,20 +119,18 @@ class PracticeUnit(models.Model):
             self.path = self._path_under_parent()
             super().save(update_fields=["path"])
             return
-        new_path = self._path_under_parent()
-        if new_path != old_path:
-            self.path = new_path
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "path"}
-            super().save(*args, **kwargs)
-            PracticeUnit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
-                path=Concat(models.Value(new_path), Substr("path", len(old_path) + 1))
-            )
-            return
+        old_path = PracticeUnit.objects.select_for_update().values_list("path", flat=True).get(pk=self.pk)
+        self.path = self._path_under_parent()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "path"}
         super().save(*args, **kwargs)
+        if self.path != old_path:
+            PracticeUnit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                path=Concat(models.Value(self.path), Substr("path", len(old_path) + 1))
+            )
 
     def _path_under_parent(self) -> str:
-        prefix = self.parent.path if self.parent_id else ""
+        prefix = PracticeUnit.objects.values_list("path", flat=True).get(pk=self.parent_id) if self.parent_id else ""
         return f"{prefix}{self.pk:0{PATH_STEP - 1}d}/"
 
     def clean(self) -> None:

@@ -7,10 +7,19 @@ from stations.models import PracticeUnit, UnitManager
 
 
 class ManagedUnitField(serializers.PrimaryKeyRelatedField):
-    """A unit chosen from those the requesting user manages; others are 'not found'."""
+    """A unit chosen from those the requesting user manages; others are 'not found'.
+
+    The unit the edited object already points at stays valid, so a manager can
+    save their own unit, whose parent lies above their reach, unchanged.
+    """
 
     def get_queryset(self):
-        return PracticeUnit.objects.managed_by(self.context["request"].user)
+        units = PracticeUnit.objects.managed_by(self.context["request"].user)
+        instance = getattr(self.parent, "instance", None)
+        current = getattr(instance, f"{self.source}_id", None) if instance is not None else None
+        if current is not None:
+            units = units | PracticeUnit.objects.filter(pk=current)
+        return units
 
 
 class PracticeUnitSerializer(serializers.ModelSerializer):

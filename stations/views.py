@@ -76,7 +76,7 @@ class PracticeUnitViewSet(viewsets.ModelViewSet):
     @action(
         detail=True,
         methods=["delete"],
-        url_path=r"managers/(?P<user_id>\d+)",
+        url_path=r"managers/(?P<user_id>[0-9]{1,18})",
         permission_classes=[permissions.IsAuthenticated],
     )
     def remove_manager(self, request, pk=None, user_id: str = "") -> Response:

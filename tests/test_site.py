@@ -49,3 +49,18 @@ def test_admins_see_personal_data_in_full_in_the_admin(client, admin_user, volun
 def test_the_admin_login_takes_a_phone(client, admin_user):
     response = client.post("/admin/login/", {"username": admin_user.phone, "password": PASSWORD})
     assert response.status_code == 302
+
+
+def test_an_institute_manager_saves_their_own_institute_in_the_admin(client, institute_manager, tree):
+    client.force_login(institute_manager)
+    url = f"/admin/stations/practiceunit/{tree['I1'].pk}/change/"
+    response = client.post(
+        url, {"parent": tree["C"].pk, "code": "I1", "name": "城关所", "is_active": "on", "address": ""}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert type(tree["I1"]).objects.get(pk=tree["I1"].pk).name == "城关所"
+
+
+def test_managers_do_not_see_the_user_admin(client, station_manager):
+    client.force_login(station_manager)
+    assert client.get("/admin/accounts/user/").status_code == 403

@@ -3,7 +3,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from accounts.phones import mask_phone
-from stations.admin import ScopedAdmin
+from stations.admin import ScopedAdmin, SuperuserOnlyAdmin
 from volunteers.id_numbers import mask_id_number
 from volunteers.models import Skill, Team, Volunteer
 
@@ -21,7 +21,7 @@ class VolunteerAdmin(ScopedAdmin):
         "created_at",
     ]
     list_filter = ["status", "gender", "political_status", "skills"]
-    search_fields = ["real_name", "number", "=user__phone"]
+    search_fields = ["real_name", "number"]
     list_select_related = ["user", "home_station"]
     date_hierarchy = "created_at"
     filter_horizontal = ["skills"]
@@ -49,7 +49,7 @@ class VolunteerAdmin(ScopedAdmin):
     ]
 
     def scoped_queryset(self, request):
-        return Volunteer.objects.visible_to(request.user)
+        return Volunteer.objects.managed_by(request.user)
 
     def has_add_permission(self, request) -> bool:
         # Volunteers register themselves (with consent); nobody creates them here.
@@ -89,7 +89,7 @@ class TeamAdmin(ScopedAdmin):
     filter_horizontal = ["members"]
 
     def scoped_queryset(self, request):
-        return Team.objects.managed_by(request.user).annotate(n_members=Count("members"))
+        return Team.objects.managed_by(request.user).annotate(n_members=Count("members")).order_by("unit__path", "name")
 
     @admin.display(description=_("members"), ordering="n_members")
     def member_count(self, team: Team) -> int:
@@ -97,16 +97,16 @@ class TeamAdmin(ScopedAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "leader":
-            kwargs["queryset"] = Volunteer.objects.visible_to(request.user)
+            kwargs["queryset"] = Volunteer.objects.managed_by(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "members":
-            kwargs["queryset"] = Volunteer.objects.visible_to(request.user)
+            kwargs["queryset"] = Volunteer.objects.managed_by(request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(Skill)
-class SkillAdmin(admin.ModelAdmin):
+class SkillAdmin(SuperuserOnlyAdmin):
     list_display = ["name"]
     search_fields = ["name"]

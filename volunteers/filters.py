@@ -6,6 +6,10 @@ from stations.filters import SubtreeFilter
 from volunteers.models import Gender, PoliticalStatus, Team, Volunteer, VolunteerStatus
 
 
+def visible_teams(request):
+    return Team.objects.visible_to(request.user) if request is not None else Team.objects.none()
+
+
 class VolunteerFilter(django_filters.FilterSet):
     unit = SubtreeFilter(field_name="home_station__path", label=_("Home station within unit (subtree)"))
     q = django_filters.CharFilter(method="filter_q", label=_("Search name, volunteer number or phone tail"))
@@ -13,16 +17,19 @@ class VolunteerFilter(django_filters.FilterSet):
     gender = django_filters.ChoiceFilter(choices=Gender.choices)
     political_status = django_filters.ChoiceFilter(choices=PoliticalStatus.choices)
     skill = django_filters.CharFilter(field_name="skills__name", label=_("Skill"))
-    team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), field_name="teams", label=_("Team"))
+    team = django_filters.ModelChoiceFilter(queryset=visible_teams, field_name="teams", label=_("Team"))
+    min_hours = django_filters.NumberFilter(field_name="approved_hours", lookup_expr="gte", label=_("At least hours"))
+    star = django_filters.NumberFilter(field_name="star_level", label=_("Star level"))
 
     class Meta:
         model = Volunteer
-        fields = ["unit", "q", "status", "gender", "political_status", "skill", "team"]
+        fields = ["unit", "q", "status", "gender", "political_status", "skill", "team", "min_hours", "star"]
 
     def filter_q(self, queryset, name, value):
         value = value.strip()
         match = Q(real_name__icontains=value) | Q(number=value)
-        if value.isdigit():
+        # The last four digits only: a guessed full number must not be confirmable.
+        if len(value) == 4 and value.isascii() and value.isdigit():
             match |= Q(user__phone__endswith=value)
         return queryset.filter(match)
 

@@ -7,6 +7,7 @@ character computed with ISO 7064 MOD 11-2 (weights 2^(17-i) mod 11).
 
 import datetime
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -54,7 +55,7 @@ PROVINCE_CODES = frozenset(
         "82",
     ]
 )
-FORMAT_RE = re.compile(r"^\d{17}[\dX]$")
+FORMAT_RE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ class IdentityFacts:
 
 
 def normalize_id_number(value: str) -> str:
-    return (value or "").strip().upper()
+    # Full-width digits, as Chinese input methods type them, become ASCII.
+    return unicodedata.normalize("NFKC", value or "").strip().upper()
 
 
 def check_character(first17: str) -> str:

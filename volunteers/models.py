@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, DecimalField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stations.models import Level, PracticeUnit, managed_paths, subtree_q
@@ -40,7 +44,35 @@ class Skill(models.Model):
         return self.name
 
 
+# ServiceRecord lives in events/, above this app: its totals are reached through the
+# reverse relation "service_records" and its status by value.
+APPROVED_RECORD = "approved"
+
+
+def star_level_expression(hours_field: str) -> Case:
+    """Star level (星级) 0-5 from approved lifetime hours, thresholds from the settings."""
+    thresholds = list(enumerate(settings.STAR_THRESHOLDS_HOURS, start=1))
+    return Case(
+        *[When(**{f"{hours_field}__gte": hours}, then=Value(level)) for level, hours in reversed(thresholds)],
+        default=Value(0),
+        output_field=models.IntegerField(),
+    )
+
+
 class VolunteerQuerySet(models.QuerySet):
+    def with_hours(self) -> VolunteerQuerySet:
+        """Annotate ``approved_hours`` and ``star_level``, in the same query as the rows."""
+        # A correlated subquery, so joins made by other filters never multiply the sum.
+        totals = (
+            Volunteer.objects.filter(pk=OuterRef("pk"))
+            .annotate(total=Sum("service_records__credited_hours", filter=Q(service_records__status=APPROVED_RECORD)))
+            .values("total")
+        )
+        hours = DecimalField(max_digits=10, decimal_places=2)
+        return self.annotate(
+            approved_hours=Coalesce(Subquery(totals, output_field=hours), Value(Decimal("0.00")), output_field=hours)
+        ).annotate(star_level=star_level_expression("approved_hours"))
+
     def visible_to(self, user) -> VolunteerQuerySet:
         """Admins see everyone, managers the volunteers of their subtree, a volunteer themself."""
         if not user.is_authenticated:
@@ -48,6 +80,14 @@ class VolunteerQuerySet(models.QuerySet):
         if user.is_superuser:
             return self.all()
         return self.filter(subtree_q("home_station__path", managed_paths(user)) | Q(user=user))
+
+    def managed_by(self, user) -> VolunteerQuerySet:
+        """Volunteers a user may change: admins all, managers their subtree's (never themself)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(subtree_q("home_station__path", managed_paths(user))).exclude(user=user)
 
 
 class Volunteer(models.Model):
@@ -95,7 +135,7 @@ class Volunteer(models.Model):
 
     def assign_number(self) -> None:
         """Give a saved volunteer the number printed on cards and certificates."""
-        self.number = f"{self.created_at:%Y}{self.pk:08d}"
+        self.number = f"{timezone.localtime(self.created_at):%Y}{self.pk:08d}"
         self.save(update_fields=["number"])
 
 

@@ -6,12 +6,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 # Han characters of every CJK block, including the supplementary planes where rare
-# characters of names live, plus the separator dot of transliterated names
-# (买买提·艾力) and Latin letters for names registered in them.
-NAME_RE = re.compile(
-    r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-    r"A-Za-z][\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134fA-Za-z· ]*$"
-)
+# characters of names live (up to Extension H) and 〇, plus the separator dot of
+# transliterated names (买买提·艾力) and Latin letters for names registered in them.
+HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
+NAME_RE = re.compile(f"^[{HAN}A-Za-z][{HAN}A-Za-z· ]*$")
 # The dot of minority names is typed in many look-alike forms; store one.
 DOT_VARIANTS = str.maketrans({"•": "·", "・": "·", "．": "·", "｡": "·", "‧": "·", "∙": "·"})
 

@@ -67,13 +67,13 @@ class PersonalDataField(serializers.Field):
 @extend_schema_field(OpenApiTypes.INT)
 class StationField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
-        return PracticeUnit.objects.filter(level=Level.STATION, is_active=True)
+        return PracticeUnit.objects.filter(is_active=True)
 
     def to_internal_value(self, data):
-        unit = PracticeUnit.objects.filter(pk=data).first() if str(data).isdigit() else None
-        if unit is not None and unit.level != Level.STATION:
+        unit = super().to_internal_value(data)
+        if unit.level != Level.STATION:
             raise serializers.ValidationError(_("Choose a station (village or community), not a center or institute."))
-        return super().to_internal_value(data)
+        return unit
 
 
 class VolunteerSerializer(serializers.ModelSerializer):
@@ -81,6 +81,8 @@ class VolunteerSerializer(serializers.ModelSerializer):
     phone = PersonalDataField("phone", mask_phone, label=_("mobile number"))
     home_station_name = serializers.CharField(source="home_station.name", read_only=True)
     skills = SkillsField(read_only=True)
+    approved_hours = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
+    star_level = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Volunteer
@@ -97,6 +99,8 @@ class VolunteerSerializer(serializers.ModelSerializer):
             "skills",
             "political_status",
             "status",
+            "approved_hours",
+            "star_level",
             "consented_at",
             "created_at",
         ]

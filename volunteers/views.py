@@ -30,7 +30,7 @@ class RegistrationThrottle(SimpleRateThrottle):
 
 
 def with_related(volunteers):
-    return volunteers.select_related("user", "home_station").prefetch_related("skills")
+    return volunteers.select_related("user", "home_station").prefetch_related("skills").with_hours()
 
 
 class VolunteerViewSet(
@@ -40,10 +40,16 @@ class VolunteerViewSet(
 
     permission_classes = [permissions.IsAuthenticated, IsManagerOrReadOnly]
     filterset_class = VolunteerFilter
-    ordering_fields = ["created_at", "real_name", "number"]
+    ordering_fields = ["created_at", "real_name", "number", "approved_hours"]
 
     def get_queryset(self):
-        return with_related(Volunteer.objects.visible_to(self.request.user))
+        user = self.request.user
+        volunteers = (
+            Volunteer.objects.visible_to(user)
+            if self.request.method in permissions.SAFE_METHODS
+            else Volunteer.objects.managed_by(user)
+        )
+        return with_related(volunteers).order_by("-created_at", "-id")
 
     def get_serializer_class(self):
         if self.action in ("update", "partial_update"):
@@ -73,6 +79,7 @@ class VolunteerViewSet(
         )
         # The new volunteer is the viewer here: they see their own data in full.
         request.user = volunteer.user
+        volunteer = with_related(Volunteer.objects.filter(pk=volunteer.pk)).get()
         body = VolunteerSerializer(volunteer, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 

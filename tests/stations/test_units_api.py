@@ -124,3 +124,35 @@ def test_subtree_is_one_query(tree, django_assert_num_queries):
 def test_a_new_unit_gets_a_path_below_its_parent(tree):
     unit = make_unit("S9", Level.STATION, tree["I2"])
     assert unit.path.startswith(tree["I2"].path) and len(unit.path) == len(tree["I2"].path) + 9
+
+
+def test_a_unit_created_with_a_preset_id_gets_its_own_path(tree):
+    unit = PracticeUnit(pk=500, code="S500", name="预设", level=Level.STATION, parent=tree["I1"])
+    unit.save()
+    assert unit.path == f"{tree['I1'].path}00000500/"
+    assert PracticeUnit.objects.get(code="C").path == tree["C"].path
+
+
+def test_saving_a_stale_copy_after_a_move_keeps_the_tree_consistent(tree):
+    stale_i1 = PracticeUnit.objects.get(pk=tree["I1"].pk)
+    moved = PracticeUnit.objects.get(pk=tree["I1"].pk)
+    moved.parent = tree["C2"]
+    moved.save()
+    stale_i1.name = "改名"
+    stale_i1.save()
+    for unit in PracticeUnit.objects.exclude(parent=None):
+        assert unit.path == f"{unit.parent.path}{unit.pk:08d}/", unit.code
+
+
+def test_a_station_manager_can_put_their_station_with_its_current_parent(station_manager_client, tree):
+    url = f"/api/v1/units/{tree['S1'].pk}/"
+    body = station_manager_client.get(url).json()
+    body["name"] = "东门站"
+    fields = ["level", "parent", "code", "name", "address", "contact_name", "contact_phone", "person_in_charge"]
+    response = station_manager_client.put(url, {k: body[k] for k in fields}, format="json")
+    assert response.status_code == 200, response.json()
+
+
+def test_removing_a_manager_with_a_huge_id_is_404(admin_client_api, tree):
+    url = f"/api/v1/units/{tree['S1'].pk}/managers/9999999999999999999999999/"
+    assert admin_client_api.delete(url).status_code == 404

@@ -110,14 +110,14 @@ def test_a_duplicate_phone_is_refused(anon_client, form, volunteer):
     form["phone"] = volunteer.phone
     response = anon_client.post(URL, form, format="json")
     assert response.status_code == 400 and "phone" in response.json()
-    assert Volunteer.objects.count() == 1
+    assert Volunteer.objects.count() == 1 and User.objects.count() == 1
 
 
 def test_a_duplicate_id_number_is_refused(anon_client, form, volunteer):
     form["id_number"] = volunteer.id_number
     response = anon_client.post(URL, form, format="json")
     assert response.status_code == 400 and "id_number" in response.json()
-    assert Volunteer.objects.count() == 1
+    assert Volunteer.objects.count() == 1 and User.objects.count() == 1
 
 
 @pytest.mark.parametrize("unit", ["C", "I1"])
@@ -142,4 +142,39 @@ def test_malformed_json_is_a_400(anon_client, tree):
 def test_registration_is_throttled_per_address(anon_client, form, monkeypatch):
     monkeypatch.setattr(RegistrationThrottle, "THROTTLE_RATES", {"register": "2/hour"})
     statuses = [anon_client.post(URL, {}, format="json").status_code for _ in range(3)]
+    assert statuses == [400, 400, 429]
+
+
+def test_full_width_digits_are_stored_as_ascii_and_cannot_dodge_uniqueness(anon_client, form, volunteer):
+    full_width = str.maketrans("0123456789", "０１２３４５６７８９")
+    form["phone"] = volunteer.phone.translate(full_width)
+    form["id_number"] = volunteer.id_number.translate(full_width)
+    body = anon_client.post(URL, form, format="json").json()
+    assert "phone" in body and "id_number" in body
+    assert Volunteer.objects.count() == 1 and User.objects.count() == 1
+
+
+def test_a_full_width_phone_registers_as_ascii(anon_client, form):
+    form["phone"] = "１３９１２３４５６７８"
+    assert anon_client.post(URL, form, format="json").status_code == 201
+    assert User.objects.get().phone == "13912345678"
+
+
+@pytest.mark.parametrize("station", ["²", "abc", -1, 1.5, None, [], {}])
+def test_odd_home_station_values_are_a_400(anon_client, form, station):
+    form["home_station"] = station
+    assert anon_client.post(URL, form, format="json").status_code == 400
+    assert_nothing_written()
+
+
+def test_deeply_nested_json_is_a_400(anon_client, db):
+    body = "[" * 100_000 + "]" * 100_000
+    assert anon_client.post(URL, body, content_type="application/json").status_code == 400
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_throttle(anon_client, db, monkeypatch):
+    monkeypatch.setattr(RegistrationThrottle, "THROTTLE_RATES", {"register": "2/hour"})
+    statuses = [
+        anon_client.post(URL, {}, format="json", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").status_code for n in range(3)
+    ]
     assert statuses == [400, 400, 429]

@@ -62,6 +62,7 @@ def test_a_station_manager_gets_404_for_a_volunteer_of_another_station(station_m
         ("unit={I1}", {"李四", "王五"}),
         ("q=李", {"李四"}),
         ("q={tail}", {"李四"}),
+        ("q={phone}", set()),
         ("status=suspended", {"王五"}),
         ("skill=摄影", {"李四"}),
     ],
@@ -69,7 +70,9 @@ def test_a_station_manager_gets_404_for_a_volunteer_of_another_station(station_m
 def test_managers_filter_volunteers(center_manager_client, tree, volunteer, other_volunteer, query, expected):
     volunteer.skills.create(name="摄影")
     Volunteer.objects.filter(pk=other_volunteer.pk).update(status="suspended")
-    query = query.format(tail=volunteer.phone[-4:], **{code: unit.pk for code, unit in tree.items()})
+    query = query.format(
+        tail=volunteer.phone[-4:], phone=volunteer.phone, **{code: unit.pk for code, unit in tree.items()}
+    )
     results = center_manager_client.get(f"/api/v1/volunteers/?{query}").json()["results"]
     assert {row["real_name"] for row in results} == expected
 
@@ -128,3 +131,15 @@ def client_for_stranger(stranger):
 def test_volunteer_numbers_are_unique_and_readable(tree):
     numbers = {make_volunteer(tree["S1"]).number for _ in range(5)}
     assert len(numbers) == 5 and all(n.isdigit() and len(n) == 12 for n in numbers)
+
+
+def test_a_manager_cannot_change_their_own_volunteer_record(django_user_model, tree):
+    from stations.models import UnitManager
+
+    me = make_volunteer(tree["S1"], "自己")
+    Volunteer.objects.filter(pk=me.pk).update(status="suspended")
+    UnitManager.objects.create(user=me.user, unit=tree["S1"])
+    response = client_for(me.user).patch(f"/api/v1/volunteers/{me.pk}/", {"status": "active"}, format="json")
+    assert response.status_code == 404
+    me.refresh_from_db()
+    assert me.status == "suspended"

@@ -1,0 +1,53 @@
+import django_filters
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from events.models import Event, EventStatus, RecordStatus, RefusedScan, ServiceCategory, ServiceRecord
+from stations.filters import SubtreeFilter
+
+
+class EventFilter(django_filters.FilterSet):
+    unit = SubtreeFilter(field_name="unit__path", label=_("Organising unit (subtree)"))
+    category = django_filters.MultipleChoiceFilter(choices=ServiceCategory.choices)
+    status = django_filters.MultipleChoiceFilter(choices=EventStatus.choices)
+    date_from = django_filters.DateFilter(field_name="ends_at", lookup_expr="date__gte", label=_("Ends on or after"))
+    date_to = django_filters.DateFilter(field_name="starts_at", lookup_expr="date__lte", label=_("Starts on or before"))
+    has_free_places = django_filters.BooleanFilter(method="filter_free", label=_("Has free places"))
+    q = django_filters.CharFilter(method="filter_q", label=_("Search title, address or description"))
+
+    class Meta:
+        model = Event
+        fields = ["unit", "category", "status", "date_from", "date_to", "has_free_places", "q"]
+
+    def filter_free(self, queryset, name, value):
+        free = Q(capacity__isnull=True) | Q(confirmed_count__lt=F("capacity"))
+        return queryset.filter(free) if value else queryset.exclude(free)
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(
+            Q(title__icontains=value) | Q(address__icontains=value) | Q(description__icontains=value)
+        )
+
+
+class ServiceRecordFilter(django_filters.FilterSet):
+    unit = SubtreeFilter(field_name="event__unit__path", label=_("Organising unit (subtree)"))
+    status = django_filters.MultipleChoiceFilter(choices=RecordStatus.choices)
+    flagged = django_filters.BooleanFilter(method="filter_flagged", label=_("Flagged"))
+    date_from = django_filters.DateFilter(field_name="checked_in_at", lookup_expr="date__gte", label=_("From date"))
+    date_to = django_filters.DateFilter(field_name="checked_in_at", lookup_expr="date__lte", label=_("To date"))
+
+    class Meta:
+        model = ServiceRecord
+        fields = ["event", "volunteer", "unit", "status", "method", "flagged", "date_from", "date_to"]
+
+    def filter_flagged(self, queryset, name, value):
+        return queryset.exclude(flag="") if value else queryset.filter(flag="")
+
+
+class RefusedScanFilter(django_filters.FilterSet):
+    date_from = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label=_("From date"))
+    date_to = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label=_("To date"))
+
+    class Meta:
+        model = RefusedScan
+        fields = ["event", "volunteer", "code", "date_from", "date_to"]

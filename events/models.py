@@ -1,0 +1,364 @@
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from stations.models import PracticeUnit, managed_paths, subtree_q
+from volunteers.models import Volunteer
+
+
+class ServiceCategory(models.TextChoices):
+    # The service fields the civilization-practice guidance names; extend by adding a member.
+    THEORY = "theory", _("Theory outreach")
+    CIVILITY = "civility", _("Civility campaign")
+    ENVIRONMENT = "environment", _("Environment and sanitation")
+    ELDERLY_DISABLED = "elderly_disabled", _("Help for the elderly and disabled")
+    MINORS = "minors", _("Care for minors")
+    CULTURE = "culture", _("Culture and arts")
+    HEALTH = "health", _("Health")
+    LEGAL = "legal", _("Legal services")
+    SCIENCE = "science", _("Science popularisation")
+    EMERGENCY = "emergency", _("Emergency rescue")
+    OTHER = "other", _("Other")
+
+
+class EventStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    CANCELLED = "cancelled", _("Cancelled")
+    FINISHED = "finished", _("Finished")
+
+
+class Rounding(models.IntegerChoices):
+    MINUTE = 1, _("Whole minutes")
+    QUARTER = 15, _("15-minute steps")
+    HALF_HOUR = 30, _("30-minute steps")
+
+
+class EventQuerySet(models.QuerySet):
+    def visible_to(self, user) -> EventQuerySet:
+        """Everybody logged in sees events past the draft stage; managers also their subtree's drafts."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(~Q(status=EventStatus.DRAFT) | subtree_q("unit__path", managed_paths(user)))
+
+    def managed_by(self, user) -> EventQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(subtree_q("unit__path", managed_paths(user)))
+
+
+class Event(models.Model):
+    unit = models.ForeignKey(
+        PracticeUnit, verbose_name=_("organising unit"), on_delete=models.PROTECT, related_name="events"
+    )
+    title = models.CharField(_("title"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    category = models.CharField(_("service category"), max_length=20, choices=ServiceCategory.choices)
+    recipients = models.CharField(_("service recipients"), max_length=100, blank=True)
+    address = models.CharField(_("address"), max_length=200)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    radius_m = models.PositiveIntegerField(
+        _("check-in radius (metres)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(10), MaxValueValidator(50_000)],
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True, validators=[MinValueValidator(1)])
+    signup_required = models.BooleanField(_("sign-up required"), default=True)
+    approval_required = models.BooleanField(_("records need approval"), default=True)
+    lead_name = models.CharField(_("activity lead"), max_length=30, blank=True)
+    recorder_name = models.CharField(_("recorder"), max_length=30, blank=True)
+    risk_notice = models.TextField(
+        _("risk notice"),
+        blank=True,
+        help_text=_("Risks volunteers should know of (Regulations on Volunteer Service, art. 12)."),
+    )
+    checkin_opens_minutes = models.PositiveIntegerField(_("check-in opens (minutes before start)"), default=30)
+    checkout_closes_minutes = models.PositiveIntegerField(_("check-out closes (minutes after end)"), default=60)
+    min_presence_ratio = models.DecimalField(
+        _("minimum presence share"),
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(1)],
+        help_text=_("E.g. 0.6: attending less than 60% of the scheduled time credits nothing. Empty: off."),
+    )
+    rounding_minutes = models.PositiveSmallIntegerField(
+        _("rounding"), choices=Rounding.choices, default=Rounding.MINUTE
+    )
+    status = models.CharField(_("status"), max_length=10, choices=EventStatus.choices, default=EventStatus.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["-starts_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "starts_at"], name="event_status_start_idx"),
+            models.Index(fields=["unit", "starts_at"], name="event_unit_start_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(radius_m__isnull=True) | Q(latitude__isnull=False, longitude__isnull=False),
+                name="event_radius_needs_point",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.starts_at:%Y-%m-%d}）"
+
+    @property
+    def checkin_opens_at(self) -> datetime.datetime:
+        return self.starts_at - datetime.timedelta(minutes=self.checkin_opens_minutes)
+
+    @property
+    def checkout_closes_at(self) -> datetime.datetime:
+        return self.ends_at + datetime.timedelta(minutes=self.checkout_closes_minutes)
+
+    @property
+    def scheduled_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    def is_open_for(self, action: str, at: datetime.datetime) -> bool:
+        """Whether a check-in (``"in"``) or check-out (``"out"``) scan is accepted at ``at``."""
+        if self.status != EventStatus.PUBLISHED:
+            return False
+        if action == "in":
+            return self.checkin_opens_at <= at <= self.ends_at
+        return self.checkin_opens_at <= at <= self.checkout_closes_at
+
+    def credited_hours(self, checked_in_at: datetime.datetime, checked_out_at: datetime.datetime) -> Decimal:
+        """Hours credited for attending from ``checked_in_at`` to ``checked_out_at``.
+
+        Service time excludes travel (志愿服务记录与证明出具办法: 不包括往返交通时间), so
+        only the overlap with the scheduled interval counts, in whole minutes; then
+        the event's presence rule and rounding apply.
+        """
+        start = max(checked_in_at, self.starts_at)
+        end = min(checked_out_at, self.ends_at)
+        minutes = max(0, int((end - start).total_seconds() // 60))
+        if self.min_presence_ratio and minutes < self.min_presence_ratio * self.scheduled_minutes:
+            return Decimal("0.00")
+        minutes -= minutes % self.rounding_minutes
+        return (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+
+
+class SignupStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    WAITLISTED = "waitlisted", _("Waitlisted")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Signup(models.Model):
+    event = models.ForeignKey(Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="signups")
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("volunteer"), on_delete=models.CASCADE, related_name="signups"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=SignupStatus.choices)
+    # When the volunteer (last) joined the queue: the waitlist is served in this order.
+    queued_at = models.DateTimeField(_("signed up at"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("sign-up")
+        verbose_name_plural = _("sign-ups")
+        ordering = ["queued_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["event", "volunteer"], name="unique_signup_per_event")]
+        indexes = [models.Index(fields=["event", "status", "queued_at"], name="signup_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer.real_name} · {self.event.title}"
+
+
+class Method(models.TextChoices):
+    EVENT_QR = "event_qr", _("Scanned the event code")
+    VOLUNTEER_QR = "volunteer_qr", _("Manager scanned the volunteer code")
+    MANUAL = "manual", _("Entered manually")
+
+
+class RecordStatus(models.TextChoices):
+    OPEN = "open", _("Checked in")
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ServiceRecordQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ServiceRecordQuerySet:
+        """Admins all records, managers those of events in their subtree, volunteers their own."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(subtree_q("event__unit__path", managed_paths(user)) | Q(volunteer__user=user))
+
+    def managed_by(self, user) -> ServiceRecordQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(subtree_q("event__unit__path", managed_paths(user)))
+
+    def approved(self) -> ServiceRecordQuerySet:
+        return self.filter(status=RecordStatus.APPROVED)
+
+
+class ServiceRecord(models.Model):
+    event = models.ForeignKey(Event, verbose_name=_("event"), on_delete=models.PROTECT, related_name="records")
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("volunteer"), on_delete=models.PROTECT, related_name="service_records"
+    )
+    checked_in_at = models.DateTimeField(_("checked in at"))
+    checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    method = models.CharField(_("method"), max_length=12, choices=Method.choices)
+    status = models.CharField(_("status"), max_length=10, choices=RecordStatus.choices, default=RecordStatus.OPEN)
+    credited_hours = models.DecimalField(_("credited hours"), max_digits=6, decimal_places=2, default=Decimal("0.00"))
+    flag = models.CharField(
+        _("flag"), max_length=20, blank=True, help_text=_("missing_checkout: closed without check-out.")
+    )
+    client_time = models.DateTimeField(_("time on the phone"), null=True, blank=True)
+    reason = models.CharField(_("reason for manual entry"), max_length=200, blank=True)
+    reject_reason = models.CharField(_("reason for rejection"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ServiceRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service record")
+        verbose_name_plural = _("service records")
+        ordering = ["-checked_in_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "volunteer"], name="one_record_per_volunteer_per_event"),
+            models.CheckConstraint(
+                condition=Q(checked_out_at__isnull=True) | Q(checked_out_at__gte=models.F("checked_in_at")),
+                name="record_checkout_after_checkin",
+            ),
+            models.CheckConstraint(condition=Q(credited_hours__gte=0), name="record_hours_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["volunteer", "status"], name="record_volunteer_status_idx"),
+            models.Index(fields=["status", "checked_in_at"], name="record_status_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer.real_name} · {self.event.title}"
+
+
+class RecordChange(models.Model):
+    """One change to a service record, kept for ever: who, when, what was and became, why."""
+
+    record = models.ForeignKey(
+        ServiceRecord, verbose_name=_("record"), on_delete=models.PROTECT, related_name="history"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+    action = models.CharField(_("action"), max_length=20)
+    old = models.JSONField(_("old values"), default=dict)
+    new = models.JSONField(_("new values"), default=dict)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("record change")
+        verbose_name_plural = _("record history")
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} · {self.action} · {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class RefusedScanQuerySet(models.QuerySet):
+    def visible_to(self, user) -> RefusedScanQuerySet:
+        """Managers review refusals at their subtree's events or by their subtree's volunteers."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        paths = managed_paths(user)
+        return self.filter(subtree_q("event__unit__path", paths) | subtree_q("volunteer__home_station__path", paths))
+
+
+class RefusedScan(models.Model):
+    """A scan that was turned away, kept for fraud review."""
+
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("volunteer"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), null=True, blank=True, on_delete=models.SET_NULL, related_name="refused_scans"
+    )
+    action = models.CharField(_("action"), max_length=3, blank=True)
+    code = models.CharField(_("refusal code"), max_length=30)
+    at = models.DateTimeField(_("time"))
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+
+    objects = RefusedScanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("refused scan")
+        verbose_name_plural = _("refused scans")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,503 @@
+"""Workflows of events: publishing, sign-ups, check-in and check-out, review of records."""
+
+from __future__ import annotations
+
+import datetime
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.errors import DomainError
+from events.checkin_codes import CodeError, read_event_code, read_volunteer_code
+from events.models import (
+    Event,
+    EventStatus,
+    Method,
+    RecordChange,
+    RecordStatus,
+    RefusedScan,
+    ServiceRecord,
+    Signup,
+    SignupStatus,
+)
+from volunteers.models import Volunteer, VolunteerStatus
+
+
+class EventError(DomainError):
+    messages = {
+        "invalid_transition": _("The event cannot change to that status now."),
+        "not_draft": _("Only draft events can be deleted; cancel a published event instead."),
+        "event_not_open": _("The event is not open for sign-up."),
+        "not_signed_up": _("You have not signed up for this event."),
+        "volunteer_suspended": _("This volunteer is suspended."),
+        "no_volunteer_profile": _("Only registered volunteers can do this."),
+    }
+    status_codes = {
+        "invalid_transition": 409,
+        "not_draft": 409,
+        "event_not_open": 409,
+        "not_signed_up": 404,
+        "volunteer_suspended": 403,
+        "no_volunteer_profile": 403,
+    }
+
+
+class CheckInError(DomainError):
+    messages = {
+        "token_invalid": _("This code is not valid. Please scan the code on the screen again."),
+        "token_expired": _("This code has expired. Please scan the current code on the screen."),
+        "event_not_open": _("Check-in or check-out is not open for this event now."),
+        "not_signed_up": _("You have not signed up for this event."),
+        "out_of_area": _("You are not at the event venue: your position is outside the check-in area."),
+        "not_checked_in": _("You have not checked in to this event yet; check in first."),
+        "overlapping": _("You are still checked in to another event at the same time."),
+        "volunteer_suspended": _("This volunteer is suspended."),
+        "already_reviewed": _("This record has been reviewed; ask a manager to correct it."),
+    }
+    status_codes = {
+        "event_not_open": 409,
+        "not_signed_up": 409,
+        "not_checked_in": 409,
+        "overlapping": 409,
+        "volunteer_suspended": 403,
+        "already_reviewed": 409,
+    }
+
+
+class RecordError(DomainError):
+    messages = {
+        "invalid_state": _("The record is not in a state that allows this."),
+        "same_person": _("A manual record must be approved by a different manager from the one who entered it."),
+        "missing_checkout": _("Set the check-out time before approving this record."),
+        "record_exists": _("This volunteer already has a record for this event."),
+        "reason_required": _("A reason is required."),
+        "checkout_before_checkin": _("Check-out must be after check-in."),
+    }
+    status_codes = {"invalid_state": 409, "same_person": 403, "missing_checkout": 409, "record_exists": 409}
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    """Where a scan came from, kept with refused scans and (client time) on records."""
+
+    latitude: float | None = None
+    longitude: float | None = None
+    client_time: datetime.datetime | None = None
+    ip: str | None = None
+    user_agent: str = ""
+
+
+MISSING_CHECKOUT = "missing_checkout"
+EARTH_RADIUS_M = 6_371_000
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def log_change(record: ServiceRecord, action: str, old: dict, new: dict, *, by=None, reason: str = "") -> None:
+    RecordChange.objects.create(
+        record=record, action=action, old=_jsonable(old), new=_jsonable(new), changed_by=by, reason=reason
+    )
+
+
+def _jsonable(values: dict) -> dict:
+    return {key: (value.isoformat() if hasattr(value, "isoformat") else str(value)) for key, value in values.items()}
+
+
+def _snapshot(record: ServiceRecord, fields: list[str]) -> dict:
+    return {field: getattr(record, field) for field in fields}
+
+
+# Events ---------------------------------------------------------------------------
+
+
+def publish_event(event: Event, *, by) -> Event:
+    """Publish a draft so volunteers see it and can sign up. Raises EventError."""
+    return _transition(event, EventStatus.DRAFT, EventStatus.PUBLISHED)
+
+
+def cancel_event(event: Event, *, by) -> Event:
+    """Cancel a draft or published event. Raises EventError."""
+    return _transition(event, (EventStatus.DRAFT, EventStatus.PUBLISHED), EventStatus.CANCELLED)
+
+
+def _transition(event: Event, allowed_from, to: str) -> Event:
+    allowed = (allowed_from,) if isinstance(allowed_from, str) else allowed_from
+    updated = Event.objects.filter(pk=event.pk, status__in=allowed).update(status=to, updated_at=timezone.now())
+    if not updated:
+        raise EventError("invalid_transition")
+    event.refresh_from_db()
+    return event
+
+
+def delete_event(event: Event) -> None:
+    """Delete a draft; anything published stays for the record. Raises EventError."""
+    if event.status != EventStatus.DRAFT:
+        raise EventError("not_draft")
+    event.delete()
+
+
+# Sign-ups ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sign_up(event: Event, volunteer: Volunteer, *, at: datetime.datetime) -> tuple[Signup, bool]:
+    """Give the volunteer a place, or a place on the waitlist when the event is full.
+
+    Returns the sign-up and whether it is new. The event row is locked, so
+    simultaneous sign-ups never exceed the capacity. Raises EventError.
+    """
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if event.status != EventStatus.PUBLISHED or at >= event.ends_at:
+        raise EventError("event_not_open")
+    if volunteer.status != VolunteerStatus.ACTIVE:
+        raise EventError("volunteer_suspended")
+    signup = Signup.objects.filter(event=event, volunteer=volunteer).first()
+    if signup is not None and signup.status != SignupStatus.CANCELLED:
+        return signup, False
+    confirmed = Signup.objects.filter(event=event, status=SignupStatus.CONFIRMED).count()
+    status = SignupStatus.CONFIRMED if event.capacity is None or confirmed < event.capacity else SignupStatus.WAITLISTED
+    if signup is None:
+        signup = Signup.objects.create(event=event, volunteer=volunteer, status=status, queued_at=at)
+    else:
+        signup.status, signup.queued_at = status, at
+        signup.save(update_fields=["status", "queued_at", "updated_at"])
+    return signup, True
+
+
+@transaction.atomic
+def cancel_signup(event: Event, volunteer: Volunteer) -> Signup:
+    """Give up a place; the first on the waitlist takes it. Raises EventError."""
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    signup = Signup.objects.filter(event=event, volunteer=volunteer).exclude(status=SignupStatus.CANCELLED).first()
+    if signup is None:
+        raise EventError("not_signed_up")
+    was_confirmed = signup.status == SignupStatus.CONFIRMED
+    signup.status = SignupStatus.CANCELLED
+    signup.save(update_fields=["status", "updated_at"])
+    if was_confirmed:
+        first_waiting = Signup.objects.filter(event=event, status=SignupStatus.WAITLISTED).order_by("queued_at", "id")
+        promoted = first_waiting.first()
+        if promoted is not None:
+            promoted.status = SignupStatus.CONFIRMED
+            promoted.save(update_fields=["status", "updated_at"])
+    return signup
+
+
+# Check-in and check-out ---------------------------------------------------------------
+
+
+def check_in_by_code(
+    volunteer: Volunteer, token: str, *, at: datetime.datetime, context: ScanContext = ScanContext()
+) -> tuple[ServiceRecord, bool]:
+    """A volunteer scanned an event's code: check in or out as the code says.
+
+    Returns the record and whether it was created. Refusals raise CheckInError
+    and are stored as RefusedScan for fraud review.
+    """
+    event, action = None, ""
+    try:
+        try:
+            code = read_event_code(token, at)
+        except CodeError as error:
+            raise CheckInError(error.code) from None
+        event, action = Event.objects.filter(pk=code.event_id).first(), code.action
+        if event is None:
+            raise CheckInError("token_invalid")
+        return record_scan(volunteer, event, action, method=Method.EVENT_QR, at=at, context=context)
+    except CheckInError as error:
+        _store_refusal(error, volunteer=volunteer, event=event, action=action, at=at, context=context)
+        raise
+
+
+def check_in_volunteer_code(
+    event: Event, volunteer_token: str, action: str, *, by, at: datetime.datetime, context: ScanContext = ScanContext()
+) -> tuple[ServiceRecord, bool]:
+    """A manager scanned a volunteer's personal code at the event. Raises CheckInError."""
+    volunteer = None
+    try:
+        try:
+            volunteer_id = read_volunteer_code(volunteer_token, at)
+        except CodeError as error:
+            raise CheckInError(error.code) from None
+        volunteer = Volunteer.objects.filter(pk=volunteer_id).first()
+        if volunteer is None:
+            raise CheckInError("token_invalid")
+        return record_scan(volunteer, event, action, method=Method.VOLUNTEER_QR, at=at, context=context, by=by)
+    except CheckInError as error:
+        _store_refusal(error, volunteer=volunteer, event=event, action=action, at=at, context=context)
+        raise
+
+
+def _store_refusal(error: CheckInError, *, volunteer, event, action: str, at, context: ScanContext) -> None:
+    RefusedScan.objects.create(
+        volunteer=volunteer,
+        event=event,
+        action=action,
+        code=error.code,
+        at=at,
+        ip=context.ip,
+        user_agent=context.user_agent[:300],
+    )
+
+
+@transaction.atomic
+def record_scan(
+    volunteer: Volunteer,
+    event: Event,
+    action: str,
+    *,
+    method: str,
+    at: datetime.datetime,
+    context: ScanContext = ScanContext(),
+    by=None,
+) -> tuple[ServiceRecord, bool]:
+    """Check a volunteer in (``"in"``) or out (``"out"``) of an event at ``at``.
+
+    Checking in again returns the same record. The volunteer row is locked, so
+    simultaneous scans of one volunteer are handled one after the other and never
+    make two records. Raises CheckInError.
+    """
+    volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
+    if volunteer.status != VolunteerStatus.ACTIVE:
+        raise CheckInError("volunteer_suspended")
+    if not event.is_open_for(action, at):
+        raise CheckInError("event_not_open")
+    if method == Method.EVENT_QR and event.radius_m:
+        _check_position(event, context)
+    record = ServiceRecord.objects.filter(event=event, volunteer=volunteer).first()
+    if action == "in":
+        if record is not None:
+            return record, False
+        return _check_in(volunteer, event, method=method, at=at, context=context, by=by), True
+    if record is None:
+        raise CheckInError("not_checked_in")
+    return _check_out(record, at=at, by=by), False
+
+
+def _check_position(event: Event, context: ScanContext) -> None:
+    if context.latitude is None or context.longitude is None:
+        raise CheckInError("out_of_area")
+    distance = distance_m(float(event.latitude), float(event.longitude), context.latitude, context.longitude)
+    if distance > event.radius_m:
+        raise CheckInError("out_of_area")
+
+
+def _check_in(volunteer: Volunteer, event: Event, *, method: str, at, context: ScanContext, by) -> ServiceRecord:
+    if event.signup_required and not event.signups.filter(volunteer=volunteer, status=SignupStatus.CONFIRMED).exists():
+        raise CheckInError("not_signed_up")
+    overlapping = ServiceRecord.objects.filter(
+        volunteer=volunteer,
+        status=RecordStatus.OPEN,
+        event__starts_at__lt=event.ends_at,
+        event__ends_at__gt=event.starts_at,
+    ).exclude(event=event)
+    if overlapping.exists():
+        raise CheckInError("overlapping")
+    try:
+        with transaction.atomic():
+            return ServiceRecord.objects.create(
+                event=event,
+                volunteer=volunteer,
+                checked_in_at=at,
+                method=method,
+                client_time=context.client_time,
+                created_by=by,
+            )
+    except IntegrityError:
+        # Only reachable without the row lock (e.g. SQLite's coarse locking): the
+        # first scan won, so answer with its record.
+        return ServiceRecord.objects.get(event=event, volunteer=volunteer)
+
+
+def _check_out(record: ServiceRecord, *, at: datetime.datetime, by) -> ServiceRecord:
+    event = record.event
+    auto_approved = record.status == RecordStatus.APPROVED and record.reviewed_by_id is None
+    if record.status not in (RecordStatus.OPEN, RecordStatus.PENDING) and not auto_approved:
+        raise CheckInError("already_reviewed")
+    fields = ["checked_out_at", "credited_hours", "status", "flag", "reviewed_at"]
+    old = _snapshot(record, fields)
+    record.checked_out_at = at
+    record.credited_hours = event.credited_hours(record.checked_in_at, at)
+    record.flag = ""
+    if event.approval_required:
+        record.status = RecordStatus.PENDING
+    else:
+        record.status, record.reviewed_at = RecordStatus.APPROVED, at
+    record.save(update_fields=[*fields, "updated_at"])
+    log_change(record, "check_out", old, _snapshot(record, fields), by=by)
+    return record
+
+
+# Review -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_manual_record(
+    event: Event,
+    volunteer: Volunteer,
+    *,
+    checked_in_at: datetime.datetime,
+    checked_out_at: datetime.datetime,
+    reason: str,
+    by,
+) -> ServiceRecord:
+    """Record (补录) the attendance of someone who served without scanning.
+
+    It waits for approval by another manager of the same or a parent unit: hours
+    typed in by one person alone are a documented fraud. Raises RecordError.
+    """
+    if not reason.strip():
+        raise RecordError("reason_required")
+    if checked_out_at <= checked_in_at:
+        raise RecordError("checkout_before_checkin")
+    try:
+        with transaction.atomic():
+            record = ServiceRecord.objects.create(
+                event=event,
+                volunteer=volunteer,
+                checked_in_at=checked_in_at,
+                checked_out_at=checked_out_at,
+                credited_hours=event.credited_hours(checked_in_at, checked_out_at),
+                method=Method.MANUAL,
+                status=RecordStatus.PENDING,
+                reason=reason.strip(),
+                created_by=by,
+            )
+    except IntegrityError:
+        raise RecordError("record_exists") from None
+    log_change(
+        record,
+        "manual_create",
+        {},
+        _snapshot(record, ["checked_in_at", "checked_out_at", "credited_hours"]),
+        by=by,
+        reason=record.reason,
+    )
+    return record
+
+
+def _locked(record: ServiceRecord) -> ServiceRecord:
+    return ServiceRecord.objects.select_for_update().select_related("event").get(pk=record.pk)
+
+
+@transaction.atomic
+def approve_record(record: ServiceRecord, *, by, at: datetime.datetime | None = None) -> ServiceRecord:
+    """Approve a checked-out record so its hours count. Raises RecordError."""
+    record = _locked(record)
+    if record.status != RecordStatus.PENDING:
+        raise RecordError("invalid_state")
+    if record.flag == MISSING_CHECKOUT:
+        raise RecordError("missing_checkout")
+    if record.method == Method.MANUAL and record.created_by_id == by.pk:
+        raise RecordError("same_person")
+    fields = ["status", "reviewed_at"]
+    old = _snapshot(record, fields)
+    record.status, record.reviewed_by, record.reviewed_at = RecordStatus.APPROVED, by, at or timezone.now()
+    record.save(update_fields=[*fields, "reviewed_by", "updated_at"])
+    log_change(record, "approve", old, _snapshot(record, fields), by=by)
+    return record
+
+
+@transaction.atomic
+def reject_record(record: ServiceRecord, *, by, reason: str, at: datetime.datetime | None = None) -> ServiceRecord:
+    """Reject a pending or approved record; its hours stop counting. Raises RecordError."""
+    if not reason.strip():
+        raise RecordError("reason_required")
+    record = _locked(record)
+    if record.status not in (RecordStatus.PENDING, RecordStatus.APPROVED):
+        raise RecordError("invalid_state")
+    fields = ["status", "reviewed_at", "reject_reason"]
+    old = _snapshot(record, fields)
+    record.status, record.reviewed_by, record.reviewed_at = RecordStatus.REJECTED, by, at or timezone.now()
+    record.reject_reason = reason.strip()
+    record.save(update_fields=[*fields, "reviewed_by", "updated_at"])
+    log_change(record, "reject", old, _snapshot(record, fields), by=by, reason=record.reject_reason)
+    return record
+
+
+def bulk_approve(records, *, by) -> dict[str, list[int]]:
+    """Approve each record that can be; report which were approved and which were skipped why."""
+    outcome: dict[str, list[int]] = {"approved": []}
+    for record in records:
+        try:
+            approve_record(record, by=by)
+        except RecordError as error:
+            outcome.setdefault(error.code, []).append(record.pk)
+        else:
+            outcome["approved"].append(record.pk)
+    return outcome
+
+
+@transaction.atomic
+def correct_record_times(
+    record: ServiceRecord,
+    *,
+    by,
+    reason: str,
+    checked_in_at: datetime.datetime | None = None,
+    checked_out_at: datetime.datetime | None = None,
+) -> ServiceRecord:
+    """A manager corrects check-in or check-out times; hours follow. Raises RecordError."""
+    if not reason.strip():
+        raise RecordError("reason_required")
+    record = _locked(record)
+    if record.status == RecordStatus.REJECTED:
+        raise RecordError("invalid_state")
+    fields = ["checked_in_at", "checked_out_at", "credited_hours", "status", "flag"]
+    old = _snapshot(record, fields)
+    record.checked_in_at = checked_in_at or record.checked_in_at
+    record.checked_out_at = checked_out_at or record.checked_out_at
+    if record.checked_out_at is not None:
+        if record.checked_out_at < record.checked_in_at:
+            raise RecordError("checkout_before_checkin")
+        record.credited_hours = record.event.credited_hours(record.checked_in_at, record.checked_out_at)
+        record.flag = ""
+        if record.status == RecordStatus.OPEN:
+            record.status = RecordStatus.PENDING
+    record.save(update_fields=[*fields, "updated_at"])
+    log_change(record, "correct_times", old, _snapshot(record, fields), by=by, reason=reason.strip())
+    return record
+
+
+@transaction.atomic
+def close_stale_records(*, now: datetime.datetime, dry_run: bool = False) -> dict[str, int]:
+    """Close records still open after their event's check-out window, and finish such events.
+
+    A closed record waits for a manager with zero hours and the flag
+    ``missing_checkout``. Safe to run from cron as often as you like.
+    """
+    stale = (
+        ServiceRecord.objects.select_for_update()
+        .select_related("event")
+        .filter(status=RecordStatus.OPEN, event__ends_at__lt=now)
+    )
+    closed = 0
+    for record in stale:
+        if record.event.checkout_closes_at >= now:
+            continue
+        closed += 1
+        if dry_run:
+            continue
+        fields = ["status", "flag", "credited_hours"]
+        old = _snapshot(record, fields)
+        record.status, record.flag, record.credited_hours = RecordStatus.PENDING, MISSING_CHECKOUT, Decimal("0.00")
+        record.save(update_fields=[*fields, "updated_at"])
+        log_change(record, "auto_close", old, _snapshot(record, fields))
+    finished = [
+        event.pk
+        for event in Event.objects.filter(status=EventStatus.PUBLISHED, ends_at__lt=now)
+        if event.checkout_closes_at < now
+    ]
+    if not dry_run:
+        Event.objects.filter(pk__in=finished).update(status=EventStatus.FINISHED, updated_at=now)
+    return {"closed_records": closed, "finished_events": len(finished)}

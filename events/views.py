@@ -1,0 +1,277 @@
+from django.conf import settings
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from events import services
+from events.checkin_codes import expires_at, make_event_code, make_volunteer_code
+from events.filters import EventFilter, RefusedScanFilter, ServiceRecordFilter
+from events.models import Event, RefusedScan, ServiceRecord, Signup, SignupStatus
+from events.qr_codes import qr_svg
+from events.serializers import (
+    BulkApproveResultSerializer,
+    BulkApproveSerializer,
+    CheckinCodeQuerySerializer,
+    CheckInSerializer,
+    CodeSerializer,
+    EventSerializer,
+    ManualRecordSerializer,
+    RecordChangeSerializer,
+    RecordCorrectionSerializer,
+    RefusedScanSerializer,
+    RejectSerializer,
+    ScanSerializer,
+    ServiceRecordSerializer,
+    SignupSerializer,
+)
+from stations.permissions import IsManager, IsManagerOrReadOnly
+from volunteers.models import Volunteer
+
+
+def own_volunteer(user) -> Volunteer:
+    volunteer = Volunteer.objects.filter(user=user).first()
+    if volunteer is None:
+        raise services.EventError("no_volunteer_profile")
+    return volunteer
+
+
+def scan_context(request, data: dict | None = None) -> services.ScanContext:
+    data = data or {}
+    return services.ScanContext(
+        latitude=data.get("latitude"),
+        longitude=data.get("longitude"),
+        client_time=data.get("client_time"),
+        ip=request.META.get("REMOTE_ADDR"),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+
+
+def checkin_url(token: str) -> str:
+    return f"{settings.SITE_URL}/c/{token}"
+
+
+class EventViewSet(viewsets.ModelViewSet):
+    """Events: everybody logged in sees published ones; managers run those of their subtree."""
+
+    # For the schema generator only; requests go through get_queryset.
+    queryset = Event.objects.none()
+    serializer_class = EventSerializer
+    permission_classes = [permissions.IsAuthenticated, IsManagerOrReadOnly]
+    filterset_class = EventFilter
+    ordering_fields = ["starts_at", "created_at", "title"]
+    # Actions any volunteer may take on an event they can see.
+    volunteer_actions = {"signup"}
+
+    def get_queryset(self):
+        user = self.request.user
+        manager_reads = ("signups", "checkin_code")
+        safe = self.request.method in permissions.SAFE_METHODS
+        if (safe and self.action not in manager_reads) or self.action in self.volunteer_actions:
+            events = Event.objects.visible_to(user)
+        else:
+            events = Event.objects.managed_by(user)
+        my_signup = Signup.objects.filter(event=OuterRef("pk"), volunteer__user=user).exclude(
+            status=SignupStatus.CANCELLED
+        )
+        return (
+            events.select_related("unit")
+            .annotate(
+                confirmed_count=Count("signups", filter=Q(signups__status=SignupStatus.CONFIRMED)),
+                waitlisted_count=Count("signups", filter=Q(signups__status=SignupStatus.WAITLISTED)),
+                my_signup_status=Subquery(my_signup.values("status")[:1]),
+            )
+            .order_by("-starts_at", "-id")
+        )
+
+    def perform_create(self, serializer: EventSerializer) -> None:
+        serializer.save(created_by=self.request.user)
+
+    def perform_destroy(self, instance: Event) -> None:
+        services.delete_event(instance)
+
+    def _answer(self, event: Event) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=event.pk)).data)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None) -> Response:
+        return self._answer(services.publish_event(self.get_object(), by=request.user))
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None) -> Response:
+        return self._answer(services.cancel_event(self.get_object(), by=request.user))
+
+    @extend_schema(request=None, responses={200: SignupSerializer, 201: SignupSerializer, 204: None})
+    @action(detail=True, methods=["post", "delete"], permission_classes=[permissions.IsAuthenticated])
+    def signup(self, request, pk=None) -> Response:
+        """Sign up (a place or the waitlist) or, with DELETE, give the place up."""
+        event = self.get_object()
+        volunteer = own_volunteer(request.user)
+        if request.method == "DELETE":
+            services.cancel_signup(event, volunteer)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        signup, created = services.sign_up(event, volunteer, at=timezone.now())
+        return Response(
+            SignupSerializer(signup).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    @extend_schema(responses=SignupSerializer(many=True))
+    @action(detail=True, methods=["get"], permission_classes=[permissions.IsAuthenticated, IsManager])
+    def signups(self, request, pk=None) -> Response:
+        event = self.get_object()
+        signups = event.signups.select_related("volunteer__user", "event").order_by("status", "queued_at", "id")
+        page = self.paginate_queryset(signups)
+        return self.get_paginated_response(SignupSerializer(page, many=True).data)
+
+    @extend_schema(parameters=[CheckinCodeQuerySerializer], responses=CodeSerializer)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="checkin-code",
+        permission_classes=[permissions.IsAuthenticated, IsManager],
+    )
+    def checkin_code(self, request, pk=None) -> Response:
+        """The current rotating code for the venue screen, as a token, URL and QR code."""
+        event = self.get_object()
+        query = CheckinCodeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        now = timezone.now()
+        token = make_event_code(event.pk, query.validated_data["action"], now)
+        url = checkin_url(token)
+        return Response({"token": token, "url": url, "expires_at": expires_at(now), "qr_svg": qr_svg(url)})
+
+    @extend_schema(request=ScanSerializer, responses={200: ServiceRecordSerializer, 201: ServiceRecordSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated, IsManager])
+    def scan(self, request, pk=None) -> Response:
+        """Check a volunteer in or out from their personal code, scanned by the manager."""
+        event = self.get_object()
+        serializer = ScanSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record, created = services.check_in_volunteer_code(
+            event,
+            serializer.validated_data["volunteer_token"],
+            serializer.validated_data["action"],
+            by=request.user,
+            at=timezone.now(),
+            context=scan_context(request),
+        )
+        body = ServiceRecordSerializer(record).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class CheckInView(APIView):
+    """A volunteer's phone posts the scanned event code here."""
+
+    @extend_schema(request=CheckInSerializer, responses={200: ServiceRecordSerializer, 201: ServiceRecordSerializer})
+    def post(self, request) -> Response:
+        serializer = CheckInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        volunteer = own_volunteer(request.user)
+        record, created = services.check_in_by_code(
+            volunteer,
+            serializer.validated_data["token"],
+            at=timezone.now(),
+            context=scan_context(request, serializer.validated_data),
+        )
+        body = ServiceRecordSerializer(record).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class MyCheckinCodeView(APIView):
+    """The volunteer's own rotating code, for a manager to scan."""
+
+    @extend_schema(responses=CodeSerializer)
+    def get(self, request) -> Response:
+        volunteer = own_volunteer(request.user)
+        now = timezone.now()
+        token = make_volunteer_code(volunteer.pk, now)
+        return Response({"token": token, "expires_at": expires_at(now), "qr_svg": qr_svg(token)})
+
+
+class ServiceRecordViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Service records: volunteers see their own; managers review those of their subtree's events."""
+
+    serializer_class = ServiceRecordSerializer
+    permission_classes = [permissions.IsAuthenticated, IsManagerOrReadOnly]
+    filterset_class = ServiceRecordFilter
+    ordering_fields = ["checked_in_at", "credited_hours", "created_at"]
+
+    def get_queryset(self):
+        user = self.request.user
+        records = (
+            ServiceRecord.objects.visible_to(user)
+            if self.request.method in permissions.SAFE_METHODS
+            else ServiceRecord.objects.managed_by(user)
+        )
+        return records.select_related("event", "volunteer").order_by("-checked_in_at", "-id")
+
+    @extend_schema(request=ManualRecordSerializer, responses={201: ServiceRecordSerializer})
+    def create(self, request, *args, **kwargs) -> Response:
+        """Enter a record (补录) for someone who attended without scanning."""
+        serializer = ManualRecordSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        record = services.create_manual_record(**serializer.validated_data, by=request.user)
+        return Response(ServiceRecordSerializer(record).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RecordCorrectionSerializer, responses=ServiceRecordSerializer)
+    def partial_update(self, request, pk=None) -> Response:
+        """Correct the check-in or check-out time, with a reason kept in the history."""
+        record = self.get_object()
+        serializer = RecordCorrectionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = services.correct_record_times(record, by=request.user, **serializer.validated_data)
+        return Response(ServiceRecordSerializer(record).data)
+
+    @extend_schema(request=None, responses=ServiceRecordSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None) -> Response:
+        return Response(ServiceRecordSerializer(services.approve_record(self.get_object(), by=request.user)).data)
+
+    @extend_schema(request=RejectSerializer, responses=ServiceRecordSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None) -> Response:
+        serializer = RejectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = services.reject_record(self.get_object(), by=request.user, reason=serializer.validated_data["reason"])
+        return Response(ServiceRecordSerializer(record).data)
+
+    @extend_schema(request=BulkApproveSerializer, responses=BulkApproveResultSerializer)
+    @action(detail=False, methods=["post"], url_path="bulk-approve")
+    def bulk_approve(self, request) -> Response:
+        """Approve many records at once; those that cannot be approved are listed by reason."""
+        serializer = BulkApproveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        records = self.get_queryset().filter(pk__in=serializer.validated_data["ids"])
+        outcome = services.bulk_approve(records, by=request.user)
+        approved = outcome.pop("approved")
+        found = {record_id for ids in outcome.values() for record_id in ids} | set(approved)
+        missing = sorted(set(serializer.validated_data["ids"]) - found)
+        if missing:
+            outcome["not_found"] = missing
+        return Response({"approved": approved, "skipped": outcome})
+
+    @extend_schema(responses=RecordChangeSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def history(self, request, pk=None) -> Response:
+        record = self.get_object()
+        changes = record.history.select_related("changed_by")
+        return Response(RecordChangeSerializer(changes, many=True).data)
+
+
+class RefusedScanViewSet(viewsets.ReadOnlyModelViewSet):
+    """Refused scans of the manager's subtree, for fraud review."""
+
+    serializer_class = RefusedScanSerializer
+    permission_classes = [permissions.IsAuthenticated, IsManager]
+    filterset_class = RefusedScanFilter
+    ordering_fields = ["at"]
+
+    def get_queryset(self):
+        return RefusedScan.objects.visible_to(self.request.user).select_related("volunteer", "event")
