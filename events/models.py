@@ -110,7 +110,7 @@ class Event(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(1)],
-        help_text=_("E.g. 0.6: attending less than 60% of the scheduled time credits nothing. Empty: off."),
+        help_text=_("E.g. 0.6: attending less than 60 percent of the scheduled time credits nothing. Empty: off."),
     )
     rounding_minutes = models.PositiveSmallIntegerField(
         _("rounding"), choices=Rounding.choices, default=Rounding.MINUTE

@@ -143,7 +143,8 @@ class EventViewSet(viewsets.ModelViewSet):
         now = timezone.now()
         token = make_event_code(event.pk, query.validated_data["action"], now)
         url = checkin_url(token)
-        return Response({"token": token, "url": url, "expires_at": expires_at(now), "qr_svg": qr_svg(url)})
+        body = {"token": token, "url": url, "expires_at": expires_at(now), "qr_svg": qr_svg(url)}
+        return Response(CodeSerializer(body).data)
 
     @extend_schema(request=ScanSerializer, responses={200: ServiceRecordSerializer, 201: ServiceRecordSerializer})
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated, IsManager])
@@ -190,7 +191,7 @@ class MyCheckinCodeView(APIView):
         volunteer = own_volunteer(request.user)
         now = timezone.now()
         token = make_volunteer_code(volunteer.pk, now)
-        return Response({"token": token, "expires_at": expires_at(now), "qr_svg": qr_svg(token)})
+        return Response(CodeSerializer({"token": token, "expires_at": expires_at(now), "qr_svg": qr_svg(token)}).data)
 
 
 class ServiceRecordViewSet(
