@@ -34,3 +34,44 @@ def test_list_queries_do_not_grow_with_the_page(center_manager, crowd, resource)
     large = queries_for(center_manager, f"/api/v1/{resource}/?page_size=200")
     assert small == large
     assert large <= 6
+
+
+@pytest.fixture
+def busy_event(tree, crowd):
+    from events.models import Event, RefusedScan, ServiceRecord
+
+    event = Event.objects.create(
+        unit=tree["S1"],
+        title="大型活动",
+        category="other",
+        address="广场",
+        starts_at="2026-12-05T09:00:00+08:00",
+        ends_at="2026-12-05T11:00:00+08:00",
+        status="published",
+    )
+    for n, volunteer in enumerate(crowd):
+        event.signups.create(volunteer=volunteer, status="confirmed", queued_at="2026-12-01T09:00:00+08:00")
+        ServiceRecord.objects.create(
+            event=event, volunteer=volunteer, checked_in_at="2026-12-05T09:00:00+08:00", method="event_qr"
+        )
+        RefusedScan.objects.create(volunteer=volunteer, event=event, code="token_expired", at="2026-12-05T09:00Z")
+        if n < 20:
+            Event.objects.create(
+                unit=tree["S2"],
+                title=f"活动{n}",
+                category="other",
+                address="广场",
+                starts_at="2026-12-06T09:00:00+08:00",
+                ends_at="2026-12-06T11:00:00+08:00",
+                status="published",
+            )
+    return event
+
+
+@pytest.mark.parametrize("path", ["events/", "records/", "refused-scans/", "events/{event}/signups/"])
+def test_event_lists_do_not_grow_with_the_page(center_manager, busy_event, path):
+    url = "/api/v1/" + path.format(event=busy_event.pk)
+    small = queries_for(center_manager, f"{url}?page_size=2")
+    large = queries_for(center_manager, f"{url}?page_size=200")
+    assert small == large
+    assert large <= 6

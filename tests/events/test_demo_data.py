@@ -1,6 +1,7 @@
 from django.core.management import call_command
 
 from accounts.models import User
+from events.models import Event
 from stations.models import Level, PracticeUnit, UnitManager
 from volunteers.demo import ADMIN_PASSWORD, ADMIN_PHONE
 from volunteers.models import Volunteer
@@ -16,6 +17,8 @@ def test_demo_data_builds_the_network_once_however_often_it_runs(db, capsys):
     assert UnitManager.objects.count() == 7
     assert User.objects.get(phone=ADMIN_PHONE).check_password(ADMIN_PASSWORD)
     assert f"{ADMIN_PHONE} / {ADMIN_PASSWORD}" in capsys.readouterr().out
+    assert Event.objects.count() == 2
+    assert Volunteer.objects.with_hours().filter(approved_hours=2).count() == 5
 
 
 def test_a_dry_run_saves_nothing(db):
