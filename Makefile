@@ -16,6 +16,7 @@ run: setup
 
 ## Run the whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL).
 test: setup
+	@command -v chromium >/dev/null || echo "Chromium not found: the browser tests will be skipped (apt-get install chromium to run them)."
 	.venv/bin/pytest
 
 lint: setup

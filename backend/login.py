@@ -1,10 +1,16 @@
-from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, status
+from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers, status
 from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.client_addresses import client_ip
+from backend import login_guard
 from backend.login_serializers import TokenLoginSerializer, TokenSerializer
 from stations.models import is_manager
 
@@ -17,11 +23,21 @@ class TokenLoginView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
-    @extend_schema(request=TokenLoginSerializer, responses={200: TokenSerializer})
+    @extend_schema(
+        request=TokenLoginSerializer,
+        responses={200: TokenSerializer, 429: OpenApiResponse(description="Too many failed attempts")},
+    )
     def post(self, request) -> Response:
+        phone = str(request.data.get("phone", ""))
+        if phone and login_guard.phone_locked(phone):
+            raise Throttled(detail=_("Too many wrong passwords for this number: try again in 15 minutes."))
         serializer = TokenLoginSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            if phone and "non_field_errors" in serializer.errors:
+                login_guard.record_failure(phone)
+            return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
         user = serializer.validated_data["user"]
+        login_guard.clear_failures(phone)
         token, _created = Token.objects.get_or_create(user=user)
         body = {
             "token": token.key,
@@ -31,3 +47,41 @@ class TokenLoginView(APIView):
             "is_manager": is_manager(user),
         }
         return Response(TokenSerializer(body).data, status=status.HTTP_200_OK)
+
+
+class WhoAmISerializer(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class WhoAmIView(APIView):
+    """Who the token or session belongs to: a cheap check that a login still works."""
+
+    @extend_schema(responses=WhoAmISerializer)
+    def get(self, request) -> Response:
+        return Response({"user_id": request.user.pk, "name": request.user.name})
+
+
+class LoginView(auth_views.LoginView):
+    """The login page, with the same brute-force limits as the token login."""
+
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs) -> HttpResponse:
+        phone = request.POST.get("username", "")
+        if login_guard.address_over_limit(client_ip(request)) or (phone and login_guard.phone_locked(phone)):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, _("Too many attempts: try again in 15 minutes."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form) -> HttpResponse:
+        phone = self.request.POST.get("username", "")
+        if phone:
+            login_guard.record_failure(phone)
+        return super().form_invalid(form)
+
+    def form_valid(self, form) -> HttpResponse:
+        login_guard.clear_failures(form.get_user().phone)
+        return super().form_valid(form)

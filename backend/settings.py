@@ -53,10 +53,15 @@ INSTALLED_APPS = [
     "stations",
     "volunteers",
     "events",
+    "certificates",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "backend.security_headers.SecurityHeadersMiddleware",
+    "backend.request_limits.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -114,11 +119,14 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "backend" / "static"]
 STATIC_ROOT = Path(os.getenv("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", BASE_DIR / "media"))
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "me-page"
+LOGOUT_REDIRECT_URL = "events-page"
 
 # Behind a TLS-terminating reverse proxy in production.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_TLS_PROXY", "False") else None
@@ -131,6 +139,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", str(not DEBUG))
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Trust X-Forwarded-For only as far as our own proxies: 0 means use the socket address.
+NUM_PROXIES = envint("NUM_PROXIES", 0)
 
 REST_FRAMEWORK = {
     # Token first, so an anonymous API call gets 401 with a WWW-Authenticate header.
@@ -146,8 +157,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "backend.pagination.PageNumberPagination",
     "EXCEPTION_HANDLER": "backend.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # Trust X-Forwarded-For only as far as our own proxies: 0 means use the socket address.
-    "NUM_PROXIES": envint("NUM_PROXIES", 0),
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_PARSER_CLASSES": [
         "backend.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
@@ -156,6 +166,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "register": os.getenv("THROTTLE_REGISTER", "10/hour"),
         "login": os.getenv("THROTTLE_LOGIN", "20/minute"),
+        # Per user: a phone scanning in a loop, or a manager's scanner at a large event.
+        "checkin": os.getenv("THROTTLE_CHECKIN", "30/minute"),
+        "scan": os.getenv("THROTTLE_SCAN", "300/minute"),
+        "export": os.getenv("THROTTLE_EXPORT", "60/hour"),
+        "verify": os.getenv("THROTTLE_VERIFY", "30/minute"),
     },
 }
 
@@ -175,6 +190,9 @@ SPECTACULAR_SETTINGS = {
         "EventStatusEnum": "events.models.EventStatus",
         "SignupStatusEnum": "events.models.SignupStatus",
         "RecordStatusEnum": "events.models.RecordStatus",
+        "CertificateValidityEnum": "certificates.models.Validity",
+        "CertificateRequestStatusEnum": "certificates.models.RequestStatus",
+        "BulkIssueJobStatusEnum": "certificates.models.JobStatus",
     },
 }
 
@@ -183,6 +201,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
+    # WeasyPrint logs every layout step at INFO.
+    "loggers": {"weasyprint": {"level": "WARNING"}},
 }
 
 # QR check-in: a code's window and how many windows it is accepted for.
@@ -190,3 +210,23 @@ CHECKIN_CODE_WINDOW_SECONDS = envint("CHECKIN_CODE_WINDOW_SECONDS", 30)
 CHECKIN_CODE_ACCEPTED_WINDOWS = envint("CHECKIN_CODE_ACCEPTED_WINDOWS", 2)
 # Star levels (星级) by approved lifetime hours: 1 to 5 stars.
 STAR_THRESHOLDS_HOURS = [int(h) for h in envlist("STAR_THRESHOLDS_HOURS", "100,300,600,1000,1500")]
+# Statistics: the annual service hours a volunteer is expected to reach (summary endpoint).
+ANNUAL_HOURS_TARGET = envint("ANNUAL_HOURS_TARGET", 25)
+# PostgreSQL work_mem for export queries: grouping a million records in memory, not on disk.
+STATS_WORK_MEM = os.getenv("STATS_WORK_MEM", "64MB")
+
+# Background work (bulk certificates): a database-backed queue by default, so the
+# embedded set-up needs no broker; run `manage.py db_worker`. Production may point
+# TASKS_BACKEND at another backend of the tasks API, e.g. django_tasks_rq.RQBackend.
+TASKS = {"default": {"BACKEND": os.getenv("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# Certificates (志愿服务证明): certificates laid out together per batch in bulk jobs.
+CERTIFICATE_BATCH_SIZE = envint("CERTIFICATE_BATCH_SIZE", 25)
+
+# Largest request body accepted (bytes); a unit's seal image is the largest upload.
+MAX_REQUEST_BODY_BYTES = envint("MAX_REQUEST_BODY_BYTES", 5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+
+# Brute-force limits of the logins (backend/login_guard.py).
+LOGIN_FAILURES_ALLOWED = envint("LOGIN_FAILURES_ALLOWED", 10)
+LOGIN_LOCK_SECONDS = envint("LOGIN_LOCK_SECONDS", 15 * 60)
+LOGIN_ATTEMPTS_PER_IP = envint("LOGIN_ATTEMPTS_PER_IP", 30)

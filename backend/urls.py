@@ -1,11 +1,15 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from backend.login import TokenLoginView
+from backend import pages
+from backend.login import LoginView, TokenLoginView, WhoAmIView
+from certificates.views import VerifyPageView
+from events.stats_views import statistics_page
 
 admin.site.site_header = _("Civilization practice volunteer platform")
 admin.site.site_title = _("Volunteer platform admin")
@@ -13,15 +17,25 @@ admin.site.index_title = _("Administration")
 
 api_v1 = [
     path("auth/token/", TokenLoginView.as_view(), name="auth-token"),
+    path("auth/whoami/", WhoAmIView.as_view(), name="auth-whoami"),
     path("", include("stations.urls")),
     path("", include("volunteers.urls")),
     path("", include("events.urls")),
+    path("", include("certificates.urls")),
 ]
 
 urlpatterns = [
+    path("", pages.home, name="home"),
+    path("login/", LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("me/", pages.me, name="me-page"),
+    path("", include("events.page_urls")),
+    path("verify/<str:number>", VerifyPageView.as_view(), name="certificate-verify-page"),
+    path("admin/statistics/", admin.site.admin_view(statistics_page), name="admin-statistics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file, so the CSP needs no inline scripts.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
 ]

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from events import services
+from events import exports, services
 from events.models import Event, RecordChange, RefusedScan, ServiceRecord, Signup
 from stations.admin import ScopedAdmin
 
@@ -101,7 +101,7 @@ class ServiceRecordAdmin(ReadOnlyScopedAdmin):
     search_fields = ["volunteer__real_name", "volunteer__number", "event__title"]
     list_select_related = ["volunteer", "event"]
     date_hierarchy = "checked_in_at"
-    actions = ["approve_selected", "reject_selected"]
+    actions = ["approve_selected", "reject_selected", "export_selected"]
     inlines = [RecordChangeInline]
 
     def scoped_queryset(self, request):
@@ -137,6 +137,10 @@ class ServiceRecordAdmin(ReadOnlyScopedAdmin):
                 continue
             rejected += 1
         self.message_user(request, ngettext("%d record rejected.", "%d records rejected.", rejected) % rejected)
+
+    @admin.action(description=_("Export the selected records (CSV)"))
+    def export_selected(self, request, queryset):
+        return exports.records_csv_response(queryset)
 
 
 @admin.register(RefusedScan)

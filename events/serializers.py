@@ -195,7 +195,9 @@ class RejectSerializer(serializers.Serializer):
 
 
 class BulkApproveSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=500)
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), min_length=1, max_length=500
+    )
 
 
 class BulkApproveResultSerializer(serializers.Serializer):
@@ -217,8 +219,8 @@ class RecordChangeSerializer(serializers.ModelSerializer):
 
 
 class RefusedScanSerializer(serializers.ModelSerializer):
-    volunteer_name = serializers.CharField(source="volunteer.real_name", read_only=True, default=None)
-    event_title = serializers.CharField(source="event.title", read_only=True, default=None)
+    volunteer_name = serializers.CharField(source="volunteer.real_name", read_only=True, default=None, allow_null=True)
+    event_title = serializers.CharField(source="event.title", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = RefusedScan

@@ -117,6 +117,22 @@ def _snapshot(record: ServiceRecord, fields: list[str]) -> dict:
     return {field: getattr(record, field) for field in fields}
 
 
+# Row locks: every workflow that reads, decides and writes takes one first, so
+# simultaneous requests are handled one after the other (tests/test_races.py).
+
+
+def _lock_event(event: Event) -> Event:
+    return Event.objects.select_for_update().get(pk=event.pk)
+
+
+def _lock_volunteer(volunteer: Volunteer) -> Volunteer:
+    return Volunteer.objects.select_for_update().get(pk=volunteer.pk)
+
+
+def _locked(record: ServiceRecord) -> ServiceRecord:
+    return ServiceRecord.objects.select_for_update().select_related("event").get(pk=record.pk)
+
+
 # Events ---------------------------------------------------------------------------
 
 
@@ -156,7 +172,7 @@ def sign_up(event: Event, volunteer: Volunteer, *, at: datetime.datetime) -> tup
     Returns the sign-up and whether it is new. The event row is locked, so
     simultaneous sign-ups never exceed the capacity. Raises EventError.
     """
-    event = Event.objects.select_for_update().get(pk=event.pk)
+    event = _lock_event(event)
     if event.status != EventStatus.PUBLISHED or at >= event.ends_at:
         raise EventError("event_not_open")
     if volunteer.status != VolunteerStatus.ACTIVE:
@@ -177,7 +193,7 @@ def sign_up(event: Event, volunteer: Volunteer, *, at: datetime.datetime) -> tup
 @transaction.atomic
 def cancel_signup(event: Event, volunteer: Volunteer) -> Signup:
     """Give up a place; the first on the waitlist takes it. Raises EventError."""
-    event = Event.objects.select_for_update().get(pk=event.pk)
+    event = _lock_event(event)
     signup = Signup.objects.filter(event=event, volunteer=volunteer).exclude(status=SignupStatus.CANCELLED).first()
     if signup is None:
         raise EventError("not_signed_up")
@@ -267,7 +283,7 @@ def record_scan(
     simultaneous scans of one volunteer are handled one after the other and never
     make two records. Raises CheckInError.
     """
-    volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
+    volunteer = _lock_volunteer(volunteer)
     if volunteer.status != VolunteerStatus.ACTIVE:
         raise CheckInError("volunteer_suspended")
     if not event.is_open_for(action, at):
@@ -384,10 +400,6 @@ def create_manual_record(
         reason=record.reason,
     )
     return record
-
-
-def _locked(record: ServiceRecord) -> ServiceRecord:
-    return ServiceRecord.objects.select_for_update().select_related("event").get(pk=record.pk)
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from events.views import CheckInView, EventViewSet, MyCheckinCodeView, RefusedScanViewSet, ServiceRecordViewSet
@@ -11,5 +11,6 @@ router.register("refused-scans", RefusedScanViewSet, basename="refused-scan")
 urlpatterns = [
     path("checkins/", CheckInView.as_view(), name="checkin"),
     path("me/checkin-code/", MyCheckinCodeView.as_view(), name="my-checkin-code"),
+    path("", include("events.stats_urls")),
     *router.urls,
 ]

@@ -5,8 +5,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
+from accounts.client_addresses import client_ip
 from events import services
 from events.checkin_codes import expires_at, make_event_code, make_volunteer_code
 from events.filters import EventFilter, RefusedScanFilter, ServiceRecordFilter
@@ -45,9 +47,13 @@ def scan_context(request, data: dict | None = None) -> services.ScanContext:
         latitude=data.get("latitude"),
         longitude=data.get("longitude"),
         client_time=data.get("client_time"),
-        ip=request.META.get("REMOTE_ADDR"),
+        ip=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
+
+
+class ScanThrottle(UserRateThrottle):
+    scope = "scan"
 
 
 def checkin_url(token: str) -> str:
@@ -147,7 +153,12 @@ class EventViewSet(viewsets.ModelViewSet):
         return Response(CodeSerializer(body).data)
 
     @extend_schema(request=ScanSerializer, responses={200: ServiceRecordSerializer, 201: ServiceRecordSerializer})
-    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated, IsManager])
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[permissions.IsAuthenticated, IsManager],
+        throttle_classes=[ScanThrottle],
+    )
     def scan(self, request, pk=None) -> Response:
         """Check a volunteer in or out from their personal code, scanned by the manager."""
         event = self.get_object()
@@ -167,6 +178,9 @@ class EventViewSet(viewsets.ModelViewSet):
 
 class CheckInView(APIView):
     """A volunteer's phone posts the scanned event code here."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "checkin"
 
     @extend_schema(request=CheckInSerializer, responses={200: ServiceRecordSerializer, 201: ServiceRecordSerializer})
     def post(self, request) -> Response:

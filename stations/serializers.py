@@ -24,7 +24,7 @@ class ManagedUnitField(serializers.PrimaryKeyRelatedField):
 
 class PracticeUnitSerializer(serializers.ModelSerializer):
     parent = ManagedUnitField(allow_null=True, required=False)
-    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None)
+    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None, allow_null=True)
     level_display = serializers.CharField(source="get_level_display", read_only=True)
     children_count = serializers.IntegerField(read_only=True)
     volunteers_count = serializers.IntegerField(read_only=True)

@@ -6,12 +6,14 @@ reach. Volunteers live at S1 (``volunteer``), S2 and S4.
 """
 
 import datetime
+import logging
 
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from stations.models import Level, PracticeUnit, UnitManager
+from tests import leak_scan
 from volunteers.id_numbers import check_character
 from volunteers.services import register_volunteer
 
@@ -22,6 +24,20 @@ PASSWORD = "correct-horse-42"
 def fast_hashing_and_fresh_throttles(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def personal_data_leak_scan(settings):
+    """Fail any test during which a full ID or mobile number reached someone it should not."""
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.leak_scan.LeakScanMiddleware"]
+    handler = leak_scan.LeakLogHandler()
+    logging.getLogger().addHandler(handler)
+    leak_scan.leaks.clear()
+    leak_scan.active = True
+    yield
+    leak_scan.active = False
+    logging.getLogger().removeHandler(handler)
+    assert not leak_scan.leaks, "personal data leaked:\n" + "\n".join(leak_scan.leaks)
 
 
 def make_unit(code: str, level: str, parent: PracticeUnit | None = None) -> PracticeUnit:

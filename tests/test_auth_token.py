@@ -37,3 +37,10 @@ def test_session_login_works_for_the_api(client, station_manager):
 def test_an_invalid_token_is_401(anon_client, db):
     anon_client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
     assert anon_client.get("/api/v1/volunteers/").status_code == 401
+
+
+def test_whoami_answers_for_a_token_and_refuses_the_anonymous(anon_client, station_manager):
+    token = anon_client.post("/api/v1/auth/token/", {"phone": station_manager.phone, "password": PASSWORD}).json()
+    assert anon_client.get("/api/v1/auth/whoami/").status_code == 401
+    anon_client.credentials(HTTP_AUTHORIZATION=f"Token {token['token']}")
+    assert anon_client.get("/api/v1/auth/whoami/").json() == {"user_id": station_manager.pk, "name": "站管理员"}

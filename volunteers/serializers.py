@@ -184,7 +184,7 @@ class TeamSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     members = serializers.PrimaryKeyRelatedField(many=True, required=False, queryset=Volunteer.objects.none())
     leader = serializers.PrimaryKeyRelatedField(allow_null=True, required=False, queryset=Volunteer.objects.none())
-    leader_name = serializers.CharField(source="leader.real_name", read_only=True, default=None)
+    leader_name = serializers.CharField(source="leader.real_name", read_only=True, default=None, allow_null=True)
     members_count = serializers.SerializerMethodField()
 
     class Meta:

@@ -278,3 +278,12 @@ def test_anonymous_cannot_check_in(anon_client, event):
 
 def test_a_volunteer_code_needs_a_volunteer_profile(stranger):
     assert client_for(stranger).get("/api/v1/me/checkin-code/").status_code == 403
+
+
+def test_check_in_is_throttled_per_volunteer(clock, volunteer_client, event, monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"checkin": "3/minute"})
+    clock.move_to(at(9))
+    statuses = [scan(volunteer_client, event, "in", at(9)).status_code for _ in range(4)]
+    assert statuses == [201, 200, 200, 429]

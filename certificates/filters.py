@@ -1,0 +1,42 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from certificates.models import BulkIssueJob, Certificate, CertificateRequest, JobStatus, RequestStatus, Scope
+from stations.filters import SubtreeFilter
+
+
+class CertificateFilter(django_filters.FilterSet):
+    unit = SubtreeFilter(field_name="unit__path", label=_("Issuing unit (subtree)"))
+    scope = django_filters.ChoiceFilter(choices=Scope.choices)
+    revoked = django_filters.BooleanFilter(field_name="revoked_at", lookup_expr="isnull", exclude=True)
+    issued_from = django_filters.DateFilter(field_name="issued_at", lookup_expr="date__gte", label=_("Issued from"))
+    issued_to = django_filters.DateFilter(field_name="issued_at", lookup_expr="date__lte", label=_("Issued until"))
+    q = django_filters.CharFilter(method="filter_q", label=_("Search number, name or volunteer number"))
+
+    class Meta:
+        model = Certificate
+        fields = ["volunteer", "unit", "event", "scope", "revoked", "bulk_job", "issued_from", "issued_to", "q"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(
+            Q(number__icontains=value) | Q(volunteer_name__icontains=value) | Q(volunteer_number__icontains=value)
+        )
+
+
+class CertificateRequestFilter(django_filters.FilterSet):
+    unit = SubtreeFilter(field_name="unit__path", label=_("Unit asked (subtree)"))
+    status = django_filters.MultipleChoiceFilter(choices=RequestStatus.choices)
+
+    class Meta:
+        model = CertificateRequest
+        fields = ["volunteer", "unit", "status", "scope"]
+
+
+class BulkIssueJobFilter(django_filters.FilterSet):
+    unit = SubtreeFilter(field_name="unit__path", label=_("Issuing unit (subtree)"))
+    status = django_filters.MultipleChoiceFilter(choices=JobStatus.choices)
+
+    class Meta:
+        model = BulkIssueJob
+        fields = ["unit", "status"]

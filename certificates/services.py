@@ -1,0 +1,582 @@
+"""Workflows of certificates: issuing (single and in bulk), requests, revocation, verification."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import secrets
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Sum
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.errors import DomainError
+from certificates import pdfs
+from certificates.models import (
+    BulkIssueJob,
+    Certificate,
+    CertificateCounter,
+    CertificateRequest,
+    JobStatus,
+    RequestStatus,
+    Scope,
+)
+from events.models import Event, ServiceCategory, ServiceRecord
+from stations.models import PATH_STEP, PracticeUnit
+from volunteers.id_numbers import mask_id_number
+from volunteers.models import Volunteer
+
+logger = logging.getLogger(__name__)
+
+# No look-alikes (0/O, 1/I/L): the code is typed from paper when a QR code will not scan.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 12
+# How much of the service a certificate lists before it summarises.
+MAX_EVENT_TITLES = 6
+MAX_EVENTS_TEXT = 150
+CENT = Decimal("0.01")
+
+
+class CertificateError(DomainError):
+    messages = {
+        "no_hours": _("There are no approved hours to certify in this scope at this unit's events."),
+        "outside_unit": _("A unit certifies only hours of events organised within its own subtree."),
+        "invalid_period": _("The period must end on or after its start."),
+        "scope_required": _("Give either one event or a period."),
+        "already_issued": _("A valid certificate for this volunteer, unit and scope already exists."),
+        "already_revoked": _("This certificate has already been revoked."),
+        "reason_required": _("A reason is required."),
+        "already_requested": _("You have already asked this unit for a certificate of this scope."),
+        "not_pending": _("This request has already been decided."),
+        "not_found": _("No certificate with this number and verification code exists."),
+        "no_volunteer_profile": _("Only registered volunteers can do this."),
+        "job_not_finished": _("The job has not finished yet."),
+    }
+    status_codes = {
+        "no_hours": 409,
+        "already_issued": 409,
+        "already_revoked": 409,
+        "already_requested": 409,
+        "not_pending": 409,
+        "not_found": 404,
+        "no_volunteer_profile": 403,
+        "job_not_finished": 409,
+    }
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What a certificate covers: one event, or every event starting within a period (dates inclusive)."""
+
+    event: Event | None = None
+    period_start: datetime.date | None = None
+    period_end: datetime.date | None = None
+
+    @property
+    def scope(self) -> str:
+        return Scope.EVENT if self.event is not None else Scope.PERIOD
+
+    def check(self, unit: PracticeUnit) -> None:
+        """Raise CertificateError unless ``unit`` may certify this."""
+        if self.event is not None:
+            # 谁组织谁记录，谁记录谁证明: only the organiser's own subtree certifies an event.
+            if not self.event.unit.path.startswith(unit.path):
+                raise CertificateError("outside_unit")
+            return
+        if self.period_start is None or self.period_end is None:
+            raise CertificateError("scope_required")
+        if self.period_end < self.period_start:
+            raise CertificateError("invalid_period")
+
+
+def approved_records(unit: PracticeUnit, coverage: Coverage):
+    """Approved records of events organised within ``unit``'s subtree, in the coverage."""
+    records = ServiceRecord.objects.approved().filter(event__unit__path__startswith=unit.path)
+    if coverage.event is not None:
+        return records.filter(event=coverage.event)
+    tz = timezone.get_default_timezone()
+    start = datetime.datetime.combine(coverage.period_start, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(coverage.period_end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    return records.filter(event__starts_at__gte=start, event__starts_at__lt=end)
+
+
+@dataclass
+class ServiceFacts:
+    """What a volunteer did in a coverage: the numbers and texts a certificate freezes."""
+
+    hours: Decimal
+    record_count: int
+    categories: list[str]
+    titles: list[str]
+
+
+def service_facts(unit: PracticeUnit, coverage: Coverage, volunteer_ids: list[int]) -> dict[int, ServiceFacts]:
+    """Facts per volunteer, in two queries whatever the number of volunteers."""
+    records = approved_records(unit, coverage).filter(volunteer_id__in=volunteer_ids)
+    facts = {
+        # SQLite sums decimals as floats: back to two places.
+        row["volunteer_id"]: ServiceFacts((row["hours"] or Decimal(0)).quantize(CENT), row["count"], [], [])
+        for row in records.values("volunteer_id").annotate(hours=Sum("credited_hours"), count=Count("id"))
+    }
+    labels = dict(ServiceCategory.choices)
+    rows = records.order_by("event__starts_at", "event_id").values_list(
+        "volunteer_id", "event__category", "event__title"
+    )
+    for volunteer_id, category, title in rows:
+        fact = facts[volunteer_id]
+        label = str(labels.get(category, category))
+        if label not in fact.categories:
+            fact.categories.append(label)
+        if title not in fact.titles:
+            fact.titles.append(title)
+    return facts
+
+
+def summarise_titles(titles: list[str]) -> str:
+    """Event titles joined, cut to a few when long so the certificate keeps to one page."""
+    shown: list[str] = []
+    for title in titles[:MAX_EVENT_TITLES]:
+        if shown and len("、".join([*shown, title])) > MAX_EVENTS_TEXT:
+            break
+        shown.append(title)
+    text = "、".join(shown)
+    if len(shown) < len(titles):
+        text = gettext("%(titles)s and others, %(count)d events in all") % {"titles": text, "count": len(titles)}
+    return text
+
+
+def make_verification_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def issuing_center(unit: PracticeUnit) -> PracticeUnit:
+    """The center at the root of the unit's path: certificates are numbered per center."""
+    return PracticeUnit.objects.get(path=unit.path[:PATH_STEP])
+
+
+def lock_counter(unit: PracticeUnit, year: int) -> CertificateCounter:
+    """The certificate counter of the unit's center and year, locked until the transaction ends.
+
+    Every issue takes this lock first, so simultaneous issuing waits its turn (no
+    duplicate numbers, and duplicate certificates are checked under it) and a
+    rolled-back issue gives its number back (no gaps).
+    """
+    center = issuing_center(unit)
+    counter, _ = CertificateCounter.objects.get_or_create(center=center, year=year)
+    return CertificateCounter.objects.select_for_update(of=("self",)).select_related("center").get(pk=counter.pk)
+
+
+def take_numbers(counter: CertificateCounter, count: int) -> list[str]:
+    """The next ``count`` numbers of a locked counter, e.g. DEMO-C-2026-000001."""
+    first = counter.last_number + 1
+    counter.last_number += count
+    counter.save(update_fields=["last_number"])
+    return [f"{counter.center.code}-{counter.year}-{n:06d}" for n in range(first, first + count)]
+
+
+def build_certificate(
+    volunteer: Volunteer,
+    unit: PracticeUnit,
+    coverage: Coverage,
+    facts: ServiceFacts,
+    *,
+    number: str,
+    at: datetime.datetime,
+    by,
+    handler_name: str = "",
+    remarks: str = "",
+    bulk_job: BulkIssueJob | None = None,
+) -> Certificate:
+    """An unsaved certificate with everything it states copied in (frozen), texts in Chinese."""
+    with translation.override(settings.LANGUAGE_CODE):
+        if coverage.event is not None:
+            service_time = _format_date(timezone.localtime(coverage.event.starts_at).date())
+        else:
+            service_time = gettext("%(start)s to %(end)s") % {
+                "start": _format_date(coverage.period_start),
+                "end": _format_date(coverage.period_end),
+            }
+        id_type = gettext("Resident identity card")
+        categories = "、".join(facts.categories)
+    return Certificate(
+        number=number,
+        verification_code=make_verification_code(),
+        volunteer=volunteer,
+        unit=unit,
+        scope=coverage.scope,
+        event=coverage.event,
+        period_start=coverage.period_start,
+        period_end=coverage.period_end,
+        hours=facts.hours,
+        record_count=facts.record_count,
+        volunteer_name=volunteer.real_name,
+        volunteer_number=volunteer.number or "",
+        id_type=id_type,
+        masked_id_number=mask_id_number(volunteer.id_number),
+        service_categories=categories[:300],
+        service_events=summarise_titles(facts.titles),
+        event_title=coverage.event.title if coverage.event is not None else "",
+        service_time=service_time,
+        unit_name=unit.name,
+        person_in_charge=unit.person_in_charge,
+        handler_name=(handler_name or (getattr(by, "name", "") or ""))[:30],
+        contact_phone=unit.contact_phone,
+        remarks=remarks,
+        issued_at=at,
+        issued_by=by,
+        bulk_job=bulk_job,
+    )
+
+
+def _format_date(day: datetime.date) -> str:
+    return date_format(day, "DATE_FORMAT")
+
+
+def _attach_pdf(certificate: Certificate, page: pdfs.Page) -> None:
+    certificate.pdf.save(f"{certificate.number}.pdf", ContentFile(page.pdf), save=False)
+    certificate.pdf_sha256 = page.sha256
+
+
+def issue_certificate(
+    volunteer: Volunteer,
+    unit: PracticeUnit,
+    coverage: Coverage,
+    *,
+    by,
+    handler_name: str = "",
+    remarks: str = "",
+    at: datetime.datetime | None = None,
+) -> Certificate:
+    """Issue a certificate of the volunteer's approved hours at ``unit``'s events in the coverage.
+
+    The hours, texts and names are frozen into the certificate and its PDF is rendered
+    once and stored with its SHA-256. Raises CertificateError (outside_unit,
+    invalid_period, no_hours, already_issued).
+    """
+    coverage.check(unit)
+    at = at or timezone.now()
+    facts = service_facts(unit, coverage, [volunteer.pk]).get(volunteer.pk)
+    if facts is None or facts.hours <= 0:
+        raise CertificateError("no_hours")
+    try:
+        with transaction.atomic():
+            counter = lock_counter(unit, timezone.localtime(at).year)
+            covering = Certificate.objects.valid().covering(
+                unit=unit, event=coverage.event, period_start=coverage.period_start, period_end=coverage.period_end
+            )
+            if covering.filter(volunteer=volunteer).exists():
+                raise CertificateError("already_issued")
+            (number,) = take_numbers(counter, 1)
+            certificate = build_certificate(
+                volunteer,
+                unit,
+                coverage,
+                facts,
+                number=number,
+                at=at,
+                by=by,
+                handler_name=handler_name,
+                remarks=remarks,
+            )
+            _attach_pdf(certificate, pdfs.render_certificate(certificate))
+            certificate.save()
+    except IntegrityError:
+        # The partial unique constraints caught a duplicate issued across a year boundary.
+        raise CertificateError("already_issued") from None
+    return certificate
+
+
+@transaction.atomic
+def revoke_certificate(
+    certificate: Certificate, *, by, reason: str, at: datetime.datetime | None = None
+) -> Certificate:
+    """Revoke a certificate: it stays on record and verification says revoked. Raises CertificateError."""
+    if not reason.strip():
+        raise CertificateError("reason_required")
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.revoked_at is not None:
+        raise CertificateError("already_revoked")
+    certificate.revoked_at, certificate.revoked_by, certificate.revoke_reason = at or timezone.now(), by, reason.strip()
+    certificate.save(update_fields=["revoked_at", "revoked_by", "revoke_reason", "updated_at"])
+    return certificate
+
+
+def verify_certificate(number: str, code: str) -> Certificate:
+    """The certificate with this number and code; a wrong code and an unknown number fail alike."""
+    certificate = Certificate.objects.filter(number=number.strip().upper()).select_related("event").first()
+    expected = certificate.verification_code if certificate is not None else make_verification_code()
+    # Compared in constant time, also for unknown numbers, so timing tells nothing either.
+    if not secrets.compare_digest(expected.encode(), code.strip().upper().encode()) or certificate is None:
+        raise CertificateError("not_found")
+    return certificate
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*: enough for whoever holds the paper to match it, no more."""
+    return f"{name[:1]}*" if name else ""
+
+
+# Requests -----------------------------------------------------------------------------
+
+
+def request_certificate(
+    volunteer: Volunteer, unit: PracticeUnit, coverage: Coverage, *, purpose: str = ""
+) -> CertificateRequest:
+    """A volunteer asks ``unit`` for a certificate. Raises CertificateError."""
+    coverage.check(unit)
+    facts = service_facts(unit, coverage, [volunteer.pk]).get(volunteer.pk)
+    if facts is None or facts.hours <= 0:
+        raise CertificateError("no_hours")
+    pending = CertificateRequest.objects.filter(
+        volunteer=volunteer,
+        unit=unit,
+        status=RequestStatus.PENDING,
+        event=coverage.event,
+        period_start=coverage.period_start,
+        period_end=coverage.period_end,
+    )
+    if pending.exists():
+        raise CertificateError("already_requested")
+    return CertificateRequest.objects.create(
+        volunteer=volunteer,
+        unit=unit,
+        scope=coverage.scope,
+        event=coverage.event,
+        period_start=coverage.period_start,
+        period_end=coverage.period_end,
+        purpose=purpose.strip(),
+    )
+
+
+@transaction.atomic
+def accept_request(
+    certificate_request: CertificateRequest, *, by, handler_name: str = "", remarks: str = ""
+) -> CertificateRequest:
+    """Issue the certificate a volunteer asked for. Raises CertificateError."""
+    certificate_request = (
+        CertificateRequest.objects.select_for_update(of=("self",)).select_related("volunteer", "unit", "event__unit")
+    ).get(pk=certificate_request.pk)
+    if certificate_request.status != RequestStatus.PENDING:
+        raise CertificateError("not_pending")
+    coverage = Coverage(
+        event=certificate_request.event,
+        period_start=certificate_request.period_start,
+        period_end=certificate_request.period_end,
+    )
+    certificate = issue_certificate(
+        certificate_request.volunteer,
+        certificate_request.unit,
+        coverage,
+        by=by,
+        handler_name=handler_name,
+        remarks=remarks,
+    )
+    certificate_request.status, certificate_request.certificate = RequestStatus.ISSUED, certificate
+    certificate_request.decided_by, certificate_request.decided_at = by, certificate.issued_at
+    certificate_request.save(update_fields=["status", "certificate", "decided_by", "decided_at", "updated_at"])
+    return certificate_request
+
+
+@transaction.atomic
+def decline_request(certificate_request: CertificateRequest, *, by, reason: str) -> CertificateRequest:
+    """Decline a request with a reason the volunteer sees. Raises CertificateError."""
+    if not reason.strip():
+        raise CertificateError("reason_required")
+    certificate_request = CertificateRequest.objects.select_for_update().get(pk=certificate_request.pk)
+    if certificate_request.status != RequestStatus.PENDING:
+        raise CertificateError("not_pending")
+    certificate_request.status, certificate_request.decline_reason = RequestStatus.DECLINED, reason.strip()
+    certificate_request.decided_by, certificate_request.decided_at = by, timezone.now()
+    certificate_request.save(update_fields=["status", "decline_reason", "decided_by", "decided_at", "updated_at"])
+    return certificate_request
+
+
+# Bulk issuing ---------------------------------------------------------------------------
+
+
+def start_bulk_job(
+    unit: PracticeUnit, period_start: datetime.date, period_end: datetime.date, *, by, remarks: str = ""
+) -> tuple[BulkIssueJob, bool]:
+    """Queue a job issuing certificates of the period for the unit's volunteers.
+
+    Returns the job and whether it is new: while a job for the same unit and period
+    is queued or running, starting again returns that one. Raises CertificateError.
+    """
+    Coverage(period_start=period_start, period_end=period_end).check(unit)
+    active = BulkIssueJob.objects.active().filter(unit=unit, period_start=period_start, period_end=period_end)
+    with transaction.atomic():
+        existing = active.first()
+        if existing is not None:
+            return existing, False
+        try:
+            with transaction.atomic():
+                job = BulkIssueJob.objects.create(
+                    unit=unit, period_start=period_start, period_end=period_end, remarks=remarks, created_by=by
+                )
+        except IntegrityError:
+            return active.get(), False
+        # After the commit, so the worker finds the job row.
+        transaction.on_commit(lambda: enqueue_bulk_job(job.pk))
+    return job, True
+
+
+def enqueue_bulk_job(job_id: int) -> None:
+    from certificates.tasks import issue_in_bulk
+
+    result = issue_in_bulk.enqueue(job_id)
+    BulkIssueJob.objects.filter(pk=job_id, task_id="").update(task_id=str(result.id)[:64])
+
+
+def chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def run_bulk_job(job_id: int, *, batch_size: int | None = None) -> BulkIssueJob:
+    """Do the work of a bulk job: issue, batch by batch, then pack the ZIP and the combined PDF.
+
+    Volunteers with zero approved hours are skipped, those already holding a valid
+    certificate of the unit for the period are counted and not issued again, so a
+    job can be run again safely. Each batch is laid out as one document and
+    committed on its own; progress is saved after each.
+    """
+    job = BulkIssueJob.objects.select_related("unit", "created_by").get(pk=job_id)
+    if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
+        return job
+    batch_size = batch_size or settings.CERTIFICATE_BATCH_SIZE
+    job.status, job.started_at, job.error = JobStatus.RUNNING, timezone.now(), ""
+    job.save(update_fields=["status", "started_at", "error", "updated_at"])
+    coverage = Coverage(period_start=job.period_start, period_end=job.period_end)
+    try:
+        totals = dict(
+            approved_records(job.unit, coverage)
+            .values("volunteer_id")
+            .annotate(hours=Sum("credited_hours"))
+            .values_list("volunteer_id", "hours")
+            .order_by("volunteer_id")
+        )
+        holders = set(
+            Certificate.objects.valid()
+            .covering(unit=job.unit, event=None, period_start=job.period_start, period_end=job.period_end)
+            .values_list("volunteer_id", flat=True)
+        )
+        zero = [pk for pk, hours in totals.items() if not hours or hours <= 0]
+        done = [pk for pk in totals if pk in holders and pk not in zero]
+        todo = [pk for pk in totals if pk not in holders and pk not in zero]
+        BulkIssueJob.objects.filter(pk=job.pk).update(
+            total=len(totals),
+            skipped_zero_hours=len(zero),
+            already_issued=len(done),
+            processed=len(zero) + len(done),
+            updated_at=timezone.now(),
+        )
+        with tempfile.TemporaryDirectory(prefix="certificates-") as folder:
+            batch_files = []
+            for number, volunteer_ids in enumerate(chunks(todo, batch_size)):
+                batch_file = Path(folder) / f"batch-{number:05d}.pdf"
+                if _issue_batch(job, coverage, volunteer_ids, batch_file):
+                    batch_files.append(batch_file)
+            _pack(job, coverage, batch_files, Path(folder))
+        job.refresh_from_db()
+        job.status, job.finished_at = JobStatus.FINISHED, timezone.now()
+        job.save(update_fields=["status", "finished_at", "updated_at"])
+    except Exception as error:
+        logger.exception("Bulk certificate job %s failed", job.pk)
+        BulkIssueJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now(), updated_at=timezone.now()
+        )
+        raise
+    return job
+
+
+def _issue_batch(job: BulkIssueJob, coverage: Coverage, volunteer_ids: list[int], batch_file: Path) -> bool:
+    """Issue one batch in one transaction; write its combined PDF to ``batch_file``. False if none was due."""
+    at = timezone.now()
+    facts = service_facts(job.unit, coverage, volunteer_ids)
+    volunteers = Volunteer.objects.in_bulk(volunteer_ids)
+    with transaction.atomic():
+        counter = lock_counter(job.unit, timezone.localtime(at).year)
+        # Someone may have issued one of these meanwhile: checked again under the lock.
+        holders = set(
+            Certificate.objects.valid()
+            .covering(unit=job.unit, event=None, period_start=job.period_start, period_end=job.period_end)
+            .filter(volunteer_id__in=volunteer_ids)
+            .values_list("volunteer_id", flat=True)
+        )
+        volunteer_ids = [pk for pk in volunteer_ids if pk not in holders]
+        if holders:
+            BulkIssueJob.objects.filter(pk=job.pk).update(
+                already_issued=F("already_issued") + len(holders), processed=F("processed") + len(holders)
+            )
+        if not volunteer_ids:
+            return False
+        numbers = take_numbers(counter, len(volunteer_ids))
+        certificates = [
+            build_certificate(
+                volunteers[pk],
+                job.unit,
+                coverage,
+                facts[pk],
+                number=number,
+                at=at,
+                by=job.created_by,
+                remarks=job.remarks,
+                bulk_job=job,
+            )
+            for pk, number in zip(volunteer_ids, numbers, strict=True)
+        ]
+        batch = pdfs.render_batch(certificates)
+        for certificate, page in zip(certificates, batch.pages, strict=True):
+            _attach_pdf(certificate, page)
+        Certificate.objects.bulk_create(certificates)
+        BulkIssueJob.objects.filter(pk=job.pk).update(
+            issued=F("issued") + len(certificates),
+            processed=F("processed") + len(certificates),
+            updated_at=timezone.now(),
+        )
+    batch_file.write_bytes(batch.combined)
+    return True
+
+
+def _sources(batch_files: list[Path], earlier: list[Certificate]) -> Iterator[str | bytes]:
+    yield from (str(path) for path in batch_files)
+    for certificate in earlier:
+        with certificate.pdf.open("rb") as pdf:
+            yield pdf.read()
+
+
+def _pack(job: BulkIssueJob, coverage: Coverage, batch_files: list[Path], folder: Path) -> None:
+    """One ZIP of every valid certificate of the job's scope, and one PDF of them all for printing."""
+    certificates = (
+        Certificate.objects.valid()
+        .covering(unit=job.unit, event=None, period_start=job.period_start, period_end=job.period_end)
+        .order_by("number")
+    )
+    earlier = [certificate for certificate in certificates if certificate.bulk_job_id != job.pk]
+    zip_path, combined_path = folder / "certificates.zip", folder / "certificates.pdf"
+    with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_STORED) as archive:
+        for certificate in certificates.iterator(chunk_size=200):
+            with certificate.pdf.open("rb") as pdf:
+                archive.writestr(certificate.download_name, pdf.read())
+    with combined_path.open("wb") as combined:
+        # This job's batches share their fonts; earlier certificates come one by one.
+        pdfs.merge_pdfs(_sources(batch_files, earlier), combined)
+    stem = f"{job.unit.code}-{job.period_start:%Y%m%d}-{job.period_end:%Y%m%d}-{job.pk}"
+    with zip_path.open("rb") as archive, combined_path.open("rb") as combined:
+        job.zip_file.save(f"{stem}.zip", File(archive), save=False)
+        job.combined_pdf.save(f"{stem}.pdf", File(combined), save=False)
+    BulkIssueJob.objects.filter(pk=job.pk).update(
+        zip_file=job.zip_file.name, combined_pdf=job.combined_pdf.name, updated_at=timezone.now()
+    )

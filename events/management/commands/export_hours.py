@@ -1,0 +1,63 @@
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
+
+from events import exports
+from events.models import ServiceCategory
+from events.statistics import StatsError, hours_report, parse_group_by
+from stations.models import PracticeUnit
+
+
+class ReportUser:
+    """The scope of a scheduled report: everything, like an admin's export."""
+
+    is_superuser = True
+    is_authenticated = True
+
+
+class Command(BaseCommand):
+    help = (
+        "Write approved hour statistics to a CSV or XLSX file, the same as the API's export, "
+        "for scheduled reports (e.g. monthly from cron). Changes no data."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("output", help="File to write; .csv or .xlsx decides the format unless --format is given.")
+        parser.add_argument("--group-by", default="station", help="One or two keys, e.g. station,month.")
+        parser.add_argument("--date-from", type=datetime.date.fromisoformat, help="First day (YYYY-MM-DD).")
+        parser.add_argument("--date-to", type=datetime.date.fromisoformat, help="Last day, included.")
+        parser.add_argument("--unit", help="Only volunteers registered under this unit (id or code).")
+        parser.add_argument("--category", action="append", choices=ServiceCategory.values, help="Repeatable.")
+        parser.add_argument("--format", choices=["csv", "xlsx"], help="Default: from the file name.")
+
+    def handle(self, *args, output: str, **options) -> None:
+        file_format = options["format"] or ("xlsx" if output.lower().endswith(".xlsx") else "csv")
+        unit = None
+        if options["unit"]:
+            lookup = Q(code=options["unit"]) | (Q(pk=int(options["unit"])) if options["unit"].isdigit() else Q())
+            unit = PracticeUnit.objects.filter(lookup).first()
+            if unit is None:
+                raise CommandError(f"No unit {options['unit']!r}.")
+        try:
+            report = hours_report(
+                ReportUser(),
+                parse_group_by(options["group_by"]),
+                date_from=options["date_from"],
+                date_to=options["date_to"],
+                unit=unit,
+                categories=options["category"] or [],
+                for_file=True,
+            )
+        except StatsError as error:
+            raise CommandError(error.detail) from None
+        if file_format == "xlsx":
+            rows = exports.write_xlsx(report, output)
+        else:
+            rows = 0
+            with open(output, "wb") as target:
+                for chunk in exports.csv_chunks(report):
+                    target.write(chunk)
+                    rows += chunk.count(b"\n")
+            rows -= 1  # the header line
+        self.stdout.write(f"Wrote {output} ({file_format}, about {rows} rows).")

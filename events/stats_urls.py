@@ -1,0 +1,8 @@
+from django.urls import path
+
+from events.stats_views import HoursStatsView, SummaryStatsView
+
+urlpatterns = [
+    path("stats/hours/", HoursStatsView.as_view(), name="stats-hours"),
+    path("stats/summary/", SummaryStatsView.as_view(), name="stats-summary"),
+]

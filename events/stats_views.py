@@ -1,0 +1,329 @@
+"""Hour statistics: the API (JSON, CSV, XLSX) and the admin statistics page."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, renderers, serializers
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from backend.pagination import PageNumberPagination
+from events import exports
+from events.models import ServiceCategory
+from events.statistics import (
+    GROUP_KEYS,
+    HoursReport,
+    StatsError,
+    hours_report,
+    parse_group_by,
+    report_totals,
+    year_summary,
+)
+from stations.models import Level, PracticeUnit, is_manager
+from stations.permissions import IsManager
+
+FILE_FORMATS = ("csv", "xlsx")
+
+
+class CSVFileRenderer(renderers.BaseRenderer):
+    """Names ``?format=csv`` for content negotiation; the view streams the file itself."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        return renderers.JSONRenderer().render(data)
+
+
+class XLSXFileRenderer(CSVFileRenderer):
+    media_type = exports.XLSX_TYPE
+    format = "xlsx"
+    charset = None
+
+
+class HoursQuerySerializer(serializers.Serializer):
+    group_by = serializers.CharField(
+        default="station",
+        help_text=gettext_lazy(
+            "One or two of volunteer, station, institute, center, team, category, month, e.g. station,month."
+        ),
+    )
+    date_from = serializers.DateField(
+        required=False, help_text=gettext_lazy("First day, Asia/Shanghai (check-in date).")
+    )
+    date_to = serializers.DateField(required=False, help_text=gettext_lazy("Last day, included, Asia/Shanghai."))
+    unit = serializers.IntegerField(
+        required=False, help_text=gettext_lazy("Only volunteers registered in this unit's subtree.")
+    )
+    category = serializers.MultipleChoiceField(choices=ServiceCategory.choices, required=False)
+    format = serializers.ChoiceField(choices=["json", *FILE_FORMATS], default="json")
+
+    def validate_group_by(self, value: str) -> str:
+        try:
+            parse_group_by(value)
+        except StatsError as error:
+            raise serializers.ValidationError(error.detail) from None
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("date_from") and attrs.get("date_to") and attrs["date_to"] < attrs["date_from"]:
+            raise serializers.ValidationError({"date_to": _("The end date must not be before the start date.")})
+        return attrs
+
+
+class HoursRowSerializer(serializers.Serializer):
+    """One row; which fields appear depends on ``group_by``."""
+
+    volunteer_id = serializers.IntegerField(required=False)
+    volunteer_number = serializers.CharField(required=False)
+    volunteer_name = serializers.CharField(required=False)
+    id_number = serializers.CharField(required=False, help_text=gettext_lazy("Masked."))
+    home_station = serializers.CharField(required=False)
+    station_id = serializers.IntegerField(required=False)
+    station = serializers.CharField(required=False)
+    institute_id = serializers.IntegerField(required=False)
+    institute = serializers.CharField(required=False)
+    center_id = serializers.IntegerField(required=False)
+    center = serializers.CharField(required=False)
+    team_id = serializers.IntegerField(required=False)
+    team = serializers.CharField(required=False)
+    team_unit = serializers.CharField(required=False)
+    category = serializers.CharField(required=False)
+    category_label = serializers.CharField(required=False)
+    month = serializers.CharField(required=False, help_text="YYYY-MM")
+    hours = serializers.DecimalField(max_digits=14, decimal_places=2)
+    records = serializers.IntegerField()
+    star_level = serializers.IntegerField(required=False)
+
+
+class PaginatedHoursSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = HoursRowSerializer(many=True)
+
+
+class SummaryQuerySerializer(serializers.Serializer):
+    unit = serializers.IntegerField(required=False, help_text=gettext_lazy("A unit in your scope; default all of it."))
+    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+
+
+class SummarySerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    unit = serializers.IntegerField(allow_null=True)
+    registered_volunteers = serializers.IntegerField()
+    active_volunteers = serializers.IntegerField()
+    total_hours = serializers.DecimalField(max_digits=14, decimal_places=2)
+    hours_per_registered_volunteer = serializers.DecimalField(max_digits=14, decimal_places=2)
+    events_held = serializers.IntegerField()
+    annual_hours_target = serializers.DecimalField(max_digits=8, decimal_places=2)
+    volunteers_reaching_target = serializers.IntegerField()
+    star_levels = serializers.DictField(child=serializers.IntegerField())
+
+
+def scoped_unit(user, unit_id: int | None) -> PracticeUnit | None:
+    """The requested unit if it lies in the caller's scope (else 404), or None for all of it."""
+    if unit_id is None:
+        return None
+    return get_object_or_404(PracticeUnit.objects.managed_by(user), pk=unit_id)
+
+
+def scope_name(user, unit: PracticeUnit | None) -> str:
+    if unit is not None:
+        return unit.name
+    if not user.is_superuser:
+        names = list(PracticeUnit.objects.filter(manager_roles__user=user).values_list("name", flat=True)[:3])
+        if names:
+            return "、".join(names)
+    return _("All units")
+
+
+def build_report(user, data: dict, *, for_file: bool) -> tuple[HoursReport, PracticeUnit | None]:
+    unit = scoped_unit(user, data.get("unit"))
+    report = hours_report(
+        user,
+        parse_group_by(data["group_by"]),
+        date_from=data.get("date_from"),
+        date_to=data.get("date_to"),
+        unit=unit,
+        categories=sorted(data.get("category") or []),
+        for_file=for_file,
+    )
+    return report, unit
+
+
+class HoursStatsView(APIView):
+    """Approved service hours grouped by one or two keys, as JSON pages or a whole file."""
+
+    permission_classes = [permissions.IsAuthenticated, IsManager]
+    renderer_classes = [renderers.JSONRenderer, CSVFileRenderer, XLSXFileRenderer]
+    throttle_scope = "export"
+
+    def get_throttles(self):
+        if self.request.query_params.get("format") in FILE_FORMATS:
+            return [ScopedRateThrottle()]
+        return []
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors answer in JSON even when a file was asked for.
+        if isinstance(response, Response) and response.status_code >= 400:
+            request.accepted_renderer = renderers.JSONRenderer()
+            request.accepted_media_type = "application/json"
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    @extend_schema(
+        parameters=[HoursQuerySerializer],
+        responses={
+            (200, "application/json"): PaginatedHoursSerializer,
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="UTF-8 with BOM, not paginated"),
+            (200, exports.XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="Not paginated"),
+        },
+    )
+    def get(self, request) -> HttpResponse:
+        query = HoursQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        file_format = data["format"]
+        report, unit = build_report(request.user, data, for_file=file_format in FILE_FORMATS)
+        if file_format == "csv":
+            return exports.csv_response(report, scope_name(request.user, unit))
+        if file_format == "xlsx":
+            return exports.xlsx_response(report, scope_name(request.user, unit))
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(report, request, view=self)
+        names = report.names
+        results = HoursRowSerializer([dict(zip(names, row, strict=True)) for row in page], many=True).data
+        return paginator.get_paginated_response(results)
+
+
+class SummaryStatsView(APIView):
+    """A unit's year in figures: volunteers, hours, events, annual target, star levels."""
+
+    permission_classes = [permissions.IsAuthenticated, IsManager]
+
+    @extend_schema(parameters=[SummaryQuerySerializer], responses=SummarySerializer)
+    def get(self, request) -> Response:
+        query = SummaryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        unit = scoped_unit(request.user, query.validated_data.get("unit"))
+        year = query.validated_data.get("year") or timezone.localdate().year
+        return Response(SummarySerializer(year_summary(request.user, unit=unit, year=year)).data)
+
+
+# The admin statistics page ------------------------------------------------------------
+
+CHILD_KEY = {None: "center", Level.CENTER: "institute", Level.INSTITUTE: "station", Level.STATION: "volunteer"}
+LABEL_COLUMN = {"center": 1, "institute": 1, "station": 1, "volunteer": 2}
+CHART_WIDTH, CHART_HEIGHT = 720, 220
+
+
+def bar_chart(points: list[tuple[str, Decimal]]) -> dict:
+    """Geometry of a server-rendered SVG bar chart: no JavaScript needed."""
+    top = max((value for _, value in points), default=Decimal(0)) or Decimal(1)
+    slot = CHART_WIDTH / max(len(points), 1)
+    bars = []
+    for index, (label, value) in enumerate(points):
+        height = float(value / top) * (CHART_HEIGHT - 40)
+        bars.append(
+            {
+                "label": label,
+                "value": value,
+                "x": round(index * slot + slot * 0.15, 1),
+                "width": round(slot * 0.7, 1),
+                "y": round(CHART_HEIGHT - 20 - height, 1),
+                "height": round(height, 1),
+                "text_x": round(index * slot + slot / 2, 1),
+            }
+        )
+    return {"bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT, "baseline": CHART_HEIGHT - 20}
+
+
+class StatsFilterForm(serializers.Serializer):
+    unit = serializers.IntegerField(required=False)
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+    category = serializers.ChoiceField(choices=ServiceCategory.choices, required=False, allow_blank=True)
+
+
+def statistics_page(request: HttpRequest) -> HttpResponse:
+    """Totals, charts and export buttons for the caller's scope (admins and unit managers)."""
+    if not (request.user.is_active and request.user.is_staff and is_manager(request.user)):
+        raise PermissionDenied
+    user = request.user
+    today = timezone.localdate()
+    form = StatsFilterForm(data={key: value for key, value in request.GET.items() if value})
+    data = form.validated_data if form.is_valid() else {}
+    data.setdefault("date_from", datetime.date(today.year, 1, 1))
+    data.setdefault("date_to", datetime.date(today.year, 12, 31))
+    if data["date_to"] < data["date_from"]:
+        data["date_to"] = data["date_from"]
+    units = PracticeUnit.objects.managed_by(user).order_by("path")
+    unit = units.filter(pk=data["unit"]).first() if data.get("unit") else None
+    if unit is None and not user.is_superuser and len(managed := list(units.filter(manager_roles__user=user))) == 1:
+        unit = managed[0]
+    categories = [data["category"]] if data.get("category") else []
+    filters = {"date_from": data["date_from"], "date_to": data["date_to"], "unit": unit, "categories": categories}
+
+    months = hours_report(user, ("month",), **filters)
+    month_points = [(month, hours) for month, hours, _records in months.rows]
+    child_key = CHILD_KEY[unit.level if unit else None]
+    children = hours_report(user, (child_key,), **filters)
+    label_at = LABEL_COLUMN[child_key]
+    child_points = [(row[label_at], row[-3 if child_key == "volunteer" else -2]) for row in children.rows[:500]]
+    child_points = sorted(child_points, key=lambda point: point[1], reverse=True)[:30]
+
+    query = {
+        "date_from": data["date_from"].isoformat(),
+        "date_to": data["date_to"].isoformat(),
+        **({"unit": unit.pk} if unit else {}),
+        **({"category": data["category"]} if data.get("category") else {}),
+    }
+    exports_links = []
+    for group_by, label in [
+        ("station", gettext_lazy("Hours by station")),
+        ("volunteer", gettext_lazy("Hours by volunteer")),
+        ("station,month", gettext_lazy("Hours by station and month")),
+        ("category", gettext_lazy("Hours by category")),
+        ("team", gettext_lazy("Hours by team")),
+    ]:
+        links = {
+            fmt: f"{reverse('stats-hours')}?{urlencode({**query, 'group_by': group_by, 'format': fmt})}"
+            for fmt in FILE_FORMATS
+        }
+        exports_links.append({"label": label, **links})
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Hour statistics"),
+        "units": units,
+        "unit": unit,
+        "filters": data,
+        "categories": ServiceCategory.choices,
+        "totals": report_totals(user, **filters),
+        "month_chart": bar_chart(month_points),
+        "child_chart": bar_chart(child_points),
+        "child_title": {
+            "center": _("Hours by center"),
+            "institute": _("Hours by institute"),
+            "station": _("Hours by station"),
+            "volunteer": _("Hours by volunteer (top 30)"),
+        }[child_key],
+        "exports": exports_links,
+        "group_keys": GROUP_KEYS,
+    }
+    return TemplateResponse(request, "events/stats/admin_page.html", context)

@@ -1,0 +1,67 @@
+"""A personal-data leak scan over every response and log line of the test run.
+
+The middleware looks at each response body (API and pages, also those the live
+server renders for the browser tests) and each ``Location`` header for full
+mainland ID numbers and mobile numbers of registered people. One that reaches
+anyone but the person and admins is a leak; so is any in a log record.
+"""
+
+import logging
+import re
+
+from django.contrib.auth import get_user_model
+
+ID_RE = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9X](?![0-9A-Za-z])")
+PHONE_RE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+
+leaks: list[str] = []
+active = False
+
+
+def _owners(text: str) -> dict[str, int]:
+    """Registered numbers found in ``text``, each with its owner's user id."""
+    from volunteers.models import Volunteer
+
+    found = {}
+    ids = set(ID_RE.findall(text))
+    phones = set(PHONE_RE.findall(text))
+    if ids:
+        found.update(Volunteer.objects.filter(id_number__in=ids).values_list("id_number", "user_id"))
+    if phones:
+        found.update(get_user_model().objects.filter(phone__in=phones).values_list("phone", "pk"))
+    return found
+
+
+class LeakScanMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not active or getattr(response, "streaming", False):
+            return response
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_superuser:
+            return response
+        viewer = user.pk if user is not None and user.is_authenticated else None
+        text = response.content.decode("utf-8", "replace") + " " + response.get("Location", "")
+        # A number the client itself sent (a form echoed back) reveals nothing new.
+        sent = " ".join(value for query in (request.GET, request.POST) for value in query.values())
+        for number, owner in _owners(text).items():
+            if owner != viewer and number not in sent:
+                leaks.append(f"{request.method} {request.path} showed {number} (user {owner}) to user {viewer}")
+        return response
+
+
+class LeakLogHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        if not active:
+            return
+        message = record.getMessage()
+        if ID_RE.search(message) or PHONE_RE.search(message):
+            try:
+                owners = _owners(message)
+            except Exception:  # a log line from a thread that cannot reach the database
+                owners = {}
+            if owners:
+                leaks.append(f"log record {record.name}: {sorted(owners)}")

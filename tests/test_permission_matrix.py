@@ -1,0 +1,377 @@
+"""Who may call what: every API operation × every persona × an object inside and
+outside the persona's reach, with the expected status, in one table.
+
+The table is checked against the routes of the OpenAPI schema: an operation
+missing from it fails the suite.
+
+Personas: admin; managers of the center C, the institute I1 and the station S1;
+a manager of the sibling station S2 ("other manager"); the volunteer at S1 and a
+volunteer at S2; anonymous. "in" objects belong to S1 (and to the volunteer);
+"out" objects to S4 under another center.
+"""
+
+import datetime
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.utils import timezone
+
+from events.checkin_codes import make_event_code, make_volunteer_code
+from events.models import Method, RefusedScan
+from events.services import approve_record, record_scan, sign_up
+from stations.models import Level
+from tests.conftest import client_for, make_manager, make_unit, make_volunteer
+from tests.events.conftest import make_event
+from volunteers.models import Team
+
+PERSONAS = ["admin", "center", "institute", "station", "other_manager", "volunteer", "other_volunteer", "anonymous"]
+
+# method, path, target: statuses for the personas in the order above.
+TABLE = """
+POST   /api/v1/auth/token/                          -    200 200 200 200 200 200 200 200
+GET    /api/v1/auth/whoami/                         -    200 200 200 200 200 200 200 401
+GET    /api/v1/units/                               -    200 200 200 200 200 200 200 200
+POST   /api/v1/units/                               in   201 201 201 400 400 403 403 401
+POST   /api/v1/units/                               out  201 400 400 400 400 403 403 401
+GET    /api/v1/units/{id}/                          in   200 200 200 200 200 200 200 200
+GET    /api/v1/units/{id}/                          out  200 200 200 200 200 200 200 200
+PUT    /api/v1/units/{id}/                          in   200 200 200 200 404 403 403 401
+PUT    /api/v1/units/{id}/                          out  200 404 404 404 404 403 403 401
+PATCH  /api/v1/units/{id}/                          in   200 200 200 200 404 403 403 401
+PATCH  /api/v1/units/{id}/                          out  200 404 404 404 404 403 403 401
+DELETE /api/v1/units/{id}/                          in   204 204 204 404 404 403 403 401
+DELETE /api/v1/units/{id}/                          out  204 404 404 404 404 403 403 401
+GET    /api/v1/units/{id}/managers/                 in   200 200 200 200 404 404 404 401
+GET    /api/v1/units/{id}/managers/                 out  200 404 404 404 404 404 404 401
+POST   /api/v1/units/{id}/managers/                 in   201 201 201 403 404 404 404 401
+POST   /api/v1/units/{id}/managers/                 out  201 404 404 404 404 404 404 401
+DELETE /api/v1/units/{id}/managers/{user_id}/       in   204 204 204 403 404 404 404 401
+DELETE /api/v1/units/{id}/managers/{user_id}/       out  204 404 404 404 404 404 404 401
+POST   /api/v1/volunteers/register/                 -    201 201 201 201 201 201 201 201
+GET    /api/v1/volunteers/                          -    200 200 200 200 200 200 200 401
+GET    /api/v1/volunteers/{id}/                     in   200 200 200 200 404 200 404 401
+GET    /api/v1/volunteers/{id}/                     out  200 404 404 404 404 404 404 401
+PUT    /api/v1/volunteers/{id}/                     in   200 200 200 200 404 403 403 401
+PUT    /api/v1/volunteers/{id}/                     out  200 404 404 404 404 403 403 401
+PATCH  /api/v1/volunteers/{id}/                     in   200 200 200 200 404 403 403 401
+PATCH  /api/v1/volunteers/{id}/                     out  200 404 404 404 404 403 403 401
+GET    /api/v1/me/                                  -    404 404 404 404 404 200 200 401
+PATCH  /api/v1/me/                                  -    404 404 404 404 404 200 200 401
+GET    /api/v1/me/checkin-code/                     -    403 403 403 403 403 200 200 401
+GET    /api/v1/teams/                               -    200 200 200 200 200 200 200 401
+POST   /api/v1/teams/                               in   201 201 201 201 400 403 403 401
+POST   /api/v1/teams/                               out  201 400 400 400 400 403 403 401
+GET    /api/v1/teams/{id}/                          in   200 200 200 200 404 200 404 401
+GET    /api/v1/teams/{id}/                          out  200 404 404 404 404 404 404 401
+PUT    /api/v1/teams/{id}/                          in   200 200 200 200 404 403 403 401
+PUT    /api/v1/teams/{id}/                          out  200 404 404 404 404 403 403 401
+PATCH  /api/v1/teams/{id}/                          in   200 200 200 200 404 403 403 401
+PATCH  /api/v1/teams/{id}/                          out  200 404 404 404 404 403 403 401
+DELETE /api/v1/teams/{id}/                          in   204 204 204 204 404 403 403 401
+DELETE /api/v1/teams/{id}/                          out  204 404 404 404 404 403 403 401
+GET    /api/v1/events/                              -    200 200 200 200 200 200 200 401
+POST   /api/v1/events/                              in   201 201 201 201 400 403 403 401
+POST   /api/v1/events/                              out  201 400 400 400 400 403 403 401
+GET    /api/v1/events/{id}/                         in   200 200 200 200 200 200 200 401
+GET    /api/v1/events/{id}/                         out  200 200 200 200 200 200 200 401
+PUT    /api/v1/events/{id}/                         in   200 200 200 200 404 403 403 401
+PUT    /api/v1/events/{id}/                         out  200 404 404 404 404 403 403 401
+PATCH  /api/v1/events/{id}/                         in   200 200 200 200 404 403 403 401
+PATCH  /api/v1/events/{id}/                         out  200 404 404 404 404 403 403 401
+DELETE /api/v1/events/{id}/                         in   204 204 204 204 404 403 403 401
+DELETE /api/v1/events/{id}/                         out  204 404 404 404 404 403 403 401
+POST   /api/v1/events/{id}/publish/                 in   200 200 200 200 404 403 403 401
+POST   /api/v1/events/{id}/publish/                 out  200 404 404 404 404 403 403 401
+POST   /api/v1/events/{id}/cancel/                  in   200 200 200 200 404 403 403 401
+POST   /api/v1/events/{id}/cancel/                  out  200 404 404 404 404 403 403 401
+POST   /api/v1/events/{id}/signup/                  in   403 403 403 403 403 200 201 401
+POST   /api/v1/events/{id}/signup/                  out  403 403 403 403 403 201 201 401
+DELETE /api/v1/events/{id}/signup/                  in   403 403 403 403 403 204 404 401
+DELETE /api/v1/events/{id}/signup/                  out  403 403 403 403 403 404 404 401
+GET    /api/v1/events/{id}/signups/                 in   200 200 200 200 404 403 403 401
+GET    /api/v1/events/{id}/signups/                 out  200 404 404 404 404 403 403 401
+GET    /api/v1/events/{id}/checkin-code/            in   200 200 200 200 404 403 403 401
+GET    /api/v1/events/{id}/checkin-code/            out  200 404 404 404 404 403 403 401
+POST   /api/v1/events/{id}/scan/                    in   201 201 201 201 404 403 403 401
+POST   /api/v1/events/{id}/scan/                    out  201 404 404 404 404 403 403 401
+POST   /api/v1/checkins/                            in   403 403 403 403 403 200 201 401
+POST   /api/v1/checkins/                            out  403 403 403 403 403 201 201 401
+GET    /api/v1/records/                             -    200 200 200 200 200 200 200 401
+POST   /api/v1/records/                             in   201 201 201 201 400 403 403 401
+POST   /api/v1/records/                             out  201 400 400 400 400 403 403 401
+GET    /api/v1/records/{id}/                        in   200 200 200 200 404 200 404 401
+GET    /api/v1/records/{id}/                        out  200 404 404 404 404 404 404 401
+PATCH  /api/v1/records/{id}/                        in   200 200 200 200 404 403 403 401
+PATCH  /api/v1/records/{id}/                        out  200 404 404 404 404 403 403 401
+POST   /api/v1/records/{id}/approve/                in   200 200 200 200 404 403 403 401
+POST   /api/v1/records/{id}/approve/                out  200 404 404 404 404 403 403 401
+POST   /api/v1/records/{id}/reject/                 in   200 200 200 200 404 403 403 401
+POST   /api/v1/records/{id}/reject/                 out  200 404 404 404 404 403 403 401
+GET    /api/v1/records/{id}/history/                in   200 200 200 200 404 200 404 401
+GET    /api/v1/records/{id}/history/                out  200 404 404 404 404 404 404 401
+POST   /api/v1/records/bulk-approve/                in   200 200 200 200 200 403 403 401
+GET    /api/v1/refused-scans/                       -    200 200 200 200 200 403 403 401
+GET    /api/v1/refused-scans/{id}/                  in   200 200 200 200 404 403 403 401
+GET    /api/v1/refused-scans/{id}/                  out  200 404 404 404 404 403 403 401
+GET    /api/v1/certificates/                        -    200 200 200 200 200 200 200 401
+POST   /api/v1/certificates/                        in   201 201 201 201 400 403 403 401
+POST   /api/v1/certificates/                        out  201 400 400 400 400 403 403 401
+GET    /api/v1/certificates/{id}/                   in   200 200 200 200 404 200 404 401
+GET    /api/v1/certificates/{id}/                   out  200 404 404 404 404 404 404 401
+GET    /api/v1/certificates/{id}/pdf/               in   200 200 200 200 404 200 404 401
+GET    /api/v1/certificates/{id}/pdf/               out  200 404 404 404 404 404 404 401
+POST   /api/v1/certificates/{id}/revoke/            in   200 200 200 200 404 403 403 401
+POST   /api/v1/certificates/{id}/revoke/            out  200 404 404 404 404 403 403 401
+GET    /api/v1/certificates/verify/                 in   200 200 200 200 200 200 200 200
+GET    /api/v1/certificate-requests/                -    200 200 200 200 200 200 200 401
+POST   /api/v1/certificate-requests/                in   403 403 403 403 403 201 409 401
+POST   /api/v1/certificate-requests/                out  403 403 403 403 403 409 409 401
+GET    /api/v1/certificate-requests/{id}/           in   200 200 200 200 404 200 404 401
+GET    /api/v1/certificate-requests/{id}/           out  200 404 404 404 404 404 404 401
+POST   /api/v1/certificate-requests/{id}/accept/    in   200 200 200 200 404 403 403 401
+POST   /api/v1/certificate-requests/{id}/accept/    out  200 404 404 404 404 403 403 401
+POST   /api/v1/certificate-requests/{id}/decline/   in   200 200 200 200 404 403 403 401
+POST   /api/v1/certificate-requests/{id}/decline/   out  200 404 404 404 404 403 403 401
+GET    /api/v1/certificate-jobs/                    -    200 200 200 200 200 403 403 401
+POST   /api/v1/certificate-jobs/                    in   201 201 201 201 400 403 403 401
+POST   /api/v1/certificate-jobs/                    out  201 400 400 400 400 403 403 401
+GET    /api/v1/certificate-jobs/{id}/               in   200 200 200 200 404 403 403 401
+GET    /api/v1/certificate-jobs/{id}/               out  200 404 404 404 404 403 403 401
+GET    /api/v1/certificate-jobs/{id}/zip/           in   200 200 200 200 404 403 403 401
+GET    /api/v1/certificate-jobs/{id}/zip/           out  200 404 404 404 404 403 403 401
+GET    /api/v1/certificate-jobs/{id}/combined-pdf/  in   200 200 200 200 404 403 403 401
+GET    /api/v1/certificate-jobs/{id}/combined-pdf/  out  200 404 404 404 404 403 403 401
+GET    /api/v1/stats/hours/                         -    200 200 200 200 200 403 403 401
+GET    /api/v1/stats/hours/                         in   200 200 200 200 404 403 403 401
+GET    /api/v1/stats/hours/                         out  200 404 404 404 404 403 403 401
+GET    /api/v1/stats/summary/                       -    200 200 200 200 200 403 403 401
+GET    /api/v1/stats/summary/                       in   200 200 200 200 404 403 403 401
+GET    /api/v1/stats/summary/                       out  200 404 404 404 404 403 403 401
+"""
+
+CASES = []
+for line in TABLE.strip().splitlines():
+    method, path, target, *statuses = line.split()
+    for persona, status in zip(PERSONAS, statuses, strict=True):
+        CASES.append(pytest.param(method, path, target, persona, int(status), id=f"{method} {path} {target} {persona}"))
+
+
+def test_every_api_operation_is_in_the_table(tmp_path, db):
+    call_command("spectacular", "--file", str(tmp_path / "schema.yaml"))
+    schema = yaml.safe_load((tmp_path / "schema.yaml").read_text())
+    operations = {
+        (method.upper(), path)
+        for path, item in schema["paths"].items()
+        for method in item
+        if method in ("get", "post", "put", "patch", "delete")
+    }
+    tabled = {(line.split()[0], line.split()[1]) for line in TABLE.strip().splitlines()}
+    assert operations - tabled == set(), "operations missing from the permission table"
+    assert tabled - operations == set(), "table rows for operations that no longer exist"
+
+
+@pytest.fixture
+def world(django_user_model, tree, admin_user):
+    now = timezone.now()
+    people = {
+        "admin": admin_user,
+        "center": make_manager(django_user_model, tree["C"], "中心"),
+        "institute": make_manager(django_user_model, tree["I1"], "所"),
+        "station": make_manager(django_user_model, tree["S1"], "站"),
+        "other_manager": make_manager(django_user_model, tree["S2"], "邻站"),
+        "anonymous": None,
+    }
+    volunteer = make_volunteer(tree["S1"], "李四")
+    other_volunteer = make_volunteer(tree["S2"], "王五")
+    far_volunteer = make_volunteer(tree["S4"], "赵六")
+    people["volunteer"], people["other_volunteer"] = volunteer.user, other_volunteer.user
+    window = {"starts_at": now - datetime.timedelta(hours=1), "ends_at": now + datetime.timedelta(hours=1)}
+    events = {"in": make_event(tree["S1"], **window), "out": make_event(tree["S4"], **window)}
+    sign_up(events["in"], volunteer, at=now)
+    records = {}
+    for target, person in (("in", volunteer), ("out", far_volunteer)):
+        record_scan(person, events[target], "in", method=Method.EVENT_QR, at=now - datetime.timedelta(minutes=30))
+        records[target], _ = record_scan(person, events[target], "out", method=Method.EVENT_QR, at=now)
+    teams = {
+        "in": Team.objects.create(name="东门队", unit=tree["S1"]),
+        "out": Team.objects.create(name="远队", unit=tree["S4"]),
+    }
+    teams["in"].members.add(volunteer)
+    refusals = {
+        target: RefusedScan.objects.create(event=events[target], code="token_expired", at=now) for target in events
+    }
+    appointees = {
+        "in": make_manager(django_user_model, tree["S1"], "副站"),
+        "out": make_manager(django_user_model, tree["S4"], "远站"),
+    }
+    return {
+        "tree": tree,
+        "people": people,
+        "volunteers": {"in": volunteer, "out": far_volunteer},
+        "events": events,
+        "records": records,
+        "teams": teams,
+        "refusals": refusals,
+        "appointees": appointees,
+        "now": now,
+    }
+
+
+@pytest.fixture(autouse=True)
+def certificate_storage(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def certificate_world(world: dict, path: str) -> None:
+    """Approved hours at three past events per side, and what ``path`` needs of a
+    certificate, a request and a finished bulk job. Built only for the certificate
+    rows: rendering PDFs is the slow part.
+    """
+    from certificates import services as certificates
+
+    tree, now, admin = world["tree"], world["now"], world["people"]["admin"]
+    units = {"in": tree["S1"], "out": tree["S4"]}
+    past = {"starts_at": now - datetime.timedelta(days=2, hours=2), "ends_at": now - datetime.timedelta(days=2)}
+    world["cert_events"], world["certificates"], world["requests"], world["jobs"] = {}, {}, {}, {}
+    for target, unit in units.items():
+        person = world["volunteers"][target]
+        events = [make_event(unit, title=f"证明活动{n}", **past) for n in range(3)]
+        for event in events:
+            record_scan(person, event, "in", method=Method.EVENT_QR, at=event.starts_at)
+            record, _ = record_scan(person, event, "out", method=Method.EVENT_QR, at=event.ends_at)
+            approve_record(record, by=admin)
+        world["cert_events"][target] = events
+        if path.startswith("/api/v1/certificates/{id}/") or path == "/api/v1/certificates/verify/":
+            world["certificates"][target] = certificates.issue_certificate(
+                person, unit, certificates.Coverage(event=events[0]), by=admin
+            )
+        if path.startswith("/api/v1/certificate-requests/{id}/"):
+            world["requests"][target] = certificates.request_certificate(
+                person, unit, certificates.Coverage(event=events[1])
+            )
+        if path.startswith("/api/v1/certificate-jobs/{id}/"):
+            job, _ = certificates.start_bulk_job(unit, (now - datetime.timedelta(days=3)).date(), now.date(), by=admin)
+            # The queue starts jobs after the commit, which a test transaction never reaches.
+            world["jobs"][target] = certificates.run_bulk_job(job.pk)
+
+
+def request_for(method: str, path: str, target: str, persona: str, world: dict) -> tuple[str, dict | None]:
+    """The URL and a valid body for the operation, so that success is possible."""
+    if "certificate" in path:
+        certificate_world(world, path)
+    tree, now = world["tree"], world["now"]
+    unit = {"in": tree["S1"], "out": tree["S4"]}.get(target)
+    parent = {"in": tree["I1"], "out": tree["I3"]}.get(target)
+    objects = {
+        "/units/": unit,
+        "/volunteers/": world["volunteers"].get(target),
+        "/teams/": world["teams"].get(target),
+        "/events/": world["events"].get(target),
+        "/records/": world["records"].get(target),
+        "/refused-scans/": world["refusals"].get(target),
+        "/certificates/": world.get("certificates", {}).get(target),
+        "/certificate-requests/": world.get("requests", {}).get(target),
+        "/certificate-jobs/": world.get("jobs", {}).get(target),
+    }
+    url = path
+    if "{id}" in path:
+        resource = next(prefix for prefix in objects if path.startswith(f"/api/v1{prefix}"))
+        obj = objects[resource]
+        if method == "DELETE" and path == "/api/v1/units/{id}/":
+            obj = make_unit(f"EMPTY-{target}", Level.STATION, parent)
+        if path in ("/api/v1/events/{id}/", "/api/v1/events/{id}/publish/") and method in ("DELETE", "POST"):
+            obj = make_event(unit, status="draft")
+        url = url.replace("{id}", str(obj.pk))
+    if path == "/api/v1/certificates/verify/":
+        certificate = world["certificates"][target]
+        url = f"{url}?number={certificate.number}&code={certificate.verification_code}"
+    if path.startswith("/api/v1/stats/") and unit is not None:
+        url = f"{url}?unit={unit.pk}"
+    if "{user_id}" in url:
+        url = url.replace("{user_id}", str(world["appointees"][target].pk))
+    station_fields = {"level": "station", "parent": parent.pk if parent else None, "name": "新站", "code": "NEW"}
+    event_fields = {
+        "unit": unit.pk if unit else None,
+        "title": "新活动",
+        "category": "other",
+        "address": "广场",
+        "starts_at": (now + datetime.timedelta(days=1)).isoformat(),
+        "ends_at": (now + datetime.timedelta(days=1, hours=2)).isoformat(),
+    }
+    volunteer_at = world["volunteers"].get(target)
+    bodies = {
+        ("POST", "/api/v1/auth/token/"): {"phone": world["people"]["volunteer"].phone, "password": "correct-horse-42"},
+        ("POST", "/api/v1/units/"): station_fields,
+        ("PUT", "/api/v1/units/{id}/"): {**station_fields, "code": unit.code if unit else "", "name": "改名"},
+        ("PATCH", "/api/v1/units/{id}/"): {"name": "改名"},
+        ("POST", "/api/v1/units/{id}/managers/"): {"phone": world["people"]["other_volunteer"].phone},
+        ("POST", "/api/v1/volunteers/register/"): {
+            "real_name": "新人",
+            "id_number": "11010519491231002X",
+            "phone": "13912345678",
+            "password": "a-long-secret-77",
+            "home_station": tree["S1"].pk,
+            "consent": True,
+        },
+        ("PUT", "/api/v1/volunteers/{id}/"): {"home_station": unit.pk if unit else None, "status": "active"},
+        ("PATCH", "/api/v1/volunteers/{id}/"): {"status": "suspended"},
+        ("PATCH", "/api/v1/me/"): {"skills": ["摄影"]},
+        ("POST", "/api/v1/teams/"): {"name": "新队", "unit": unit.pk if unit else None},
+        ("PUT", "/api/v1/teams/{id}/"): {"name": "改名队", "unit": unit.pk if unit else None},
+        ("PATCH", "/api/v1/teams/{id}/"): {"name": "改名队"},
+        ("POST", "/api/v1/events/"): event_fields,
+        ("PUT", "/api/v1/events/{id}/"): event_fields,
+        ("PATCH", "/api/v1/events/{id}/"): {"title": "改名"},
+        ("POST", "/api/v1/events/{id}/scan/"): {
+            "volunteer_token": make_volunteer_code(volunteer_at.pk, now) if volunteer_at else "",
+            "action": "in",
+        },
+        ("POST", "/api/v1/checkins/"): {"token": make_event_code(world["events"][target].pk, "in", now)}
+        if target
+        else None,
+        ("POST", "/api/v1/records/"): {
+            "event": world["events"][target].pk if target else None,
+            "volunteer": volunteer_at.pk if volunteer_at else None,
+            "checked_in_at": (now - datetime.timedelta(hours=2)).isoformat(),
+            "checked_out_at": now.isoformat(),
+            "reason": "补录",
+        },
+        ("PATCH", "/api/v1/records/{id}/"): {"checked_out_at": now.isoformat(), "reason": "更正"},
+        ("POST", "/api/v1/records/{id}/reject/"): {"reason": "不实"},
+        ("POST", "/api/v1/records/bulk-approve/"): {"ids": [world["records"]["in"].pk]},
+        ("POST", "/api/v1/certificates/{id}/revoke/"): {"reason": "信息有误"},
+        ("POST", "/api/v1/certificate-requests/{id}/decline/"): {"reason": "不属本单位"},
+        ("POST", "/api/v1/certificate-requests/{id}/accept/"): {},
+    }
+    if path == "/api/v1/certificates/" and method == "POST":
+        bodies[(method, path)] = {
+            "volunteer": volunteer_at.pk,
+            "unit": unit.pk,
+            "event": world["cert_events"][target][2].pk,
+        }
+    if path == "/api/v1/certificate-requests/" and method == "POST":
+        bodies[(method, path)] = {"event": world["cert_events"][target][2].pk}
+    if path == "/api/v1/certificate-jobs/" and method == "POST":
+        bodies[(method, path)] = {
+            "unit": unit.pk,
+            "period_start": (now - datetime.timedelta(days=10)).date().isoformat(),
+            "period_end": now.date().isoformat(),
+        }
+    if (method, path) == ("POST", "/api/v1/events/{id}/scan/") and target:
+        # Another volunteer than the one already checked in, so the scan creates a record.
+        fresh = make_volunteer(unit, "新到")
+        bodies[(method, path)]["volunteer_token"] = make_volunteer_code(fresh.pk, now)
+    if (method, path) == ("POST", "/api/v1/records/") and target:
+        fresh = make_volunteer(unit, "补录人")
+        bodies[(method, path)]["volunteer"] = fresh.pk
+    return url, bodies.get((method, path))
+
+
+@pytest.mark.parametrize(("method", "path", "target", "persona", "expected"), CASES)
+def test_permission_matrix(world, method, path, target, persona, expected):
+    url, body = request_for(method, path, None if target == "-" else target, persona, world)
+    client = client_for(world["people"][persona])
+    response = getattr(client, method.lower())(url, body, format="json")
+    assert response.status_code == expected, f"{persona} {method} {url}: {response.content.decode()[:300]}"
