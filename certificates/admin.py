@@ -6,20 +6,7 @@ from django.utils.translation import ngettext
 
 from certificates import services
 from certificates.models import BulkIssueJob, Certificate, CertificateRequest, RequestStatus
-from stations.admin import ScopedAdmin
-
-
-class WorkflowOnlyAdmin(ScopedAdmin):
-    """Rows made and changed only through the workflows, never edited or deleted by hand."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+from stations.admin import WorkflowOnlyAdmin
 
 
 class RevokedFilter(admin.SimpleListFilter):

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Event
-from stations.models import PracticeUnit, managed_paths, subtree_q
+from stations.models import PracticeUnit, scoped
 from volunteers.models import Volunteer
 
 
@@ -39,18 +39,10 @@ class CertificateCounter(models.Model):
 class CertificateQuerySet(models.QuerySet):
     def visible_to(self, user) -> CertificateQuerySet:
         """Admins all, managers those issued within their subtree, volunteers their own."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(subtree_q("unit__path", managed_paths(user)) | Q(volunteer__user=user))
+        return scoped(self, user, "unit__path", own=Q(volunteer__user=user))
 
     def managed_by(self, user) -> CertificateQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(subtree_q("unit__path", managed_paths(user)))
+        return scoped(self, user, "unit__path")
 
     def valid(self) -> CertificateQuerySet:
         return self.filter(revoked_at__isnull=True)
@@ -191,18 +183,10 @@ class RequestStatus(models.TextChoices):
 class CertificateRequestQuerySet(models.QuerySet):
     def visible_to(self, user) -> CertificateRequestQuerySet:
         """Managers see requests addressed to their subtree, volunteers their own."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(subtree_q("unit__path", managed_paths(user)) | Q(volunteer__user=user))
+        return scoped(self, user, "unit__path", own=Q(volunteer__user=user))
 
     def managed_by(self, user) -> CertificateRequestQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(subtree_q("unit__path", managed_paths(user)))
+        return scoped(self, user, "unit__path")
 
 
 class CertificateRequest(models.Model):
@@ -276,11 +260,7 @@ class JobStatus(models.TextChoices):
 class BulkIssueJobQuerySet(models.QuerySet):
     def visible_to(self, user) -> BulkIssueJobQuerySet:
         """Jobs of the manager's subtree; volunteers see none."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(subtree_q("unit__path", managed_paths(user)))
+        return scoped(self, user, "unit__path")
 
     def active(self) -> BulkIssueJobQuerySet:
         return self.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])

@@ -4,20 +4,7 @@ from django.utils.translation import ngettext
 
 from events import exports, services
 from events.models import Event, RecordChange, RefusedScan, ServiceRecord, Signup
-from stations.admin import ScopedAdmin
-
-
-class ReadOnlyScopedAdmin(ScopedAdmin):
-    """Rows changed only through the workflows (and never deleted): records, sign-ups, refusals."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+from stations.admin import ScopedAdmin, WorkflowOnlyAdmin
 
 
 @admin.register(Event)
@@ -57,7 +44,7 @@ class EventAdmin(ScopedAdmin):
 
 
 @admin.register(Signup)
-class SignupAdmin(ReadOnlyScopedAdmin):
+class SignupAdmin(WorkflowOnlyAdmin):
     list_display = ["volunteer", "event", "status", "queued_at"]
     list_filter = ["status"]
     search_fields = ["volunteer__real_name", "volunteer__number", "event__title"]
@@ -86,7 +73,7 @@ class RecordChangeInline(admin.TabularInline):
 
 
 @admin.register(ServiceRecord)
-class ServiceRecordAdmin(ReadOnlyScopedAdmin):
+class ServiceRecordAdmin(WorkflowOnlyAdmin):
     list_display = [
         "volunteer",
         "event",
@@ -144,7 +131,7 @@ class ServiceRecordAdmin(ReadOnlyScopedAdmin):
 
 
 @admin.register(RefusedScan)
-class RefusedScanAdmin(ReadOnlyScopedAdmin):
+class RefusedScanAdmin(WorkflowOnlyAdmin):
     list_display = ["at", "code", "volunteer", "event", "action", "ip"]
     list_filter = ["code", "action"]
     search_fields = ["volunteer__real_name", "volunteer__number", "event__title", "ip"]

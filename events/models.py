@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from stations.models import PracticeUnit, managed_paths, subtree_q
+from stations.models import PracticeUnit, managed_paths, scoped, subtree_q
 from volunteers.models import Volunteer
 
 
@@ -44,18 +44,10 @@ class Rounding(models.IntegerChoices):
 class EventQuerySet(models.QuerySet):
     def visible_to(self, user) -> EventQuerySet:
         """Everybody logged in sees events past the draft stage; managers also their subtree's drafts."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(~Q(status=EventStatus.DRAFT) | subtree_q("unit__path", managed_paths(user)))
+        return scoped(self, user, "unit__path", own=~Q(status=EventStatus.DRAFT))
 
     def managed_by(self, user) -> EventQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(subtree_q("unit__path", managed_paths(user)))
+        return scoped(self, user, "unit__path")
 
 
 class Event(models.Model):
@@ -222,18 +214,10 @@ class RecordStatus(models.TextChoices):
 class ServiceRecordQuerySet(models.QuerySet):
     def visible_to(self, user) -> ServiceRecordQuerySet:
         """Admins all records, managers those of events in their subtree, volunteers their own."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(subtree_q("event__unit__path", managed_paths(user)) | Q(volunteer__user=user))
+        return scoped(self, user, "event__unit__path", own=Q(volunteer__user=user))
 
     def managed_by(self, user) -> ServiceRecordQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(subtree_q("event__unit__path", managed_paths(user)))
+        return scoped(self, user, "event__unit__path")
 
     def approved(self) -> ServiceRecordQuerySet:
         return self.filter(status=RecordStatus.APPROVED)
@@ -332,10 +316,8 @@ class RefusedScanQuerySet(models.QuerySet):
         """Managers review refusals at their subtree's events or by their subtree's volunteers."""
         if not user.is_authenticated:
             return self.none()
-        if user.is_superuser:
-            return self.all()
-        paths = managed_paths(user)
-        return self.filter(subtree_q("event__unit__path", paths) | subtree_q("volunteer__home_station__path", paths))
+        own = subtree_q("volunteer__home_station__path", managed_paths(user))
+        return scoped(self, user, "event__unit__path", own=own)
 
 
 class RefusedScan(models.Model):

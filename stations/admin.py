@@ -42,6 +42,19 @@ class ScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class WorkflowOnlyAdmin(ScopedAdmin):
+    """Rows made and changed only through the workflows, never added, edited or deleted by hand."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(PracticeUnit)
 class PracticeUnitAdmin(ScopedAdmin):
     list_display = ["code", "name", "level", "parent", "children_count", "contact_name", "is_active"]

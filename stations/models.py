@@ -33,11 +33,7 @@ class PracticeUnitQuerySet(models.QuerySet):
 
     def managed_by(self, user) -> PracticeUnitQuerySet:
         """Units the user may change: admins all, managers their subtrees."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(subtree_q("path", managed_paths(user)))
+        return scoped(self, user, "path")
 
     def visible_to(self, user) -> PracticeUnitQuerySet:
         # The directory of practice units is public: volunteers choose their home
@@ -191,6 +187,17 @@ def subtree_q(field: str, paths: list[str]) -> Q:
     for path in paths:
         q |= Q(**{f"{field}__startswith": path})
     return q
+
+
+def scoped(queryset: models.QuerySet, user, path_field: str, *, own: Q | None = None) -> models.QuerySet:
+    """The rows of ``queryset`` a user reaches: every row for admins; for others the rows
+    whose ``path_field`` lies in a subtree they manage, plus the rows ``own`` matches."""
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset.all()
+    reach = subtree_q(path_field, managed_paths(user))
+    return queryset.filter(reach | own if own is not None else reach)
 
 
 def is_manager(user) -> bool:

@@ -6,62 +6,25 @@ it), while the real code must not.
 """
 
 import datetime
-import threading
-import time
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from events import services
 from events.checkin_codes import make_event_code
 from events.models import Event, Method, RecordChange, ServiceRecord, Signup, SignupStatus
+from tests.concurrency import run_together, without_lock
 from tests.conftest import make_manager, make_volunteer
 from tests.events.conftest import make_event
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def run_together(calls) -> list:
-    """Start every call at the same moment, each on its own connection; return their results."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call) -> None:
-        barrier.wait()
-        try:
-            results[index] = call()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 def client_of(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
-
-
-def without_lock(monkeypatch, name: str, read, pause: float = 0.3) -> None:
-    """The control: replace the lock ``name`` by a plain read followed by a pause.
-
-    The pause must outlast the spread of the threads' start (each opens its own
-    database connection), so that they all read before any of them writes.
-    """
-
-    def unlocked(obj):
-        row = read(obj)
-        time.sleep(pause)
-        return row
-
-    monkeypatch.setattr(services, name, unlocked)
 
 
 def sign_up_fifty_for_ten(tree) -> int:
@@ -80,7 +43,7 @@ def test_fifty_simultaneous_signups_fill_ten_places_exactly(tree):
 
 
 def test_control_without_the_event_lock_signups_overfill(tree, monkeypatch):
-    without_lock(monkeypatch, "_lock_event", lambda event: Event.objects.get(pk=event.pk), pause=1.5)
+    without_lock(monkeypatch, services, "_lock_event", lambda event: Event.objects.get(pk=event.pk), pause=1.5)
     assert sign_up_fifty_for_ten(tree) > 10
 
 
@@ -113,7 +76,7 @@ def test_twelve_simultaneous_check_ins_make_one_record_and_no_500(tree, monkeypa
 def test_control_without_the_volunteer_lock_check_ins_race_to_insert(tree, monkeypatch):
     from volunteers.models import Volunteer
 
-    without_lock(monkeypatch, "_lock_volunteer", lambda volunteer: Volunteer.objects.get(pk=volunteer.pk))
+    without_lock(monkeypatch, services, "_lock_volunteer", lambda volunteer: Volunteer.objects.get(pk=volunteer.pk))
     statuses, inserts = twelve_check_ins(tree, monkeypatch)
     # The race happens (several inserts), and the unique constraint still keeps one record.
     assert inserts > 1 and 500 not in statuses
@@ -140,7 +103,9 @@ def test_two_managers_approving_one_record_one_wins_the_other_gets_409(tree, dja
 
 
 def test_control_without_the_record_lock_both_approvals_pass(tree, django_user_model, volunteer, monkeypatch):
-    without_lock(monkeypatch, "_locked", lambda record: ServiceRecord.objects.select_related("event").get(pk=record.pk))
+    without_lock(
+        monkeypatch, services, "_locked", lambda record: ServiceRecord.objects.select_related("event").get(pk=record.pk)
+    )
     statuses = two_managers_review(tree, django_user_model, volunteer)
     assert statuses == [200, 200]
     assert RecordChange.objects.filter(action="approve").count() == 2

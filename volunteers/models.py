@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from stations.models import Level, PracticeUnit, managed_paths, subtree_q
+from stations.models import Level, PracticeUnit, managed_paths, scoped, subtree_q
 from volunteers.id_numbers import validate_id_number
 from volunteers.names import validate_real_name
 
@@ -75,11 +75,7 @@ class VolunteerQuerySet(models.QuerySet):
 
     def visible_to(self, user) -> VolunteerQuerySet:
         """Admins see everyone, managers the volunteers of their subtree, a volunteer themself."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(subtree_q("home_station__path", managed_paths(user)) | Q(user=user))
+        return scoped(self, user, "home_station__path", own=Q(user=user))
 
     def managed_by(self, user) -> VolunteerQuerySet:
         """Volunteers a user may change: admins all, managers their subtree's (never themself)."""
@@ -142,18 +138,10 @@ class Volunteer(models.Model):
 class TeamQuerySet(models.QuerySet):
     def visible_to(self, user) -> TeamQuerySet:
         """Admins see all teams, managers those of their subtree, a volunteer the teams they belong to."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(subtree_q("unit__path", managed_paths(user)) | Q(members__user=user)).distinct()
+        return scoped(self, user, "unit__path", own=Q(members__user=user)).distinct()
 
     def managed_by(self, user) -> TeamQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(subtree_q("unit__path", managed_paths(user)))
+        return scoped(self, user, "unit__path")
 
 
 class Team(models.Model):

@@ -1,37 +1,17 @@
 """Numbering under simultaneous issuing: run on PostgreSQL (CI does)."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
-from certificates.models import Certificate
+from certificates import services
+from certificates.models import Certificate, CertificateCounter
 from tests.certificates.conftest import PERIOD, approved, event_on
+from tests.concurrency import run_together, without_lock
 from tests.conftest import make_volunteer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(calls) -> list:
-    """Start every call at the same moment, each on its own connection; return their results."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call) -> None:
-        barrier.wait()
-        try:
-            results[index] = call()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def manager_client(user) -> APIClient:
@@ -40,7 +20,7 @@ def manager_client(user) -> APIClient:
     return client
 
 
-def test_simultaneous_issues_get_gapless_unique_numbers(tree, center_manager):
+def issue_ten_together(tree, center_manager) -> list:
     volunteers = [make_volunteer(tree["S1" if n % 2 else "S2"]) for n in range(10)]
     for n, volunteer in enumerate(volunteers):
         approved(event_on(tree["S1" if n % 2 else "S2"], 1 + n), volunteer)
@@ -52,9 +32,24 @@ def test_simultaneous_issues_get_gapless_unique_numbers(tree, center_manager):
         )
         for v in volunteers
     ]
-    assert run_together(calls) == [201] * 10
+    return run_together(calls)
+
+
+def test_simultaneous_issues_get_gapless_unique_numbers(tree, center_manager):
+    assert issue_ten_together(tree, center_manager) == [201] * 10
     numbers = sorted(Certificate.objects.values_list("number", flat=True))
     assert numbers == [f"C-2026-{n:06d}" for n in range(1, 11)]
+
+
+def test_control_without_the_counter_lock_simultaneous_issues_collide(tree, center_manager, monkeypatch):
+    def plain_counter(unit, year):
+        counter, _ = CertificateCounter.objects.get_or_create(center=services.issuing_center(unit), year=year)
+        return CertificateCounter.objects.select_related("center").get(pk=counter.pk)
+
+    without_lock(monkeypatch, services, "lock_counter", plain_counter, pause=1.0)
+    statuses = issue_ten_together(tree, center_manager)
+    assert statuses != [201] * 10
+    assert Certificate.objects.count() < 10
 
 
 def test_simultaneous_issues_for_one_scope_make_one_certificate(tree, center_manager):
