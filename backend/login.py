@@ -1,3 +1,5 @@
+from collections.abc import Mapping
+
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -28,16 +30,13 @@ class TokenLoginView(APIView):
         responses={200: TokenSerializer, 429: OpenApiResponse(description="Too many failed attempts")},
     )
     def post(self, request) -> Response:
-        phone = str(request.data.get("phone", ""))
+        data = request.data if isinstance(request.data, Mapping) else {}
+        phone = str(data.get("phone", ""))
         if phone and login_guard.phone_locked(phone):
             raise Throttled(detail=_("Too many wrong passwords for this number: try again in 15 minutes."))
         serializer = TokenLoginSerializer(data=request.data, context={"request": request})
-        if not serializer.is_valid():
-            if phone and "non_field_errors" in serializer.errors:
-                login_guard.record_failure(phone)
-            return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
+        serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
-        login_guard.clear_failures(phone)
         token, _created = Token.objects.get_or_create(user=user)
         body = {
             "token": token.key,
@@ -69,19 +68,11 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs) -> HttpResponse:
         phone = request.POST.get("username", "")
-        if login_guard.address_over_limit(client_ip(request)) or (phone and login_guard.phone_locked(phone)):
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(None, _("Too many attempts: try again in 15 minutes."))
-            return self.render_to_response(self.get_context_data(form=form), status=429)
+        if login_guard.address_blocked(client_ip(request)) or (phone and login_guard.phone_locked(phone)):
+            # An unbound form: a refused attempt costs no password hash.
+            form = self.get_form_class()(request)
+            return self.render_to_response(
+                self.get_context_data(form=form, refused=_("Too many attempts: try again in 15 minutes.")),
+                status=429,
+            )
         return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form) -> HttpResponse:
-        phone = self.request.POST.get("username", "")
-        if phone:
-            login_guard.record_failure(phone)
-        return super().form_invalid(form)
-
-    def form_valid(self, form) -> HttpResponse:
-        login_guard.clear_failures(form.get_user().phone)
-        return super().form_valid(form)

@@ -6,7 +6,8 @@ from django.utils.translation import gettext as _
 
 
 class RequestSizeLimitMiddleware:
-    """Refuse bodies over MAX_REQUEST_BODY_BYTES before anything reads them.
+    """Refuse bodies over MAX_REQUEST_BODY_BYTES before anything reads them, and NUL
+    characters in the path or query (PostgreSQL refuses them in text, as a 500).
 
     Django's own limit guards form parsing only; DRF's JSON parser reads the stream
     directly, so the limit is enforced here for every request (the reverse proxy's
@@ -23,4 +24,7 @@ class RequestSizeLimitMiddleware:
             length = 0
         if length > settings.MAX_REQUEST_BODY_BYTES:
             return JsonResponse({"code": "too_large", "detail": _("The request is too large.")}, status=413)
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "\x00" in query or "%00" in query:
+            return JsonResponse({"code": "bad_request", "detail": _("The request is malformed.")}, status=400)
         return self.get_response(request)

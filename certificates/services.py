@@ -183,7 +183,9 @@ def take_numbers(counter: CertificateCounter, count: int) -> list[str]:
     first = counter.last_number + 1
     counter.last_number += count
     counter.save(update_fields=["last_number"])
-    return [f"{counter.center.code}-{counter.year}-{n:06d}" for n in range(first, first + count)]
+    # Upper case, as verification reads numbers typed or scanned in any case.
+    prefix = counter.center.code.upper()
+    return [f"{prefix}-{counter.year}-{n:06d}" for n in range(first, first + count)]
 
 
 def build_certificate(
@@ -331,11 +333,14 @@ def mask_name(name: str) -> str:
 # Requests -----------------------------------------------------------------------------
 
 
+@transaction.atomic
 def request_certificate(
     volunteer: Volunteer, unit: PracticeUnit, coverage: Coverage, *, purpose: str = ""
 ) -> CertificateRequest:
     """A volunteer asks ``unit`` for a certificate. Raises CertificateError."""
     coverage.check(unit)
+    # One volunteer's requests one after the other, so a double tap asks only once.
+    Volunteer.objects.select_for_update().filter(pk=volunteer.pk).first()
     facts = service_facts(unit, coverage, [volunteer.pk]).get(volunteer.pk)
     if facts is None or facts.hours <= 0:
         raise CertificateError("no_hours")

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from rest_framework.throttling import UserRateThrottle
 
 from accounts.client_addresses import client_ip
 from events import services
@@ -20,6 +21,12 @@ from events.views import checkin_url
 from volunteers.models import Volunteer
 
 ACTION_LABELS = {"in": "Check in", "out": "Check out"}
+
+
+class CheckinThrottle(UserRateThrottle):
+    """The API's per-volunteer check-in rate, shared with the scan page (same cache key)."""
+
+    scope = "checkin"
 
 
 def _volunteer_or_none(user) -> Volunteer | None:
@@ -60,6 +67,9 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
             "detail": services.EventError("no_volunteer_profile").detail,
         }
         return render(request, "events/checkin.html", context, status=403)
+    if not CheckinThrottle().allow_request(request, None):
+        context["refusal"] = {"code": "throttled", "detail": _("Too many scans: wait a minute and try again.")}
+        return render(request, "events/checkin.html", context, status=429)
     scan = services.ScanContext(
         latitude=_float_or_none(request.POST.get("latitude")),
         longitude=_float_or_none(request.POST.get("longitude")),

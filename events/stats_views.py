@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import heapq
 from decimal import Decimal
 
 from django.contrib import admin
@@ -285,8 +286,10 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
     child_key = CHILD_KEY[unit.level if unit else None]
     children = hours_report(user, (child_key,), **filters)
     label_at = LABEL_COLUMN[child_key]
-    child_points = [(row[label_at], row[-3 if child_key == "volunteer" else -2]) for row in children.rows[:500]]
-    child_points = sorted(child_points, key=lambda point: point[1], reverse=True)[:30]
+    hours_at = -3 if child_key == "volunteer" else -2
+    child_points = heapq.nlargest(
+        30, ((row[label_at], row[hours_at]) for row in children.rows), key=lambda point: point[1]
+    )
 
     query = {
         "date_from": data["date_from"].isoformat(),

@@ -70,3 +70,33 @@ def test_the_login_page_does_not_redirect_off_site(client, volunteer):
         "/login/", {"username": volunteer.phone, "password": PASSWORD, "next": "https://evil.example/"}
     )
     assert response["Location"] == "/me/"
+
+
+def test_the_admin_login_is_locked_too(anon_client, client, station_manager):
+    for _ in range(10):
+        anon_client.post(TOKEN_URL, {"phone": station_manager.phone, "password": "wrong"})
+    client.post("/admin/login/", {"username": station_manager.phone, "password": PASSWORD})
+    assert client.get("/admin/").status_code == 302  # still not logged in
+
+
+def test_a_burst_of_guesses_checks_at_most_ten_passwords(anon_client, station_manager, monkeypatch):
+    from django.contrib.auth.backends import ModelBackend
+
+    checked = []
+    original = ModelBackend.authenticate
+
+    def counting(self, request, username=None, password=None, **kwargs):
+        checked.append(password)
+        return original(self, request, username=username, password=password, **kwargs)
+
+    monkeypatch.setattr(ModelBackend, "authenticate", counting)
+    from django.contrib.auth import authenticate
+
+    for n in range(15):
+        authenticate(None, phone=station_manager.phone, password=f"guess-{n}")
+    assert len(checked) == 10
+
+
+@pytest.mark.parametrize("body", ["[]", '"x"', "123", "null"])
+def test_a_token_login_body_that_is_not_an_object_is_a_400(anon_client, db, body):
+    assert anon_client.post(TOKEN_URL, body, content_type="application/json").status_code == 400

@@ -39,3 +39,8 @@ def test_the_page_size_is_capped_at_200(admin_client_api, tree):
     body = admin_client_api.get("/api/v1/units/?page_size=100000").json()
     assert body["count"] == 209 and len(body["results"]) == 200
     assert admin_client_api.get("/api/v1/units/?page_size=abc").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/events/?q=%00", "/verify/C-2026-000001%00?code=x", "/api/v1/units/?q=%00"])
+def test_nul_characters_are_a_400(client, db, path):
+    assert client.get(path).status_code == 400
