@@ -1,7 +1,6 @@
 """Helpers for the race tests on PostgreSQL."""
 
 import threading
-import time
 
 from django.db import connection
 
@@ -9,7 +8,7 @@ from django.db import connection
 def run_together(calls) -> list:
     """Start every call at the same moment, each on its own connection; return their results.
 
-    A call that raises leaves ``None`` in its place.
+    A call that raises leaves its exception in its place.
     """
     barrier = threading.Barrier(len(calls))
     results = [None] * len(calls)
@@ -18,6 +17,8 @@ def run_together(calls) -> list:
         barrier.wait()
         try:
             results[index] = call()
+        except Exception as error:  # the control races may end in an IntegrityError
+            results[index] = error
         finally:
             connection.close()
 
@@ -29,16 +30,17 @@ def run_together(calls) -> list:
     return results
 
 
-def without_lock(monkeypatch, module, name: str, read, pause: float = 0.3) -> None:
-    """The control of a race test: replace the lock ``module.name`` by a plain read and a pause.
+def without_lock(monkeypatch, module, name: str, read, parties: int) -> None:
+    """The control of a race test: replace the lock ``module.name`` by a plain read.
 
-    The pause must outlast the spread of the threads' start (each opens its own
-    database connection), so that they all read before any of them writes.
+    The ``parties`` racers then wait for each other, so that all of them have read
+    before any of them writes: the race the lock prevents, every time.
     """
+    everyone_read = threading.Barrier(parties)
 
     def unlocked(*args, **kwargs):
         row = read(*args, **kwargs)
-        time.sleep(pause)
+        everyone_read.wait(timeout=10)
         return row
 
     monkeypatch.setattr(module, name, unlocked)

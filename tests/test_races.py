@@ -43,7 +43,7 @@ def test_fifty_simultaneous_signups_fill_ten_places_exactly(tree):
 
 
 def test_control_without_the_event_lock_signups_overfill(tree, monkeypatch):
-    without_lock(monkeypatch, services, "_lock_event", lambda event: Event.objects.get(pk=event.pk), pause=1.5)
+    without_lock(monkeypatch, services, "_lock_event", lambda event: Event.objects.get(pk=event.pk), parties=50)
     assert sign_up_fifty_for_ten(tree) > 10
 
 
@@ -76,7 +76,9 @@ def test_twelve_simultaneous_check_ins_make_one_record_and_no_500(tree, monkeypa
 def test_control_without_the_volunteer_lock_check_ins_race_to_insert(tree, monkeypatch):
     from volunteers.models import Volunteer
 
-    without_lock(monkeypatch, services, "_lock_volunteer", lambda volunteer: Volunteer.objects.get(pk=volunteer.pk))
+    without_lock(
+        monkeypatch, services, "_lock_volunteer", lambda volunteer: Volunteer.objects.get(pk=volunteer.pk), parties=12
+    )
     statuses, inserts = twelve_check_ins(tree, monkeypatch)
     # The race happens (several inserts), and the unique constraint still keeps one record.
     assert inserts > 1 and 500 not in statuses
@@ -104,7 +106,11 @@ def test_two_managers_approving_one_record_one_wins_the_other_gets_409(tree, dja
 
 def test_control_without_the_record_lock_both_approvals_pass(tree, django_user_model, volunteer, monkeypatch):
     without_lock(
-        monkeypatch, services, "_locked", lambda record: ServiceRecord.objects.select_related("event").get(pk=record.pk)
+        monkeypatch,
+        services,
+        "_locked",
+        lambda record: ServiceRecord.objects.select_related("event").get(pk=record.pk),
+        parties=2,
     )
     statuses = two_managers_review(tree, django_user_model, volunteer)
     assert statuses == [200, 200]

@@ -46,7 +46,7 @@ def test_control_without_the_counter_lock_simultaneous_issues_collide(tree, cent
         counter, _ = CertificateCounter.objects.get_or_create(center=services.issuing_center(unit), year=year)
         return CertificateCounter.objects.select_related("center").get(pk=counter.pk)
 
-    without_lock(monkeypatch, services, "lock_counter", plain_counter, pause=1.0)
+    without_lock(monkeypatch, services, "lock_counter", plain_counter, parties=10)
     statuses = issue_ten_together(tree, center_manager)
     assert statuses != [201] * 10
     assert Certificate.objects.count() < 10
