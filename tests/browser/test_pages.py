@@ -120,6 +120,8 @@ def test_the_kiosk_warns_when_the_connection_drops_and_recovers(
 def test_the_manager_scan_page_checks_in_a_typed_personal_code(phone_page, running_event, station_manager, volunteer):
     phone_page.goto(f"/events/{running_event.pk}/scan/")
     log_in(phone_page, station_manager.phone, PASSWORD)
+    # Back on the scan page with its script loaded: only then does Enter go to the API.
+    phone_page.wait_for_url(f"**/events/{running_event.pk}/scan/", wait_until="load")
     phone_page.fill("#code", make_volunteer_code(volunteer.pk, timezone.now()))
     phone_page.press("#code", "Enter")
     first = phone_page.locator("#results li").first
