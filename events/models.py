@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from stations.models import PracticeUnit, managed_paths, scoped, subtree_q
+from stations.models import PracticeUnit, coordinate_field, managed_paths, scoped, subtree_q
 from volunteers.models import Volunteer
 
 
@@ -59,22 +59,8 @@ class Event(models.Model):
     category = models.CharField(_("service category"), max_length=20, choices=ServiceCategory.choices)
     recipients = models.CharField(_("service recipients"), max_length=100, blank=True)
     address = models.CharField(_("address"), max_length=200)
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )
+    latitude = coordinate_field(_("latitude"), 90)
+    longitude = coordinate_field(_("longitude"), 180)
     radius_m = models.PositiveIntegerField(
         _("check-in radius (metres)"),
         null=True,

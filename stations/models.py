@@ -27,6 +27,18 @@ class Level(models.TextChoices):
 PARENT_LEVEL = {Level.CENTER: None, Level.INSTITUTE: Level.CENTER, Level.STATION: Level.INSTITUTE}
 
 
+def coordinate_field(label: str, limit: int) -> models.DecimalField:
+    """An optional latitude (limit 90) or longitude (limit 180) in degrees, to about 0.1 m."""
+    return models.DecimalField(
+        label,
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-limit), MaxValueValidator(limit)],
+    )
+
+
 class PracticeUnitQuerySet(models.QuerySet):
     def subtree_of(self, unit: PracticeUnit) -> PracticeUnitQuerySet:
         return self.filter(path__startswith=unit.path)
@@ -55,22 +67,8 @@ class PracticeUnit(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )
+    latitude = coordinate_field(_("latitude"), 90)
+    longitude = coordinate_field(_("longitude"), 180)
     contact_name = models.CharField(_("contact person"), max_length=30, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
     person_in_charge = models.CharField(_("person in charge"), max_length=30, blank=True)
