@@ -5,9 +5,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 
 
-@admin.register(User)
-class UserAdmin(DjangoUserAdmin):
-    # Every user's full phone number is here: admins only, whatever permissions a manager has.
+class SuperuserOnlyMixin:
+    """Unscoped admin pages: admins only, whatever model permissions a manager was given."""
+
     def has_module_permission(self, request) -> bool:
         return request.user.is_active and request.user.is_superuser
 
@@ -23,6 +23,10 @@ class UserAdmin(DjangoUserAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return self.has_module_permission(request)
 
+
+@admin.register(User)
+class UserAdmin(SuperuserOnlyMixin, DjangoUserAdmin):
+    # Every user's full phone number is here.
     ordering = ["-date_joined"]
     list_display = ["phone", "name", "is_staff", "is_superuser", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active"]

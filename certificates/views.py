@@ -23,7 +23,7 @@ from certificates.serializers import (
     VerificationSerializer,
     VerifyQuerySerializer,
 )
-from stations.permissions import IsManager, IsManagerOrReadOnly
+from stations.permissions import IsManager, IsManagerOrReadOnly, in_reach
 from volunteers.models import Volunteer
 
 PDF_RESPONSE = {(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF")}
@@ -57,11 +57,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     ordering_fields = ["issued_at", "number", "hours"]
 
     def get_queryset(self):
-        user = self.request.user
-        if self.request.method in permissions.SAFE_METHODS:
-            certificates = Certificate.objects.visible_to(user)
-        else:
-            certificates = Certificate.objects.managed_by(user)
+        certificates = in_reach(Certificate.objects, self.request)
         return certificates.select_related("unit").order_by("-issued_at", "-id")
 
     @extend_schema(request=CertificateIssueSerializer, responses={201: CertificateSerializer})
@@ -162,12 +158,7 @@ class CertificateRequestViewSet(
     ordering_fields = ["created_at", "decided_at"]
 
     def get_queryset(self):
-        user = self.request.user
-        requests = (
-            CertificateRequest.objects.visible_to(user)
-            if self.action in ("list", "retrieve")
-            else CertificateRequest.objects.managed_by(user)
-        )
+        requests = in_reach(CertificateRequest.objects, self.request, reading=self.action in ("list", "retrieve"))
         return requests.select_related("volunteer", "unit", "certificate").order_by("-created_at", "-id")
 
     @extend_schema(request=CertificateRequestSerializer, responses={201: CertificateRequestSerializer})

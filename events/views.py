@@ -30,7 +30,7 @@ from events.serializers import (
     ServiceRecordSerializer,
     SignupSerializer,
 )
-from stations.permissions import IsManager, IsManagerOrReadOnly
+from stations.permissions import IsManager, IsManagerOrReadOnly, in_reach
 from volunteers.models import Volunteer
 
 
@@ -76,10 +76,8 @@ class EventViewSet(viewsets.ModelViewSet):
         user = self.request.user
         manager_reads = ("signups", "checkin_code")
         safe = self.request.method in permissions.SAFE_METHODS
-        if (safe and self.action not in manager_reads) or self.action in self.volunteer_actions:
-            events = Event.objects.visible_to(user)
-        else:
-            events = Event.objects.managed_by(user)
+        reading = (safe and self.action not in manager_reads) or self.action in self.volunteer_actions
+        events = in_reach(Event.objects, self.request, reading=reading)
         my_signup = Signup.objects.filter(event=OuterRef("pk"), volunteer__user=user).exclude(
             status=SignupStatus.CANCELLED
         )
@@ -219,12 +217,7 @@ class ServiceRecordViewSet(
     ordering_fields = ["checked_in_at", "credited_hours", "created_at"]
 
     def get_queryset(self):
-        user = self.request.user
-        records = (
-            ServiceRecord.objects.visible_to(user)
-            if self.request.method in permissions.SAFE_METHODS
-            else ServiceRecord.objects.managed_by(user)
-        )
+        records = in_reach(ServiceRecord.objects, self.request)
         return records.select_related("event", "volunteer").order_by("-checked_in_at", "-id")
 
     @extend_schema(request=ManualRecordSerializer, responses={201: ServiceRecordSerializer})

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import SuperuserOnlyMixin
 from stations.models import Level, PracticeUnit, UnitManager, is_manager
 
 
@@ -95,23 +96,8 @@ class PracticeUnitAdmin(ScopedAdmin):
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
 
-class SuperuserOnlyAdmin(admin.ModelAdmin):
-    """Unscoped pages: admins only, whatever model permissions a manager was given."""
-
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request) -> bool:
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return self.has_module_permission(request)
+class SuperuserOnlyAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
+    pass
 
 
 @admin.register(UnitManager)

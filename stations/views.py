@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from stations import services
 from stations.filters import PracticeUnitFilter
 from stations.models import Level, PracticeUnit
-from stations.permissions import IsManagerOrReadOnly
+from stations.permissions import IsManagerOrReadOnly, in_reach
 from stations.serializers import PracticeUnitSerializer, UnitManagerSerializer
 
 
@@ -34,11 +34,8 @@ class PracticeUnitViewSet(viewsets.ModelViewSet):
     ordering_fields = ["code", "name", "path", "created_at"]
 
     def get_queryset(self):
-        user = self.request.user
-        if self.request.method in permissions.SAFE_METHODS and self.action != "managers":
-            units = PracticeUnit.objects.visible_to(user)
-        else:
-            units = PracticeUnit.objects.managed_by(user)
+        reading = self.request.method in permissions.SAFE_METHODS and self.action != "managers"
+        units = in_reach(PracticeUnit.objects, self.request, reading=reading)
         return (
             units.select_related("parent")
             .annotate(children_count=Count("children", distinct=True), volunteers_count=subtree_volunteer_count())

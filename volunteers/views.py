@@ -7,7 +7,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
-from stations.permissions import IsManagerOrReadOnly
+from stations.permissions import IsManagerOrReadOnly, in_reach
 from volunteers import services
 from volunteers.filters import TeamFilter, VolunteerFilter
 from volunteers.models import Team, Volunteer
@@ -43,13 +43,7 @@ class VolunteerViewSet(
     ordering_fields = ["created_at", "real_name", "number", "approved_hours"]
 
     def get_queryset(self):
-        user = self.request.user
-        volunteers = (
-            Volunteer.objects.visible_to(user)
-            if self.request.method in permissions.SAFE_METHODS
-            else Volunteer.objects.managed_by(user)
-        )
-        return with_related(volunteers).order_by("-created_at", "-id")
+        return with_related(in_reach(Volunteer.objects, self.request)).order_by("-created_at", "-id")
 
     def get_serializer_class(self):
         if self.action in ("update", "partial_update"):
@@ -106,12 +100,8 @@ class TeamViewSet(viewsets.ModelViewSet):
     ordering_fields = ["name", "created_at"]
 
     def get_queryset(self):
-        user = self.request.user
-        teams = (
-            Team.objects.visible_to(user)
-            if self.request.method in permissions.SAFE_METHODS
-            else Team.objects.managed_by(user)
-        )
-        return teams.select_related("unit", "leader").prefetch_related(
-            Prefetch("members", queryset=Volunteer.objects.only("id"))
+        return (
+            in_reach(Team.objects, self.request)
+            .select_related("unit", "leader")
+            .prefetch_related(Prefetch("members", queryset=Volunteer.objects.only("id")))
         )
