@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -30,6 +31,19 @@ class PoliticalStatus(models.TextChoices):
 class VolunteerStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     SUSPENDED = "suspended", _("Suspended")
+
+
+# Civil Code art. 17 (adults from 18); and below 14 the Personal Information Protection
+# Law art. 28/31 makes a child's personal information sensitive, processed only with a
+# guardian's consent.
+ADULT_AGE = 18
+GUARDIAN_CONSENT_BELOW_AGE = 14
+
+
+def age_on(birth_date: datetime.date, day: datetime.date) -> int:
+    """Whole years (周岁) from ``birth_date`` to ``day``; never negative."""
+    years = day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+    return max(years, 0)
 
 
 class Skill(models.Model):
@@ -128,6 +142,24 @@ class Volunteer(models.Model):
     def phone(self) -> str:
         # The login phone is the volunteer's phone: one number, kept unique once.
         return self.user.phone
+
+    def age_on(self, day: datetime.date) -> int:
+        """Age in whole years (周岁) on ``day``; someone born on 29 February turns a year older on 1 March."""
+        return age_on(self.birth_date, day)
+
+    @property
+    def age(self) -> int:
+        """Age in whole years today, in the platform's time zone."""
+        return self.age_on(timezone.localdate())
+
+    @property
+    def is_minor(self) -> bool:
+        # Civil Code art. 17: under 18 is a minor.
+        return self.age < ADULT_AGE
+
+    @property
+    def needs_guardian(self) -> bool:
+        return self.age < GUARDIAN_CONSENT_BELOW_AGE
 
     def assign_number(self) -> None:
         """Give a saved volunteer the number printed on cards and certificates."""
