@@ -38,6 +38,20 @@ class VolunteerStatus(models.TextChoices):
 # guardian's consent.
 ADULT_AGE = 18
 GUARDIAN_CONSENT_BELOW_AGE = 14
+# The Regulations on Volunteer Service set no minimum age (art. 15 only asks that tasks
+# fit it). Below 8 a child can perform no civil act of their own (Civil Code art. 20), so
+# the volunteer agreement and the account would be the guardian's alone: such a child
+# serves beside a registered adult instead of registering. 8 is also an age by which the
+# child can read and use their own login at a primary school level.
+MIN_REGISTRATION_AGE = 8
+
+
+class GuardianRelation(models.TextChoices):
+    # Who may be a minor's guardian, in the order of Civil Code art. 27.
+    PARENT = "parent", _("Parent")
+    GRANDPARENT = "grandparent", _("Grandparent")
+    SIBLING = "sibling", _("Elder brother or sister")
+    OTHER = "other", _("Other guardian")
 
 
 def age_on(birth_date: datetime.date, day: datetime.date) -> int:
@@ -124,6 +138,13 @@ class Volunteer(models.Model):
         _("status"), max_length=10, choices=VolunteerStatus.choices, default=VolunteerStatus.ACTIVE
     )
     consented_at = models.DateTimeField(_("consented to personal information processing at"))
+    # A minor's guardian, and when they consented (required below 14, PIPL art. 31).
+    guardian_name = models.CharField(_("guardian's name"), max_length=30, blank=True)
+    guardian_phone = models.CharField(_("guardian's mobile number"), max_length=11, blank=True)
+    guardian_relation = models.CharField(
+        _("guardian's relation"), max_length=12, choices=GuardianRelation.choices, blank=True
+    )
+    guardian_consented_at = models.DateTimeField(_("guardian consented at"), null=True, blank=True)
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -134,6 +155,14 @@ class Volunteer(models.Model):
         verbose_name_plural = _("volunteers")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status"], name="volunteer_status_idx")]
+        constraints = [
+            # A guardian's consent names who gave it.
+            models.CheckConstraint(
+                condition=Q(guardian_consented_at__isnull=True)
+                | (~Q(guardian_name="") & ~Q(guardian_phone="") & ~Q(guardian_relation="")),
+                name="volunteer_guardian_consent_names_guardian",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.real_name}（{self.number}）"
