@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -39,6 +40,25 @@ class Rounding(models.IntegerChoices):
     MINUTE = 1, _("Whole minutes")
     QUARTER = 15, _("15-minute steps")
     HALF_HOUR = 30, _("30-minute steps")
+
+
+# An event is a day's or a camp's work, not a season: longer spans are data-entry
+# errors that would credit absurd hours (a three-year "event" credited 26,304 h).
+MAX_EVENT_DAYS = 7
+# Check-in may open, and check-out close, at most a day around the schedule.
+MAX_WINDOW_MINUTES = 24 * 60
+MAX_RECORD_HOURS = MAX_EVENT_DAYS * 24
+
+
+def event_bounds_errors(starts_at: datetime.datetime | None, ends_at: datetime.datetime | None) -> dict[str, str]:
+    """Field messages for a schedule that is backwards or longer than an event may last."""
+    if starts_at is None or ends_at is None:
+        return {}
+    if ends_at <= starts_at:
+        return {"ends_at": _("The end must be after the start.")}
+    if ends_at - starts_at > datetime.timedelta(days=MAX_EVENT_DAYS):
+        return {"ends_at": _("An event lasts at most %(days)d days.") % {"days": MAX_EVENT_DAYS}}
+    return {}
 
 
 class EventQuerySet(models.QuerySet):
@@ -79,8 +99,25 @@ class Event(models.Model):
         blank=True,
         help_text=_("Risks volunteers should know of (Regulations on Volunteer Service, art. 12)."),
     )
-    checkin_opens_minutes = models.PositiveIntegerField(_("check-in opens (minutes before start)"), default=30)
-    checkout_closes_minutes = models.PositiveIntegerField(_("check-out closes (minutes after end)"), default=60)
+    checkin_opens_minutes = models.PositiveIntegerField(
+        _("check-in opens (minutes before start)"), default=30, validators=[MaxValueValidator(MAX_WINDOW_MINUTES)]
+    )
+    checkout_closes_minutes = models.PositiveIntegerField(
+        _("check-out closes (minutes after end)"), default=60, validators=[MaxValueValidator(MAX_WINDOW_MINUTES)]
+    )
+    walk_ins_allowed = models.BooleanField(
+        _("walk-ins allowed"),
+        default=False,
+        help_text=_("Volunteers who did not sign up may sign up and check in at the venue while places are free."),
+    )
+    # 志愿服务条例 art. 15: organisations give volunteers tasks that fit their age.
+    min_age = models.PositiveSmallIntegerField(
+        _("minimum age"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+        help_text=_("Volunteers younger than this on the day of the event cannot sign up or check in."),
+    )
     min_presence_ratio = models.DecimalField(
         _("minimum presence share"),
         max_digits=3,
@@ -116,10 +153,21 @@ class Event(models.Model):
                 condition=Q(radius_m__isnull=True) | Q(latitude__isnull=False, longitude__isnull=False),
                 name="event_radius_needs_point",
             ),
+            models.CheckConstraint(
+                condition=Q(checkin_opens_minutes__lte=MAX_WINDOW_MINUTES)
+                & Q(checkout_closes_minutes__lte=MAX_WINDOW_MINUTES),
+                name="event_windows_at_most_a_day",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.title}（{self.starts_at:%Y-%m-%d}）"
+
+    def clean(self) -> None:
+        # The admin's forms call this; the API's serializer asks the same function.
+        errors = event_bounds_errors(self.starts_at, self.ends_at)
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def checkin_opens_at(self) -> datetime.datetime:
@@ -171,6 +219,7 @@ class Signup(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=SignupStatus.choices)
     # When the volunteer (last) joined the queue: the waitlist is served in this order.
     queued_at = models.DateTimeField(_("signed up at"))
+    risk_acknowledged_at = models.DateTimeField(_("risk notice acknowledged at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -207,6 +256,22 @@ class ServiceRecordQuerySet(models.QuerySet):
 
     def approved(self) -> ServiceRecordQuerySet:
         return self.filter(status=RecordStatus.APPROVED)
+
+    def overlapping(
+        self, volunteer: Volunteer, start: datetime.datetime, end: datetime.datetime
+    ) -> ServiceRecordQuerySet:
+        """The volunteer's records, rejected ones aside, whose attended time meets ``[start, end)``.
+
+        A record not checked out yet claims the time up to its event's end: the
+        volunteer may still check out there, so no other record may claim it.
+        """
+        checked_out = Q(checked_out_at__isnull=False, checked_out_at__gt=start)
+        not_out = Q(checked_out_at__isnull=True, event__ends_at__gt=start)
+        return (
+            self.filter(volunteer=volunteer, checked_in_at__lt=end)
+            .filter(checked_out | not_out)
+            .exclude(status=RecordStatus.REJECTED)
+        )
 
 
 class ServiceRecord(models.Model):
@@ -258,6 +323,9 @@ class ServiceRecord(models.Model):
                 name="record_checkout_after_checkin",
             ),
             models.CheckConstraint(condition=Q(credited_hours__gte=0), name="record_hours_not_negative"),
+            models.CheckConstraint(
+                condition=Q(credited_hours__lte=MAX_RECORD_HOURS), name="record_hours_at_most_an_event"
+            ),
         ]
         indexes = [
             models.Index(fields=["volunteer", "status"], name="record_volunteer_status_idx"),
@@ -302,7 +370,12 @@ class RefusedScanQuerySet(models.QuerySet):
         """Managers review refusals at their subtree's events or by their subtree's volunteers."""
         if not user.is_authenticated:
             return self.none()
-        own = subtree_q("volunteer__home_station__path", managed_paths(user))
+        # A refusal of one of my volunteers elsewhere names the event only if I may see
+        # that event: another station's draft title is none of my business.
+        visible_events = Event.objects.visible_to(user).values("pk")
+        own = subtree_q("volunteer__home_station__path", managed_paths(user)) & (
+            Q(event__isnull=True) | Q(event__in=visible_events)
+        )
         return scoped(self, user, "event__unit__path", own=own)
 
 

@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.phones import mask_phone
-from events.models import Event, RecordChange, RefusedScan, ServiceRecord, Signup
+from events.models import Event, RecordChange, RefusedScan, ServiceRecord, Signup, event_bounds_errors
 from stations.serializers import ManagedUnitField
 from volunteers.models import Volunteer
 
@@ -42,6 +42,8 @@ class EventSerializer(serializers.ModelSerializer):
             "risk_notice",
             "checkin_opens_minutes",
             "checkout_closes_minutes",
+            "walk_ins_allowed",
+            "min_age",
             "min_presence_ratio",
             "rounding_minutes",
             "status",
@@ -58,8 +60,9 @@ class EventSerializer(serializers.ModelSerializer):
         def current(name):
             return attrs.get(name, getattr(self.instance, name, None))
 
-        if current("starts_at") and current("ends_at") and current("ends_at") <= current("starts_at"):
-            raise serializers.ValidationError({"ends_at": _("The end must be after the start.")})
+        errors = event_bounds_errors(current("starts_at"), current("ends_at"))
+        if errors:
+            raise serializers.ValidationError(errors)
         if current("radius_m") and (current("latitude") is None or current("longitude") is None):
             raise serializers.ValidationError({"radius_m": _("A check-in radius needs the latitude and longitude.")})
         return attrs
@@ -83,6 +86,7 @@ class SignupSerializer(serializers.ModelSerializer):
             "masked_phone",
             "status",
             "queued_at",
+            "risk_acknowledged_at",
         ]
         read_only_fields = fields
 
@@ -90,8 +94,17 @@ class SignupSerializer(serializers.ModelSerializer):
         return mask_phone(signup.volunteer.user.phone)
 
 
+class SignupRequestSerializer(serializers.Serializer):
+    risk_acknowledged = serializers.BooleanField(
+        default=False, help_text=_("The volunteer has read the event's risk notice.")
+    )
+
+
 class CheckInSerializer(serializers.Serializer):
     token = serializers.CharField(max_length=500)
+    walk_in = serializers.BooleanField(
+        default=False, help_text=_("Sign up at the venue and check in, where the event allows walk-ins.")
+    )
     latitude = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     longitude = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
     client_time = serializers.DateTimeField(required=False, allow_null=True)
@@ -100,6 +113,9 @@ class CheckInSerializer(serializers.Serializer):
 class ScanSerializer(serializers.Serializer):
     volunteer_token = serializers.CharField(max_length=500)
     action = serializers.ChoiceField(choices=[("in", _("Check in")), ("out", _("Check out"))])
+    walk_in = serializers.BooleanField(
+        default=False, help_text=_("Sign the volunteer up at the venue, where the event allows walk-ins.")
+    )
 
 
 class CheckinCodeQuerySerializer(serializers.Serializer):

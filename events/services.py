@@ -35,6 +35,8 @@ class EventError(DomainError):
         "not_signed_up": _("You have not signed up for this event."),
         "volunteer_suspended": _("This volunteer is suspended."),
         "no_volunteer_profile": _("Only registered volunteers can do this."),
+        "risk_not_acknowledged": _("Please read and acknowledge the event's risk notice before signing up."),
+        "too_young": _("This event is for volunteers of at least the minimum age set by the organiser."),
     }
     status_codes = {
         "invalid_transition": 409,
@@ -43,6 +45,7 @@ class EventError(DomainError):
         "not_signed_up": 404,
         "volunteer_suspended": 403,
         "no_volunteer_profile": 403,
+        "too_young": 403,
     }
 
 
@@ -54,9 +57,11 @@ class CheckInError(DomainError):
         "not_signed_up": _("You have not signed up for this event."),
         "out_of_area": _("You are not at the event venue: your position is outside the check-in area."),
         "not_checked_in": _("You have not checked in to this event yet; check in first."),
-        "overlapping": _("You are still checked in to another event at the same time."),
+        "overlapping": _("This time is already counted in another service record of the volunteer."),
         "volunteer_suspended": _("This volunteer is suspended."),
         "already_reviewed": _("This record has been reviewed; ask a manager to correct it."),
+        "too_young": _("This event is for volunteers of at least the minimum age set by the organiser."),
+        "event_full": _("The event has no free places left."),
     }
     status_codes = {
         "event_not_open": 409,
@@ -65,19 +70,32 @@ class CheckInError(DomainError):
         "overlapping": 409,
         "volunteer_suspended": 403,
         "already_reviewed": 409,
+        "too_young": 403,
+        "event_full": 409,
     }
 
 
 class RecordError(DomainError):
     messages = {
         "invalid_state": _("The record is not in a state that allows this."),
-        "same_person": _("A manual record must be approved by a different manager from the one who entered it."),
+        "self_review": _(
+            "Nobody approves a record they entered, corrected or served in: another manager must approve it."
+        ),
         "missing_checkout": _("Set the check-out time before approving this record."),
         "record_exists": _("This volunteer already has a record for this event."),
         "reason_required": _("A reason is required."),
         "checkout_before_checkin": _("Check-out must be after check-in."),
+        "future_time": _("Times cannot lie in the future."),
+        "overlapping": _("This time is already counted in another service record of the volunteer."),
+        "outside_event": _("The times must lie within a day of the event's schedule."),
     }
-    status_codes = {"invalid_state": 409, "same_person": 403, "missing_checkout": 409, "record_exists": 409}
+    status_codes = {
+        "invalid_state": 409,
+        "self_review": 403,
+        "missing_checkout": 409,
+        "record_exists": 409,
+        "overlapping": 409,
+    }
 
 
 @dataclass(frozen=True)
@@ -165,12 +183,23 @@ def delete_event(event: Event) -> None:
 # Sign-ups ---------------------------------------------------------------------------
 
 
+def _old_enough(event: Event, volunteer: Volunteer) -> bool:
+    if event.min_age is None:
+        return True
+    return volunteer.age_on(timezone.localdate(event.starts_at)) >= event.min_age
+
+
 @transaction.atomic
-def sign_up(event: Event, volunteer: Volunteer, *, at: datetime.datetime) -> tuple[Signup, bool]:
+def sign_up(
+    event: Event, volunteer: Volunteer, *, at: datetime.datetime, risk_acknowledged: bool = False
+) -> tuple[Signup, bool]:
     """Give the volunteer a place, or a place on the waitlist when the event is full.
 
     Returns the sign-up and whether it is new. The event row is locked, so
-    simultaneous sign-ups never exceed the capacity. Raises EventError.
+    simultaneous sign-ups never exceed the capacity. Where the event has a risk
+    notice (志愿服务条例 art. 12), the volunteer must have acknowledged it; where it
+    has a minimum age (art. 15), the volunteer must have reached it by the event's
+    day. Raises EventError.
     """
     event = _lock_event(event)
     if event.status != EventStatus.PUBLISHED or at >= event.ends_at:
@@ -180,14 +209,26 @@ def sign_up(event: Event, volunteer: Volunteer, *, at: datetime.datetime) -> tup
     signup = Signup.objects.filter(event=event, volunteer=volunteer).first()
     if signup is not None and signup.status != SignupStatus.CANCELLED:
         return signup, False
+    if not _old_enough(event, volunteer):
+        raise EventError("too_young")
+    if event.risk_notice.strip() and not risk_acknowledged:
+        raise EventError("risk_not_acknowledged")
     confirmed = Signup.objects.filter(event=event, status=SignupStatus.CONFIRMED).count()
     status = SignupStatus.CONFIRMED if event.capacity is None or confirmed < event.capacity else SignupStatus.WAITLISTED
+    return _place(event, volunteer, status, at=at, risk_acknowledged=risk_acknowledged, signup=signup), True
+
+
+def _place(
+    event: Event, volunteer: Volunteer, status: str, *, at, risk_acknowledged: bool, signup: Signup | None
+) -> Signup:
+    acknowledged_at = at if risk_acknowledged else None
     if signup is None:
-        signup = Signup.objects.create(event=event, volunteer=volunteer, status=status, queued_at=at)
-    else:
-        signup.status, signup.queued_at = status, at
-        signup.save(update_fields=["status", "queued_at", "updated_at"])
-    return signup, True
+        return Signup.objects.create(
+            event=event, volunteer=volunteer, status=status, queued_at=at, risk_acknowledged_at=acknowledged_at
+        )
+    signup.status, signup.queued_at, signup.risk_acknowledged_at = status, at, acknowledged_at
+    signup.save(update_fields=["status", "queued_at", "risk_acknowledged_at", "updated_at"])
+    return signup
 
 
 @transaction.atomic
@@ -209,16 +250,37 @@ def cancel_signup(event: Event, volunteer: Volunteer) -> Signup:
     return signup
 
 
+def _walk_in(event: Event, volunteer: Volunteer, *, at: datetime.datetime) -> None:
+    """Sign up at the venue: a confirmed place while places are free, never the waitlist.
+
+    The walk-in offer shows the risk notice beside its button, so taking it
+    acknowledges the notice. Called under the volunteer's lock; takes the event's.
+    """
+    event = _lock_event(event)
+    confirmed = Signup.objects.filter(event=event, status=SignupStatus.CONFIRMED).count()
+    if event.capacity is not None and confirmed >= event.capacity:
+        raise CheckInError("event_full")
+    signup = Signup.objects.filter(event=event, volunteer=volunteer).first()
+    _place(event, volunteer, SignupStatus.CONFIRMED, at=at, risk_acknowledged=True, signup=signup)
+
+
 # Check-in and check-out ---------------------------------------------------------------
 
 
 def check_in_by_code(
-    volunteer: Volunteer, token: str, *, at: datetime.datetime, context: ScanContext = ScanContext()
+    volunteer: Volunteer,
+    token: str,
+    *,
+    at: datetime.datetime,
+    context: ScanContext = ScanContext(),
+    walk_in: bool = False,
 ) -> tuple[ServiceRecord, bool]:
     """A volunteer scanned an event's code: check in or out as the code says.
 
-    Returns the record and whether it was created. Refusals raise CheckInError
-    and are stored as RefusedScan for fraud review.
+    With ``walk_in``, a volunteer who has not signed up for an event that allows
+    walk-ins is signed up and checked in at once while places are free. Returns
+    the record and whether it was created. Refusals raise CheckInError and are
+    stored as RefusedScan for fraud review.
     """
     event, action = None, ""
     try:
@@ -229,14 +291,21 @@ def check_in_by_code(
         event, action = Event.objects.filter(pk=code.event_id).first(), code.action
         if event is None:
             raise CheckInError("token_invalid")
-        return record_scan(volunteer, event, action, method=Method.EVENT_QR, at=at, context=context)
+        return record_scan(volunteer, event, action, method=Method.EVENT_QR, at=at, context=context, walk_in=walk_in)
     except CheckInError as error:
         _store_refusal(error, volunteer=volunteer, event=event, action=action, at=at, context=context)
         raise
 
 
 def check_in_volunteer_code(
-    event: Event, volunteer_token: str, action: str, *, by, at: datetime.datetime, context: ScanContext = ScanContext()
+    event: Event,
+    volunteer_token: str,
+    action: str,
+    *,
+    by,
+    at: datetime.datetime,
+    context: ScanContext = ScanContext(),
+    walk_in: bool = False,
 ) -> tuple[ServiceRecord, bool]:
     """A manager scanned a volunteer's personal code at the event. Raises CheckInError."""
     volunteer = None
@@ -248,7 +317,9 @@ def check_in_volunteer_code(
         volunteer = Volunteer.objects.filter(pk=volunteer_id).first()
         if volunteer is None:
             raise CheckInError("token_invalid")
-        return record_scan(volunteer, event, action, method=Method.VOLUNTEER_QR, at=at, context=context, by=by)
+        return record_scan(
+            volunteer, event, action, method=Method.VOLUNTEER_QR, at=at, context=context, by=by, walk_in=walk_in
+        )
     except CheckInError as error:
         _store_refusal(error, volunteer=volunteer, event=event, action=action, at=at, context=context)
         raise
@@ -276,12 +347,13 @@ def record_scan(
     at: datetime.datetime,
     context: ScanContext = ScanContext(),
     by=None,
+    walk_in: bool = False,
 ) -> tuple[ServiceRecord, bool]:
     """Check a volunteer in (``"in"``) or out (``"out"``) of an event at ``at``.
 
     Checking in again returns the same record. The volunteer row is locked, so
     simultaneous scans of one volunteer are handled one after the other and never
-    make two records. Raises CheckInError.
+    make two records, nor two records covering the same moment. Raises CheckInError.
     """
     volunteer = _lock_volunteer(volunteer)
     if volunteer.status != VolunteerStatus.ACTIVE:
@@ -294,7 +366,7 @@ def record_scan(
     if action == "in":
         if record is not None:
             return record, False
-        return _check_in(volunteer, event, method=method, at=at, context=context, by=by), True
+        return _check_in(volunteer, event, method=method, at=at, context=context, by=by, walk_in=walk_in), True
     if record is None:
         raise CheckInError("not_checked_in")
     return _check_out(record, at=at, by=by), False
@@ -308,16 +380,25 @@ def _check_position(event: Event, context: ScanContext) -> None:
         raise CheckInError("out_of_area")
 
 
-def _check_in(volunteer: Volunteer, event: Event, *, method: str, at, context: ScanContext, by) -> ServiceRecord:
-    if event.signup_required and not event.signups.filter(volunteer=volunteer, status=SignupStatus.CONFIRMED).exists():
-        raise CheckInError("not_signed_up")
-    overlapping = ServiceRecord.objects.filter(
-        volunteer=volunteer,
-        status=RecordStatus.OPEN,
-        event__starts_at__lt=event.ends_at,
-        event__ends_at__gt=event.starts_at,
-    ).exclude(event=event)
-    if overlapping.exists():
+def _claimed_until(event: Event, checked_in_at: datetime.datetime, checked_out_at: datetime.datetime | None):
+    """The end of the time a record claims: its check-out, or while open its event's end."""
+    if checked_out_at is not None:
+        return checked_out_at
+    return max(event.ends_at, checked_in_at + datetime.timedelta(seconds=1))
+
+
+def _check_in(
+    volunteer: Volunteer, event: Event, *, method: str, at, context: ScanContext, by, walk_in: bool
+) -> ServiceRecord:
+    if not _old_enough(event, volunteer):
+        raise CheckInError("too_young")
+    signed_up = event.signups.filter(volunteer=volunteer, status=SignupStatus.CONFIRMED).exists()
+    if event.signup_required and not signed_up:
+        if not (walk_in and event.walk_ins_allowed):
+            raise CheckInError("not_signed_up")
+        _walk_in(event, volunteer, at=at)
+    others = ServiceRecord.objects.overlapping(volunteer, at, _claimed_until(event, at, None)).exclude(event=event)
+    if others.exists():
         raise CheckInError("overlapping")
     try:
         with transaction.atomic():
@@ -337,16 +418,22 @@ def _check_in(volunteer: Volunteer, event: Event, *, method: str, at, context: S
 
 def _check_out(record: ServiceRecord, *, at: datetime.datetime, by) -> ServiceRecord:
     event = record.event
-    auto_approved = record.status == RecordStatus.APPROVED and record.reviewed_by_id is None
-    if record.status not in (RecordStatus.OPEN, RecordStatus.PENDING) and not auto_approved:
+    # A scan may set the check-out again (left early, came back) only until a person
+    # has reviewed or corrected the record: from then on a manager's word stands.
+    untouched = record.reviewed_by_id is None and not _reviewers_excluded_by_changes(record)
+    rescannable = record.status in (RecordStatus.OPEN, RecordStatus.PENDING, RecordStatus.APPROVED)
+    if not (record.status == RecordStatus.OPEN or (rescannable and untouched)):
         raise CheckInError("already_reviewed")
+    others = ServiceRecord.objects.overlapping(record.volunteer, record.checked_in_at, at).exclude(pk=record.pk)
+    if others.exists():
+        raise CheckInError("overlapping")
     fields = ["checked_out_at", "credited_hours", "status", "flag", "reviewed_at"]
     old = _snapshot(record, fields)
     record.checked_out_at = at
     record.credited_hours = event.credited_hours(record.checked_in_at, at)
     record.flag = ""
     if event.approval_required:
-        record.status = RecordStatus.PENDING
+        record.status, record.reviewed_at = RecordStatus.PENDING, None
     else:
         record.status, record.reviewed_at = RecordStatus.APPROVED, at
     record.save(update_fields=[*fields, "updated_at"])
@@ -355,6 +442,45 @@ def _check_out(record: ServiceRecord, *, at: datetime.datetime, by) -> ServiceRe
 
 
 # Review -------------------------------------------------------------------------------
+
+# History actions by which a person shaped a record's times; they may not approve it.
+SHAPING_ACTIONS = ("manual_create", "correct_times")
+# Manual and corrected times stay near the event: hours only count inside the
+# schedule anyway, and a far-off interval would only block the volunteer's other records.
+TIME_SLACK = datetime.timedelta(days=1)
+
+
+def _reviewers_excluded_by_changes(record: ServiceRecord) -> set[int]:
+    return set(
+        record.history.filter(action__in=SHAPING_ACTIONS, changed_by__isnull=False).values_list(
+            "changed_by_id", flat=True
+        )
+    )
+
+
+def _check_times(
+    record_event: Event,
+    volunteer: Volunteer,
+    checked_in_at: datetime.datetime,
+    checked_out_at: datetime.datetime | None,
+    *,
+    now: datetime.datetime,
+    exclude_pk: int | None = None,
+) -> None:
+    """Refuse times a person typed that are backwards, in the future, far from the event or double-counted."""
+    if checked_out_at is not None and checked_out_at <= checked_in_at:
+        raise RecordError("checkout_before_checkin")
+    if checked_in_at > now or (checked_out_at is not None and checked_out_at > now):
+        raise RecordError("future_time")
+    latest = checked_out_at or checked_in_at
+    if checked_in_at < record_event.starts_at - TIME_SLACK or latest > record_event.ends_at + TIME_SLACK:
+        raise RecordError("outside_event")
+    until = _claimed_until(record_event, checked_in_at, checked_out_at)
+    others = ServiceRecord.objects.overlapping(volunteer, checked_in_at, until)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    if others.exists():
+        raise RecordError("overlapping")
 
 
 @transaction.atomic
@@ -366,6 +492,7 @@ def create_manual_record(
     checked_out_at: datetime.datetime,
     reason: str,
     by,
+    now: datetime.datetime | None = None,
 ) -> ServiceRecord:
     """Record (补录) the attendance of someone who served without scanning.
 
@@ -374,8 +501,10 @@ def create_manual_record(
     """
     if not reason.strip():
         raise RecordError("reason_required")
-    if checked_out_at <= checked_in_at:
-        raise RecordError("checkout_before_checkin")
+    volunteer = _lock_volunteer(volunteer)
+    if ServiceRecord.objects.filter(event=event, volunteer=volunteer).exists():
+        raise RecordError("record_exists")
+    _check_times(event, volunteer, checked_in_at, checked_out_at, now=now or timezone.now())
     try:
         with transaction.atomic():
             record = ServiceRecord.objects.create(
@@ -402,16 +531,28 @@ def create_manual_record(
     return record
 
 
+def excluded_reviewers(record: ServiceRecord) -> set[int]:
+    """Users who may not approve the record: its volunteer, and whoever entered or corrected its times."""
+    excluded = {record.volunteer.user_id} | _reviewers_excluded_by_changes(record)
+    if record.method == Method.MANUAL and record.created_by_id is not None:
+        excluded.add(record.created_by_id)
+    return excluded
+
+
 @transaction.atomic
 def approve_record(record: ServiceRecord, *, by, at: datetime.datetime | None = None) -> ServiceRecord:
-    """Approve a checked-out record so its hours count. Raises RecordError."""
+    """Approve a checked-out record so its hours count.
+
+    Four eyes: nobody approves a record they served in, entered or corrected.
+    Raises RecordError.
+    """
     record = _locked(record)
     if record.status != RecordStatus.PENDING:
         raise RecordError("invalid_state")
     if record.flag == MISSING_CHECKOUT:
         raise RecordError("missing_checkout")
-    if record.method == Method.MANUAL and record.created_by_id == by.pk:
-        raise RecordError("same_person")
+    if by.pk in excluded_reviewers(record):
+        raise RecordError("self_review")
     fields = ["status", "reviewed_at"]
     old = _snapshot(record, fields)
     record.status, record.reviewed_by, record.reviewed_at = RecordStatus.APPROVED, by, at or timezone.now()
@@ -458,25 +599,32 @@ def correct_record_times(
     reason: str,
     checked_in_at: datetime.datetime | None = None,
     checked_out_at: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
 ) -> ServiceRecord:
-    """A manager corrects check-in or check-out times; hours follow. Raises RecordError."""
+    """A manager corrects check-in or check-out times; hours follow.
+
+    A correction is a review step by its author: the record goes (back) to
+    pending for another person to approve, and later scans no longer move its
+    check-out. Raises RecordError.
+    """
     if not reason.strip():
         raise RecordError("reason_required")
+    _lock_volunteer(record.volunteer)
     record = _locked(record)
     if record.status == RecordStatus.REJECTED:
         raise RecordError("invalid_state")
-    fields = ["checked_in_at", "checked_out_at", "credited_hours", "status", "flag"]
+    new_in = checked_in_at or record.checked_in_at
+    new_out = checked_out_at or record.checked_out_at
+    _check_times(record.event, record.volunteer, new_in, new_out, now=now or timezone.now(), exclude_pk=record.pk)
+    fields = ["checked_in_at", "checked_out_at", "credited_hours", "status", "flag", "reviewed_at"]
     old = _snapshot(record, fields)
-    record.checked_in_at = checked_in_at or record.checked_in_at
-    record.checked_out_at = checked_out_at or record.checked_out_at
-    if record.checked_out_at is not None:
-        if record.checked_out_at < record.checked_in_at:
-            raise RecordError("checkout_before_checkin")
-        record.credited_hours = record.event.credited_hours(record.checked_in_at, record.checked_out_at)
+    record.checked_in_at, record.checked_out_at = new_in, new_out
+    if new_out is not None:
+        record.credited_hours = record.event.credited_hours(new_in, new_out)
         record.flag = ""
-        if record.status == RecordStatus.OPEN:
-            record.status = RecordStatus.PENDING
-    record.save(update_fields=[*fields, "updated_at"])
+        # Any change of times or hours is reviewed anew, by someone else.
+        record.status, record.reviewed_by, record.reviewed_at = RecordStatus.PENDING, None, None
+    record.save(update_fields=[*fields, "reviewed_by", "updated_at"])
     log_change(record, "correct_times", old, _snapshot(record, fields), by=by, reason=reason.strip())
     return record
 

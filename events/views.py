@@ -28,6 +28,7 @@ from events.serializers import (
     RejectSerializer,
     ScanSerializer,
     ServiceRecordSerializer,
+    SignupRequestSerializer,
     SignupSerializer,
 )
 from stations.permissions import IsManager, IsManagerOrReadOnly, in_reach
@@ -110,7 +111,7 @@ class EventViewSet(viewsets.ModelViewSet):
     def cancel(self, request, pk=None) -> Response:
         return self._answer(services.cancel_event(self.get_object(), by=request.user))
 
-    @extend_schema(request=None, responses={200: SignupSerializer, 201: SignupSerializer, 204: None})
+    @extend_schema(request=SignupRequestSerializer, responses={200: SignupSerializer, 201: SignupSerializer, 204: None})
     @action(detail=True, methods=["post", "delete"], permission_classes=[permissions.IsAuthenticated])
     def signup(self, request, pk=None) -> Response:
         """Sign up (a place or the waitlist) or, with DELETE, give the place up."""
@@ -119,7 +120,11 @@ class EventViewSet(viewsets.ModelViewSet):
         if request.method == "DELETE":
             services.cancel_signup(event, volunteer)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        signup, created = services.sign_up(event, volunteer, at=timezone.now())
+        body = SignupRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        signup, created = services.sign_up(
+            event, volunteer, at=timezone.now(), risk_acknowledged=body.validated_data["risk_acknowledged"]
+        )
         return Response(
             SignupSerializer(signup).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
@@ -169,6 +174,7 @@ class EventViewSet(viewsets.ModelViewSet):
             by=request.user,
             at=timezone.now(),
             context=scan_context(request),
+            walk_in=serializer.validated_data["walk_in"],
         )
         body = ServiceRecordSerializer(record).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -190,6 +196,7 @@ class CheckInView(APIView):
             serializer.validated_data["token"],
             at=timezone.now(),
             context=scan_context(request, serializer.validated_data),
+            walk_in=serializer.validated_data["walk_in"],
         )
         body = ServiceRecordSerializer(record).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
