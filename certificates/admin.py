@@ -1,117 +1,544 @@
+import datetime
+
+from django import forms
 from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
+from accounts.errors import DomainError
 from certificates import services
-from certificates.models import BulkIssueJob, Certificate, CertificateRequest, RequestStatus
-from stations.admin import WorkflowOnlyAdmin
+from certificates.models import BulkIssueJob, Certificate, CertificateRequest, JobStatus, RequestStatus
+from certificates.serializers import (
+    BulkIssueJobSerializer,
+    CertificateIssueSerializer,
+    DeclineRequestSerializer,
+    RevokeSerializer,
+)
+from events.admin import ConfirmForm, ServiceRecordAdmin
+from events.models import Event
+from stations.admin import ScopedAdmin, WorkflowForm, WorkflowOnlyAdmin, serializer_errors_to_form
+from stations.models import PracticeUnit
+from volunteers.admin import VolunteerAdmin
 
 
-class RevokedFilter(admin.SimpleListFilter):
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def managed_units(request: HttpRequest):
+    return PracticeUnit.objects.managed_by(request.user).order_by("path")
+
+
+def own_unit(request: HttpRequest) -> PracticeUnit | None:
+    """The unit a manager manages directly, when there is exactly one: the form starts with it."""
+    units = list(PracticeUnit.objects.filter(manager_roles__user=request.user)[:2])
+    return units[0] if len(units) == 1 else None
+
+
+class ReasonForm(WorkflowForm):
+    reason = forms.CharField(label=_("reason"), max_length=200, widget=forms.Textarea(attrs={"rows": 3}))
+    serializer_class = RevokeSerializer
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if "reason" in cleaned:
+            serializer = self.serializer_class(data={"reason": cleaned["reason"]})
+            if not serializer.is_valid():
+                serializer_errors_to_form(self, serializer.errors)
+        return cleaned
+
+
+class DeclineForm(ReasonForm):
+    serializer_class = DeclineRequestSerializer
+
+
+class UnitForm(WorkflowForm):
+    unit = forms.ModelChoiceField(label=_("issuing unit"), queryset=PracticeUnit.objects.none())
+    handler_name = forms.CharField(label=_("handled by"), max_length=30, required=False)
+    remarks = forms.CharField(label=_("remarks"), max_length=200, required=False)
+
+    def __init__(self, *args, request: HttpRequest, **kwargs) -> None:
+        kwargs.setdefault("initial", {})
+        unit = own_unit(request)
+        if unit is not None:
+            kwargs["initial"].setdefault("unit", unit.pk)
+        kwargs["initial"].setdefault("handler_name", request.user.name)
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.fields["unit"].queryset = managed_units(request)
+
+
+class CoverageSerializer(CertificateIssueSerializer):
+    """The API's issuing validation without the volunteer: the admin checks unit and scope once for all."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["volunteer"]
+
+    def validate(self, attrs: dict) -> dict:
+        return self.validate_coverage(attrs)
+
+
+class IssueForm(UnitForm):
+    """What one certificate covers: one event, or a period."""
+
+    event = forms.ModelChoiceField(label=_("event"), queryset=Event.objects.none(), required=False)
+    period_start = forms.DateField(label=_("period start"), required=False, widget=DateInput())
+    period_end = forms.DateField(label=_("period end"), required=False, widget=DateInput())
+    field_order = ["unit", "event", "period_start", "period_end", "handler_name", "remarks"]
+
+    def __init__(self, *args, request: HttpRequest, **kwargs) -> None:
+        super().__init__(*args, request=request, **kwargs)
+        self.fields["event"].queryset = Event.objects.managed_by(request.user).select_related("unit")
+        self.fields["event"].help_text = _("Either one event, or a period (both dates).")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        data = {key: value.pk if hasattr(value, "pk") else value for key, value in cleaned.items() if value is not None}
+        serializer = CoverageSerializer(data=data, context={"request": self.request})
+        if not serializer.is_valid():
+            serializer_errors_to_form(self, serializer.errors)
+        return cleaned
+
+    def coverage(self) -> services.Coverage:
+        data = self.cleaned_data
+        if data.get("event") is not None:
+            return services.Coverage(event=data["event"])
+        return services.Coverage(period_start=data["period_start"], period_end=data["period_end"])
+
+
+def issue_many(modeladmin: ScopedAdmin, request: HttpRequest, jobs: list[tuple], form: UnitForm) -> None:
+    """Issue one certificate per (volunteer, coverage); each refusal named with its volunteer."""
+    issued = 0
+    for volunteer, coverage in jobs:
+        try:
+            services.issue_certificate(
+                volunteer,
+                form.cleaned_data["unit"],
+                coverage,
+                by=request.user,
+                handler_name=form.cleaned_data.get("handler_name", ""),
+                remarks=form.cleaned_data.get("remarks", ""),
+            )
+        except DomainError as error:
+            modeladmin.show_error(request, error, prefix=f"{volunteer.real_name}：")
+            continue
+        issued += 1
+    if issued:
+        modeladmin.message_user(
+            request, ngettext("%d certificate issued.", "%d certificates issued.", issued) % issued, messages.SUCCESS
+        )
+
+
+# Issuing from the volunteers' and the records' lists. Certificates sit above both
+# apps, so this app adds the actions to their admin pages, never the other way round.
+
+
+@admin.action(description=_("Issue a certificate to the selected volunteers"))
+def issue_to_volunteers(modeladmin: VolunteerAdmin, request: HttpRequest, queryset) -> HttpResponse | None:
+    def perform(form: IssueForm) -> None:
+        issue_many(modeladmin, request, [(volunteer, form.coverage()) for volunteer in queryset], form)
+
+    return modeladmin.form_action(
+        request,
+        queryset,
+        IssueForm,
+        title=gettext("Issue a certificate"),
+        perform=perform,
+        form_kwargs={"request": request},
+        intro=gettext("Each certificate counts the volunteer's approved hours at the unit's events in its scope."),
+    )
+
+
+def records_coverage(records: list) -> services.Coverage:
+    """One event when the records are all of one event, else the period from the first to the last."""
+    events = {record.event_id: record.event for record in records}
+    if len(events) == 1:
+        return services.Coverage(event=next(iter(events.values())))
+    days = [timezone.localtime(event.starts_at).date() for event in events.values()]
+    return services.Coverage(period_start=min(days), period_end=max(days))
+
+
+@admin.action(description=_("Issue certificates for the selected records"))
+def issue_for_records(modeladmin: ServiceRecordAdmin, request: HttpRequest, queryset) -> HttpResponse | None:
+    def perform(form: UnitForm) -> None:
+        by_volunteer: dict[int, list] = {}
+        for record in queryset.select_related("event", "volunteer"):
+            by_volunteer.setdefault(record.volunteer_id, []).append(record)
+        jobs = [(records[0].volunteer, records_coverage(records)) for records in by_volunteer.values()]
+        issue_many(modeladmin, request, jobs, form)
+
+    return modeladmin.form_action(
+        request,
+        queryset,
+        UnitForm,
+        title=gettext("Issue certificates for the selected records"),
+        perform=perform,
+        form_kwargs={"request": request},
+        intro=gettext(
+            "One certificate per volunteer: for the event when their records are of one event, otherwise for the "
+            "period from the first to the last; it counts every approved record in that scope."
+        ),
+    )
+
+
+def volunteer_issue_view(self: VolunteerAdmin, request: HttpRequest, volunteer) -> HttpResponse:
+    def perform(form: IssueForm) -> None:
+        issue_many(self, request, [(volunteer, form.coverage())], form)
+
+    return self.object_form(
+        request,
+        volunteer,
+        IssueForm,
+        title=gettext("Issue a certificate to %(name)s") % {"name": volunteer.real_name},
+        perform=perform,
+        form_kwargs={"request": request},
+    )
+
+
+VolunteerAdmin.actions = [*VolunteerAdmin.actions, issue_to_volunteers]
+VolunteerAdmin.object_tools = {**VolunteerAdmin.object_tools, "issue_certificate": _("Issue a certificate")}
+VolunteerAdmin.issue_certificate_view = volunteer_issue_view
+ServiceRecordAdmin.actions = [*ServiceRecordAdmin.actions, issue_for_records]
+
+
+# Certificates -----------------------------------------------------------------------
+
+
+class ValidityFilter(admin.SimpleListFilter):
     title = _("status")
-    parameter_name = "revoked"
+    parameter_name = "validity"
 
     def lookups(self, request, model_admin):
-        return [("no", _("Valid")), ("yes", _("Revoked"))]
+        choices = [("valid", _("Valid")), ("revoked", _("Revoked"))]
+        if hasattr(Certificate.objects, "needing_review"):
+            choices.insert(1, ("review", _("Needs review")))
+        return choices
 
     def queryset(self, request, queryset):
-        if self.value() == "no":
+        if self.value() == "valid":
             return queryset.filter(revoked_at__isnull=True)
-        if self.value() == "yes":
+        if self.value() == "revoked":
             return queryset.filter(revoked_at__isnull=False)
+        if self.value() == "review" and hasattr(queryset, "needing_review"):
+            return queryset.needing_review()
         return queryset
 
 
 @admin.register(Certificate)
 class CertificateAdmin(WorkflowOnlyAdmin):
-    list_display = ["number", "volunteer_name", "unit_name", "service_time", "hours", "issued_at", "valid", "download"]
-    list_filter = [RevokedFilter, "scope"]
+    list_display = [
+        "number",
+        "volunteer_name",
+        "unit_name",
+        "service_time",
+        "hours",
+        "issued_at",
+        "state",
+        "download",
+    ]
+    list_filter = [ValidityFilter, "scope"]
     search_fields = ["number", "volunteer_name", "volunteer_number", "unit_name"]
     date_hierarchy = "issued_at"
-    actions = ["revoke_selected"]
-    exclude = ["verification_code", "pdf"]
+    actions = ["revoke_selected", "reissue_selected"]
+    exclude = ["verification_code", "pdf", "pdf_sha256"]
+    object_tools = {"revoke": _("Revoke")}
 
     def scoped_queryset(self, request):
-        return Certificate.objects.managed_by(request.user)
+        certificates = Certificate.objects.managed_by(request.user)
+        return certificates.with_review_state() if hasattr(certificates, "with_review_state") else certificates
 
-    @admin.display(description=_("valid"), boolean=True)
-    def valid(self, certificate: Certificate) -> bool:
-        return not certificate.is_revoked
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not hasattr(services, "reissue_certificate"):
+            actions.pop("reissue_selected", None)
+        return actions
+
+    @admin.display(description=_("status"))
+    def state(self, certificate: Certificate) -> str:
+        if certificate.is_revoked:
+            return gettext("Revoked")
+        if getattr(certificate, "needs_review", False):
+            return gettext("Needs review")
+        return gettext("Valid")
 
     @admin.display(description=_("PDF"))
     def download(self, certificate: Certificate) -> str:
         return format_html('<a href="{}">{}</a>', reverse("certificate-pdf", args=[certificate.pk]), _("Download"))
 
-    @admin.action(description=_("Revoke the selected certificates (reason: revoked in admin review)"))
-    def revoke_selected(self, request, queryset) -> None:
+    def tool_links(self, request: HttpRequest, certificate: Certificate) -> list[tuple[str, str]]:
+        links = [(gettext("Download the PDF"), reverse("certificate-pdf", args=[certificate.pk]))]
+        if certificate.is_revoked:
+            return links
+        return [*super().tool_links(request, certificate), *links]
+
+    def _revoke(self, request: HttpRequest, certificates, reason: str) -> int:
         revoked = 0
-        for certificate in queryset:
+        for certificate in certificates:
             try:
-                services.revoke_certificate(certificate, by=request.user, reason=str(_("Revoked in admin review")))
-            except services.CertificateError:
+                services.revoke_certificate(certificate, by=request.user, reason=reason)
+            except DomainError as error:
+                self.show_error(request, error, prefix=f"{certificate.number}：")
                 continue
             revoked += 1
-        self.message_user(
+        return revoked
+
+    @admin.action(description=_("Revoke the selected certificates with a reason"))
+    def revoke_selected(self, request, queryset) -> HttpResponse | None:
+        def perform(form: ReasonForm) -> None:
+            revoked = self._revoke(request, queryset, form.cleaned_data["reason"])
+            self.message_user(
+                request,
+                ngettext("%d certificate revoked.", "%d certificates revoked.", revoked) % revoked,
+                messages.SUCCESS,
+            )
+
+        return self.form_action(
             request,
-            ngettext("%d certificate revoked.", "%d certificates revoked.", revoked) % revoked,
-            messages.SUCCESS,
+            queryset,
+            ReasonForm,
+            title=gettext("Revoke certificates"),
+            perform=perform,
+            intro=gettext("A revoked certificate stays on record; verification then says it is revoked."),
         )
+
+    @admin.action(description=_("Reissue the selected certificates from the records as they are now"))
+    def reissue_selected(self, request, queryset) -> HttpResponse | None:
+        def perform(form: ReasonForm) -> None:
+            reissued = 0
+            for certificate in queryset:
+                try:
+                    services.reissue_certificate(certificate, by=request.user, reason=form.cleaned_data["reason"])
+                except DomainError as error:
+                    self.show_error(request, error, prefix=f"{certificate.number}：")
+                    continue
+                reissued += 1
+            self.message_user(
+                request,
+                ngettext("%d certificate reissued.", "%d certificates reissued.", reissued) % reissued,
+                messages.SUCCESS,
+            )
+
+        return self.form_action(request, queryset, ReasonForm, title=gettext("Reissue certificates"), perform=perform)
+
+    def revoke_view(self, request: HttpRequest, certificate: Certificate) -> HttpResponse:
+        def perform(form: ReasonForm) -> None:
+            if self._revoke(request, [certificate], form.cleaned_data["reason"]):
+                self.message_user(request, gettext("Certificate revoked."), messages.SUCCESS)
+
+        return self.object_form(
+            request,
+            certificate,
+            ReasonForm,
+            title=gettext("Revoke certificate %(number)s") % {"number": certificate.number},
+            perform=perform,
+        )
+
+
+# Requests ---------------------------------------------------------------------------
 
 
 @admin.register(CertificateRequest)
 class CertificateRequestAdmin(WorkflowOnlyAdmin):
-    list_display = ["volunteer", "unit", "scope", "event", "period_start", "period_end", "status", "created_at"]
+    list_display = [
+        "volunteer",
+        "unit",
+        "scope",
+        "event",
+        "period_start",
+        "period_end",
+        "purpose",
+        "status",
+        "created_at",
+    ]
     list_filter = ["status", "scope"]
     search_fields = ["volunteer__real_name", "volunteer__number", "unit__name", "purpose"]
     list_select_related = ["volunteer", "unit", "event"]
     actions = ["accept_selected", "decline_selected"]
+    object_tools = {"accept": _("Issue the certificate"), "decline": _("Decline")}
 
     def scoped_queryset(self, request):
         return CertificateRequest.objects.managed_by(request.user)
 
-    @admin.action(description=_("Issue the certificates asked for"))
-    def accept_selected(self, request, queryset) -> None:
-        issued, refused = 0, []
-        for certificate_request in queryset.filter(status=RequestStatus.PENDING):
+    def tool_links(self, request: HttpRequest, certificate_request: CertificateRequest) -> list[tuple[str, str]]:
+        if certificate_request.status != RequestStatus.PENDING:
+            return []
+        return super().tool_links(request, certificate_request)
+
+    def _accept(self, request: HttpRequest, requests_) -> int:
+        issued = 0
+        for certificate_request in requests_:
             try:
-                services.accept_request(certificate_request, by=request.user)
-            except services.CertificateError as error:
-                refused.append(f"{certificate_request}: {error.detail}")
+                services.accept_request(certificate_request, by=request.user, handler_name=request.user.name)
+            except DomainError as error:
+                self.show_error(request, error, prefix=f"{certificate_request}：")
                 continue
             issued += 1
-        self.message_user(
-            request, ngettext("%d certificate issued.", "%d certificates issued.", issued) % issued, messages.SUCCESS
-        )
-        for message in refused:
-            self.message_user(request, message, messages.WARNING)
+        if issued:
+            self.message_user(
+                request,
+                ngettext("%d certificate issued.", "%d certificates issued.", issued) % issued,
+                messages.SUCCESS,
+            )
+        return issued
 
-    @admin.action(description=_("Decline the selected requests (reason: declined in admin review)"))
-    def decline_selected(self, request, queryset) -> None:
+    def _decline(self, request: HttpRequest, requests_, reason: str) -> int:
         declined = 0
-        for certificate_request in queryset.filter(status=RequestStatus.PENDING):
-            services.decline_request(certificate_request, by=request.user, reason=str(_("Declined in admin review")))
+        for certificate_request in requests_:
+            try:
+                services.decline_request(certificate_request, by=request.user, reason=reason)
+            except DomainError as error:
+                self.show_error(request, error, prefix=f"{certificate_request}：")
+                continue
             declined += 1
         self.message_user(request, ngettext("%d request declined.", "%d requests declined.", declined) % declined)
+        return declined
+
+    @admin.action(description=_("Issue the certificates asked for"))
+    def accept_selected(self, request, queryset) -> None:
+        self._accept(request, queryset.filter(status=RequestStatus.PENDING))
+
+    @admin.action(description=_("Decline the selected requests with a reason"))
+    def decline_selected(self, request, queryset) -> HttpResponse | None:
+        def perform(form: DeclineForm) -> None:
+            self._decline(request, queryset, form.cleaned_data["reason"])
+
+        return self.form_action(
+            request,
+            queryset,
+            DeclineForm,
+            title=gettext("Decline requests"),
+            perform=perform,
+            intro=gettext("The volunteer sees the reason."),
+        )
+
+    def accept_view(self, request: HttpRequest, certificate_request: CertificateRequest) -> HttpResponse:
+        def perform(form: ConfirmForm) -> None:
+            self._accept(request, [certificate_request])
+
+        return self.object_form(
+            request, certificate_request, ConfirmForm, title=gettext("Issue the certificate asked for"), perform=perform
+        )
+
+    def decline_view(self, request: HttpRequest, certificate_request: CertificateRequest) -> HttpResponse:
+        def perform(form: DeclineForm) -> None:
+            self._decline(request, [certificate_request], form.cleaned_data["reason"])
+
+        return self.object_form(
+            request, certificate_request, DeclineForm, title=gettext("Decline the request"), perform=perform
+        )
+
+
+# Bulk jobs --------------------------------------------------------------------------
+
+
+ACTIVE_JOB_STATES = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+class BulkJobForm(WorkflowForm):
+    unit = forms.ModelChoiceField(label=_("issuing unit"), queryset=PracticeUnit.objects.none())
+    period_start = forms.DateField(label=_("period start"), widget=DateInput())
+    period_end = forms.DateField(label=_("period end"), widget=DateInput())
+    remarks = forms.CharField(label=_("remarks"), max_length=200, required=False)
+
+    def __init__(self, *args, request: HttpRequest, **kwargs) -> None:
+        kwargs.setdefault("initial", {})
+        unit = own_unit(request)
+        year = timezone.localdate().year
+        kwargs["initial"] |= {
+            "unit": unit.pk if unit else None,
+            "period_start": datetime.date(year, 1, 1),
+            "period_end": datetime.date(year, 12, 31),
+        }
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.fields["unit"].queryset = managed_units(request)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        data = {key: value.pk if hasattr(value, "pk") else value for key, value in cleaned.items()}
+        serializer = BulkIssueJobSerializer(data=data, context={"request": self.request})
+        if not serializer.is_valid():
+            serializer_errors_to_form(self, serializer.errors)
+        return cleaned
 
 
 @admin.register(BulkIssueJob)
 class BulkIssueJobAdmin(WorkflowOnlyAdmin):
-    list_display = ["unit", "period_start", "period_end", "status", "total", "processed", "issued", "downloads"]
+    list_display = ["unit", "period_start", "period_end", "status", "progress", "issued", "downloads", "created_at"]
     list_filter = ["status"]
     search_fields = ["unit__name"]
     list_select_related = ["unit"]
+    readonly_fields = ["progress", "downloads"]
+    change_form_template = "admin/certificates/bulkissuejob/change_form.html"
 
     def scoped_queryset(self, request):
         return BulkIssueJob.objects.visible_to(request.user)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        # "Add" starts a job through the service.
+        return self._allowed(request)
+
+    @admin.display(description=_("progress"))
+    def progress(self, job: BulkIssueJob) -> str:
+        if job.status == JobStatus.FAILED:
+            return gettext("Failed")
+        return f"{job.processed} / {job.total}"
 
     @admin.display(description=_("downloads"))
     def downloads(self, job: BulkIssueJob) -> str:
         if not job.zip_file:
             return "—"
         return format_html(
-            '<a href="{}">ZIP</a> · <a href="{}">PDF</a>',
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
             reverse("certificate-job-zip", args=[job.pk]),
+            gettext("ZIP"),
             reverse("certificate-job-combined-pdf", args=[job.pk]),
+            gettext("combined PDF"),
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        job = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {}), "job_active": job is not None and job.status in ACTIVE_JOB_STATES}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def add_view(self, request, form_url="", extra_context=None) -> HttpResponse:
+        if not self.has_add_permission(request):
+            return super().add_view(request, form_url, extra_context)
+
+        def perform(form: BulkJobForm) -> HttpResponse | None:
+            data = form.cleaned_data
+            try:
+                job, created = services.start_bulk_job(
+                    data["unit"], data["period_start"], data["period_end"], by=request.user, remarks=data["remarks"]
+                )
+            except DomainError as error:
+                form.add_error(None, error.detail)
+                return None
+            message = gettext("Job started.") if created else gettext("A job for this unit and period is running.")
+            self.message_user(request, message, messages.SUCCESS)
+            return HttpResponseRedirect(self.change_url(job))
+
+        return self.object_form(
+            request,
+            None,
+            BulkJobForm,
+            title=gettext("Issue certificates in bulk"),
+            perform=perform,
+            form_kwargs={"request": request},
+            intro=gettext(
+                "Every volunteer with approved hours at the unit's events in the period gets a certificate; "
+                "those already certified for the period are not issued again."
+            ),
         )

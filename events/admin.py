@@ -1,46 +1,210 @@
-from django.contrib import admin, messages
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+import datetime
 
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import DateTimeField
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html_join
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.errors import DomainError
 from events import exports, services
-from events.models import Event, RecordChange, RefusedScan, ServiceRecord, Signup
-from stations.admin import ScopedAdmin, WorkflowOnlyAdmin
+from events.models import Event, EventStatus, RecordChange, RecordStatus, RefusedScan, ServiceRecord, Signup
+from events.serializers import EventSerializer, ManualRecordSerializer, RecordCorrectionSerializer, RejectSerializer
+from events.working_days import is_working_day, working_days_between
+from stations.admin import ScopedAdmin, WorkflowForm, WorkflowOnlyAdmin, serializer_errors_to_form
+from stations.models import PracticeUnit
+from volunteers.models import Volunteer
+
+
+def existing_fields(model, names: list[str]) -> list[str]:
+    """The names among ``names`` the model has: fields other engineers add show up once they exist."""
+    have = {field.name for field in model._meta.get_fields()}
+    return [name for name in names if name in have]
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+def local_datetime_field(label: str, *, required: bool = True) -> forms.DateTimeField:
+    return forms.DateTimeField(label=label, required=required, widget=LocalDateTimeInput())
+
+
+# Events -----------------------------------------------------------------------------
+
+
+class EventAdminForm(forms.ModelForm):
+    """The event form, validated by the API's serializer so both refuse the same input with the same words."""
+
+    request: HttpRequest | None = None
+
+    class Meta:
+        model = Event
+        exclude = ["created_by"]  # noqa: DJ006 - the admin's fieldsets choose the fields
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        serializer_class = EventSerializer
+        writable = {
+            name for name, field in serializer_class().fields.items() if not field.read_only and name in self.fields
+        }
+        data = {}
+        for name in writable:
+            if name not in cleaned:
+                continue
+            value = cleaned[name]
+            data[name] = value.pk if hasattr(value, "pk") else value
+        serializer = serializer_class(
+            instance=self.instance if self.instance.pk else None,
+            data=data,
+            partial=True,
+            context={"request": self.request},
+        )
+        if not serializer.is_valid():
+            serializer_errors_to_form(self, serializer.errors)
+        return cleaned
 
 
 @admin.register(Event)
 class EventAdmin(ScopedAdmin):
+    form = EventAdminForm
     list_display = ["title", "unit", "category", "starts_at", "ends_at", "capacity", "status"]
     list_filter = ["status", "category", "signup_required", "approval_required"]
     search_fields = ["title", "address", "unit__name"]
     list_select_related = ["unit"]
     date_hierarchy = "starts_at"
-    readonly_fields = ["created_by", "created_at", "updated_at"]
-    fieldsets = [
-        (None, {"fields": ["unit", "title", "category", "description", "recipients", "status"]}),
-        (_("Time and place"), {"fields": ["starts_at", "ends_at", "address", "latitude", "longitude", "radius_m"]}),
-        (_("Sign-up"), {"fields": ["capacity", "signup_required", "risk_notice", "lead_name", "recorder_name"]}),
-        (
-            _("Check-in rules"),
-            {
-                "fields": [
-                    "approval_required",
-                    "checkin_opens_minutes",
-                    "checkout_closes_minutes",
-                    "min_presence_ratio",
-                    "rounding_minutes",
-                ]
-            },
-        ),
-        (_("Record"), {"fields": ["created_by", "created_at", "updated_at"]}),
-    ]
+    readonly_fields = ["status", "created_by", "created_at", "updated_at"]
+    actions = ["publish_selected", "cancel_selected", "duplicate_selected"]
+    object_tools = {}
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (None, {"fields": ["unit", "title", "category", "description", "recipients", "status"]}),
+            (
+                _("Time and place"),
+                {"fields": ["starts_at", "ends_at", "address", "latitude", "longitude", "radius_m"]},
+            ),
+            (
+                _("Sign-up"),
+                {
+                    "fields": existing_fields(
+                        Event,
+                        [
+                            "capacity",
+                            "signup_required",
+                            "walk_ins_allowed",
+                            "min_age",
+                            "risk_notice",
+                            "lead_name",
+                            "recorder_name",
+                        ],
+                    )
+                },
+            ),
+            (
+                _("Check-in rules"),
+                {
+                    "fields": [
+                        "approval_required",
+                        "checkin_opens_minutes",
+                        "checkout_closes_minutes",
+                        "min_presence_ratio",
+                        "rounding_minutes",
+                    ]
+                },
+            ),
+            (_("Record"), {"fields": ["created_by", "created_at", "updated_at"]}),
+        ]
 
     def scoped_queryset(self, request):
         return Event.objects.managed_by(request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"request": request})
+
+    def get_changeform_initial_data(self, request) -> dict:
+        initial = super().get_changeform_initial_data(request)
+        if "unit" not in initial:
+            units = list(PracticeUnit.objects.filter(manager_roles__user=request.user)[:2])
+            if len(units) == 1:
+                initial["unit"] = units[0].pk
+        return initial
 
     def save_model(self, request, obj, form, change) -> None:
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    # Nothing here deletes an event that anyone signed up to or served at; a bare draft may go.
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is None or not self._allowed(request) or obj.status != EventStatus.DRAFT:
+            return False
+        return not (obj.signups.exists() or obj.records.exists())
+
+    def delete_model(self, request, obj) -> None:
+        services.delete_event(obj)
+
+    def tool_links(self, request: HttpRequest, obj: Event) -> list[tuple[str, str]]:
+        return [
+            *super().tool_links(request, obj),
+            (gettext("Venue screen (kiosk)"), reverse("event-kiosk", args=[obj.pk])),
+            (gettext("Scan page"), reverse("event-scan-page", args=[obj.pk])),
+            (gettext("Sign-ups"), reverse("admin:events_signup_changelist") + f"?event__id__exact={obj.pk}"),
+            (gettext("Records"), reverse("admin:events_servicerecord_changelist") + f"?event__id__exact={obj.pk}"),
+        ]
+
+    def _each(self, request, queryset, service, done_message: str) -> None:
+        done = 0
+        for event in queryset:
+            try:
+                service(event, by=request.user)
+            except DomainError as error:
+                self.show_error(request, error, prefix=f"{event.title}：")
+                continue
+            done += 1
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Publish the selected events"))
+    def publish_selected(self, request, queryset) -> None:
+        self._each(request, queryset, services.publish_event, gettext("%(count)d event(s) published."))
+
+    @admin.action(description=_("Cancel the selected events"))
+    def cancel_selected(self, request, queryset) -> None:
+        self._each(request, queryset, services.cancel_event, gettext("%(count)d event(s) cancelled."))
+
+    @admin.action(description=_("Duplicate the selected events as new drafts"))
+    def duplicate_selected(self, request, queryset) -> HttpResponse | None:
+        copies = []
+        skip = {"id", "status", "created_by", "created_at", "updated_at"}
+        for event in queryset:
+            values = {
+                field.attname: getattr(event, field.attname)
+                for field in Event._meta.concrete_fields
+                if field.name not in skip
+            }
+            copies.append(Event.objects.create(**values, status=EventStatus.DRAFT, created_by=request.user))
+        self.message_user(
+            request, gettext("%(count)d draft(s) made; set their dates.") % {"count": len(copies)}, messages.SUCCESS
+        )
+        if len(copies) == 1:
+            return HttpResponseRedirect(reverse("admin:events_event_change", args=[copies[0].pk]))
+        return None
 
 
 @admin.register(Signup)
@@ -54,12 +218,70 @@ class SignupAdmin(WorkflowOnlyAdmin):
         return Signup.objects.filter(event__in=Event.objects.managed_by(request.user))
 
 
+# Records ----------------------------------------------------------------------------
+
+FLAG_LABELS = {services.MISSING_CHECKOUT: _("No check-out")}
+ACTION_LABELS = {
+    "check_in": _("Checked in"),
+    "check_out": _("Checked out"),
+    "approve": _("Approved"),
+    "reject": _("Rejected"),
+    "correct_times": _("Times corrected"),
+    "manual_create": _("Entered manually"),
+    "auto_close": _("Closed automatically (no check-out)"),
+}
+
+
+def readable_value(record_field: str, value: str | None) -> str:
+    """A history value as a manager reads it: local times, labels instead of codes."""
+    if value in (None, "", "None"):
+        return "—"
+    if record_field in {"checked_in_at", "checked_out_at", "reviewed_at", "client_time"}:
+        try:
+            moment = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return date_format(moment, "Y-m-d H:i")
+    if record_field == "status":
+        return str(dict(RecordStatus.choices).get(value, value))
+    if record_field == "flag":
+        return str(FLAG_LABELS.get(value, value))
+    return value
+
+
+def field_label(name: str) -> str:
+    try:
+        return str(ServiceRecord._meta.get_field(name).verbose_name)
+    except Exception:
+        return name
+
+
+def describe_change(change: RecordChange) -> str:
+    names = list(dict.fromkeys([*change.old, *change.new]))
+    return format_html_join(
+        "",
+        "<div>{}：{} → {}</div>",
+        (
+            (
+                field_label(name),
+                readable_value(name, change.old.get(name)),
+                readable_value(name, change.new.get(name)),
+            )
+            for name in names
+            if change.old.get(name) != change.new.get(name)
+        ),
+    )
+
+
 class RecordChangeInline(admin.TabularInline):
     model = RecordChange
     extra = 0
     can_delete = False
-    fields = ["changed_at", "changed_by", "action", "old", "new", "reason"]
+    fields = ["when", "changed_by", "what", "changes", "reason"]
     readonly_fields = fields
+    verbose_name_plural = _("history")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -70,6 +292,119 @@ class RecordChangeInline(admin.TabularInline):
     def has_view_permission(self, request, obj=None) -> bool:
         # The record around it is already scoped to the manager.
         return True
+
+    @admin.display(description=_("changed at"))
+    def when(self, change: RecordChange) -> str:
+        return date_format(timezone.localtime(change.changed_at), "Y-m-d H:i")
+
+    @admin.display(description=_("action"))
+    def what(self, change: RecordChange) -> str:
+        return str(ACTION_LABELS.get(change.action, change.action))
+
+    @admin.display(description=_("before → after"))
+    def changes(self, change: RecordChange) -> str:
+        return describe_change(change)
+
+
+class FlagFilter(admin.SimpleListFilter):
+    title = _("flag")
+    parameter_name = "flagged"
+
+    def lookups(self, request, model_admin):
+        return [("missing_checkout", _("No check-out")), ("any", _("Any flag")), ("none", _("No flag"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "missing_checkout":
+            return queryset.filter(flag=services.MISSING_CHECKOUT)
+        if self.value() == "any":
+            return queryset.exclude(flag="")
+        if self.value() == "none":
+            return queryset.filter(flag="")
+        return queryset
+
+
+def last_day_waiting_more_than(today: datetime.date, days: int) -> datetime.date:
+    """The latest day a record may have started waiting and have waited more than ``days`` working days by today."""
+    day, counted = today, 0
+    while counted <= days:
+        counted += is_working_day(day)
+        day -= datetime.timedelta(days=1)
+    return day
+
+
+def waiting_since():
+    # A record waits from its check-out (or, without one, from when it was made).
+    return Coalesce("checked_out_at", "created_at", output_field=DateTimeField())
+
+
+class WaitingFilter(admin.SimpleListFilter):
+    title = _("waiting for review")
+    parameter_name = "waiting"
+
+    def lookups(self, request, model_admin):
+        return [(str(days), _("More than %(days)d working days") % {"days": days}) for days in (3, 5, 10)]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value or not value.isdigit() or not 0 < int(value) <= 60:
+            return queryset
+        last_day = last_day_waiting_more_than(timezone.localdate(), int(value))
+        first_day_too_recent = last_day + datetime.timedelta(days=1)
+        cutoff = timezone.make_aware(datetime.datetime.combine(first_day_too_recent, datetime.time.min))
+        return queryset.filter(status=RecordStatus.PENDING).alias(since=waiting_since()).filter(since__lt=cutoff)
+
+
+class CorrectTimesForm(WorkflowForm):
+    checked_in_at = local_datetime_field(_("checked in at"))
+    checked_out_at = local_datetime_field(_("checked out at"), required=False)
+    reason = forms.CharField(label=_("reason"), max_length=200)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        data = {key: value for key, value in cleaned.items() if value not in (None, "")}
+        serializer = RecordCorrectionSerializer(data=data)
+        if not serializer.is_valid():
+            serializer_errors_to_form(self, serializer.errors)
+        return cleaned
+
+
+class ReasonForm(WorkflowForm):
+    reason = forms.CharField(label=_("reason"), max_length=200, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        serializer = RejectSerializer(data={"reason": cleaned.get("reason", "")})
+        if "reason" in cleaned and not serializer.is_valid():
+            serializer_errors_to_form(self, serializer.errors)
+        return cleaned
+
+
+class ConfirmForm(WorkflowForm):
+    pass
+
+
+class ManualRecordForm(WorkflowForm):
+    event = forms.ModelChoiceField(label=_("event"), queryset=Event.objects.none())
+    volunteer = forms.ModelChoiceField(label=_("volunteer"), queryset=Volunteer.objects.none())
+    checked_in_at = local_datetime_field(_("checked in at"))
+    checked_out_at = local_datetime_field(_("checked out at"))
+    reason = forms.CharField(label=_("reason for manual entry"), max_length=200)
+
+    def __init__(self, *args, request: HttpRequest, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.fields["event"].queryset = Event.objects.managed_by(request.user).exclude(status=EventStatus.DRAFT)
+        self.fields["volunteer"].queryset = Volunteer.objects.visible_to(request.user).exclude(user=request.user)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        data = {key: value.pk if hasattr(value, "pk") else value for key, value in cleaned.items()}
+        serializer = ManualRecordSerializer(data=data, context={"request": self.request})
+        if not serializer.is_valid():
+            serializer_errors_to_form(self, serializer.errors)
+        return cleaned
 
 
 @admin.register(ServiceRecord)
@@ -82,48 +417,166 @@ class ServiceRecordAdmin(WorkflowOnlyAdmin):
         "credited_hours",
         "method",
         "status",
-        "flag",
+        "flag_display",
+        "waited",
     ]
-    list_filter = ["status", "method", "flag"]
+    list_filter = ["status", FlagFilter, WaitingFilter, "method"]
     search_fields = ["volunteer__real_name", "volunteer__number", "event__title"]
     list_select_related = ["volunteer", "event"]
     date_hierarchy = "checked_in_at"
     actions = ["approve_selected", "reject_selected", "export_selected"]
     inlines = [RecordChangeInline]
+    object_tools = {"correct": _("Correct times"), "approve": _("Approve"), "reject": _("Reject")}
+    exclude = ["flag"]
+    readonly_fields = ["flag_display"]
 
     def scoped_queryset(self, request):
         return ServiceRecord.objects.managed_by(request.user)
 
+    def has_add_permission(self, request, obj=None) -> bool:
+        # "Add" enters a manual record (补录) through the service, which another manager approves.
+        return self._allowed(request)
+
+    @admin.display(description=_("flag"))
+    def flag_display(self, record: ServiceRecord) -> str:
+        return str(FLAG_LABELS.get(record.flag, record.flag)) if record.flag else "—"
+
+    @admin.display(description=_("working days waiting"))
+    def waited(self, record: ServiceRecord) -> str:
+        if record.status != RecordStatus.PENDING:
+            return "—"
+        since = timezone.localdate(record.checked_out_at or record.created_at)
+        return str(working_days_between(since, timezone.localdate()))
+
+    # Manual entry --------------------------------------------------------------------
+
+    def add_view(self, request, form_url="", extra_context=None) -> HttpResponse:
+        if not self.has_add_permission(request):
+            return super().add_view(request, form_url, extra_context)
+
+        def perform(form: ManualRecordForm) -> HttpResponse | None:
+            data = form.cleaned_data
+            try:
+                record = services.create_manual_record(
+                    data["event"],
+                    data["volunteer"],
+                    checked_in_at=data["checked_in_at"],
+                    checked_out_at=data["checked_out_at"],
+                    reason=data["reason"],
+                    by=request.user,
+                )
+            except DomainError as error:
+                form.add_error(None, error.detail)
+                return None
+            self.message_user(request, gettext("Manual record entered; another manager approves it."), messages.SUCCESS)
+            return HttpResponseRedirect(self.change_url(record))
+
+        return self.object_form(
+            request,
+            None,
+            ManualRecordForm,
+            title=gettext("Enter a record manually"),
+            perform=perform,
+            form_kwargs={"request": request},
+        )
+
+    # One record -----------------------------------------------------------------------
+
+    def correct_view(self, request: HttpRequest, record: ServiceRecord) -> HttpResponse:
+        def perform(form: CorrectTimesForm) -> None:
+            data = form.cleaned_data
+            try:
+                services.correct_record_times(
+                    record,
+                    by=request.user,
+                    reason=data["reason"],
+                    checked_in_at=data["checked_in_at"],
+                    checked_out_at=data.get("checked_out_at"),
+                )
+            except DomainError as error:
+                form.add_error(None, error.detail)
+                return None
+            self.message_user(request, gettext("Times corrected."), messages.SUCCESS)
+            return None
+
+        initial = {
+            "checked_in_at": timezone.localtime(record.checked_in_at),
+            "checked_out_at": timezone.localtime(record.checked_out_at) if record.checked_out_at else None,
+        }
+        return self.object_form(
+            request,
+            record,
+            CorrectTimesForm,
+            title=gettext("Correct the times of %(record)s") % {"record": record},
+            perform=perform,
+            form_kwargs={"initial": initial},
+            intro=gettext("The hours follow the new times; the change and its reason are kept in the history."),
+        )
+
+    def approve_view(self, request: HttpRequest, record: ServiceRecord) -> HttpResponse:
+        def perform(form: ConfirmForm) -> None:
+            try:
+                services.approve_record(record, by=request.user)
+            except DomainError as error:
+                form.add_error(None, error.detail)
+                return None
+            self.message_user(request, gettext("Record approved."), messages.SUCCESS)
+            return None
+
+        return self.object_form(
+            request, record, ConfirmForm, title=gettext("Approve %(record)s") % {"record": record}, perform=perform
+        )
+
+    def reject_view(self, request: HttpRequest, record: ServiceRecord) -> HttpResponse:
+        def perform(form: ReasonForm) -> None:
+            try:
+                services.reject_record(record, by=request.user, reason=form.cleaned_data["reason"])
+            except DomainError as error:
+                form.add_error(None, error.detail)
+                return None
+            self.message_user(request, gettext("Record rejected."), messages.SUCCESS)
+            return None
+
+        return self.object_form(
+            request, record, ReasonForm, title=gettext("Reject %(record)s") % {"record": record}, perform=perform
+        )
+
+    # Many records ---------------------------------------------------------------------
+
     @admin.action(description=_("Approve the selected records"))
     def approve_selected(self, request, queryset) -> None:
-        outcome = services.bulk_approve(queryset, by=request.user)
-        approved = len(outcome.pop("approved"))
+        approved, refused = 0, {}
+        for record in queryset:
+            try:
+                services.approve_record(record, by=request.user)
+            except DomainError as error:
+                refused.setdefault(error.detail, []).append(str(record))
+                continue
+            approved += 1
         self.message_user(
             request, ngettext("%d record approved.", "%d records approved.", approved) % approved, messages.SUCCESS
         )
-        skipped = sum(len(ids) for ids in outcome.values())
-        if skipped:
-            self.message_user(
-                request,
-                ngettext(
-                    "%d record could not be approved (not pending, missing check-out, or entered by you).",
-                    "%d records could not be approved (not pending, missing check-out, or entered by you).",
-                    skipped,
-                )
-                % skipped,
-                messages.WARNING,
-            )
+        for detail, names in refused.items():
+            shown = "、".join(names[:5]) + ("…" if len(names) > 5 else "")
+            self.message_user(request, f"{detail}（{shown}）", messages.WARNING)
 
-    @admin.action(description=_("Reject the selected records (reason: rejected in admin review)"))
-    def reject_selected(self, request, queryset) -> None:
-        rejected = 0
-        for record in queryset:
-            try:
-                services.reject_record(record, by=request.user, reason=str(_("Rejected in admin review")))
-            except services.RecordError:
-                continue
-            rejected += 1
-        self.message_user(request, ngettext("%d record rejected.", "%d records rejected.", rejected) % rejected)
+    @admin.action(description=_("Reject the selected records with a reason"))
+    def reject_selected(self, request, queryset) -> HttpResponse | None:
+        def perform(form: ReasonForm) -> None:
+            rejected = 0
+            for record in queryset:
+                try:
+                    services.reject_record(record, by=request.user, reason=form.cleaned_data["reason"])
+                except DomainError as error:
+                    self.show_error(request, error, prefix=f"{record}：")
+                    continue
+                rejected += 1
+            self.message_user(request, ngettext("%d record rejected.", "%d records rejected.", rejected) % rejected)
+            return None
+
+        return self.form_action(
+            request, queryset, ReasonForm, title=gettext("Reject the selected records"), perform=perform
+        )
 
     @admin.action(description=_("Export the selected records (CSV)"))
     def export_selected(self, request, queryset):

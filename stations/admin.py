@@ -1,23 +1,215 @@
-from django.contrib import admin
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import SuperuserOnlyMixin
+from accounts.errors import DomainError
 from stations.models import Level, PracticeUnit, UnitManager, is_manager
+
+# Fields whose values are personal numbers, or rebuild them (the birth date is digits
+# 7-14 of the ID number): no lookups, filters or ordering on them for anyone but admins,
+# or ``?id_number__startswith=3307`` would confirm a masked number digit by digit.
+PERSONAL_FIELDS = frozenset({"id_number", "phone", "birth_date", "guardian_phone"})
+
+
+def touches_personal_data(lookup: str) -> bool:
+    return any(part in PERSONAL_FIELDS for part in lookup.split("__"))
+
+
+def serializer_errors_to_form(form: forms.Form, errors: dict) -> None:
+    """Put an API serializer's field messages on an admin form, so both refuse input in the same words."""
+    for field, field_errors in errors.items():
+        target = field if field in form.fields else None
+        for message in field_errors if isinstance(field_errors, list) else [field_errors]:
+            form.add_error(target, str(message))
+
+
+class WorkflowForm(forms.Form):
+    """A form asking what a workflow needs (a reason, new times, a period)."""
+
+    required_css_class = "required"
 
 
 class ScopedAdmin(admin.ModelAdmin):
     """Admin pages a unit manager with admin-site access may use, scoped to their subtree.
 
     Subclasses say which rows the user may see in ``scoped_queryset``; foreign keys
-    to units only offer units the user manages.
+    to units only offer units the user manages. Workflows run through the app's
+    services: as actions on the list (``form_action``) or as buttons on a row's page
+    (``object_tools``: name → label, handled by ``<name>_view(request, obj)``).
     """
+
+    change_form_template = "admin/workflow_change_form.html"
+    object_tools: dict[str, str] = {}
 
     def scoped_queryset(self, request):
         raise NotImplementedError
 
     def get_queryset(self, request):
         return self.scoped_queryset(request)
+
+    # Personal numbers --------------------------------------------------------------
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        if touches_personal_data(lookup) and not (request is not None and request.user.is_superuser):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_ordering(self, request):
+        ordering = super().get_ordering(request)
+        if request.user.is_superuser:
+            return ordering
+        return [field for field in ordering if not touches_personal_data(field.lstrip("-"))]
+
+    def get_search_fields(self, request):
+        fields = super().get_search_fields(request)
+        if request.user.is_superuser:
+            return fields
+        return [field for field in fields if not touches_personal_data(field.lstrip("^=@"))]
+
+    def get_changelist_instance(self, request):
+        # Sorting by a column (?o=) is checked here too: a column backed by a personal
+        # field would order rows by the hidden digits.
+        changelist = super().get_changelist_instance(request)
+        if not request.user.is_superuser:
+            for field in changelist.get_ordering(request, changelist.root_queryset):
+                if isinstance(field, str) and touches_personal_data(field.lstrip("-")):
+                    raise DisallowedModelAdminLookup(field)
+        return changelist
+
+    # Workflows ------------------------------------------------------------------------
+
+    def show_error(self, request: HttpRequest, error: DomainError, prefix: str = "") -> None:
+        self.message_user(request, f"{prefix}{error.detail}", messages.ERROR)
+
+    def form_action(
+        self,
+        request: HttpRequest,
+        queryset,
+        form_class: type[forms.Form],
+        *,
+        title: str,
+        perform: Callable[[forms.Form], HttpResponse | None],
+        form_kwargs: dict | None = None,
+        intro: str = "",
+    ) -> HttpResponse | None:
+        """An action that first asks for a form (a reason, times, a period), then performs it.
+
+        ``perform`` gets the valid form; it may add form errors (shown again) or return
+        a response. Returning None goes back to the list.
+        """
+        form_kwargs = form_kwargs or {}
+        if "apply" in request.POST:
+            form = form_class(request.POST, **form_kwargs)
+            if form.is_valid():
+                response = perform(form)
+                if not form.errors:
+                    return response
+        else:
+            form = form_class(**form_kwargs)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "intro": intro,
+            "form": form,
+            "objects": queryset,
+            "opts": self.model._meta,
+            "action": request.POST.get("action", ""),
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/workflow_form.html", context)
+
+    def get_urls(self):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        tools = [
+            path(
+                f"<path:object_id>/{name}/",
+                self.admin_site.admin_view(self.object_tool_view),
+                {"tool": name},
+                name=f"%s_%s_{name}" % info,
+            )
+            for name in self.object_tools
+        ]
+        return tools + super().get_urls()
+
+    def may_use_workflows(self, request: HttpRequest) -> bool:
+        return self._allowed(request)
+
+    def object_tool_view(self, request: HttpRequest, object_id: str, tool: str) -> HttpResponse:
+        if not self.may_use_workflows(request):
+            raise PermissionDenied
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        return getattr(self, f"{tool}_view")(request, obj)
+
+    def object_form(
+        self,
+        request: HttpRequest,
+        obj,
+        form_class: type[forms.Form],
+        *,
+        title: str,
+        perform: Callable[[forms.Form], HttpResponse | None],
+        form_kwargs: dict | None = None,
+        intro: str = "",
+    ) -> HttpResponse:
+        """A row's workflow page: the form, then the service; its refusal shown as a form error."""
+        form_kwargs = form_kwargs or {}
+        if request.method == "POST":
+            form = form_class(request.POST, request.FILES, **form_kwargs)
+        else:
+            form = form_class(**form_kwargs)
+        back = self.change_url(obj) if obj is not None else self.changelist_url()
+        if request.method == "POST" and form.is_valid():
+            response = perform(form)
+            if not form.errors:
+                return response or HttpResponseRedirect(back)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "intro": intro,
+            "form": form,
+            "object": obj,
+            "opts": self.model._meta,
+            "change_url": back,
+        }
+        return TemplateResponse(request, "admin/workflow_form.html", context)
+
+    def changelist_url(self) -> str:
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return reverse("admin:{}_{}_changelist".format(*info), current_app=self.admin_site.name)
+
+    def change_url(self, obj) -> str:
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return reverse("admin:{}_{}_change".format(*info), args=[obj.pk], current_app=self.admin_site.name)
+
+    def tool_links(self, request: HttpRequest, obj) -> list[tuple[str, str]]:
+        """(label, url) buttons on a row's page: its workflows and related pages."""
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return [
+            (label, reverse(f"admin:%s_%s_{name}" % info, args=[obj.pk], current_app=self.admin_site.name))
+            for name, label in self.object_tools.items()
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        obj = self.get_object(request, unquote(object_id)) if object_id else None
+        if obj is not None and self.may_use_workflows(request):
+            extra_context["workflow_links"] = self.tool_links(request, obj)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def _allowed(self, request) -> bool:
         return request.user.is_active and request.user.is_staff and is_manager(request.user)

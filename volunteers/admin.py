@@ -1,11 +1,100 @@
-from django.contrib import admin
+import base64
+import binascii
+import inspect
+import secrets
+from urllib.parse import quote
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.phones import mask_phone
-from stations.admin import ScopedAdmin, SuperuserOnlyAdmin
-from volunteers.id_numbers import mask_id_number
-from volunteers.models import Skill, Team, Volunteer
+from accounts.errors import DomainError
+from accounts.phones import mask_phone, normalize_phone, validate_mobile
+from stations.admin import ScopedAdmin, WorkflowForm, serializer_errors_to_form
+from stations.models import Level, PracticeUnit, is_manager
+from volunteers import roster_import
+from volunteers.id_numbers import mask_id_number, normalize_id_number, parse_id_number
+from volunteers.models import GuardianRelation, PoliticalStatus, Skill, Team, Volunteer
+from volunteers.serializers import RegistrationSerializer
+from volunteers.services import register_volunteer
+
+# No look-alikes (0/O, 1/l/I): the password is read out or written on paper.
+PASSWORD_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ"  # noqa: S105 - the characters, not a password
+
+
+def one_time_password() -> str:
+    """A password a manager hands over once, for the volunteer to change."""
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(10))
+
+
+def has_field(name: str) -> bool:
+    return any(field.name == name for field in Volunteer._meta.get_fields())
+
+
+def whole_number(term: str) -> dict | None:
+    """A lookup for a whole, valid ID or mobile number typed in the search box; None for anything else."""
+    id_number = normalize_id_number(term)
+    try:
+        parse_id_number(id_number)
+        return {"id_number": id_number}
+    except ValidationError:
+        phone = normalize_phone(term)
+    try:
+        validate_mobile(phone)
+    except ValidationError:
+        return None
+    return {"user__phone": phone}
+
+
+class OnTheSpotForm(WorkflowForm):
+    """A volunteer registered by a manager at a desk: the person signs the consent form on paper."""
+
+    real_name = forms.CharField(label=_("real name"), max_length=60)
+    id_number = forms.CharField(label=_("ID number"), max_length=30)
+    phone = forms.CharField(label=_("mobile number"), max_length=20)
+    home_station = forms.ModelChoiceField(label=_("home station"), queryset=PracticeUnit.objects.none())
+    political_status = forms.ChoiceField(
+        label=_("political status"), choices=[("", "—"), *PoliticalStatus.choices], required=False
+    )
+    guardian_name = forms.CharField(label=_("guardian's name"), max_length=60, required=False)
+    guardian_phone = forms.CharField(label=_("guardian's mobile number"), max_length=20, required=False)
+    guardian_relation = forms.ChoiceField(
+        label=_("guardian's relation"), choices=[("", "—"), *GuardianRelation.choices], required=False
+    )
+    guardian_consent = forms.BooleanField(label=_("the guardian consents (signed)"), required=False)
+    consent = forms.BooleanField(
+        label=_("consent signed"),
+        help_text=_("The volunteer has signed the consent to the processing of personal information (paper form)."),
+    )
+
+    def __init__(self, *args, request: HttpRequest, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["home_station"].queryset = PracticeUnit.objects.managed_by(request.user).filter(
+            level=Level.STATION, is_active=True
+        )
+        if not has_field("guardian_name"):
+            for name in ["guardian_name", "guardian_phone", "guardian_relation", "guardian_consent"]:
+                del self.fields[name]
+        self.password = one_time_password()
+        self.registration: dict = {}
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        data = {key: value.pk if hasattr(value, "pk") else value for key, value in cleaned.items()}
+        serializer = RegistrationSerializer(data={**data, "password": self.password})
+        if serializer.is_valid():
+            self.registration = dict(serializer.validated_data)
+        else:
+            serializer_errors_to_form(self, serializer.errors)
+        return cleaned
 
 
 @admin.register(Volunteer)
@@ -16,6 +105,7 @@ class VolunteerAdmin(ScopedAdmin):
         "masked_id_number",
         "masked_phone",
         "gender",
+        "age_display",
         "home_station",
         "status",
         "created_at",
@@ -25,51 +115,50 @@ class VolunteerAdmin(ScopedAdmin):
     list_select_related = ["user", "home_station"]
     date_hierarchy = "created_at"
     filter_horizontal = ["skills"]
-    fields = [
-        "number",
-        "real_name",
-        "masked_id_number",
-        "masked_phone",
-        "gender",
-        "birth_date",
-        "home_station",
-        "skills",
-        "political_status",
-        "status",
-        "consented_at",
-    ]
-    readonly_fields = [
-        "number",
-        "real_name",
-        "masked_id_number",
-        "masked_phone",
-        "gender",
-        "birth_date",
-        "consented_at",
-    ]
+    change_list_template = "admin/volunteers/volunteer/change_list.html"
+    object_tools = {"reset_password": _("Reset the password")}
+    actions: list = []
+
+    def get_fields(self, request, obj=None):
+        fields = [
+            "number",
+            "real_name",
+            "id_number" if request.user.is_superuser else "masked_id_number",
+            "phone" if request.user.is_superuser else "masked_phone",
+            "gender",
+            # The birth date is the middle of the ID number: managers see the age only.
+            "birth_date" if request.user.is_superuser else "age_display",
+            "home_station",
+            "skills",
+            "political_status",
+            "status",
+            "consented_at",
+        ]
+        if has_field("guardian_name"):
+            guardian_phone = "guardian_phone" if request.user.is_superuser else "masked_guardian_phone"
+            fields += ["guardian_name", guardian_phone, "guardian_relation", "guardian_consented_at"]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        editable = {"home_station", "skills", "political_status", "status"}
+        return [name for name in self.get_fields(request, obj) if name not in editable]
+
+    def get_list_display(self, request):
+        if not request.user.is_superuser:
+            return self.list_display
+        full = {"masked_id_number": "id_number", "masked_phone": "full_phone"}
+        return [full.get(name, name) for name in self.list_display]
 
     def scoped_queryset(self, request):
         return Volunteer.objects.managed_by(request.user)
 
-    def has_add_permission(self, request) -> bool:
-        # Volunteers register themselves (with consent); nobody creates them here.
-        return False
-
-    def _unmasked(self, request, names: list[str]) -> list[str]:
-        # Admins see ID and phone numbers in full; managers only masked.
-        if not request.user.is_superuser:
-            return names
-        full = {"masked_id_number": "id_number", "masked_phone": "phone"}
-        return [full.get(name, name) for name in names]
-
-    def get_list_display(self, request):
-        return self._unmasked(request, super().get_list_display(request))
-
-    def get_fields(self, request, obj=None):
-        return self._unmasked(request, super().get_fields(request, obj))
-
-    def get_readonly_fields(self, request, obj=None):
-        return self._unmasked(request, super().get_readonly_fields(request, obj))
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        exact = whole_number(search_term.strip()) if search_term.strip() else None
+        if exact is not None:
+            # Only a whole number finds anyone, and only within the manager's scope.
+            results = results | queryset.filter(**exact)
+        return results, may_have_duplicates
 
     @admin.display(description=_("ID number"))
     def masked_id_number(self, volunteer: Volunteer) -> str:
@@ -78,6 +167,172 @@ class VolunteerAdmin(ScopedAdmin):
     @admin.display(description=_("mobile number"))
     def masked_phone(self, volunteer: Volunteer) -> str:
         return mask_phone(volunteer.phone)
+
+    @admin.display(description=_("mobile number"))
+    def full_phone(self, volunteer: Volunteer) -> str:
+        return volunteer.phone
+
+    @admin.display(description=_("guardian's mobile number"))
+    def masked_guardian_phone(self, volunteer: Volunteer) -> str:
+        return mask_phone(volunteer.guardian_phone) if volunteer.guardian_phone else "—"
+
+    @admin.display(description=_("age"))
+    def age_display(self, volunteer: Volunteer) -> str:
+        return gettext("%(age)d years") % {"age": volunteer.age}
+
+    # Registering on the spot --------------------------------------------------------
+
+    def add_view(self, request, form_url="", extra_context=None) -> HttpResponse:
+        if not self.has_add_permission(request):
+            return super().add_view(request, form_url, extra_context)
+
+        def perform(form: OnTheSpotForm) -> HttpResponse | None:
+            accepted = inspect.signature(register_volunteer).parameters
+            data = {key: value for key, value in form.registration.items() if key in accepted}
+            try:
+                volunteer = register_volunteer(**data)
+            except DomainError as error:
+                form.add_error(None, error.detail)
+                return None
+            return self.password_page(request, volunteer, form.password, registered=True)
+
+        return self.object_form(
+            request,
+            None,
+            OnTheSpotForm,
+            title=gettext("Register a volunteer on the spot"),
+            perform=perform,
+            form_kwargs={"request": request},
+            intro=gettext(
+                "Keep the signed consent form. The volunteer logs in with the mobile number and the one-time "
+                "password shown next, then changes it."
+            ),
+        )
+
+    def password_page(self, request: HttpRequest, volunteer: Volunteer, password: str, *, registered: bool):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("One-time password"),
+            "opts": self.model._meta,
+            "object": volunteer,
+            "change_url": self.change_url(volunteer),
+            "password": password,
+            "registered": registered,
+        }
+        response = TemplateResponse(request, "admin/volunteers/volunteer/one_time_password.html", context)
+        # Shown once: never from a cache or the back button.
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def reset_password_view(self, request: HttpRequest, volunteer: Volunteer) -> HttpResponse:
+        def perform(form: forms.Form) -> HttpResponse:
+            password = one_time_password()
+            volunteer.user.set_password(password)
+            volunteer.user.save(update_fields=["password"])
+            return self.password_page(request, volunteer, password, registered=False)
+
+        return self.object_form(
+            request,
+            volunteer,
+            WorkflowForm,
+            title=gettext("Reset the password of %(name)s") % {"name": volunteer.real_name},
+            perform=perform,
+            intro=gettext("The old password stops working. The new one is shown once; hand it to the volunteer."),
+        )
+
+    # Roster import ------------------------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="volunteers_volunteer_import"),
+            path(
+                "import/template/",
+                self.admin_site.admin_view(self.import_template_view),
+                name="volunteers_volunteer_import_template",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_template_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.may_use_workflows(request):
+            return HttpResponse(status=403)
+        stations = PracticeUnit.objects.managed_by(request.user).filter(level=Level.STATION, is_active=True)
+        response = HttpResponse(
+            roster_import.template_workbook(stations.order_by("path")),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(gettext('volunteer roster'))}.xlsx"
+        return response
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.may_use_workflows(request):
+            return HttpResponse(status=403)
+        form = RosterUploadForm(request.POST or None, request.FILES or None)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Import volunteers from Excel"),
+            "opts": self.model._meta,
+            "form": form,
+        }
+        if request.method == "POST" and form.is_valid():
+            content = form.content()
+            try:
+                rows = roster_import.read_rows(content)
+            except roster_import.RosterError as error:
+                form.add_error("file", str(error))
+            else:
+                if "confirm" in request.POST:
+                    result = roster_import.import_rows(rows, user=request.user)
+                    self.message_user(
+                        request,
+                        gettext(
+                            "%(created)d volunteers imported; %(existing)d were already registered; "
+                            "%(invalid)d rows with errors were left out."
+                        )
+                        % {
+                            "created": result.created,
+                            "existing": result.already_registered,
+                            "invalid": result.invalid,
+                        },
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(self.changelist_url())
+                check = roster_import.check_rows(rows, user=request.user)
+                context |= {
+                    "check": check,
+                    "content": base64.b64encode(content).decode(),
+                    "preview_title": ngettext(
+                        "%(valid)d of %(count)d row will be imported",
+                        "%(valid)d of %(count)d rows will be imported",
+                        len(rows),
+                    )
+                    % {"valid": len(check.valid), "count": len(rows)},
+                }
+        return TemplateResponse(request, "admin/volunteers/volunteer/import.html", context)
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(label=_("Excel file (.xlsx)"), required=False)
+    encoded = forms.CharField(widget=forms.HiddenInput, required=False)
+    consent = forms.BooleanField(
+        label=_("consent forms signed"),
+        help_text=_("Everyone on the sheet has signed the consent to the processing of personal information."),
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not cleaned.get("file") and not cleaned.get("encoded"):
+            self.add_error("file", _("Choose the filled-in template."))
+        return cleaned
+
+    def content(self) -> bytes:
+        upload = self.cleaned_data.get("file")
+        if upload:
+            return upload.read()
+        try:
+            return base64.b64decode(self.cleaned_data["encoded"], validate=True)
+        except (binascii.Error, ValueError):
+            return b""
 
 
 @admin.register(Team)
@@ -107,6 +362,26 @@ class TeamAdmin(ScopedAdmin):
 
 
 @admin.register(Skill)
-class SkillAdmin(SuperuserOnlyAdmin):
+class SkillAdmin(admin.ModelAdmin):
+    """The skill list volunteers choose from: managers add to it; only admins rename or delete."""
+
     list_display = ["name"]
     search_fields = ["name"]
+
+    def _manager(self, request) -> bool:
+        return request.user.is_active and request.user.is_staff and is_manager(request.user)
+
+    def has_module_permission(self, request) -> bool:
+        return self._manager(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self._manager(request)
+
+    def has_add_permission(self, request) -> bool:
+        return self._manager(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser

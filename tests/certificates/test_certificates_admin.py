@@ -23,7 +23,7 @@ def test_a_manager_sees_their_certificates_and_revokes_in_the_admin(
     assert f"/api/v1/certificates/{mine.pk}/pdf/" in html
     response = client.post(
         "/admin/certificates/certificate/",
-        {"action": "revoke_selected", "_selected_action": [mine.pk, theirs.pk]},
+        {"action": "revoke_selected", "_selected_action": [mine.pk, theirs.pk], "apply": "1", "reason": "重复出具"},
         follow=True,
     )
     assert "已撤销 1 份证明" in response.content.decode()

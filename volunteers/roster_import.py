@@ -1,0 +1,372 @@
+"""Importing a roster of volunteers from an Excel sheet: a template, a preview, then the import.
+
+Every row goes through the registration serializer's field validation (name, ID
+number with its check digit, mobile number, guardian rules), the same as
+self-registration; what registration checks with a query per person (is the number
+taken, which station) is answered here for a whole batch at once, so a 1,000-row
+sheet takes a constant number of queries per batch (benchmarks/roster_import.py).
+Re-importing a sheet changes nothing: people already registered with the same ID
+and mobile number are reported as such and skipped.
+
+django-import-export was considered (4.4, Django 5.2 compatible) and not used: its
+resources map one row to one model instance saved through ``save()``, while a
+volunteer is a login and a volunteer row made together with consent, guardian and
+number rules, validated by our serializer; fitting that in meant overriding most of
+its row pipeline and still querying per row for the duplicate checks.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat, LPad
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+from rest_framework import serializers
+
+from accounts.phones import mask_phone
+from stations.models import Level, PracticeUnit
+from volunteers.id_numbers import mask_id_number, parse_id_number
+from volunteers.models import GuardianRelation, PoliticalStatus, Volunteer
+from volunteers.serializers import RegistrationSerializer
+from volunteers.services import RegistrationError, register_volunteer
+
+BATCH_SIZE = 500
+MAX_ROWS = 5000
+
+# Column headers of the template, in order, and the serializer field each one feeds.
+COLUMNS = [
+    ("real_name", _("Name")),
+    ("id_number", _("ID number")),
+    ("phone", _("Mobile number")),
+    ("home_station", _("Home station (name or code)")),
+    ("political_status", _("Political status")),
+    ("guardian_name", _("Guardian's name (under 18)")),
+    ("guardian_phone", _("Guardian's mobile number")),
+    ("guardian_relation", _("Guardian's relation")),
+    ("guardian_consent", _("Guardian consented (yes/no)")),
+]
+YES = {"是", "yes", "y", "true", "1", "已同意", "同意"}
+
+
+class RosterError(Exception):
+    """The file itself cannot be read (not a sheet, too many rows)."""
+
+
+class RosterRowSerializer(RegistrationSerializer):
+    """Registration's validation of one row; the batch answers station and duplicates.
+
+    No password (imported volunteers get one from a manager's reset), no skills column.
+    """
+
+    home_station = serializers.CharField(label=_("home station"))
+
+    def __init__(self, *args, stations: dict[str, PracticeUnit], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.stations = stations
+        del self.fields["password"]
+        del self.fields["skills"]
+
+    def validate_home_station(self, value: str) -> PracticeUnit:
+        unit = self.stations.get(value.strip())
+        if unit is None:
+            raise serializers.ValidationError(_("Unknown station, or not one you manage."))
+        return unit
+
+    def validate(self, attrs: dict) -> dict:
+        # Registration's guardian rules; its two "taken" queries are done per batch.
+        attrs["guardian"] = self.guardian(attrs)
+        for name in ["guardian_name", "guardian_phone", "guardian_relation", "guardian_consent"]:
+            attrs.pop(name)
+        return attrs
+
+
+@dataclass
+class RosterRow:
+    line: int
+    values: dict
+    data: dict | None = None
+    errors: list[str] = field(default_factory=list)
+    already_registered: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.already_registered
+
+    @property
+    def shown_id_number(self) -> str:
+        return mask_id_number(str(self.values.get("id_number", "")))
+
+    @property
+    def shown_phone(self) -> str:
+        return mask_phone(str(self.values.get("phone", "")))
+
+
+@dataclass
+class RosterCheck:
+    rows: list[RosterRow]
+
+    @property
+    def valid(self) -> list[RosterRow]:
+        return [row for row in self.rows if row.ok]
+
+    @property
+    def invalid(self) -> list[RosterRow]:
+        return [row for row in self.rows if row.errors]
+
+    @property
+    def already_registered(self) -> list[RosterRow]:
+        return [row for row in self.rows if row.already_registered and not row.errors]
+
+
+def template_workbook(stations: Iterable[PracticeUnit]) -> bytes:
+    """The XLSX to fill in: the header row, text-formatted number columns, and the stations to choose from."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = gettext("Volunteers")
+    sheet.append([str(label) for _name, label in COLUMNS])
+    for column in ("B", "C", "G"):
+        # Text, so Excel keeps an ID number's 18 digits and trailing X.
+        sheet.column_dimensions[column].number_format = "@"
+        for row in range(2, 1002):
+            sheet[f"{column}{row}"].number_format = "@"
+    for column, width in zip("ABCDEFGHI", (10, 22, 14, 24, 14, 14, 16, 12, 14), strict=True):
+        sheet.column_dimensions[column].width = width
+    help_sheet = book.create_sheet(gettext("Lists"))
+    help_sheet.append(
+        [gettext("Stations"), gettext("Code"), gettext("Political status"), gettext("Guardian's relation")]
+    )
+    stations = list(stations)
+    statuses = [str(label) for _value, label in PoliticalStatus.choices]
+    relations = [str(label) for _value, label in GuardianRelation.choices]
+    for index in range(max(len(stations), len(statuses), len(relations))):
+        station = stations[index] if index < len(stations) else None
+        help_sheet.append(
+            [
+                station.name if station else "",
+                station.code if station else "",
+                statuses[index] if index < len(statuses) else "",
+                relations[index] if index < len(relations) else "",
+            ]
+        )
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def read_rows(content: bytes) -> list[RosterRow]:
+    """The sheet's non-empty rows as text, keyed by field name (from the header, in any order)."""
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError, TypeError) as error:
+        raise RosterError(gettext("The file is not an Excel workbook (.xlsx).")) from error
+    sheet = book.worksheets[0]
+    lines = sheet.iter_rows(values_only=True)
+    header = [cell_text(value) for value in next(lines, ())]
+    by_label = {str(label): name for name, label in COLUMNS}
+    names = [by_label.get(label) for label in header]
+    if "id_number" not in names or "phone" not in names:
+        raise RosterError(gettext("The first row must be the template's header row."))
+    rows = []
+    for line, cells in enumerate(lines, start=2):
+        values = {name: cell_text(value) for name, value in zip(names, cells, strict=False) if name}
+        if not any(values.values()):
+            continue
+        rows.append(RosterRow(line=line, values=values))
+        if len(rows) > MAX_ROWS:
+            raise RosterError(gettext("At most %(count)d rows per file.") % {"count": MAX_ROWS})
+    book.close()
+    return rows
+
+
+def choice_value(text: str, choices: list[tuple[str, str]]) -> str:
+    """A choice typed as its Chinese label or its code."""
+    for value, label in choices:
+        if text in (value, str(label)):
+            return value
+    return text
+
+
+def station_lookup(user) -> dict[str, PracticeUnit]:
+    """Stations the importer manages, by code and by name (a name shared by two stations is left out)."""
+    stations = list(PracticeUnit.objects.managed_by(user).filter(level=Level.STATION, is_active=True))
+    lookup: dict[str, PracticeUnit] = {}
+    names: dict[str, int] = {}
+    for station in stations:
+        names[station.name] = names.get(station.name, 0) + 1
+    for station in stations:
+        lookup[station.code] = station
+        if names[station.name] == 1:
+            lookup[station.name] = station
+    return lookup
+
+
+def batches(rows: list, size: int) -> Iterator[list]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def check_rows(rows: list[RosterRow], *, user) -> RosterCheck:
+    """Validate every row as registration does; nothing is saved. Two queries per batch and one for stations."""
+    stations = station_lookup(user)
+    seen_ids: dict[str, int] = {}
+    seen_phones: dict[str, int] = {}
+    for batch in batches(rows, BATCH_SIZE):
+        for row in batch:
+            _validate_row(row, stations)
+        _check_duplicates(batch, seen_ids, seen_phones)
+    return RosterCheck(rows)
+
+
+def _validate_row(row: RosterRow, stations: dict[str, PracticeUnit]) -> None:
+    values = dict(row.values)
+    values["political_status"] = choice_value(values.get("political_status", ""), PoliticalStatus.choices)
+    values["guardian_relation"] = choice_value(values.get("guardian_relation", ""), GuardianRelation.choices)
+    values["guardian_consent"] = values.get("guardian_consent", "").lower() in YES
+    # The person's signed paper form is the consent; the importer confirms it for the whole file.
+    values["consent"] = True
+    serializer = RosterRowSerializer(data=values, stations=stations)
+    if serializer.is_valid():
+        row.data = dict(serializer.validated_data)
+        return
+    for name, messages in _flatten(serializer.errors):
+        label = str(dict(COLUMNS).get(name, "")) if name in dict(COLUMNS) else ""
+        row.errors.extend(f"{label}：{message}" if label else str(message) for message in messages)
+
+
+def _flatten(errors: dict) -> Iterator[tuple[str, list[str]]]:
+    for name, messages in errors.items():
+        yield name, [str(message) for message in (messages if isinstance(messages, list) else [messages])]
+
+
+def _check_duplicates(batch: list[RosterRow], seen_ids: dict[str, int], seen_phones: dict[str, int]) -> None:
+    candidates = [row for row in batch if row.data is not None]
+    id_numbers = [row.data["id_number"] for row in candidates]
+    phones = [row.data["phone"] for row in candidates]
+    registered = dict(Volunteer.objects.filter(id_number__in=id_numbers).values_list("id_number", "user__phone"))
+    taken_phones = set(get_user_model().objects.filter(phone__in=phones).values_list("phone", flat=True))
+    for row in candidates:
+        id_number, phone = row.data["id_number"], row.data["phone"]
+        if id_number in seen_ids:
+            row.errors.append(
+                gettext("ID number: the same as row %(line)d of this file.") % {"line": seen_ids[id_number]}
+            )
+        elif phone in seen_phones:
+            row.errors.append(
+                gettext("Mobile number: the same as row %(line)d of this file.") % {"line": seen_phones[phone]}
+            )
+        elif registered.get(id_number) == phone:
+            row.already_registered = True
+        elif id_number in registered:
+            row.errors.append(f"{COLUMNS[1][1]}：{gettext('This ID number is already registered.')}")
+        elif phone in taken_phones:
+            row.errors.append(f"{COLUMNS[2][1]}：{gettext('This mobile number is already registered.')}")
+        seen_ids.setdefault(id_number, row.line)
+        seen_phones.setdefault(phone, row.line)
+        if row.errors:
+            row.data = None
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    already_registered: int = 0
+    invalid: int = 0
+
+
+def import_rows(rows: list[RosterRow], *, user) -> ImportResult:
+    """Check the rows again and register the valid ones, a batch per transaction.
+
+    A batch is four statements whatever its size: the users, the volunteers, their
+    numbers, and the duplicate check before. Should another registration take a number
+    meanwhile, that batch falls back to the registration service row by row.
+    """
+    check = check_rows(rows, user=user)
+    result = ImportResult(already_registered=len(check.already_registered), invalid=len(check.invalid))
+    for batch in batches(check.valid, BATCH_SIZE):
+        try:
+            with transaction.atomic():
+                result.created += _create_batch(batch)
+        except IntegrityError:
+            result.created += _create_one_by_one(batch)
+    return result
+
+
+def _create_batch(batch: list[RosterRow]) -> int:
+    now = timezone.now()
+    User = get_user_model()
+    users = User.objects.bulk_create(
+        [
+            # An unusable password: the volunteer gets a one-time password from a manager.
+            User(phone=row.data["phone"], name=row.data["real_name"], password=make_password(None), date_joined=now)
+            for row in batch
+        ]
+    )
+    volunteers = []
+    for row, user in zip(batch, users, strict=True):
+        facts = parse_id_number(row.data["id_number"])
+        guardian = row.data.get("guardian")
+        volunteers.append(
+            Volunteer(
+                user=user,
+                real_name=row.data["real_name"],
+                id_number=row.data["id_number"],
+                gender=facts.gender,
+                birth_date=facts.birth_date,
+                home_station=row.data["home_station"],
+                political_status=row.data.get("political_status", ""),
+                consented_at=now,
+                guardian_name=guardian.name if guardian else "",
+                guardian_phone=guardian.phone if guardian else "",
+                guardian_relation=guardian.relation if guardian else "",
+                guardian_consented_at=now if guardian else None,
+            )
+        )
+    created = Volunteer.objects.bulk_create(volunteers)
+    # The number printed on cards, as Volunteer.assign_number makes it: year registered + id.
+    year = f"{timezone.localtime(now):%Y}"
+    Volunteer.objects.filter(pk__in=[volunteer.pk for volunteer in created]).update(
+        number=Concat(Value(year), LPad(Cast("id", CharField()), 8, Value("0")), output_field=CharField())
+    )
+    return len(created)
+
+
+def _create_one_by_one(batch: list[RosterRow]) -> int:
+    created = 0
+    for row in batch:
+        data = row.data
+        try:
+            register_volunteer(
+                real_name=data["real_name"],
+                id_number=data["id_number"],
+                phone=data["phone"],
+                password=None,
+                home_station=data["home_station"],
+                political_status=data.get("political_status", ""),
+                guardian=data.get("guardian"),
+            )
+        except RegistrationError:
+            # Taken meanwhile: this row is left out, the others still go in.
+            continue
+        created += 1
+    return created
