@@ -1,5 +1,6 @@
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
@@ -8,7 +9,7 @@ from stations.models import PracticeUnit, UnitManager
 
 class UnitError(DomainError):
     messages = {
-        "user_not_found": _("No user is registered with this mobile number."),
+        "user_not_found": _("Nobody registered in this unit's area has this mobile number."),
         "already_manager": _("This user already manages the unit."),
         "not_a_manager": _("This user does not manage the unit."),
         "not_allowed": _("Only admins and managers of a parent unit may change who manages this unit."),
@@ -24,13 +25,27 @@ def can_appoint_managers(user, unit: PracticeUnit) -> bool:
     return unit.parent_id is not None and PracticeUnit.objects.managed_by(user).filter(pk=unit.parent_id).exists()
 
 
+def appointable_users(unit: PracticeUnit, by) -> QuerySet:
+    """Users ``by`` may make managers of ``unit``: anyone for admins; for others the people
+    registered in the unit's subtree, as volunteers of its stations or as managers of its units.
+    """
+    users = get_user_model().objects.filter(is_active=True)
+    if by.is_superuser:
+        return users
+    # Volunteers are above this app: they are reached through the user's reverse relation.
+    volunteers = users.filter(volunteer__home_station__path__startswith=unit.path).values("pk")
+    managers = UnitManager.objects.filter(unit__path__startswith=unit.path).values("user_id")
+    return users.filter(Q(pk__in=volunteers) | Q(pk__in=managers))
+
+
 @transaction.atomic
 def add_unit_manager(unit: PracticeUnit, phone: str, *, by) -> UnitManager:
     """Make the user with ``phone`` a manager of ``unit``. Raises UnitError."""
     if not can_appoint_managers(by, unit):
         raise UnitError("not_allowed")
-    user = get_user_model().objects.filter(phone=phone).first()
+    user = appointable_users(unit, by).filter(phone=phone).first()
     if user is None:
+        # Unknown and out-of-area numbers answer alike: the form is no directory of who is registered.
         raise UnitError("user_not_found")
     try:
         with transaction.atomic():

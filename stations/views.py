@@ -5,12 +5,29 @@ from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
 
 from stations import services
 from stations.filters import PracticeUnitFilter
 from stations.models import Level, PracticeUnit
 from stations.permissions import IsManagerOrReadOnly, in_reach
 from stations.serializers import PracticeUnitSerializer, UnitManagerSerializer
+
+
+class AppointmentThrottle(SimpleRateThrottle):
+    """Appointments of managers by mobile number, per user: a bound on probing numbers."""
+
+    scope = "appoint_manager"
+
+    def get_rate(self) -> str:
+        # THROTTLE_APPOINT_MANAGER in the settings; appointments are rare, so a low default.
+        return self.THROTTLE_RATES.get(self.scope, "20/hour")
+
+    def get_cache_key(self, request, view) -> str | None:
+        if request.method != "POST":
+            return None  # reading the list of managers probes nothing
+        ident = request.user.pk if request.user.is_authenticated else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 def subtree_volunteer_count() -> Subquery:
@@ -56,7 +73,11 @@ class PracticeUnitViewSet(viewsets.ModelViewSet):
     @extend_schema(methods=["GET"], responses=UnitManagerSerializer(many=True))
     @extend_schema(methods=["POST"], request=UnitManagerSerializer, responses={201: UnitManagerSerializer})
     @action(
-        detail=True, methods=["get", "post"], pagination_class=None, permission_classes=[permissions.IsAuthenticated]
+        detail=True,
+        methods=["get", "post"],
+        pagination_class=None,
+        permission_classes=[permissions.IsAuthenticated],
+        throttle_classes=[AppointmentThrottle],
     )
     def managers(self, request, pk=None) -> Response:
         """List the managers of a unit, or appoint one by mobile number."""

@@ -3,7 +3,8 @@
 The middleware looks at each response body (API and pages, also those the live
 server renders for the browser tests) and each ``Location`` header for full
 mainland ID numbers and mobile numbers of registered people. One that reaches
-anyone but the person and admins is a leak; so is any in a log record.
+anyone but the person and admins is a leak; so is any in a log record, and so is
+a masked ID number beside its holder's full birth date (the digits the mask hides).
 """
 
 import logging
@@ -13,6 +14,8 @@ from django.contrib.auth import get_user_model
 
 ID_RE = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9X](?![0-9A-Za-z])")
 PHONE_RE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+
+MASKED_ID_RE = re.compile(r"(?<![0-9A-Za-z])([0-9]{6})\*{8}([0-9]{3}[0-9X])(?![0-9A-Za-z])")
 
 leaks: list[str] = []
 active = False
@@ -32,6 +35,21 @@ def _owners(text: str) -> dict[str, int]:
     return found
 
 
+def _birth_dates_beside_masks(text: str) -> dict[str, int]:
+    """Masked ID numbers shown beside their holder's full birth date (the hidden digits)."""
+    from volunteers.models import Volunteer
+
+    found = {}
+    for head, tail in set(MASKED_ID_RE.findall(text)):
+        holders = Volunteer.objects.filter(id_number__startswith=head, id_number__endswith=tail)
+        for birth_date, owner in holders.values_list("birth_date", "user_id"):
+            spellings = [f"{birth_date:%Y-%m-%d}", f"{birth_date:%Y%m%d}", f"{birth_date:%Y/%m/%d}"]
+            spellings.append(f"{birth_date.year}年{birth_date.month}月{birth_date.day}日")
+            if any(spelling in text for spelling in spellings):
+                found[f"{head}********{tail} beside its birth date"] = owner
+    return found
+
+
 class LeakScanMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -47,7 +65,7 @@ class LeakScanMiddleware:
         text = response.content.decode("utf-8", "replace") + " " + response.get("Location", "")
         # A number the client itself sent (a form echoed back) reveals nothing new.
         sent = " ".join(value for query in (request.GET, request.POST) for value in query.values())
-        for number, owner in _owners(text).items():
+        for number, owner in {**_owners(text), **_birth_dates_beside_masks(text)}.items():
             if owner != viewer and number not in sent:
                 leaks.append(f"{request.method} {request.path} showed {number} (user {owner}) to user {viewer}")
         return response

@@ -23,7 +23,7 @@ from events.services import approve_record, record_scan, sign_up
 from stations.models import Level
 from tests.conftest import client_for, make_manager, make_unit, make_volunteer
 from tests.events.conftest import make_event
-from volunteers.models import Team
+from volunteers.models import Skill, Team
 
 PERSONAS = ["admin", "center", "institute", "station", "other_manager", "volunteer", "other_volunteer", "anonymous"]
 
@@ -59,6 +59,8 @@ PATCH  /api/v1/volunteers/{id}/                     out  200 404 404 404 404 403
 GET    /api/v1/me/                                  -    404 404 404 404 404 200 200 401
 PATCH  /api/v1/me/                                  -    404 404 404 404 404 200 200 401
 GET    /api/v1/me/checkin-code/                     -    403 403 403 403 403 200 200 401
+GET    /api/v1/skills/                              -    200 200 200 200 200 200 200 200
+POST   /api/v1/skills/                              -    201 201 201 201 201 403 403 401
 GET    /api/v1/teams/                               -    200 200 200 200 200 200 200 401
 POST   /api/v1/teams/                               in   201 201 201 201 400 403 403 401
 POST   /api/v1/teams/                               out  201 400 400 400 400 403 403 401
@@ -198,6 +200,7 @@ def world(django_user_model, tree, admin_user):
         "out": Team.objects.create(name="远队", unit=tree["S4"]),
     }
     teams["in"].members.add(volunteer)
+    Skill.objects.create(name="摄影")  # volunteers choose skills from the list
     refusals = {
         target: RefusedScan.objects.create(event=events[target], code="token_expired", at=now) for target in events
     }
@@ -306,7 +309,8 @@ def request_for(method: str, path: str, target: str, persona: str, world: dict) 
         ("POST", "/api/v1/units/"): station_fields,
         ("PUT", "/api/v1/units/{id}/"): {**station_fields, "code": unit.code if unit else "", "name": "改名"},
         ("PATCH", "/api/v1/units/{id}/"): {"name": "改名"},
-        ("POST", "/api/v1/units/{id}/managers/"): {"phone": world["people"]["other_volunteer"].phone},
+        # Someone registered in the unit's subtree: only they may be appointed (admins excepted).
+        ("POST", "/api/v1/units/{id}/managers/"): {"phone": volunteer_at.phone if volunteer_at else ""},
         ("POST", "/api/v1/volunteers/register/"): {
             "real_name": "新人",
             "id_number": "11010519491231002X",
@@ -318,6 +322,7 @@ def request_for(method: str, path: str, target: str, persona: str, world: dict) 
         ("PUT", "/api/v1/volunteers/{id}/"): {"home_station": unit.pk if unit else None, "status": "active"},
         ("PATCH", "/api/v1/volunteers/{id}/"): {"status": "suspended"},
         ("PATCH", "/api/v1/me/"): {"skills": ["摄影"]},
+        ("POST", "/api/v1/skills/"): {"name": f"新技能{persona}"},
         ("POST", "/api/v1/teams/"): {"name": "新队", "unit": unit.pk if unit else None},
         ("PUT", "/api/v1/teams/{id}/"): {"name": "改名队", "unit": unit.pk if unit else None},
         ("PATCH", "/api/v1/teams/{id}/"): {"name": "改名队"},

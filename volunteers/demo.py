@@ -10,7 +10,7 @@ from django.db import transaction
 
 from stations.models import Level, PracticeUnit, UnitManager
 from volunteers.id_numbers import check_character
-from volunteers.models import PoliticalStatus, Team, Volunteer
+from volunteers.models import PoliticalStatus, Skill, Team, Volunteer
 from volunteers.services import register_volunteer
 
 ADMIN_PHONE, ADMIN_PASSWORD = "13800000000", "admin12345"
@@ -106,6 +106,8 @@ def load_demo_data() -> list[Login]:
         logins.append(Login(f"manager of {code}", manager_phone, MANAGER_PASSWORD, manager.name))
 
     rng = random.Random(2026)
+    # The skill list volunteers choose from (managers add to it).
+    skills = [Skill.objects.get_or_create(name=name)[0] for name in SKILLS]
     stations = [units[code] for code, _name, level, _parent, _phone in UNITS if level == Level.STATION]
     for index in range(len(stations) * VOLUNTEERS_PER_STATION):
         phone = f"137000{index:05d}"
@@ -118,7 +120,7 @@ def load_demo_data() -> list[Login]:
                 phone=phone,
                 password=None,
                 home_station=station,
-                skills=rng.sample(SKILLS, 2),
+                skills=rng.sample(skills, 2),
                 political_status=rng.choice(PoliticalStatus.values),
             )
             users.filter(pk=volunteer.user_id).update(password=volunteer_hash)

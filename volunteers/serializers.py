@@ -1,6 +1,9 @@
+import unicodedata
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -10,13 +13,13 @@ from accounts.phones import mask_phone, normalize_phone, validate_mobile
 from stations.models import Level, PracticeUnit
 from stations.serializers import ManagedUnitField
 from volunteers.id_numbers import mask_id_number, normalize_id_number, parse_id_number
-from volunteers.models import PoliticalStatus, Team, Volunteer
+from volunteers.models import ADULT_AGE, GuardianRelation, PoliticalStatus, Skill, Team, Volunteer, age_on
 from volunteers.names import normalize_name, validate_real_name
-from volunteers.services import set_skills
+from volunteers.services import Guardian, RegistrationError, check_registration_age, set_skills
 
 
 class SkillsField(serializers.ListField):
-    """Skills as a list of names; new names become new skill tags."""
+    """Skills as a list of names, each chosen from the skill list (only managers add to it)."""
 
     child = serializers.CharField(max_length=30)
 
@@ -25,6 +28,16 @@ class SkillsField(serializers.ListField):
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", _("skills"))
         super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> list[Skill]:
+        names = list(dict.fromkeys(super().to_internal_value(data)))
+        found = {skill.name: skill for skill in Skill.objects.filter(name__in=names)}
+        unknown = [name for name in names if name not in found]
+        if unknown:
+            raise serializers.ValidationError(
+                _("Choose skills from the skill list; not in it: %(names)s.") % {"names": "、".join(unknown)}
+            )
+        return [found[name] for name in names]
 
     def to_representation(self, skills) -> list[str]:
         return [skill.name for skill in skills.all()]
@@ -64,6 +77,23 @@ class PersonalDataField(serializers.Field):
         return value if sees_personal_data(self.context["request"].user, volunteer) else self.mask(value)
 
 
+@extend_schema_field({"type": "string", "format": "date", "nullable": True})
+class BirthDateField(serializers.Field):
+    """The full birth date for the volunteer and admins only.
+
+    The eight digits a masked ID number hides are the birth date, so everyone else
+    gets ``null`` here and reads ``age`` instead.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, volunteer: Volunteer) -> str | None:
+        if sees_personal_data(self.context["request"].user, volunteer):
+            return volunteer.birth_date.isoformat()
+        return None
+
+
 @extend_schema_field(OpenApiTypes.INT)
 class StationField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
@@ -79,6 +109,10 @@ class StationField(serializers.PrimaryKeyRelatedField):
 class VolunteerSerializer(serializers.ModelSerializer):
     id_number = PersonalDataField("id_number", mask_id_number, label=_("ID number"))
     phone = PersonalDataField("phone", mask_phone, label=_("mobile number"))
+    birth_date = BirthDateField(label=_("birth date"))
+    age = serializers.IntegerField(read_only=True, label=_("age"))
+    is_minor = serializers.BooleanField(read_only=True, label=_("minor (under 18)"))
+    guardian_phone = PersonalDataField("guardian_phone", mask_phone, label=_("guardian's mobile number"))
     home_station_name = serializers.CharField(source="home_station.name", read_only=True)
     skills = SkillsField(read_only=True)
     approved_hours = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
@@ -94,6 +128,8 @@ class VolunteerSerializer(serializers.ModelSerializer):
             "phone",
             "gender",
             "birth_date",
+            "age",
+            "is_minor",
             "home_station",
             "home_station_name",
             "skills",
@@ -102,9 +138,20 @@ class VolunteerSerializer(serializers.ModelSerializer):
             "approved_hours",
             "star_level",
             "consented_at",
+            "guardian_name",
+            "guardian_phone",
+            "guardian_relation",
+            "guardian_consented_at",
             "created_at",
         ]
-        read_only_fields = ["real_name", "consented_at", "created_at"]
+        read_only_fields = [
+            "real_name",
+            "consented_at",
+            "guardian_name",
+            "guardian_relation",
+            "guardian_consented_at",
+            "created_at",
+        ]
 
 
 class VolunteerUpdateSerializer(SkillsWriteMixin, VolunteerSerializer):
@@ -143,6 +190,26 @@ class RegistrationSerializer(serializers.Serializer):
         write_only=True,
         help_text=_("Must be true: the volunteer agrees to the processing of their personal information."),
     )
+    guardian_name = serializers.CharField(
+        label=_("guardian's name"), max_length=60, required=False, allow_blank=True, default=""
+    )
+    guardian_phone = serializers.CharField(
+        label=_("guardian's mobile number"), max_length=20, required=False, allow_blank=True, default=""
+    )
+    guardian_relation = serializers.ChoiceField(
+        label=_("guardian's relation"),
+        choices=GuardianRelation.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+    )
+    guardian_consent = serializers.BooleanField(
+        label=_("guardian's consent"),
+        write_only=True,
+        required=False,
+        default=False,
+        help_text=_("Under 14: must be true, the guardian named here consents to this registration."),
+    )
 
     def validate_real_name(self, value: str) -> str:
         value = normalize_name(value)
@@ -152,15 +219,25 @@ class RegistrationSerializer(serializers.Serializer):
     def validate_id_number(self, value: str) -> str:
         value = normalize_id_number(value)
         django_errors(parse_id_number, value)
-        if Volunteer.objects.filter(id_number=value).exists():
-            raise serializers.ValidationError(_("This ID number is already registered."))
         return value
 
     def validate_phone(self, value: str) -> str:
         value = normalize_phone(value)
         django_errors(validate_mobile, value)
-        if get_user_model().objects.filter(phone=value).exists():
-            raise serializers.ValidationError(_("This mobile number is already registered."))
+        return value
+
+    def validate_guardian_name(self, value: str) -> str:
+        if not value.strip():
+            return ""
+        value = normalize_name(value)
+        django_errors(validate_real_name, value)
+        return value
+
+    def validate_guardian_phone(self, value: str) -> str:
+        if not value.strip():
+            return ""
+        value = normalize_phone(value)
+        django_errors(validate_mobile, value)
         return value
 
     def validate_consent(self, value: bool) -> bool:
@@ -176,7 +253,56 @@ class RegistrationSerializer(serializers.Serializer):
             validate_password(attrs["password"], user)
         except DjangoValidationError as error:
             raise serializers.ValidationError({"password": error.messages}) from None
+        attrs["guardian"] = self.guardian(attrs)
+        # validated_data holds the registration service's arguments (and ``consent``).
+        for name in ["guardian_name", "guardian_phone", "guardian_relation", "guardian_consent"]:
+            attrs.pop(name)
+        # Only a form valid in every other respect learns whether its ID or phone is
+        # taken, so half-filled forms cannot probe who is registered.
+        taken = {}
+        if Volunteer.objects.filter(id_number=attrs["id_number"]).exists():
+            taken["id_number"] = [_("This ID number is already registered.")]
+        if get_user_model().objects.filter(phone=attrs["phone"]).exists():
+            taken["phone"] = [_("This mobile number is already registered.")]
+        if taken:
+            raise serializers.ValidationError(taken)
         return attrs
+
+    def guardian(self, attrs: dict) -> Guardian | None:
+        """A minor's consenting guardian, as the registration age rules require."""
+        birth_date = parse_id_number(attrs["id_number"]).birth_date
+        today = timezone.localdate()
+        fields = ["guardian_name", "guardian_phone", "guardian_relation"]
+        missing = {name: [_("A minor's guardian must be named.")] for name in fields if not attrs[name]}
+        if not attrs["guardian_consent"]:
+            missing["guardian_consent"] = [_("The guardian must consent to the registration of a minor.")]
+        guardian = None if missing else Guardian(*(attrs[name] for name in fields))
+        try:
+            check_registration_age(birth_date, guardian=guardian, on=today)
+        except RegistrationError as error:
+            if error.code == "too_young":
+                raise serializers.ValidationError({"id_number": [error.detail]}) from None
+            raise serializers.ValidationError(missing) from None
+        if age_on(birth_date, today) >= ADULT_AGE:
+            return None  # adults name no guardian, and none is kept (PIPL art. 6: no more than needed)
+        if missing and (any(attrs[name] for name in fields) or attrs["guardian_consent"]):
+            raise serializers.ValidationError(missing)  # a 14-17-year-old may name one, but then in full
+        return guardian
+
+
+class SkillSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Skill
+        fields = ["id", "name"]
+
+    def validate_name(self, value: str) -> str:
+        # One tag per skill however it is typed (full-width letters, stray spaces).
+        value = unicodedata.normalize("NFKC", value).strip()
+        if not value:
+            raise serializers.ValidationError(_("Enter the skill's name."))
+        if Skill.objects.filter(name__iexact=value).exists():
+            raise serializers.ValidationError(_("This skill is already in the list."))
+        return value
 
 
 class TeamSerializer(serializers.ModelSerializer):

@@ -1,17 +1,60 @@
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
 from stations.models import PracticeUnit
 from volunteers.id_numbers import parse_id_number
-from volunteers.models import Skill, Volunteer
+from volunteers.models import (
+    ADULT_AGE,
+    GUARDIAN_CONSENT_BELOW_AGE,
+    MIN_REGISTRATION_AGE,
+    Skill,
+    Volunteer,
+    age_on,
+)
 
 
 class RegistrationError(DomainError):
-    messages = {"duplicate": _("This mobile number or ID number is already registered.")}
+    messages = {
+        "duplicate": _("This mobile number or ID number is already registered."),
+        "too_young": format_lazy(
+            _("Volunteers register from the age of {age}; a younger child serves beside a registered adult."),
+            age=MIN_REGISTRATION_AGE,
+        ),
+        "guardian_required": format_lazy(
+            _("Under the age of {age}, registration needs a guardian's name, mobile number, relation and consent."),
+            age=GUARDIAN_CONSENT_BELOW_AGE,
+        ),
+    }
     status_codes = {"duplicate": 409}
+
+
+@dataclass(frozen=True)
+class Guardian:
+    """A minor's guardian who consents, at registration, to the minor's registration."""
+
+    name: str
+    phone: str
+    relation: str
+
+
+def check_registration_age(birth_date: datetime.date, *, guardian: Guardian | None, on: datetime.date) -> None:
+    """Refuse a person too young to register, or under 14 without a guardian's consent.
+
+    Raises RegistrationError ``too_young`` or ``guardian_required``.
+    """
+    age = age_on(birth_date, on)
+    if age < MIN_REGISTRATION_AGE:
+        raise RegistrationError("too_young")
+    if age < GUARDIAN_CONSENT_BELOW_AGE and guardian is None:
+        raise RegistrationError("guardian_required")
 
 
 @transaction.atomic
@@ -22,15 +65,23 @@ def register_volunteer(
     phone: str,
     password: str | None,
     home_station: PracticeUnit,
-    skills: list[str] = (),
+    skills: Iterable[Skill] = (),
     political_status: str = "",
+    guardian: Guardian | None = None,
 ) -> Volunteer:
     """Create the login and the volunteer record of a person who consents now.
 
-    Inputs are validated and normalised by the caller (serializer or command).
-    Raises RegistrationError when the phone or ID number was taken meanwhile.
+    Inputs are validated and normalised by the caller (serializer or command); skills
+    are existing rows. A minor's ``guardian`` consents now as well; it is required
+    under 14 and not kept for adults (who need none). Raises RegistrationError when
+    the person is too young, lacks a guardian, or the phone or ID number was taken
+    meanwhile.
     """
     facts = parse_id_number(id_number)
+    now = timezone.now()
+    check_registration_age(facts.birth_date, guardian=guardian, on=timezone.localdate(now))
+    if age_on(facts.birth_date, timezone.localdate(now)) >= ADULT_AGE:
+        guardian = None
     try:
         with transaction.atomic():
             user = get_user_model().objects.create_user(phone=phone, password=password, name=real_name)
@@ -42,7 +93,11 @@ def register_volunteer(
                 birth_date=facts.birth_date,
                 home_station=home_station,
                 political_status=political_status,
-                consented_at=timezone.now(),
+                consented_at=now,
+                guardian_name=guardian.name if guardian else "",
+                guardian_phone=guardian.phone if guardian else "",
+                guardian_relation=guardian.relation if guardian else "",
+                guardian_consented_at=now if guardian else None,
             )
     except IntegrityError:
         # Two registrations racing for the same phone or ID: the database decides.
@@ -52,7 +107,6 @@ def register_volunteer(
     return volunteer
 
 
-def set_skills(volunteer: Volunteer, names: list[str]) -> None:
-    """Replace a volunteer's skills with the named ones, creating new tags as needed."""
-    skills = [Skill.objects.get_or_create(name=name)[0] for name in dict.fromkeys(names)]
-    volunteer.skills.set(skills)
+def set_skills(volunteer: Volunteer, skills: Iterable[Skill]) -> None:
+    """Replace a volunteer's skills with existing skill rows (only managers add new ones)."""
+    volunteer.skills.set(list(dict.fromkeys(skills)))

@@ -10,10 +10,11 @@ from rest_framework.throttling import SimpleRateThrottle
 from stations.permissions import IsManagerOrReadOnly, in_reach
 from volunteers import services
 from volunteers.filters import TeamFilter, VolunteerFilter
-from volunteers.models import Team, Volunteer
+from volunteers.models import Skill, Team, Volunteer
 from volunteers.serializers import (
     ProfileSerializer,
     RegistrationSerializer,
+    SkillSerializer,
     TeamSerializer,
     VolunteerSerializer,
     VolunteerUpdateSerializer,
@@ -70,6 +71,7 @@ class VolunteerViewSet(
             home_station=data["home_station"],
             skills=data.get("skills", []),
             political_status=data["political_status"],
+            guardian=data["guardian"],
         )
         # The new volunteer is the viewer here: they see their own data in full.
         request.user = volunteer.user
@@ -89,6 +91,15 @@ class MeView(generics.RetrieveUpdateAPIView):
         if volunteer is None:
             raise NotFound(_("This account has no volunteer profile."))
         return volunteer
+
+
+class SkillViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """The skill list: anyone reads it (the registration form offers it), only managers add to it."""
+
+    serializer_class = SkillSerializer
+    permission_classes = [IsManagerOrReadOnly]
+    queryset = Skill.objects.order_by("name")
+    ordering_fields = ["name"]
 
 
 class TeamViewSet(viewsets.ModelViewSet):

@@ -2,7 +2,7 @@ import pytest
 
 from accounts.models import User
 from tests.conftest import make_id_number
-from volunteers.models import Volunteer
+from volunteers.models import Skill, Volunteer
 from volunteers.views import RegistrationThrottle
 
 URL = "/api/v1/volunteers/register/"
@@ -10,6 +10,7 @@ URL = "/api/v1/volunteers/register/"
 
 @pytest.fixture
 def form(tree) -> dict:
+    Skill.objects.bulk_create([Skill(name="摄影"), Skill(name="驾驶")])
     return {
         "real_name": "买买提·艾力",
         "id_number": make_id_number(),

@@ -1,7 +1,7 @@
 import pytest
 
 from tests.conftest import client_for, make_volunteer
-from volunteers.models import Volunteer
+from volunteers.models import Skill, Volunteer
 
 
 def masked(volunteer: Volunteer) -> tuple[str, str]:
@@ -78,6 +78,7 @@ def test_managers_filter_volunteers(center_manager_client, tree, volunteer, othe
 
 
 def test_a_manager_changes_status_station_and_skills(center_manager_client, tree, volunteer):
+    Skill.objects.create(name="驾驶")
     response = center_manager_client.patch(
         f"/api/v1/volunteers/{volunteer.pk}/",
         {"status": "suspended", "home_station": tree["S3"].pk, "skills": ["驾驶"]},
@@ -106,6 +107,7 @@ def test_the_id_number_cannot_be_changed_through_the_api(admin_client_api, volun
 
 
 def test_a_volunteer_updates_skills_but_not_status_on_me(volunteer_client, volunteer):
+    Skill.objects.create(name="心理疏导")
     response = volunteer_client.patch("/api/v1/me/", {"skills": ["心理疏导"], "status": "suspended"}, format="json")
     assert response.status_code == 200
     assert response.json()["skills"] == ["心理疏导"]
