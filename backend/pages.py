@@ -1,36 +1,221 @@
-"""Pages that draw on every app: the volunteer's own page and the home page."""
+"""Pages that draw on every app: the home redirect, the volunteer's own page, registration,
+certificate verification by typing, and the error pages."""
 
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from rest_framework import serializers
 
-from events.models import ServiceRecord, SignupStatus
+from certificates import services as certificate_services
+from certificates.models import CertificateRequest
+from certificates.serializers import CertificateRequestSerializer
+from events.models import RecordStatus, ServiceRecord, SignupStatus
+from stations.models import Level, PracticeUnit, is_manager
+from volunteers import services as volunteer_services
 from volunteers.models import Volunteer
+from volunteers.serializers import RegistrationSerializer
+from volunteers.views import RegistrationThrottle
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("me-page" if request.user.is_authenticated else "events-page")
+    """Landing by role: managers on their workbench, volunteers on their page, others on the events."""
+    if not request.user.is_authenticated:
+        return redirect("events-page")
+    if is_manager(request.user):
+        return redirect("workbench")
+    return redirect("me-page")
+
+
+def star_progress(hours: Decimal, level: int) -> dict | None:
+    """How far the volunteer is from the next star level; None at the top."""
+    thresholds = settings.STAR_THRESHOLDS_HOURS
+    if level >= len(thresholds):
+        return None
+    floor = thresholds[level - 1] if level > 0 else 0
+    target = thresholds[level]
+    share = (hours - floor) / (target - floor) if target > floor else Decimal(1)
+    return {
+        "next_level": level + 1,
+        "target": target,
+        "missing": max(Decimal(0), target - hours),
+        "percent": int(max(0, min(100, share * 100))),
+    }
 
 
 @login_required
 @require_GET
 def me(request: HttpRequest) -> HttpResponse:
-    """The volunteer's page: hours, star level, sign-ups, records and the personal QR code."""
+    """The volunteer's page: hours, star level, sign-ups, records, certificates and the personal QR code."""
     volunteer = Volunteer.objects.filter(user=request.user).select_related("home_station").with_hours().first()
+    if volunteer is None and is_manager(request.user):
+        return redirect("workbench")
     context = {"volunteer": volunteer}
     if volunteer is not None:
+        now = timezone.now()
+        records = list(
+            ServiceRecord.objects.filter(volunteer=volunteer)
+            .select_related("event__unit")
+            .order_by("-checked_in_at")[:50]
+        )
+        attended = {record.event_id for record in records}
         context["signups"] = (
-            volunteer.signups.filter(event__ends_at__gte=timezone.now())
+            volunteer.signups.filter(event__ends_at__gte=now)
             .exclude(status=SignupStatus.CANCELLED)
-            .select_related("event")
+            .exclude(event_id__in=attended)
+            .select_related("event__unit")
             .order_by("event__starts_at")
         )
-        context["records"] = (
-            ServiceRecord.objects.filter(volunteer=volunteer).select_related("event").order_by("-checked_in_at")[:50]
-        )
+        context["records"] = records
         context["stars"] = range(volunteer.star_level)
-        context["certificates"] = volunteer.certificates.order_by("-issued_at")
+        context["progress"] = star_progress(volunteer.approved_hours, volunteer.star_level)
+        context["hours_by_unit"] = (
+            ServiceRecord.objects.filter(volunteer=volunteer, status=RecordStatus.APPROVED)
+            .values("event__unit__name")
+            .annotate(hours=Sum("credited_hours"), count=Count("pk"))
+            .order_by("-hours")
+        )
+        context["certificates"] = volunteer.certificates.select_related("unit").order_by("-issued_at")
+        context["requests"] = (
+            CertificateRequest.objects.filter(volunteer=volunteer)
+            .select_related("unit", "event", "certificate")
+            .order_by("-created_at")[:20]
+        )
+        requestable = {record.event_id for record in records if record.status == RecordStatus.APPROVED}
+        context["requestable"] = requestable
+        context["request_units"] = PracticeUnit.objects.filter(
+            pk__in=[volunteer.home_station_id, *{record.event.unit_id for record in records}]
+        ).order_by("path")
+        today = timezone.localdate(now)
+        context["period_defaults"] = {"start": today.replace(month=1, day=1), "end": today}
     return render(request, "me.html", context)
+
+
+@login_required
+@require_POST
+def request_certificate(request: HttpRequest) -> HttpResponse:
+    """The 申请证明 buttons of the volunteer's page: the same serializer and service as the API."""
+    volunteer = Volunteer.objects.filter(user=request.user).select_related("home_station").first()
+    if volunteer is None:
+        return redirect("me-page")
+    serializer = CertificateRequestSerializer(data=request.POST, context={"request": request})
+    if not serializer.is_valid():
+        for field, errors in serializer.errors.items():
+            for error in errors:
+                messages.error(request, error if field == "non_field_errors" else f"{error}")
+        return redirect(reverse("me-page") + "#certificates")
+    data = serializer.validated_data
+    event = data.get("event")
+    unit = data.get("unit") or (event.unit if event is not None else volunteer.home_station)
+    coverage = certificate_services.Coverage(
+        event=event, period_start=data.get("period_start"), period_end=data.get("period_end")
+    )
+    try:
+        certificate_services.request_certificate(volunteer, unit, coverage, purpose=data.get("purpose", ""))
+    except certificate_services.CertificateError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, _("Your request has been sent to %(unit)s.") % {"unit": unit.name})
+    return redirect(reverse("me-page") + "#certificates")
+
+
+def station_choices() -> dict:
+    """The county → township → village lists of the registration form, one query."""
+    units = PracticeUnit.objects.order_by("path").values("pk", "name", "level", "parent_id")
+    levels = {Level.CENTER: [], Level.INSTITUTE: [], Level.STATION: []}
+    for unit in units:
+        levels[unit["level"]].append(unit)
+    return {"centers": levels[Level.CENTER], "institutes": levels[Level.INSTITUTE], "stations": levels[Level.STATION]}
+
+
+# The fields the registration page lays out itself; any other field of the
+# serializer (the guardian's, for minors) is shown in the guardian section.
+LAID_OUT = {"real_name", "id_number", "phone", "password", "home_station", "skills", "political_status", "consent"}
+
+
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    """Self-registration as a volunteer: the API's serializer and service behind a form."""
+    if request.user.is_authenticated and request.method == "GET":
+        return redirect("home")
+    serializer = RegistrationSerializer(data=request.POST or None)
+    context = {"values": request.POST, "errors": {}, **station_choices()}
+    status = 200
+    if request.method == "POST":
+        if not RegistrationThrottle().allow_request(request, None):
+            context["refused"], status = _("Too many registrations from your network: try again later."), 429
+        elif serializer.is_valid():
+            try:
+                volunteer = register_from(serializer.validated_data)
+            except volunteer_services.RegistrationError as error:
+                context["refused"], status = error.detail, error.status_code
+            else:
+                login(request, volunteer.user, backend=settings.AUTHENTICATION_BACKENDS[0])
+                messages.success(request, _("Welcome! You are registered as a volunteer."))
+                return redirect("me-page")
+        else:
+            context["errors"] = {name: [str(e) for e in errors] for name, errors in serializer.errors.items()}
+            status = 400
+    context["extra_fields"] = extra_fields(serializer, request.POST, context["errors"])
+    return render(request, "registration/register.html", context, status=status)
+
+
+def extra_fields(serializer: RegistrationSerializer, values, errors: dict) -> list[dict]:
+    """The serializer's fields the page does not lay out itself, described for the template."""
+    described = []
+    for name, field in serializer.fields.items():
+        if name in LAID_OUT or field.read_only:
+            continue
+        if isinstance(field, serializers.BooleanField):
+            kind = "checkbox"
+        elif isinstance(field, serializers.ChoiceField):
+            kind = "select"
+        else:
+            kind = "tel" if "phone" in name else "text"
+        described.append(
+            {
+                "name": name,
+                "label": field.label or name,
+                "help_text": field.help_text or "",
+                "kind": kind,
+                "choices": list(getattr(field, "choices", {}).items()),
+                "value": values.get(name, ""),
+                "errors": errors.get(name, []),
+            }
+        )
+    return described
+
+
+def register_from(data: dict) -> Volunteer:
+    """Call the registration service with the serializer's validated fields."""
+    fields = {name: value for name, value in data.items() if name != "consent"}
+    fields.setdefault("skills", [])
+    return volunteer_services.register_volunteer(**fields)
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says."""
+    return redirect(static("favicon.svg"), permanent=True)
+
+
+@require_GET
+def verify_form(request: HttpRequest) -> HttpResponse:
+    """The address printed on every certificate: type the number and the code."""
+    number = request.GET.get("number", "").strip().upper()[:48]
+    code = request.GET.get("code", "").strip().upper()[:32]
+    if number and code:
+        return redirect(reverse("certificate-verify-page", args=[number]) + "?" + urlencode({"code": code}))
+    return render(request, "certificates/verify_form.html", {"number": number, "code": code})

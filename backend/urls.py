@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from backend import pages
 from backend.login import LoginView, TokenLoginView, WhoAmIView
+from backend.workbench import workbench
 from certificates.views import VerifyPageView
 from events.stats_views import statistics_page
 
@@ -29,6 +30,11 @@ urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("me/", pages.me, name="me-page"),
+    path("me/certificate-requests/", pages.request_certificate, name="me-certificate-request"),
+    path("workbench/", workbench, name="workbench"),
+    path("register/", pages.register, name="register-page"),
+    path("verify/", pages.verify_form, name="certificate-verify-form"),
+    path("favicon.ico", pages.favicon),
     path("", include("events.page_urls")),
     path("verify/<str:number>", VerifyPageView.as_view(), name="certificate-verify-page"),
     path("admin/statistics/", admin.site.admin_view(statistics_page), name="admin-statistics"),

@@ -10,4 +10,6 @@ urlpatterns = [
     path("events/<int:pk>/kiosk/", pages.kiosk, name="event-kiosk"),
     path("events/<int:pk>/kiosk/state/", pages.kiosk_state, name="event-kiosk-state"),
     path("events/<int:pk>/scan/", pages.scan_page, name="event-scan-page"),
+    path("events/<int:pk>/scan/answer/", pages.scan_answer, name="event-scan-answer"),
+    path("events/<int:pk>/signups/", pages.signup_list, name="event-signups-page"),
 ]

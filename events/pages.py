@@ -1,26 +1,40 @@
-"""Server-rendered pages for phones and venue screens: scan landing, kiosk, manager scan, event list."""
+"""Server-rendered pages for phones and venue screens: scan landing, kiosk, manager scan,
+sign-up list, event list and detail."""
 
 import datetime
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.throttling import UserRateThrottle
 
 from accounts.client_addresses import client_ip
 from events import services
-from events.checkin_codes import CodeError, expires_at, make_event_code, read_event_code, window_end, window_of
-from events.models import Event, EventStatus, ServiceCategory, ServiceRecord, SignupStatus
+from events.checkin_codes import (
+    ACTIONS,
+    CodeError,
+    expires_at,
+    make_event_code,
+    read_event_code,
+    read_volunteer_code,
+    window_end,
+    window_of,
+)
+from events.models import Event, EventStatus, ServiceCategory, ServiceRecord, Signup, SignupStatus
 from events.qr_codes import qr_svg
-from events.views import checkin_url
+from events.views import ScanThrottle, checkin_url
 from volunteers.models import Volunteer
 
 ACTION_LABELS = {"in": "Check in", "out": "Check out"}
+EVENTS_PER_PAGE = 20
 
 
 class CheckinThrottle(UserRateThrottle):
@@ -30,6 +44,8 @@ class CheckinThrottle(UserRateThrottle):
 
 
 def _volunteer_or_none(user) -> Volunteer | None:
+    if not user.is_authenticated:
+        return None
     return Volunteer.objects.filter(user=user).select_related("home_station").first()
 
 
@@ -39,6 +55,27 @@ def _float_or_none(value: str | None) -> float | None:
     except ValueError:
         return None
     return number if number is not None and -180 <= number <= 180 else None
+
+
+def hhmm(moment: datetime.datetime | None) -> str:
+    return formats.time_format(timezone.localtime(moment), "H:i") if moment else ""
+
+
+def free_places(event: Event) -> int | None:
+    """Places left for confirmed sign-ups; None when the event has no limit."""
+    if event.capacity is None:
+        return None
+    return max(0, event.capacity - event.signups.filter(status=SignupStatus.CONFIRMED).count())
+
+
+def walk_in_possible(event: Event, volunteer: Volunteer | None) -> bool:
+    """Whether the 报名并签到 offer applies: sign-up needed, not signed up, walk-ins allowed, a place free."""
+    if volunteer is None or not event.signup_required or not getattr(event, "walk_ins_allowed", False):
+        return False
+    if event.signups.filter(volunteer=volunteer, status=SignupStatus.CONFIRMED).exists():
+        return False
+    places = free_places(event)
+    return places is None or places > 0
 
 
 @login_required
@@ -60,6 +97,15 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":
         context["record"] = record
         context["already_in"] = code.action == "in" and record is not None
+        context["walk_in"] = code.action == "in" and record is None and walk_in_possible(event, volunteer)
+        context["not_signed_up"] = (
+            code.action == "in"
+            and record is None
+            and volunteer is not None
+            and event.signup_required
+            and not context["walk_in"]
+            and not event.signups.filter(volunteer=volunteer, status=SignupStatus.CONFIRMED).exists()
+        )
         return render(request, "events/checkin.html", context)
     if volunteer is None:
         context["refusal"] = {
@@ -77,7 +123,9 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
     try:
-        record, created = services.check_in_by_code(volunteer, token, at=now, context=scan)
+        record, created = services.check_in_by_code(
+            volunteer, token, at=now, context=scan, walk_in=request.POST.get("walk_in") == "1"
+        )
     except services.CheckInError as error:
         context["refusal"] = {"code": error.code, "detail": error.detail}
         return render(request, "events/checkin.html", context, status=error.status_code)
@@ -89,14 +137,17 @@ def _managed_event(request: HttpRequest, pk: int) -> Event:
     return get_object_or_404(Event.objects.managed_by(request.user).select_related("unit"), pk=pk)
 
 
+def _action(request: HttpRequest) -> str:
+    action = request.GET.get("action", "in")
+    return action if action in ACTIONS else "in"
+
+
 @login_required
 @require_GET
 def kiosk(request: HttpRequest, pk: int) -> HttpResponse:
-    """The venue screen: a rotating QR code, a countdown, live counts."""
+    """The venue screen: full screen, no site links, a rotating QR code while the window is open, live counts."""
     event = _managed_event(request, pk)
-    action = request.GET.get("action", "in")
-    if action not in ACTION_LABELS:
-        action = "in"
+    action = _action(request)
     return render(
         request,
         "events/kiosk.html",
@@ -104,32 +155,56 @@ def kiosk(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _closed_text(event: Event, action: str, now: datetime.datetime) -> str:
+    if now < event.checkin_opens_at and event.status == EventStatus.PUBLISHED:
+        opens = timezone.localtime(event.checkin_opens_at)
+        when = hhmm(opens) if opens.date() == timezone.localdate(now) else formats.date_format(opens, "m-d H:i")
+        if action == "in":
+            return _("Check-in opens at %(time)s") % {"time": when}
+        return _("Check-out opens at %(time)s") % {"time": when}
+    if event.status == EventStatus.CANCELLED:
+        return _("This event has been cancelled.")
+    if event.status == EventStatus.DRAFT:
+        return _("This event is not published yet.")
+    return _("Check-in has closed.") if action == "in" else _("Check-out has closed.")
+
+
 def _kiosk_state(event: Event, action: str) -> dict:
     now = timezone.now()
-    token = make_event_code(event.pk, action, now)
-    url = checkin_url(token)
     counts = ServiceRecord.objects.filter(event=event).aggregate(
         checked_in=Count("pk"), checked_out=Count("pk", filter=Q(checked_out_at__isnull=False))
     )
     signed_up = event.signups.filter(status=SignupStatus.CONFIRMED).count()
-    refresh_at = window_end(window_of(now))
-    return {
-        "url": url,
-        "qr_svg": qr_svg(url),
-        "expires_at": expires_at(now).isoformat(),
-        "refresh_in_ms": max(1000, int((refresh_at - now).total_seconds() * 1000)),
+    state = {
         "counts": {"signed_up": signed_up, **counts},
         "is_open": event.is_open_for(action, now),
+        "url": "",
+        "qr_svg": "",
+        "expires_at": "",
+        "closed_text": "",
     }
+    if state["is_open"]:
+        # Only while scans are accepted: a code on a screen before the window would only
+        # teach people that scanning does not work.
+        url = checkin_url(make_event_code(event.pk, action, now))
+        state.update(url=url, qr_svg=qr_svg(url), expires_at=expires_at(now).isoformat())
+        refresh_at = window_end(window_of(now))
+    else:
+        state["closed_text"] = _closed_text(event, action, now)
+        refresh_at = now + datetime.timedelta(seconds=30)
+        if event.status == EventStatus.PUBLISHED and now < event.checkin_opens_at:
+            refresh_at = min(refresh_at, event.checkin_opens_at)
+    state["refresh_in_ms"] = max(1000, int((refresh_at - now).total_seconds() * 1000))
+    return state
 
 
 @login_required
 @require_GET
 def kiosk_state(request: HttpRequest, pk: int) -> JsonResponse:
-    """The kiosk's refresh: a new code and the counts, as JSON."""
+    """The kiosk's refresh: the current code (same within a window) and the counts, as JSON."""
     event = _managed_event(request, pk)
     action = request.GET.get("action", "in")
-    if action not in ACTION_LABELS:
+    if action not in ACTIONS:
         return JsonResponse({"detail": _("Unknown action.")}, status=400)
     return JsonResponse(_kiosk_state(event, action))
 
@@ -140,22 +215,137 @@ def scan_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The manager's page for scanning volunteers' personal codes (camera or handheld scanner)."""
     event = _managed_event(request, pk)
     texts = {
-        "checked_in": _("Checked in"),
-        "checked_out": _("Checked out"),
-        "hours": _("hours"),
-        "failed": _("Not accepted"),
         "offline": _("No connection: scan again."),
         "no_camera": _("The camera is not available: use a handheld scanner or type the code."),
+        "failed": _("Not accepted"),
     }
     return render(request, "events/scan.html", {"event": event, "messages_json": texts})
 
 
+# Refusals as a manager reads them at the door, naming the person.
+MANAGER_REFUSALS = {
+    "not_signed_up": gettext_noop("%(name)s has not signed up for this event."),
+    "not_checked_in": gettext_noop("%(name)s has not checked in yet: switch to check-in first."),
+    "overlapping": gettext_noop("%(name)s is checked in to another event at this time."),
+    "volunteer_suspended": gettext_noop("%(name)s is suspended."),
+    "too_young": gettext_noop("%(name)s is younger than this event's minimum age."),
+    "event_full": gettext_noop("No places left for %(name)s: the event is full."),
+    "already_reviewed": gettext_noop("The record of %(name)s has been reviewed: correct it in the admin."),
+    "token_expired": gettext_noop("This code has expired: ask the volunteer to refresh their page."),
+    "token_invalid": gettext_noop("This is not a volunteer's code."),
+    "event_not_open": gettext_noop("Check-in or check-out is not open for this event now."),
+}
+
+
+def _manager_refusal(code: str, name: str) -> str:
+    template = MANAGER_REFUSALS.get(code)
+    if template is None:
+        return str(services.CheckInError(code).detail)
+    return _(template) % {"name": name}
+
+
+def _name_for_manager(volunteer: Volunteer, event: Event) -> str:
+    """Full name to the event's managers for someone who signed up or attended; else masked."""
+    known = (
+        event.signups.filter(volunteer=volunteer).exclude(status=SignupStatus.CANCELLED).exists()
+        or ServiceRecord.objects.filter(event=event, volunteer=volunteer).exists()
+    )
+    name = volunteer.real_name
+    return name if known else name[:1] + "*" * max(1, len(name) - 1)
+
+
+@login_required
+@require_POST
+def scan_answer(request: HttpRequest, pk: int) -> JsonResponse:
+    """One scanned personal code, answered for the scan page's green or red panel."""
+    event = _managed_event(request, pk)
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("volunteer_token"), str):
+        return JsonResponse({"ok": False, "kind": "invalid", "message": _("Scan a volunteer's code.")}, status=400)
+    action = body.get("action")
+    if action not in ACTIONS:
+        return JsonResponse({"ok": False, "kind": "invalid", "message": _("Unknown action.")}, status=400)
+    if not ScanThrottle().allow_request(request, None):
+        return JsonResponse(
+            {"ok": False, "kind": "throttled", "message": _("Too many scans: wait a minute and try again.")},
+            status=429,
+        )
+    token, walk_in = body["volunteer_token"].strip()[:500], body.get("walk_in") is True
+    now = timezone.now()
+    try:
+        volunteer = Volunteer.objects.filter(pk=read_volunteer_code(token, now)).first()
+    except CodeError:
+        volunteer = None
+    before = ServiceRecord.objects.filter(event=event, volunteer=volunteer).first() if volunteer else None
+    scan = services.ScanContext(ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", ""))
+    try:
+        record, created = services.check_in_volunteer_code(
+            event, token, action, by=request.user, at=now, context=scan, walk_in=walk_in
+        )
+    except services.CheckInError as error:
+        name = _name_for_manager(volunteer, event) if volunteer else ""
+        answer = {
+            "ok": False,
+            "kind": error.code,
+            "name": name,
+            "message": _manager_refusal(error.code, name or _("The volunteer")),
+        }
+        if error.code == "not_signed_up" and walk_in_possible(event, volunteer):
+            answer["walk_in_offer"] = True
+            answer["risk_notice"] = event.risk_notice
+        return JsonResponse(answer, status=error.status_code)
+    name = _name_for_manager(record.volunteer, event)
+    answer = {"ok": True, "name": name, "time": hhmm(record.checked_in_at), "hours": str(record.credited_hours)}
+    if action == "in":
+        answer["kind"] = "checked_in" if created else "already_in"
+        answer["message"] = (_("Checked in (%(time)s)") if created else _("Already checked in (%(time)s)")) % {
+            "time": hhmm(record.checked_in_at)
+        }
+    else:
+        again = before is not None and before.checked_out_at is not None
+        answer["kind"] = "checked_out_again" if again else "checked_out"
+        answer["time"] = hhmm(record.checked_out_at)
+        answer["message"] = (
+            _("Check-out updated (%(time)s), %(hours)s hours")
+            if again
+            else _("Checked out (%(time)s), %(hours)s hours")
+        ) % {"time": hhmm(record.checked_out_at), "hours": record.credited_hours}
+    return JsonResponse(answer, status=201 if created else 200)
+
+
 @login_required
 @require_GET
+def signup_list(request: HttpRequest, pk: int) -> HttpResponse:
+    """The event's sign-ups and attendance, for its managers at the door."""
+    event = _managed_event(request, pk)
+    records = ServiceRecord.objects.filter(event=event, volunteer=OuterRef("volunteer"))
+    signups = (
+        event.signups.exclude(status=SignupStatus.CANCELLED)
+        .select_related("volunteer")
+        .annotate(
+            checked_in_at=Subquery(records.values("checked_in_at")[:1]),
+            checked_out_at=Subquery(records.values("checked_out_at")[:1]),
+        )
+        .order_by("status", "queued_at", "id")
+    )
+    return render(request, "events/signup_list.html", {"event": event, "signups": signups})
+
+
+def _public_events(user) -> QuerySet:
+    if user.is_authenticated:
+        return Event.objects.visible_to(user)
+    return Event.objects.exclude(status=EventStatus.DRAFT)
+
+
+@require_GET
 def event_list(request: HttpRequest) -> HttpResponse:
-    """Published events, those of the volunteer's own county first by default."""
+    """Published events, open to everyone; those of the volunteer's own county first by default."""
     volunteer = _volunteer_or_none(request.user)
-    events = Event.objects.filter(status=EventStatus.PUBLISHED, ends_at__gte=timezone.now()).select_related("unit")
+    now = timezone.now()
+    events = Event.objects.filter(status=EventStatus.PUBLISHED, ends_at__gte=now).select_related("unit")
     scope = request.GET.get("scope", "county" if volunteer else "all")
     if volunteer and scope in SCOPE_PREFIX:
         events = events.filter(unit__path__startswith=volunteer.home_station.path[: SCOPE_PREFIX[scope]])
@@ -168,19 +358,40 @@ def event_list(request: HttpRequest) -> HttpResponse:
     day = _parse_date(request.GET.get("date", ""))
     if day:
         events = events.filter(starts_at__date__lte=day, ends_at__date__gte=day)
-    events = events.annotate(
-        confirmed_count=Count("signups", filter=Q(signups__status=SignupStatus.CONFIRMED))
-    ).order_by("starts_at")[:100]
+    events = events.annotate(confirmed_count=Count("signups", filter=Q(signups__status=SignupStatus.CONFIRMED)))
+    if volunteer:
+        mine = Signup.objects.filter(event=OuterRef("pk"), volunteer=volunteer).exclude(status=SignupStatus.CANCELLED)
+        events = events.annotate(my_signup_status=Subquery(mine.values("status")[:1]))
+    page = Paginator(events.order_by("starts_at", "id"), EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    for event in page:
+        event.badge = _badge(event, now, getattr(event, "my_signup_status", None))
+    query_without_page = request.GET.copy()
+    query_without_page.pop("page", None)
     return render(
         request,
         "events/event_list.html",
         {
-            "events": events,
+            "page": page,
+            "events": page.object_list,
             "volunteer": volunteer,
             "categories": ServiceCategory.choices,
+            "query": query_without_page.urlencode(),
             "filters": {"scope": scope, "category": category, "q": query, "date": day.isoformat() if day else ""},
         },
     )
+
+
+def _badge(event: Event, now: datetime.datetime, my_status: str | None) -> tuple[str, str] | None:
+    """The one status badge a list shows: 已报名 / 候补 first, then 进行中, then 已满."""
+    if my_status == SignupStatus.CONFIRMED:
+        return "signed-up", _("Signed up")
+    if my_status == SignupStatus.WAITLISTED:
+        return "waitlisted", _("On the waitlist")
+    if event.starts_at <= now <= event.ends_at:
+        return "running", _("Under way")
+    if event.capacity is not None and event.confirmed_count >= event.capacity:
+        return "full", _("Full")
+    return None
 
 
 # How much of the home station's path names its county (center), township (institute), village (station).
@@ -189,28 +400,34 @@ SCOPE_PREFIX = {"county": 9, "township": 18, "station": 27}
 
 def _parse_date(value: str) -> datetime.date | None:
     try:
-        return datetime.date.fromisoformat(value)
+        day = datetime.date.fromisoformat(value)
     except ValueError:
         return None
+    return day if 1900 <= day.year <= 2100 else None
 
 
-@login_required
 @require_GET
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    event = get_object_or_404(Event.objects.visible_to(request.user).select_related("unit"), pk=pk)
+    """One event, open to everyone once published; sign-up for volunteers, venue tools for its managers."""
+    event = get_object_or_404(_public_events(request.user).select_related("unit"), pk=pk)
     volunteer = _volunteer_or_none(request.user)
     signup = event.signups.filter(volunteer=volunteer).first() if volunteer else None
     confirmed = event.signups.filter(status=SignupStatus.CONFIRMED).count()
-    is_manager = Event.objects.managed_by(request.user).filter(pk=event.pk).exists()
+    is_manager = request.user.is_authenticated and Event.objects.managed_by(request.user).filter(pk=event.pk).exists()
+    now = timezone.now()
+    signup = signup if signup and signup.status != SignupStatus.CANCELLED else None
+    event.confirmed_count = confirmed
     return render(
         request,
         "events/event_detail.html",
         {
             "event": event,
             "volunteer": volunteer,
-            "signup": signup if signup and signup.status != SignupStatus.CANCELLED else None,
+            "signup": signup,
             "confirmed": confirmed,
             "is_manager": is_manager,
+            "badge": _badge(event, now, signup.status if signup else None),
+            "can_sign_up": event.status == EventStatus.PUBLISHED and event.ends_at > now,
         },
     )
 
@@ -218,7 +435,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def event_signup(request: HttpRequest, pk: int) -> HttpResponse:
-    """The sign-up and cancel buttons of the event page."""
+    """The sign-up and cancel buttons of the event page; sign-up asks for the risk notice's acknowledgement."""
     event = get_object_or_404(Event.objects.visible_to(request.user), pk=pk)
     volunteer = _volunteer_or_none(request.user)
     if volunteer is None:
@@ -228,7 +445,9 @@ def event_signup(request: HttpRequest, pk: int) -> HttpResponse:
             services.cancel_signup(event, volunteer)
             messages.success(request, _("Your sign-up is cancelled."))
         else:
-            signup, _created = services.sign_up(event, volunteer, at=timezone.now())
+            signup, _created = services.sign_up(
+                event, volunteer, at=timezone.now(), risk_acknowledged=request.POST.get("risk_acknowledged") == "1"
+            )
             if signup.status == SignupStatus.WAITLISTED:
                 messages.info(request, _("The event is full: you are on the waitlist."))
             else:

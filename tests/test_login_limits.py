@@ -69,7 +69,8 @@ def test_the_login_page_does_not_redirect_off_site(client, volunteer):
     response = client.post(
         "/login/", {"username": volunteer.phone, "password": PASSWORD, "next": "https://evil.example/"}
     )
-    assert response["Location"] == "/me/"
+    # The home page, which sends each person on by role (workbench or my page).
+    assert response["Location"] == "/"
 
 
 def test_the_admin_login_is_locked_too(anon_client, client, station_manager):

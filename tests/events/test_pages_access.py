@@ -22,7 +22,8 @@ def test_others_get_404_on_the_venue_pages(request, client, event, page, persona
     assert client.get(page.format(pk=event.pk)).status_code == 404
 
 
-@pytest.mark.parametrize("page", [*MANAGER_PAGES, "/events/", "/events/{pk}/", "/me/", "/c/anything"])
+# The events list and detail are public (tests/pages/test_event_pages.py).
+@pytest.mark.parametrize("page", [*MANAGER_PAGES, "/me/", "/c/anything"])
 def test_the_anonymous_are_sent_to_the_login_page(client, event, page):
     response = client.get(page.format(pk=event.pk))
     assert response.status_code == 302 and response["Location"].startswith("/login/?next=")

@@ -2,8 +2,10 @@
   var form = document.getElementById("typed");
   var scanUrl = form.dataset.scanUrl, csrf = form.dataset.csrf;
   var text = JSON.parse(document.getElementById("scan-messages").textContent);
-  var action = "in", lastCode = "", lastAt = 0;
+  var action = "in", lastKey = "", lastAt = 0, pendingWalkIn = null;
   var results = document.getElementById("results");
+  var panel = document.getElementById("panel"), panelName = document.getElementById("panel-name");
+  var panelMessage = document.getElementById("panel-message"), walkIn = document.getElementById("walk-in");
   function setAction(value) {
     action = value;
     document.getElementById("mode-in").className = value === "in" ? "primary" : "secondary";
@@ -12,37 +14,75 @@
   }
   document.getElementById("mode-in").onclick = function () { setAction("in"); };
   document.getElementById("mode-out").onclick = function () { setAction("out"); };
-  function mask(name) { return name ? name.charAt(0) + "*".repeat(Math.max(1, name.length - 1)) : "?"; }
-  function report(ok, line) {
+
+  var audio = null;
+  function beep(ok) {
+    // Like a ticket scanner: one high tone for yes, two low ones for no; a buzz where phones can.
+    if (navigator.vibrate) navigator.vibrate(ok ? 120 : [200, 100, 200]);
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      [0, ok ? null : 0.25].forEach(function (delay) {
+        if (delay === null) return;
+        var tone = audio.createOscillator(), gain = audio.createGain();
+        tone.frequency.value = ok ? 1320 : 330;
+        gain.gain.value = 0.2;
+        tone.connect(gain); gain.connect(audio.destination);
+        tone.start(audio.currentTime + delay); tone.stop(audio.currentTime + delay + 0.18);
+      });
+    } catch (error) { /* no audio: the panel and the vibration remain */ }
+  }
+  function show(kind, name, message, answer) {
+    panel.className = "panel " + kind;
+    panel.dataset.kind = answer ? answer.kind : kind;
+    panelName.textContent = name || "";
+    panelMessage.textContent = message;
+    walkIn.hidden = !(answer && answer.walk_in_offer);
+    var risk = document.getElementById("walk-in-risk");
+    risk.hidden = !(answer && answer.risk_notice);
+    risk.textContent = answer && answer.risk_notice ? answer.risk_notice : "";
+  }
+  function report(ok, name, message) {
     var item = document.createElement("li");
     var left = document.createElement("span"), right = document.createElement("span");
-    left.textContent = line[0]; right.textContent = line[1];
+    left.textContent = (name ? name + " " : "") + new Date().toLocaleTimeString("zh-CN", {hour12: false});
+    right.textContent = message;
     item.className = ok ? "ok" : "refused";
     item.appendChild(left); item.appendChild(right);
     results.insertBefore(item, results.firstChild);
   }
-  function submit(code) {
+  function submit(code, options) {
     code = code.trim();
-    // A camera sees the same code many times a second: send it once.
-    if (!code || (code === lastCode && Date.now() - lastAt < 5000)) return;
-    lastCode = code; lastAt = Date.now();
+    var key = code + " " + action;
+    // A camera sees the same code many times a second: send each code and action once
+    // in a short while. Switching between check-in and check-out sends it again.
+    if (!code || (!options && key === lastKey && Date.now() - lastAt < 3000)) return;
+    lastKey = key; lastAt = Date.now();
+    var body = {volunteer_token: code, action: action};
+    if (options && options.walkIn) body.walk_in = true;
     fetch(scanUrl, {
       method: "POST", credentials: "same-origin",
       headers: {"Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json"},
-      body: JSON.stringify({volunteer_token: code, action: action})
+      body: JSON.stringify(body)
     }).then(function (response) {
-      return response.json().then(function (body) { return {status: response.status, body: body}; });
-    }).then(function (answer) {
-      var time = new Date().toLocaleTimeString("zh-CN", {hour12: false});
-      if (answer.status === 200 || answer.status === 201) {
-        var done = action === "in" ? text.checked_in : text.checked_out + " " + answer.body.credited_hours + text.hours;
-        report(true, [mask(answer.body.volunteer_name) + " " + time, done]);
+      return response.json().then(function (answer) { return {status: response.status, answer: answer}; });
+    }).then(function (reply) {
+      var answer = reply.answer;
+      if (answer.ok) {
+        var repeat = answer.kind === "already_in" || answer.kind === "checked_out_again";
+        show(repeat ? "repeat" : "ok", answer.name, answer.message, answer);
+        beep(true);
       } else {
-        report(false, [time, answer.body.detail || text.failed]);
+        show("refused", answer.name, answer.message || text.failed, answer);
+        beep(false);
       }
-    }).catch(function () { report(false, ["", text.offline]); });
+      pendingWalkIn = answer.walk_in_offer ? code : null;
+      report(answer.ok, answer.name, answer.message || text.failed);
+    }).catch(function () { show("refused", "", text.offline); beep(false); });
   }
-  document.getElementById("typed").addEventListener("submit", function (event) {
+  document.getElementById("walk-in-button").onclick = function () {
+    if (pendingWalkIn) submit(pendingWalkIn, {walkIn: true});
+  };
+  form.addEventListener("submit", function (event) {
     event.preventDefault();
     var field = document.getElementById("code");
     submit(field.value);

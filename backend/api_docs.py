@@ -1,0 +1,113 @@
+"""The API documentation in Chinese: one tag per area and a summary on every operation.
+
+A drf-spectacular post-processing hook, so the viewsets stay free of documentation
+boilerplate; an operation documented with its own summary keeps it.
+"""
+
+import re
+
+# Resource (the first path segment after /api/v1/) → (area tag, noun).
+RESOURCES = {
+    "auth": ("认证", "登录"),
+    "units": ("实践单位", "实践单位"),
+    "volunteers": ("志愿者与队伍", "志愿者"),
+    "teams": ("志愿者与队伍", "志愿服务队"),
+    "skills": ("志愿者与队伍", "技能"),
+    "me": ("志愿者与队伍", "我的档案"),
+    "events": ("活动与报名", "活动"),
+    "checkins": ("签到与服务记录", "扫码签到"),
+    "records": ("签到与服务记录", "服务记录"),
+    "refused-scans": ("签到与服务记录", "被拒绝的扫码"),
+    "certificates": ("志愿服务证明", "志愿服务证明"),
+    "certificate-requests": ("志愿服务证明", "证明申请"),
+    "certificate-jobs": ("志愿服务证明", "批量出具任务"),
+    "stats": ("统计与导出", "统计"),
+}
+
+TAGS = [
+    {"name": "认证", "description": "手机号和密码换取令牌；查询当前登录用户。"},
+    {"name": "实践单位", "description": "新时代文明实践中心、所、站三级单位及其管理员。"},
+    {"name": "志愿者与队伍", "description": "志愿者实名注册、档案（身份证号和手机号对他人脱敏）、技能和志愿服务队。"},
+    {"name": "活动与报名", "description": "活动的发布、取消、报名、候补，以及现场签到二维码和管理员扫码。"},
+    {"name": "签到与服务记录", "description": "扫码签到签退、服务记录的审核与更正、变更历史和被拒绝的扫码。"},
+    {"name": "志愿服务证明", "description": "出具、下载、撤销和核验志愿服务证明；志愿者申请；批量出具。"},
+    {"name": "统计与导出", "description": "服务时长统计、年度概况，CSV 和 Excel 导出。"},
+]
+
+# Custom actions: (action, HTTP method or "*") → summary; {noun} is the resource's noun.
+ACTIONS = {
+    ("token", "*"): "用手机号和密码获取令牌",
+    ("whoami", "*"): "当前登录用户",
+    ("publish", "*"): "发布活动",
+    ("cancel", "*"): "取消活动",
+    ("signup", "post"): "报名（名额已满时进入候补）",
+    ("signup", "delete"): "取消报名",
+    ("signups", "*"): "活动的报名名单",
+    ("checkin_code", "*"): "当前的签到二维码",
+    ("scan", "*"): "扫志愿者个人码签到或签退",
+    ("approve", "*"): "审核通过服务记录",
+    ("reject", "*"): "驳回服务记录",
+    ("history", "*"): "服务记录的变更历史",
+    ("bulk_approve", "*"): "批量审核通过服务记录",
+    ("accept", "*"): "受理申请并出具证明",
+    ("decline", "*"): "拒绝证明申请",
+    ("pdf", "*"): "下载证明 PDF",
+    ("zip", "*"): "下载全部证明（ZIP）",
+    ("combined_pdf", "*"): "下载合并打印的 PDF",
+    ("revoke", "*"): "撤销证明",
+    ("reissue", "*"): "重新出具证明",
+    ("verify", "*"): "公开核验证明（编号和核验码）",
+    ("register", "*"): "志愿者自助注册",
+    ("managers", "get"): "单位管理员列表",
+    ("managers", "post"): "任命单位管理员",
+    ("managers", "delete"): "撤销单位管理员",
+    ("hours", "*"): "服务时长统计与导出",
+    ("summary", "*"): "单位年度概况",
+}
+
+SPECIAL = {
+    ("me", "checkin_code", "retrieve"): "我的个人签到码",
+    ("checkins", "", "create"): "扫活动二维码签到或签退",
+    ("records", "", "create"): "补录服务记录",
+}
+
+STANDARD = {
+    "list": "{noun}列表",
+    "create": "新建{noun}",
+    "retrieve": "查看{noun}",
+    "update": "修改{noun}",
+    "partial_update": "部分修改{noun}",
+    "destroy": "删除{noun}",
+}
+SUFFIX = re.compile(r"_(list|create|retrieve|update|partial_update|destroy)$")
+
+
+def summary_for(resource: str, operation_id: str, method: str, noun: str) -> str:
+    stem = operation_id.removeprefix("api_v1_").removeprefix(resource.replace("-", "_"))
+    match = SUFFIX.search(stem)
+    kind = match.group(1) if match else ""
+    action = stem[: match.start()].strip("_") if match else stem.strip("_")
+    if (resource, action, kind) in SPECIAL:
+        return SPECIAL[(resource, action, kind)]
+    if action:
+        return ACTIONS.get((action, method), ACTIONS.get((action, "*"), f"{noun}：{action}"))
+    if resource == "me":
+        return "查看我的档案" if method == "get" else "修改我的档案"
+    return STANDARD.get(kind, noun).format(noun=noun)
+
+
+def chinese_tags_and_summaries(result: dict, generator, request, public: bool) -> dict:
+    """Tag each operation by area and give it a Chinese summary unless it has one."""
+    for path, operations in result.get("paths", {}).items():
+        parts = path.removeprefix("/api/v1/").split("/")
+        resource = parts[0] if parts else ""
+        if resource not in RESOURCES:
+            continue
+        tag, noun = RESOURCES[resource]
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "operationId" not in operation:
+                continue
+            operation["tags"] = [tag]
+            operation.setdefault("summary", summary_for(resource, operation["operationId"], method, noun))
+    result["tags"] = TAGS
+    return result

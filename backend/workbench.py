@@ -1,0 +1,113 @@
+"""The manager's workbench (工作台): where a manager lands after logging in.
+
+Today's and upcoming events of their units with the venue tools, and the work
+waiting for them: records to review (oldest first, with working days waited),
+certificate requests, refused scans today and certificates to re-check.
+"""
+
+import dataclasses
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from certificates.models import Certificate, CertificateRequest, RequestStatus
+from events.models import Event, EventStatus, RecordStatus, RefusedScan, ServiceRecord, SignupStatus
+from events.working_days import working_days_between
+from stations.models import Level, PracticeUnit, is_manager
+
+UPCOMING_DAYS = 14
+WAITING_SHOWN = 8
+
+
+@dataclasses.dataclass(frozen=True)
+class Waiting:
+    record: ServiceRecord
+    since: datetime.datetime
+    working_days: int
+
+
+def admin_url(name: str, query: str = "") -> str:
+    """A link into the admin, or "" while that admin page does not exist."""
+    try:
+        return reverse(f"admin:{name}") + (f"?{query}" if query else "")
+    except NoReverseMatch:
+        return ""
+
+
+def certificates_to_review(user) -> int | None:
+    """Certificates whose records changed since issue; None where the query is not available."""
+    objects = Certificate.objects
+    if not hasattr(objects, "needing_review"):
+        return None
+    return objects.needing_review().managed_by(user).count()
+
+
+@login_required
+@require_GET
+def workbench(request: HttpRequest) -> HttpResponse:
+    """The manager's start page; volunteers without a unit to manage get 403."""
+    user = request.user
+    if not is_manager(user):
+        raise PermissionDenied
+    now = timezone.now()
+    today = timezone.localdate(now)
+    units = (
+        PracticeUnit.objects.filter(level=Level.CENTER)
+        if user.is_superuser
+        else PracticeUnit.objects.filter(manager_roles__user=user)
+    ).order_by("path")[:10]
+    events = (
+        Event.objects.managed_by(user)
+        .filter(ends_at__gte=now, starts_at__lt=now + datetime.timedelta(days=UPCOMING_DAYS))
+        .exclude(status=EventStatus.CANCELLED)
+        .select_related("unit")
+        .annotate(
+            confirmed_count=Count("signups", filter=Q(signups__status=SignupStatus.CONFIRMED), distinct=True),
+            checked_in_count=Count("records", distinct=True),
+        )
+        .order_by("starts_at", "id")[:30]
+    )
+    pending = (
+        ServiceRecord.objects.managed_by(user)
+        .filter(status=RecordStatus.PENDING)
+        .annotate(since=Coalesce("checked_out_at", "checked_in_at"))
+        .select_related("event", "volunteer")
+        .order_by("since", "id")
+    )
+    waiting = [
+        Waiting(record, record.since, working_days_between(timezone.localdate(record.since), today))
+        for record in pending[:WAITING_SHOWN]
+    ]
+    requests = CertificateRequest.objects.managed_by(user).filter(status=RequestStatus.PENDING)
+    midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+    refused_today = RefusedScan.objects.visible_to(user).filter(at__gte=midnight)
+    context = {
+        "units": units,
+        "events": events,
+        "now": now,
+        "pending_count": pending.count(),
+        "waiting": waiting,
+        "requests_count": requests.count(),
+        "refused_today": refused_today.count(),
+        "certificates_to_review": certificates_to_review(user),
+        "links": {
+            "records": admin_url("events_servicerecord_changelist", "status__exact=pending"),
+            "requests": admin_url("certificates_certificaterequest_changelist", "status__exact=pending"),
+            "refused": admin_url("events_refusedscan_changelist"),
+            "certificates": admin_url("certificates_certificate_changelist"),
+            "events": admin_url("events_event_changelist"),
+            "add_event": admin_url("events_event_add"),
+            "volunteers": admin_url("volunteers_volunteer_changelist"),
+            "statistics": reverse("admin-statistics") if user.is_staff else "",
+            "admin": reverse("admin:index") if user.is_staff else "",
+        },
+    }
+    return render(request, "workbench.html", context)
