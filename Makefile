@@ -1,11 +1,15 @@
 PYTHON := .venv/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: setup run test lint messages
+.PHONY: setup setup-dev run serve test lint messages
 
-## Install system packages, the virtual environment and Python packages.
+## Install system packages, the virtual environment and the runtime Python packages (requirements.txt).
 setup:
 	@scripts/setup.sh
+
+## The same plus the test and lint tools (requirements-dev.txt).
+setup-dev:
+	@scripts/setup.sh dev
 
 ## Set up, migrate SQLite, load the demo data, print the logins and serve at http://$(HOST)
 run: setup
@@ -14,12 +18,16 @@ run: setup
 	@echo "Serving at http://$(HOST)/ (API docs /api/docs/, admin /admin/)"
 	$(PYTHON) manage.py runserver $(HOST)
 
+## Production: migrate, collect static files, start the task worker and gunicorn (settings from the environment or .env).
+serve: setup
+	@scripts/serve.sh
+
 ## Run the whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL).
-test: setup
+test: setup-dev
 	@command -v chromium >/dev/null || echo "Chromium not found: the browser tests will be skipped (apt-get install chromium to run them)."
 	.venv/bin/pytest
 
-lint: setup
+lint: setup-dev
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 

@@ -57,10 +57,19 @@ INSTALLED_APPS = [
     "django_tasks",
     # django_tasks_db with its admin section named in Chinese.
     "backend.third_party_apps.TasksDatabaseConfig",
+    # Operations: Prometheus metrics, and domain events as log lines and metrics.
+    "django_prometheus",
+    "backend.domain_events",
 ]
 
 MIDDLEWARE = [
+    # Operations: metrics around everything, probes answered before host checks and
+    # HTTPS redirects, one log line per request, static files from the app itself.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "backend.health.ProbeMiddleware",
+    "backend.request_logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "backend.security_headers.SecurityHeadersMiddleware",
     "backend.request_limits.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -70,6 +79,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Operations: 503 with Retry-After while the database is unreachable; request metrics.
+    "backend.database_unavailable.DatabaseUnavailableMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -98,10 +110,36 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves a threaded web server: readers must not block the
+    # writer (WAL), a write transaction takes the write lock when it begins instead of
+    # failing halfway when it upgrades (IMMEDIATE), and a busy writer is waited for
+    # rather than answered with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": envint("SQLITE_BUSY_TIMEOUT_SECONDS", 20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 
+# Operations: a dropped persistent connection (PostgreSQL restarted) is noticed
+# before reuse, and a database that does not answer fails fast (503, not a hang).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", envint("DB_CONNECT_TIMEOUT", 3))
+
+# Operations: with Redis down, the cache answers from process memory (logged and
+# counted) so logins and throttled requests keep working; /readyz reports it.
 REDIS_URL = os.getenv("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "backend.cache_fallback.FallbackRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -127,6 +165,36 @@ STATICFILES_DIRS = [BASE_DIR / "backend" / "static"]
 STATIC_ROOT = Path(os.getenv("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", BASE_DIR / "media"))
+# Operations: every file written (certificates, seals, bulk ZIPs) goes through the
+# default storage: a local directory, or with STORAGE_BACKEND=s3 an S3-compatible
+# store (django-storages) that several app nodes share. Static files are served by
+# WhiteNoise, compressed and with hashed names once collected (DEBUG off).
+if os.getenv("STORAGE_BACKEND", "local") == "s3":
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.getenv("S3_BUCKET", ""),
+            "endpoint_url": os.getenv("S3_ENDPOINT_URL") or None,
+            "region_name": os.getenv("S3_REGION") or None,
+            "access_key": os.getenv("S3_ACCESS_KEY_ID", ""),
+            "secret_key": os.getenv("S3_SECRET_ACCESS_KEY", ""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": DEFAULT_STORAGE,
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+# In development (and tests) WhiteNoise serves from the apps' folders as files change.
+WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS = DEBUG
 
 LOGIN_URL = "login"
 # "home" sends managers to their workbench and volunteers to their own page.
@@ -211,14 +279,27 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Operations: one JSON line per record in production (LOG_FORMAT=json, the default
+# with DEBUG off), readable text in development; both mask phone and ID numbers.
+LOG_FORMAT = os.getenv("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "backend.request_logging.JsonFormatter"},
+        "text": {"()": "backend.request_logging.TextFormatter", "format": "%(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
-    # WeasyPrint logs every layout step at INFO.
-    "loggers": {"weasyprint": {"level": "WARNING"}},
+    "loggers": {
+        # WeasyPrint logs every layout step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        # Our request lines replace these (gunicorn's access log stays off).
+        "django.server": {"level": "WARNING"},
+    },
 }
+# Operations: addresses (or networks) allowed to read /metrics.
+METRICS_ALLOWED_ADDRESSES = envlist("METRICS_ALLOWED_ADDRESSES", "127.0.0.1,::1")
 
 # QR check-in: a code's window and how many windows it is accepted for.
 CHECKIN_CODE_WINDOW_SECONDS = envint("CHECKIN_CODE_WINDOW_SECONDS", 30)
@@ -233,7 +314,16 @@ STATS_WORK_MEM = os.getenv("STATS_WORK_MEM", "64MB")
 # Background work (bulk certificates): a database-backed queue by default, so the
 # embedded set-up needs no broker; run `manage.py db_worker`. Production may point
 # TASKS_BACKEND at another backend of the tasks API, e.g. django_tasks_rq.RQBackend.
-TASKS = {"default": {"BACKEND": os.getenv("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# Operations: with REDIS_URL set the default is RQ on Redis (run `manage.py rqworker
+# --job-class django_tasks_rq.Job`); scripts/serve.sh starts the matching worker.
+TASKS_BACKEND = os.getenv(
+    "TASKS_BACKEND", "django_tasks_rq.RQBackend" if REDIS_URL else "django_tasks_db.DatabaseBackend"
+)
+TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
+if TASKS_BACKEND == "django_tasks_rq.RQBackend":
+    INSTALLED_APPS.append("django_rq")
+    # A bulk job may run for long: RQ's default timeout of 180 s would kill it.
+    RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 3600}}
 # Certificates (志愿服务证明): certificates laid out together per batch in bulk jobs.
 CERTIFICATE_BATCH_SIZE = envint("CERTIFICATE_BATCH_SIZE", 25)
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Prepare a fresh clone on Debian 12: system packages, the virtual environment and
-# the Python packages of requirements.txt. Safe to run again; it only does what is missing.
+# the Python packages. `scripts/setup.sh` installs what the platform runs on
+# (requirements.txt); `scripts/setup.sh dev` adds the test and lint tools
+# (requirements-dev.txt). Safe to run again; it only does what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,11 +26,17 @@ fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-# Reinstall only when requirements.txt changed since the last install.
-stamp=.venv/.requirements.sha256
-wanted=$(sha256sum requirements.txt | cut -d' ' -f1)
+# Reinstall only when the requirement files changed since the last install of that kind.
+if [ "${1:-}" = "dev" ]; then
+  files=(requirements.txt requirements-dev.txt)
+  stamp=.venv/.requirements-dev.sha256
+else
+  files=(requirements.txt)
+  stamp=.venv/.requirements.sha256
+fi
+wanted=$(cat "${files[@]}" | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -r requirements.txt
+  .venv/bin/python -m pip install --quiet -r "${files[-1]}"
   echo "$wanted" > "$stamp"
 fi
