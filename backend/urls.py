@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -43,5 +45,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file, so the CSP needs no inline scripts.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
-    *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
+    # In development only units' seals are served as files (as nginx does in production):
+    # certificate PDFs and bulk files are personal and go only through the checked downloads.
+    *static(f"{settings.MEDIA_URL}seals/", document_root=Path(settings.MEDIA_ROOT) / "seals"),
 ]

@@ -10,13 +10,27 @@ class CertificateFilter(django_filters.FilterSet):
     unit = SubtreeFilter(field_name="unit__path", label=_("Issuing unit (subtree)"))
     scope = django_filters.ChoiceFilter(choices=Scope.choices)
     revoked = django_filters.BooleanFilter(field_name="revoked_at", lookup_expr="isnull", exclude=True)
+    needs_review = django_filters.BooleanFilter(
+        field_name="needs_review", label=_("Records changed since issue (to reissue or revoke)")
+    )
     issued_from = django_filters.DateFilter(field_name="issued_at", lookup_expr="date__gte", label=_("Issued from"))
     issued_to = django_filters.DateFilter(field_name="issued_at", lookup_expr="date__lte", label=_("Issued until"))
     q = django_filters.CharFilter(method="filter_q", label=_("Search number, name or volunteer number"))
 
     class Meta:
         model = Certificate
-        fields = ["volunteer", "unit", "event", "scope", "revoked", "bulk_job", "issued_from", "issued_to", "q"]
+        fields = [
+            "volunteer",
+            "unit",
+            "event",
+            "scope",
+            "revoked",
+            "needs_review",
+            "bulk_job",
+            "issued_from",
+            "issued_to",
+            "q",
+        ]
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(

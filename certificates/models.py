@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import secrets
+from pathlib import PurePath
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from events.models import Event
+from events.models import Event, ServiceRecord
 from stations.models import PracticeUnit, scoped
 from volunteers.models import Volunteer
 
@@ -17,7 +21,27 @@ class Scope(models.TextChoices):
 
 class Validity(models.TextChoices):
     VALID = "valid", _("Valid")
+    # A state of its own, not revoked: a manager checks and then reissues or revokes.
+    UNDER_REVIEW = "under_review", _("The service records this certificate rests on have changed; under review")
     REVOKED = "revoked", _("Revoked")
+
+
+def private_file_name(folder: str, filename: str) -> str:
+    """``folder/<year>/<month>/<random>.<ext>``: a personal file's stored name says nothing and cannot be guessed.
+
+    The certificate number is sequential; a name made from it would let anyone who
+    reaches the storage walk every volunteer's certificate.
+    """
+    suffix = PurePath(filename).suffix.lower()
+    return f"{folder}/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}{suffix}"
+
+
+def certificate_file_name(certificate: Certificate, filename: str) -> str:
+    return private_file_name("certificates", filename)
+
+
+def job_file_name(job: BulkIssueJob, filename: str) -> str:
+    return private_file_name("certificate-jobs", filename)
 
 
 class CertificateCounter(models.Model):
@@ -46,6 +70,23 @@ class CertificateQuerySet(models.QuerySet):
 
     def valid(self) -> CertificateQuerySet:
         return self.filter(revoked_at__isnull=True)
+
+    def with_review_state(self) -> CertificateQuerySet:
+        """Annotate ``needs_review``: a valid certificate one of whose counted records has
+        since been rejected (or sent back for review) or credited with other hours."""
+        changed = CountedRecord.objects.filter(certificate=OuterRef("pk")).filter(
+            ~Q(record__status="approved")
+            | Q(record__credited_hours__lt=F("hours"))
+            | Q(record__credited_hours__gt=F("hours"))
+        )
+        # A revoked certificate is settled: it never needs review.
+        return self.annotate(
+            needs_review=ExpressionWrapper(Q(Exists(changed)) & Q(revoked_at__isnull=True), BooleanField())
+        )
+
+    def needing_review(self) -> CertificateQuerySet:
+        """Valid certificates whose records changed after issue: to reissue or revoke."""
+        return self.with_review_state().filter(needs_review=True)
 
     def covering(self, *, unit: PracticeUnit, event: Event | None, period_start, period_end) -> CertificateQuerySet:
         """Certificates of ``unit`` for exactly this scope (one event, or one period)."""
@@ -100,7 +141,7 @@ class Certificate(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    pdf = models.FileField(_("PDF"), upload_to="certificates/%Y/%m/", blank=True)
+    pdf = models.FileField(_("PDF"), upload_to=certificate_file_name, blank=True)
     pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64, blank=True)
     bulk_job = models.ForeignKey(
         "BulkIssueJob",
@@ -166,12 +207,47 @@ class Certificate(models.Model):
         return self.revoked_at is not None
 
     @property
+    def validity(self) -> str:
+        """Revoked, under review (when annotated or checked) or valid."""
+        if self.is_revoked:
+            return Validity.REVOKED
+        needs_review = getattr(self, "needs_review", None)
+        if needs_review is None:
+            needs_review = Certificate.objects.with_review_state().filter(pk=self.pk, needs_review=True).exists()
+        return Validity.UNDER_REVIEW if needs_review else Validity.VALID
+
+    @property
     def verification_url(self) -> str:
         return f"{settings.SITE_URL}/verify/{self.number}?code={self.verification_code}"
 
     @property
     def download_name(self) -> str:
         return f"志愿服务证明-{self.volunteer_name}-{self.number}.pdf"
+
+
+class CountedRecord(models.Model):
+    """A service record a certificate counted, with the hours it was credited at issue time.
+
+    Events never learn about certificates (they sit below them); whether a
+    certificate still matches its records is derived by comparing these rows with
+    the records as they are now.
+    """
+
+    certificate = models.ForeignKey(
+        Certificate, verbose_name=_("certificate"), on_delete=models.CASCADE, related_name="counted_records"
+    )
+    record = models.ForeignKey(
+        ServiceRecord, verbose_name=_("service record"), on_delete=models.PROTECT, related_name="+"
+    )
+    hours = models.DecimalField(_("credited hours at issue"), max_digits=6, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("counted record")
+        verbose_name_plural = _("counted records")
+        constraints = [models.UniqueConstraint(fields=["certificate", "record"], name="count_a_record_once")]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id} · {self.record_id} · {self.hours}"
 
 
 class RequestStatus(models.TextChoices):
@@ -282,8 +358,8 @@ class BulkIssueJob(models.Model):
     already_issued = models.PositiveIntegerField(_("already issued"), default=0)
     skipped_zero_hours = models.PositiveIntegerField(_("skipped (zero hours)"), default=0)
     error = models.TextField(_("error"), blank=True)
-    zip_file = models.FileField(_("ZIP of the PDFs"), upload_to="certificate-jobs/%Y/%m/", blank=True)
-    combined_pdf = models.FileField(_("combined PDF"), upload_to="certificate-jobs/%Y/%m/", blank=True)
+    zip_file = models.FileField(_("ZIP of the PDFs"), upload_to=job_file_name, blank=True)
+    combined_pdf = models.FileField(_("combined PDF"), upload_to=job_file_name, blank=True)
     task_id = models.CharField(_("task id"), max_length=64, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -30,6 +30,9 @@ class CoverageFieldsMixin:
 class CertificateSerializer(serializers.ModelSerializer):
     unit_name_now = serializers.CharField(source="unit.name", read_only=True)
     status = serializers.SerializerMethodField()
+    needs_review = serializers.SerializerMethodField(
+        help_text=_("A record it counted was since rejected or its hours changed: reissue or revoke it.")
+    )
     verification_url = serializers.CharField(read_only=True)
     pdf_url = serializers.SerializerMethodField()
 
@@ -39,6 +42,7 @@ class CertificateSerializer(serializers.ModelSerializer):
             "id",
             "number",
             "status",
+            "needs_review",
             "volunteer",
             "volunteer_name",
             "volunteer_number",
@@ -75,7 +79,10 @@ class CertificateSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=Validity.choices))
     def get_status(self, certificate: Certificate) -> str:
-        return Validity.REVOKED if certificate.is_revoked else Validity.VALID
+        return certificate.validity
+
+    def get_needs_review(self, certificate: Certificate) -> bool:
+        return certificate.validity == Validity.UNDER_REVIEW
 
     def get_pdf_url(self, certificate: Certificate) -> str:
         return reverse("certificate-pdf", args=[certificate.pk], request=self.context.get("request"))
@@ -120,6 +127,10 @@ class RevokeSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
+class ReissueSerializer(RevokeSerializer):
+    handler_name = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+
+
 class VerifyQuerySerializer(serializers.Serializer):
     number = serializers.CharField(max_length=48)
     code = serializers.CharField(max_length=32)
@@ -130,6 +141,7 @@ class VerificationSerializer(serializers.Serializer):
 
     number = serializers.CharField()
     status = serializers.ChoiceField(choices=Validity.choices)
+    status_text = serializers.CharField(help_text=_("The status in words, in the language asked for."))
     volunteer_name = serializers.CharField(help_text=_("Masked: the first character only."))
     hours = serializers.DecimalField(max_digits=8, decimal_places=2)
     record_count = serializers.IntegerField()
@@ -146,7 +158,8 @@ class VerificationSerializer(serializers.Serializer):
     def of(certificate: Certificate) -> dict:
         return {
             "number": certificate.number,
-            "status": Validity.REVOKED if certificate.is_revoked else Validity.VALID,
+            "status": certificate.validity,
+            "status_text": str(Validity(certificate.validity).label),
             "volunteer_name": mask_name(certificate.volunteer_name),
             "hours": certificate.hours,
             "record_count": certificate.record_count,

@@ -8,7 +8,7 @@ import secrets
 import tempfile
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from certificates.models import (
     Certificate,
     CertificateCounter,
     CertificateRequest,
+    CountedRecord,
     JobStatus,
     RequestStatus,
     Scope,
@@ -120,6 +121,8 @@ class ServiceFacts:
     record_count: int
     categories: list[str]
     titles: list[str]
+    # (record id, credited hours): what the certificate counted, kept to notice later changes.
+    records: list[tuple[int, Decimal]] = field(default_factory=list)
 
 
 def service_facts(unit: PracticeUnit, coverage: Coverage, volunteer_ids: list[int]) -> dict[int, ServiceFacts]:
@@ -132,10 +135,11 @@ def service_facts(unit: PracticeUnit, coverage: Coverage, volunteer_ids: list[in
     }
     labels = dict(ServiceCategory.choices)
     rows = records.order_by("event__starts_at", "event_id").values_list(
-        "volunteer_id", "event__category", "event__title"
+        "volunteer_id", "event__category", "event__title", "id", "credited_hours"
     )
-    for volunteer_id, category, title in rows:
+    for volunteer_id, category, title, record_id, hours in rows:
         fact = facts[volunteer_id]
+        fact.records.append((record_id, hours))
         label = str(labels.get(category, category))
         if label not in fact.categories:
             fact.categories.append(label)
@@ -246,6 +250,15 @@ def _format_date(day: datetime.date) -> str:
     return date_format(day, "DATE_FORMAT")
 
 
+def count_records(certificates: list[Certificate], facts: dict[int, ServiceFacts]) -> None:
+    """Keep which records each (saved) certificate counted, with their hours at issue."""
+    CountedRecord.objects.bulk_create(
+        CountedRecord(certificate=certificate, record_id=record_id, hours=hours)
+        for certificate in certificates
+        for record_id, hours in facts[certificate.volunteer_id].records
+    )
+
+
 def _attach_pdf(certificate: Certificate, page: pdfs.Page) -> None:
     certificate.pdf.save(f"{certificate.number}.pdf", ContentFile(page.pdf), save=False)
     certificate.pdf_sha256 = page.sha256
@@ -294,6 +307,7 @@ def issue_certificate(
             )
             _attach_pdf(certificate, pdfs.render_certificate(certificate))
             certificate.save()
+            count_records([certificate], {volunteer.pk: facts})
     except IntegrityError:
         # The partial unique constraints caught a duplicate issued across a year boundary.
         raise CertificateError("already_issued") from None
@@ -315,9 +329,26 @@ def revoke_certificate(
     return certificate
 
 
+@transaction.atomic
+def reissue_certificate(certificate: Certificate, *, by, reason: str, handler_name: str = "") -> Certificate:
+    """Revoke a certificate and issue its scope anew from the approved records as they are now.
+
+    For a certificate whose records changed after issue. Both happen or neither:
+    without approved hours left the revocation is undone and CertificateError
+    ``no_hours`` is raised (revoke it instead). Raises CertificateError.
+    """
+    old = revoke_certificate(certificate, by=by, reason=reason)
+    coverage = Coverage(event=old.event, period_start=old.period_start, period_end=old.period_end)
+    return issue_certificate(
+        old.volunteer, old.unit, coverage, by=by, handler_name=handler_name or old.handler_name, remarks=old.remarks
+    )
+
+
 def verify_certificate(number: str, code: str) -> Certificate:
     """The certificate with this number and code; a wrong code and an unknown number fail alike."""
-    certificate = Certificate.objects.filter(number=number.strip().upper()).select_related("event").first()
+    certificate = (
+        Certificate.objects.with_review_state().filter(number=number.strip().upper()).select_related("event").first()
+    )
     expected = certificate.verification_code if certificate is not None else make_verification_code()
     # Compared in constant time, also for unknown numbers, so timing tells nothing either.
     if not secrets.compare_digest(expected.encode(), code.strip().upper().encode()) or certificate is None:
@@ -546,6 +577,7 @@ def _issue_batch(job: BulkIssueJob, coverage: Coverage, volunteer_ids: list[int]
         for certificate, page in zip(certificates, batch.pages, strict=True):
             _attach_pdf(certificate, page)
         Certificate.objects.bulk_create(certificates)
+        count_records(certificates, facts)
         BulkIssueJob.objects.filter(pk=job.pk).update(
             issued=F("issued") + len(certificates),
             processed=F("processed") + len(certificates),

@@ -19,6 +19,7 @@ from certificates.serializers import (
     CertificateRequestSerializer,
     CertificateSerializer,
     DeclineRequestSerializer,
+    ReissueSerializer,
     RevokeSerializer,
     VerificationSerializer,
     VerifyQuerySerializer,
@@ -58,7 +59,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def get_queryset(self):
         certificates = in_reach(Certificate.objects, self.request)
-        return certificates.select_related("unit").order_by("-issued_at", "-id")
+        return certificates.with_review_state().select_related("unit").order_by("-issued_at", "-id")
 
     @extend_schema(request=CertificateIssueSerializer, responses={201: CertificateSerializer})
     def create(self, request) -> Response:
@@ -97,6 +98,15 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             self.get_object(), by=request.user, reason=serializer.validated_data["reason"]
         )
         return Response(self.get_serializer(certificate).data)
+
+    @extend_schema(request=ReissueSerializer, responses={201: CertificateSerializer})
+    @action(detail=True, methods=["post"])
+    def reissue(self, request, pk=None) -> Response:
+        """Revoke with a reason and issue the same scope anew from the records as they are now."""
+        serializer = ReissueSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        certificate = services.reissue_certificate(self.get_object(), by=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(certificate).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[VerifyQuerySerializer], responses=VerificationSerializer)
     @action(
