@@ -2,19 +2,25 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.bounded_fields import BoundedDateFilter
 from certificates.models import BulkIssueJob, Certificate, CertificateRequest, JobStatus, RequestStatus, Scope
-from stations.filters import SubtreeFilter
+from events.models import Event
+from stations.filters import ScopedChoiceFilter, SubtreeFilter
+from volunteers.models import Volunteer
 
 
 class CertificateFilter(django_filters.FilterSet):
+    volunteer = ScopedChoiceFilter(model=Volunteer, listed=True)
+    event = ScopedChoiceFilter(model=Event, listed=True)
+    bulk_job = ScopedChoiceFilter(model=BulkIssueJob, listed=True)
     unit = SubtreeFilter(field_name="unit__path", label=_("Issuing unit (subtree)"))
     scope = django_filters.ChoiceFilter(choices=Scope.choices)
     revoked = django_filters.BooleanFilter(field_name="revoked_at", lookup_expr="isnull", exclude=True)
     needs_review = django_filters.BooleanFilter(
         field_name="needs_review", label=_("Records changed since issue (to reissue or revoke)")
     )
-    issued_from = django_filters.DateFilter(field_name="issued_at", lookup_expr="date__gte", label=_("Issued from"))
-    issued_to = django_filters.DateFilter(field_name="issued_at", lookup_expr="date__lte", label=_("Issued until"))
+    issued_from = BoundedDateFilter(field_name="issued_at", lookup_expr="date__gte", label=_("Issued from"))
+    issued_to = BoundedDateFilter(field_name="issued_at", lookup_expr="date__lte", label=_("Issued until"))
     q = django_filters.CharFilter(method="filter_q", label=_("Search number, name or volunteer number"))
 
     class Meta:
@@ -39,6 +45,7 @@ class CertificateFilter(django_filters.FilterSet):
 
 
 class CertificateRequestFilter(django_filters.FilterSet):
+    volunteer = ScopedChoiceFilter(model=Volunteer, listed=True)
     unit = SubtreeFilter(field_name="unit__path", label=_("Unit asked (subtree)"))
     status = django_filters.MultipleChoiceFilter(choices=RequestStatus.choices)
 

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from accounts.bounded_fields import BoundedDateField
 from certificates.models import BulkIssueJob, Certificate, CertificateRequest, Validity
 from certificates.services import mask_name
 from events.models import Event
@@ -97,8 +98,8 @@ class CertificateIssueSerializer(CoverageFieldsMixin, serializers.Serializer):
     volunteer = serializers.PrimaryKeyRelatedField(queryset=Volunteer.objects.none())
     unit = IssuingUnitField()
     event = serializers.PrimaryKeyRelatedField(queryset=Event.objects.none(), required=False, allow_null=True)
-    period_start = serializers.DateField(required=False, allow_null=True)
-    period_end = serializers.DateField(required=False, allow_null=True)
+    period_start = BoundedDateField(required=False, allow_null=True)
+    period_end = BoundedDateField(required=False, allow_null=True)
     handler_name = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     remarks = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 

@@ -2,16 +2,18 @@ import django_filters
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.bounded_fields import BoundedDateFilter
 from events.models import Event, EventStatus, RecordStatus, RefusedScan, ServiceCategory, ServiceRecord
-from stations.filters import SubtreeFilter
+from stations.filters import ScopedChoiceFilter, SubtreeFilter
+from volunteers.models import Volunteer
 
 
 class EventFilter(django_filters.FilterSet):
     unit = SubtreeFilter(field_name="unit__path", label=_("Organising unit (subtree)"))
     category = django_filters.MultipleChoiceFilter(choices=ServiceCategory.choices)
     status = django_filters.MultipleChoiceFilter(choices=EventStatus.choices)
-    date_from = django_filters.DateFilter(field_name="ends_at", lookup_expr="date__gte", label=_("Ends on or after"))
-    date_to = django_filters.DateFilter(field_name="starts_at", lookup_expr="date__lte", label=_("Starts on or before"))
+    date_from = BoundedDateFilter(field_name="ends_at", lookup_expr="date__gte", label=_("Ends on or after"))
+    date_to = BoundedDateFilter(field_name="starts_at", lookup_expr="date__lte", label=_("Starts on or before"))
     has_free_places = django_filters.BooleanFilter(method="filter_free", label=_("Has free places"))
     q = django_filters.CharFilter(method="filter_q", label=_("Search title, address or description"))
 
@@ -31,10 +33,12 @@ class EventFilter(django_filters.FilterSet):
 
 class ServiceRecordFilter(django_filters.FilterSet):
     unit = SubtreeFilter(field_name="event__unit__path", label=_("Organising unit (subtree)"))
+    event = ScopedChoiceFilter(model=Event, listed=True)
+    volunteer = ScopedChoiceFilter(model=Volunteer, listed=True)
     status = django_filters.MultipleChoiceFilter(choices=RecordStatus.choices)
     flagged = django_filters.BooleanFilter(method="filter_flagged", label=_("Flagged"))
-    date_from = django_filters.DateFilter(field_name="checked_in_at", lookup_expr="date__gte", label=_("From date"))
-    date_to = django_filters.DateFilter(field_name="checked_in_at", lookup_expr="date__lte", label=_("To date"))
+    date_from = BoundedDateFilter(field_name="checked_in_at", lookup_expr="date__gte", label=_("From date"))
+    date_to = BoundedDateFilter(field_name="checked_in_at", lookup_expr="date__lte", label=_("To date"))
 
     class Meta:
         model = ServiceRecord
@@ -45,8 +49,10 @@ class ServiceRecordFilter(django_filters.FilterSet):
 
 
 class RefusedScanFilter(django_filters.FilterSet):
-    date_from = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label=_("From date"))
-    date_to = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label=_("To date"))
+    event = ScopedChoiceFilter(model=Event, listed=True)
+    volunteer = ScopedChoiceFilter(model=Volunteer, listed=True)
+    date_from = BoundedDateFilter(field_name="at", lookup_expr="date__gte", label=_("From date"))
+    date_to = BoundedDateFilter(field_name="at", lookup_expr="date__lte", label=_("To date"))
 
     class Meta:
         model = RefusedScan

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.bounded_fields import BoundedDateTimeField
 from accounts.phones import mask_phone
 from events.models import Event, RecordChange, RefusedScan, ServiceRecord, Signup, event_bounds_errors
 from stations.serializers import ManagedUnitField
@@ -107,7 +108,7 @@ class CheckInSerializer(serializers.Serializer):
     )
     latitude = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     longitude = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
-    client_time = serializers.DateTimeField(required=False, allow_null=True)
+    client_time = BoundedDateTimeField(required=False, allow_null=True)
 
 
 class ScanSerializer(serializers.Serializer):
@@ -168,8 +169,8 @@ class ServiceRecordSerializer(serializers.ModelSerializer):
 class ManualRecordSerializer(serializers.Serializer):
     event = serializers.PrimaryKeyRelatedField(queryset=Event.objects.none())
     volunteer = serializers.PrimaryKeyRelatedField(queryset=Volunteer.objects.none())
-    checked_in_at = serializers.DateTimeField()
-    checked_out_at = serializers.DateTimeField()
+    checked_in_at = BoundedDateTimeField()
+    checked_out_at = BoundedDateTimeField()
     reason = serializers.CharField(max_length=200)
 
     def __init__(self, *args, **kwargs):
@@ -196,8 +197,8 @@ class ManualRecordSerializer(serializers.Serializer):
 
 
 class RecordCorrectionSerializer(serializers.Serializer):
-    checked_in_at = serializers.DateTimeField(required=False)
-    checked_out_at = serializers.DateTimeField(required=False)
+    checked_in_at = BoundedDateTimeField(required=False)
+    checked_out_at = BoundedDateTimeField(required=False)
     reason = serializers.CharField(max_length=200)
 
     def validate(self, attrs: dict) -> dict:

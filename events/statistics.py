@@ -32,6 +32,7 @@ from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.bounded_fields import EARLIEST_DATE, LATEST_DATE, date_in_range, out_of_range_message
 from accounts.errors import DomainError
 from events.models import Event, EventStatus, RecordStatus, ServiceCategory, ServiceRecord
 from stations.models import PracticeUnit, managed_paths, subtree_q
@@ -196,6 +197,10 @@ def local_bounds(date_from: datetime.date | None, date_to: datetime.date | None)
 
     Compared as instants, so the check-in index serves the range.
     """
+    # Every caller validates its dates at the edge; this keeps a forgotten one from a 500.
+    for day in (date_from, date_to):
+        if day is not None and not date_in_range(day):
+            raise StatsError("date_out_of_range", out_of_range_message())
     zone = timezone.get_default_timezone()
     q = Q()
     if date_from:
@@ -364,6 +369,8 @@ def report_totals(user, **filters) -> dict:
 
 def year_summary(user, *, unit: PracticeUnit | None, year: int) -> dict:
     """The year's figures of a unit's subtree (or the caller's whole scope) for assessment."""
+    if not EARLIEST_DATE.year <= year <= LATEST_DATE.year:
+        raise StatsError("date_out_of_range", out_of_range_message())
     zone = timezone.get_default_timezone()
     start = datetime.datetime(year, 1, 1, tzinfo=zone)
     end = datetime.datetime(year + 1, 1, 1, tzinfo=zone)

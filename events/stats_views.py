@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.bounded_fields import BoundedDateField
 from backend.pagination import PageNumberPagination
 from events import exports
 from events.models import ServiceCategory
@@ -65,10 +66,8 @@ class HoursQuerySerializer(serializers.Serializer):
             "One or two of volunteer, station, institute, center, team, category, month, e.g. station,month."
         ),
     )
-    date_from = serializers.DateField(
-        required=False, help_text=gettext_lazy("First day, Asia/Shanghai (check-in date).")
-    )
-    date_to = serializers.DateField(required=False, help_text=gettext_lazy("Last day, included, Asia/Shanghai."))
+    date_from = BoundedDateField(required=False, help_text=gettext_lazy("First day, Asia/Shanghai (check-in date)."))
+    date_to = BoundedDateField(required=False, help_text=gettext_lazy("Last day, included, Asia/Shanghai."))
     unit = serializers.IntegerField(
         required=False, help_text=gettext_lazy("Only volunteers registered in this unit's subtree.")
     )
@@ -257,8 +256,8 @@ def bar_chart(points: list[tuple[str, Decimal]]) -> dict:
 
 class StatsFilterForm(serializers.Serializer):
     unit = serializers.IntegerField(required=False)
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
+    date_from = BoundedDateField(required=False)
+    date_to = BoundedDateField(required=False)
     category = serializers.ChoiceField(choices=ServiceCategory.choices, required=False, allow_blank=True)
 
 
@@ -269,6 +268,7 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
     form = StatsFilterForm(data={key: value for key, value in request.GET.items() if value})
+    # Odd input shows the default year with the field messages, answered 400 like the API.
     data = form.validated_data if form.is_valid() else {}
     data.setdefault("date_from", datetime.date(today.year, 1, 1))
     data.setdefault("date_to", datetime.date(today.year, 12, 31))
@@ -328,5 +328,6 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
         }[child_key],
         "exports": exports_links,
         "group_keys": GROUP_KEYS,
+        "errors": form.errors,
     }
-    return TemplateResponse(request, "events/stats/admin_page.html", context)
+    return TemplateResponse(request, "events/stats/admin_page.html", context, status=400 if form.errors else 200)

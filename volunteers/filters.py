@@ -1,13 +1,11 @@
 import django_filters
+from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from stations.filters import SubtreeFilter
+from accounts.bounded_fields import MAX_HOURS
+from stations.filters import ScopedChoiceFilter, SubtreeFilter
 from volunteers.models import Gender, PoliticalStatus, Team, Volunteer, VolunteerStatus
-
-
-def visible_teams(request):
-    return Team.objects.visible_to(request.user) if request is not None else Team.objects.none()
 
 
 class VolunteerFilter(django_filters.FilterSet):
@@ -17,9 +15,13 @@ class VolunteerFilter(django_filters.FilterSet):
     gender = django_filters.ChoiceFilter(choices=Gender.choices)
     political_status = django_filters.ChoiceFilter(choices=PoliticalStatus.choices)
     skill = django_filters.CharFilter(field_name="skills__name", label=_("Skill"))
-    team = django_filters.ModelChoiceFilter(queryset=visible_teams, field_name="teams", label=_("Team"))
-    min_hours = django_filters.NumberFilter(field_name="approved_hours", lookup_expr="gte", label=_("At least hours"))
-    star = django_filters.NumberFilter(field_name="star_level", label=_("Star level"))
+    team = ScopedChoiceFilter(model=Team, field_name="teams", label=_("Team"))
+    min_hours = django_filters.NumberFilter(
+        field_name="approved_hours", lookup_expr="gte", label=_("At least hours"), min_value=0, max_value=MAX_HOURS
+    )
+    star = django_filters.NumberFilter(
+        field_name="star_level", label=_("Star level"), min_value=0, max_value=len(settings.STAR_THRESHOLDS_HOURS)
+    )
 
     class Meta:
         model = Volunteer
