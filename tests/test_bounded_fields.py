@@ -7,9 +7,10 @@ import datetime
 
 import pytest
 import time_machine
+from django import forms
 from django.utils import timezone
 
-from accounts.bounded_fields import BoundedDateField, BoundedDateTimeField
+from accounts.bounded_fields import BoundedDateField, BoundedDateTimeField, BoundedFormDateTimeField
 from events.checkin_codes import make_event_code
 from tests.events.conftest import at, make_event
 
@@ -99,6 +100,12 @@ def test_the_bounds_hold_in_local_time():
     with pytest.raises(Exception, match="1900-01-01"):
         field.run_validation("1899-12-31T23:00:00+08:00")
     assert BoundedDateField().run_validation("1900-01-01") == datetime.date(1900, 1, 1)
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00", "9999-12-31T23:59", "1899-12-31T23:59"])
+def test_the_form_date_time_field_refuses_times_out_of_range(value):
+    with pytest.raises(forms.ValidationError, match="1900-01-01"):
+        BoundedFormDateTimeField().clean(value)
 
 
 @pytest.fixture
