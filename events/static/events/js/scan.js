@@ -53,12 +53,15 @@
   function submit(code, options) {
     code = code.trim();
     var key = code + " " + action;
-    // A camera sees the same code many times a second: send each code and action once
-    // in a short while. Switching between check-in and check-out sends it again.
-    if (!code || (!options && key === lastKey && Date.now() - lastAt < 3000)) return;
+    options = options || {};
+    if (!code) return;
+    // A camera sees the same code many times a second: it sends each code and action once
+    // in a short while (the panel keeps showing its answer). A scanner or a typed code is
+    // always sent, so a deliberate repeat is answered 「已签到（10:02）」, never dropped.
+    if (options.camera && key === lastKey && Date.now() - lastAt < 3000) return;
     lastKey = key; lastAt = Date.now();
     var body = {volunteer_token: code, action: action};
-    if (options && options.walkIn) body.walk_in = true;
+    if (options.walkIn) body.walk_in = true;
     fetch(scanUrl, {
       method: "POST", credentials: "same-origin",
       headers: {"Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json"},
@@ -98,12 +101,12 @@
       function tick() {
         if (video.readyState >= 2) {
           if (detector) {
-            detector.detect(video).then(function (codes) { if (codes.length) submit(codes[0].rawValue); });
+            detector.detect(video).then(function (codes) { if (codes.length) submit(codes[0].rawValue, {camera: true}); });
           } else {
             canvas.width = video.videoWidth; canvas.height = video.videoHeight;
             context.drawImage(video, 0, 0);
             var found = jsQR(context.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height);
-            if (found) submit(found.data);
+            if (found) submit(found.data, {camera: true});
           }
         }
         setTimeout(tick, 250);

@@ -1,0 +1,63 @@
+import datetime
+
+from volunteers.id_numbers import check_character
+from volunteers.models import Volunteer
+
+
+def id_number(birth: datetime.date, serial: str = "123") -> str:
+    first17 = f"110105{birth:%Y%m%d}{serial}"
+    return first17 + check_character(first17)
+
+
+def form(station, **changes) -> dict:
+    values = {
+        "real_name": "周九",
+        "id_number": id_number(datetime.date(1990, 5, 17)),
+        "phone": "13912345678",
+        "password": "a-long-pass-phrase",
+        "home_station": str(station.pk),
+        "consent": "true",
+    }
+    values.update(changes)
+    return values
+
+
+def test_the_login_page_links_to_registration_and_explains_password_recovery(client, db):
+    html = client.get("/login/").content.decode()
+    assert 'href="/register/"' in html and "重置" in html
+
+
+def test_the_form_chooses_county_township_and_village(client, tree):
+    html = client.get("/register/").content.decode()
+    assert 'id="id_center"' in html and 'id="id_institute"' in html and 'id="id_home_station"' in html
+    assert f'data-parent="{tree["I1"].pk}"' in html and "个人信息" in html
+
+
+def test_a_volunteer_registers_on_the_page_and_is_logged_in(client, tree):
+    response = client.post("/register/", form(tree["S1"]))
+    assert response.status_code == 302 and response["Location"] == "/me/"
+    volunteer = Volunteer.objects.get(real_name="周九")
+    assert volunteer.home_station == tree["S1"]
+    assert "周九" in client.get("/me/").content.decode()
+
+
+def test_a_wrong_check_digit_is_answered_in_chinese_and_nothing_is_saved(client, tree):
+    bad = id_number(datetime.date(1990, 5, 17))[:-1] + (
+        "0" if id_number(datetime.date(1990, 5, 17))[-1] != "0" else "1"
+    )
+    response = client.post("/register/", form(tree["S1"], id_number=bad))
+    html = response.content.decode()
+    assert response.status_code == 400 and "校验" in html and not Volunteer.objects.exists()
+    assert 'value="周九"' in html
+
+
+def test_registration_needs_consent(client, tree):
+    response = client.post("/register/", form(tree["S1"], consent=""))
+    assert response.status_code == 400 and not Volunteer.objects.exists()
+
+
+def test_a_young_child_needs_a_guardian(client, tree):
+    child = id_number(datetime.date.today().replace(year=datetime.date.today().year - 12) - datetime.timedelta(days=3))
+    response = client.post("/register/", form(tree["S1"], id_number=child))
+    assert response.status_code in (400, 409) and not Volunteer.objects.exists()
+    assert "监护人" in response.content.decode()

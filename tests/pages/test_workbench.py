@@ -1,0 +1,110 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from certificates.models import CertificateRequest
+from events.models import Method, RecordStatus, RefusedScan, ServiceRecord
+from events.working_days import working_days_between
+from tests.conftest import PASSWORD
+from tests.pages.conftest import at, make_event
+
+
+def pending_record(event, volunteer, checked_out_at):
+    return ServiceRecord.objects.create(
+        event=event,
+        volunteer=volunteer,
+        checked_in_at=event.starts_at,
+        checked_out_at=checked_out_at,
+        method=Method.EVENT_QR,
+        status=RecordStatus.PENDING,
+        credited_hours=Decimal("2.00"),
+    )
+
+
+def test_working_days_skip_weekends_and_the_national_day_holiday():
+    # 30 September 2026 (Wednesday) to 9 October (Friday): 1-7 October are the holiday,
+    # Saturday 10 October is a make-up working day.
+    assert working_days_between(datetime.date(2026, 9, 30), datetime.date(2026, 10, 9)) == 2
+    assert working_days_between(datetime.date(2026, 10, 9), datetime.date(2026, 10, 10)) == 1
+    # Friday to Monday: one working day waited.
+    assert working_days_between(datetime.date(2026, 12, 4), datetime.date(2026, 12, 7)) == 1
+    assert working_days_between(datetime.date(2026, 12, 7), datetime.date(2026, 12, 7)) == 0
+
+
+def test_beyond_the_published_calendar_working_days_are_weekdays():
+    assert working_days_between(datetime.date(2030, 1, 4), datetime.date(2030, 1, 7)) == 1
+
+
+def test_a_manager_lands_on_the_workbench_after_logging_in(client, station_manager):
+    response = client.post("/login/", {"username": station_manager.phone, "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == "/workbench/"
+    assert "工作台" in response.content.decode()
+
+
+def test_a_volunteer_lands_on_their_page_and_may_not_open_the_workbench(client, volunteer):
+    response = client.post("/login/", {"username": volunteer.phone, "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == "/me/"
+    assert client.get("/workbench/").status_code == 403
+
+
+def test_a_manager_without_a_volunteer_profile_is_sent_from_my_page_to_the_workbench(client, station_manager):
+    client.force_login(station_manager)
+    assert client.get("/me/")["Location"] == "/workbench/"
+
+
+def test_the_workbench_needs_a_login(client, db):
+    assert client.get("/workbench/")["Location"].startswith("/login/?next=/workbench/")
+
+
+@pytest.mark.django_db
+def test_the_workbench_counts_the_work_waiting_oldest_first_in_working_days(
+    client, tree, station_manager, volunteer, other_volunteer
+):
+    old = make_event(
+        tree["S1"],
+        title="十月的老活动",
+        starts_at=at(9) - datetime.timedelta(days=10),
+        ends_at=at(11) - datetime.timedelta(days=10),
+    )
+    recent = make_event(
+        tree["S1"],
+        title="昨天的活动",
+        starts_at=at(9) - datetime.timedelta(days=1),
+        ends_at=at(11) - datetime.timedelta(days=1),
+    )
+    elsewhere = make_event(
+        tree["S3"],
+        title="别的站的活动",
+        starts_at=at(9) - datetime.timedelta(days=20),
+        ends_at=at(11) - datetime.timedelta(days=20),
+    )
+    pending_record(recent, volunteer, recent.ends_at)
+    pending_record(old, other_volunteer, old.ends_at)
+    pending_record(elsewhere, volunteer, elsewhere.ends_at)
+    CertificateRequest.objects.create(volunteer=volunteer, unit=tree["S1"], scope="event", event=recent)
+    RefusedScan.objects.create(volunteer=volunteer, event=recent, action="in", code="not_signed_up", at=at(10))
+    today_event = make_event(tree["S1"], title="今天的清洁活动", starts_at=at(14), ends_at=at(16))
+    client.force_login(station_manager)
+    with time_machine.travel(at(12), tick=False):
+        html = client.get("/workbench/").content.decode()
+    assert html.index("十月的老活动") < html.index("昨天的活动")
+    assert "别的站的活动" not in html
+    # 25 November (Wednesday) to Saturday 5 December: 7 working days; from yesterday (Friday): none yet.
+    assert "7 个工作日" in html and "0 个工作日" in html
+    assert 'id="count-pending" href="/admin/events/servicerecord/?status__exact=pending"><strong>2</strong>' in html
+    assert 'id="count-requests"' in html and "<strong>1</strong><span>份" not in html
+    assert f"/events/{today_event.pk}/kiosk/" in html and f"/events/{today_event.pk}/scan/" in html
+    assert f"/events/{today_event.pk}/signups/" in html
+
+
+def test_the_header_shows_only_what_the_person_may_open(client, station_manager, volunteer, db):
+    html = client.get("/events/").content.decode()
+    assert "/register/" in html and "/workbench/" not in html and "/me/" not in html
+    client.force_login(volunteer.user)
+    html = client.get("/events/").content.decode()
+    assert "/me/" in html and "/workbench/" not in html and "/admin/" not in html
+    client.force_login(station_manager)
+    html = client.get("/events/").content.decode()
+    assert "/workbench/" in html and "/admin/" in html and 'href="/me/"' not in html
