@@ -282,6 +282,8 @@ class RecordChangeInline(admin.TabularInline):
     fields = ["when", "changed_by", "what", "changes", "reason"]
     readonly_fields = fields
     verbose_name_plural = _("history")
+    # A plain table: the default one titles each row with the change's code name.
+    template = "admin/edit_inline/history_table.html"
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -361,6 +363,8 @@ class CorrectTimesForm(WorkflowForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        if self.errors:
+            return cleaned
         data = {key: value for key, value in cleaned.items() if value not in (None, "")}
         serializer = RecordCorrectionSerializer(data=data)
         if not serializer.is_valid():

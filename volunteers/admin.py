@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import IS_FACETS_VAR, SEARCH_VAR
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -88,7 +89,8 @@ class OnTheSpotForm(WorkflowForm):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        data = {key: value.pk if hasattr(value, "pk") else value for key, value in cleaned.items()}
+        # Empty choices are left out, as an API client would leave them out.
+        data = {key: value.pk if hasattr(value, "pk") else value for key, value in cleaned.items() if value != ""}
         serializer = RegistrationSerializer(data={**data, "password": self.password})
         if serializer.is_valid():
             self.registration = dict(serializer.validated_data)
@@ -159,6 +161,24 @@ class VolunteerAdmin(ScopedAdmin):
             # Only a whole number finds anyone, and only within the manager's scope.
             results = results | queryset.filter(**exact)
         return results, may_have_duplicates
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        if whole_number(changelist.query.strip()) is not None:
+            # The page does not repeat a whole number typed in (nor its birth-date digits)
+            # in the search box or the filter links; the rows found are shown masked.
+            changelist.query = ""
+            changelist.params.pop(SEARCH_VAR, None)
+            changelist.filter_params.pop(SEARCH_VAR, None)
+            changelist.add_facet_link = changelist.get_query_string({IS_FACETS_VAR: True})
+            changelist.remove_facet_link = changelist.get_query_string(remove=[IS_FACETS_VAR])
+        return changelist
+
+    def get_preserved_filters(self, request) -> str:
+        # Links from the list keep its filters, but not a whole number typed in.
+        if whole_number(request.GET.get(SEARCH_VAR, "").strip()) is not None:
+            return ""
+        return super().get_preserved_filters(request)
 
     @admin.display(description=_("ID number"))
     def masked_id_number(self, volunteer: Volunteer) -> str:

@@ -144,7 +144,7 @@ def template_workbook(stations: Iterable[PracticeUnit]) -> bytes:
         sheet.column_dimensions[column].width = width
     help_sheet = book.create_sheet(gettext("Lists"))
     help_sheet.append(
-        [gettext("Stations"), gettext("Code"), gettext("Political status"), gettext("Guardian's relation")]
+        [gettext("Stations"), gettext("Station code"), gettext("Political status"), gettext("Guardian's relation")]
     )
     stations = list(stations)
     statuses = [str(label) for _value, label in PoliticalStatus.choices]
@@ -228,28 +228,34 @@ def batches(rows: list, size: int) -> Iterator[list]:
 
 def check_rows(rows: list[RosterRow], *, user) -> RosterCheck:
     """Validate every row as registration does; nothing is saved. Two queries per batch and one for stations."""
-    stations = station_lookup(user)
+    # One serializer validates every row (run_validation): building one per row would
+    # copy its fields a thousand times.
+    serializer = RosterRowSerializer(stations=station_lookup(user))
     seen_ids: dict[str, int] = {}
     seen_phones: dict[str, int] = {}
     for batch in batches(rows, BATCH_SIZE):
         for row in batch:
-            _validate_row(row, stations)
+            _validate_row(row, serializer)
         _check_duplicates(batch, seen_ids, seen_phones)
     return RosterCheck(rows)
 
 
-def _validate_row(row: RosterRow, stations: dict[str, PracticeUnit]) -> None:
-    values = dict(row.values)
-    values["political_status"] = choice_value(values.get("political_status", ""), PoliticalStatus.choices)
-    values["guardian_relation"] = choice_value(values.get("guardian_relation", ""), GuardianRelation.choices)
+def _validate_row(row: RosterRow, serializer: RosterRowSerializer) -> None:
+    # Empty cells are left out, as an API client leaves out what it does not know.
+    values = {name: value for name, value in row.values.items() if value != ""}
+    if "political_status" in values:
+        values["political_status"] = choice_value(values["political_status"], PoliticalStatus.choices)
+    if "guardian_relation" in values:
+        values["guardian_relation"] = choice_value(values["guardian_relation"], GuardianRelation.choices)
     values["guardian_consent"] = values.get("guardian_consent", "").lower() in YES
     # The person's signed paper form is the consent; the importer confirms it for the whole file.
     values["consent"] = True
-    serializer = RosterRowSerializer(data=values, stations=stations)
-    if serializer.is_valid():
-        row.data = dict(serializer.validated_data)
+    try:
+        row.data = dict(serializer.run_validation(values))
         return
-    for name, messages in _flatten(serializer.errors):
+    except serializers.ValidationError as error:
+        errors = error.detail if isinstance(error.detail, dict) else {"non_field_errors": error.detail}
+    for name, messages in _flatten(errors):
         label = str(dict(COLUMNS).get(name, "")) if name in dict(COLUMNS) else ""
         row.errors.extend(f"{label}：{message}" if label else str(message) for message in messages)
 
