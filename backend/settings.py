@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -195,6 +196,11 @@ STORAGES = {
 }
 # In development (and tests) WhiteNoise serves from the apps' folders as files change.
 WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS = DEBUG
+# Collecting is part of every start (scripts/serve.sh): keep only the hashed copies
+# (templates name files through {% static %}) and leave source maps uncompressed,
+# which halves the Brotli work.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 
 LOGIN_URL = "login"
 # "home" sends managers to their workbench and volunteers to their own page.

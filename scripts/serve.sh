@@ -6,6 +6,7 @@
 # read first when there is one (see .env.example). DEBUG is off unless set.
 #   SERVE_ROLE   all (default: web and worker), web, or worker: one per container or node
 #   MIGRATE      true (default for all/web) runs `migrate` first; set false on all nodes but one
+#   COLLECTSTATIC true (default for all/web); false where STATIC_ROOT is already collected (shared or baked in)
 #   BIND, WEB_CONCURRENCY, GUNICORN_TIMEOUT   see gunicorn.conf.py
 #   TASK_WORKERS number of task worker processes (default 1)
 set -euo pipefail
@@ -32,7 +33,9 @@ if [ "$role" != worker ]; then
   if [ "${MIGRATE:-true}" = true ]; then
     "$PYTHON" manage.py migrate --noinput
   fi
-  "$PYTHON" manage.py collectstatic --noinput --verbosity 0
+  if [ "${COLLECTSTATIC:-true}" = true ]; then
+    "$PYTHON" manage.py collectstatic --noinput --verbosity 0
+  fi
 fi
 
 # The worker that matches the task backend (settings.TASKS_BACKEND).

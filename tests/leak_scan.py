@@ -13,11 +13,14 @@ import re
 from django.contrib.auth import get_user_model
 from django.db import connection
 
+from backend.request_logging import JsonFormatter
+
 ID_RE = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9X](?![0-9A-Za-z])")
 PHONE_RE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
 
 MASKED_ID_RE = re.compile(r"(?<![0-9A-Za-z])([0-9]{6})\*{8}([0-9]{3}[0-9X])(?![0-9A-Za-z])")
 
+JSON_LINES = JsonFormatter()
 leaks: list[str] = []
 active = False
 
@@ -85,7 +88,9 @@ class LeakLogHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if not active:
             return
-        message = record.getMessage()
+        # The message, and the JSON line production writes with the record's extra fields,
+        # before the formatter masks numbers: masking is the last defence, not the only one.
+        message = record.getMessage() + " " + super(JsonFormatter, JSON_LINES).format(record)
         if ID_RE.search(message) or PHONE_RE.search(message):
             try:
                 owners = _owners(message)

@@ -37,9 +37,7 @@ def test_readyz_fails_when_storage_is_not_writable(db, settings, tmp_path):
 
 def test_readyz_reports_unapplied_migrations(db, monkeypatch):
     monkeypatch.setattr(health, "_migrations_applied", False)
-    monkeypatch.setattr(
-        health.MigrationExecutor, "migration_plan", lambda self, targets: [("events", "9999_future")]
-    )
+    monkeypatch.setattr(health.MigrationExecutor, "migration_plan", lambda self, targets: [("events", "9999_future")])
     response = Client().get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["migrations"] == "fail"
