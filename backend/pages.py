@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rest_framework import serializers
 
 from certificates import services as certificate_services
-from certificates.models import CertificateRequest
+from certificates.models import CertificateRequest, RequestStatus
 from certificates.serializers import CertificateRequestSerializer
 from events.models import RecordStatus, ServiceRecord, SignupStatus
 from stations.models import Level, PracticeUnit, is_manager
@@ -87,14 +87,26 @@ def me(request: HttpRequest) -> HttpResponse:
             .annotate(hours=Sum("credited_hours"), count=Count("pk"))
             .order_by("-hours")
         )
-        context["certificates"] = volunteer.certificates.select_related("unit").order_by("-issued_at")
+        context["certificates"] = (
+            volunteer.certificates.with_review_state().select_related("unit").order_by("-issued_at")
+        )
         context["requests"] = (
             CertificateRequest.objects.filter(volunteer=volunteer)
             .select_related("unit", "event", "certificate")
             .order_by("-created_at")[:20]
         )
-        requestable = {record.event_id for record in records if record.status == RecordStatus.APPROVED}
-        context["requestable"] = requestable
+        # An event already certified, or asked for and waiting, offers no second request.
+        asked = set(
+            CertificateRequest.objects.filter(volunteer=volunteer, status=RequestStatus.PENDING).values_list(
+                "event_id", flat=True
+            )
+        )
+        certified = set(volunteer.certificates.valid().values_list("event_id", flat=True))
+        context["requestable"] = {
+            record.event_id
+            for record in records
+            if record.status == RecordStatus.APPROVED and record.event_id not in asked | certified
+        }
         context["request_units"] = PracticeUnit.objects.filter(
             pk__in=[volunteer.home_station_id, *{record.event.unit_id for record in records}]
         ).order_by("path")

@@ -61,3 +61,19 @@ def test_a_young_child_needs_a_guardian(client, tree):
     response = client.post("/register/", form(tree["S1"], id_number=child))
     assert response.status_code in (400, 409) and not Volunteer.objects.exists()
     assert "监护人" in response.content.decode()
+
+
+def test_a_child_registers_with_a_guardians_consent_on_the_page(client, tree):
+    html = client.get("/register/").content.decode()
+    assert 'name="guardian_name"' in html and 'name="guardian_relation"' in html and 'name="guardian_consent"' in html
+    today = datetime.date.today()
+    child = id_number(today.replace(year=today.year - 12) - datetime.timedelta(days=3))
+    guardian = {
+        "guardian_name": "周大",
+        "guardian_phone": "13912340000",
+        "guardian_relation": "parent",
+        "guardian_consent": "true",
+    }
+    response = client.post("/register/", form(tree["S1"], id_number=child, **guardian))
+    assert response.status_code == 302
+    assert Volunteer.objects.get(real_name="周九").guardian_name == "周大"
