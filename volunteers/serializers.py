@@ -113,6 +113,10 @@ class VolunteerSerializer(serializers.ModelSerializer):
     age = serializers.IntegerField(read_only=True, label=_("age"))
     is_minor = serializers.BooleanField(read_only=True, label=_("minor (under 18)"))
     guardian_phone = PersonalDataField("guardian_phone", mask_phone, label=_("guardian's mobile number"))
+    # Declared so the schema admits "" (no guardian), which a read-only model field's enum would not.
+    guardian_relation = serializers.ChoiceField(
+        choices=GuardianRelation.choices, allow_blank=True, read_only=True, label=_("guardian's relation")
+    )
     home_station_name = serializers.CharField(source="home_station.name", read_only=True)
     skills = SkillsField(read_only=True)
     approved_hours = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
