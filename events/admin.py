@@ -78,7 +78,13 @@ class EventAdminForm(forms.ModelForm):
 class EventAdmin(ScopedAdmin):
     form = EventAdminForm
     list_display = ["title", "unit", "category", "starts_at", "ends_at", "capacity", "status"]
-    list_filter = ["status", "category", "signup_required", "approval_required"]
+    list_filter = [
+        "status",
+        "category",
+        "signup_required",
+        *existing_fields(Event, ["walk_ins_allowed"]),
+        "approval_required",
+    ]
     search_fields = ["title", "address", "unit__name"]
     list_select_related = ["unit"]
     date_hierarchy = "starts_at"
@@ -209,7 +215,7 @@ class EventAdmin(ScopedAdmin):
 
 @admin.register(Signup)
 class SignupAdmin(WorkflowOnlyAdmin):
-    list_display = ["volunteer", "event", "status", "queued_at"]
+    list_display = ["volunteer", "event", "status", "queued_at", *existing_fields(Signup, ["risk_acknowledged_at"])]
     list_filter = ["status"]
     search_fields = ["volunteer__real_name", "volunteer__number", "event__title"]
     list_select_related = ["volunteer", "event"]

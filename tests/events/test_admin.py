@@ -30,7 +30,8 @@ def test_the_admin_shows_only_the_managers_records_and_history_read_only(
     html = client.get("/admin/events/servicerecord/").content.decode()
     assert "本站活动" in html and "别站活动" not in html
     detail = client.get(f"/admin/events/servicerecord/{mine.pk}/change/").content.decode()
-    assert "check_out" in detail and 'name="_save"' not in detail
+    # The history reads in words (issue 11): the check-out, not its code name.
+    assert "已签退" in detail and "check_out" not in detail and 'name="_save"' not in detail
 
 
 def test_records_cannot_be_deleted_in_the_admin(client, admin_user, event, volunteer):
