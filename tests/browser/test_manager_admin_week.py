@@ -12,6 +12,7 @@ import zipfile
 import pytest
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
+from playwright.sync_api import expect
 
 from certificates.models import BulkIssueJob, Certificate, CertificateRequest, JobStatus, RequestStatus
 from certificates.services import Coverage, request_certificate
@@ -51,6 +52,11 @@ def run_action(page, url: str, pk: int, action: str) -> None:
     page.check(f"input[name=_selected_action][value='{pk}']")
     page.select_option("select[name=action]", action)
     page.click("button[name=index]")
+
+
+def says(page, text: str) -> None:
+    """The page (once it has loaded after a click) shows ``text``."""
+    expect(page.locator("body")).to_contain_text(text)
 
 
 def roster(rows: list[list], header: list) -> bytes:
@@ -93,7 +99,7 @@ def test_a_station_managers_week_in_the_admin(desk, tree, station_manager, tmp_p
     desk.click("input[type=submit], button[type=submit]")
     desk.wait_for_url("**/admin/")
     run_action(desk, "/admin/events/event/", draft.pk, "publish_selected")
-    assert "已发布 1 个活动" in desk.content()
+    says(desk, "已发布 1 个活动")
     draft.refresh_from_db()
     assert draft.status == EventStatus.PUBLISHED
 
@@ -104,14 +110,14 @@ def test_a_station_managers_week_in_the_admin(desk, tree, station_manager, tmp_p
     desk.fill("#id_checked_out_at", f"{local_end:%Y-%m-%dT%H:%M}")
     desk.fill("#id_reason", "忘记签退，组织者核实")
     desk.click("input[type=submit]")
-    assert "时间已更正" in desk.content()
+    says(desk, "时间已更正")
     to_correct.refresh_from_db()
     assert to_correct.checked_out_at == start + datetime.timedelta(hours=3) and to_correct.credited_hours == 3
-    assert "忘记签退，组织者核实" in desk.content()
+    says(desk, "忘记签退，组织者核实")
     desk.goto(f"/admin/events/servicerecord/{to_approve.pk}/change/")
     desk.click("ul.object-tools >> text=审核通过")
     desk.click("input[type=submit]")
-    assert "记录已审核通过" in desk.content()
+    says(desk, "记录已审核通过")
     to_approve.refresh_from_db()
     assert to_approve.status == RecordStatus.APPROVED and to_approve.reviewed_by == station_manager
 
@@ -121,13 +127,13 @@ def test_a_station_managers_week_in_the_admin(desk, tree, station_manager, tmp_p
     desk.fill("#id_period_start", f"{now.year}-01-01")
     desk.fill("#id_period_end", f"{now.year}-12-31")
     desk.click("input[type=submit]")
-    assert "已出具 1 份证明" in desk.content()
+    says(desk, "已出具 1 份证明")
     certificate = Certificate.objects.get(volunteer=second)
     desk.goto(f"/admin/certificates/certificate/{certificate.pk}/change/")
     desk.click("ul.object-tools >> text=撤销")
     desk.fill("#id_reason", "时段填写有误")
     desk.click("input[type=submit]")
-    assert "证明已撤销" in desk.content()
+    says(desk, "证明已撤销")
     certificate.refresh_from_db()
     assert certificate.is_revoked and certificate.revoke_reason == "时段填写有误"
 
@@ -135,7 +141,7 @@ def test_a_station_managers_week_in_the_admin(desk, tree, station_manager, tmp_p
     desk.goto(f"/admin/certificates/certificaterequest/{asked.pk}/change/")
     desk.click("ul.object-tools >> text=出具证明")
     desk.click("input[type=submit]")
-    assert "已出具 1 份证明" in desk.content()
+    says(desk, "已出具 1 份证明")
     asked.refresh_from_db()
     assert asked.status == RequestStatus.ISSUED
 
@@ -143,9 +149,8 @@ def test_a_station_managers_week_in_the_admin(desk, tree, station_manager, tmp_p
     desk.goto("/admin/certificates/bulkissuejob/add/")
     desk.select_option("#id_unit", str(tree["S1"].pk))
     desk.click("input[type=submit]")
-    job = BulkIssueJob.objects.get()
     desk.wait_for_selector(".job-progress[data-status=finished]")
-    job.refresh_from_db()
+    job = BulkIssueJob.objects.get()
     assert job.status == JobStatus.FINISHED and job.total >= 2
     with desk.expect_download() as download:
         desk.click("text=下载 ZIP 压缩包")
@@ -183,6 +188,6 @@ def test_a_station_managers_week_in_the_admin(desk, tree, station_manager, tmp_p
     assert desk.locator("tr.roster-error").count() == 3
     assert not Volunteer.objects.filter(user__phone__startswith="1355").exists()
     desk.click("input[name=confirm]")
-    assert "已导入 197 名志愿者" in desk.content()
+    says(desk, "已导入 197 名志愿者")
     assert Volunteer.objects.filter(user__phone__startswith="1355").count() == 197
     assert CertificateRequest.objects.count() == 1
