@@ -42,12 +42,9 @@ def admin_url(name: str, query: str = "") -> str:
         return ""
 
 
-def certificates_to_review(user) -> int | None:
-    """Certificates whose records changed since issue; None where the query is not available."""
-    objects = Certificate.objects
-    if not hasattr(objects, "needing_review"):
-        return None
-    return objects.needing_review().managed_by(user).count()
+def certificates_to_review(user) -> int:
+    """Valid certificates whose counted records changed since issue: to reissue or revoke."""
+    return Certificate.objects.managed_by(user).needing_review().count()
 
 
 @login_required
@@ -78,7 +75,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
     pending = (
         ServiceRecord.objects.managed_by(user)
         .filter(status=RecordStatus.PENDING)
-        .annotate(since=Coalesce("checked_out_at", "checked_in_at"))
+        # Waiting since check-out, or since entry for a record without one (as the admin's filter).
+        .annotate(since=Coalesce("checked_out_at", "created_at"))
         .select_related("event", "volunteer")
         .order_by("since", "id")
     )
@@ -102,7 +100,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
             "records": admin_url("events_servicerecord_changelist", "status__exact=pending"),
             "requests": admin_url("certificates_certificaterequest_changelist", "status__exact=pending"),
             "refused": admin_url("events_refusedscan_changelist"),
-            "certificates": admin_url("certificates_certificate_changelist"),
+            "certificates": admin_url("certificates_certificate_changelist", "validity=review"),
             "events": admin_url("events_event_changelist"),
             "add_event": admin_url("events_event_add"),
             "volunteers": admin_url("volunteers_volunteer_changelist"),

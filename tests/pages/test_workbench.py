@@ -108,3 +108,23 @@ def test_the_header_shows_only_what_the_person_may_open(client, station_manager,
     client.force_login(station_manager)
     html = client.get("/events/").content.decode()
     assert "/workbench/" in html and "/admin/" in html and 'href="/me/"' not in html
+
+
+def test_the_workbench_counts_certificates_whose_records_changed(
+    client, settings, tmp_path, tree, station_manager, volunteer, admin_user
+):
+    from certificates.services import Coverage, issue_certificate
+    from events.services import approve_record, reject_record
+
+    settings.MEDIA_ROOT = tmp_path
+    start = at(9) - datetime.timedelta(days=3)
+    event = make_event(tree["S1"], starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+    record = pending_record(event, volunteer, event.ends_at)
+    with time_machine.travel(at(12), tick=False):
+        approve_record(record, by=admin_user)
+        issue_certificate(volunteer, tree["S1"], Coverage(event=event), by=admin_user)
+        client.force_login(station_manager)
+        assert "<strong>0</strong><span>份证明需要复核" in client.get("/workbench/").content.decode()
+        reject_record(record, by=admin_user, reason="签到人与本人不符")
+        html = client.get("/workbench/").content.decode()
+    assert 'href="/admin/certificates/certificate/?validity=review"><strong>1</strong>' in html
