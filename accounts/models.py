@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
 
 from accounts.phones import mask_phone, normalize_phone, validate_mobile
 
@@ -51,3 +52,22 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_admin(self) -> bool:
         return self.is_active and self.is_superuser
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox): only its SHA-512 digest is stored, it expires and slides on use.
+
+    ``password_stamp`` is the user's session hash when the token was issued, the
+    same HMAC of the password hash that Django keeps in a session: once the
+    password changes, by whatever path, the token no longer matches and is
+    refused (and deleted) exactly as the user's sessions are.
+    """
+
+    password_stamp = models.CharField(_("password stamp"), max_length=128)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.token_key}… · {self.user}"

@@ -1,17 +1,20 @@
 from collections.abc import Mapping
 
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.client_addresses import client_ip
+from accounts.models import ApiToken
+from accounts.services import revoke_credentials
+from accounts.tokens import issue_token
 from backend import login_guard
 from backend.login_serializers import TokenLoginSerializer, TokenSerializer
 from stations.models import is_manager
@@ -37,15 +40,39 @@ class TokenLoginView(APIView):
         serializer = TokenLoginSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
-        token, _created = Token.objects.get_or_create(user=user)
+        # A new token per login (each device its own), only its digest stored.
+        row, token = issue_token(user)
         body = {
-            "token": token.key,
+            "token": token,
+            "expiry": row.expiry,
             "user_id": user.pk,
             "name": user.name,
             "is_admin": user.is_superuser,
             "is_manager": is_manager(user),
         }
         return Response(TokenSerializer(body).data, status=status.HTTP_200_OK)
+
+
+class LogoutView(APIView):
+    """End this login: the token the request carries is deleted (a session is ended)."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request) -> Response:
+        if isinstance(request.auth, ApiToken):
+            request.auth.delete()
+        else:
+            logout(request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutEverywhereView(APIView):
+    """End every login of the caller: all their tokens and sessions (a lost phone)."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request) -> Response:
+        revoke_credentials(request.user)
+        logout(request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class WhoAmISerializer(serializers.Serializer):

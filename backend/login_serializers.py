@@ -23,6 +23,9 @@ class TokenLoginSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
+    expiry = serializers.DateTimeField(
+        read_only=True, help_text=_("When the token ends unless used before; each use extends it.")
+    )
     user_id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(read_only=True)
     is_admin = serializers.BooleanField(read_only=True)

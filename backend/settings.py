@@ -4,6 +4,7 @@ A fresh clone runs on SQLite with no set-up; production changes only the
 environment (see .env.example).
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -46,7 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -145,6 +146,17 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
+# API tokens: django-rest-knox with our token model (bound to the password it was issued under).
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 (a model name)
+REST_KNOX = {
+    # A token lives API_TOKEN_TTL_HOURS after its last use (sliding), never past API_TOKEN_MAX_DAYS.
+    "TOKEN_TTL": datetime.timedelta(hours=envint("API_TOKEN_TTL_HOURS", 72)),
+    "AUTO_REFRESH": True,
+    "AUTO_REFRESH_MAX_TTL": datetime.timedelta(days=envint("API_TOKEN_MAX_DAYS", 30)),
+    # Extend the expiry at most once a minute: no write on every request.
+    "MIN_REFRESH_INTERVAL": 60,
+    "AUTH_HEADER_PREFIX": "Token",
+}
 # Every login (API token, login page, admin) goes through the brute-force limits.
 AUTHENTICATION_BACKENDS = ["backend.login_guard.ThrottledLoginBackend"]
 AUTH_PASSWORD_VALIDATORS = [
@@ -225,7 +237,7 @@ NUM_PROXIES = envint("NUM_PROXIES", 0)
 REST_FRAMEWORK = {
     # Token first, so an anonymous API call gets 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from backend import pages
-from backend.login import LoginView, TokenLoginView, WhoAmIView
+from backend.login import LoginView, LogoutEverywhereView, LogoutView, TokenLoginView, WhoAmIView
 from backend.workbench import workbench
 from certificates.views import VerifyPageView
 from events.stats_views import statistics_page
@@ -21,6 +21,8 @@ admin.site.index_title = _("Administration")
 api_v1 = [
     path("auth/token/", TokenLoginView.as_view(), name="auth-token"),
     path("auth/whoami/", WhoAmIView.as_view(), name="auth-whoami"),
+    path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
+    path("auth/logout-everywhere/", LogoutEverywhereView.as_view(), name="auth-logout-everywhere"),
     path("", include("stations.urls")),
     path("", include("volunteers.urls")),
     path("", include("events.urls")),

@@ -79,9 +79,9 @@ def prepare(args: argparse.Namespace, env: dict) -> tuple[list[str], int]:
     from django.contrib.auth.hashers import make_password
     from django.core.cache import cache
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from accounts.models import User
+    from accounts.tokens import issue_token
     from events.models import Event, Signup, SignupStatus
     from stations.models import Level, PracticeUnit
     from volunteers.id_numbers import check_character
@@ -127,8 +127,8 @@ def prepare(args: argparse.Namespace, env: dict) -> tuple[list[str], int]:
     Signup.objects.bulk_create(
         Signup(event=event, volunteer=v, status=SignupStatus.CONFIRMED, queued_at=now) for v in volunteers
     )
-    tokens = Token.objects.bulk_create(Token(user=user, key=Token.generate_key()) for user in users)
-    return [t.key for t in tokens], event.pk
+    tokens = [issue_token(user)[1] for user in users]
+    return tokens, event.pk
 
 
 def start_server(args: argparse.Namespace, env: dict) -> subprocess.Popen:

@@ -10,9 +10,9 @@ from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
 
+from accounts.tokens import issue_token
 from tests.events.conftest import make_event
 
 # Loaded once at collection: the schema view needs no database. The request closes
@@ -36,8 +36,8 @@ def keep_the_test_connection():
 def tokens(db, tree, volunteer, station_manager):
     make_event(tree["S1"])
     return {
-        "volunteer": Token.objects.create(user=volunteer.user).key,
-        "manager": Token.objects.create(user=station_manager).key,
+        "volunteer": issue_token(volunteer.user)[1],
+        "manager": issue_token(station_manager)[1],
     }
 
 

@@ -44,3 +44,8 @@ def test_whoami_answers_for_a_token_and_refuses_the_anonymous(anon_client, stati
     assert anon_client.get("/api/v1/auth/whoami/").status_code == 401
     anon_client.credentials(HTTP_AUTHORIZATION=f"Token {token['token']}")
     assert anon_client.get("/api/v1/auth/whoami/").json() == {"user_id": station_manager.pk, "name": "站管理员"}
+
+
+def test_the_api_token_login_still_answers_with_a_token_field(anon_client, volunteer):
+    body = anon_client.post("/api/v1/auth/token/", {"phone": volunteer.phone, "password": PASSWORD}).json()
+    assert isinstance(body["token"], str) and len(body["token"]) >= 40 and body["expiry"]

@@ -31,6 +31,8 @@ PERSONAS = ["admin", "center", "institute", "station", "other_manager", "volunte
 TABLE = """
 POST   /api/v1/auth/token/                          -    200 200 200 200 200 200 200 200
 GET    /api/v1/auth/whoami/                         -    200 200 200 200 200 200 200 401
+POST   /api/v1/auth/logout/                         -    204 204 204 204 204 204 204 401
+POST   /api/v1/auth/logout-everywhere/              -    204 204 204 204 204 204 204 401
 GET    /api/v1/units/                               -    200 200 200 200 200 200 200 200
 POST   /api/v1/units/                               in   201 201 201 400 400 403 403 401
 POST   /api/v1/units/                               out  201 400 400 400 400 403 403 401
@@ -125,6 +127,8 @@ GET    /api/v1/certificates/{id}/pdf/               in   200 200 200 200 404 200
 GET    /api/v1/certificates/{id}/pdf/               out  200 404 404 404 404 404 404 401
 POST   /api/v1/certificates/{id}/revoke/            in   200 200 200 200 404 403 403 401
 POST   /api/v1/certificates/{id}/revoke/            out  200 404 404 404 404 403 403 401
+POST   /api/v1/certificates/{id}/reissue/           in   201 201 201 201 404 403 403 401
+POST   /api/v1/certificates/{id}/reissue/           out  201 404 404 404 404 403 403 401
 GET    /api/v1/certificates/verify/                 in   200 200 200 200 200 200 200 200
 GET    /api/v1/certificate-requests/                -    200 200 200 200 200 200 200 401
 POST   /api/v1/certificate-requests/                in   403 403 403 403 403 201 409 401
@@ -347,6 +351,7 @@ def request_for(method: str, path: str, target: str, persona: str, world: dict) 
         ("POST", "/api/v1/records/{id}/reject/"): {"reason": "不实"},
         ("POST", "/api/v1/records/bulk-approve/"): {"ids": [world["records"]["in"].pk]},
         ("POST", "/api/v1/certificates/{id}/revoke/"): {"reason": "信息有误"},
+        ("POST", "/api/v1/certificates/{id}/reissue/"): {"reason": "记录已变更"},
         ("POST", "/api/v1/certificate-requests/{id}/decline/"): {"reason": "不属本单位"},
         ("POST", "/api/v1/certificate-requests/{id}/accept/"): {},
     }
