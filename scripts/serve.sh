@@ -21,7 +21,7 @@ fi
 export DEBUG=${DEBUG:-false}
 export DJANGO_SETTINGS_MODULE=backend.settings
 PYTHON=${PYTHON:-.venv/bin/python}
-BIN=$(dirname "$PYTHON")
+bin=$(dirname "$PYTHON")
 role=${SERVE_ROLE:-all}
 
 # gunicorn workers are processes: each writes its metrics here and /metrics adds them up.
@@ -64,7 +64,7 @@ if [ "$role" != web ]; then
   done
 fi
 if [ "$role" != worker ]; then
-  "$BIN/gunicorn" --config gunicorn.conf.py backend.wsgi &
+  "$bin/gunicorn" --config gunicorn.conf.py backend.wsgi &
   pids+=($!)
 fi
 # When any of them ends, stop the others: a supervisor (systemd, the container) restarts the whole.

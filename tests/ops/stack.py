@@ -59,7 +59,7 @@ def call(
     timeout: float = 20,
 ) -> Reply:
     """One HTTP request with the standard library; redirects and HTTP errors are replies, not exceptions."""
-    request = urllib.request.Request(url, method=method, headers=dict(headers or {}))  # noqa: S310 (loopback only)
+    request = urllib.request.Request(url, method=method, headers=dict(headers or {}))
     if data is not None:
         request.data = json.dumps(data).encode()
         request.add_header("Content-Type", "application/json")
