@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from accounts import login_limits
 from accounts.models import User
 from accounts.services import revoke_credentials
 
@@ -39,6 +40,14 @@ class UserAdmin(SuperuserOnlyMixin, DjangoUserAdmin):
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["phone", "name", "password1", "password2"]})]
+
+    actions = ["unlock_logins"]
+
+    @admin.action(description=_("Lift the login locks of the selected users"))
+    def unlock_logins(self, request, queryset) -> None:
+        for user in queryset:
+            login_limits.unlock(user.phone)
+        self.message_user(request, _("Login locks lifted for %(count)d users.") % {"count": len(queryset)})
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)

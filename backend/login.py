@@ -11,11 +11,11 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts import login_limits
 from accounts.client_addresses import client_ip
 from accounts.models import ApiToken
 from accounts.services import revoke_credentials
 from accounts.tokens import issue_token
-from backend import login_guard
 from backend.login_serializers import TokenLoginSerializer, TokenSerializer
 from stations.models import is_manager
 
@@ -35,7 +35,7 @@ class TokenLoginView(APIView):
     def post(self, request) -> Response:
         data = request.data if isinstance(request.data, Mapping) else {}
         phone = str(data.get("phone", ""))
-        if phone and login_guard.phone_locked(phone):
+        if phone and login_limits.phone_locked(phone, client_ip(request)):
             raise Throttled(detail=_("Too many wrong passwords for this number: try again in 15 minutes."))
         serializer = TokenLoginSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -95,7 +95,8 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs) -> HttpResponse:
         phone = request.POST.get("username", "")
-        if login_guard.address_blocked(client_ip(request)) or (phone and login_guard.phone_locked(phone)):
+        ip = client_ip(request)
+        if login_limits.address_blocked(ip) or (phone and login_limits.phone_locked(phone, ip)):
             # An unbound form: a refused attempt costs no password hash.
             form = self.get_form_class()(request)
             return self.render_to_response(

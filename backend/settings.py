@@ -349,7 +349,10 @@ CERTIFICATE_BATCH_SIZE = envint("CERTIFICATE_BATCH_SIZE", 25)
 MAX_REQUEST_BODY_BYTES = envint("MAX_REQUEST_BODY_BYTES", 5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 
-# Brute-force limits of the logins (backend/login_guard.py).
+# Brute-force limits of the logins (accounts/login_limits.py): wrong passwords per number and
+# client address before that address is locked out of the number, and per number from all
+# addresses together before it is locked for everyone (until LOGIN_LOCK_SECONDS pass or an admin unlocks).
 LOGIN_FAILURES_ALLOWED = envint("LOGIN_FAILURES_ALLOWED", 10)
+LOGIN_FAILURES_PER_PHONE = envint("LOGIN_FAILURES_PER_PHONE", 100)
 LOGIN_LOCK_SECONDS = envint("LOGIN_LOCK_SECONDS", 15 * 60)
 LOGIN_ATTEMPTS_PER_IP = envint("LOGIN_ATTEMPTS_PER_IP", 30)

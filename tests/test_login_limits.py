@@ -1,7 +1,10 @@
 import datetime
+import io
 
 import pytest
 import time_machine
+from django.core.management import call_command
+from django.test import Client
 
 from tests.conftest import PASSWORD
 
@@ -16,12 +19,71 @@ def test_ten_wrong_passwords_lock_the_phone_for_the_token_login(anon_client, sta
     assert "15" in locked.json()["detail"]
 
 
-def test_the_lock_holds_from_another_address_and_on_the_login_page(anon_client, client, station_manager):
-    for n in range(10):
-        anon_client.post(TOKEN_URL, {"phone": station_manager.phone, "password": "wrong"}, REMOTE_ADDR=f"10.1.1.{n}")
-    response = client.post("/login/", {"username": station_manager.phone, "password": PASSWORD})
+def test_the_lock_holds_for_that_address_on_the_login_page_too(anon_client, client, station_manager):
+    for _ in range(10):
+        anon_client.post(TOKEN_URL, {"phone": station_manager.phone, "password": "wrong"}, REMOTE_ADDR="10.1.1.1")
+    response = client.post("/login/", {"username": station_manager.phone, "password": PASSWORD}, REMOTE_ADDR="10.1.1.1")
     assert response.status_code == 429
     assert "尝试次数过多" in response.content.decode()
+
+
+def test_someone_elses_wrong_passwords_do_not_lock_the_owner_out(anon_client, client, station_manager):
+    # Today's weapon: ten wrong passwords from one address locked the number for everyone.
+    for _ in range(10):
+        anon_client.post(TOKEN_URL, {"phone": station_manager.phone, "password": "wrong"}, REMOTE_ADDR="10.6.6.6")
+    owner = {"phone": station_manager.phone, "password": PASSWORD}
+    assert anon_client.post(TOKEN_URL, owner, REMOTE_ADDR="10.6.6.6").status_code == 429
+    assert anon_client.post(TOKEN_URL, owner, REMOTE_ADDR="192.168.1.20").status_code == 200
+    page = client.post("/login/", {"username": station_manager.phone, "password": PASSWORD}, REMOTE_ADDR="192.168.1.20")
+    assert page.status_code == 302
+
+
+def test_guessing_spread_over_many_addresses_meets_a_ceiling(anon_client, station_manager, settings):
+    settings.LOGIN_FAILURES_PER_PHONE = 30
+    for n in range(30):
+        wrong = {"phone": station_manager.phone, "password": f"guess-{n}"}
+        assert anon_client.post(TOKEN_URL, wrong, REMOTE_ADDR=f"10.2.{n // 200}.{n % 200}").status_code == 400
+    owner = {"phone": station_manager.phone, "password": PASSWORD}
+    assert anon_client.post(TOKEN_URL, owner, REMOTE_ADDR="192.168.1.20").status_code == 429
+
+
+def test_the_owners_own_logins_do_not_count_toward_the_ceiling(anon_client, station_manager, settings):
+    settings.LOGIN_FAILURES_PER_PHONE = 5
+    owner = {"phone": station_manager.phone, "password": PASSWORD}
+    for _ in range(8):
+        assert anon_client.post(TOKEN_URL, owner).status_code == 200
+
+
+def lock_everywhere(anon_client, phone: str) -> None:
+    for n in range(100):
+        anon_client.post(TOKEN_URL, {"phone": phone, "password": "wrong"}, REMOTE_ADDR=f"10.3.{n // 200}.{n % 200}")
+
+
+def test_an_admin_unlocks_a_number_with_a_command(anon_client, station_manager):
+    lock_everywhere(anon_client, station_manager.phone)
+    for _ in range(10):
+        anon_client.post(TOKEN_URL, {"phone": station_manager.phone, "password": "wrong"}, REMOTE_ADDR="10.9.9.9")
+    owner = {"phone": station_manager.phone, "password": PASSWORD}
+    assert anon_client.post(TOKEN_URL, owner).status_code == 429
+    out = io.StringIO()
+    call_command("unlock_login", station_manager.phone, "--dry-run", stdout=out)
+    assert "locked everywhere" in out.getvalue()
+    assert anon_client.post(TOKEN_URL, owner).status_code == 429
+    call_command("unlock_login", station_manager.phone, stdout=out)
+    assert anon_client.post(TOKEN_URL, owner).status_code == 200
+    # Every address's count is gone too, not only the ceiling.
+    assert anon_client.post(TOKEN_URL, owner, REMOTE_ADDR="10.9.9.9").status_code == 200
+
+
+def test_an_admin_unlocks_users_from_the_admin(anon_client, station_manager, admin_user):
+    lock_everywhere(anon_client, station_manager.phone)
+    owner = {"phone": station_manager.phone, "password": PASSWORD}
+    assert anon_client.post(TOKEN_URL, owner).status_code == 429
+    web = Client()
+    web.force_login(admin_user)
+    response = web.post("/admin/accounts/user/", {"action": "unlock_logins", "_selected_action": [station_manager.pk]})
+    assert response.status_code == 302
+    assert anon_client.post(TOKEN_URL, owner).status_code == 200
 
 
 def test_the_lock_ends_after_15_minutes(anon_client, station_manager):
