@@ -72,7 +72,10 @@ class PracticeUnitSerializer(serializers.ModelSerializer):
 class UnitManagerSerializer(serializers.ModelSerializer):
     user_id = serializers.IntegerField(source="user.id", read_only=True)
     name = serializers.CharField(source="user.name", read_only=True)
-    phone = serializers.CharField(write_only=True, help_text=_("Mobile number of an existing user to make a manager."))
+    phone = serializers.CharField(
+        write_only=True,
+        help_text=_("Mobile number of someone registered in the unit's area (a volunteer or a manager there)."),
+    )
     masked_phone = serializers.SerializerMethodField()
 
     class Meta:

@@ -5,9 +5,12 @@ import itertools
 
 import pytest
 from django.db import IntegrityError
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.utils import timezone
 
 from accounts.models import User
+from tests import leak_scan
 from tests.conftest import PASSWORD, client_for
 from volunteers.id_numbers import check_character
 from volunteers.models import Volunteer
@@ -172,3 +175,16 @@ def test_the_child_and_admins_see_the_guardians_number(admin_client_api, child):
 def test_managers_see_adults_unflagged(station_manager_client, volunteer):
     body = station_manager_client.get(f"/api/v1/volunteers/{volunteer.pk}/").json()
     assert body["is_minor"] is False and body["age"] >= 18
+
+
+def test_the_leak_scan_catches_a_guardians_number_shown_in_full(station_manager, child):
+    def scan(user) -> list[str]:
+        request = RequestFactory().get("/somewhere/")
+        request.user = user
+        leak_scan.LeakScanMiddleware(lambda request: HttpResponse("监护人 13612345678"))(request)
+        found = list(leak_scan.leaks)
+        leak_scan.leaks.clear()
+        return found
+
+    assert scan(station_manager) != []
+    assert scan(child.user) == []
