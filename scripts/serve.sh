@@ -58,6 +58,8 @@ stop() {
 trap stop TERM INT EXIT
 
 if [ "$role" != web ]; then
+  # Bulk jobs whose worker died (no progress for 15 minutes) are queued again; cron repeats this.
+  "$PYTHON" manage.py resume_bulk_jobs
   for _ in $(seq 1 "${TASK_WORKERS:-1}"); do
     "${worker[@]}" &
     pids+=($!)
