@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
 from accounts.phones import mask_phone, normalize_phone, validate_mobile
+from accounts.services import change_password
 from stations.admin import ScopedAdmin, WorkflowForm, serializer_errors_to_form
 from stations.models import Level, PracticeUnit, is_manager
 from volunteers import roster_import
@@ -247,8 +248,8 @@ class VolunteerAdmin(ScopedAdmin):
     def reset_password_view(self, request: HttpRequest, volunteer: Volunteer) -> HttpResponse:
         def perform(form: forms.Form) -> HttpResponse:
             password = one_time_password()
-            volunteer.user.set_password(password)
-            volunteer.user.save(update_fields=["password"])
+            # Every login of the volunteer ends: a lost phone stays logged in no longer.
+            change_password(volunteer.user, password)
             return self.password_page(request, volunteer, password, registered=False)
 
         return self.object_form(

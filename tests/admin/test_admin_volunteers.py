@@ -85,7 +85,13 @@ def test_an_id_number_already_registered_is_a_field_error(client, station_manage
     assert "该身份证号已注册" in page(response) or "已注册" in page(response)
 
 
-def test_a_password_reset_shows_a_new_one_time_password(client, station_manager, volunteer):
+def test_a_password_reset_shows_a_new_one_time_password_and_ends_the_old_logins(
+    client, station_manager, volunteer, django_user_model
+):
+    from django.test import Client
+
+    lost_phone = Client()
+    lost_phone.force_login(volunteer.user)
     client.force_login(station_manager)
     url = f"/admin/volunteers/volunteer/{volunteer.pk}/reset_password/"
     assert "重置密码" in page(client.get(f"/admin/volunteers/volunteer/{volunteer.pk}/change/"))
@@ -93,6 +99,7 @@ def test_a_password_reset_shows_a_new_one_time_password(client, station_manager,
     password = re.search(r'id="one-time-password"[^>]*>([^<]+)<', page(response)).group(1)
     volunteer.user.refresh_from_db()
     assert volunteer.user.check_password(password)
+    assert lost_phone.get("/api/v1/auth/whoami/").status_code in (401, 403)
 
 
 def test_an_outsider_cannot_reset_a_password(client, other_station_manager, volunteer):
