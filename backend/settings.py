@@ -262,6 +262,7 @@ REST_FRAMEWORK = {
         "scan": os.getenv("THROTTLE_SCAN", "300/minute"),
         "export": os.getenv("THROTTLE_EXPORT", "60/hour"),
         "verify": os.getenv("THROTTLE_VERIFY", "30/minute"),
+        "appoint_manager": os.getenv("THROTTLE_APPOINT_MANAGER", "20/hour"),
     },
 }
 
