@@ -126,3 +126,27 @@ def test_an_outsider_cannot_start_a_job_for_another_unit(client, other_station_m
     client.force_login(other_station_manager)
     response = client.post("/admin/certificates/bulkissuejob/add/", {"unit": tree["S1"].pk, **YEAR})
     assert response.status_code == 200 and not BulkIssueJob.objects.exists()
+
+
+def test_certificates_whose_records_changed_are_listed_for_review(
+    client, station_manager, center_manager, tree, volunteer, other_volunteer
+):
+    from events.services import reject_record
+
+    record = approved(event_on(tree["S1"], 1), volunteer)
+    approved(event_on(tree["S1"], 2), other_volunteer)
+    period = Coverage(period_start=datetime.date(2026, 1, 1), period_end=datetime.date(2026, 12, 31))
+    changed = issue_certificate(volunteer, tree["S1"], period, by=station_manager)
+    steady = issue_certificate(other_volunteer, tree["S1"], period, by=station_manager)
+    reject_record(record, by=center_manager, reason="未到岗")
+    client.force_login(station_manager)
+    review = page(client.get("/admin/certificates/certificate/?validity=review"))
+    assert changed.number in review and steady.number not in review and "待核实" in review
+    response = client.post(
+        "/admin/certificates/certificate/",
+        {"action": "revoke_selected", "_selected_action": [changed.pk], "apply": "1", "reason": "服务记录已驳回"},
+    )
+    assert response.status_code == 302
+    changed.refresh_from_db()
+    assert changed.is_revoked
+    assert changed.number not in page(client.get("/admin/certificates/certificate/?validity=review"))
