@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stations.models import PracticeUnit, coordinate_field, managed_paths, scoped, subtree_q
@@ -403,3 +405,162 @@ class RefusedScan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} · {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- Evaluations and corrections the volunteer starts (志愿服务记录与证明出具办法 art. 10, 13) ---
+
+
+class EvaluationQuerySet(models.QuerySet):
+    def visible_to(self, user) -> EvaluationQuerySet:
+        """Admins all, managers the evaluations their subtree's units made, a volunteer their own."""
+        return scoped(self, user, "unit__path", own=Q(volunteer__user=user))
+
+
+class Evaluation(models.Model):
+    """The organising unit's evaluation of a volunteer's service (志愿服务记录与证明出具办法 art. 10).
+
+    Either of one service record or of a period; with its date and optionally a star
+    grade. Like records, it is due within 10 working days after the activity (art. 11).
+    """
+
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("volunteer"), on_delete=models.PROTECT, related_name="evaluations"
+    )
+    unit = models.ForeignKey(
+        PracticeUnit, verbose_name=_("evaluating unit"), on_delete=models.PROTECT, related_name="evaluations"
+    )
+    record = models.OneToOneField(
+        ServiceRecord,
+        verbose_name=_("service record"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evaluation",
+    )
+    period_start = models.DateField(_("period from"), null=True, blank=True)
+    period_end = models.DateField(_("period to"), null=True, blank=True)
+    evaluated_on = models.DateField(_("evaluation date"))
+    grade = models.PositiveSmallIntegerField(
+        _("stars"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.CharField(_("evaluation"), max_length=500)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = EvaluationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("evaluation")
+        verbose_name_plural = _("evaluations")
+        ordering = ["-evaluated_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(record__isnull=False) & Q(period_start__isnull=True) & Q(period_end__isnull=True))
+                | (
+                    Q(record__isnull=True)
+                    & Q(period_start__isnull=False)
+                    & Q(period_end__gte=models.F("period_start"))
+                ),
+                name="evaluation_of_a_record_or_a_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(grade__isnull=True) | Q(grade__gte=1, grade__lte=5), name="evaluation_grade_1_to_5"
+            ),
+        ]
+        indexes = [models.Index(fields=["volunteer", "unit", "period_start"], name="evaluation_period_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer.real_name} · {self.evaluated_on:%Y-%m-%d}"
+
+
+class CorrectionKind(models.TextChoices):
+    CORRECT = "correct", _("Correct a record")
+    ADD = "add", _("Add a missing record")
+
+
+class CorrectionStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the unit")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+
+
+def correction_photo_name(request: CorrectionRequest, filename: str) -> str:
+    """A random stored name: the photo is personal and is served only by the permission-checked download."""
+    return f"corrections/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}.jpg"
+
+
+class CorrectionRequestQuerySet(models.QuerySet):
+    def visible_to(self, user) -> CorrectionRequestQuerySet:
+        """Admins all, managers those about their subtree's events, a volunteer their own."""
+        return scoped(self, user, "event__unit__path", own=Q(volunteer__user=user))
+
+    def managed_by(self, user) -> CorrectionRequestQuerySet:
+        return scoped(self, user, "event__unit__path")
+
+
+class CorrectionRequest(models.Model):
+    """A volunteer asks to correct a record or to add a missing one (志愿服务记录与证明出具办法 art. 13).
+
+    The organising unit verifies it; approving applies it through the same
+    correction and manual-entry services a manager uses, so the four-eyes rule holds.
+    """
+
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("volunteer"), on_delete=models.PROTECT, related_name="correction_requests"
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=CorrectionKind.choices)
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.PROTECT, related_name="correction_requests"
+    )
+    record = models.ForeignKey(
+        ServiceRecord,
+        verbose_name=_("service record"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="correction_requests",
+    )
+    checked_in_at = models.DateTimeField(_("check-in asked for"), null=True, blank=True)
+    checked_out_at = models.DateTimeField(_("check-out asked for"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200)
+    photo = models.FileField(_("photo"), upload_to=correction_photo_name, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CorrectionStatus.choices, default=CorrectionStatus.PENDING
+    )
+    decline_reason = models.CharField(_("reason for declining"), max_length=200, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+
+    objects = CorrectionRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("correction request")
+        verbose_name_plural = _("correction requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="correct") & Q(record__isnull=False))
+                | (Q(kind="add") & Q(record__isnull=True) & Q(checked_in_at__isnull=False)),
+                name="correction_names_its_record",
+            ),
+            # One open request per volunteer and event: the unit answers it before the next.
+            models.UniqueConstraint(
+                fields=["volunteer", "event"],
+                condition=Q(status="pending"),
+                name="one_pending_correction_per_event",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="correction_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer.real_name} · {self.event.title} · {self.get_kind_display()}"

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, DecimalField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stations.models import Level, PracticeUnit, managed_paths, scoped, subtree_q
-from volunteers.id_numbers import validate_id_number
+from volunteers.id_numbers import IdType, validate_document_number
 from volunteers.names import validate_real_name
 
 
@@ -120,7 +121,11 @@ class Volunteer(models.Model):
     )
     number = models.CharField(_("volunteer number"), max_length=16, unique=True, null=True, editable=False)
     real_name = models.CharField(_("real name"), max_length=30, validators=[validate_real_name])
-    id_number = models.CharField(_("ID number"), max_length=18, unique=True, validators=[validate_id_number])
+    id_type = models.CharField(_("ID type"), max_length=30, choices=IdType.choices, default=IdType.RESIDENT)
+    # Unique among open accounts (constraint below); a closed account keeps only the masked number.
+    id_number = models.CharField(_("ID number"), max_length=18)
+    # The volunteer's number in the national volunteer service information system, once known.
+    national_number = models.CharField(_("national volunteer number"), max_length=32, blank=True)
     gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices, editable=False)
     birth_date = models.DateField(_("birth date"), editable=False)
     home_station = models.ForeignKey(
@@ -145,6 +150,8 @@ class Volunteer(models.Model):
         _("guardian's relation"), max_length=12, choices=GuardianRelation.choices, blank=True
     )
     guardian_consented_at = models.DateTimeField(_("guardian consented at"), null=True, blank=True)
+    # PIPL art. 47: a closed account keeps the service it rests certificates on, nothing else.
+    closed_at = models.DateTimeField(_("account closed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -156,6 +163,9 @@ class Volunteer(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status"], name="volunteer_status_idx")]
         constraints = [
+            models.UniqueConstraint(
+                fields=["id_number"], condition=Q(closed_at__isnull=True), name="volunteer_id_number_unique_open"
+            ),
             # A guardian's consent names who gave it.
             models.CheckConstraint(
                 condition=Q(guardian_consented_at__isnull=True)
@@ -166,6 +176,19 @@ class Volunteer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.real_name}（{self.number}）"
+
+    def clean(self) -> None:
+        if self.closed_at is None:
+            from django.core.exceptions import ValidationError
+
+            try:
+                validate_document_number(self.id_type, self.id_number)
+            except ValidationError as error:
+                raise ValidationError({"id_number": error.messages}) from None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
     @property
     def phone(self) -> str:
@@ -194,6 +217,34 @@ class Volunteer(models.Model):
         """Give a saved volunteer the number printed on cards and certificates."""
         self.number = f"{timezone.localtime(self.created_at):%Y}{self.pk:08d}"
         self.save(update_fields=["number"])
+
+
+class ConsentKind(models.TextChoices):
+    REGISTRATION = "registration", _("Processing of personal information")
+    GUARDIAN = "guardian", _("Guardian's consent for a minor")
+
+
+class ConsentRecord(models.Model):
+    """Which version of a consent text a volunteer (or their guardian) agreed to, and when.
+
+    PIPL art. 14 and 17: consent is to the rules as stated at the time; the texts
+    themselves are kept, versioned, in volunteers/consent_texts.py.
+    """
+
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("volunteer"), on_delete=models.CASCADE, related_name="consents"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ConsentKind.choices)
+    version = models.CharField(_("text version"), max_length=20)
+    consented_at = models.DateTimeField(_("consented at"))
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["consented_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.version}"
 
 
 class TeamQuerySet(models.QuerySet):
@@ -226,3 +277,103 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- The rest of the volunteer record (志愿服务条例 art. 19; 志愿服务记录与证明出具办法 art. 8-9) ---
+
+# A training lasts at most a working week of full days; a longer figure is a typing error.
+MAX_TRAINING_HOURS = 200
+
+
+class TrainingQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TrainingQuerySet:
+        """Admins all, managers the trainings their subtree's units entered, a volunteer those they attended."""
+        return scoped(self, user, "unit__path", own=Q(attendees__user=user)).distinct()
+
+    def managed_by(self, user) -> TrainingQuerySet:
+        return scoped(self, user, "unit__path")
+
+
+class Training(models.Model):
+    """A training volunteers attended (志愿服务记录与证明出具办法 art. 8).
+
+    The article asks for its name, main content, duration, organiser and date.
+    Training hours are not service hours: they never count towards approved hours,
+    star levels or certificates' totals.
+    """
+
+    unit = models.ForeignKey(
+        PracticeUnit, verbose_name=_("recording unit"), on_delete=models.PROTECT, related_name="trainings"
+    )
+    name = models.CharField(_("training name"), max_length=100)
+    content = models.TextField(_("main content"), max_length=1000)
+    hours = models.DecimalField(
+        _("duration (hours)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(MAX_TRAINING_HOURS)],
+    )
+    organiser = models.CharField(_("organiser"), max_length=100)
+    held_on = models.DateField(_("training date"))
+    attendees = models.ManyToManyField(Volunteer, verbose_name=_("attendees"), related_name="trainings")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = TrainingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("training")
+        verbose_name_plural = _("trainings")
+        ordering = ["-held_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours__gt=0) & Q(hours__lte=MAX_TRAINING_HOURS), name="training_hours_in_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.held_on:%Y-%m-%d}）"
+
+
+class AwardLevel(models.TextChoices):
+    NATIONAL = "national", _("National")
+    PROVINCIAL = "provincial", _("Provincial")
+    MUNICIPAL = "municipal", _("Municipal")
+    COUNTY = "county", _("County or district")
+    TOWNSHIP = "township", _("Township or street")
+    ORGANISATION = "organisation", _("Organisation")
+
+
+class AwardQuerySet(models.QuerySet):
+    def visible_to(self, user) -> AwardQuerySet:
+        """Admins all, managers the awards of their subtree's volunteers, a volunteer their own."""
+        return scoped(self, user, "volunteer__home_station__path", own=Q(volunteer__user=user))
+
+
+class Award(models.Model):
+    """An honour a volunteer received (志愿服务记录与证明出具办法 art. 9): name, date, awarding body, level."""
+
+    volunteer = models.ForeignKey(Volunteer, verbose_name=_("volunteer"), on_delete=models.PROTECT, related_name="awards")
+    name = models.CharField(_("award name"), max_length=100)
+    awarded_on = models.DateField(_("date awarded"))
+    awarding_body = models.CharField(_("awarding body"), max_length=100)
+    level = models.CharField(_("level"), max_length=12, choices=AwardLevel.choices)
+    on_certificates = models.BooleanField(
+        _("shown on certificates"), default=True, help_text=_("Certificates may list this award.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = AwardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("award")
+        verbose_name_plural = _("awards")
+        ordering = ["-awarded_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.awarded_on:%Y-%m-%d}）"
