@@ -244,7 +244,11 @@ def certificate_world(world: dict, path: str) -> None:
     world["cert_events"], world["certificates"], world["requests"], world["jobs"] = {}, {}, {}, {}
     for target, unit in units.items():
         person = world["volunteers"][target]
-        events = [make_event(unit, title=f"证明活动{n}", **past) for n in range(3)]
+        # Three hours apart: a volunteer's records never overlap.
+        events = [
+            make_event(unit, title=f"证明活动{n}", **{k: v + datetime.timedelta(hours=3 * n) for k, v in past.items()})
+            for n in range(3)
+        ]
         for event in events:
             record_scan(person, event, "in", method=Method.EVENT_QR, at=event.starts_at)
             record, _ = record_scan(person, event, "out", method=Method.EVENT_QR, at=event.ends_at)
