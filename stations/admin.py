@@ -260,7 +260,7 @@ class PracticeUnitAdmin(ScopedAdmin):
             _("Contact"),
             {"fields": ["address", "latitude", "longitude", "contact_name", "contact_phone", "person_in_charge"]},
         ),
-        (_("Certificates"), {"fields": ["seal"]}),
+        (_("Certificates"), {"fields": ["handler_name", "seal"]}),
     ]
 
     def scoped_queryset(self, request):

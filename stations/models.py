@@ -71,7 +71,15 @@ class PracticeUnit(models.Model):
     longitude = coordinate_field(_("longitude"), 180)
     contact_name = models.CharField(_("contact person"), max_length=30, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    # Certificates name the unit's person in charge (负责人) and the handler (经办人)
+    # who issues them (民发〔2015〕149号; 志愿服务记录与证明出具办法 art. 15).
     person_in_charge = models.CharField(_("person in charge"), max_length=30, blank=True)
+    handler_name = models.CharField(
+        _("handler"),
+        max_length=30,
+        blank=True,
+        help_text=_("Named on certificates as the handler (经办人) unless the issuer names another."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     seal = models.ImageField(_("seal image"), upload_to="seals/", blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -45,6 +45,7 @@ class PracticeUnitSerializer(serializers.ModelSerializer):
             "contact_name",
             "contact_phone",
             "person_in_charge",
+            "handler_name",
             "is_active",
             "seal",
             "children_count",

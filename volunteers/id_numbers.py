@@ -1,6 +1,7 @@
-"""Resident identity card numbers of mainland China (GB 11643-1999).
+"""Identity documents a volunteer registers with: their validation and masking.
 
-18 characters: a 6-digit region code, the birth date as YYYYMMDD, a 3-digit
+The resident identity card of mainland China (GB 11643-1999) has 18 characters:
+a 6-digit region code, the birth date as YYYYMMDD, a 3-digit
 sequence number whose last digit is odd for men and even for women, and a check
 character computed with ISO 7064 MOD 11-2 (weights 2^(17-i) mod 11).
 """
@@ -11,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -95,6 +97,94 @@ def validate_id_number(value: str) -> None:
 
 
 def mask_id_number(value: str) -> str:
-    if len(value) != 18:
-        return "*" * len(value)
-    return f"{value[:6]}********{value[14:]}"
+    """Mask an ID number of any accepted document (see mask_document_number)."""
+    return mask_document_number(value)
+
+
+class IdType(models.TextChoices):
+    """Documents accepted at registration (民发〔2015〕149号 asks a certificate to state the
+    holder's document type and number; 志愿服务记录与证明出具办法 art. 6 the same of the record).
+    """
+
+    RESIDENT = "resident_id", _("Resident identity card")
+    HK_MACAO = "hk_macao_permit", _("Mainland Travel Permit for Hong Kong and Macao Residents")
+    TAIWAN = "taiwan_permit", _("Mainland Travel Permit for Taiwan Residents")
+    PASSPORT = "passport", _("Passport")
+    FOREIGN_PR = "foreign_permanent_residence", _("Foreign Permanent Resident ID Card")
+
+
+# Public formats of the other documents:
+# - 港澳居民来往内地通行证 (card issued since 2013 by the Exit and Entry Administration):
+#   H (Hong Kong) or M (Macao) and 8 digits; the 2-digit issue count printed beside it
+#   is often typed too, so 10 digits are accepted.
+# - 台湾居民来往大陆通行证 (card issued since 2015): 8 digits, again optionally followed
+#   by the 2-digit issue count.
+# - Passports: ICAO Doc 9303 part 4 gives the document number 9 characters in the
+#   machine-readable zone (letters and digits, longer numbers continue in the optional
+#   field); a Chinese ordinary passport is E and 8 digits or E, a letter and 7 digits.
+#   We accept 5 to 17 letters and digits with at least one digit.
+# - 外国人永久居留身份证: the 2017 card has 15 characters (3 letters of the ISO 3166-1
+#   nationality code and 12 digits); the card issued from 2023-12-01 (National Immigration
+#   Administration notice on the new card's machine-readable rules) has 18: a leading 9,
+#   16 digits and a MOD 11-2 check character computed as in GB 11643.
+HK_MACAO_RE = re.compile(r"^[HM][0-9]{8}([0-9]{2})?$")
+TAIWAN_RE = re.compile(r"^[0-9]{8}([0-9]{2})?$")
+PASSPORT_RE = re.compile(r"^(?=.*[0-9])[A-Z0-9]{5,17}$")
+FOREIGN_PR_2017_RE = re.compile(r"^[A-Z]{3}[0-9]{12}$")
+FOREIGN_PR_2023_RE = re.compile(r"^9[0-9]{16}[0-9X]$")
+
+# Documents whose number states the holder's birth date (and gender): for the others the
+# registration form asks for them.
+SELF_DESCRIBING = frozenset([IdType.RESIDENT])
+
+
+def normalize_document_number(value: str) -> str:
+    """Upper case ASCII without spaces, brackets or dashes people copy from the card."""
+    return re.sub(r"[\s()（）-]", "", normalize_id_number(value))
+
+
+def validate_document_number(id_type: str, value: str) -> IdentityFacts | None:
+    """Validate a normalised number of the given document type.
+
+    Returns what the number says about its holder (the resident ID card only), else None.
+    Raises ValidationError with a message naming the expected format.
+    """
+    if id_type == IdType.RESIDENT:
+        return parse_id_number(value)
+    if id_type == IdType.HK_MACAO:
+        if not HK_MACAO_RE.match(value):
+            raise ValidationError(
+                _("A Hong Kong or Macao permit number is H or M followed by 8 digits."), code="id_format"
+            )
+    elif id_type == IdType.TAIWAN:
+        if not TAIWAN_RE.match(value):
+            raise ValidationError(_("A Taiwan permit number has 8 digits."), code="id_format")
+    elif id_type == IdType.PASSPORT:
+        if not PASSPORT_RE.match(value):
+            raise ValidationError(_("A passport number has 5 to 17 letters and digits."), code="id_format")
+    elif id_type == IdType.FOREIGN_PR:
+        if FOREIGN_PR_2023_RE.match(value):
+            if check_character(value[:17]) != value[17]:
+                raise ValidationError(_("The ID number's check digit is wrong; please check it."), code="id_checksum")
+        elif not FOREIGN_PR_2017_RE.match(value):
+            raise ValidationError(
+                _("A permanent resident ID number has 18 characters starting with 9, or 3 letters and 12 digits."),
+                code="id_format",
+            )
+    else:
+        raise ValidationError(_("Choose a valid document type."), code="id_type")
+    return None
+
+
+def mask_document_number(value: str) -> str:
+    """Mask any accepted document number.
+
+    18 characters (resident ID, 2023 permanent resident card) keep the region code and
+    the last four, hiding the birth date; shorter numbers keep their first character
+    (the document's letter) and last three, so that no more than half is shown.
+    """
+    if len(value) == 18:
+        return f"{value[:6]}********{value[14:]}"
+    if len(value) >= 8:
+        return f"{value[:1]}{'*' * (len(value) - 4)}{value[-3:]}"
+    return "*" * len(value)

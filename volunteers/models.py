@@ -355,7 +355,9 @@ class AwardQuerySet(models.QuerySet):
 class Award(models.Model):
     """An honour a volunteer received (志愿服务记录与证明出具办法 art. 9): name, date, awarding body, level."""
 
-    volunteer = models.ForeignKey(Volunteer, verbose_name=_("volunteer"), on_delete=models.PROTECT, related_name="awards")
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("volunteer"), on_delete=models.PROTECT, related_name="awards"
+    )
     name = models.CharField(_("award name"), max_length=100)
     awarded_on = models.DateField(_("date awarded"))
     awarding_body = models.CharField(_("awarding body"), max_length=100)

@@ -9,11 +9,18 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.bounded_fields import BoundedDateField
 from accounts.phones import mask_phone, normalize_phone, validate_mobile
 from stations.models import Level, PracticeUnit
 from stations.serializers import ManagedUnitField
-from volunteers.id_numbers import mask_id_number, normalize_id_number, parse_id_number
-from volunteers.models import ADULT_AGE, GuardianRelation, PoliticalStatus, Skill, Team, Volunteer, age_on
+from volunteers.id_numbers import (
+    IdentityFacts,
+    IdType,
+    mask_id_number,
+    normalize_document_number,
+    validate_document_number,
+)
+from volunteers.models import ADULT_AGE, Gender, GuardianRelation, PoliticalStatus, Skill, Team, Volunteer, age_on
 from volunteers.names import normalize_name, validate_real_name
 from volunteers.services import Guardian, RegistrationError, check_registration_age, set_skills
 
@@ -128,7 +135,9 @@ class VolunteerSerializer(serializers.ModelSerializer):
             "id",
             "number",
             "real_name",
+            "id_type",
             "id_number",
+            "national_number",
             "phone",
             "gender",
             "birth_date",
@@ -150,6 +159,7 @@ class VolunteerSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = [
             "real_name",
+            "id_type",
             "consented_at",
             "guardian_name",
             "guardian_relation",
@@ -181,7 +191,15 @@ class ProfileSerializer(SkillsWriteMixin, VolunteerSerializer):
 
 class RegistrationSerializer(serializers.Serializer):
     real_name = serializers.CharField(label=_("real name"), max_length=60)
+    id_type = serializers.ChoiceField(
+        label=_("ID type"), choices=IdType.choices, required=False, default=IdType.RESIDENT
+    )
     id_number = serializers.CharField(label=_("ID number"), max_length=30)
+    # Asked only for documents whose number does not state them (all but the resident ID card).
+    birth_date = BoundedDateField(label=_("birth date"), required=False, allow_null=True, default=None)
+    gender = serializers.ChoiceField(
+        label=_("gender"), choices=Gender.choices, required=False, allow_blank=True, default=""
+    )
     phone = serializers.CharField(label=_("mobile number"), max_length=20)
     password = serializers.CharField(label=_("password"), write_only=True, style={"input_type": "password"})
     home_station = StationField(label=_("home station"))
@@ -221,9 +239,27 @@ class RegistrationSerializer(serializers.Serializer):
         return value
 
     def validate_id_number(self, value: str) -> str:
-        value = normalize_id_number(value)
-        django_errors(parse_id_number, value)
+        value = normalize_document_number(value)
+        # Checked here, beside the other fields' errors, against the type sent with it.
+        id_type = self.initial_data.get("id_type") or IdType.RESIDENT
+        if id_type in IdType.values:
+            django_errors(lambda number: validate_document_number(id_type, number), value)
         return value
+
+    def holder(self, attrs: dict) -> IdentityFacts:
+        """Birth date and gender: from a resident ID number, else as typed (then required)."""
+        try:
+            facts = validate_document_number(attrs["id_type"], attrs["id_number"])
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"id_number": error.messages}) from None
+        if facts is not None:
+            return facts
+        missing = {name: [_("Required for this ID type.")] for name in ("birth_date", "gender") if not attrs[name]}
+        if missing:
+            raise serializers.ValidationError(missing)
+        if attrs["birth_date"] > timezone.localdate():
+            raise serializers.ValidationError({"birth_date": [_("The birth date lies in the future.")]})
+        return IdentityFacts(birth_date=attrs["birth_date"], gender=attrs["gender"])
 
     def validate_phone(self, value: str) -> str:
         value = normalize_phone(value)
@@ -252,6 +288,9 @@ class RegistrationSerializer(serializers.Serializer):
         return value
 
     def validate(self, attrs: dict) -> dict:
+        attrs["holder"] = self.holder(attrs)
+        for name in ["birth_date", "gender"]:
+            attrs.pop(name)
         user = get_user_model()(phone=attrs["phone"], name=attrs["real_name"])
         try:
             validate_password(attrs["password"], user)
@@ -274,7 +313,7 @@ class RegistrationSerializer(serializers.Serializer):
 
     def guardian(self, attrs: dict) -> Guardian | None:
         """A minor's consenting guardian, as the registration age rules require."""
-        birth_date = parse_id_number(attrs["id_number"]).birth_date
+        birth_date = attrs["holder"].birth_date
         today = timezone.localdate()
         fields = ["guardian_name", "guardian_phone", "guardian_relation"]
         missing = {name: [_("A minor's guardian must be named.")] for name in fields if not attrs[name]}

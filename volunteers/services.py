@@ -9,12 +9,16 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
+from accounts.services import deactivate_user
 from stations.models import PracticeUnit
-from volunteers.id_numbers import parse_id_number
+from volunteers import consent_texts
+from volunteers.id_numbers import IdentityFacts, IdType, mask_document_number, validate_document_number
 from volunteers.models import (
     ADULT_AGE,
     GUARDIAN_CONSENT_BELOW_AGE,
     MIN_REGISTRATION_AGE,
+    ConsentKind,
+    ConsentRecord,
     Skill,
     Volunteer,
     age_on,
@@ -68,6 +72,8 @@ def register_volunteer(
     skills: Iterable[Skill] = (),
     political_status: str = "",
     guardian: Guardian | None = None,
+    id_type: str = IdType.RESIDENT,
+    holder: IdentityFacts | None = None,
 ) -> Volunteer:
     """Create the login and the volunteer record of a person who consents now.
 
@@ -76,8 +82,14 @@ def register_volunteer(
     under 14 and not kept for adults (who need none). Raises RegistrationError when
     the person is too young, lacks a guardian, or the phone or ID number was taken
     meanwhile.
+
+    ``id_type`` is the document (the resident ID card by default); a document whose
+    number does not state birth date and gender needs them as ``holder``. The
+    version of the consent text agreed to is stored with its time (PIPL art. 14).
     """
-    facts = parse_id_number(id_number)
+    facts = validate_document_number(id_type, id_number) or holder
+    if facts is None:
+        raise ValueError("holder facts are required for this document type")
     now = timezone.now()
     check_registration_age(facts.birth_date, guardian=guardian, on=timezone.localdate(now))
     if age_on(facts.birth_date, timezone.localdate(now)) >= ADULT_AGE:
@@ -88,6 +100,7 @@ def register_volunteer(
             volunteer = Volunteer.objects.create(
                 user=user,
                 real_name=real_name,
+                id_type=id_type,
                 id_number=id_number,
                 gender=facts.gender,
                 birth_date=facts.birth_date,
@@ -104,6 +117,65 @@ def register_volunteer(
         raise RegistrationError("duplicate") from None
     volunteer.assign_number()
     set_skills(volunteer, skills)
+    ConsentRecord.objects.bulk_create(
+        ConsentRecord(volunteer=volunteer, kind=kind, version=consent_texts.CURRENT_VERSION, consented_at=now)
+        for kind in ([ConsentKind.REGISTRATION] + ([ConsentKind.GUARDIAN] if guardian else []))
+    )
+    return volunteer
+
+
+class AccountError(DomainError):
+    messages = {
+        "wrong_password": _("The password is wrong."),
+        "already_closed": _("This account is already closed."),
+    }
+    status_codes = {"wrong_password": 400}
+
+
+def closed_phone(user_id: int) -> str:
+    """A login name no mobile number can equal (it starts with a letter), unique per user, 11 characters."""
+    return f"x{user_id:010d}"
+
+
+@transaction.atomic
+def close_account(volunteer: Volunteer, *, password: str, at: datetime.datetime | None = None) -> Volunteer:
+    """Close a volunteer's account at their request (PIPL art. 47).
+
+    They can no longer log in (the user is deactivated, every token and session ends,
+    the mobile number is replaced), their contact data, guardian, skills and political
+    status are erased, and the ID number is kept masked only. The volunteer row, name,
+    birth date and gender, and every service record stay: certificates already issued
+    rest on them, and the unit's statistics (volunteers, hours, ages) stay unchanged.
+    Raises AccountError (wrong_password, already_closed).
+    """
+    volunteer = Volunteer.objects.select_for_update().select_related("user").get(pk=volunteer.pk)
+    if volunteer.closed_at is not None:
+        raise AccountError("already_closed")
+    user = volunteer.user
+    if not user.check_password(password):
+        raise AccountError("wrong_password")
+    volunteer.closed_at = at or timezone.now()
+    volunteer.id_number = mask_document_number(volunteer.id_number)
+    volunteer.political_status = ""
+    volunteer.guardian_name = volunteer.guardian_phone = volunteer.guardian_relation = ""
+    volunteer.guardian_consented_at = None
+    volunteer.save(
+        update_fields=[
+            "closed_at",
+            "id_number",
+            "political_status",
+            "guardian_name",
+            "guardian_phone",
+            "guardian_relation",
+            "guardian_consented_at",
+            "updated_at",
+        ]
+    )
+    volunteer.skills.clear()
+    user.phone = closed_phone(user.pk)
+    user.set_unusable_password()
+    user.save(update_fields=["phone", "password"])
+    deactivate_user(user)
     return volunteer
 
 

@@ -72,6 +72,8 @@ class VolunteerViewSet(
             skills=data.get("skills", []),
             political_status=data["political_status"],
             guardian=data["guardian"],
+            id_type=data["id_type"],
+            holder=data["holder"],
         )
         # The new volunteer is the viewer here: they see their own data in full.
         request.user = volunteer.user
