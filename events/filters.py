@@ -1,9 +1,20 @@
 import django_filters
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.bounded_fields import BoundedDateFilter
-from events.models import Event, EventStatus, RecordStatus, RefusedScan, ServiceCategory, ServiceRecord
+from events.models import (
+    CorrectionRequest,
+    CorrectionStatus,
+    Event,
+    EventStatus,
+    RecordStatus,
+    RefusedScan,
+    ServiceCategory,
+    ServiceRecord,
+)
+from events.record_deadlines import UNREVIEWED, overdue_q
 from stations.filters import ScopedChoiceFilter, SubtreeFilter
 from volunteers.models import Volunteer
 
@@ -57,3 +68,34 @@ class RefusedScanFilter(django_filters.FilterSet):
     class Meta:
         model = RefusedScan
         fields = ["event", "volunteer", "code", "date_from", "date_to"]
+
+
+class CorrectionRequestFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=CorrectionStatus.choices)
+    event = ScopedChoiceFilter(model=Event, listed=True)
+
+    class Meta:
+        model = CorrectionRequest
+        fields = ["status", "event"]
+
+
+class RecordDeadlineFilter(django_filters.FilterSet):
+    """Due and overdue work under the 10-working-day rule (志愿服务记录与证明出具办法 art. 11)."""
+
+    unit = SubtreeFilter(field_name="event__unit__path", label=_("Organising unit (subtree)"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("More than 10 working days old"))
+    kind = django_filters.ChoiceFilter(
+        choices=[("record", _("Review")), ("evaluation", _("Evaluation"))], method="filter_kind", label=_("Kind")
+    )
+
+    class Meta:
+        model = ServiceRecord
+        fields = ["unit", "overdue", "kind"]
+
+    def filter_overdue(self, queryset, name, value):
+        late = overdue_q(timezone.localdate())
+        return queryset.filter(late) if value else queryset.exclude(late)
+
+    def filter_kind(self, queryset, name, value):
+        unreviewed = Q(status__in=UNREVIEWED)
+        return queryset.filter(unreviewed) if value == "record" else queryset.exclude(unreviewed)

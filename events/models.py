@@ -459,9 +459,7 @@ class Evaluation(models.Model):
             models.CheckConstraint(
                 condition=(Q(record__isnull=False) & Q(period_start__isnull=True) & Q(period_end__isnull=True))
                 | (
-                    Q(record__isnull=True)
-                    & Q(period_start__isnull=False)
-                    & Q(period_end__gte=models.F("period_start"))
+                    Q(record__isnull=True) & Q(period_start__isnull=False) & Q(period_end__gte=models.F("period_start"))
                 ),
                 name="evaluation_of_a_record_or_a_period",
             ),

@@ -1,12 +1,25 @@
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.bounded_fields import BoundedDateTimeField
 from accounts.phones import mask_phone
-from events.models import Event, RecordChange, RefusedScan, ServiceRecord, Signup, event_bounds_errors
+from events.correction_photos import PhotoRejected, reencode_photo
+from events.models import (
+    CorrectionRequest,
+    Evaluation,
+    Event,
+    RecordChange,
+    RecordStatus,
+    RefusedScan,
+    ServiceRecord,
+    Signup,
+    event_bounds_errors,
+)
+from events.record_deadlines import deadline_of, kind_of
 from stations.serializers import ManagedUnitField
-from volunteers.models import Volunteer
+from volunteers.models import Training, Volunteer
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -254,3 +267,228 @@ class RefusedScanSerializer(serializers.ModelSerializer):
             "user_agent",
         ]
         read_only_fields = fields
+
+
+# --- Trainings, evaluations, correction requests, deadlines (志愿服务记录与证明出具办法 art. 8-13) ---
+
+
+class TrainingSerializer(serializers.ModelSerializer):
+    """A training (办法 art. 8), entered for everyone who attended ``event`` and/or the ``volunteers`` listed."""
+
+    unit = ManagedUnitField()
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    event = serializers.PrimaryKeyRelatedField(
+        queryset=Event.objects.none(), required=False, write_only=True, help_text=_("Everyone who attended it.")
+    )
+    volunteers = serializers.PrimaryKeyRelatedField(
+        queryset=Volunteer.objects.none(), many=True, required=False, write_only=True
+    )
+    attendee_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Training
+        fields = [
+            "id",
+            "unit",
+            "unit_name",
+            "name",
+            "content",
+            "hours",
+            "organiser",
+            "held_on",
+            "event",
+            "volunteers",
+            "attendee_count",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["event"].queryset = Event.objects.managed_by(request.user)
+            self.fields["volunteers"].child_relation.queryset = Volunteer.objects.managed_by(request.user)
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_attendee_count(self, training: Training) -> int:
+        return training.attendees.count()
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("event") is None and not attrs.get("volunteers"):
+            raise serializers.ValidationError({"volunteers": _("Choose an event or at least one volunteer.")})
+        return attrs
+
+
+class EvaluationSerializer(serializers.ModelSerializer):
+    """The organising unit's evaluation (办法 art. 10) of one record, or of a volunteer's period of service."""
+
+    record = serializers.PrimaryKeyRelatedField(queryset=ServiceRecord.objects.none(), required=False, allow_null=True)
+    volunteer = serializers.PrimaryKeyRelatedField(queryset=Volunteer.objects.none(), required=False)
+    unit = ManagedUnitField(required=False)
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    volunteer_name = serializers.CharField(source="volunteer.real_name", read_only=True)
+    event_title = serializers.CharField(source="record.event.title", read_only=True, default=None)
+
+    class Meta:
+        model = Evaluation
+        fields = [
+            "id",
+            "record",
+            "event_title",
+            "volunteer",
+            "volunteer_name",
+            "unit",
+            "unit_name",
+            "period_start",
+            "period_end",
+            "evaluated_on",
+            "grade",
+            "comment",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+        extra_kwargs = {"evaluated_on": {"required": False}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # Reviewed records only: an open or pending one is not finished service yet.
+            self.fields["record"].queryset = ServiceRecord.objects.managed_by(request.user).filter(
+                status=RecordStatus.APPROVED
+            )
+            self.fields["volunteer"].queryset = Volunteer.objects.all()
+
+    def validate(self, attrs: dict) -> dict:
+        record = attrs.get("record")
+        attrs.setdefault("evaluated_on", timezone.localdate())
+        if record is not None:
+            if attrs.get("period_start") or attrs.get("period_end"):
+                raise serializers.ValidationError({"period_start": _("Evaluate either a record or a period.")})
+            if Evaluation.objects.filter(record=record).exists():
+                raise serializers.ValidationError({"record": _("This record has already been evaluated.")})
+            attrs.update(volunteer=record.volunteer, unit=record.event.unit)
+            return attrs
+        errors = {
+            field: _("This field is required.")
+            for field in ("volunteer", "unit", "period_start", "period_end")
+            if not attrs.get(field)
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+        if attrs["period_end"] < attrs["period_start"]:
+            raise serializers.ValidationError({"period_end": _("The period must end on or after its start.")})
+        served = ServiceRecord.objects.filter(
+            volunteer=attrs["volunteer"],
+            event__unit__path__startswith=attrs["unit"].path,
+            event__ends_at__date__gte=attrs["period_start"],
+            event__starts_at__date__lte=attrs["period_end"],
+        ).exists()
+        if not served:
+            # Same message as an unknown id: no oracle on volunteers outside the unit's reach.
+            field = self.fields["volunteer"]
+            raise serializers.ValidationError(
+                {"volunteer": [field.error_messages["does_not_exist"].format(pk_value=attrs["volunteer"].pk)]}
+            )
+        return attrs
+
+    def create(self, validated_data: dict) -> Evaluation:
+        return Evaluation.objects.create(**validated_data, created_by=self.context["request"].user)
+
+
+class CorrectionRequestSerializer(serializers.ModelSerializer):
+    """A volunteer's request to correct a record or add a missing one (办法 art. 13), and its outcome."""
+
+    record = serializers.PrimaryKeyRelatedField(queryset=ServiceRecord.objects.none(), required=False)
+    event = serializers.PrimaryKeyRelatedField(queryset=Event.objects.none(), required=False)
+    checked_in_at = BoundedDateTimeField(required=False, allow_null=True)
+    checked_out_at = BoundedDateTimeField(required=False, allow_null=True)
+    photo = serializers.ImageField(required=False, write_only=True)
+    has_photo = serializers.SerializerMethodField()
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    event_title = serializers.CharField(source="event.title", read_only=True)
+    volunteer_name = serializers.CharField(source="volunteer.real_name", read_only=True)
+
+    class Meta:
+        model = CorrectionRequest
+        fields = [
+            "id",
+            "kind",
+            "kind_display",
+            "record",
+            "event",
+            "event_title",
+            "volunteer_name",
+            "checked_in_at",
+            "checked_out_at",
+            "reason",
+            "photo",
+            "has_photo",
+            "status",
+            "status_display",
+            "decline_reason",
+            "decided_at",
+            "created_at",
+        ]
+        read_only_fields = ["kind", "status", "decline_reason", "decided_at", "created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            user = request.user
+            # Only the volunteer's own records, and events they may see.
+            self.fields["record"].queryset = ServiceRecord.objects.filter(volunteer__user=user).exclude(
+                status=RecordStatus.REJECTED
+            )
+            self.fields["event"].queryset = Event.objects.visible_to(user)
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_has_photo(self, request: CorrectionRequest) -> bool:
+        return bool(request.photo)
+
+    def validate_photo(self, photo):
+        try:
+            return reencode_photo(photo)
+        except PhotoRejected as error:
+            raise serializers.ValidationError(str(error)) from None
+
+    def validate(self, attrs: dict) -> dict:
+        if (attrs.get("record") is None) == (attrs.get("event") is None):
+            raise serializers.ValidationError(
+                {"record": _("Choose the record to correct, or the event whose record is missing.")}
+            )
+        start, end = attrs.get("checked_in_at"), attrs.get("checked_out_at")
+        if start and end and end <= start:
+            raise serializers.ValidationError({"checked_out_at": _("Check-out must be after check-in.")})
+        return attrs
+
+
+class DecisionSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+
+
+class RecordDeadlineSerializer(serializers.Serializer):
+    """A record whose review or evaluation is due under the 10-working-day rule (办法 art. 11)."""
+
+    record = serializers.IntegerField(source="pk")
+    kind = serializers.ChoiceField(choices=[("record", _("Review")), ("evaluation", _("Evaluation"))])
+    status = serializers.CharField()
+    event = serializers.IntegerField(source="event_id")
+    event_title = serializers.CharField(source="event.title")
+    unit = serializers.IntegerField(source="event.unit_id")
+    unit_name = serializers.CharField(source="event.unit.name")
+    volunteer_name = serializers.CharField(source="volunteer.real_name")
+    ended_on = serializers.DateField()
+    due_on = serializers.DateField()
+    working_days_waited = serializers.IntegerField()
+    overdue = serializers.BooleanField()
+
+    def to_representation(self, record: ServiceRecord) -> dict:
+        today = self.context.get("today") or timezone.localdate()
+        for key, value in deadline_of(record.activity_day, today).items():
+            setattr(record, key, value)
+        record.kind = kind_of(record)
+        return super().to_representation(record)

@@ -14,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.errors import DomainError
 from events.checkin_codes import CodeError, read_event_code, read_volunteer_code
 from events.models import (
+    CorrectionKind,
+    CorrectionRequest,
+    CorrectionStatus,
     Event,
     EventStatus,
     Method,
@@ -24,7 +27,7 @@ from events.models import (
     Signup,
     SignupStatus,
 )
-from volunteers.models import Volunteer, VolunteerStatus
+from volunteers.models import Training, Volunteer, VolunteerStatus
 
 
 class EventError(DomainError):
@@ -661,3 +664,162 @@ def close_stale_records(*, now: datetime.datetime, dry_run: bool = False) -> dic
     if not dry_run:
         Event.objects.filter(pk__in=finished).update(status=EventStatus.FINISHED, updated_at=now)
     return {"closed_records": closed, "finished_events": len(finished)}
+
+
+# --- The rest of the volunteer record: trainings, and corrections the volunteer starts ---
+# 志愿服务条例 art. 19 asks for basic information, service, training, awards and
+# evaluation; 志愿服务记录与证明出具办法 art. 8-13 fix their fields and rules.
+
+
+class RecordKeepingError(DomainError):
+    messages = {
+        "no_attendees": _("Nobody to record: the event has no approved or pending service records."),
+        "not_pending": _("This request has already been answered."),
+        "reason_required": _("A reason is required."),
+        "request_pending": _("You already have a request about this event waiting for the unit."),
+        "record_exists": _("You already have a record for this event: ask to correct it instead."),
+        "nothing_to_correct": _("Give the check-in or check-out time as it should be."),
+    }
+    status_codes = {"not_pending": 409, "request_pending": 409, "record_exists": 409}
+
+
+ATTENDED = (RecordStatus.APPROVED, RecordStatus.PENDING)
+
+
+@transaction.atomic
+def record_training(
+    *,
+    unit,
+    name: str,
+    content: str,
+    hours: Decimal,
+    organiser: str,
+    held_on: datetime.date,
+    by,
+    event: Event | None = None,
+    volunteers=(),
+) -> Training:
+    """Record a training for everyone who attended ``event`` and/or the ``volunteers`` listed.
+
+    志愿服务记录与证明出具办法 art. 8: name, main content, duration, organiser and
+    date. Attendance of an event means its approved or pending records (not the
+    rejected, nor the still open ones). Training hours are not service hours.
+    Raises RecordKeepingError.
+    """
+    attendees = {volunteer.pk for volunteer in volunteers}
+    if event is not None:
+        attendees |= set(
+            ServiceRecord.objects.filter(event=event, status__in=ATTENDED).values_list("volunteer_id", flat=True)
+        )
+    if not attendees:
+        raise RecordKeepingError("no_attendees")
+    training = Training.objects.create(
+        unit=unit, name=name, content=content, hours=hours, organiser=organiser, held_on=held_on, created_by=by
+    )
+    training.attendees.set(sorted(attendees))
+    return training
+
+
+@transaction.atomic
+def ask_correction(
+    volunteer: Volunteer,
+    *,
+    reason: str,
+    record: ServiceRecord | None = None,
+    event: Event | None = None,
+    checked_in_at: datetime.datetime | None = None,
+    checked_out_at: datetime.datetime | None = None,
+    photo=None,
+) -> CorrectionRequest:
+    """A volunteer asks their unit to correct a record or to add a missing one (办法 art. 13).
+
+    Nothing changes until the organising unit approves it. A photo, if any, arrives
+    already re-encoded (``events.correction_photos``). Raises RecordKeepingError.
+    """
+    if not reason.strip():
+        raise RecordKeepingError("reason_required")
+    volunteer = _lock_volunteer(volunteer)
+    if record is not None:
+        event, kind = record.event, CorrectionKind.CORRECT
+        if checked_in_at is None and checked_out_at is None:
+            raise RecordKeepingError("nothing_to_correct")
+    else:
+        kind = CorrectionKind.ADD
+        if checked_in_at is None or checked_out_at is None:
+            raise RecordKeepingError("nothing_to_correct")
+        if ServiceRecord.objects.filter(event=event, volunteer=volunteer).exists():
+            raise RecordKeepingError("record_exists")
+    if CorrectionRequest.objects.filter(volunteer=volunteer, event=event, status=CorrectionStatus.PENDING).exists():
+        raise RecordKeepingError("request_pending")
+    request = CorrectionRequest(
+        volunteer=volunteer,
+        kind=kind,
+        event=event,
+        record=record,
+        checked_in_at=checked_in_at,
+        checked_out_at=checked_out_at,
+        reason=reason.strip(),
+    )
+    if photo is not None:
+        request.photo.save("photo.jpg", photo, save=False)
+    request.save()
+    return request
+
+
+def _locked_request(request: CorrectionRequest) -> CorrectionRequest:
+    request = (
+        CorrectionRequest.objects.select_for_update().select_related("event", "record", "volunteer").get(pk=request.pk)
+    )
+    if request.status != CorrectionStatus.PENDING:
+        raise RecordKeepingError("not_pending")
+    return request
+
+
+@transaction.atomic
+def approve_correction(request: CorrectionRequest, *, by, now: datetime.datetime | None = None) -> CorrectionRequest:
+    """The organising unit verified the request and applies it (办法 art. 13).
+
+    Through ``correct_record_times`` or ``create_manual_record``, so the usual checks
+    hold (no future times, no overlap) and the record waits, pending, for a person
+    other than the approver (four eyes: the approver corrected or entered it).
+    Raises RecordKeepingError or RecordError.
+    """
+    request = _locked_request(request)
+    reason = _("At the volunteer's request: %(reason)s") % {"reason": request.reason}
+    if request.kind == CorrectionKind.CORRECT:
+        record = correct_record_times(
+            request.record,
+            by=by,
+            reason=str(reason)[:200],
+            checked_in_at=request.checked_in_at,
+            checked_out_at=request.checked_out_at,
+            now=now,
+        )
+    else:
+        record = create_manual_record(
+            request.event,
+            request.volunteer,
+            checked_in_at=request.checked_in_at,
+            checked_out_at=request.checked_out_at,
+            reason=str(reason)[:200],
+            by=by,
+            now=now,
+        )
+    request.record = record
+    request.status, request.decided_by, request.decided_at = CorrectionStatus.APPROVED, by, now or timezone.now()
+    request.save(update_fields=["record", "status", "decided_by", "decided_at"])
+    return request
+
+
+@transaction.atomic
+def decline_correction(
+    request: CorrectionRequest, *, by, reason: str, now: datetime.datetime | None = None
+) -> CorrectionRequest:
+    """The organising unit declines the request with a reason the volunteer reads. Raises RecordKeepingError."""
+    if not reason.strip():
+        raise RecordKeepingError("reason_required")
+    request = _locked_request(request)
+    request.status, request.decided_by, request.decided_at = CorrectionStatus.DECLINED, by, now or timezone.now()
+    request.decline_reason = reason.strip()
+    request.save(update_fields=["status", "decided_by", "decided_at", "decline_reason"])
+    return request

@@ -1,12 +1,26 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from events.views import CheckInView, EventViewSet, MyCheckinCodeView, RefusedScanViewSet, ServiceRecordViewSet
+from events.views import (
+    CheckInView,
+    CorrectionRequestViewSet,
+    EvaluationViewSet,
+    EventViewSet,
+    MyCheckinCodeView,
+    RecordDeadlineViewSet,
+    RefusedScanViewSet,
+    ServiceRecordViewSet,
+    TrainingViewSet,
+)
 
 router = SimpleRouter()
 router.register("events", EventViewSet, basename="event")
 router.register("records", ServiceRecordViewSet, basename="record")
 router.register("refused-scans", RefusedScanViewSet, basename="refused-scan")
+router.register("trainings", TrainingViewSet, basename="training")
+router.register("evaluations", EvaluationViewSet, basename="evaluation")
+router.register("correction-requests", CorrectionRequestViewSet, basename="correction-request")
+router.register("record-deadlines", RecordDeadlineViewSet, basename="record-deadline")
 
 urlpatterns = [
     path("checkins/", CheckInView.as_view(), name="checkin"),

@@ -1,9 +1,14 @@
 from django.conf import settings
 from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import FileResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
@@ -11,28 +16,40 @@ from rest_framework.views import APIView
 from accounts.client_addresses import client_ip
 from events import services
 from events.checkin_codes import expires_at, make_event_code, make_volunteer_code
-from events.filters import EventFilter, RefusedScanFilter, ServiceRecordFilter
-from events.models import Event, RefusedScan, ServiceRecord, Signup, SignupStatus
+from events.filters import (
+    CorrectionRequestFilter,
+    EventFilter,
+    RecordDeadlineFilter,
+    RefusedScanFilter,
+    ServiceRecordFilter,
+)
+from events.models import CorrectionRequest, Evaluation, Event, RefusedScan, ServiceRecord, Signup, SignupStatus
 from events.qr_codes import qr_svg
+from events.record_deadlines import due_records
 from events.serializers import (
     BulkApproveResultSerializer,
     BulkApproveSerializer,
     CheckinCodeQuerySerializer,
     CheckInSerializer,
     CodeSerializer,
+    CorrectionRequestSerializer,
+    DecisionSerializer,
+    EvaluationSerializer,
     EventSerializer,
     ManualRecordSerializer,
     RecordChangeSerializer,
     RecordCorrectionSerializer,
+    RecordDeadlineSerializer,
     RefusedScanSerializer,
     RejectSerializer,
     ScanSerializer,
     ServiceRecordSerializer,
     SignupRequestSerializer,
     SignupSerializer,
+    TrainingSerializer,
 )
 from stations.permissions import IsManager, IsManagerOrReadOnly, in_reach
-from volunteers.models import Volunteer
+from volunteers.models import Training, Volunteer
 
 
 def own_volunteer(user) -> Volunteer:
@@ -290,3 +307,101 @@ class RefusedScanViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return RefusedScan.objects.visible_to(self.request.user).select_related("volunteer", "event")
+
+
+# --- Trainings, evaluations, correction requests, deadlines (志愿服务记录与证明出具办法 art. 8-13) ---
+
+
+class TrainingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Trainings (办法 art. 8): managers enter them for an event's attendees or a list; volunteers see theirs."""
+
+    serializer_class = TrainingSerializer
+    permission_classes = [permissions.IsAuthenticated, IsManagerOrReadOnly]
+
+    def get_queryset(self):
+        return in_reach(Training.objects, self.request).select_related("unit").order_by("-held_on", "-id")
+
+    @extend_schema(request=TrainingSerializer, responses={201: TrainingSerializer})
+    def create(self, request, *args, **kwargs) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        training = services.record_training(**serializer.validated_data, by=request.user)
+        return Response(self.get_serializer(training).data, status=status.HTTP_201_CREATED)
+
+
+class EvaluationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Evaluations (办法 art. 10): the organising unit evaluates; a volunteer sees their own."""
+
+    serializer_class = EvaluationSerializer
+    permission_classes = [permissions.IsAuthenticated, IsManagerOrReadOnly]
+
+    def get_queryset(self):
+        return (
+            Evaluation.objects.visible_to(self.request.user)
+            .select_related("unit", "volunteer", "record__event")
+            .order_by("-evaluated_on", "-id")
+        )
+
+
+class CorrectionRequestViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Corrections a volunteer asks for (办法 art. 13); the organising unit approves or declines them."""
+
+    serializer_class = CorrectionRequestSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    filterset_class = CorrectionRequestFilter
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        reading = self.action not in ("approve", "decline")
+        requests = in_reach(CorrectionRequest.objects, self.request, reading=reading)
+        return requests.select_related("event", "volunteer").order_by("-created_at", "-id")
+
+    def create(self, request, *args, **kwargs) -> Response:
+        """A volunteer asks to correct one of their records (``record``) or to add a missing one (``event``)."""
+        volunteer = own_volunteer(request.user)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        correction = services.ask_correction(volunteer, **serializer.validated_data)
+        return Response(self.get_serializer(correction).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=CorrectionRequestSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated, IsManager])
+    def approve(self, request, pk=None) -> Response:
+        """Apply the request: the record changes, or is added, pending another person's approval."""
+        correction = services.approve_correction(self.get_object(), by=request.user)
+        return Response(self.get_serializer(correction).data)
+
+    @extend_schema(request=DecisionSerializer, responses=CorrectionRequestSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated, IsManager])
+    def decline(self, request, pk=None) -> Response:
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        correction = services.decline_correction(
+            self.get_object(), by=request.user, reason=serializer.validated_data["reason"]
+        )
+        return Response(self.get_serializer(correction).data)
+
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def photo(self, request, pk=None) -> FileResponse:
+        """The attached photo, to the volunteer and the unit's managers only (never under /media/)."""
+        correction = self.get_object()
+        if not correction.photo:
+            raise NotFound(_("No photo was attached."))
+        return FileResponse(correction.photo.open("rb"), content_type="image/jpeg")
+
+
+class RecordDeadlineViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Reviews and evaluations due under the 10-working-day rule (办法 art. 11), oldest first; ``?overdue=true``."""
+
+    serializer_class = RecordDeadlineSerializer
+    permission_classes = [permissions.IsAuthenticated, IsManager]
+    filterset_class = RecordDeadlineFilter
+
+    def get_queryset(self):
+        records = ServiceRecord.objects.managed_by(self.request.user)
+        return due_records(records).select_related("event__unit", "volunteer").order_by("event__ends_at", "id")

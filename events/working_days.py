@@ -26,3 +26,27 @@ def working_days_between(start: datetime.date, end: datetime.date) -> int:
         days += is_working_day(day)
         day += datetime.timedelta(days=1)
     return days
+
+
+def latest_day_not_overdue(today: datetime.date, allowed: int) -> datetime.date:
+    """The earliest day ``d`` with ``working_days_between(d, today) <= allowed``.
+
+    Work dated before it has waited more than ``allowed`` working days by ``today``:
+    a single date to filter rows by in the database.
+    """
+    day, counted = today, 0
+    while True:
+        # Stepping back past ``day`` brings it into the waiting time.
+        counted += is_working_day(day)
+        if counted > allowed:
+            return day
+        day -= datetime.timedelta(days=1)
+
+
+def add_working_days(start: datetime.date, days: int) -> datetime.date:
+    """The ``days``-th working day after ``start`` (a deadline counted in working days)."""
+    day = start
+    while days > 0:
+        day += datetime.timedelta(days=1)
+        days -= is_working_day(day)
+    return day

@@ -20,7 +20,17 @@ from volunteers.id_numbers import (
     normalize_document_number,
     validate_document_number,
 )
-from volunteers.models import ADULT_AGE, Gender, GuardianRelation, PoliticalStatus, Skill, Team, Volunteer, age_on
+from volunteers.models import (
+    ADULT_AGE,
+    Award,
+    Gender,
+    GuardianRelation,
+    PoliticalStatus,
+    Skill,
+    Team,
+    Volunteer,
+    age_on,
+)
 from volunteers.names import normalize_name, validate_real_name
 from volunteers.services import Guardian, RegistrationError, check_registration_age, set_skills
 
@@ -393,3 +403,37 @@ class TeamSerializer(serializers.ModelSerializer):
             if leader not in (members or []):
                 raise serializers.ValidationError({"leader": _("The leader must be a member of the team.")})
         return attrs
+
+
+class AwardSerializer(serializers.ModelSerializer):
+    """An honour a volunteer received (志愿服务记录与证明出具办法 art. 9), entered by a manager."""
+
+    volunteer = serializers.PrimaryKeyRelatedField(queryset=Volunteer.objects.none())
+    volunteer_name = serializers.CharField(source="volunteer.real_name", read_only=True)
+    level_display = serializers.CharField(source="get_level_display", read_only=True)
+
+    class Meta:
+        model = Award
+        fields = [
+            "id",
+            "volunteer",
+            "volunteer_name",
+            "name",
+            "awarded_on",
+            "awarding_body",
+            "level",
+            "level_display",
+            "on_certificates",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # Managers record awards of their own subtree's volunteers, never their own.
+            self.fields["volunteer"].queryset = Volunteer.objects.managed_by(request.user)
+
+    def create(self, validated_data: dict) -> Award:
+        return Award.objects.create(**validated_data, created_by=self.context["request"].user)

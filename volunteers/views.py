@@ -10,8 +10,9 @@ from rest_framework.throttling import SimpleRateThrottle
 from stations.permissions import IsManagerOrReadOnly, in_reach
 from volunteers import services
 from volunteers.filters import TeamFilter, VolunteerFilter
-from volunteers.models import Skill, Team, Volunteer
+from volunteers.models import Award, Skill, Team, Volunteer
 from volunteers.serializers import (
+    AwardSerializer,
     ProfileSerializer,
     RegistrationSerializer,
     SkillSerializer,
@@ -118,3 +119,13 @@ class TeamViewSet(viewsets.ModelViewSet):
             .select_related("unit", "leader")
             .prefetch_related(Prefetch("members", queryset=Volunteer.objects.only("id")))
         )
+
+
+class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Awards (志愿服务记录与证明出具办法 art. 9): managers enter them for their volunteers; a volunteer sees theirs."""
+
+    serializer_class = AwardSerializer
+    permission_classes = [permissions.IsAuthenticated, IsManagerOrReadOnly]
+
+    def get_queryset(self):
+        return Award.objects.visible_to(self.request.user).select_related("volunteer").order_by("-awarded_on", "-id")
