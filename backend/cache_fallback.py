@@ -81,4 +81,3 @@ class FallbackRedisCache(RedisCache):
     def clear(self) -> None:
         self._memory.clear()
         return self._call("clear")
-
