@@ -24,6 +24,8 @@ class Validity(models.TextChoices):
     # A state of its own, not revoked: a manager checks and then reissues or revokes.
     UNDER_REVIEW = "under_review", _("The service records this certificate rests on have changed; under review")
     REVOKED = "revoked", _("Revoked")
+    # 民发〔2015〕149号 lets a unit announce (公示) a certificate before it takes effect.
+    PUBLICITY = "publicity", _("In its publicity period; takes effect afterwards")
 
 
 def private_file_name(folder: str, filename: str) -> str:
@@ -132,7 +134,12 @@ class Certificate(models.Model):
     handler_name = models.CharField(_("handled by"), max_length=30, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
     remarks = models.CharField(_("remarks"), max_length=200, blank=True)
+    # Optional sections (办法 art. 8-9): trainings and awards as they stood at issue, one per line.
+    trainings_text = models.TextField(_("trainings"), blank=True)
+    awards_text = models.TextField(_("awards"), blank=True)
     issued_at = models.DateTimeField(_("issued at"))
+    # After an optional publicity period (公示) the certificate takes effect; null: at issue.
+    effective_at = models.DateTimeField(_("takes effect at"), null=True, blank=True)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("issued by"),
@@ -214,7 +221,13 @@ class Certificate(models.Model):
         needs_review = getattr(self, "needs_review", None)
         if needs_review is None:
             needs_review = Certificate.objects.with_review_state().filter(pk=self.pk, needs_review=True).exists()
-        return Validity.UNDER_REVIEW if needs_review else Validity.VALID
+        if needs_review:
+            return Validity.UNDER_REVIEW
+        return Validity.PUBLICITY if self.in_publicity else Validity.VALID
+
+    @property
+    def in_publicity(self) -> bool:
+        return self.effective_at is not None and self.effective_at > timezone.now()
 
     @property
     def verification_url(self) -> str:

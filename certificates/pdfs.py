@@ -102,6 +102,9 @@ def page_context(certificate: Certificate, seals: dict[int, str]) -> dict:
         "issued_on": timezone.localtime(certificate.issued_at).date(),
         "qr_uri": data_uri(qr_png(certificate.verification_url), "image/png"),
         "seal_uri": seal_uri(certificate, seals),
+        "trainings": certificate.trainings_text.splitlines(),
+        "awards": certificate.awards_text.splitlines(),
+        "effective_on": timezone.localtime(certificate.effective_at).date() if certificate.effective_at else None,
         "verify_base": f"{settings.SITE_URL}/verify/",
     }
 

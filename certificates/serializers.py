@@ -66,7 +66,10 @@ class CertificateSerializer(serializers.ModelSerializer):
             "handler_name",
             "contact_phone",
             "remarks",
+            "trainings_text",
+            "awards_text",
             "issued_at",
+            "effective_at",
             "issued_by",
             "verification_code",
             "verification_url",
@@ -102,6 +105,15 @@ class CertificateIssueSerializer(CoverageFieldsMixin, serializers.Serializer):
     period_end = BoundedDateField(required=False, allow_null=True)
     handler_name = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     remarks = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    publicity_days = serializers.IntegerField(
+        min_value=0,
+        max_value=30,
+        required=False,
+        default=0,
+        help_text=_("Days the certificate is announced (公示) before it takes effect; 0: at once."),
+    )
+    include_trainings = serializers.BooleanField(required=False, default=False)
+    include_awards = serializers.BooleanField(required=False, default=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -154,6 +166,9 @@ class VerificationSerializer(serializers.Serializer):
     issued_on = serializers.DateField()
     revoked_on = serializers.DateField(allow_null=True)
     revoke_reason = serializers.CharField()
+    effective_on = serializers.DateField(
+        allow_null=True, help_text=_("When a certificate announced first (公示) takes effect; null: at issue.")
+    )
 
     @staticmethod
     def of(certificate: Certificate) -> dict:
@@ -172,6 +187,7 @@ class VerificationSerializer(serializers.Serializer):
             "issued_on": timezone.localtime(certificate.issued_at).date(),
             "revoked_on": timezone.localtime(certificate.revoked_at).date() if certificate.revoked_at else None,
             "revoke_reason": certificate.revoke_reason,
+            "effective_on": timezone.localtime(certificate.effective_at).date() if certificate.effective_at else None,
         }
 
 

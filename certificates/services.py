@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -37,7 +37,7 @@ from certificates.models import (
 from events.models import Event, ServiceCategory, ServiceRecord
 from stations.models import PATH_STEP, PracticeUnit
 from volunteers.id_numbers import mask_id_number
-from volunteers.models import Volunteer
+from volunteers.models import Award, Training, Volunteer
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +131,10 @@ def service_facts(unit: PracticeUnit, coverage: Coverage, volunteer_ids: list[in
     facts = {
         # SQLite sums decimals as floats: back to two places.
         row["volunteer_id"]: ServiceFacts((row["hours"] or Decimal(0)).quantize(CENT), row["count"], [], [])
-        for row in records.values("volunteer_id").annotate(hours=Sum("credited_hours"), count=Count("id"))
+        # 「共服务N次」 counts services that credited time: a zero-hour record is no service.
+        for row in records.values("volunteer_id").annotate(
+            hours=Sum("credited_hours"), count=Count("id", filter=Q(credited_hours__gt=0))
+        )
     }
     labels = dict(ServiceCategory.choices)
     rows = records.order_by("event__starts_at", "event_id").values_list(
@@ -139,7 +142,10 @@ def service_facts(unit: PracticeUnit, coverage: Coverage, volunteer_ids: list[in
     )
     for volunteer_id, category, title, record_id, hours in rows:
         fact = facts[volunteer_id]
+        # Kept even at zero hours, so a later change of its hours flags the certificate.
         fact.records.append((record_id, hours))
+        if not hours:
+            continue
         label = str(labels.get(category, category))
         if label not in fact.categories:
             fact.categories.append(label)
@@ -204,8 +210,16 @@ def build_certificate(
     handler_name: str = "",
     remarks: str = "",
     bulk_job: BulkIssueJob | None = None,
+    effective_at: datetime.datetime | None = None,
+    include_trainings: bool = False,
+    include_awards: bool = False,
 ) -> Certificate:
-    """An unsaved certificate with everything it states copied in (frozen), texts in Chinese."""
+    """An unsaved certificate with everything it states copied in (frozen), texts in Chinese.
+
+    It states the holder's document type and masked number, the unit's person in
+    charge (负责人) and handler (经办人) (民发〔2015〕149号; 办法 art. 14-15), and on
+    request the volunteer's trainings and awards (办法 art. 8-9).
+    """
     with translation.override(settings.LANGUAGE_CODE):
         if coverage.event is not None:
             service_time = _format_date(timezone.localtime(coverage.event.starts_at).date())
@@ -214,7 +228,9 @@ def build_certificate(
                 "start": _format_date(coverage.period_start),
                 "end": _format_date(coverage.period_end),
             }
-        id_type = gettext("Resident identity card")
+        id_type = str(volunteer.get_id_type_display())
+        trainings_text = training_lines(volunteer) if include_trainings else ""
+        awards_text = award_lines(volunteer) if include_awards else ""
         categories = "、".join(facts.categories)
     return Certificate(
         number=number,
@@ -237,12 +253,37 @@ def build_certificate(
         service_time=service_time,
         unit_name=unit.name,
         person_in_charge=unit.person_in_charge,
-        handler_name=(handler_name or (getattr(by, "name", "") or ""))[:30],
+        handler_name=(handler_name or unit.handler_name or (getattr(by, "name", "") or ""))[:30],
         contact_phone=unit.contact_phone,
         remarks=remarks,
         issued_at=at,
         issued_by=by,
         bulk_job=bulk_job,
+        effective_at=effective_at,
+        trainings_text=trainings_text,
+        awards_text=awards_text,
+    )
+
+
+# A certificate keeps to one page: at most this many trainings or awards are listed.
+MAX_SECTION_LINES = 4
+
+
+def training_lines(volunteer: Volunteer) -> str:
+    """The volunteer's latest trainings, one per line: date, name, hours, organiser."""
+    rows = Training.objects.filter(attendees=volunteer).order_by("-held_on", "-id")[:MAX_SECTION_LINES]
+    return "\n".join(
+        gettext("%(day)s %(name)s, %(hours)s hours, by %(organiser)s")
+        % {"day": _format_date(row.held_on), "name": row.name, "hours": row.hours, "organiser": row.organiser}
+        for row in rows
+    )
+
+
+def award_lines(volunteer: Volunteer) -> str:
+    """The volunteer's latest awards meant for certificates, one per line: date, name, awarding body."""
+    rows = Award.objects.filter(volunteer=volunteer, on_certificates=True).order_by("-awarded_on", "-id")
+    return "\n".join(
+        f"{_format_date(row.awarded_on)} {row.name}（{row.awarding_body}）" for row in rows[:MAX_SECTION_LINES]
     )
 
 
@@ -273,11 +314,16 @@ def issue_certificate(
     handler_name: str = "",
     remarks: str = "",
     at: datetime.datetime | None = None,
+    publicity_days: int = 0,
+    include_trainings: bool = False,
+    include_awards: bool = False,
 ) -> Certificate:
     """Issue a certificate of the volunteer's approved hours at ``unit``'s events in the coverage.
 
     The hours, texts and names are frozen into the certificate and its PDF is rendered
-    once and stored with its SHA-256. Raises CertificateError (outside_unit,
+    once and stored with its SHA-256. With ``publicity_days`` the certificate is
+    announced first (公示, 民发〔2015〕149号) and takes effect that many days later;
+    verification says so meanwhile. Raises CertificateError (outside_unit,
     invalid_period, no_hours, already_issued).
     """
     coverage.check(unit)
@@ -304,6 +350,9 @@ def issue_certificate(
                 by=by,
                 handler_name=handler_name,
                 remarks=remarks,
+                effective_at=at + datetime.timedelta(days=publicity_days) if publicity_days > 0 else None,
+                include_trainings=include_trainings,
+                include_awards=include_awards,
             )
             _attach_pdf(certificate, pdfs.render_certificate(certificate))
             certificate.save()

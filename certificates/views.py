@@ -77,6 +77,9 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             by=request.user,
             handler_name=data["handler_name"],
             remarks=data["remarks"],
+            publicity_days=data["publicity_days"],
+            include_trainings=data["include_trainings"],
+            include_awards=data["include_awards"],
         )
         body = self.get_serializer(certificate).data
         return Response(body, status=status.HTTP_201_CREATED)
