@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication
 from rest_framework import exceptions
 
@@ -32,3 +33,10 @@ class ApiTokenAuthentication(TokenAuthentication):
             auth_token.delete()
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         return user, auth_token
+
+
+class ApiTokenScheme(KnoxTokenScheme):
+    """The OpenAPI security scheme of our tokens: knox's, ``Authorization: Token …``."""
+
+    target_class = "accounts.tokens.ApiTokenAuthentication"
+    name = "tokenAuth"
