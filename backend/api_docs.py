@@ -18,6 +18,11 @@ RESOURCES = {
     "checkins": ("签到与服务记录", "扫码签到"),
     "records": ("签到与服务记录", "服务记录"),
     "refused-scans": ("签到与服务记录", "被拒绝的扫码"),
+    "correction-requests": ("签到与服务记录", "记录更正申请"),
+    "record-deadlines": ("签到与服务记录", "记录审核期限"),
+    "trainings": ("培训、表彰与评价", "培训记录"),
+    "awards": ("培训、表彰与评价", "表彰奖励"),
+    "evaluations": ("培训、表彰与评价", "服务评价"),
     "certificates": ("志愿服务证明", "志愿服务证明"),
     "certificate-requests": ("志愿服务证明", "证明申请"),
     "certificate-jobs": ("志愿服务证明", "批量出具任务"),
@@ -30,6 +35,7 @@ TAGS = [
     {"name": "志愿者与队伍", "description": "志愿者实名注册、档案（身份证号和手机号对他人脱敏）、技能和志愿服务队。"},
     {"name": "活动与报名", "description": "活动的发布、取消、报名、候补，以及现场签到二维码和管理员扫码。"},
     {"name": "签到与服务记录", "description": "扫码签到签退、服务记录的审核与更正、变更历史和被拒绝的扫码。"},
+    {"name": "培训、表彰与评价", "description": "《志愿服务条例》第十九条要求记录的培训、表彰奖励和服务评价。"},
     {"name": "志愿服务证明", "description": "出具、下载、撤销和核验志愿服务证明；志愿者申请；批量出具。"},
     {"name": "统计与导出", "description": "服务时长统计、年度概况，CSV 和 Excel 导出。"},
 ]
@@ -38,6 +44,9 @@ TAGS = [
 ACTIONS = {
     ("token", "*"): "用手机号和密码获取令牌",
     ("whoami", "*"): "当前登录用户",
+    ("logout", "*"): "退出登录（作废当前令牌）",
+    ("logout_everywhere", "*"): "在所有设备上退出登录",
+    ("photo", "*"): "查看照片",
     ("publish", "*"): "发布活动",
     ("cancel", "*"): "取消活动",
     ("signup", "post"): "报名（名额已满时进入候补）",
@@ -45,12 +54,12 @@ ACTIONS = {
     ("signups", "*"): "活动的报名名单",
     ("checkin_code", "*"): "当前的签到二维码",
     ("scan", "*"): "扫志愿者个人码签到或签退",
-    ("approve", "*"): "审核通过服务记录",
-    ("reject", "*"): "驳回服务记录",
+    ("approve", "*"): "审核通过{noun}",
+    ("reject", "*"): "驳回{noun}",
     ("history", "*"): "服务记录的变更历史",
     ("bulk_approve", "*"): "批量审核通过服务记录",
     ("accept", "*"): "受理申请并出具证明",
-    ("decline", "*"): "拒绝证明申请",
+    ("decline", "*"): "拒绝{noun}",
     ("pdf", "*"): "下载证明 PDF",
     ("zip", "*"): "下载全部证明（ZIP）",
     ("combined_pdf", "*"): "下载合并打印的 PDF",
@@ -79,7 +88,7 @@ STANDARD = {
     "partial_update": "部分修改{noun}",
     "destroy": "删除{noun}",
 }
-SUFFIX = re.compile(r"_(list|create|retrieve|update|partial_update|destroy)$")
+SUFFIX = re.compile(r"_(list|create|retrieve|update|partial_update|destroy)(_\d+)?$")
 
 
 def summary_for(resource: str, operation_id: str, method: str, noun: str) -> str:
@@ -90,7 +99,7 @@ def summary_for(resource: str, operation_id: str, method: str, noun: str) -> str
     if (resource, action, kind) in SPECIAL:
         return SPECIAL[(resource, action, kind)]
     if action:
-        return ACTIONS.get((action, method), ACTIONS.get((action, "*"), f"{noun}：{action}"))
+        return ACTIONS.get((action, method), ACTIONS.get((action, "*"), "{noun}：" + action)).format(noun=noun)
     if resource == "me":
         return "查看我的档案" if method == "get" else "修改我的档案"
     return STANDARD.get(kind, noun).format(noun=noun)
@@ -101,9 +110,8 @@ def chinese_tags_and_summaries(result: dict, generator, request, public: bool) -
     for path, operations in result.get("paths", {}).items():
         parts = path.removeprefix("/api/v1/").split("/")
         resource = parts[0] if parts else ""
-        if resource not in RESOURCES:
-            continue
-        tag, noun = RESOURCES[resource]
+        # An area added later without an entry here still gets a tag and a summary.
+        tag, noun = RESOURCES.get(resource, ("其他", resource))
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "operationId" not in operation:
                 continue
