@@ -77,3 +77,13 @@ def test_a_child_registers_with_a_guardians_consent_on_the_page(client, tree):
     response = client.post("/register/", form(tree["S1"], id_number=child, **guardian))
     assert response.status_code == 302
     assert Volunteer.objects.get(real_name="周九").guardian_name == "周大"
+
+
+def test_the_page_shares_the_api_registration_throttle(client, tree, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"register": "1/minute"})
+    client.post("/register/", form(tree["S1"], consent=""))
+    response = client.post("/register/", form(tree["S1"]))
+    assert response.status_code == 429 and "注册次数过多" in response.content.decode()
+    assert not Volunteer.objects.exists()
