@@ -547,8 +547,9 @@ class CorrectionRequest(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
+                # An added record exists only once the unit approved the request.
                 condition=(Q(kind="correct") & Q(record__isnull=False))
-                | (Q(kind="add") & Q(record__isnull=True) & Q(checked_in_at__isnull=False)),
+                | (Q(kind="add") & Q(checked_in_at__isnull=False) & (Q(record__isnull=True) | Q(status="approved"))),
                 name="correction_names_its_record",
             ),
             # One open request per volunteer and event: the unit answers it before the next.
