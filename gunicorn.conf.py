@@ -12,6 +12,9 @@ worker_class = "sync"
 workers = int(os.getenv("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count() * 3 // 2)))
 timeout = int(os.getenv("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
+# gunicorn's control socket lives in the user's home: nodes on one host would share
+# it, and the container's user has no home. Nothing here uses it.
+control_socket_disable = True
 # Requests are logged as JSON lines by the app (backend/request_logging.py).
 accesslog = None
 errorlog = "-"
