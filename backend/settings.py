@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "volunteers",
     "events",
     "certificates",
+    "reports",
     "django_tasks",
     # django_tasks_db with its admin section named in Chinese.
     "backend.third_party_apps.TasksDatabaseConfig",

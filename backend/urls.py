@@ -27,6 +27,7 @@ api_v1 = [
     path("", include("volunteers.urls")),
     path("", include("events.urls")),
     path("", include("certificates.urls")),
+    path("", include("reports.urls")),
 ]
 
 urlpatterns = [
@@ -35,6 +36,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("me/", pages.me, name="me-page"),
     path("me/certificate-requests/", pages.request_certificate, name="me-certificate-request"),
+    path("me/close-account/", pages.close_account, name="me-close-account-page"),
     path("workbench/", workbench, name="workbench"),
     path("register/", pages.register, name="register-page"),
     path("verify/", pages.verify_form, name="certificate-verify-form"),

@@ -1,0 +1,123 @@
+"""Reports (national-system export, annual report) and the volunteer's personal-data rights."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from events.exports import XLSX_TYPE
+from reports import annual_report, national_export
+from reports.personal_data import personal_data, personal_data_pdf
+from reports.serializers import (
+    AnnualReportQuerySerializer,
+    CloseAccountSerializer,
+    ExportKind,
+    NationalExportQuerySerializer,
+)
+from reports.workbooks import workbook_response
+from stations.models import PracticeUnit
+from stations.permissions import IsManager
+from volunteers.models import Volunteer
+from volunteers.services import close_account
+
+XLSX_RESPONSE = {(200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="XLSX")}
+
+
+class IsAdmin(permissions.BasePermission):
+    """Admins only: the national system needs full ID and mobile numbers, which only admins see."""
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user.is_authenticated and request.user.is_superuser)
+
+
+class NationalExportView(APIView):
+    """Volunteers or approved service records of a unit's subtree, laid out for the national system's import."""
+
+    permission_classes = [permissions.IsAuthenticated, IsAdmin]
+    throttle_scope = "export"
+
+    @extend_schema(parameters=[NationalExportQuerySerializer], responses=XLSX_RESPONSE)
+    def get(self, request) -> HttpResponse:
+        query = NationalExportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        unit = get_object_or_404(PracticeUnit, pk=data["unit"])
+        if data["kind"] == ExportKind.VOLUNTEERS:
+            sheet = (_("Volunteers"), national_export.volunteer_header(), national_export.volunteer_rows(unit))
+        else:
+            rows = national_export.record_rows(unit, data.get("date_from"), data.get("date_to"))
+            sheet = (_("Service records"), national_export.record_header(), rows)
+        filename = f"{_('National system import')}_{sheet[0]}_{unit.name}.xlsx".replace("/", "-")
+        return workbook_response([sheet], filename)
+
+
+class AnnualReportView(APIView):
+    """The annual report on recording and certificates of a unit's subtree (办法 art. 18), per month."""
+
+    permission_classes = [permissions.IsAuthenticated, IsManager]
+    throttle_scope = "export"
+
+    @extend_schema(parameters=[AnnualReportQuerySerializer], responses=XLSX_RESPONSE)
+    def get(self, request) -> HttpResponse:
+        query = AnnualReportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        # A unit outside the manager's subtree answers like an unknown one.
+        unit = get_object_or_404(PracticeUnit.objects.managed_by(request.user), pk=data["unit"])
+        year = data.get("year") or timezone.localdate().year
+        report = annual_report.annual_report(unit, year)
+        title = _("Annual report %(year)d") % {"year": year}
+        filename = f"{title}_{unit.name}.xlsx".replace("/", "-")
+        return workbook_response([(title, annual_report.header(), annual_report.rows(report))], filename)
+
+
+def own_volunteer(request) -> Volunteer:
+    volunteer = Volunteer.objects.filter(user=request.user).select_related("user", "home_station").first()
+    if volunteer is None:
+        raise NotFound(_("This account has no volunteer profile."))
+    return volunteer
+
+
+class MyDataView(APIView):
+    """Everything held about the logged-in volunteer, as JSON (PIPL art. 45)."""
+
+    throttle_scope = "export"
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request) -> Response:
+        response = Response(personal_data(own_volunteer(request)))
+        response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+        return response
+
+
+class MyDataPdfView(APIView):
+    """The same data as a readable PDF."""
+
+    throttle_scope = "export"
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF")})
+    def get(self, request) -> HttpResponse:
+        volunteer = own_volunteer(request)
+        response = HttpResponse(personal_data_pdf(volunteer), content_type="application/pdf")
+        response["Content-Disposition"] = "attachment; filename*=UTF-8''my-data.pdf"
+        return response
+
+
+class CloseAccountView(APIView):
+    """Close the logged-in volunteer's account (PIPL art. 47); service records stay for certificates."""
+
+    @extend_schema(request=CloseAccountSerializer, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request) -> Response:
+        volunteer = own_volunteer(request)
+        body = CloseAccountSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        volunteer = close_account(volunteer, password=body.validated_data["password"])
+        return Response({"closed_at": timezone.localtime(volunteer.closed_at).isoformat()})
