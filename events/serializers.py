@@ -440,8 +440,9 @@ class CorrectionRequestSerializer(serializers.ModelSerializer):
         if request is not None:
             user = request.user
             # Only the volunteer's own records, and events they may see.
-            self.fields["record"].queryset = ServiceRecord.objects.filter(volunteer__user=user).exclude(
-                status=RecordStatus.REJECTED
+            records = ServiceRecord.objects.filter(volunteer__user=user) if user.is_authenticated else None
+            self.fields["record"].queryset = (
+                records.exclude(status=RecordStatus.REJECTED) if records is not None else ServiceRecord.objects.none()
             )
             self.fields["event"].queryset = Event.objects.visible_to(user)
 

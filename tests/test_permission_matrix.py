@@ -11,11 +11,13 @@ volunteer at S2; anonymous. "in" objects belong to S1 (and to the volunteer);
 """
 
 import datetime
+import io
 
 import pytest
 import yaml
 from django.core.management import call_command
 from django.utils import timezone
+from PIL import Image
 
 from events.checkin_codes import make_event_code, make_volunteer_code
 from events.models import Method, RefusedScan
@@ -154,6 +156,33 @@ GET    /api/v1/stats/hours/                         out  200 404 404 404 404 403
 GET    /api/v1/stats/summary/                       -    200 200 200 200 200 403 403 401
 GET    /api/v1/stats/summary/                       in   200 200 200 200 404 403 403 401
 GET    /api/v1/stats/summary/                       out  200 404 404 404 404 403 403 401
+GET    /api/v1/trainings/                           -    200 200 200 200 200 200 200 401
+POST   /api/v1/trainings/                           in   201 201 201 201 400 403 403 401
+POST   /api/v1/trainings/                           out  201 400 400 400 400 403 403 401
+GET    /api/v1/trainings/{id}/                      in   200 200 200 200 404 200 404 401
+GET    /api/v1/trainings/{id}/                      out  200 404 404 404 404 404 404 401
+GET    /api/v1/awards/                              -    200 200 200 200 200 200 200 401
+POST   /api/v1/awards/                              in   201 201 201 201 400 403 403 401
+POST   /api/v1/awards/                              out  201 400 400 400 400 403 403 401
+GET    /api/v1/awards/{id}/                         in   200 200 200 200 404 200 404 401
+GET    /api/v1/awards/{id}/                         out  200 404 404 404 404 404 404 401
+GET    /api/v1/evaluations/                         -    200 200 200 200 200 200 200 401
+POST   /api/v1/evaluations/                         in   201 201 201 201 400 403 403 401
+POST   /api/v1/evaluations/                         out  201 400 400 400 400 403 403 401
+GET    /api/v1/evaluations/{id}/                    in   200 200 200 200 404 200 404 401
+GET    /api/v1/evaluations/{id}/                    out  200 404 404 404 404 404 404 401
+GET    /api/v1/correction-requests/                 -    200 200 200 200 200 200 200 401
+POST   /api/v1/correction-requests/                 in   403 403 403 403 403 201 400 401
+POST   /api/v1/correction-requests/                 out  403 403 403 403 403 400 400 401
+GET    /api/v1/correction-requests/{id}/            in   200 200 200 200 404 200 404 401
+GET    /api/v1/correction-requests/{id}/            out  200 404 404 404 404 404 404 401
+GET    /api/v1/correction-requests/{id}/photo/      in   200 200 200 200 404 200 404 401
+GET    /api/v1/correction-requests/{id}/photo/      out  200 404 404 404 404 404 404 401
+POST   /api/v1/correction-requests/{id}/approve/    in   200 200 200 200 404 403 403 401
+POST   /api/v1/correction-requests/{id}/approve/    out  200 404 404 404 404 403 403 401
+POST   /api/v1/correction-requests/{id}/decline/    in   200 200 200 200 404 403 403 401
+POST   /api/v1/correction-requests/{id}/decline/    out  200 404 404 404 404 403 403 401
+GET    /api/v1/record-deadlines/                    -    200 200 200 200 200 403 403 401
 """
 
 CASES = []
@@ -268,10 +297,57 @@ def certificate_world(world: dict, path: str) -> None:
             world["jobs"][target] = certificates.run_bulk_job(job.pk)
 
 
+def records_law_world(world: dict, method: str, path: str) -> None:
+    """A training, an award, an evaluation and a correction request (with a photo) per side,
+    and an approved record to evaluate, for the rows of 志愿服务记录与证明出具办法 art. 8-13."""
+    from django.core.files.base import ContentFile
+
+    from events.models import Evaluation
+    from events.services import ask_correction, record_training
+    from volunteers.models import Award
+
+    tree, now, admin = world["tree"], world["now"], world["people"]["admin"]
+    units = {"in": tree["S1"], "out": tree["S4"]}
+    world["trainings"], world["awards"], world["evaluations"], world["corrections"] = {}, {}, {}, {}
+    photo = io.BytesIO()
+    Image.new("RGB", (20, 20), "white").save(photo, format="JPEG")
+    for target, unit in units.items():
+        person, record = world["volunteers"][target], world["records"][target]
+        world["trainings"][target] = record_training(
+            unit=unit,
+            name="培训",
+            content="内容",
+            hours=2,
+            organiser="中心",
+            held_on=now.date(),
+            by=admin,
+            volunteers=[person],
+        )
+        world["awards"][target] = Award.objects.create(
+            volunteer=person, name="优秀志愿者", awarded_on=now.date(), awarding_body="文明办", level="county"
+        )
+        if path == "/api/v1/evaluations/" and method == "POST":
+            approve_record(record, by=admin)
+        elif path.startswith("/api/v1/evaluations/{id}/"):
+            world["evaluations"][target] = Evaluation.objects.create(
+                volunteer=person, unit=unit, record=record, evaluated_on=now.date(), comment="好"
+            )
+        if path.startswith("/api/v1/correction-requests/{id}/"):
+            world["corrections"][target] = ask_correction(
+                person,
+                record=record,
+                checked_in_at=now - datetime.timedelta(minutes=40),
+                reason="早到十分钟",
+                photo=ContentFile(photo.getvalue()),
+            )
+
+
 def request_for(method: str, path: str, target: str, persona: str, world: dict) -> tuple[str, dict | None]:
     """The URL and a valid body for the operation, so that success is possible."""
     if "certificate" in path:
         certificate_world(world, path)
+    if any(part in path for part in ("/trainings/", "/awards/", "/evaluations/", "/correction-requests/")):
+        records_law_world(world, method, path)
     tree, now = world["tree"], world["now"]
     unit = {"in": tree["S1"], "out": tree["S4"]}.get(target)
     parent = {"in": tree["I1"], "out": tree["I3"]}.get(target)
@@ -285,6 +361,10 @@ def request_for(method: str, path: str, target: str, persona: str, world: dict) 
         "/certificates/": world.get("certificates", {}).get(target),
         "/certificate-requests/": world.get("requests", {}).get(target),
         "/certificate-jobs/": world.get("jobs", {}).get(target),
+        "/trainings/": world.get("trainings", {}).get(target),
+        "/awards/": world.get("awards", {}).get(target),
+        "/evaluations/": world.get("evaluations", {}).get(target),
+        "/correction-requests/": world.get("corrections", {}).get(target),
     }
     url = path
     if "{id}" in path:
@@ -358,6 +438,33 @@ def request_for(method: str, path: str, target: str, persona: str, world: dict) 
         ("POST", "/api/v1/certificates/{id}/reissue/"): {"reason": "记录已变更"},
         ("POST", "/api/v1/certificate-requests/{id}/decline/"): {"reason": "不属本单位"},
         ("POST", "/api/v1/certificate-requests/{id}/accept/"): {},
+        ("POST", "/api/v1/trainings/"): {
+            "unit": unit.pk if unit else None,
+            "name": "急救培训",
+            "content": "心肺复苏",
+            "hours": "2.00",
+            "organiser": "红十字会",
+            "held_on": now.date().isoformat(),
+            "volunteers": [volunteer_at.pk] if volunteer_at else [],
+        },
+        ("POST", "/api/v1/awards/"): {
+            "volunteer": volunteer_at.pk if volunteer_at else None,
+            "name": "优秀志愿者",
+            "awarded_on": now.date().isoformat(),
+            "awarding_body": "区文明办",
+            "level": "county",
+        },
+        ("POST", "/api/v1/evaluations/"): {
+            "record": world["records"][target].pk if target else None,
+            "grade": 5,
+            "comment": "认真负责",
+        },
+        ("POST", "/api/v1/correction-requests/"): {
+            "record": world["records"][target].pk if target else None,
+            "checked_in_at": (now - datetime.timedelta(minutes=40)).isoformat(),
+            "reason": "早到十分钟",
+        },
+        ("POST", "/api/v1/correction-requests/{id}/decline/"): {"reason": "签到表无记录"},
     }
     if path == "/api/v1/certificates/" and method == "POST":
         bodies[(method, path)] = {
