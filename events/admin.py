@@ -14,7 +14,17 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
 from events import exports, services
-from events.models import Event, EventStatus, RecordChange, RecordStatus, RefusedScan, ServiceRecord, Signup
+from events.models import (
+    CorrectionRequest,
+    Evaluation,
+    Event,
+    EventStatus,
+    RecordChange,
+    RecordStatus,
+    RefusedScan,
+    ServiceRecord,
+    Signup,
+)
 from events.serializers import EventSerializer, ManualRecordSerializer, RecordCorrectionSerializer, RejectSerializer
 from events.working_days import is_working_day, working_days_between
 from stations.admin import ScopedAdmin, WorkflowForm, WorkflowOnlyAdmin, serializer_errors_to_form
@@ -603,3 +613,32 @@ class RefusedScanAdmin(WorkflowOnlyAdmin):
 
     def scoped_queryset(self, request):
         return RefusedScan.objects.visible_to(request.user)
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(WorkflowOnlyAdmin):
+    """Evaluations (志愿服务记录与证明出具办法 art. 10), entered through the API; read here."""
+
+    list_display = ["evaluated_on", "volunteer", "unit", "record", "period_start", "period_end", "grade"]
+    list_filter = ["grade"]
+    search_fields = ["volunteer__real_name", "volunteer__number", "comment"]
+    list_select_related = ["volunteer", "unit", "record__event", "record__volunteer"]
+    date_hierarchy = "evaluated_on"
+
+    def scoped_queryset(self, request):
+        return Evaluation.objects.visible_to(request.user)
+
+
+@admin.register(CorrectionRequest)
+class CorrectionRequestAdmin(WorkflowOnlyAdmin):
+    """Corrections volunteers asked for (art. 13); decided through the API so the four-eyes rule holds."""
+
+    list_display = ["created_at", "volunteer", "event", "kind", "status", "decided_by", "decided_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["volunteer__real_name", "volunteer__number", "event__title"]
+    list_select_related = ["volunteer", "event", "decided_by"]
+    # The photo is personal: only the permission-checked API download serves it.
+    exclude = ["photo"]
+
+    def scoped_queryset(self, request):
+        return CorrectionRequest.objects.visible_to(request.user)

@@ -18,11 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.errors import DomainError
 from accounts.phones import mask_phone, normalize_phone, validate_mobile
 from accounts.services import change_password
-from stations.admin import ScopedAdmin, WorkflowForm, serializer_errors_to_form
+from stations.admin import ScopedAdmin, WorkflowForm, WorkflowOnlyAdmin, serializer_errors_to_form
 from stations.models import Level, PracticeUnit, is_manager
 from volunteers import roster_import
 from volunteers.id_numbers import mask_id_number, normalize_id_number, parse_id_number
-from volunteers.models import GuardianRelation, PoliticalStatus, Skill, Team, Volunteer
+from volunteers.models import Award, GuardianRelation, PoliticalStatus, Skill, Team, Training, Volunteer
 from volunteers.serializers import RegistrationSerializer
 from volunteers.services import register_volunteer
 
@@ -406,3 +406,32 @@ class SkillAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return request.user.is_active and request.user.is_superuser
+
+
+@admin.register(Training)
+class TrainingAdmin(WorkflowOnlyAdmin):
+    """Trainings (志愿服务记录与证明出具办法 art. 8), entered through the API; read here. Not service hours."""
+
+    list_display = ["held_on", "name", "unit", "organiser", "hours"]
+    search_fields = ["name", "organiser"]
+    list_select_related = ["unit"]
+    date_hierarchy = "held_on"
+    fields = ["unit", "name", "content", "hours", "organiser", "held_on", "created_by", "created_at"]
+    readonly_fields = ["created_at"]
+
+    def scoped_queryset(self, request):
+        return Training.objects.visible_to(request.user)
+
+
+@admin.register(Award)
+class AwardAdmin(WorkflowOnlyAdmin):
+    """Awards (art. 9), entered through the API; read here."""
+
+    list_display = ["awarded_on", "name", "volunteer", "awarding_body", "level", "on_certificates"]
+    list_filter = ["level", "on_certificates"]
+    search_fields = ["name", "awarding_body", "volunteer__real_name", "volunteer__number"]
+    list_select_related = ["volunteer"]
+    date_hierarchy = "awarded_on"
+
+    def scoped_queryset(self, request):
+        return Award.objects.visible_to(request.user)
