@@ -131,9 +131,9 @@ def header() -> list[str]:
         _("Service records"),
         _("Volunteers who served"),
         _("Service hours"),
-        _("Trainings"),
+        _("Trainings held"),
         _("Training attendances"),
-        _("Awards"),
+        _("Awards given"),
         _("Certificates issued"),
     ]
 

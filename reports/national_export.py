@@ -30,7 +30,7 @@ def volunteer_header() -> list[str]:
     return [
         _("Name"),
         _("ID type"),
-        _("ID number"),
+        _("ID document number"),
         _("Gender"),
         _("Birth date"),
         _("Mobile number"),
@@ -70,7 +70,7 @@ def record_header() -> list[str]:
     return [
         _("Name"),
         _("ID type"),
-        _("ID number"),
+        _("ID document number"),
         _("National volunteer number"),
         _("Activity name"),
         _("Service category"),
