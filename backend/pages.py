@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework import serializers
 
+from backend.my_record import my_record_context
 from certificates import services as certificate_services
 from certificates.models import CertificateRequest, RequestStatus
 from certificates.serializers import CertificateRequestSerializer
@@ -112,6 +113,7 @@ def me(request: HttpRequest) -> HttpResponse:
         ).order_by("path")
         today = timezone.localdate(now)
         context["period_defaults"] = {"start": today.replace(month=1, day=1), "end": today}
+        context.update(my_record_context(volunteer))
     return render(request, "me.html", context)
 
 

@@ -8,7 +8,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from backend import pages
+from backend import my_record, pages
 from backend.login import LoginView, LogoutEverywhereView, LogoutView, TokenLoginView, WhoAmIView
 from backend.workbench import workbench
 from certificates.views import VerifyPageView
@@ -37,6 +37,7 @@ urlpatterns = [
     path("me/", pages.me, name="me-page"),
     path("me/certificate-requests/", pages.request_certificate, name="me-certificate-request"),
     path("me/close-account/", pages.close_account, name="me-close-account-page"),
+    path("me/correction-requests/", my_record.ask_correction, name="me-correction-request"),
     path("workbench/", workbench, name="workbench"),
     path("register/", pages.register, name="register-page"),
     path("verify/", pages.verify_form, name="certificate-verify-form"),
