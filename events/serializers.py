@@ -283,7 +283,7 @@ class TrainingSerializer(serializers.ModelSerializer):
     volunteers = serializers.PrimaryKeyRelatedField(
         queryset=Volunteer.objects.none(), many=True, required=False, write_only=True
     )
-    attendee_count = serializers.SerializerMethodField()
+    attendee_count = serializers.IntegerField(source="n_attendees", read_only=True)
 
     class Meta:
         model = Training
@@ -309,10 +309,6 @@ class TrainingSerializer(serializers.ModelSerializer):
         if request is not None:
             self.fields["event"].queryset = Event.objects.managed_by(request.user)
             self.fields["volunteers"].child_relation.queryset = Volunteer.objects.managed_by(request.user)
-
-    @extend_schema_field(serializers.IntegerField())
-    def get_attendee_count(self, training: Training) -> int:
-        return training.attendees.count()
 
     def validate(self, attrs: dict) -> dict:
         if attrs.get("event") is None and not attrs.get("volunteers"):

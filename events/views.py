@@ -319,13 +319,21 @@ class TrainingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     permission_classes = [permissions.IsAuthenticated, IsManagerOrReadOnly]
 
     def get_queryset(self):
-        return in_reach(Training.objects, self.request).select_related("unit").order_by("-held_on", "-id")
+        # Counted in a subquery: a join would multiply with the scope's own join on attendees.
+        attendees = Training.attendees.through.objects.filter(training=OuterRef("pk")).values("training")
+        return (
+            in_reach(Training.objects, self.request)
+            .select_related("unit")
+            .annotate(n_attendees=Subquery(attendees.annotate(n=Count("pk")).values("n")))
+            .order_by("-held_on", "-id")
+        )
 
     @extend_schema(request=TrainingSerializer, responses={201: TrainingSerializer})
     def create(self, request, *args, **kwargs) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         training = services.record_training(**serializer.validated_data, by=request.user)
+        training = self.get_queryset().get(pk=training.pk)
         return Response(self.get_serializer(training).data, status=status.HTTP_201_CREATED)
 
 

@@ -72,3 +72,22 @@ def test_a_training_needs_attendees_and_sane_hours(tree, station_manager_client)
         "/api/v1/trainings/", {**TRAINING, "hours": "9999", "unit": tree["S1"].pk}, format="json"
     )
     assert response.status_code == 400 and "hours" in response.json()
+
+
+def test_the_training_list_takes_the_same_queries_for_one_row_or_twenty(
+    tree, station_manager, volunteer, django_assert_max_num_queries
+):
+    client = client_for(station_manager)
+    for n in range(20):
+        training = Training.objects.create(
+            unit=tree["S1"],
+            name=f"培训{n}",
+            content="内容",
+            hours=1,
+            organiser="站",
+            held_on=datetime.date(2026, 11, 1),
+        )
+        training.attendees.add(volunteer)
+    with django_assert_max_num_queries(8):
+        response = client.get("/api/v1/trainings/")
+    assert response.json()["count"] == 20 and {row["attendee_count"] for row in response.json()["results"]} == {1}
