@@ -2,7 +2,6 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from knox.models import AbstractAuthToken
 
 from accounts.phones import mask_phone, normalize_phone, validate_mobile
 
@@ -54,20 +53,25 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.is_active and self.is_superuser
 
 
-class ApiToken(AbstractAuthToken):
-    """An API token (django-rest-knox): only its SHA-512 digest is stored, it expires and slides on use.
+class TokenStamp(models.Model):
+    """The password an API token (django-rest-knox's ``AuthToken``) was issued under.
 
-    ``password_stamp`` is the user's session hash when the token was issued, the
-    same HMAC of the password hash that Django keeps in a session: once the
-    password changes, by whatever path, the token no longer matches and is
-    refused (and deleted) exactly as the user's sessions are.
+    ``password_stamp`` is the user's session hash at issue, the same HMAC of the
+    password hash that Django keeps in a session: once the password changes, by
+    whatever path, the token no longer matches and is refused (and deleted)
+    exactly as the user's sessions are. A row of its own rather than knox's
+    swappable token model: knox's migrations create their table whatever the
+    setting, and that orphan table would hold a foreign key to the users.
     """
 
+    token = models.OneToOneField(
+        "knox.AuthToken", verbose_name=_("API token"), on_delete=models.CASCADE, primary_key=True, related_name="stamp"
+    )
     password_stamp = models.CharField(_("password stamp"), max_length=128)
 
     class Meta:
-        verbose_name = _("API token")
-        verbose_name_plural = _("API tokens")
+        verbose_name = _("API token stamp")
+        verbose_name_plural = _("API token stamps")
 
     def __str__(self) -> str:
-        return f"{self.token_key}… · {self.user}"
+        return f"{self.token_id[:8]}…"

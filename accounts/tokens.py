@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication
+from knox.models import AuthToken
 from rest_framework import exceptions
 
-from accounts.models import ApiToken, User
+from accounts.models import TokenStamp, User
 
 
-def issue_token(user: User) -> tuple[ApiToken, str]:
+@transaction.atomic
+def issue_token(user: User) -> tuple[AuthToken, str]:
     """A new token for ``user``: the row (holding only the digest) and the token to hand over once."""
-    return ApiToken.objects.create(user, password_stamp=user.get_session_auth_hash())
+    row, token = AuthToken.objects.create(user)
+    TokenStamp.objects.create(token=row, password_stamp=user.get_session_auth_hash())
+    return row, token
 
 
 class ApiTokenAuthentication(TokenAuthentication):
@@ -24,12 +29,13 @@ class ApiTokenAuthentication(TokenAuthentication):
     password does not bring it back.
     """
 
-    def validate_user(self, auth_token: ApiToken) -> tuple[User, ApiToken]:
+    def validate_user(self, auth_token: AuthToken) -> tuple[User, AuthToken]:
         user = auth_token.user
         if not user.is_active:
             user.auth_token_set.all().delete()
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        if not constant_time_compare(auth_token.password_stamp, user.get_session_auth_hash()):
+        stamp = TokenStamp.objects.filter(token=auth_token).values_list("password_stamp", flat=True).first()
+        if stamp is None or not constant_time_compare(stamp, user.get_session_auth_hash()):
             auth_token.delete()
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         return user, auth_token

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from knox.models import AuthToken
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
@@ -13,7 +14,6 @@ from rest_framework.views import APIView
 
 from accounts import login_limits
 from accounts.client_addresses import client_ip
-from accounts.models import ApiToken
 from accounts.services import revoke_credentials
 from accounts.tokens import issue_token
 from backend.login_serializers import TokenLoginSerializer, TokenSerializer
@@ -58,7 +58,7 @@ class LogoutView(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request) -> Response:
-        if isinstance(request.auth, ApiToken):
+        if isinstance(request.auth, AuthToken):
             request.auth.delete()
         else:
             logout(request)

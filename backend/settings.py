@@ -147,8 +147,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
-# API tokens: django-rest-knox with our token model (bound to the password it was issued under).
-KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 (a model name)
+# API tokens: django-rest-knox, each bound to the password it was issued under (accounts/tokens.py).
+# knox's own token model, named because migrations refer to it through this setting.
+KNOX_TOKEN_MODEL = "knox.AuthToken"  # noqa: S105 (a model name)
 REST_KNOX = {
     # A token lives API_TOKEN_TTL_HOURS after its last use (sliding), never past API_TOKEN_MAX_DAYS.
     "TOKEN_TTL": datetime.timedelta(hours=envint("API_TOKEN_TTL_HOURS", 72)),

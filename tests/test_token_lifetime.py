@@ -10,9 +10,10 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.test import Client
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from accounts.models import ApiToken, User
+from accounts.models import User
 from accounts.services import change_password, deactivate_user
 from tests.conftest import PASSWORD
 
@@ -44,7 +45,7 @@ def lifetime(settings):
 
 def test_only_a_digest_of_the_token_is_stored(station_manager):
     token = log_in(station_manager)
-    row = ApiToken.objects.get(user=station_manager)
+    row = AuthToken.objects.get(user=station_manager)
     assert token not in {row.digest, row.token_key} and len(row.digest) == 128
 
 
@@ -55,7 +56,7 @@ def test_a_token_unused_for_its_lifetime_ends(station_manager, lifetime):
         assert call(token).status_code == 200
         clock.shift(datetime.timedelta(hours=10, minutes=10))
         assert call(token).status_code == 401
-        assert not ApiToken.objects.exists()
+        assert not AuthToken.objects.exists()
 
 
 def test_each_use_extends_it_up_to_the_longest_life(station_manager, lifetime):
@@ -149,7 +150,7 @@ def test_deactivation_ends_every_login_for_good(client, station_manager):
     token = log_in(station_manager)
     client.force_login(station_manager)
     deactivate_user(station_manager)
-    assert not ApiToken.objects.filter(user=station_manager).exists()
+    assert not AuthToken.objects.filter(user=station_manager).exists()
     assert not Session.objects.exists()
     User.objects.filter(pk=station_manager.pk).update(is_active=True)
     # Reactivated: the old token and session are gone, a new login is needed.
