@@ -156,6 +156,12 @@ GET    /api/v1/stats/hours/                         out  200 404 404 404 404 403
 GET    /api/v1/stats/summary/                       -    200 200 200 200 200 403 403 401
 GET    /api/v1/stats/summary/                       in   200 200 200 200 404 403 403 401
 GET    /api/v1/stats/summary/                       out  200 404 404 404 404 403 403 401
+GET    /api/v1/reports/national-export/             in   200 403 403 403 403 403 403 401
+GET    /api/v1/reports/annual/                      in   200 200 200 200 404 403 403 401
+GET    /api/v1/reports/annual/                      out  200 404 404 404 404 403 403 401
+GET    /api/v1/me/data/                             -    404 404 404 404 404 200 200 401
+GET    /api/v1/me/data/pdf/                         -    404 404 404 404 404 200 200 401
+POST   /api/v1/me/close-account/                    -    404 404 404 404 404 200 200 401
 GET    /api/v1/trainings/                           -    200 200 200 200 200 200 200 401
 POST   /api/v1/trainings/                           in   201 201 201 201 400 403 403 401
 POST   /api/v1/trainings/                           out  201 400 400 400 400 403 403 401
@@ -389,8 +395,10 @@ def request_for(method: str, path: str, target: str, persona: str, world: dict) 
     if path == "/api/v1/certificates/verify/":
         certificate = world["certificates"][target]
         url = f"{url}?number={certificate.number}&code={certificate.verification_code}"
-    if path.startswith("/api/v1/stats/") and unit is not None:
+    if path.startswith(("/api/v1/stats/", "/api/v1/reports/")) and unit is not None:
         url = f"{url}?unit={unit.pk}"
+    if path == "/api/v1/me/close-account/":
+        return url, {"password": "correct-horse-42", "confirm": True}
     if "{user_id}" in url:
         url = url.replace("{user_id}", str(world["appointees"][target].pk))
     station_fields = {"level": "station", "parent": parent.pk if parent else None, "name": "新站", "code": "NEW"}
