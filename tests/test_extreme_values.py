@@ -147,6 +147,53 @@ def one_certificate_world(monkeypatch):
     monkeypatch.setattr(test_permission_matrix, "certificate_world", once)
 
 
+@pytest.fixture(autouse=True)
+def one_records_law_world(monkeypatch):
+    """The matrix makes a correction request, an evaluation or an approval per operation;
+    a second correction request for the same record is refused, so each is made once and
+    the rows of earlier calls are kept."""
+    make = test_permission_matrix.records_law_world
+
+    def once(world: dict, method: str, path: str) -> None:
+        kind = next(
+            (
+                name
+                for name, prefix in (
+                    ("correction", "/api/v1/correction-requests/{id}/"),
+                    ("evaluation", "/api/v1/evaluations/{id}/"),
+                )
+                if path.startswith(prefix)
+            ),
+            "approval" if (method, path) == ("POST", "/api/v1/evaluations/") else "rows",
+        )
+        done = world.setdefault("records_law_made", set())
+        if kind in done:
+            return
+        kept = {key: dict(world.get(key, {})) for key in ("trainings", "awards", "evaluations", "corrections")}
+        if kind == "evaluation":
+            # An earlier probe may have evaluated the record already (one evaluation per record).
+            from events.models import Evaluation
+
+            world["evaluations"] = {
+                target: Evaluation.objects.get_or_create(
+                    record=world["records"][target],
+                    defaults={
+                        "volunteer": world["volunteers"][target],
+                        "unit": unit,
+                        "evaluated_on": world["now"].date(),
+                    },
+                )[0]
+                for target, unit in (("in", world["tree"]["S1"]), ("out", world["tree"]["S4"]))
+            }
+        else:
+            make(world, method, path)
+        for key, rows in kept.items():
+            world[key] = {**rows, **world[key]}
+        done.add(kind)
+
+    monkeypatch.setattr(test_permission_matrix, "records_law_world", once)
+
+
 def walk(world: dict, persona: str) -> tuple[list[str], int]:
     schema = api_schema()
     client = client_for(world["people"][persona])
