@@ -27,8 +27,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connections, models
 from django.db.models import Case, Count, ExpressionWrapper, F, Func, Q, RowRange, Sum, Value, When, Window
-from django.db.models.functions import Concat, Left, Substr, TruncMonth
-from django.db.models.lookups import In
+from django.db.models.functions import Concat, Left, Length, Right, Substr, TruncMonth
+from django.db.models.lookups import Exact, In
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -112,8 +112,17 @@ def spreadsheet_safe(expression) -> Case:
 
 
 def masked_id_number(value):
-    # The same mask as volunteers.id_numbers.mask_id_number, computed in the database.
-    return Concat(Left(value, 6), Value("********"), Substr(value, 15), output_field=models.CharField())
+    # The same mask as volunteers.id_numbers.mask_document_number, computed in the database:
+    # 18 characters keep region and last four; shorter documents (permits, passports) their
+    # first character and last three.
+    return Case(
+        When(
+            Exact(Length(value), 18),
+            then=Concat(Left(value, 6), Value("********"), Substr(value, 15), output_field=models.CharField()),
+        ),
+        default=Concat(Left(value, 1), Value("*****"), Right(value, 3), output_field=models.CharField()),
+        output_field=models.CharField(),
+    )
 
 
 @dataclass(frozen=True)

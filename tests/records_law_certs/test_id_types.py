@@ -1,5 +1,7 @@
 """ID documents beyond the resident ID card: registration, validation and masking (issue 14 item 6)."""
 
+import datetime
+
 import pytest
 
 from tests.conftest import client_for
@@ -92,3 +94,23 @@ def test_managers_see_a_permit_masked_and_the_holder_sees_it_in_full(anon_client
     assert seen["id_number"] == "H*****678" and seen["id_type"] == IdType.HK_MACAO
     own = client_for(volunteer.user).get("/api/v1/me/").json()
     assert own["id_number"] == "H12345678"
+
+
+def test_hour_statistics_by_volunteer_mask_a_permit_as_the_api_does(tree, station_manager, admin_user):
+    from tests.records_law_certs.conftest import approved, event_on
+    from volunteers.id_numbers import IdentityFacts
+    from volunteers.services import register_volunteer
+
+    volunteer = register_volunteer(
+        real_name="陈大文",
+        id_number="H12345678",
+        phone="13912340001",
+        password="a-long-secret-77",
+        home_station=tree["S1"],
+        id_type=IdType.HK_MACAO,
+        holder=IdentityFacts(birth_date=datetime.date(1990, 5, 1), gender="male"),
+    )
+    approved(event_on(tree["S1"], 1), volunteer, "2.00")
+    body = client_for(station_manager).get("/api/v1/stats/hours/?group_by=volunteer").json()
+    rows = body.get("results", body.get("rows", body))
+    assert "H*****678" in str(rows) and "H12345678" not in str(rows)
