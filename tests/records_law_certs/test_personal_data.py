@@ -111,3 +111,20 @@ def test_a_minor_registration_stores_both_consents(tree, anon_client, django_use
     assert response.status_code == 201, response.content
     kinds = set(ConsentRecord.objects.values_list("kind", flat=True))
     assert kinds == {"registration", "guardian"}
+
+
+def test_the_volunteers_page_offers_the_download_and_closes_the_account(volunteer, client):
+    client.force_login(volunteer.user)
+    page = client.get("/me/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "/api/v1/me/data/pdf/" in page and "注销账号" in page
+    wrong = client.post("/me/close-account/", {"password": "wrong"}, HTTP_ACCEPT_LANGUAGE="zh-hans", follow=True)
+    assert "密码错误。" in wrong.content.decode() and not Volunteer.objects.get(pk=volunteer.pk).is_closed
+    response = client.post("/me/close-account/", {"password": PASSWORD})
+    assert response.status_code == 302 and Volunteer.objects.get(pk=volunteer.pk).is_closed
+    assert client.get("/me/").status_code == 302  # logged out: the page sends to the login
+
+
+def test_a_stranger_cannot_close_anyones_account_from_the_page(station_manager, volunteer, client):
+    client.force_login(station_manager)
+    client.post("/me/close-account/", {"password": PASSWORD})
+    assert not Volunteer.objects.get(pk=volunteer.pk).is_closed and station_manager.is_active
