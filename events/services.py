@@ -768,7 +768,9 @@ def ask_correction(
 
 def _locked_request(request: CorrectionRequest) -> CorrectionRequest:
     request = (
-        CorrectionRequest.objects.select_for_update().select_related("event", "record", "volunteer").get(pk=request.pk)
+        CorrectionRequest.objects.select_for_update(of=("self",))
+        .select_related("event", "record", "volunteer")
+        .get(pk=request.pk)
     )
     if request.status != CorrectionStatus.PENDING:
         raise RecordKeepingError("not_pending")
