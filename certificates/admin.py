@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.bounded_fields import BoundedFormDateField
 from accounts.errors import DomainError
 from certificates import services
 from certificates.models import BulkIssueJob, Certificate, CertificateRequest, JobStatus, RequestStatus
@@ -90,8 +91,8 @@ class IssueForm(UnitForm):
     """What one certificate covers: one event, or a period."""
 
     event = forms.ModelChoiceField(label=_("event"), queryset=Event.objects.none(), required=False)
-    period_start = forms.DateField(label=_("period start"), required=False, widget=DateInput())
-    period_end = forms.DateField(label=_("period end"), required=False, widget=DateInput())
+    period_start = BoundedFormDateField(label=_("period start"), required=False, widget=DateInput())
+    period_end = BoundedFormDateField(label=_("period end"), required=False, widget=DateInput())
     field_order = ["unit", "event", "period_start", "period_end", "handler_name", "remarks"]
 
     def __init__(self, *args, request: HttpRequest, **kwargs) -> None:
@@ -446,8 +447,8 @@ ACTIVE_JOB_STATES = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 class BulkJobForm(WorkflowForm):
     unit = forms.ModelChoiceField(label=_("issuing unit"), queryset=PracticeUnit.objects.none())
-    period_start = forms.DateField(label=_("period start"), widget=DateInput())
-    period_end = forms.DateField(label=_("period end"), widget=DateInput())
+    period_start = BoundedFormDateField(label=_("period start"), widget=DateInput())
+    period_end = BoundedFormDateField(label=_("period end"), widget=DateInput())
     remarks = forms.CharField(label=_("remarks"), max_length=200, required=False)
 
     def __init__(self, *args, request: HttpRequest, **kwargs) -> None:

@@ -12,6 +12,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.bounded_fields import BoundedFormDateTimeField
 from accounts.errors import DomainError
 from events import exports, services
 from events.models import (
@@ -46,7 +47,7 @@ class LocalDateTimeInput(forms.DateTimeInput):
 
 
 def local_datetime_field(label: str, *, required: bool = True) -> forms.DateTimeField:
-    return forms.DateTimeField(label=label, required=required, widget=LocalDateTimeInput())
+    return BoundedFormDateTimeField(label=label, required=required, widget=LocalDateTimeInput())
 
 
 # Events -----------------------------------------------------------------------------

@@ -124,3 +124,16 @@ def test_an_outsider_cannot_correct_or_approve(client, other_station_manager, ev
     assert response.status_code == 404
     record.refresh_from_db()
     assert record.status == RecordStatus.PENDING and record.checked_out_at == at(10)
+
+
+def test_the_correction_form_answers_times_out_of_range_with_a_message(client, station_manager, event, volunteer):
+    record = pending_record(event, volunteer)
+    checked_out_at = record.checked_out_at
+    client.force_login(station_manager)
+    response = client.post(
+        f"/admin/events/servicerecord/{record.pk}/correct/",
+        {"checked_in_at": "9999-12-31T09:00", "checked_out_at": "9999-12-31T11:00", "reason": "改到遥远的将来"},
+    )
+    assert response.status_code == 200 and "1900-01-01" in page(response)
+    record.refresh_from_db()
+    assert record.checked_out_at == checked_out_at
