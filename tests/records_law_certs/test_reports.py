@@ -58,7 +58,7 @@ def test_the_annual_report_counts_per_month(tree, volunteer, other_volunteer, st
     approved(event_on(tree["S1"], 1), volunteer, "2.00")
     approved(event_on(tree["S1"], 2, "理论宣讲"), other_volunteer, "1.50")
     approved(event_on(tree["S1"], 3, "零时长"), volunteer, "0.00")
-    approved(event_on(tree["S4"], 1, "远方活动"), volunteer, "4.00")
+    approved(event_on(tree["S4"], 4, "远方活动"), volunteer, "4.00")
     training = Training.objects.create(
         unit=tree["S1"], name="急救培训", content="心肺复苏", hours="2.00", organiser="红十字会", held_on="2026-03-10"
     )
