@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -175,4 +176,5 @@ def test_a_file_that_is_not_a_photo_is_refused_in_chinese(volunteer, forgot_to_c
         format="multipart",
     )
     assert response.status_code == 400 and "photo" in response.json()
+    assert re.search("[\u4e00-\u9fff]", response.json()["photo"][0]), response.json()
     assert not CorrectionRequest.objects.exists()

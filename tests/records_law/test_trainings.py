@@ -68,6 +68,7 @@ def test_a_training_needs_attendees_and_sane_hours(tree, station_manager_client)
         "/api/v1/trainings/", {**TRAINING, "unit": tree["S1"].pk, "event": empty.pk}, format="json"
     )
     assert response.status_code == 400 and response.json()["code"] == "no_attendees"
+    assert response.json()["detail"] == "没有可记录的志愿者：该活动没有已通过或待审核的服务记录。"
     response = station_manager_client.post(
         "/api/v1/trainings/", {**TRAINING, "hours": "9999", "unit": tree["S1"].pk}, format="json"
     )
