@@ -178,3 +178,54 @@ def test_a_file_that_is_not_a_photo_is_refused_in_chinese(volunteer, forgot_to_c
     assert response.status_code == 400 and "photo" in response.json()
     assert re.search("[\u4e00-\u9fff]", response.json()["photo"][0]), response.json()
     assert not CorrectionRequest.objects.exists()
+
+
+def test_a_photo_with_too_many_pixels_is_refused(volunteer, forgot_to_check_out):
+    out = io.BytesIO()
+    Image.new("L", (8000, 6000)).save(out, format="PNG")  # 48 megapixels, a few kilobytes
+    upload = SimpleUploadedFile("big.png", out.getvalue(), content_type="image/png")
+    response = client_for(volunteer.user).post(
+        "/api/v1/correction-requests/",
+        {
+            "record": forgot_to_check_out.pk,
+            "checked_out_at": forgot_to_check_out.event.ends_at.isoformat(),
+            "reason": "x",
+            "photo": upload,
+        },
+        format="multipart",
+    )
+    assert response.status_code == 400 and response.json()["photo"] == ["照片像素过多，请缩小后再上传。"]
+
+
+def test_an_approval_that_would_double_count_is_refused_and_the_request_stays_open(
+    tree, volunteer, station_manager, forgot_to_check_out, on_day
+):
+    record = forgot_to_check_out
+    later = past_event(tree["S1"], DAY, title="下午活动")
+    later.starts_at, later.ends_at = record.event.ends_at, record.event.ends_at + datetime.timedelta(hours=2)
+    later.save()
+    attended(later, volunteer)
+    with on_day(DAY + datetime.timedelta(days=1)):
+        asked = client_for(volunteer.user).post(
+            "/api/v1/correction-requests/",
+            {"record": record.pk, "checked_out_at": later.ends_at.isoformat(), "reason": "一直在场"},
+            format="json",
+        )
+        response = client_for(station_manager).post(f"/api/v1/correction-requests/{asked.json()['id']}/approve/")
+    assert response.status_code == 409 and response.json()["code"] == "overlapping"
+    assert CorrectionRequest.objects.get().status == "pending"
+
+
+def test_a_missing_record_cannot_be_asked_for_where_one_exists(tree, volunteer, forgot_to_check_out):
+    event = forgot_to_check_out.event
+    response = client_for(volunteer.user).post(
+        "/api/v1/correction-requests/",
+        {
+            "event": event.pk,
+            "checked_in_at": event.starts_at.isoformat(),
+            "checked_out_at": event.ends_at.isoformat(),
+            "reason": "补录",
+        },
+        format="json",
+    )
+    assert response.status_code == 409 and response.json()["detail"] == "您在此活动中已有服务记录，请申请更正该记录。"
