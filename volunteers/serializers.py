@@ -251,7 +251,8 @@ class RegistrationSerializer(serializers.Serializer):
     def validate_id_number(self, value: str) -> str:
         value = normalize_document_number(value)
         # Checked here, beside the other fields' errors, against the type sent with it.
-        id_type = self.initial_data.get("id_type") or IdType.RESIDENT
+        # The roster import validates rows without initial data: resident ID cards only.
+        id_type = (getattr(self, "initial_data", None) or {}).get("id_type") or IdType.RESIDENT
         if id_type in IdType.values:
             django_errors(lambda number: validate_document_number(id_type, number), value)
         return value
@@ -323,7 +324,7 @@ class RegistrationSerializer(serializers.Serializer):
 
     def guardian(self, attrs: dict) -> Guardian | None:
         """A minor's consenting guardian, as the registration age rules require."""
-        birth_date = attrs["holder"].birth_date
+        birth_date = (attrs.get("holder") or self.holder(attrs)).birth_date
         today = timezone.localdate()
         fields = ["guardian_name", "guardian_phone", "guardian_relation"]
         missing = {name: [_("A minor's guardian must be named.")] for name in fields if not attrs[name]}
