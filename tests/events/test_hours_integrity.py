@@ -123,24 +123,32 @@ def test_a_time_correction_sends_an_approved_record_back_to_review(
 ):
     event = make_event(tree["S1"])
     with time_machine.travel(at(13), tick=False):
-        entered = client_for(station_manager).post(
-            "/api/v1/records/",
-            {
-                "event": event.pk,
-                "volunteer": volunteer.pk,
-                "checked_in_at": at(10).isoformat(),
-                "checked_out_at": at(11).isoformat(),
-                "reason": "手机没电",
-            },
-            format="json",
-        ).json()
+        entered = (
+            client_for(station_manager)
+            .post(
+                "/api/v1/records/",
+                {
+                    "event": event.pk,
+                    "volunteer": volunteer.pk,
+                    "checked_in_at": at(10).isoformat(),
+                    "checked_out_at": at(11).isoformat(),
+                    "reason": "手机没电",
+                },
+                format="json",
+            )
+            .json()
+        )
         assert client_for(colleague).post(f"/api/v1/records/{entered['id']}/approve/").status_code == 200
         # The one who entered it now stretches it: it goes back to review, under nobody's name.
-        patched = client_for(station_manager).patch(
-            f"/api/v1/records/{entered['id']}/",
-            {"checked_in_at": at(9).isoformat(), "reason": "其实九点就到了"},
-            format="json",
-        ).json()
+        patched = (
+            client_for(station_manager)
+            .patch(
+                f"/api/v1/records/{entered['id']}/",
+                {"checked_in_at": at(9).isoformat(), "reason": "其实九点就到了"},
+                format="json",
+            )
+            .json()
+        )
         again = client_for(station_manager).post(f"/api/v1/records/{entered['id']}/approve/")
         assert again.status_code == 403 and again.json()["code"] == "self_review"
         assert client_for(institute_manager).post(f"/api/v1/records/{entered['id']}/approve/").status_code == 200
@@ -191,9 +199,7 @@ def test_times_in_the_future_are_refused(station_manager_client, event, voluntee
 
 
 @pytest.mark.parametrize("approval_required", [True, False])
-def test_a_scan_after_a_managers_correction_does_not_overwrite_it(
-    station_manager, tree, volunteer, approval_required
-):
+def test_a_scan_after_a_managers_correction_does_not_overwrite_it(station_manager, tree, volunteer, approval_required):
     event = make_event(tree["S1"], approval_required=approval_required)
     client = client_for(volunteer.user)
     scan(client, event, "in", at(9))

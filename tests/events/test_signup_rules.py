@@ -84,7 +84,9 @@ def test_walk_ins_need_the_event_to_allow_them(tree, volunteer):
     event = make_event(tree["S1"], signup_required=True)
     token = make_event_code(event.pk, "in", at(9))
     with time_machine.travel(at(9), tick=False):
-        response = client_for(volunteer.user).post("/api/v1/checkins/", {"token": token, "walk_in": True}, format="json")
+        response = client_for(volunteer.user).post(
+            "/api/v1/checkins/", {"token": token, "walk_in": True}, format="json"
+        )
     assert response.status_code == 409 and response.json()["code"] == "not_signed_up"
 
 
