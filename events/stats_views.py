@@ -24,7 +24,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.bounded_fields import BoundedDateField
-from backend.pagination import PageNumberPagination
+from accounts.pagination import PageNumberPagination
 from events import exports
 from events.models import ServiceCategory
 from events.statistics import (

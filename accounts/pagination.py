@@ -1,3 +1,5 @@
+"""The API's page-number pagination: in the lowest app, so every app's views can name it."""
+
 from rest_framework import pagination
 
 
