@@ -255,7 +255,7 @@ class PracticeUnitAdmin(ScopedAdmin):
     search_fields = ["name", "code", "address", "contact_name"]
     list_select_related = ["parent"]
     fieldsets = [
-        (None, {"fields": ["level", "parent", "code", "name", "is_active"]}),
+        (None, {"fields": ["level", "parent", "code", "name", "population", "is_active"]}),
         (
             _("Contact"),
             {"fields": ["address", "latitude", "longitude", "contact_name", "contact_phone", "person_in_charge"]},

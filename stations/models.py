@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 # so one ``path LIKE 'prefix%'`` on an index beats walking parents, and it needs no
 # tree library with its own API for creating and moving nodes.
 PATH_STEP = 9
+MAX_POPULATION = 20_000_000
 
 
 class Level(models.TextChoices):
@@ -79,6 +80,15 @@ class PracticeUnit(models.Model):
         max_length=30,
         blank=True,
         help_text=_("Named on certificates as the handler (经办人) unless the issuer names another."),
+    )
+    # The campaign is assessed on registered volunteers per resident (常住人口). No
+    # county-level area in China reaches the bound; it refuses a mistyped extra digit.
+    population = models.PositiveIntegerField(
+        _("resident population"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_POPULATION)],
+        help_text=_("Resident population (常住人口) of the unit's area, from the latest statistics."),
     )
     is_active = models.BooleanField(_("active"), default=True)
     seal = models.ImageField(_("seal image"), upload_to="seals/", blank=True)

@@ -46,6 +46,7 @@ class PracticeUnitSerializer(serializers.ModelSerializer):
             "contact_phone",
             "person_in_charge",
             "handler_name",
+            "population",
             "is_active",
             "seal",
             "children_count",
