@@ -1,0 +1,634 @@
+"""Workflows of service orders: 点单 → 审单 → 派单 → 接单 → 服务 → 评单.
+
+Every transition is one function here, raising OrderError with a stable code; the
+API, the pages, the admin and the commands all call these. Each takes the order's
+row lock first, so two people acting on one order at once are handled one after
+the other (two teams claiming it: exactly one wins).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.errors import DomainError
+from accounts.phones import normalize_phone, validate_mobile
+from events.models import Event, EventStatus, event_bounds_errors
+from events.services import sign_up
+from events.working_days import add_working_days
+from orders.models import (
+    RUNNING,
+    MenuItem,
+    Order,
+    OrderChange,
+    OrderState,
+    Rating,
+    TeamDecline,
+    masked_resident,
+)
+from stations.models import Level, PracticeUnit, managed_paths
+from volunteers.models import Team, Volunteer, VolunteerStatus
+
+try:  # The photo pipeline, generalised from correction photos; either module re-encodes.
+    from events.photos import PhotoRejected, reencode_photo
+except ImportError:  # pragma: no cover - only before events/photos.py exists
+    from events.correction_photos import PhotoRejected, reencode_photo
+
+
+class OrderError(DomainError):
+    messages = {
+        "invalid_state": _("The order is not in a state that allows this."),
+        "not_allowed": _("You may not do this with this order."),
+        "reason_required": _("A reason is required."),
+        "not_a_station": _("Orders are placed with a station."),
+        "item_not_offered": _("This service is not on the menu of the chosen station."),
+        "bad_phone": _("Enter a valid mainland mobile number (11 digits starting with 1)."),
+        "team_out_of_reach": _("This team is outside the units you manage."),
+        "team_level_not_allowed": _("Teams of this level do not take this service."),
+        "team_declined": _("This team has declined the order; dispatch it to another team."),
+        "team_has_no_leader": _("This team has no leader to accept or decline orders."),
+        "unit_out_of_reach": _("This unit is outside the units you manage."),
+        "dispatch_target": _("Dispatch to one team or open the order to the teams of one unit, not both."),
+        "already_taken": _("Another team has already taken this order."),
+        "bad_schedule": _("The agreed end must be after the start, and a service lasts at most 7 days."),
+        "schedule_passed": _("The agreed time has already passed."),
+        "no_members": _("The team has no active members to serve."),
+        "not_members": _("Only the team's own active members can be signed up."),
+        "photo_rejected": _("Upload a photo (JPEG, PNG, WebP or HEIC)."),
+        "rating_closed": _("The time for rating this order has passed."),
+        "bad_score": _("Give 1 to 5 stars."),
+        "rating_window_open": _("The resident may still rate this order."),
+        "no_parent_unit": _("The order is already handled by a center."),
+    }
+    status_codes = {
+        "invalid_state": 409,
+        "not_allowed": 403,
+        "team_declined": 409,
+        "already_taken": 409,
+        "rating_closed": 409,
+        "rating_window_open": 409,
+        "no_parent_unit": 409,
+    }
+
+
+# Who may do what -----------------------------------------------------------------------
+
+
+def manages(user, unit: PracticeUnit) -> bool:
+    """Whether the user is an admin or a manager of ``unit`` or a unit above it."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or any(unit.path.startswith(path) for path in managed_paths(user))
+
+
+def leads(user, team: Team | None) -> bool:
+    return bool(team is not None and team.leader_id is not None and team.leader.user_id == user.pk)
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise OrderError("not_allowed")
+
+
+def _may_handle(user, order: Order) -> bool:
+    return manages(user, order.handling_unit)
+
+
+def _is_resident(user, order: Order) -> bool:
+    return order.resident_id is not None and order.resident_id == user.pk
+
+
+# The order's lock and its history --------------------------------------------------------
+
+
+def _locked(order: Order) -> Order:
+    """The order's row, locked until the transaction ends (tests/orders: the claim race)."""
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
+def due_on(order: Order, state: str, at: datetime.datetime) -> datetime.date | None:
+    """The deadline of ``state`` entered at ``at``: the item's working days on China's calendar."""
+    days = order.item.days_for(state)
+    if days is None:
+        return None
+    return add_working_days(timezone.localdate(at), days)
+
+
+def _enter(
+    order: Order,
+    state: str,
+    *,
+    action: str,
+    by,
+    at: datetime.datetime,
+    reason: str = "",
+    team: Team | None = None,
+    unit: PracticeUnit | None = None,
+    fields: Iterable[str] = (),
+) -> Order:
+    """Move the order to ``state``, start that state's deadline and write the history line."""
+    before = order.state
+    order.state, order.state_since, order.due_on = state, at, due_on(order, state, at)
+    order.save(update_fields=["state", "state_since", "due_on", "updated_at", *fields])
+    OrderChange.objects.create(
+        order=order,
+        action=action,
+        from_state=before,
+        to_state=state,
+        changed_by=by,
+        changed_at=at,
+        reason=reason,
+        team=team,
+        unit=unit,
+    )
+    return order
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise OrderError("reason_required")
+    return reason[:200]
+
+
+# 点单: ordering ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def place_order(
+    *,
+    item: MenuItem,
+    station: PracticeUnit,
+    contact_name: str,
+    contact_phone: str,
+    address: str,
+    by,
+    description: str = "",
+    photo=None,
+    on_behalf: bool = False,
+    at: datetime.datetime | None = None,
+) -> Order:
+    """A resident orders a service from their station's menu (志愿服务条例 art. 13).
+
+    With ``on_behalf``, a manager of the station enters it for a resident who phoned,
+    wrote or visited; the order then has no resident account. A photo is re-encoded
+    (EXIF dropped) before it is stored. Raises OrderError.
+    """
+    at = at or timezone.now()
+    if station.level != Level.STATION:
+        raise OrderError("not_a_station")
+    if on_behalf:
+        _require(manages(by, station))
+    if not MenuItem.objects.offered_at(station).filter(pk=item.pk).exists():
+        raise OrderError("item_not_offered")
+    phone = normalize_phone(contact_phone)
+    try:
+        validate_mobile(phone)
+    except ValidationError:
+        raise OrderError("bad_phone") from None
+    order = Order(
+        item=item,
+        resident=None if on_behalf else by,
+        entered_by=by if on_behalf else None,
+        contact_name=contact_name.strip()[:30],
+        contact_phone=phone,
+        address=address.strip()[:200],
+        station=station,
+        handling_unit=station,
+        description=description.strip()[:1000],
+        state=OrderState.SUBMITTED,
+        state_since=at,
+        created_at=at,
+    )
+    if photo is not None:
+        try:
+            order.photo.save("photo.jpg", reencode_photo(photo), save=False)
+        except PhotoRejected as error:
+            raise OrderError("photo_rejected", str(error)) from None
+    order.due_on = due_on(order, OrderState.SUBMITTED, at)
+    order.save()
+    OrderChange.objects.create(
+        order=order, action="submit", from_state="", to_state=OrderState.SUBMITTED, changed_by=by, changed_at=at
+    )
+    return order
+
+
+@transaction.atomic
+def cancel_order(order: Order, *, by, reason: str = "", at: datetime.datetime | None = None) -> Order:
+    """The resident withdraws the order before a team accepted it.
+
+    An order entered on a resident's behalf is withdrawn by the handling unit's
+    managers, who took the resident's call. Raises OrderError.
+    """
+    order = _locked(order)
+    _require(_is_resident(by, order) or (order.resident_id is None and _may_handle(by, order)))
+    if order.state not in (OrderState.SUBMITTED, OrderState.REVIEWED, OrderState.DISPATCHED, OrderState.OPEN):
+        raise OrderError("invalid_state")
+    order.team, order.claim_unit = None, None
+    return _enter(
+        order,
+        OrderState.CANCELLED,
+        action="cancel",
+        by=by,
+        at=at or timezone.now(),
+        reason=(reason or "").strip()[:200],
+        fields=["team", "claim_unit"],
+    )
+
+
+# 审单 and 派单: review and dispatch ------------------------------------------------------------
+
+
+@transaction.atomic
+def review_order(order: Order, *, by, accept: bool, reason: str = "", at: datetime.datetime | None = None) -> Order:
+    """The handling unit accepts the order for dispatch, or refuses it with a reason the resident reads."""
+    order = _locked(order)
+    _require(_may_handle(by, order))
+    if order.state != OrderState.SUBMITTED:
+        raise OrderError("invalid_state")
+    at = at or timezone.now()
+    if accept:
+        return _enter(order, OrderState.REVIEWED, action="accept_review", by=by, at=at, reason=(reason or "")[:200])
+    return _enter(order, OrderState.REFUSED, action="refuse", by=by, at=at, reason=_reason(reason))
+
+
+DISPATCHABLE = (OrderState.REVIEWED, OrderState.DISPATCHED, OrderState.OPEN)
+
+
+@transaction.atomic
+def dispatch_order(
+    order: Order,
+    *,
+    by,
+    team: Team | None = None,
+    claim_unit: PracticeUnit | None = None,
+    at: datetime.datetime | None = None,
+) -> Order:
+    """Dispatch the order to one team (派单), or open it for the teams within ``claim_unit`` to claim (抢单).
+
+    The dispatcher manages the handling unit (or a unit above it) and reaches the
+    team or unit chosen. A team that declined the order is not asked again. A
+    dispatched or open order may be dispatched anew while no team has accepted it.
+    Raises OrderError.
+    """
+    if (team is None) == (claim_unit is None):
+        raise OrderError("dispatch_target")
+    order = _locked(order)
+    _require(_may_handle(by, order))
+    if order.state not in DISPATCHABLE:
+        raise OrderError("invalid_state")
+    at = at or timezone.now()
+    if team is not None:
+        _check_team(order, team)
+        if not manages(by, team.unit):
+            raise OrderError("team_out_of_reach")
+        if team.leader_id is None:
+            raise OrderError("team_has_no_leader")
+        order.team, order.claim_unit = team, None
+        return _enter(
+            order, OrderState.DISPATCHED, action="dispatch", by=by, at=at, team=team, fields=["team", "claim_unit"]
+        )
+    if not manages(by, claim_unit):
+        raise OrderError("unit_out_of_reach")
+    order.team, order.claim_unit = None, claim_unit
+    return _enter(order, OrderState.OPEN, action="open", by=by, at=at, unit=claim_unit, fields=["team", "claim_unit"])
+
+
+def _check_team(order: Order, team: Team) -> None:
+    if not order.item.allows(team):
+        raise OrderError("team_level_not_allowed")
+    if TeamDecline.objects.filter(order=order, team=team).exists():
+        raise OrderError("team_declined")
+
+
+# 接单: a team accepts, claims or declines -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Appointment:
+    """When and where the team meets to serve, as agreed with the resident.
+
+    ``place`` is what volunteers read on the event: a meeting point, never the
+    resident's home address (志愿服务条例 art. 21); the leader has that.
+    """
+
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    place: str = ""
+    # The team's members who will serve (default: every active member).
+    members: tuple[Volunteer, ...] | None = None
+
+
+@transaction.atomic
+def accept_order(order: Order, appointment: Appointment, *, by, at: datetime.datetime | None = None) -> Order:
+    """The leader of the team the order was dispatched to accepts it (接单).
+
+    Accepting creates the event of the team's unit for the agreed time and place,
+    published, with the serving members signed up, so they check in with the event's
+    QR code and their hours are credited as at any event. Raises OrderError.
+    """
+    order = _locked(order)
+    _check_dispatched_to(order, by)
+    return _take(order, order.team, appointment, action="accept", by=by, at=at or timezone.now())
+
+
+def _check_dispatched_to(order: Order, by) -> None:
+    """The order waits for an answer from a team ``by`` leads.
+
+    A leader whose team was asked before learns that the order moved on (409), not
+    that they may not act on it (403).
+    """
+    if order.state == OrderState.DISPATCHED and leads(by, order.team):
+        return
+    if order.history.filter(action="dispatch", team__leader__user=by).exists():
+        raise OrderError("invalid_state")
+    raise OrderError("not_allowed")
+
+
+@transaction.atomic
+def claim_order(
+    order: Order, team: Team, appointment: Appointment, *, by, at: datetime.datetime | None = None
+) -> Order:
+    """The leader of a team within the order's claim unit takes an open order (抢单).
+
+    The order row is locked: of two teams claiming at once, exactly one wins and the
+    other is told ``already_taken``. Raises OrderError.
+    """
+    order = _locked(order)
+    _require(leads(by, team))
+    if order.state != OrderState.OPEN:
+        raise OrderError(
+            "already_taken" if order.state in (OrderState.ACCEPTED, OrderState.IN_SERVICE) else "invalid_state"
+        )
+    if not team.unit.path.startswith(order.claim_unit.path):
+        raise OrderError("team_out_of_reach")
+    _check_team(order, team)
+    return _take(order, team, appointment, action="claim", by=by, at=at or timezone.now())
+
+
+def _take(order: Order, team: Team, appointment: Appointment, *, action: str, by, at) -> Order:
+    if event_bounds_errors(appointment.starts_at, appointment.ends_at):
+        raise OrderError("bad_schedule")
+    if appointment.ends_at <= at:
+        raise OrderError("schedule_passed")
+    members = _serving_members(team, appointment.members)
+    leader = team.leader
+    event = Event.objects.create(
+        unit=team.unit,
+        title=order.item.name,
+        description=str(_("Service order %(number)s for %(resident)s"))
+        % {"number": order.pk, "resident": masked_resident(order.contact_name)},
+        category=order.item.event_category,
+        recipients=masked_resident(order.contact_name),
+        address=(appointment.place or "").strip()[:200]
+        or str(_("%(station)s (home service)")) % {"station": order.station.name},
+        starts_at=appointment.starts_at,
+        ends_at=appointment.ends_at,
+        # The team's own members fill every place: others may only join the waitlist.
+        capacity=len(members),
+        signup_required=True,
+        approval_required=True,
+        lead_name=leader.real_name if leader else "",
+        status=EventStatus.PUBLISHED,
+        created_by=by,
+    )
+    for member in members:
+        sign_up(event, member, at=at)
+    order.team, order.claim_unit, order.event = team, None, event
+    order.starts_at, order.ends_at, order.place = appointment.starts_at, appointment.ends_at, event.address
+    order.accepted_at = at
+    return _enter(
+        order,
+        OrderState.ACCEPTED,
+        action=action,
+        by=by,
+        at=at,
+        team=team,
+        fields=["team", "claim_unit", "event", "starts_at", "ends_at", "place", "accepted_at"],
+    )
+
+
+def _serving_members(team: Team, chosen: Iterable[Volunteer] | None) -> list[Volunteer]:
+    active = Volunteer.objects.filter(status=VolunteerStatus.ACTIVE, closed_at__isnull=True)
+    crew = active.filter(pk__in=team.members.values("pk"))
+    if team.leader_id is not None:
+        crew = crew | active.filter(pk=team.leader_id)
+    crew = list(crew.distinct().order_by("pk"))
+    if chosen is not None:
+        wanted = {volunteer.pk for volunteer in chosen}
+        if not wanted <= {volunteer.pk for volunteer in crew}:
+            raise OrderError("not_members")
+        crew = [volunteer for volunteer in crew if volunteer.pk in wanted]
+    if not crew:
+        raise OrderError("no_members")
+    return crew
+
+
+@transaction.atomic
+def decline_order(order: Order, *, by, reason: str, at: datetime.datetime | None = None) -> Order:
+    """The team's leader declines with a reason; the order returns to the dispatcher.
+
+    志愿服务条例 art. 25: nobody may force a volunteer to serve, so a team may always say
+    no, and is not asked again for this order. Raises OrderError.
+    """
+    reason = _reason(reason)
+    order = _locked(order)
+    _check_dispatched_to(order, by)
+    team = order.team
+    at = at or timezone.now()
+    TeamDecline.objects.create(order=order, team=team, reason=reason, declined_by=by, declined_at=at)
+    order.team = None
+    return _enter(order, OrderState.REVIEWED, action="decline", by=by, at=at, reason=reason, team=team, fields=["team"])
+
+
+# 服务: service and its report ------------------------------------------------------------------
+
+
+def _may_serve(user, order: Order) -> bool:
+    return leads(user, order.team) or _may_handle(user, order)
+
+
+@transaction.atomic
+def start_service(order: Order, *, by, at: datetime.datetime | None = None) -> Order:
+    """The team is on its way or at the resident's: the order is in service. Raises OrderError."""
+    order = _locked(order)
+    _require(_may_serve(by, order))
+    if order.state != OrderState.ACCEPTED:
+        raise OrderError("invalid_state")
+    return _enter(order, OrderState.IN_SERVICE, action="start", by=by, at=at or timezone.now())
+
+
+@transaction.atomic
+def complete_order(
+    order: Order,
+    *,
+    by,
+    summary: str,
+    people_served: int | None = None,
+    photos: Iterable = (),
+    at: datetime.datetime | None = None,
+) -> Order:
+    """The leader reports the service done: the report is the event's activity record (活动纪实).
+
+    The summary, people served and photos go to ``events.activity``, so the order's
+    report and the station's ledger are one record. Raises OrderError (or the
+    activity record's ActivityError for a refused photo).
+    """
+    from events.activity import add_activity_photo, document_event
+
+    if not (summary or "").strip():
+        raise OrderError("reason_required", str(_("Describe what was done.")))
+    order = _locked(order)
+    _require(_may_serve(by, order))
+    if order.state not in (OrderState.ACCEPTED, OrderState.IN_SERVICE):
+        raise OrderError("invalid_state")
+    at = at or timezone.now()
+    document_event(order.event, summary=summary.strip(), people_served=people_served, by=by)
+    for photo in photos:
+        add_activity_photo(order.event, photo, by=by)
+    order.completed_at = at
+    return _enter(order, OrderState.COMPLETED, action="complete", by=by, at=at, fields=["completed_at"])
+
+
+# 评单: rating and closing --------------------------------------------------------------------
+
+
+def rating_closes_at(order: Order) -> datetime.datetime | None:
+    if order.completed_at is None:
+        return None
+    return order.completed_at + datetime.timedelta(days=settings.ORDER_RATING_WINDOW_DAYS)
+
+
+@transaction.atomic
+def rate_order(
+    order: Order,
+    *,
+    by,
+    response: int,
+    attitude: int,
+    result: int,
+    comment: str = "",
+    at: datetime.datetime | None = None,
+) -> Rating:
+    """The resident rates the completed service, 1-5 stars on response, attitude and result.
+
+    Within ``ORDER_RATING_WINDOW_DAYS`` of completion. For an order entered on a
+    resident's behalf, the handling unit's manager records the answer of the return
+    call (回访); the history says who. Raises OrderError.
+    """
+    order = _locked(order)
+    _require(_is_resident(by, order) or (order.resident_id is None and _may_handle(by, order)))
+    if order.state != OrderState.COMPLETED:
+        raise OrderError("invalid_state")
+    at = at or timezone.now()
+    if at > rating_closes_at(order):
+        raise OrderError("rating_closed")
+    if not all(1 <= int(score) <= 5 for score in (response, attitude, result)):
+        raise OrderError("bad_score")
+    rating = Rating.objects.create(
+        order=order,
+        response=response,
+        attitude=attitude,
+        result=result,
+        comment=(comment or "").strip()[:500],
+        rated_by=by,
+        rated_at=at,
+    )
+    _enter(order, OrderState.RATED, action="rate", by=by, at=at)
+    return rating
+
+
+@transaction.atomic
+def close_order(order: Order, *, by=None, at: datetime.datetime | None = None) -> Order:
+    """Close (办结) a rated order, or a completed one whose rating window has passed.
+
+    An order closed without a rating stays unrated: it never counts as satisfied.
+    ``by`` is None when the cron command closes it. Raises OrderError.
+    """
+    order = _locked(order)
+    if by is not None:
+        _require(_may_handle(by, order))
+    at = at or timezone.now()
+    if order.state == OrderState.COMPLETED:
+        if at <= rating_closes_at(order):
+            raise OrderError("rating_window_open")
+        action = "close_unrated"
+    elif order.state == OrderState.RATED:
+        action = "close"
+    else:
+        raise OrderError("invalid_state")
+    order.closed_at = at
+    return _enter(order, OrderState.CLOSED, action=action, by=by, at=at, fields=["closed_at"])
+
+
+def close_finished_orders(*, now: datetime.datetime | None = None, dry_run: bool = False) -> list[Order]:
+    """Close every rated order and every completed one past its rating window (for cron)."""
+    now = now or timezone.now()
+    window = datetime.timedelta(days=settings.ORDER_RATING_WINDOW_DAYS)
+    due = Order.objects.filter(state=OrderState.RATED) | Order.objects.filter(
+        state=OrderState.COMPLETED, completed_at__lt=now - window
+    )
+    orders = list(due.order_by("pk"))
+    if not dry_run:
+        orders = [close_order(order, at=now) for order in orders]
+    return orders
+
+
+# Deadlines and escalation --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Escalation:
+    order: Order
+    from_unit: PracticeUnit
+    to_unit: PracticeUnit | None
+
+
+def escalate_overdue_orders(*, now: datetime.datetime | None = None, dry_run: bool = False) -> list[Escalation]:
+    """Hand every overdue order up to its handling unit's parent, whose managers then act on it.
+
+    The state's deadline starts again at the parent, so running this again the same
+    day escalates nothing twice. An order overdue at a center has nowhere to go: it
+    is reported (``to_unit`` None) and stays. Safe to run from cron as often as you like.
+    """
+    now = now or timezone.now()
+    done = []
+    overdue = Order.objects.overdue(timezone.localdate(now)).select_related("handling_unit__parent").order_by("pk")
+    for order in overdue:
+        parent = order.handling_unit.parent
+        done.append(Escalation(order=order, from_unit=order.handling_unit, to_unit=parent))
+        if parent is not None and not dry_run:
+            escalate_order(order, at=now)
+    return done
+
+
+@transaction.atomic
+def escalate_order(order: Order, *, at: datetime.datetime) -> Order:
+    """Hand one overdue order to the parent of its handling unit. Raises OrderError."""
+    order = _locked(order)
+    if order.state not in RUNNING or order.due_on is None or order.due_on >= timezone.localdate(at):
+        raise OrderError("invalid_state")
+    parent = order.handling_unit.parent
+    if parent is None:
+        raise OrderError("no_parent_unit")
+    before = order.handling_unit
+    order.handling_unit, order.escalation_level, order.escalated_at = parent, order.escalation_level + 1, at
+    order.save(update_fields=["handling_unit", "escalation_level", "escalated_at"])
+    reason = str(_("Overdue at %(unit)s")) % {"unit": before.name}
+    return _enter(
+        order,
+        order.state,
+        action="escalate",
+        by=None,
+        at=at,
+        reason=reason[:200],
+        unit=parent,
+        fields=["handling_unit"],
+    )
