@@ -9,12 +9,12 @@ from knox.models import AuthToken
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import login_limits
 from accounts.client_addresses import client_ip
 from accounts.services import revoke_credentials
+from accounts.throttles import AddressRateThrottle
 from accounts.tokens import issue_token
 from backend.login_serializers import TokenLoginSerializer, TokenSerializer
 from stations.models import is_manager
@@ -25,7 +25,7 @@ class TokenLoginView(APIView):
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [AddressRateThrottle]
     throttle_scope = "login"
 
     @extend_schema(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework import serializers
 
+from accounts.throttles import AddressRateThrottle
 from backend.my_record import my_record_context
 from certificates import services as certificate_services
 from certificates.models import CertificateRequest, RequestStatus
@@ -27,7 +28,6 @@ from stations.models import Level, PracticeUnit, is_manager
 from volunteers import services as volunteer_services
 from volunteers.models import Volunteer
 from volunteers.serializers import RegistrationSerializer
-from volunteers.views import RegistrationThrottle
 
 
 @require_GET
@@ -185,7 +185,7 @@ def register(request: HttpRequest) -> HttpResponse:
     context = {"values": request.POST, "errors": {}, **station_choices()}
     status = 200
     if request.method == "POST":
-        if not RegistrationThrottle().allow_request(request, None):
+        if not AddressRateThrottle("register").allow_request(request, None):
             context["refused"], status = _("Too many registrations from your network: try again later."), 429
         elif serializer.is_valid():
             try:

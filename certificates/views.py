@@ -6,9 +6,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled
 from rest_framework.renderers import TemplateHTMLRenderer
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from accounts.throttles import AddressRateThrottle
 from certificates import services
 from certificates.filters import BulkIssueJobFilter, CertificateFilter, CertificateRequestFilter
 from certificates.models import BulkIssueJob, Certificate, CertificateRequest, JobStatus
@@ -30,15 +30,6 @@ from volunteers.models import Volunteer
 PDF_RESPONSE = {(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF")}
 
 
-class VerifyThrottle(SimpleRateThrottle):
-    """Verification lookups per client address: numbers are sequential, codes must not be guessed."""
-
-    scope = "verify"
-
-    def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
 def stored_file(file, filename: str, content_type: str) -> FileResponse:
     # FileResponse writes the Chinese file name as RFC 5987 filename*=UTF-8''...
     return FileResponse(file.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
@@ -56,6 +47,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     permission_classes = [permissions.IsAuthenticated, IsManagerOrReadOnly]
     filterset_class = CertificateFilter
     ordering_fields = ["issued_at", "number", "hours"]
+    throttle_scope: str | None = None  # named by the throttled action
 
     def get_queryset(self):
         certificates = in_reach(Certificate.objects, self.request)
@@ -117,7 +109,9 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         methods=["get"],
         permission_classes=[permissions.AllowAny],
         authentication_classes=[],
-        throttle_classes=[VerifyThrottle],
+        # Per client address: numbers are sequential, codes must not be guessed.
+        throttle_classes=[AddressRateThrottle],
+        throttle_scope="verify",
         filter_backends=[],
         pagination_class=None,
     )
@@ -134,7 +128,8 @@ class VerifyPageView(APIView):
 
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
-    throttle_classes = [VerifyThrottle]
+    throttle_classes = [AddressRateThrottle]
+    throttle_scope = "verify"
     renderer_classes = [TemplateHTMLRenderer]
     template_name = "certificates/verify.html"
 

@@ -5,8 +5,8 @@ from rest_framework import generics, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 
+from accounts.throttles import AddressRateThrottle
 from stations.permissions import IsManagerOrReadOnly, in_reach
 from volunteers import services
 from volunteers.filters import TeamFilter, VolunteerFilter
@@ -22,15 +22,6 @@ from volunteers.serializers import (
 )
 
 
-class RegistrationThrottle(SimpleRateThrottle):
-    """Registrations per client address, whoever is logged in."""
-
-    scope = "register"
-
-    def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
 def with_related(volunteers):
     return volunteers.select_related("user", "home_station").prefetch_related("skills").with_hours()
 
@@ -43,6 +34,7 @@ class VolunteerViewSet(
     permission_classes = [permissions.IsAuthenticated, IsManagerOrReadOnly]
     filterset_class = VolunteerFilter
     ordering_fields = ["created_at", "real_name", "number", "approved_hours"]
+    throttle_scope: str | None = None  # named by the throttled action
 
     def get_queryset(self):
         return with_related(in_reach(Volunteer.objects, self.request)).order_by("-created_at", "-id")
@@ -57,7 +49,8 @@ class VolunteerViewSet(
         detail=False,
         methods=["post"],
         permission_classes=[permissions.AllowAny],
-        throttle_classes=[RegistrationThrottle],
+        throttle_classes=[AddressRateThrottle],
+        throttle_scope="register",
     )
     def register(self, request) -> Response:
         """Self-registration of a new volunteer; public and throttled."""

@@ -2,9 +2,9 @@
 
 import pytest
 
+from accounts.throttles import AddressRateThrottle
 from tests.conftest import make_id_number
 from volunteers.models import Volunteer
-from volunteers.views import RegistrationThrottle
 
 URL = "/api/v1/volunteers/register/"
 
@@ -49,6 +49,8 @@ def test_a_complete_form_is_told_which_number_is_taken(anon_client, form, volunt
 
 
 def test_probing_complete_forms_is_throttled(anon_client, form, volunteer, monkeypatch):
-    monkeypatch.setattr(RegistrationThrottle, "THROTTLE_RATES", {"register": "2/hour"})
+    monkeypatch.setattr(
+        AddressRateThrottle, "THROTTLE_RATES", {**AddressRateThrottle.THROTTLE_RATES, "register": "2/hour"}
+    )
     statuses = [anon_client.post(URL, {**form, "phone": volunteer.phone}, format="json").status_code for _ in range(3)]
     assert statuses == [400, 400, 429]

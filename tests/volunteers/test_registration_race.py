@@ -1,16 +1,18 @@
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.throttles import AddressRateThrottle
 from tests.concurrency import run_together
 from tests.conftest import make_id_number
 from volunteers.models import Volunteer
-from volunteers.views import RegistrationThrottle
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_simultaneous_registrations_of_one_phone_make_one_volunteer_and_no_500(tree, monkeypatch):
-    monkeypatch.setattr(RegistrationThrottle, "THROTTLE_RATES", {"register": "1000/minute"})
+    monkeypatch.setattr(
+        AddressRateThrottle, "THROTTLE_RATES", {**AddressRateThrottle.THROTTLE_RATES, "register": "1000/minute"}
+    )
     forms = [
         {
             "real_name": "抢注",
