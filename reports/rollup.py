@@ -1,0 +1,400 @@
+"""Reading the rollups (``reports.models``): hours and volunteer counts without scanning records.
+
+Whose service counts is a ``Reach``: the volunteers registered under ``unit``
+(None: everybody) at events organised under ``events_in`` (None: anywhere).
+``events_in`` must be ``unit`` itself or one of its ancestors; that is what a
+manager of one unit sees (``reach_for``). A manager of several separate units
+gets None from ``reach_for``: their records are not a sum of rollup rows, so the
+caller reads the records (or ``HoursRollup`` with both paths) instead.
+
+Periods are whole months: ``month_from`` and ``month_to`` are first days of
+months, both included, None for open. ``month_span(date_from, date_to)`` turns a
+date range into that, or None when the range cuts a month (read the records then).
+
+Functions (every row a frozen dataclass with named fields):
+
+- ``reach_for(user, unit=None) -> Reach | None``
+- ``month_span(date_from, date_to) -> tuple[date | None, date | None] | None``
+- ``hours_by_unit(reach, level, month_from=None, month_to=None, *, by_month=False, include_empty=False)
+  -> list[UnitHoursRow]``: per unit of ``level`` ("center", "institute", "station")
+  under ``reach.unit``, in tree order (then month). Units without approved records
+  are left out unless ``include_empty`` (not with ``by_month``).
+- ``totals(reach, month_from=None, month_to=None) -> Totals`` (hours, records)
+- ``hours_by_month(reach, month_from=None, month_to=None) -> list[MonthRow]``, months with records only
+- ``hours_by_category(reach, month_from=None, month_to=None) -> list[CategoryRow]``
+- ``volunteer_counts(reach, *, year=None, since=None, target=None) -> VolunteerCounts``:
+  ``served`` (volunteers with an approved record in ``year``), ``reaching_target``
+  (their hours in ``year`` at least ``target``, default ``settings.ANNUAL_HOURS_TARGET``),
+  ``active`` (served on or after the date ``since``, e.g. 12 months ago); a count is
+  None when its argument is missing.
+- ``volunteer_counts_by_unit(reach, level, *, year=None, since=None, target=None) -> list[UnitCountsRow]``
+  (units with none of these volunteers are left out)
+- ``registered(unit, *, until_year) -> Registered``: volunteers registered under
+  ``unit`` (None: all) up to the end of ``until_year``, and their current star levels
+- ``registered_by_unit(unit, level, *, until_year) -> list[UnitRegisteredRow]``
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet, Sum
+
+from reports.models import HoursRollup, UnitHours, UnitVolunteers, VolunteerYear
+from stations.models import Level, PracticeUnit, managed_paths
+
+ZERO = Decimal("0.00")
+LEVELS = (Level.CENTER, Level.INSTITUTE, Level.STATION)
+# From a home station up to the unit of a level, as a lookup.
+UP_FROM_STATION = {
+    Level.STATION: "station",
+    Level.INSTITUTE: "station__parent",
+    Level.CENTER: "station__parent__parent",
+}
+
+
+@dataclass(frozen=True)
+class Reach:
+    unit: PracticeUnit | None = None
+    events_in: PracticeUnit | None = None
+
+    def __post_init__(self) -> None:
+        if self.events_in is not None and (self.unit is None or not self.unit.path.startswith(self.events_in.path)):
+            raise ValueError("events_in must be the unit or one of its ancestors")
+
+    @property
+    def prefix(self) -> str:
+        """The measure's column prefix: all records, or those of events in the own center/institute/station."""
+        return "" if self.events_in is None else f"{self.events_in.level}_"
+
+
+@dataclass(frozen=True)
+class UnitHoursRow:
+    unit_id: int
+    name: str
+    path: str
+    parent_id: int | None
+    hours: Decimal
+    records: int
+    month: datetime.date | None = None
+
+
+@dataclass(frozen=True)
+class Totals:
+    hours: Decimal
+    records: int
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    month: datetime.date
+    hours: Decimal
+    records: int
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    category: str
+    hours: Decimal
+    records: int
+
+
+@dataclass(frozen=True)
+class VolunteerCounts:
+    served: int | None = None
+    reaching_target: int | None = None
+    active: int | None = None
+
+
+@dataclass(frozen=True)
+class UnitCountsRow:
+    unit_id: int
+    name: str
+    path: str
+    served: int | None = None
+    reaching_target: int | None = None
+    active: int | None = None
+
+
+@dataclass(frozen=True)
+class Registered:
+    volunteers: int
+    star_levels: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UnitRegisteredRow:
+    unit_id: int
+    name: str
+    path: str
+    volunteers: int
+
+
+def reach_for(user, unit: PracticeUnit | None = None) -> Reach | None:
+    """The reach of a caller's statistics (optionally narrowed to ``unit``), or None if rollups cannot answer.
+
+    Admins: every record. A manager: their subtree's volunteers at their subtree's
+    events, which rollups hold only when the subtrees have one root.
+    """
+    if user.is_superuser:
+        return Reach(unit)
+    paths = managed_paths(user)
+    roots = [path for path in paths if not any(path != other and path.startswith(other) for other in paths)]
+    if len(set(roots)) != 1:
+        return None
+    root = PracticeUnit.objects.get(path=roots[0])
+    if unit is None:
+        return Reach(root, root)
+    if not unit.path.startswith(root.path):
+        return None
+    return Reach(unit, root)
+
+
+def month_span(
+    date_from: datetime.date | None, date_to: datetime.date | None
+) -> tuple[datetime.date | None, datetime.date | None] | None:
+    """The whole months a date range covers, or None when it starts or ends inside a month."""
+    if date_from is not None and date_from.day != 1:
+        return None
+    if date_to is not None and (date_to + datetime.timedelta(days=1)).day != 1:
+        return None
+    return date_from, (date_to.replace(day=1) if date_to is not None else None)
+
+
+def _period_q(month_from: datetime.date | None, month_to: datetime.date | None) -> Q:
+    """``UnitHours`` rows that add up to the period: whole years by their year row, the rest by month."""
+    first_year = None if month_from is None else month_from.year + (month_from.month != 1)
+    last_year = None if month_to is None else month_to.year - (month_to.month != 12)
+    whole_years = Q(month=0)
+    if first_year is not None:
+        whole_years &= Q(year__gte=first_year)
+    if last_year is not None:
+        whole_years &= Q(year__lte=last_year)
+    q = whole_years if first_year is None or last_year is None or first_year <= last_year else Q(pk__in=[])
+    same_year = month_from is not None and month_to is not None and month_from.year == month_to.year
+    if month_from is not None and month_from.month != 1:
+        end = month_to.month if same_year else 12
+        q |= Q(year=month_from.year, month__gte=month_from.month, month__lte=end)
+    if month_to is not None and month_to.month != 12 and not (same_year and month_from.month != 1):
+        start = month_from.month if same_year else 1
+        q |= Q(year=month_to.year, month__gte=start, month__lte=month_to.month)
+    return q
+
+
+def _months_q(month_from: datetime.date | None, month_to: datetime.date | None) -> Q:
+    """``UnitHours`` month rows (never year rows) inside the period."""
+    q = Q(month__gte=1)
+    if month_from is not None:
+        q &= Q(year__gt=month_from.year) | Q(year=month_from.year, month__gte=month_from.month)
+    if month_to is not None:
+        q &= Q(year__lt=month_to.year) | Q(year=month_to.year, month__lte=month_to.month)
+    return q
+
+
+def _unit_rows(reach: Reach) -> QuerySet:
+    """``UnitHours`` of the reach's unit, or of every center when the reach is everybody."""
+    if reach.unit is None:
+        return UnitHours.objects.filter(unit__level=Level.CENTER)
+    return UnitHours.objects.filter(unit=reach.unit)
+
+
+def _measures(prefix: str) -> dict:
+    return {
+        "s_hours": Sum(f"{prefix}hours", default=ZERO),
+        "s_records": Sum(f"{prefix}records", default=0),
+    }
+
+
+def hours_by_unit(
+    reach: Reach,
+    level: str,
+    month_from: datetime.date | None = None,
+    month_to: datetime.date | None = None,
+    *,
+    by_month: bool = False,
+    include_empty: bool = False,
+) -> list[UnitHoursRow]:
+    """Approved hours per unit of ``level`` under the reach's unit, in tree order."""
+    rows = UnitHours.objects.filter(unit__level=level)
+    if reach.unit is not None:
+        rows = rows.filter(unit__path__startswith=reach.unit.path)
+    keys = ["unit_id", "unit__name", "unit__path", "unit__parent_id"]
+    if by_month:
+        rows = rows.filter(_months_q(month_from, month_to))
+        keys += ["year", "month"]
+    else:
+        rows = rows.filter(_period_q(month_from, month_to))
+    grouped = (
+        rows.values(*keys).annotate(**_measures(reach.prefix)).filter(s_records__gt=0).order_by("unit__path", *keys[4:])
+    )
+    result = [
+        UnitHoursRow(
+            unit_id=row["unit_id"],
+            name=row["unit__name"],
+            path=row["unit__path"],
+            parent_id=row["unit__parent_id"],
+            hours=row["s_hours"],
+            records=row["s_records"],
+            month=datetime.date(row["year"], row["month"], 1) if by_month else None,
+        )
+        for row in grouped
+    ]
+    if not include_empty or by_month:
+        return result
+    found = {row.unit_id: row for row in result}
+    units = PracticeUnit.objects.filter(level=level)
+    if reach.unit is not None:
+        units = units.filter(path__startswith=reach.unit.path)
+    return [
+        found.get(unit_id) or UnitHoursRow(unit_id, name, path, parent_id, ZERO, 0)
+        for unit_id, name, path, parent_id in units.order_by("path").values_list("id", "name", "path", "parent_id")
+    ]
+
+
+def totals(reach: Reach, month_from: datetime.date | None = None, month_to: datetime.date | None = None) -> Totals:
+    """Approved hours and records of the reach in the period."""
+    sums = _unit_rows(reach).filter(_period_q(month_from, month_to)).aggregate(**_measures(reach.prefix))
+    return Totals(hours=sums["s_hours"], records=sums["s_records"])
+
+
+def hours_by_month(
+    reach: Reach, month_from: datetime.date | None = None, month_to: datetime.date | None = None
+) -> list[MonthRow]:
+    """Approved hours of the reach per month of the period, months without records left out."""
+    rows = (
+        _unit_rows(reach)
+        .filter(_months_q(month_from, month_to))
+        .values("year", "month")
+        .annotate(**_measures(reach.prefix))
+        .filter(s_records__gt=0)
+        .order_by("year", "month")
+    )
+    return [MonthRow(datetime.date(row["year"], row["month"], 1), row["s_hours"], row["s_records"]) for row in rows]
+
+
+def fact_rows(reach: Reach, month_from: datetime.date | None = None, month_to: datetime.date | None = None) -> QuerySet:
+    """The ``HoursRollup`` rows of the reach in the period, to group as the caller needs."""
+    rows = HoursRollup.objects.all()
+    if reach.unit is not None:
+        rows = rows.filter(station__path__startswith=reach.unit.path)
+    if reach.events_in is not None:
+        rows = rows.filter(event_unit__path__startswith=reach.events_in.path)
+    if month_from is not None:
+        rows = rows.filter(month__gte=month_from)
+    if month_to is not None:
+        rows = rows.filter(month__lte=month_to)
+    return rows
+
+
+def hours_by_category(
+    reach: Reach, month_from: datetime.date | None = None, month_to: datetime.date | None = None
+) -> list[CategoryRow]:
+    """Approved hours of the reach per service category (code), categories without records left out."""
+    rows = (
+        fact_rows(reach, month_from, month_to)
+        .values("category")
+        .annotate(**_measures(""))
+        .filter(s_records__gt=0)
+        .order_by("category")
+    )
+    return [CategoryRow(row["category"], row["s_hours"], row["s_records"]) for row in rows]
+
+
+def _volunteer_years(reach: Reach) -> QuerySet:
+    rows = VolunteerYear.objects.all()
+    if reach.unit is not None:
+        rows = rows.filter(station__path__startswith=reach.unit.path)
+    return rows
+
+
+def _count_measures(reach: Reach, year: int | None, since: datetime.date | None, target) -> dict:
+    prefix = reach.prefix
+    measures = {}
+    if year is not None:
+        in_year = Q(year=year, **{f"{prefix}records__gt": 0})
+        measures["served"] = Count("volunteer_id", filter=in_year)
+        goal = Decimal(settings.ANNUAL_HOURS_TARGET if target is None else target)
+        measures["reaching_target"] = Count("volunteer_id", filter=in_year & Q(**{f"{prefix}hours__gte": goal}))
+    if since is not None:
+        recent = Q(year__gte=since.year, **{f"{prefix}last_served__gte": since})
+        measures["active"] = Count("volunteer_id", filter=recent, distinct=True)
+    return measures
+
+
+def _years_wanted(year: int | None, since: datetime.date | None) -> Q:
+    return Q(year__gte=min(value for value in (year, since.year if since else None) if value is not None))
+
+
+def volunteer_counts(
+    reach: Reach,
+    *,
+    year: int | None = None,
+    since: datetime.date | None = None,
+    target: Decimal | int | None = None,
+) -> VolunteerCounts:
+    """Volunteers of the reach who served in ``year`` (and reached ``target``), or served since ``since``."""
+    measures = _count_measures(reach, year, since, target)
+    if not measures:
+        return VolunteerCounts()
+    counts = _volunteer_years(reach).filter(_years_wanted(year, since)).aggregate(**measures)
+    return VolunteerCounts(**counts)
+
+
+def volunteer_counts_by_unit(
+    reach: Reach,
+    level: str,
+    *,
+    year: int | None = None,
+    since: datetime.date | None = None,
+    target: Decimal | int | None = None,
+) -> list[UnitCountsRow]:
+    """``volunteer_counts`` per unit of ``level`` under the reach's unit, in tree order."""
+    measures = _count_measures(reach, year, since, target)
+    if not measures:
+        return []
+    up = UP_FROM_STATION[level]
+    rows = (
+        _volunteer_years(reach)
+        .filter(_years_wanted(year, since))
+        .values(s_unit=F(f"{up}__id"))
+        .annotate(s_name=F(f"{up}__name"), s_path=F(f"{up}__path"), **measures)
+        .order_by("s_path")
+    )
+    return [
+        UnitCountsRow(row["s_unit"], row["s_name"], row["s_path"], **{key: row[key] for key in measures})
+        for row in rows
+        if any(row[key] for key in measures)
+    ]
+
+
+def _registered_rows(unit: PracticeUnit | None, until_year: int) -> QuerySet:
+    rows = UnitVolunteers.objects.filter(registered_year__lte=until_year)
+    if unit is None:
+        return rows.filter(unit__level=Level.CENTER)
+    return rows.filter(unit=unit)
+
+
+def registered(unit: PracticeUnit | None, *, until_year: int) -> Registered:
+    """Volunteers registered under ``unit`` by the end of ``until_year``, and how many are at each star level."""
+    stars = dict.fromkeys(range(len(settings.STAR_THRESHOLDS_HOURS) + 1), 0)
+    rows = _registered_rows(unit, until_year).values("star_level").annotate(n=Sum("volunteers")).order_by()
+    for row in rows:
+        stars[row["star_level"]] = stars.get(row["star_level"], 0) + row["n"]
+    return Registered(volunteers=sum(stars.values()), star_levels=stars)
+
+
+def registered_by_unit(unit: PracticeUnit | None, level: str, *, until_year: int) -> list[UnitRegisteredRow]:
+    """Registered volunteers per unit of ``level`` under ``unit``, in tree order; units with none left out."""
+    rows = UnitVolunteers.objects.filter(unit__level=level, registered_year__lte=until_year)
+    if unit is not None:
+        rows = rows.filter(unit__path__startswith=unit.path)
+    grouped = (
+        rows.values("unit_id", "unit__name", "unit__path")
+        .annotate(n=Sum("volunteers"))
+        .filter(n__gt=0)
+        .order_by("unit__path")
+    )
+    return [UnitRegisteredRow(row["unit_id"], row["unit__name"], row["unit__path"], row["n"]) for row in grouped]
