@@ -151,6 +151,11 @@ class MenuItem(models.Model):
         return getattr(self, field) if field else None
 
 
+class Honorific(models.TextChoices):
+    MS = "ms", "女士"
+    MR = "mr", "先生"
+
+
 class OrderState(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted, awaiting review")
     REFUSED = "refused", _("Not accepted by the unit")
@@ -263,6 +268,13 @@ class Order(models.Model):
         related_name="+",
     )
     contact_name = models.CharField(_("contact name"), max_length=30)
+    honorific = models.CharField(
+        _("form of address"),
+        max_length=6,
+        choices=Honorific.choices,
+        blank=True,
+        help_text=_("Shown with the surname on the public board, e.g. 张女士."),
+    )
     contact_phone = models.CharField(_("contact phone"), max_length=11)
     address = models.CharField(_("address"), max_length=200)
     station = models.ForeignKey(
@@ -355,7 +367,7 @@ class Order(models.Model):
 
     @property
     def masked_name(self) -> str:
-        return masked_resident(self.contact_name)
+        return masked_resident(self.contact_name, self.honorific)
 
     @property
     def is_overdue(self) -> bool:
@@ -367,11 +379,13 @@ class Order(models.Model):
         return self.state == OrderState.CLOSED and not hasattr(self, "rating")
 
 
-def masked_resident(name: str) -> str:
-    """The surname and a polite title, as on notice boards: 张女士 → 张女士, 张三 → 张**."""
+def masked_resident(name: str, honorific: str = "") -> str:
+    """The surname and a form of address, as on notice boards: 张桂兰 (ms) → 张女士; without one 张**."""
     name = name.strip()
     if not name:
         return "**"
+    if honorific in Honorific.values:
+        return name[0] + Honorific(honorific).label
     for title in ("女士", "先生", "阿姨", "大爷", "奶奶", "爷爷"):
         if name.endswith(title) and len(name) > len(title):
             return name[0] + title

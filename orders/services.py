@@ -13,14 +13,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
+from accounts.models import User
 from accounts.phones import normalize_phone, validate_mobile
+from events.activity import add_activity_photos, document_event
 from events.models import Event, EventStatus, event_bounds_errors
+from events.photos import PhotoRejected, reencode_photo
 from events.services import sign_up
 from events.working_days import add_working_days
 from orders.models import (
@@ -31,20 +35,15 @@ from orders.models import (
     OrderState,
     Rating,
     TeamDecline,
-    masked_resident,
 )
 from stations.models import Level, PracticeUnit, managed_paths
 from volunteers.models import Team, Volunteer, VolunteerStatus
-
-try:  # The photo pipeline, generalised from correction photos; either module re-encodes.
-    from events.photos import PhotoRejected, reencode_photo
-except ImportError:  # pragma: no cover - only before events/photos.py exists
-    from events.correction_photos import PhotoRejected, reencode_photo
 
 
 class OrderError(DomainError):
     messages = {
         "invalid_state": _("The order is not in a state that allows this."),
+        "duplicate": _("This mobile number is already registered."),
         "not_allowed": _("You may not do this with this order."),
         "reason_required": _("A reason is required."),
         "not_a_station": _("Orders are placed with a station."),
@@ -69,6 +68,7 @@ class OrderError(DomainError):
     }
     status_codes = {
         "invalid_state": 409,
+        "duplicate": 409,
         "not_allowed": 403,
         "team_declined": 409,
         "already_taken": 409,
@@ -158,6 +158,22 @@ def _reason(reason: str) -> str:
     return reason[:200]
 
 
+# Residents ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def register_resident(*, name: str, phone: str, password: str) -> User:
+    """A resident's light account: the same phone-and-password login, no volunteer profile.
+
+    Inputs are validated by the caller (serializer). Raises OrderError ``duplicate``.
+    """
+    try:
+        with transaction.atomic():
+            return get_user_model().objects.create_user(normalize_phone(phone), password, name=name.strip()[:30])
+    except IntegrityError:
+        raise OrderError("duplicate") from None
+
+
 # 点单: ordering ------------------------------------------------------------------------------
 
 
@@ -171,6 +187,7 @@ def place_order(
     address: str,
     by,
     description: str = "",
+    honorific: str = "",
     photo=None,
     on_behalf: bool = False,
     at: datetime.datetime | None = None,
@@ -198,6 +215,7 @@ def place_order(
         resident=None if on_behalf else by,
         entered_by=by if on_behalf else None,
         contact_name=contact_name.strip()[:30],
+        honorific=honorific,
         contact_phone=phone,
         address=address.strip()[:200],
         station=station,
@@ -384,9 +402,9 @@ def _take(order: Order, team: Team, appointment: Appointment, *, action: str, by
         unit=team.unit,
         title=order.item.name,
         description=str(_("Service order %(number)s for %(resident)s"))
-        % {"number": order.pk, "resident": masked_resident(order.contact_name)},
+        % {"number": order.pk, "resident": order.masked_name},
         category=order.item.event_category,
-        recipients=masked_resident(order.contact_name),
+        recipients=order.masked_name,
         address=(appointment.place or "").strip()[:200]
         or str(_("%(station)s (home service)")) % {"station": order.station.name},
         starts_at=appointment.starts_at,
@@ -481,8 +499,6 @@ def complete_order(
     report and the station's ledger are one record. Raises OrderError (or the
     activity record's ActivityError for a refused photo).
     """
-    from events.activity import add_activity_photo, document_event
-
     if not (summary or "").strip():
         raise OrderError("reason_required", str(_("Describe what was done.")))
     order = _locked(order)
@@ -491,8 +507,9 @@ def complete_order(
         raise OrderError("invalid_state")
     at = at or timezone.now()
     document_event(order.event, summary=summary.strip(), people_served=people_served, by=by)
-    for photo in photos:
-        add_activity_photo(order.event, photo, by=by)
+    photos = list(photos)
+    if photos:
+        add_activity_photos(order.event, photos, by=by)
     order.completed_at = at
     return _enter(order, OrderState.COMPLETED, action="complete", by=by, at=at, fields=["completed_at"])
 

@@ -1,5 +1,21 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-router = SimpleRouter()
+from orders.views import (
+    MenuCategoryViewSet,
+    MenuItemViewSet,
+    OrderViewSet,
+    RatingViewSet,
+    ResidentRegistrationView,
+)
 
-urlpatterns = [*router.urls]
+router = SimpleRouter()
+router.register("menu-categories", MenuCategoryViewSet, basename="menu-category")
+router.register("menu-items", MenuItemViewSet, basename="menu-item")
+router.register("orders", OrderViewSet, basename="order")
+router.register("order-ratings", RatingViewSet, basename="order-rating")
+
+urlpatterns = [
+    path("residents/register/", ResidentRegistrationView.as_view(), name="resident-register"),
+    *router.urls,
+]
