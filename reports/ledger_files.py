@@ -1,0 +1,317 @@
+"""A ledger as files: PDF (WeasyPrint, A4, the certificates' fonts), XLSX (XlsxWriter) and a ZIP
+of a unit's ledger with one per unit below it.
+
+Ledgers are documents in Chinese, whatever language the person who asks for them
+reads, like certificates. The PDF reuses the certificates' process-wide font
+configuration; photos are linked as files, which WeasyPrint reads directly.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import xlsxwriter
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from weasyprint import HTML
+
+from certificates import pdfs
+from reports.exports import safe_cell
+from reports.ledgers import SIGN_IN_RULE, Ledger, Period, build_ledger
+from stations.models import PracticeUnit
+
+TEMPLATE = "reports/ledger/ledger.html"
+
+
+Progress = Callable[[int], None]
+
+
+def _ignore(percent: int) -> None:
+    return None
+
+
+def file_stem(unit: PracticeUnit, period: Period) -> str:
+    """E.g. 台账-东门社区-2026-03; no path separators from a unit's name."""
+    with translation.override(settings.LANGUAGE_CODE):
+        name = f"{_('Ledger')}-{unit.name}-{period.slug}"
+    return name.replace("/", "-").replace("\\", "-")
+
+
+def ledger_html(ledger: Ledger) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        title = f"{_('Ledger')} · {ledger.unit.name} · {ledger.period.label}"
+        return render_to_string(TEMPLATE, {"ledger": ledger, "title": title, "sign_in_rule": SIGN_IN_RULE})
+
+
+def html_to_pdf(html: str, target: Path, progress: Progress = _ignore) -> None:
+    """Lay the HTML out and write the PDF; laying out is most of the time, writing (fonts, photos) the rest."""
+    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=pdfs.font_config())
+    progress(80)
+    document.write_pdf(target)
+
+
+def write_pdf(ledger: Ledger, target: Path, progress: Progress = _ignore) -> None:
+    html = ledger_html(ledger)
+    progress(20)
+    html_to_pdf(html, target, progress)
+
+
+def _time(moment: datetime.datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+class _Sheet:
+    """Rows written one after another (XlsxWriter's constant-memory mode writes each row once)."""
+
+    def __init__(self, book: xlsxwriter.Workbook, name: str, widths: Sequence[int], bold) -> None:
+        self.sheet = book.add_worksheet(name[:31])
+        self.bold, self.row = bold, 0
+        for column, width in enumerate(widths):
+            self.sheet.set_column(column, column, width)
+
+    def write(self, values: Iterable, *, header: bool = False) -> None:
+        cells = [safe_cell(value) for value in values]
+        self.sheet.write_row(self.row, 0, cells, self.bold if header else None)
+        self.row += 1
+
+    def gap(self) -> None:
+        self.row += 1
+
+
+def write_xlsx(ledger: Ledger, target: Path) -> None:
+    """Sheets: profile, activities, sign-in sheets, hours, certificates."""
+    with translation.override(settings.LANGUAGE_CODE):
+        book = xlsxwriter.Workbook(
+            str(target), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+        )
+        bold = book.add_format({"bold": True})
+        _profile_sheet(_Sheet(book, _("Profile"), [18, 24, 22, 14, 12, 14, 10, 12], bold), ledger)
+        _activities_sheet(_Sheet(book, _("Activities"), [6, 18, 30, 16, 24, 16, 12, 10, 10, 10, 12, 50], bold), ledger)
+        _signin_sheet(_Sheet(book, _("Sign-in sheets"), [6, 30, 18, 8, 12, 22, 18, 18, 12, 12], bold), ledger)
+        _hours_sheet(_Sheet(book, _("Hours"), [18, 22, 14, 14], bold), ledger)
+        _certificates_sheet(_Sheet(book, _("Certificates"), [20, 12, 22, 36, 10, 10, 12, 10], bold), ledger)
+        book.close()
+
+
+def _profile_sheet(sheet: _Sheet, ledger: Ledger) -> None:
+    unit, period = ledger.unit, ledger.period
+    for label, value in [
+        (_("Unit"), unit.name),
+        (_("Level"), ledger.level_label),
+        (_("Parent unit"), unit.parent.name if unit.parent else ""),
+        (_("Period"), f"{period.label}（{period.first_day:%Y-%m-%d} — {period.last_day:%Y-%m-%d}）"),
+        (_("Person in charge"), unit.person_in_charge),
+        (_("Made by"), ledger.made_by),
+        (_("Date made"), ledger.made_on.isoformat()),
+        (_("Address"), unit.address),
+        (_("Contact person"), unit.contact_name),
+        (_("Contact phone"), unit.contact_phone),
+        (_("Registered volunteers"), ledger.registered),
+        (_("Active volunteers"), ledger.active),
+        (_("Newly registered"), ledger.newly_registered),
+        (_("Activities held"), len(ledger.activities)),
+    ]:
+        sheet.write([label, value])
+    sheet.gap()
+    sheet.write([_("Managers")], header=True)
+    sheet.write([_("No."), _("Name"), _("Mobile number")], header=True)
+    for number, manager in enumerate(ledger.managers, start=1):
+        sheet.write([number, manager.name, manager.masked_phone])
+    sheet.gap()
+    sheet.write([_("Volunteer teams")], header=True)
+    sheet.write([_("No."), _("Team"), _("Leader"), _("Members")], header=True)
+    for number, team in enumerate(ledger.teams, start=1):
+        sheet.write([number, team.name, team.leader.real_name if team.leader else "", team.member_count])
+    sheet.gap()
+    if ledger.is_station:
+        sheet.write([_("Volunteer roster")], header=True)
+        sheet.write(
+            [
+                _("No."),
+                _("Volunteer number"),
+                _("Name"),
+                _("ID number"),
+                _("Gender"),
+                _("Registered on"),
+                _("Status"),
+                _("Hours here"),
+            ],
+            header=True,
+        )
+        for number, row in enumerate(ledger.roster, start=1):
+            sheet.write(
+                [
+                    *(number, row.number, row.name, row.masked_id, row.gender),
+                    *(row.registered_on.isoformat(), row.status, row.hours),
+                ]
+            )
+    else:
+        sheet.write([_("Stations below")], header=True)
+        sheet.write(
+            [
+                _("No."),
+                _("Institute"),
+                _("Station"),
+                _("Registered volunteers"),
+                _("Active volunteers"),
+                _("Activities held"),
+                _("Approved hours"),
+            ],
+            header=True,
+        )
+        for number, row in enumerate(ledger.stations, start=1):
+            sheet.write([number, row.institute, row.name, row.registered, row.active, row.activities, row.hours])
+
+
+def _activities_sheet(sheet: _Sheet, ledger: Ledger) -> None:
+    sheet.write(
+        [
+            _("No."),
+            _("Time"),
+            _("Theme"),
+            _("Category"),
+            _("Place"),
+            _("Organiser"),
+            _("Activity lead"),
+            _("Signed in"),
+            _("Approved hours"),
+            _("People served"),
+            _("Photos"),
+            _("Summary"),
+        ],
+        header=True,
+    )
+    for activity in ledger.activities:
+        event = activity.event
+        sheet.write(
+            [
+                activity.number,
+                f"{_time(event.starts_at)} — {_time(event.ends_at)}",
+                event.title,
+                activity.category_label,
+                event.address,
+                event.unit.name,
+                event.lead_name,
+                len(activity.sign_ins),
+                activity.approved_hours,
+                activity.people_served,
+                len(activity.photos),
+                activity.summary,
+            ]
+        )
+
+
+def _signin_sheet(sheet: _Sheet, ledger: Ledger) -> None:
+    sheet.write([str(SIGN_IN_RULE)])
+    sheet.write(
+        [
+            _("No."),
+            _("Activity"),
+            _("Time"),
+            _("No. on the sheet"),
+            _("Name"),
+            _("ID number"),
+            _("Checked in"),
+            _("Checked out"),
+            _("Status"),
+            _("Credited hours"),
+        ],
+        header=True,
+    )
+    for activity in ledger.activities:
+        for number, row in enumerate(activity.sign_ins, start=1):
+            sheet.write(
+                [
+                    activity.number,
+                    activity.event.title,
+                    _time(activity.event.starts_at),
+                    number,
+                    row.name,
+                    row.masked_id,
+                    _time(row.checked_in_at),
+                    _time(row.checked_out_at),
+                    row.status_label,
+                    row.hours,
+                ]
+            )
+
+
+def _hours_sheet(sheet: _Sheet, ledger: Ledger) -> None:
+    hours = ledger.hours
+    sheet.write([_("Approved hours at this ledger's activities, from their sign-in sheets.")])
+    sheet.write([_("Approved hours"), hours.total])
+    sheet.write([_("Approved records"), hours.services])
+    sheet.write([_("Volunteers who served"), hours.volunteers])
+    for title, key, rows in [
+        (_("By month"), _("Month"), hours.by_month),
+        (_("By service category"), _("Category"), hours.by_category),
+    ]:
+        sheet.gap()
+        sheet.write([title], header=True)
+        sheet.write([key, _("Approved records"), _("Approved hours")], header=True)
+        for row in rows:
+            sheet.write([row.label, row.services, row.hours])
+    sheet.gap()
+    sheet.write([_("By volunteer")], header=True)
+    sheet.write([_("Name"), _("ID number"), _("Approved records"), _("Approved hours")], header=True)
+    for row in hours.by_volunteer:
+        sheet.write([row.label, row.masked_id, row.services, row.hours])
+
+
+def _certificates_sheet(sheet: _Sheet, ledger: Ledger) -> None:
+    sheet.write(
+        [
+            _("Certificate number"),
+            _("Name"),
+            _("ID number"),
+            _("Service time"),
+            _("Hours"),
+            _("Records"),
+            _("Issued on"),
+            _("Status"),
+        ],
+        header=True,
+    )
+    for row in ledger.certificates:
+        sheet.write(
+            [
+                row.number,
+                row.name,
+                row.masked_id,
+                row.service_time,
+                row.hours,
+                row.record_count,
+                row.issued_on.isoformat(),
+                _("Revoked") if row.revoked else _("Valid"),
+            ]
+        )
+
+
+def zip_units(unit: PracticeUnit) -> list[PracticeUnit]:
+    """The unit first, then every unit below it in tree order (institutes before their stations)."""
+    return [unit, *PracticeUnit.objects.subtree_of(unit).exclude(pk=unit.pk).select_related("parent").order_by("path")]
+
+
+def write_zip(
+    unit: PracticeUnit, period: Period, target: Path, folder: Path, *, made_by=None, progress: Progress = _ignore
+) -> None:
+    """The unit's own ledger and one per unit below it, each as PDF and XLSX, in one ZIP.
+
+    One unit at a time, through files in ``folder``: memory holds one ledger, not the county's.
+    """
+    units = zip_units(unit)
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
+        for index, member in enumerate(units):
+            ledger = build_ledger(member, period, made_by=made_by)
+            stem = f"{index:03d}-{file_stem(member, period)}"
+            for suffix, writer in ((".pdf", write_pdf), (".xlsx", write_xlsx)):
+                path = folder / f"part{suffix}"
+                writer(ledger, path)
+                archive.write(path, stem + suffix)
+                path.unlink()
+            progress(min(99, (index + 1) * 100 // len(units)))
