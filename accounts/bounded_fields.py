@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import django_filters
 from django import forms
@@ -54,7 +55,7 @@ def out_of_range_message(*, time: bool = False) -> str:
 class BoundedDateField(serializers.DateField):
     """A DRF date between ``EARLIEST_DATE`` and ``LATEST_DATE``; 400 with a field message otherwise."""
 
-    def to_internal_value(self, value: object) -> datetime.date:
+    def to_internal_value(self, value: Any) -> datetime.date:
         parsed = super().to_internal_value(value)
         if not date_in_range(parsed):
             raise serializers.ValidationError(out_of_range_message(), code="out_of_range")
@@ -64,7 +65,7 @@ class BoundedDateField(serializers.DateField):
 class BoundedDateTimeField(serializers.DateTimeField):
     """A DRF date-time whose local date lies between ``EARLIEST_DATE`` and ``LATEST_DATE``."""
 
-    def to_internal_value(self, value: object) -> datetime.datetime:
+    def to_internal_value(self, value: Any) -> datetime.datetime:
         try:
             parsed = super().to_internal_value(value)
         except OverflowError:
@@ -94,7 +95,7 @@ def use_bounded_dates_in_model_serializers() -> None:
 class BoundedFormDateField(forms.DateField):
     """A form date within the bounds (django-filter's date filters build on forms)."""
 
-    def to_python(self, value: object) -> datetime.date | None:
+    def to_python(self, value: Any) -> datetime.date | None:
         parsed = super().to_python(value)
         if parsed is not None and not date_in_range(parsed):
             raise forms.ValidationError(out_of_range_message(), code="out_of_range")
@@ -102,7 +103,7 @@ class BoundedFormDateField(forms.DateField):
 
 
 class BoundedFormDateTimeField(forms.DateTimeField):
-    def to_python(self, value: object) -> datetime.datetime | None:
+    def to_python(self, value: Any) -> datetime.datetime | None:
         try:
             parsed = super().to_python(value)
         except OverflowError:

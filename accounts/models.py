@@ -1,4 +1,6 @@
-from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from typing import TypeAlias
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -6,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.phones import mask_phone, normalize_phone, validate_mobile
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def create_user(self, phone: str, password: str | None = None, **extra) -> "User":
@@ -48,9 +50,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         # Masked: this string shows up in admin pages that managers see.
         return f"{self.name}（{mask_phone(self.phone)}）" if self.name else mask_phone(self.phone)
 
-    @property
-    def is_admin(self) -> bool:
-        return self.is_active and self.is_superuser
+
+# Who makes a request: a user, or Django's AnonymousUser before logging in.
+AnyUser: TypeAlias = User | AnonymousUser
 
 
 class TokenStamp(models.Model):

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
+from knox.models import AuthToken
 
 from accounts.models import User
 
@@ -20,7 +21,7 @@ def revoke_credentials(user: User) -> int:
     Sessions do not index their user, so the live ones are read one by one; this
     runs only on a password change or a deactivation.
     """
-    tokens, _ = user.auth_token_set.all().delete()
+    tokens, _ = AuthToken.objects.filter(user=user).delete()
     if settings.SESSION_ENGINE not in DATABASE_SESSION_ENGINES:
         # Other session stores cannot be searched by user; Django still refuses their
         # sessions after a password change (session hash) and for an inactive user.

@@ -45,7 +45,7 @@ def my_record_context(volunteer: Volunteer) -> dict:
 @require_POST
 def ask_correction(request: HttpRequest) -> HttpResponse:
     """The 申请更正 and 申请补录 forms of the volunteer's page (办法 art. 13)."""
-    volunteer = Volunteer.objects.filter(user=request.user).first()
+    volunteer = Volunteer.objects.of_user(request.user).first()
     if volunteer is None:
         return redirect("me-page")
     data = {key: value for key, value in request.POST.items() if value != ""}

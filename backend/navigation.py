@@ -15,7 +15,7 @@ def navigation(request: HttpRequest) -> dict:
             return {"manager": False, "volunteer": False, "staff": False}
         return {
             "manager": is_manager(user),
-            "volunteer": Volunteer.objects.filter(user=user).exists(),
+            "volunteer": Volunteer.objects.of_user(user).exists(),
             "staff": user.is_staff,
         }
 

@@ -60,7 +60,7 @@ def star_progress(hours: Decimal, level: int) -> dict | None:
 @require_GET
 def me(request: HttpRequest) -> HttpResponse:
     """The volunteer's page: hours, star level, sign-ups, records, certificates and the personal QR code."""
-    volunteer = Volunteer.objects.filter(user=request.user).select_related("home_station").with_hours().first()
+    volunteer = Volunteer.objects.of_user(request.user).select_related("home_station").with_hours().first()
     if volunteer is None and is_manager(request.user):
         return redirect("workbench")
     context = {"volunteer": volunteer}
@@ -121,7 +121,7 @@ def me(request: HttpRequest) -> HttpResponse:
 @require_POST
 def request_certificate(request: HttpRequest) -> HttpResponse:
     """The 申请证明 buttons of the volunteer's page: the same serializer and service as the API."""
-    volunteer = Volunteer.objects.filter(user=request.user).select_related("home_station").first()
+    volunteer = Volunteer.objects.of_user(request.user).select_related("home_station").first()
     if volunteer is None:
         return redirect("me-page")
     serializer = CertificateRequestSerializer(data=request.POST, context={"request": request})
@@ -149,7 +149,7 @@ def request_certificate(request: HttpRequest) -> HttpResponse:
 @require_POST
 def close_account(request: HttpRequest) -> HttpResponse:
     """The 注销账号 button of the volunteer's page: the same service as the API (PIPL art. 47)."""
-    volunteer = Volunteer.objects.filter(user=request.user).first()
+    volunteer = Volunteer.objects.of_user(request.user).first()
     if volunteer is None:
         return redirect("me-page")
     try:

@@ -9,6 +9,7 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRe
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import AnyUser
 from events.models import Event, ServiceRecord
 from stations.models import PracticeUnit, scoped
 from volunteers.models import Volunteer
@@ -63,11 +64,11 @@ class CertificateCounter(models.Model):
 
 
 class CertificateQuerySet(models.QuerySet):
-    def visible_to(self, user) -> CertificateQuerySet:
+    def visible_to(self, user: AnyUser) -> CertificateQuerySet:
         """Admins all, managers those issued within their subtree, volunteers their own."""
         return scoped(self, user, "unit__path", own=Q(volunteer__user=user))
 
-    def managed_by(self, user) -> CertificateQuerySet:
+    def managed_by(self, user: AnyUser) -> CertificateQuerySet:
         return scoped(self, user, "unit__path")
 
     def valid(self) -> CertificateQuerySet:
@@ -270,11 +271,11 @@ class RequestStatus(models.TextChoices):
 
 
 class CertificateRequestQuerySet(models.QuerySet):
-    def visible_to(self, user) -> CertificateRequestQuerySet:
+    def visible_to(self, user: AnyUser) -> CertificateRequestQuerySet:
         """Managers see requests addressed to their subtree, volunteers their own."""
         return scoped(self, user, "unit__path", own=Q(volunteer__user=user))
 
-    def managed_by(self, user) -> CertificateRequestQuerySet:
+    def managed_by(self, user: AnyUser) -> CertificateRequestQuerySet:
         return scoped(self, user, "unit__path")
 
 
@@ -347,7 +348,7 @@ class JobStatus(models.TextChoices):
 
 
 class BulkIssueJobQuerySet(models.QuerySet):
-    def visible_to(self, user) -> BulkIssueJobQuerySet:
+    def visible_to(self, user: AnyUser) -> BulkIssueJobQuerySet:
         """Jobs of the manager's subtree; volunteers see none."""
         return scoped(self, user, "unit__path")
 

@@ -15,6 +15,7 @@ import io
 import mimetypes
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import IO
 
 import qrcode
 from django.conf import settings
@@ -162,7 +163,7 @@ def render_batch(certificates: list[Certificate]) -> Batch:
     return Batch(pages=pages, combined=combined)
 
 
-def merge_pdfs(sources: Iterable[bytes | str], target: io.BufferedIOBase | None = None) -> bytes:
+def merge_pdfs(sources: Iterable[bytes | str], target: IO[bytes] | None = None) -> bytes:
     """Concatenate PDFs (contents or file paths) for printing, into ``target`` or returned as bytes."""
     writer = PdfWriter()
     for source in sources:

@@ -126,7 +126,7 @@ class CertificateIssueSerializer(CoverageFieldsMixin, serializers.Serializer):
         volunteer, unit = attrs["volunteer"], attrs["unit"]
         known = (
             Volunteer.objects.visible_to(self.context["request"].user).filter(pk=volunteer.pk).exists()
-            or volunteer.service_records.filter(event__unit__path__startswith=unit.path).exists()
+            or volunteer.service_records.filter(event__unit__in=PracticeUnit.objects.subtree_of(unit)).exists()
         )
         if not known:
             # Same message as an unknown id: managers learn nothing about volunteers outside their reach.
@@ -272,7 +272,7 @@ class BulkIssueJobSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         # A second start for a running scope answers with that job (the service decides), not 400.
-        validators = []
+        validators: list = []
         read_only_fields = [
             "status",
             "total",

@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
+from accounts.models import User
 from certificates import pdfs
 from certificates.models import (
     BulkIssueJob,
@@ -96,20 +97,27 @@ class Coverage:
             if not self.event.unit.path.startswith(unit.path):
                 raise CertificateError("outside_unit")
             return
+        start, end = self.period
+        if end < start:
+            raise CertificateError("invalid_period")
+
+    @property
+    def period(self) -> tuple[datetime.date, datetime.date]:
+        """The first and last day of a coverage that is a period. Raises CertificateError."""
         if self.period_start is None or self.period_end is None:
             raise CertificateError("scope_required")
-        if self.period_end < self.period_start:
-            raise CertificateError("invalid_period")
+        return self.period_start, self.period_end
 
 
 def approved_records(unit: PracticeUnit, coverage: Coverage):
     """Approved records of events organised within ``unit``'s subtree, in the coverage."""
-    records = ServiceRecord.objects.approved().filter(event__unit__path__startswith=unit.path)
+    records = ServiceRecord.objects.approved().filter(event__unit__in=PracticeUnit.objects.subtree_of(unit))
     if coverage.event is not None:
         return records.filter(event=coverage.event)
     tz = timezone.get_default_timezone()
-    start = datetime.datetime.combine(coverage.period_start, datetime.time.min, tzinfo=tz)
-    end = datetime.datetime.combine(coverage.period_end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    first_day, last_day = coverage.period
+    start = datetime.datetime.combine(first_day, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
     return records.filter(event__starts_at__gte=start, event__starts_at__lt=end)
 
 
@@ -206,7 +214,7 @@ def build_certificate(
     *,
     number: str,
     at: datetime.datetime,
-    by,
+    by: User | None,
     handler_name: str = "",
     remarks: str = "",
     bulk_job: BulkIssueJob | None = None,
@@ -224,9 +232,10 @@ def build_certificate(
         if coverage.event is not None:
             service_time = _format_date(timezone.localtime(coverage.event.starts_at).date())
         else:
+            first_day, last_day = coverage.period
             service_time = gettext("%(start)s to %(end)s") % {
-                "start": _format_date(coverage.period_start),
-                "end": _format_date(coverage.period_end),
+                "start": _format_date(first_day),
+                "end": _format_date(last_day),
             }
         id_type = str(volunteer.get_id_type_display())
         trainings_text = training_lines(volunteer) if include_trainings else ""
@@ -310,7 +319,7 @@ def issue_certificate(
     unit: PracticeUnit,
     coverage: Coverage,
     *,
-    by,
+    by: User,
     handler_name: str = "",
     remarks: str = "",
     at: datetime.datetime | None = None,
@@ -365,7 +374,7 @@ def issue_certificate(
 
 @transaction.atomic
 def revoke_certificate(
-    certificate: Certificate, *, by, reason: str, at: datetime.datetime | None = None
+    certificate: Certificate, *, by: User, reason: str, at: datetime.datetime | None = None
 ) -> Certificate:
     """Revoke a certificate: it stays on record and verification says revoked. Raises CertificateError."""
     if not reason.strip():
@@ -379,7 +388,7 @@ def revoke_certificate(
 
 
 @transaction.atomic
-def reissue_certificate(certificate: Certificate, *, by, reason: str, handler_name: str = "") -> Certificate:
+def reissue_certificate(certificate: Certificate, *, by: User, reason: str, handler_name: str = "") -> Certificate:
     """Revoke a certificate and issue its scope anew from the approved records as they are now.
 
     For a certificate whose records changed after issue. Both happen or neither:
@@ -447,7 +456,7 @@ def request_certificate(
 
 @transaction.atomic
 def accept_request(
-    certificate_request: CertificateRequest, *, by, handler_name: str = "", remarks: str = ""
+    certificate_request: CertificateRequest, *, by: User, handler_name: str = "", remarks: str = ""
 ) -> CertificateRequest:
     """Issue the certificate a volunteer asked for. Raises CertificateError."""
     certificate_request = (
@@ -475,7 +484,7 @@ def accept_request(
 
 
 @transaction.atomic
-def decline_request(certificate_request: CertificateRequest, *, by, reason: str) -> CertificateRequest:
+def decline_request(certificate_request: CertificateRequest, *, by: User, reason: str) -> CertificateRequest:
     """Decline a request with a reason the volunteer sees. Raises CertificateError."""
     if not reason.strip():
         raise CertificateError("reason_required")
@@ -492,7 +501,7 @@ def decline_request(certificate_request: CertificateRequest, *, by, reason: str)
 
 
 def start_bulk_job(
-    unit: PracticeUnit, period_start: datetime.date, period_end: datetime.date, *, by, remarks: str = ""
+    unit: PracticeUnit, period_start: datetime.date, period_end: datetime.date, *, by: User, remarks: str = ""
 ) -> tuple[BulkIssueJob, bool]:
     """Queue a job issuing certificates of the period for the unit's volunteers.
 

@@ -8,6 +8,7 @@ from rest_framework.renderers import TemplateHTMLRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import AnyUser
 from accounts.throttles import AddressRateThrottle
 from certificates import services
 from certificates.filters import BulkIssueJobFilter, CertificateFilter, CertificateRequestFilter
@@ -143,12 +144,13 @@ class VerifyPageView(APIView):
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, Throttled):
-            return Response({"throttled": True, "wait": exc.wait}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+            wait = exc.wait  # type: ignore[attr-defined]  # set by Throttled.__init__, missing from the stubs
+            return Response({"throttled": True, "wait": wait}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         return super().handle_exception(exc)
 
 
-def own_volunteer(user) -> Volunteer:
-    volunteer = Volunteer.objects.filter(user=user).select_related("home_station").first()
+def own_volunteer(user: AnyUser) -> Volunteer:
+    volunteer = Volunteer.objects.of_user(user).select_related("home_station").first()
     if volunteer is None:
         raise services.CertificateError("no_volunteer_profile")
     return volunteer

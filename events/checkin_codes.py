@@ -1,6 +1,6 @@
 """Rotating signed codes for QR check-in.
 
-An event code names the event, the action ("in" or "out") and a time window of
+An event code names the event, the action (``ScanAction``) and a time window of
 ``CHECKIN_CODE_WINDOW_SECONDS``; a volunteer's personal code names the volunteer
 and a window. Both are signed with django.core.signing under their own salts, so
 they cannot be forged or swapped, and are accepted only during
@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 
+from events.choices import ScanAction
+
 EVENT_SALT = "events.checkin-code"
 VOLUNTEER_SALT = "events.volunteer-code"
-ACTIONS = ("in", "out")
+ACTIONS = tuple(ScanAction.values)
 
 
 class CodeError(Exception):
@@ -29,7 +31,7 @@ class CodeError(Exception):
 @dataclass(frozen=True)
 class EventCode:
     event_id: int
-    action: str
+    action: ScanAction
 
 
 def window_of(at: datetime.datetime) -> int:
@@ -77,7 +79,7 @@ def read_event_code(token: str, at: datetime.datetime) -> EventCode:
     if not isinstance(event_id, int) or action not in ACTIONS:
         raise CodeError("token_invalid")
     _check_window(payload.get("w"), at)
-    return EventCode(event_id=event_id, action=action)
+    return EventCode(event_id=event_id, action=ScanAction(action))
 
 
 def make_volunteer_code(volunteer_id: int, at: datetime.datetime) -> str:

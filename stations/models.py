@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,6 +10,11 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
+
+from accounts.models import AnyUser
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Subtrees are stored as a materialized path: each unit's ``path`` is its
 # ancestors' ids and its own, zero-padded, e.g. "00000001/00000004/". The tree has
@@ -25,10 +31,14 @@ class Level(models.TextChoices):
     STATION = "station", _("Station")
 
 
-PARENT_LEVEL = {Level.CENTER: None, Level.INSTITUTE: Level.CENTER, Level.STATION: Level.INSTITUTE}
+PARENT_LEVEL: dict[str, Level | None] = {
+    Level.CENTER: None,
+    Level.INSTITUTE: Level.CENTER,
+    Level.STATION: Level.INSTITUTE,
+}
 
 
-def coordinate_field(label: str, limit: int) -> models.DecimalField:
+def coordinate_field(label: StrOrPromise, limit: int) -> models.DecimalField:
     """An optional latitude (limit 90) or longitude (limit 180) in degrees, to about 0.1 m."""
     return models.DecimalField(
         label,
@@ -44,11 +54,11 @@ class PracticeUnitQuerySet(models.QuerySet):
     def subtree_of(self, unit: PracticeUnit) -> PracticeUnitQuerySet:
         return self.filter(path__startswith=unit.path)
 
-    def managed_by(self, user) -> PracticeUnitQuerySet:
+    def managed_by(self, user: AnyUser) -> PracticeUnitQuerySet:
         """Units the user may change: admins all, managers their subtrees."""
         return scoped(self, user, "path")
 
-    def visible_to(self, user) -> PracticeUnitQuerySet:
+    def visible_to(self, user: AnyUser) -> PracticeUnitQuerySet:
         # The directory of practice units is public: volunteers choose their home
         # station from it when they register.
         return self.all()
@@ -184,14 +194,14 @@ class UnitManager(models.Model):
         return f"{self.unit} · {self.user}"
 
 
-def managed_paths(user) -> list[str]:
+def managed_paths(user: AnyUser) -> list[str]:
     """Paths of the units a user manages directly, cached on the user object."""
     if not user.is_authenticated:
         return []
     cached = getattr(user, "_managed_paths", None)
     if cached is None:
         cached = list(PracticeUnit.objects.filter(manager_roles__user=user).values_list("path", flat=True))
-        user._managed_paths = cached
+        user._managed_paths = cached  # type: ignore[attr-defined]  # read again on the same request
     return cached
 
 
@@ -205,7 +215,10 @@ def subtree_q(field: str, paths: list[str]) -> Q:
     return q
 
 
-def scoped(queryset: models.QuerySet, user, path_field: str, *, own: Q | None = None) -> models.QuerySet:
+Rows = TypeVar("Rows", bound=models.QuerySet)
+
+
+def scoped(queryset: Rows, user: AnyUser, path_field: str, *, own: Q | None = None) -> Rows:
     """The rows of ``queryset`` a user reaches: every row for admins; for others the rows
     whose ``path_field`` lies in a subtree they manage, plus the rows ``own`` matches."""
     if not user.is_authenticated:
@@ -216,5 +229,5 @@ def scoped(queryset: models.QuerySet, user, path_field: str, *, own: Q | None = 
     return queryset.filter(reach | own if own is not None else reach)
 
 
-def is_manager(user) -> bool:
+def is_manager(user: AnyUser) -> bool:
     return bool(user.is_authenticated and (user.is_superuser or managed_paths(user)))

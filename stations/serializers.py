@@ -23,7 +23,8 @@ class ManagedUnitField(serializers.PrimaryKeyRelatedField):
 
 
 class PracticeUnitSerializer(serializers.ModelSerializer):
-    parent = ManagedUnitField(allow_null=True, required=False)
+    # DRF's metaclass takes declared fields off the class; the stubs see Field.parent.
+    parent = ManagedUnitField(allow_null=True, required=False)  # type: ignore[assignment]
     parent_name = serializers.CharField(source="parent.name", read_only=True, default=None, allow_null=True)
     level_display = serializers.CharField(source="get_level_display", read_only=True)
     children_count = serializers.IntegerField(read_only=True)
@@ -62,7 +63,7 @@ class PracticeUnitSerializer(serializers.ModelSerializer):
         return value
 
     def validate(self, attrs: dict) -> dict:
-        unit = self.instance or PracticeUnit(level=attrs.get("level"))
+        unit = self.instance or PracticeUnit(level=attrs.get("level", ""))
         parent = attrs.get("parent", unit.parent)
         try:
             unit.check_parent(parent)

@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
+from accounts.models import AnyUser, User
 from stations.models import PracticeUnit, UnitManager
 
 
@@ -18,14 +19,14 @@ class UnitError(DomainError):
     status_codes = {"already_manager": 409, "not_a_manager": 404, "not_allowed": 403, "centers_admin_only": 403}
 
 
-def can_appoint_managers(user, unit: PracticeUnit) -> bool:
+def can_appoint_managers(user: AnyUser, unit: PracticeUnit) -> bool:
     """Admins, and managers of a unit above this one (not of the unit itself)."""
     if user.is_superuser:
         return True
     return unit.parent_id is not None and PracticeUnit.objects.managed_by(user).filter(pk=unit.parent_id).exists()
 
 
-def appointable_users(unit: PracticeUnit, by) -> QuerySet:
+def appointable_users(unit: PracticeUnit, by: User) -> QuerySet:
     """Users ``by`` may make managers of ``unit``: anyone for admins; for others the people
     registered in the unit's subtree, as volunteers of its stations or as managers of its units.
     """
@@ -33,13 +34,14 @@ def appointable_users(unit: PracticeUnit, by) -> QuerySet:
     if by.is_superuser:
         return users
     # Volunteers are above this app: they are reached through the user's reverse relation.
-    volunteers = users.filter(volunteer__home_station__path__startswith=unit.path).values("pk")
-    managers = UnitManager.objects.filter(unit__path__startswith=unit.path).values("user_id")
+    subtree = PracticeUnit.objects.subtree_of(unit)
+    volunteers = users.filter(volunteer__home_station__in=subtree).values("pk")
+    managers = UnitManager.objects.filter(unit__in=subtree).values("user_id")
     return users.filter(Q(pk__in=volunteers) | Q(pk__in=managers))
 
 
 @transaction.atomic
-def add_unit_manager(unit: PracticeUnit, phone: str, *, by) -> UnitManager:
+def add_unit_manager(unit: PracticeUnit, phone: str, *, by: User) -> UnitManager:
     """Make the user with ``phone`` a manager of ``unit``. Raises UnitError."""
     if not can_appoint_managers(by, unit):
         raise UnitError("not_allowed")
@@ -55,7 +57,7 @@ def add_unit_manager(unit: PracticeUnit, phone: str, *, by) -> UnitManager:
 
 
 @transaction.atomic
-def remove_unit_manager(unit: PracticeUnit, user_id: int, *, by) -> None:
+def remove_unit_manager(unit: PracticeUnit, user_id: int, *, by: User) -> None:
     """Withdraw a user's management of ``unit``. Raises UnitError."""
     if not can_appoint_managers(by, unit):
         raise UnitError("not_allowed")

@@ -5,6 +5,7 @@ from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.throttling import SimpleRateThrottle
 
 from stations import services
@@ -19,7 +20,7 @@ class AppointmentThrottle(SimpleRateThrottle):
 
     scope = "appoint_manager"
 
-    def get_rate(self) -> str:
+    def get_rate(self) -> str | None:
         # THROTTLE_APPOINT_MANAGER in the settings; appointments are rare, so a low default.
         return self.THROTTLE_RATES.get(self.scope, "20/hour")
 
@@ -30,7 +31,7 @@ class AppointmentThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
-def subtree_volunteer_count() -> Subquery:
+def subtree_volunteer_count() -> Coalesce:
     """Volunteers whose home station lies in the outer unit's subtree, as one subquery."""
     counts = (
         PracticeUnit.objects.filter(path__startswith=OuterRef("path"), level=Level.STATION)
@@ -59,7 +60,7 @@ class PracticeUnitViewSet(viewsets.ModelViewSet):
             .order_by("path")
         )
 
-    def perform_create(self, serializer: PracticeUnitSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer) -> None:
         if serializer.validated_data["level"] == Level.CENTER and not self.request.user.is_superuser:
             raise services.UnitError("centers_admin_only")
         serializer.save()

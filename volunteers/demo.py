@@ -84,7 +84,7 @@ def load_demo_data() -> list[Login]:
         admin = users.create_superuser(ADMIN_PHONE, ADMIN_PASSWORD, name="平台管理员")
     logins.append(Login("admin", ADMIN_PHONE, ADMIN_PASSWORD, admin.name))
 
-    units = {}
+    units: dict[str | None, PracticeUnit] = {}
     for code, place, level, parent_code, manager_phone in UNITS:
         unit = PracticeUnit.objects.filter(code=code).first()
         if unit is None:

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import AnyUser
 from stations.models import Level, PracticeUnit, managed_paths, scoped, subtree_q
 from volunteers.id_numbers import IdType, validate_document_number
 from volunteers.names import validate_real_name
@@ -97,16 +98,26 @@ class VolunteerQuerySet(models.QuerySet):
             .annotate(total=Sum("service_records__credited_hours", filter=Q(service_records__status=APPROVED_RECORD)))
             .values("total")
         )
-        hours = DecimalField(max_digits=10, decimal_places=2)
+        hours: DecimalField = DecimalField(max_digits=10, decimal_places=2)
         return self.annotate(
             approved_hours=Coalesce(Subquery(totals, output_field=hours), Value(Decimal("0.00")), output_field=hours)
         ).annotate(star_level=star_level_expression("approved_hours"))
 
-    def visible_to(self, user) -> VolunteerQuerySet:
+    def of_user(self, user: AnyUser) -> VolunteerQuerySet:
+        """The user's own volunteer profile, if any: ``Volunteer.objects.of_user(user).first()``.
+
+        The one way to find "this user's volunteer": anonymous users and people who never
+        registered as volunteers (managers, admins) get an empty queryset, not an error.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+    def visible_to(self, user: AnyUser) -> VolunteerQuerySet:
         """Admins see everyone, managers the volunteers of their subtree, a volunteer themself."""
         return scoped(self, user, "home_station__path", own=Q(user=user))
 
-    def managed_by(self, user) -> VolunteerQuerySet:
+    def managed_by(self, user: AnyUser) -> VolunteerQuerySet:
         """Volunteers a user may change: admins all, managers their subtree's (never themself)."""
         if not user.is_authenticated:
             return self.none()
@@ -248,11 +259,11 @@ class ConsentRecord(models.Model):
 
 
 class TeamQuerySet(models.QuerySet):
-    def visible_to(self, user) -> TeamQuerySet:
+    def visible_to(self, user: AnyUser) -> TeamQuerySet:
         """Admins see all teams, managers those of their subtree, a volunteer the teams they belong to."""
         return scoped(self, user, "unit__path", own=Q(members__user=user)).distinct()
 
-    def managed_by(self, user) -> TeamQuerySet:
+    def managed_by(self, user: AnyUser) -> TeamQuerySet:
         return scoped(self, user, "unit__path")
 
 
@@ -286,11 +297,11 @@ MAX_TRAINING_HOURS = 200
 
 
 class TrainingQuerySet(models.QuerySet):
-    def visible_to(self, user) -> TrainingQuerySet:
+    def visible_to(self, user: AnyUser) -> TrainingQuerySet:
         """Admins all, managers the trainings their subtree's units entered, a volunteer those they attended."""
         return scoped(self, user, "unit__path", own=Q(attendees__user=user)).distinct()
 
-    def managed_by(self, user) -> TrainingQuerySet:
+    def managed_by(self, user: AnyUser) -> TrainingQuerySet:
         return scoped(self, user, "unit__path")
 
 
@@ -347,7 +358,7 @@ class AwardLevel(models.TextChoices):
 
 
 class AwardQuerySet(models.QuerySet):
-    def visible_to(self, user) -> AwardQuerySet:
+    def visible_to(self, user: AnyUser) -> AwardQuerySet:
         """Admins all, managers the awards of their subtree's volunteers, a volunteer their own."""
         return scoped(self, user, "volunteer__home_station__path", own=Q(volunteer__user=user))
 

@@ -34,12 +34,14 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from rest_framework import serializers
 
+from accounts.models import User
 from accounts.phones import mask_phone
 from stations.models import Level, PracticeUnit
 from volunteers.id_numbers import mask_id_number, parse_id_number
 from volunteers.models import GuardianRelation, PoliticalStatus, Volunteer
 from volunteers.serializers import RegistrationSerializer
 from volunteers.services import RegistrationError, register_volunteer
+from volunteers.signals import volunteers_registered
 
 BATCH_SIZE = 500
 MAX_ROWS = 5000
@@ -69,7 +71,8 @@ class RosterRowSerializer(RegistrationSerializer):
     No password (imported volunteers get one from a manager's reset), no skills column.
     """
 
-    home_station = serializers.CharField(label=_("home station"))
+    # A station's code or name from the sheet, where registration takes an id.
+    home_station = serializers.CharField(label=_("home station"))  # type: ignore[assignment]
 
     def __init__(self, *args, stations: dict[str, PracticeUnit], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -102,6 +105,13 @@ class RosterRow:
     @property
     def ok(self) -> bool:
         return not self.errors and not self.already_registered
+
+    @property
+    def valid_data(self) -> dict:
+        """The validated values, for a row that passed validation."""
+        if self.data is None:
+            raise ValueError(f"row {self.line} has not passed validation")
+        return self.data
 
     @property
     def shown_id_number(self) -> str:
@@ -199,7 +209,7 @@ def read_rows(content: bytes) -> list[RosterRow]:
     return rows
 
 
-def choice_value(text: str, choices: list[tuple[str, str]]) -> str:
+def choice_value(text: str, choices: Iterable[tuple[str, object]]) -> str:
     """A choice typed as its Chinese label or its code."""
     for value, label in choices:
         if text in (value, str(label)):
@@ -207,7 +217,7 @@ def choice_value(text: str, choices: list[tuple[str, str]]) -> str:
     return text
 
 
-def station_lookup(user) -> dict[str, PracticeUnit]:
+def station_lookup(user: User) -> dict[str, PracticeUnit]:
     """Stations the importer manages, by code and by name (a name shared by two stations is left out)."""
     stations = list(PracticeUnit.objects.managed_by(user).filter(level=Level.STATION, is_active=True))
     lookup: dict[str, PracticeUnit] = {}
@@ -226,7 +236,7 @@ def batches(rows: list, size: int) -> Iterator[list]:
         yield rows[start : start + size]
 
 
-def check_rows(rows: list[RosterRow], *, user) -> RosterCheck:
+def check_rows(rows: list[RosterRow], *, user: User) -> RosterCheck:
     """Validate every row as registration does; nothing is saved. Two queries per batch and one for stations."""
     # One serializer validates every row (run_validation): building one per row would
     # copy its fields a thousand times.
@@ -267,12 +277,12 @@ def _flatten(errors: dict) -> Iterator[tuple[str, list[str]]]:
 
 def _check_duplicates(batch: list[RosterRow], seen_ids: dict[str, int], seen_phones: dict[str, int]) -> None:
     candidates = [row for row in batch if row.data is not None]
-    id_numbers = [row.data["id_number"] for row in candidates]
-    phones = [row.data["phone"] for row in candidates]
+    id_numbers = [row.valid_data["id_number"] for row in candidates]
+    phones = [row.valid_data["phone"] for row in candidates]
     registered = dict(Volunteer.objects.filter(id_number__in=id_numbers).values_list("id_number", "user__phone"))
     taken_phones = set(get_user_model().objects.filter(phone__in=phones).values_list("phone", flat=True))
     for row in candidates:
-        id_number, phone = row.data["id_number"], row.data["phone"]
+        id_number, phone = row.valid_data["id_number"], row.valid_data["phone"]
         if id_number in seen_ids:
             row.errors.append(
                 gettext("ID number: the same as row %(line)d of this file.") % {"line": seen_ids[id_number]}
@@ -300,7 +310,7 @@ class ImportResult:
     invalid: int = 0
 
 
-def import_rows(rows: list[RosterRow], *, user) -> ImportResult:
+def import_rows(rows: list[RosterRow], *, user: User) -> ImportResult:
     """Check the rows again and register the valid ones, a batch per transaction.
 
     A batch is four statements whatever its size: the users, the volunteers, their
@@ -324,23 +334,28 @@ def _create_batch(batch: list[RosterRow]) -> int:
     users = User.objects.bulk_create(
         [
             # An unusable password: the volunteer gets a one-time password from a manager.
-            User(phone=row.data["phone"], name=row.data["real_name"], password=make_password(None), date_joined=now)
+            User(
+                phone=row.valid_data["phone"],
+                name=row.valid_data["real_name"],
+                password=make_password(None),
+                date_joined=now,
+            )
             for row in batch
         ]
     )
     volunteers = []
     for row, user in zip(batch, users, strict=True):
-        facts = parse_id_number(row.data["id_number"])
-        guardian = row.data.get("guardian")
+        facts = parse_id_number(row.valid_data["id_number"])
+        guardian = row.valid_data.get("guardian")
         volunteers.append(
             Volunteer(
                 user=user,
-                real_name=row.data["real_name"],
-                id_number=row.data["id_number"],
+                real_name=row.valid_data["real_name"],
+                id_number=row.valid_data["id_number"],
                 gender=facts.gender,
                 birth_date=facts.birth_date,
-                home_station=row.data["home_station"],
-                political_status=row.data.get("political_status", ""),
+                home_station=row.valid_data["home_station"],
+                political_status=row.valid_data.get("political_status", ""),
                 consented_at=now,
                 guardian_name=guardian.name if guardian else "",
                 guardian_phone=guardian.phone if guardian else "",
@@ -349,6 +364,8 @@ def _create_batch(batch: list[RosterRow]) -> int:
             )
         )
     created = Volunteer.objects.bulk_create(volunteers)
+    # bulk_create sends no save signals: tell the statistics here.
+    volunteers_registered.send(sender=Volunteer, volunteers=created)
     # The number printed on cards, as Volunteer.assign_number makes it: year registered + id.
     year = f"{timezone.localtime(now):%Y}"
     Volunteer.objects.filter(pk__in=[volunteer.pk for volunteer in created]).update(
@@ -360,7 +377,7 @@ def _create_batch(batch: list[RosterRow]) -> int:
 def _create_one_by_one(batch: list[RosterRow]) -> int:
     created = 0
     for row in batch:
-        data = row.data
+        data = row.valid_data
         try:
             register_volunteer(
                 real_name=data["real_name"],

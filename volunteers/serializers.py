@@ -3,6 +3,7 @@ import unicodedata
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -10,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.bounded_fields import BoundedDateField
+from accounts.models import AnyUser
 from accounts.phones import mask_phone, normalize_phone, validate_mobile
 from stations.models import Level, PracticeUnit
 from stations.serializers import ManagedUnitField
@@ -60,7 +62,9 @@ class SkillsField(serializers.ListField):
         return [skill.name for skill in skills.all()]
 
 
-class SkillsWriteMixin:
+class SkillsWriteMixin(serializers.ModelSerializer):
+    # One transaction: a changed home station moves the volunteer's statistics with the row.
+    @transaction.atomic
     def update(self, instance: Volunteer, validated_data: dict) -> Volunteer:
         skills = validated_data.pop("skills", None)
         volunteer = super().update(instance, validated_data)
@@ -77,7 +81,7 @@ def django_errors(validator, value):
         raise serializers.ValidationError(error.messages) from None
 
 
-def sees_personal_data(user, volunteer: Volunteer) -> bool:
+def sees_personal_data(user: AnyUser, volunteer: Volunteer) -> bool:
     return user.is_superuser or volunteer.user_id == user.pk
 
 

@@ -83,7 +83,7 @@ class MeView(generics.RetrieveUpdateAPIView):
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_object(self) -> Volunteer:
-        volunteer = with_related(Volunteer.objects.filter(user=self.request.user)).first()
+        volunteer = with_related(Volunteer.objects.of_user(self.request.user)).first()
         if volunteer is None:
             raise NotFound(_("This account has no volunteer profile."))
         return volunteer

@@ -16,10 +16,15 @@ from django.apps import AppConfig
 from django.db.models.signals import post_save
 
 from backend.metrics import CHECKINS, DOMAIN_EVENTS, REFUSED_SCANS
+from events.choices import ChangeAction, ScanAction
 
 logger = logging.getLogger("domain")
 
-REVIEW_EVENTS = {"approve": "record_approved", "reject": "record_rejected", "check_out": "checked_out"}
+REVIEW_EVENTS = {
+    ChangeAction.APPROVE: "record_approved",
+    ChangeAction.REJECT: "record_rejected",
+    ChangeAction.CHECK_OUT: "checked_out",
+}
 
 
 def log_event(name: str, **fields: Any) -> None:
@@ -41,7 +46,7 @@ def never_raises(receiver: Callable[..., None]) -> Callable[..., None]:
 @never_raises
 def on_service_record(sender: type, instance: Any, created: bool, **kwargs: Any) -> None:
     if created and instance.method != "manual":
-        CHECKINS.labels(action="in").inc()
+        CHECKINS.labels(action=ScanAction.IN.value).inc()
         log_event(
             "checked_in",
             code=instance.method,
@@ -58,8 +63,8 @@ def on_record_change(sender: type, instance: Any, created: bool, **kwargs: Any) 
     if not created:
         return
     name = REVIEW_EVENTS.get(instance.action, "record_changed")
-    if instance.action == "check_out":
-        CHECKINS.labels(action="out").inc()
+    if instance.action == ChangeAction.CHECK_OUT:
+        CHECKINS.labels(action=ScanAction.OUT.value).inc()
     log_event(name, code=instance.action, record_id=instance.record_id, by_user_id=instance.changed_by_id)
 
 
