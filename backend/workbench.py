@@ -2,15 +2,17 @@
 
 Today's and upcoming events of their units with the venue tools, and the work
 waiting for them: records to review (oldest first, with working days waited),
-certificate requests, refused scans today and certificates to re-check.
+certificate requests, refused scans today, certificates to re-check, and past
+events whose activity record (活动纪实) is not complete yet.
 """
 
 import dataclasses
 import datetime
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -25,6 +27,7 @@ from stations.models import Level, PracticeUnit, is_manager
 
 UPCOMING_DAYS = 14
 WAITING_SHOWN = 8
+UNDOCUMENTED_SHOWN = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,6 +87,17 @@ def workbench(request: HttpRequest) -> HttpResponse:
         Waiting(record, record.since, working_days_between(timezone.localdate(record.since), today))
         for record in pending[:WAITING_SHOWN]
     ]
+    # Past events that took place and lack a summary or photos, most recent first: the ledger needs them.
+    undocumented = (
+        Event.objects.managed_by(user)
+        .filter(ends_at__lt=now, status__in=[EventStatus.PUBLISHED, EventStatus.FINISHED])
+        .undocumented()
+    )
+    undocumented_shown = (
+        undocumented.select_related("unit")
+        .annotate(photo_count=Count("activity_record__photos"), record_summary=F("activity_record__summary"))
+        .order_by("-starts_at", "-id")[:UNDOCUMENTED_SHOWN]
+    )
     requests = CertificateRequest.objects.managed_by(user).filter(status=RequestStatus.PENDING)
     midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
     refused_today = RefusedScan.objects.visible_to(user).filter(at__gte=midnight)
@@ -96,6 +110,9 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "requests_count": requests.count(),
         "refused_today": refused_today.count(),
         "certificates_to_review": certificates_to_review(user),
+        "undocumented_count": undocumented.count(),
+        "undocumented": undocumented_shown,
+        "min_photos": settings.ACTIVITY_MIN_PHOTOS,
         "links": {
             "records": admin_url("events_servicerecord_changelist", "status__exact=pending"),
             "requests": admin_url("certificates_certificaterequest_changelist", "status__exact=pending"),

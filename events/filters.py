@@ -16,6 +16,7 @@ from events.models import (
 )
 from events.record_deadlines import UNREVIEWED, overdue_q
 from stations.filters import ScopedChoiceFilter, SubtreeFilter
+from stations.models import scoped
 from volunteers.models import Volunteer
 
 
@@ -27,10 +28,13 @@ class EventFilter(django_filters.FilterSet):
     date_to = BoundedDateFilter(field_name="starts_at", lookup_expr="date__lte", label=_("Starts on or before"))
     has_free_places = django_filters.BooleanFilter(method="filter_free", label=_("Has free places"))
     q = django_filters.CharFilter(method="filter_q", label=_("Search title, address or description"))
+    documented = django_filters.BooleanFilter(
+        method="filter_documented", label=_("Documented (summary and enough photos; events you manage)")
+    )
 
     class Meta:
         model = Event
-        fields = ["unit", "category", "status", "date_from", "date_to", "has_free_places", "q"]
+        fields = ["unit", "category", "status", "date_from", "date_to", "has_free_places", "q", "documented"]
 
     def filter_free(self, queryset, name, value):
         free = Q(capacity__isnull=True) | Q(confirmed_count__lt=F("capacity"))
@@ -40,6 +44,11 @@ class EventFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(title__icontains=value) | Q(address__icontains=value) | Q(description__icontains=value)
         )
+
+    def filter_documented(self, queryset, name, value):
+        # Whether an event is documented is its managers' business: others get no events.
+        managed = scoped(queryset, self.request.user, "unit__path")
+        return managed.documented() if value else managed.undocumented()
 
 
 class ServiceRecordFilter(django_filters.FilterSet):

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -70,6 +70,13 @@ class EventQuerySet(models.QuerySet):
 
     def managed_by(self, user) -> EventQuerySet:
         return scoped(self, user, "unit__path")
+
+    def documented(self) -> EventQuerySet:
+        """Events whose activity record has a summary and at least ``ACTIVITY_MIN_PHOTOS`` photos."""
+        return self.filter(Exists(ActivityRecord.objects.complete().filter(event=OuterRef("pk"))))
+
+    def undocumented(self) -> EventQuerySet:
+        return self.exclude(Exists(ActivityRecord.objects.complete().filter(event=OuterRef("pk"))))
 
 
 class Event(models.Model):
@@ -178,6 +185,15 @@ class Event(models.Model):
     @property
     def checkout_closes_at(self) -> datetime.datetime:
         return self.ends_at + datetime.timedelta(minutes=self.checkout_closes_minutes)
+
+    @property
+    def is_documented(self) -> bool:
+        """Whether the activity record is complete (a summary and enough photos); see ``documented()``."""
+        try:
+            record = self.activity_record
+        except ActivityRecord.DoesNotExist:
+            return False
+        return record.is_complete
 
     @property
     def scheduled_minutes(self) -> int:
@@ -484,9 +500,14 @@ class CorrectionStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
+def private_photo_name(folder: str) -> str:
+    """``folder/<year>/<month>/<random>.jpg``: photos are personal; their names say nothing and cannot be guessed."""
+    return f"{folder}/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}.jpg"
+
+
 def correction_photo_name(request: CorrectionRequest, filename: str) -> str:
     """A random stored name: the photo is personal and is served only by the permission-checked download."""
-    return f"corrections/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}.jpg"
+    return private_photo_name("corrections")
 
 
 class CorrectionRequestQuerySet(models.QuerySet):
@@ -563,3 +584,102 @@ class CorrectionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.volunteer.real_name} · {self.event.title} · {self.get_kind_display()}"
+
+
+# --- Activity records (活动纪实): what an event did, for the station's ledger (台账) ---
+
+# The people one event serves: a county-wide campaign reaches tens of thousands, not more.
+MAX_PEOPLE_SERVED = 1_000_000
+
+
+def activity_photo_name(photo: ActivityPhoto, filename: str) -> str:
+    return private_photo_name("activity-photos")
+
+
+def activity_thumbnail_name(photo: ActivityPhoto, filename: str) -> str:
+    return private_photo_name("activity-thumbnails")
+
+
+class ActivityRecordQuerySet(models.QuerySet):
+    def complete(self) -> ActivityRecordQuerySet:
+        """Records with a summary and at least ``ACTIVITY_MIN_PHOTOS`` photos."""
+        return (
+            self.exclude(summary="")
+            .annotate(n_photos=Count("photos"))
+            .filter(n_photos__gte=settings.ACTIVITY_MIN_PHOTOS)
+        )
+
+
+class ActivityRecord(models.Model):
+    """What an event did (活动纪实): a summary, the people served and photos, completed by its managers."""
+
+    event = models.OneToOneField(
+        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="activity_record"
+    )
+    summary = models.TextField(_("summary"), blank=True, help_text=_("What was done and what came of it."))
+    people_served = models.PositiveIntegerField(
+        _("people served"), null=True, blank=True, validators=[MaxValueValidator(MAX_PEOPLE_SERVED)]
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("updated by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ActivityRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("activity record")
+        verbose_name_plural = _("activity records")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(people_served__isnull=True) | Q(people_served__lte=MAX_PEOPLE_SERVED),
+                name="activity_people_served_bounded",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event.title} · 活动纪实"
+
+    @property
+    def photo_count(self) -> int:
+        if self.pk is None:
+            return 0
+        if "photos" in getattr(self, "_prefetched_objects_cache", {}):
+            return len(self.photos.all())
+        return self.photos.count()
+
+    @property
+    def is_complete(self) -> bool:
+        return bool(self.summary.strip()) and self.photo_count >= settings.ACTIVITY_MIN_PHOTOS
+
+
+class ActivityPhotoQuerySet(models.QuerySet):
+    def managed_by(self, user) -> ActivityPhotoQuerySet:
+        """Photos show residents: only the event's managers (and admins) reach them."""
+        return scoped(self, user, "record__event__unit__path")
+
+
+class ActivityPhoto(models.Model):
+    """A photo of an event, re-encoded without EXIF (``events.photos``); served only by permission-checked views."""
+
+    record = models.ForeignKey(
+        ActivityRecord, verbose_name=_("activity record"), on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.ImageField(_("photo"), upload_to=activity_photo_name)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=activity_thumbnail_name)
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    caption = models.CharField(_("caption"), max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    objects = ActivityPhotoQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("activity photo")
+        verbose_name_plural = _("activity photos")
+        ordering = [models.F("taken_at").asc(nulls_last=True), "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.caption or f"{self.record.event.title} · {self.pk}"

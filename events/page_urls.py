@@ -12,4 +12,11 @@ urlpatterns = [
     path("events/<int:pk>/scan/", pages.scan_page, name="event-scan-page"),
     path("events/<int:pk>/scan/answer/", pages.scan_answer, name="event-scan-answer"),
     path("events/<int:pk>/signups/", pages.signup_list, name="event-signups-page"),
+    path("events/<int:pk>/record/", pages.activity_record_page, name="event-record-page"),
+    path("events/<int:pk>/record/photos/", pages.activity_photo_upload, name="event-record-photo-upload"),
+    path(
+        "events/<int:pk>/record/photos/<int:photo_pk>/delete/",
+        pages.activity_photo_delete,
+        name="event-record-photo-delete",
+    ),
 ]

@@ -1,9 +1,11 @@
 """Server-rendered pages for phones and venue screens: scan landing, kiosk, manager scan,
-sign-up list, event list and detail."""
+sign-up list, event list and detail, and the activity record (活动纪实)."""
 
 import datetime
 import json
 
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -17,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rest_framework.throttling import UserRateThrottle
 
 from accounts.client_addresses import client_ip
-from events import services
+from events import activity, services
 from events.checkin_codes import (
     ACTIONS,
     CodeError,
@@ -28,7 +30,17 @@ from events.checkin_codes import (
     window_end,
     window_of,
 )
-from events.models import Event, EventStatus, ServiceCategory, ServiceRecord, Signup, SignupStatus
+from events.models import (
+    MAX_PEOPLE_SERVED,
+    ActivityPhoto,
+    ActivityRecord,
+    Event,
+    EventStatus,
+    ServiceCategory,
+    ServiceRecord,
+    Signup,
+    SignupStatus,
+)
 from events.qr_codes import qr_svg
 from events.views import ScanThrottle, checkin_url
 from volunteers.models import Volunteer
@@ -455,3 +467,94 @@ def event_signup(request: HttpRequest, pk: int) -> HttpResponse:
     except services.EventError as error:
         messages.error(request, error.detail)
     return redirect("event-page", pk=event.pk)
+
+
+# --- Activity record (活动纪实): the managers document an event from their phone ---
+
+
+class ActivityRecordForm(forms.Form):
+    summary = forms.CharField(
+        label=_("Summary"),
+        required=False,
+        max_length=activity.MAX_SUMMARY_CHARS,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("What was done and what came of it."),
+    )
+    people_served = forms.IntegerField(
+        label=_("People served"), required=False, min_value=0, max_value=MAX_PEOPLE_SERVED
+    )
+
+
+def _record_context(event: Event, form: ActivityRecordForm) -> dict:
+    record = ActivityRecord.objects.filter(event=event).prefetch_related("photos").first()
+    photos = list(record.photos.all()) if record else []
+    return {
+        "event": event,
+        "form": form,
+        "record": record,
+        "photos": photos,
+        "documented": bool(record and record.is_complete),
+        "min_photos": settings.ACTIVITY_MIN_PHOTOS,
+        "max_photos": activity.MAX_PHOTOS_PER_EVENT,
+        "photos_left": activity.MAX_PHOTOS_PER_EVENT - len(photos),
+        "can_document": event.status not in (EventStatus.DRAFT, EventStatus.CANCELLED)
+        and event.starts_at <= timezone.now(),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_record_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The event's activity record for its managers: summary, people served, photos with the time taken."""
+    event = _managed_event(request, pk)
+    if request.method == "GET":
+        record = ActivityRecord.objects.filter(event=event).first()
+        initial = {"summary": record.summary, "people_served": record.people_served} if record else {}
+        return render(
+            request, "events/activity_record.html", _record_context(event, ActivityRecordForm(initial=initial))
+        )
+    form = ActivityRecordForm(request.POST)
+    if not form.is_valid():
+        return render(request, "events/activity_record.html", _record_context(event, form), status=400)
+    uploads = request.FILES.getlist("photos")
+    try:
+        activity.document_event(
+            event,
+            summary=form.cleaned_data["summary"],
+            people_served=form.cleaned_data["people_served"],
+            by=request.user,
+        )
+        if uploads:
+            activity.add_activity_photos(event, uploads, by=request.user)
+    except activity.ActivityError as error:
+        messages.error(request, error.detail)
+        return render(request, "events/activity_record.html", _record_context(event, form), status=error.status_code)
+    messages.success(request, _("The activity record is saved."))
+    return redirect("event-record-page", pk=event.pk)
+
+
+@login_required
+@require_POST
+def activity_photo_upload(request: HttpRequest, pk: int) -> JsonResponse:
+    """Photos one at a time from the record page's script: a phone's many photos stay within the request limit."""
+    event = _managed_event(request, pk)
+    try:
+        photos = activity.add_activity_photos(event, request.FILES.getlist("photos"), by=request.user)
+    except activity.ActivityError as error:
+        return JsonResponse({"ok": False, "code": error.code, "message": error.detail}, status=error.status_code)
+    return JsonResponse({"ok": True, "added": len(photos)}, status=201)
+
+
+@login_required
+@require_POST
+def activity_photo_delete(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
+    """The delete button under a thumbnail."""
+    event = _managed_event(request, pk)
+    photo = get_object_or_404(ActivityPhoto.objects.managed_by(request.user), pk=photo_pk, record__event=event)
+    try:
+        activity.remove_activity_photo(photo, by=request.user)
+    except activity.ActivityError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, _("The photo is deleted."))
+    return redirect("event-record-page", pk=event.pk)

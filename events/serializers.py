@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -5,8 +7,11 @@ from rest_framework import serializers
 
 from accounts.bounded_fields import BoundedDateTimeField
 from accounts.phones import mask_phone
-from events.correction_photos import PhotoRejected, reencode_photo
+from events.activity import MAX_CAPTION_CHARS, MAX_PHOTOS_PER_EVENT, MAX_SUMMARY_CHARS
 from events.models import (
+    MAX_PEOPLE_SERVED,
+    ActivityPhoto,
+    ActivityRecord,
     CorrectionRequest,
     Evaluation,
     Event,
@@ -17,6 +22,7 @@ from events.models import (
     Signup,
     event_bounds_errors,
 )
+from events.photos import PhotoRejected, reencode_photo
 from events.record_deadlines import deadline_of, kind_of
 from stations.serializers import ManagedUnitField
 from volunteers.models import Training, Volunteer
@@ -489,3 +495,69 @@ class RecordDeadlineSerializer(serializers.Serializer):
             setattr(record, key, value)
         record.kind = kind_of(record)
         return super().to_representation(record)
+
+
+# --- Activity records (活动纪实) ---
+
+
+class ActivityPhotoSerializer(serializers.ModelSerializer):
+    """A photo of the event; its files only through the permission-checked URLs given here."""
+
+    image_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ActivityPhoto
+        fields = ["id", "caption", "taken_at", "uploaded_at", "image_url", "thumbnail_url"]
+
+    def get_image_url(self, photo: ActivityPhoto) -> str:
+        return reverse("activity-photo-image", args=[photo.pk])
+
+    def get_thumbnail_url(self, photo: ActivityPhoto) -> str:
+        return reverse("activity-photo-thumbnail", args=[photo.pk])
+
+
+class ActivityRecordSerializer(serializers.ModelSerializer):
+    """An event's activity record; an event nobody documented yet answers with an empty one."""
+
+    photos = serializers.SerializerMethodField()
+    photo_count = serializers.IntegerField(read_only=True)
+    documented = serializers.BooleanField(source="is_complete", read_only=True)
+    min_photos = serializers.SerializerMethodField()
+    max_photos = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ActivityRecord
+        fields = [
+            "event",
+            "summary",
+            "people_served",
+            "documented",
+            "photo_count",
+            "min_photos",
+            "max_photos",
+            "photos",
+            "updated_at",
+        ]
+
+    @extend_schema_field(ActivityPhotoSerializer(many=True))
+    def get_photos(self, record: ActivityRecord) -> list:
+        return ActivityPhotoSerializer(record.photos.all() if record.pk else [], many=True).data
+
+    def get_min_photos(self, record: ActivityRecord) -> int:
+        return settings.ACTIVITY_MIN_PHOTOS
+
+    def get_max_photos(self, record: ActivityRecord) -> int:
+        return MAX_PHOTOS_PER_EVENT
+
+
+class ActivityRecordWriteSerializer(serializers.Serializer):
+    summary = serializers.CharField(max_length=MAX_SUMMARY_CHARS, allow_blank=True)
+    people_served = serializers.IntegerField(min_value=0, max_value=MAX_PEOPLE_SERVED, allow_null=True, required=False)
+
+
+class ActivityPhotoUploadSerializer(serializers.Serializer):
+    photos = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=False), allow_empty=False, max_length=MAX_PHOTOS_PER_EVENT
+    )
+    caption = serializers.CharField(max_length=MAX_CAPTION_CHARS, required=False, allow_blank=True, default="")

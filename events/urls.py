@@ -1,7 +1,8 @@
-from django.urls import include, path
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from events.views import (
+    ActivityPhotoViewSet,
     CheckInView,
     CorrectionRequestViewSet,
     EvaluationViewSet,
@@ -21,10 +22,10 @@ router.register("trainings", TrainingViewSet, basename="training")
 router.register("evaluations", EvaluationViewSet, basename="evaluation")
 router.register("correction-requests", CorrectionRequestViewSet, basename="correction-request")
 router.register("record-deadlines", RecordDeadlineViewSet, basename="record-deadline")
+router.register("activity-photos", ActivityPhotoViewSet, basename="activity-photo")
 
 urlpatterns = [
     path("checkins/", CheckInView.as_view(), name="checkin"),
     path("me/checkin-code/", MyCheckinCodeView.as_view(), name="my-checkin-code"),
-    path("", include("events.stats_urls")),
     *router.urls,
 ]

@@ -14,7 +14,7 @@ from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from accounts.client_addresses import client_ip
-from events import services
+from events import activity, services
 from events.checkin_codes import expires_at, make_event_code, make_volunteer_code
 from events.filters import (
     CorrectionRequestFilter,
@@ -23,10 +23,24 @@ from events.filters import (
     RefusedScanFilter,
     ServiceRecordFilter,
 )
-from events.models import CorrectionRequest, Evaluation, Event, RefusedScan, ServiceRecord, Signup, SignupStatus
+from events.models import (
+    ActivityPhoto,
+    ActivityRecord,
+    CorrectionRequest,
+    Evaluation,
+    Event,
+    RefusedScan,
+    ServiceRecord,
+    Signup,
+    SignupStatus,
+)
 from events.qr_codes import qr_svg
 from events.record_deadlines import due_records
 from events.serializers import (
+    ActivityPhotoSerializer,
+    ActivityPhotoUploadSerializer,
+    ActivityRecordSerializer,
+    ActivityRecordWriteSerializer,
     BulkApproveResultSerializer,
     BulkApproveSerializer,
     CheckinCodeQuerySerializer,
@@ -92,7 +106,7 @@ class EventViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         user = self.request.user
-        manager_reads = ("signups", "checkin_code")
+        manager_reads = ("signups", "checkin_code", "activity_record")
         safe = self.request.method in permissions.SAFE_METHODS
         reading = (safe and self.action not in manager_reads) or self.action in self.volunteer_actions
         events = in_reach(Event.objects, self.request, reading=reading)
@@ -195,6 +209,61 @@ class EventViewSet(viewsets.ModelViewSet):
         )
         body = ServiceRecordSerializer(record).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(methods=["get"], responses=ActivityRecordSerializer, summary="活动纪实（总结、服务对象人数和照片）")
+    @extend_schema(
+        methods=["put"],
+        request=ActivityRecordWriteSerializer,
+        responses=ActivityRecordSerializer,
+        summary="填写活动纪实：总结和服务对象人数",
+    )
+    @action(
+        detail=True,
+        methods=["get", "put"],
+        url_path="activity-record",
+        permission_classes=[permissions.IsAuthenticated, IsManager],
+    )
+    def activity_record(self, request, pk=None) -> Response:
+        """The event's activity record (活动纪实), for its managers only: the photos show residents."""
+        event = self.get_object()
+        if request.method == "PUT":
+            body = ActivityRecordWriteSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            activity.document_event(
+                event,
+                summary=body.validated_data["summary"],
+                people_served=body.validated_data.get("people_served"),
+                by=request.user,
+            )
+        return Response(ActivityRecordSerializer(activity_record_of(event)).data)
+
+    @extend_schema(
+        request={"multipart/form-data": ActivityPhotoUploadSerializer},
+        responses={201: ActivityRecordSerializer},
+        summary="上传活动照片（可多张；重新编码，去除位置等元数据）",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="activity-record/photos",
+        permission_classes=[permissions.IsAuthenticated, IsManager],
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def activity_photos(self, request, pk=None) -> Response:
+        """Add one or several photos (JPEG, PNG, WebP, HEIC) to the event's activity record, all or none."""
+        event = self.get_object()
+        body = ActivityPhotoUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        activity.add_activity_photos(
+            event, body.validated_data["photos"], by=request.user, caption=body.validated_data["caption"]
+        )
+        return Response(ActivityRecordSerializer(activity_record_of(event)).data, status=status.HTTP_201_CREATED)
+
+
+def activity_record_of(event: Event) -> ActivityRecord:
+    """The event's record with its photos, or an empty unsaved one."""
+    record = ActivityRecord.objects.filter(event=event).prefetch_related("photos").first()
+    return record or ActivityRecord(event=event)
 
 
 class CheckInView(APIView):
@@ -413,3 +482,45 @@ class RecordDeadlineViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         records = ServiceRecord.objects.managed_by(self.request.user)
         return due_records(records).select_related("event__unit", "volunteer").order_by("event__ends_at", "id")
+
+
+JPEG_RESPONSE = {(200, "image/jpeg"): OpenApiTypes.BINARY}
+
+
+class ActivityPhotoViewSet(mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Activity photos: their files and their removal, for the event's managers only (never under /media/)."""
+
+    queryset = ActivityPhoto.objects.none()
+    serializer_class = ActivityPhotoSerializer
+    permission_classes = [permissions.IsAuthenticated, IsManager]
+    filter_backends = []
+
+    def get_queryset(self):
+        return ActivityPhoto.objects.managed_by(self.request.user).select_related("record__event")
+
+    @extend_schema(responses={204: None}, summary="删除活动照片")
+    def destroy(self, request, *args, **kwargs) -> Response:
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, instance: ActivityPhoto) -> None:
+        activity.remove_activity_photo(instance, by=self.request.user)
+
+    def _file(self, file) -> FileResponse:
+        try:
+            handle = file.open("rb")
+        except OSError:
+            raise NotFound() from None
+        response = FileResponse(handle, content_type="image/jpeg")
+        # Photos of residents: no shared cache keeps a copy.
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
+
+    @extend_schema(responses=JPEG_RESPONSE, summary="查看活动照片")
+    @action(detail=True, methods=["get"])
+    def image(self, request, pk=None) -> FileResponse:
+        return self._file(self.get_object().image)
+
+    @extend_schema(responses=JPEG_RESPONSE, summary="查看活动照片缩略图")
+    @action(detail=True, methods=["get"])
+    def thumbnail(self, request, pk=None) -> FileResponse:
+        return self._file(self.get_object().thumbnail)
