@@ -25,12 +25,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from events.models import ServiceRecord
-from events.statistics import FORMULA_STARTS, GROUP_LABELS, HoursReport
+from reports.statistics import CHUNK_ROWS, FORMULA_STARTS, GROUPINGS, HoursReport
 
 BOM = "\ufeff"
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CHUNK_ROWS = 2000
 
 
 class Echo:
@@ -50,7 +49,7 @@ def safe_cell(value: object) -> object:
 def file_name(report: HoursReport, scope: str, extension: str) -> str:
     """E.g. 志愿服务时长_城关街道_按实践站_2026-01-01至2026-12-31.xlsx"""
     date_from, date_to = report.filters.get("date_from"), report.filters.get("date_to")
-    parts = [_("Volunteer hours"), scope, "".join(str(GROUP_LABELS[key]) for key in report.group_by)]
+    parts = [_("Volunteer hours"), scope, "".join(str(GROUPINGS[key].label) for key in report.group_by)]
     if date_from or date_to:
         start = date_from.isoformat() if date_from else ""
         end = date_to.isoformat() if date_to else ""
@@ -72,10 +71,11 @@ def csv_chunks(report: HoursReport) -> Iterator[bytes]:
         yield from _copy_chunks(report, connection)
         return
     # SQLite hands sums back unscaled (6 for 6.00): write hours with two decimals, as COPY does.
-    at = [column.name for column in report.file_columns].index("hours")
+    names = [column.name for column in report.file_columns]
     lines: list[str] = []
-    for row in report.rows.iterator(chunk_size=CHUNK_ROWS):
-        lines.append(writer.writerow((*row[:at], f"{row[at]:.2f}", *row[at + 1 :])))
+    for row in report:
+        row["hours"] = f"{row['hours']:.2f}"
+        lines.append(writer.writerow([row[name] for name in names]))
         if len(lines) >= CHUNK_ROWS:
             yield "".join(lines).encode()
             lines.clear()
@@ -126,21 +126,20 @@ def write_xlsx(report: HoursReport, target: str | IO[bytes]) -> int:
     sheet = workbook.add_worksheet(_("Volunteer hours")[:31])
     bold = workbook.add_format({"bold": True})
     hours_format = workbook.add_format({"num_format": "0.00"})
-    columns = report.file_columns
     for col, header in enumerate(headers(report)):
         sheet.write_string(0, col, header, bold)
-    writers = []
-    for column in columns:
+    writers = {}
+    for column in report.file_columns:
         if column.name == "hours":
-            writers.append(lambda r, c, v: sheet.write_number(r, c, float(v or 0), hours_format))
+            writers[column.name] = lambda r, c, v: sheet.write_number(r, c, float(v or 0), hours_format)
         elif column.number:
-            writers.append(lambda r, c, v: sheet.write_number(r, c, v or 0))
+            writers[column.name] = lambda r, c, v: sheet.write_number(r, c, v or 0)
         else:
-            writers.append(lambda r, c, v: sheet.write_string(r, c, "" if v is None else str(v)))
+            writers[column.name] = lambda r, c, v: sheet.write_string(r, c, "" if v is None else str(v))
     row_number = 0
-    for row_number, row in enumerate(report.rows.iterator(chunk_size=CHUNK_ROWS), start=1):
-        for col, value in enumerate(row):
-            writers[col](row_number, col, value)
+    for row_number, row in enumerate(report, start=1):
+        for col, name in enumerate(writers):
+            writers[name](row_number, col, row[name])
     sheet.freeze_panes(1, 0)
     workbook.close()
     return row_number
@@ -172,7 +171,7 @@ RECORD_HEADERS = [
 
 
 def record_rows(records) -> Iterable[tuple]:
-    rows = records.order_by("checked_in_at", "id").values_list(
+    rows = records.order_by("checked_in_at", "id").values(
         "volunteer__number",
         "volunteer__real_name",
         "event__title",
@@ -183,16 +182,16 @@ def record_rows(records) -> Iterable[tuple]:
         "status",
     )
     labels = dict(ServiceRecord._meta.get_field("status").choices)
-    for number, name, title, unit, checked_in, checked_out, hours, status in rows.iterator(chunk_size=CHUNK_ROWS):
+    for row in rows.iterator(chunk_size=CHUNK_ROWS):
         yield (
-            number,
-            safe_cell(name),
-            safe_cell(title),
-            safe_cell(unit),
-            _local(checked_in),
-            _local(checked_out),
-            hours,
-            str(labels.get(status, status)),
+            row["volunteer__number"],
+            safe_cell(row["volunteer__real_name"]),
+            safe_cell(row["event__title"]),
+            safe_cell(row["event__unit__name"]),
+            _local(row["checked_in_at"]),
+            _local(row["checked_out_at"]),
+            row["credited_hours"],
+            str(labels.get(row["status"], row["status"])),
         )
 
 

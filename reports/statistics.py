@@ -11,22 +11,42 @@ Definitions (the README states them too):
   as ``ServiceRecord.objects.managed_by``) of volunteers registered in their
   subtree; admins count every record. A manager therefore never sees a row of a
   station outside their subtree. ``unit`` narrows to volunteers registered under it.
+- Units with no hours are shown: grouped by station, institute, center or team, every
+  one in the caller's scope has a row, with 0 hours if it has none.
 - A volunteer in two teams counts for both, so team rows need not add up.
 - A volunteer's star level comes from their approved lifetime hours, whatever the filters.
 
 Each report is one grouped query (``HoursReport.rows``), iterated with a
-server-side cursor, or handed whole to PostgreSQL's ``COPY`` for CSV.
+server-side cursor, or handed whole to PostgreSQL's ``COPY`` for CSV. The grouping
+keys are declared once, in ``GROUPINGS``.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connections, models
-from django.db.models import Case, Count, ExpressionWrapper, F, Func, Q, RowRange, Sum, Value, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    Func,
+    OuterRef,
+    Q,
+    RowRange,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Concat, Left, Length, Right, Substr, TruncMonth
 from django.db.models.lookups import Exact, In
 from django.utils import timezone
@@ -35,19 +55,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.bounded_fields import EARLIEST_DATE, LATEST_DATE, date_in_range, out_of_range_message
 from accounts.errors import DomainError
 from events.models import Event, EventStatus, RecordStatus, ServiceCategory, ServiceRecord
-from stations.models import PracticeUnit, managed_paths, subtree_q
-from volunteers.models import Volunteer, star_level_expression
+from stations.models import Level, PracticeUnit, managed_paths, subtree_q
+from volunteers.models import Team, Volunteer, star_level_expression
 
-GROUP_KEYS = ("volunteer", "station", "institute", "center", "team", "category", "month")
-GROUP_LABELS = {
-    "volunteer": _("by volunteer"),
-    "station": _("by station"),
-    "institute": _("by institute"),
-    "center": _("by center"),
-    "team": _("by team"),
-    "category": _("by category"),
-    "month": _("by month"),
-}
+CHUNK_ROWS = 2000
 HOURS = models.DecimalField(max_digits=14, decimal_places=2)
 # Cells a spreadsheet would run as a formula (or whose leading control character hides one).
 FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
@@ -55,7 +66,7 @@ FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
 
 class StatsError(DomainError):
     messages = {
-        "bad_group_by": _("Group by one or two of: volunteer, station, institute, center, team, category, month."),
+        "bad_group_by": _("Group by one or two of: {keys}."),
         "bad_period": _("The end date must not be before the start date."),
     }
 
@@ -125,6 +136,14 @@ def masked_id_number(value):
     )
 
 
+def category_label(value) -> Case:
+    return Case(
+        *[When(In(value, [code]), then=Value(str(label))) for code, label in ServiceCategory.choices],
+        default=value,
+        output_field=models.CharField(),
+    )
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -134,74 +153,158 @@ class Column:
     in_file: bool = True
     number: bool = False
     display: object = None  # made from the grouped value, e.g. masking
+    help_text: str = ""
 
 
-def category_label(value) -> Case:
-    return Case(
-        *[When(In(value, [code]), then=Value(str(label))) for code, label in ServiceCategory.choices],
-        default=value,
-        output_field=models.CharField(),
-    )
+@dataclass(frozen=True)
+class Paths:
+    """Where a report's query finds the things its keys name, relative to the model it starts from."""
+
+    station: str  # the volunteer's home station
+    team: str
+    record: str
+    volunteer: str
 
 
-def key_columns(key: str) -> list[Column]:
-    station = "volunteer__home_station"
-    team = "volunteer__teams"
-    return {
-        "volunteer": [
-            Column("volunteer_id", "ID", F("volunteer_id"), in_file=False),
-            Column("volunteer_number", _("Volunteer number"), F("volunteer__number")),
-            Column("volunteer_name", _("Real name"), F("volunteer__real_name"), text=True),
-            Column("id_number", _("ID number"), F("volunteer__id_number"), display=masked_id_number),
-            Column("home_station", _("Home station"), F(f"{station}__name"), text=True),
-        ],
-        "station": [
-            Column("station_id", "ID", F(f"{station}_id"), in_file=False),
-            Column("station", _("Station"), F(f"{station}__name"), text=True),
-            Column("institute", _("Institute"), F(f"{station}__parent__name"), text=True),
-        ],
-        "institute": [
-            Column("institute_id", "ID", F(f"{station}__parent_id"), in_file=False),
-            Column("institute", _("Institute"), F(f"{station}__parent__name"), text=True),
-            Column("center", _("Center"), F(f"{station}__parent__parent__name"), text=True),
-        ],
-        "center": [
-            Column("center_id", "ID", F(f"{station}__parent__parent_id"), in_file=False),
-            Column("center", _("Center"), F(f"{station}__parent__parent__name"), text=True),
-        ],
-        "team": [
-            Column("team_id", "ID", F(f"{team}__id"), in_file=False),
-            Column("team", _("Team"), F(f"{team}__name"), text=True),
-            Column("team_unit", _("Team unit"), F(f"{team}__unit__name"), text=True),
-        ],
-        "category": [
-            Column("category", "code", F("event__category"), in_file=False),
-            Column("category_label", _("Service category"), F("event__category"), display=category_label),
-        ],
-        "month": [Column("month", _("Month"), MonthLabel(TruncMonth("checked_in_at")))],
-    }[key]
+# Queries over the records themselves; and over units or teams, the records outer-joined as ``r``.
+FROM_RECORDS = Paths(station="volunteer__home_station__", team="volunteer__teams__", record="", volunteer="volunteer__")
+FROM_STATIONS = Paths(station="", team="", record="r__", volunteer="")
+FROM_TEAMS = Paths(station="", team="", record="r__", volunteer="")
 
 
-# How rows are sorted, per key: stable, and the hierarchy in tree order.
-KEY_ORDER = {
-    "volunteer": ["volunteer__number", "volunteer_id"],
-    "station": ["volunteer__home_station__path"],
-    "institute": ["volunteer__home_station__parent__path"],
-    "center": ["volunteer__home_station__parent__parent__path"],
-    "team": ["volunteer__teams__unit__path", "volunteer__teams__name", "volunteer__teams__id"],
-    "category": ["event__category"],
-    "month": ["s_month"],
+@dataclass(frozen=True)
+class GroupKey:
+    """One way to group hours: its columns, order and labels, for JSON, files, the admin page and
+    ``export_hours`` alike. ``base`` names the units it groups: every unit of the caller's scope
+    gets a row, with 0 when it has no hours."""
+
+    name: str
+    label: str  # in file names: 按实践站
+    title: str  # above a chart or an export link
+    columns: Callable[[Paths], list[Column]]
+    order: Callable[[Paths], list[str]]
+    name_column: str  # the column a chart labels a bar with
+    base: str | None = None  # "station" or "team"
+    of_records: bool = False  # its value comes from a record, so a unit with none has it empty
+
+
+GROUPINGS: dict[str, GroupKey] = {
+    key.name: key
+    for key in [
+        GroupKey(
+            "volunteer",
+            _("by volunteer"),
+            _("Hours by volunteer"),
+            lambda p: [
+                Column("volunteer_id", "ID", F("volunteer_id"), in_file=False),
+                Column("volunteer_number", _("Volunteer number"), F("volunteer__number")),
+                Column("volunteer_name", _("Real name"), F("volunteer__real_name"), text=True),
+                Column(
+                    "id_number",
+                    _("ID number"),
+                    F("volunteer__id_number"),
+                    display=masked_id_number,
+                    help_text=_("Masked."),
+                ),
+                Column("home_station", _("Home station"), F(f"{p.station}name"), text=True),
+            ],
+            lambda p: ["volunteer__number", "volunteer_id"],
+            name_column="volunteer_name",
+        ),
+        GroupKey(
+            "station",
+            _("by station"),
+            _("Hours by station"),
+            lambda p: [
+                Column("station_id", "ID", F(f"{p.station}id"), in_file=False),
+                Column("station", _("Station"), F(f"{p.station}name"), text=True),
+                Column("institute", _("Institute"), F(f"{p.station}parent__name"), text=True),
+            ],
+            lambda p: [f"{p.station}path"],
+            name_column="station",
+            base="station",
+        ),
+        GroupKey(
+            "institute",
+            _("by institute"),
+            _("Hours by institute"),
+            lambda p: [
+                Column("institute_id", "ID", F(f"{p.station}parent_id"), in_file=False),
+                Column("institute", _("Institute"), F(f"{p.station}parent__name"), text=True),
+                Column("center", _("Center"), F(f"{p.station}parent__parent__name"), text=True),
+            ],
+            lambda p: [f"{p.station}parent__path"],
+            name_column="institute",
+            base="station",
+        ),
+        GroupKey(
+            "center",
+            _("by center"),
+            _("Hours by center"),
+            lambda p: [
+                Column("center_id", "ID", F(f"{p.station}parent__parent_id"), in_file=False),
+                Column("center", _("Center"), F(f"{p.station}parent__parent__name"), text=True),
+            ],
+            lambda p: [f"{p.station}parent__parent__path"],
+            name_column="center",
+            base="station",
+        ),
+        GroupKey(
+            "team",
+            _("by team"),
+            _("Hours by team"),
+            lambda p: [
+                Column("team_id", "ID", F(f"{p.team}id"), in_file=False),
+                Column("team", _("Team"), F(f"{p.team}name"), text=True),
+                Column("team_unit", _("Team unit"), F(f"{p.team}unit__name"), text=True),
+            ],
+            lambda p: [f"{p.team}unit__path", f"{p.team}name", f"{p.team}id"],
+            name_column="team",
+            base="team",
+        ),
+        GroupKey(
+            "category",
+            _("by category"),
+            _("Hours by category"),
+            lambda p: [
+                Column("category", "code", F(f"{p.record}event__category"), in_file=False),
+                Column(
+                    "category_label", _("Service category"), F(f"{p.record}event__category"), display=category_label
+                ),
+            ],
+            lambda p: [f"{p.record}event__category"],
+            name_column="category_label",
+            of_records=True,
+        ),
+        GroupKey(
+            "month",
+            _("by month"),
+            _("Hours per month"),
+            lambda p: [
+                Column("month", _("Month"), MonthLabel(TruncMonth(f"{p.record}checked_in_at")), help_text="YYYY-MM")
+            ],
+            lambda p: ["s_month"],
+            name_column="month",
+            of_records=True,
+        ),
+    ]
 }
+GROUP_KEYS = tuple(GROUPINGS)
+MEASURES = [
+    Column("hours", _("Service hours"), number=True),
+    Column("records", _("Record count"), number=True),
+]
+STAR_LEVEL = Column("star_level", _("Star level"), number=True)
 
 
 def parse_group_by(value: str) -> tuple[str, ...]:
     keys = tuple(key.strip() for key in (value or "").split(",") if key.strip())
-    if not 1 <= len(keys) <= 2 or len(set(keys)) != len(keys) or any(key not in GROUP_KEYS for key in keys):
-        raise StatsError("bad_group_by")
+    if not 1 <= len(keys) <= 2 or len(set(keys)) != len(keys) or any(key not in GROUPINGS for key in keys):
+        raise StatsError("bad_group_by", str(StatsError.messages["bad_group_by"]).format(keys=", ".join(GROUP_KEYS)))
     return keys
 
 
-def local_bounds(date_from: datetime.date | None, date_to: datetime.date | None) -> Q:
+def local_bounds(date_from: datetime.date | None, date_to: datetime.date | None, *, field: str = "checked_in_at") -> Q:
     """Check-in between the start of ``date_from`` and the end of ``date_to``, local time.
 
     Compared as instants, so the check-in index serves the range.
@@ -213,10 +316,10 @@ def local_bounds(date_from: datetime.date | None, date_to: datetime.date | None)
     zone = timezone.get_default_timezone()
     q = Q()
     if date_from:
-        q &= Q(checked_in_at__gte=datetime.datetime.combine(date_from, datetime.time.min, tzinfo=zone))
+        q &= Q(**{f"{field}__gte": datetime.datetime.combine(date_from, datetime.time.min, tzinfo=zone)})
     if date_to:
         next_day = date_to + datetime.timedelta(days=1)
-        q &= Q(checked_in_at__lt=datetime.datetime.combine(next_day, datetime.time.min, tzinfo=zone))
+        q &= Q(**{f"{field}__lt": datetime.datetime.combine(next_day, datetime.time.min, tzinfo=zone)})
     return q
 
 
@@ -233,11 +336,15 @@ def scope_q(user, prefix: str = "") -> tuple[Q, Q]:
 
 @dataclass
 class HoursReport:
-    """One grouped report: its columns and the query that yields its rows."""
+    """One grouped report: its columns and the query that yields its rows.
+
+    Iterating (or slicing) gives rows as dicts keyed by column name; ``rows`` is the
+    query itself, its values in column order, for counting and PostgreSQL's ``COPY``.
+    """
 
     group_by: tuple[str, ...]
     columns: list[Column]
-    rows: models.QuerySet  # values_list of the columns' aliases, in column order
+    rows: models.QuerySet
     filters: dict = field(default_factory=dict)
 
     @property
@@ -248,6 +355,9 @@ class HoursReport:
     def names(self) -> list[str]:
         return [column.name for column in self.columns]
 
+    def named(self, values: tuple) -> dict:
+        return dict(zip(self.names, values, strict=True))
+
     def count(self) -> int:
         """Number of rows. Django cannot count a query filtered on a window, so count its SQL."""
         connection = connections[self.rows.db]
@@ -256,13 +366,25 @@ class HoursReport:
             cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS report", params)  # noqa: S608 (the ORM's own SQL)
             return cursor.fetchone()[0]
 
-    def __getitem__(self, index):
-        return self.rows[index]
+    def __iter__(self) -> Iterator[dict]:
+        for values in self.rows.iterator(chunk_size=CHUNK_ROWS):
+            yield self.named(values)
+
+    def __getitem__(self, index: slice) -> list[dict]:
+        return [self.named(values) for values in self.rows[index]]
 
 
 def alias(name: str) -> str:
     # Annotations may not shadow model fields (``volunteer_id``): prefix them in SQL.
     return f"s_{name}"
+
+
+def unit_base(group_by: tuple[str, ...]) -> str | None:
+    """The units every one of which gets a row, if the grouping names exactly one kind of them."""
+    if "volunteer" in group_by:
+        return None
+    bases = {GROUPINGS[key].base for key in group_by} - {None}
+    return bases.pop() if len(bases) == 1 else None
 
 
 def hours_report(
@@ -278,34 +400,18 @@ def hours_report(
     """Build the grouped query of approved hours for ``user``'s scope. Raises StatsError.
 
     With ``for_file``, the file columns only, user-entered text neutralised for spreadsheets.
+    Grouped by stations, institutes, centers or teams, every one in scope has a row, 0 if idle.
     """
     if date_from and date_to and date_to < date_from:
         raise StatsError("bad_period")
-    volunteer_side, event_side = scope_q(user)
-    wanted = Q(status=RecordStatus.APPROVED) & volunteer_side
-    if unit is not None:
-        wanted &= Q(volunteer__home_station__path__startswith=unit.path)
-    period = event_side & local_bounds(date_from, date_to)
-    if categories:
-        period &= Q(event__category__in=categories)
-    if "team" in group_by:
-        # One condition object, so the team join is shared by the filter and the columns.
-        wanted &= Q(volunteer__teams__isnull=False)
-        if not user.is_superuser:
-            wanted &= subtree_q("volunteer__teams__unit__path", managed_paths(user))
-
+    base = unit_base(group_by)
+    paths = {None: FROM_RECORDS, "station": FROM_STATIONS, "team": FROM_TEAMS}[base]
     columns: dict[str, Column] = {}
     for key in group_by:
-        for column in key_columns(key):
+        for column in GROUPINGS[key].columns(paths):
             columns.setdefault(column.name, column)
-    measures = [
-        Column("hours", _("Service hours"), number=True),
-        Column("records", _("Record count"), number=True),
-    ]
     by_volunteer = "volunteer" in group_by
-    if by_volunteer:
-        measures.append(Column("star_level", _("Star level"), number=True))
-    all_columns = [*columns.values(), *measures]
+    all_columns = [*columns.values(), *MEASURES, *([STAR_LEVEL] if by_volunteer else [])]
 
     # Ids stay in the GROUP BY of files too: two stations may share a name.
     keys = {alias(c.name): c.expression for c in all_columns if c.expression is not None}
@@ -320,44 +426,127 @@ def hours_report(
             shown[f"{alias(column.name)}_shown"] = Ungrouped(
                 display(F(alias(column.name))), output_field=models.CharField()
             )
-    records = ServiceRecord.objects.filter(wanted)
-    if by_volunteer:
-        # The star level needs the volunteer's lifetime hours, so the rows span all their
-        # approved records and the filters apply inside the sums; groups with no record
-        # in the period are dropped after the window (QUALIFY, emulated by Django).
-        # Partitioned in the order the groups come out (volunteer number first), so the
-        # database need not sort a million groups again for the window.
-        partition = [F("volunteer__number"), F("volunteer_id")]
-        partition += [F("volunteer__teams__id")] if "team" in group_by else []
-        lifetime = GroupWindow(OverSum(Sum("credited_hours"), output_field=HOURS), partition_by=partition)
-        rows = (
-            records.annotate(**keys)
-            .values(*keys)
-            .annotate(
-                s_hours=Sum("credited_hours", filter=period, output_field=HOURS, default=Decimal("0")),
-                s_records=Count("id", filter=period),
-                s_lifetime=lifetime,
-                # The group's own count as a window (a one-row frame), so QUALIFY may test it;
-                # same partition as the lifetime, so the database sorts once for both.
-                s_period_records=GroupWindow(
-                    OverSum(Count("id", filter=period)), partition_by=partition, frame=RowRange(0, 0)
-                ),
-            )
-            .annotate(s_star_level=Ungrouped(star_level_expression("s_lifetime"), output_field=models.IntegerField()))
-            .filter(s_period_records__gt=0)
-        )
+    filters = {"date_from": date_from, "date_to": date_to, "unit": unit, "categories": categories or []}
+    if base is None:
+        rows = _from_records(user, group_by, keys, **filters)
     else:
-        rows = (
+        rows = _from_units(user, group_by, base, keys, **filters)
+    ordering = [field for key in group_by for field in GROUPINGS[key].order(paths)]
+    output = [f"{alias(c.name)}_shown" if f"{alias(c.name)}_shown" in shown else alias(c.name) for c in all_columns]
+    rows = rows.annotate(**shown).order_by(*ordering).values_list(*output)
+    return HoursReport(group_by=group_by, columns=all_columns, rows=rows, filters=filters)
+
+
+def _from_records(user, group_by, keys: dict, *, date_from, date_to, unit, categories) -> models.QuerySet:
+    volunteer_side, event_side = scope_q(user)
+    wanted = Q(status=RecordStatus.APPROVED) & volunteer_side
+    if unit is not None:
+        wanted &= Q(volunteer__home_station__path__startswith=unit.path)
+    period = event_side & local_bounds(date_from, date_to)
+    if categories:
+        period &= Q(event__category__in=categories)
+    if "team" in group_by:
+        # One condition object, so the team join is shared by the filter and the columns.
+        wanted &= Q(volunteer__teams__isnull=False)
+        if not user.is_superuser:
+            wanted &= subtree_q("volunteer__teams__unit__path", managed_paths(user))
+    records = ServiceRecord.objects.filter(wanted)
+    if "volunteer" not in group_by:
+        return (
             records.filter(period)
             .annotate(**keys)
             .values(*keys)
             .annotate(s_hours=Sum("credited_hours", output_field=HOURS), s_records=Count("id"))
         )
-    ordering = [field for key in group_by for field in KEY_ORDER[key]]
-    output = [f"{alias(c.name)}_shown" if f"{alias(c.name)}_shown" in shown else alias(c.name) for c in all_columns]
-    rows = rows.annotate(**shown).order_by(*ordering).values_list(*output)
-    filters = {"date_from": date_from, "date_to": date_to, "unit": unit, "categories": categories or []}
-    return HoursReport(group_by=group_by, columns=all_columns, rows=rows, filters=filters)
+    # The star level needs the volunteer's lifetime hours, so the rows span all their
+    # approved records and the filters apply inside the sums; groups with no record
+    # in the period are dropped after the window (QUALIFY, emulated by Django).
+    # Partitioned in the order the groups come out (volunteer number first), so the
+    # database need not sort a million groups again for the window.
+    partition = [F("volunteer__number"), F("volunteer_id")]
+    partition += [F("volunteer__teams__id")] if "team" in group_by else []
+    lifetime = GroupWindow(OverSum(Sum("credited_hours"), output_field=HOURS), partition_by=partition)
+    return (
+        records.annotate(**keys)
+        .values(*keys)
+        .annotate(
+            s_hours=Sum("credited_hours", filter=period, output_field=HOURS, default=Decimal("0")),
+            s_records=Count("id", filter=period),
+            s_lifetime=lifetime,
+            # The group's own count as a window (a one-row frame), so QUALIFY may test it;
+            # same partition as the lifetime, so the database sorts once for both.
+            s_period_records=GroupWindow(
+                OverSum(Count("id", filter=period)), partition_by=partition, frame=RowRange(0, 0)
+            ),
+        )
+        .annotate(s_star_level=Ungrouped(star_level_expression("s_lifetime"), output_field=models.IntegerField()))
+        .filter(s_period_records__gt=0)
+    )
+
+
+def _from_units(user, group_by, base: str, keys: dict, *, date_from, date_to, unit, categories) -> models.QuerySet:
+    """Rows from the units (outer-joined to their approved records), so idle units show 0.
+
+    The record conditions sit in the join (``FilteredRelation``), not in WHERE, which
+    would drop the units without records again.
+    """
+    scope = None if user.is_superuser else managed_paths(user)
+    if base == "station":
+        # A manager's stations: the hierarchy follows the home station, as for records.
+        units = PracticeUnit.objects.filter(level=Level.STATION)
+        if scope is not None:
+            units = units.filter(subtree_q("path", scope))
+        if unit is not None:
+            units = units.filter(path__startswith=unit.path)
+        relation = "volunteers__service_records"
+        volunteers = None
+    else:
+        units = Team.objects.all()
+        if scope is not None:
+            units = units.filter(subtree_q("unit__path", scope))
+        volunteers = Volunteer.objects.all()
+        if scope is not None:
+            volunteers = volunteers.filter(subtree_q("home_station__path", scope))
+        if unit is not None:
+            volunteers = volunteers.filter(home_station__path__startswith=unit.path)
+            units = units.filter(
+                Q(unit__path__startswith=unit.path) | Q(Exists(volunteers.filter(teams=OuterRef("pk"))))
+            )
+        relation = "members__service_records"
+    condition = Q(**{f"{relation}__status": RecordStatus.APPROVED}) & local_bounds(
+        date_from, date_to, field=f"{relation}__checked_in_at"
+    )
+    events = Event.objects.all()
+    if scope is not None:
+        events = events.filter(subtree_q("unit__path", scope))
+    if categories:
+        events = events.filter(category__in=categories)
+    if scope is not None or categories:
+        # A condition of the join may not reach past the record, so the event's as a subquery.
+        condition &= Q(**{f"{relation}__event__in": Subquery(events.values("pk"))})
+    if volunteers is not None and (scope is not None or unit is not None):
+        condition &= Q(**{f"{relation}__volunteer__in": Subquery(volunteers.values("pk"))})
+    rows = (
+        units.annotate(r=FilteredRelation(relation, condition=condition))
+        .annotate(**keys)
+        .values(*keys)
+        .annotate(
+            s_hours=Sum("r__credited_hours", output_field=HOURS, default=Decimal("0.00")),
+            s_records=Count("r__id"),
+        )
+    )
+    if not any(GROUPINGS[key].of_records for key in group_by):
+        return rows
+    # With a second key from the records (month, category), a unit's members without a
+    # record make an empty group: keep it only for a unit that has no record at all.
+    unit_keys = [
+        alias(c.name) for key in group_by if GROUPINGS[key].base for c in GROUPINGS[key].columns(FROM_STATIONS)
+    ]
+    partition = [keys[name] for name in unit_keys if name.endswith("_id")]
+    own = GroupWindow(OverSum(Count("r__id")), partition_by=partition, frame=RowRange(0, 0))
+    in_unit = GroupWindow(OverSum(Count("r__id")), partition_by=partition)
+    keep = Ungrouped(Case(When(Exact(in_unit, 0), then=Value(1)), default=own), output_field=models.IntegerField())
+    return rows.annotate(s_keep=keep).filter(s_keep__gt=0)
 
 
 def report_totals(user, **filters) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import heapq
+import math
 from decimal import Decimal
 
 from django.contrib import admin
@@ -14,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -25,10 +27,14 @@ from rest_framework.views import APIView
 
 from accounts.bounded_fields import BoundedDateField
 from accounts.pagination import PageNumberPagination
-from events import exports
 from events.models import ServiceCategory
-from events.statistics import (
+from reports import exports
+from reports.statistics import (
+    FROM_RECORDS,
     GROUP_KEYS,
+    GROUPINGS,
+    MEASURES,
+    STAR_LEVEL,
     HoursReport,
     StatsError,
     hours_report,
@@ -62,9 +68,7 @@ class XLSXFileRenderer(CSVFileRenderer):
 class HoursQuerySerializer(serializers.Serializer):
     group_by = serializers.CharField(
         default="station",
-        help_text=gettext_lazy(
-            "One or two of volunteer, station, institute, center, team, category, month, e.g. station,month."
-        ),
+        help_text=format_lazy(gettext_lazy("One or two of {keys}, e.g. station,month."), keys=", ".join(GROUP_KEYS)),
     )
     date_from = BoundedDateField(required=False, help_text=gettext_lazy("First day, Asia/Shanghai (check-in date)."))
     date_to = BoundedDateField(required=False, help_text=gettext_lazy("Last day, included, Asia/Shanghai."))
@@ -87,29 +91,28 @@ class HoursQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class HoursRowSerializer(serializers.Serializer):
-    """One row; which fields appear depends on ``group_by``."""
+def row_field(column) -> serializers.Field:
+    if column.name == "hours":
+        return serializers.DecimalField(max_digits=14, decimal_places=2)
+    if column.number or column.name.endswith("_id"):
+        return serializers.IntegerField(required=column in MEASURES)
+    return serializers.CharField(required=False, help_text=column.help_text or None)
 
-    volunteer_id = serializers.IntegerField(required=False)
-    volunteer_number = serializers.CharField(required=False)
-    volunteer_name = serializers.CharField(required=False)
-    id_number = serializers.CharField(required=False, help_text=gettext_lazy("Masked."))
-    home_station = serializers.CharField(required=False)
-    station_id = serializers.IntegerField(required=False)
-    station = serializers.CharField(required=False)
-    institute_id = serializers.IntegerField(required=False)
-    institute = serializers.CharField(required=False)
-    center_id = serializers.IntegerField(required=False)
-    center = serializers.CharField(required=False)
-    team_id = serializers.IntegerField(required=False)
-    team = serializers.CharField(required=False)
-    team_unit = serializers.CharField(required=False)
-    category = serializers.CharField(required=False)
-    category_label = serializers.CharField(required=False)
-    month = serializers.CharField(required=False, help_text="YYYY-MM")
-    hours = serializers.DecimalField(max_digits=14, decimal_places=2)
-    records = serializers.IntegerField()
-    star_level = serializers.IntegerField(required=False)
+
+def row_fields() -> dict[str, serializers.Field]:
+    """Every column a grouping key of the registry can yield, then the measures."""
+    fields = {}
+    for key in GROUPINGS.values():
+        for column in key.columns(FROM_RECORDS):
+            fields.setdefault(column.name, row_field(column))
+    return {**fields, **{column.name: row_field(column) for column in [*MEASURES, STAR_LEVEL]}}
+
+
+HoursRowSerializer = type(
+    "HoursRowSerializer",
+    (serializers.Serializer,),
+    {"__doc__": "One row; which fields appear depends on ``group_by``.", "__module__": __name__, **row_fields()},
+)
 
 
 class PaginatedHoursSerializer(serializers.Serializer):
@@ -207,8 +210,7 @@ class HoursStatsView(APIView):
             return exports.xlsx_response(report, scope_name(request.user, unit))
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(report, request, view=self)
-        names = report.names
-        results = HoursRowSerializer([dict(zip(names, row, strict=True)) for row in page], many=True).data
+        results = HoursRowSerializer(page, many=True).data
         return paginator.get_paginated_response(results)
 
 
@@ -229,29 +231,72 @@ class SummaryStatsView(APIView):
 # The admin statistics page ------------------------------------------------------------
 
 CHILD_KEY = {None: "center", Level.CENTER: "institute", Level.INSTITUTE: "station", Level.STATION: "volunteer"}
-LABEL_COLUMN = {"center": 1, "institute": 1, "station": 1, "volunteer": 2}
-CHART_WIDTH, CHART_HEIGHT = 720, 220
+CHART_WIDTH, CHART_TOP, PLOT_HEIGHT, AXIS_WIDTH = 720, 18, 180, 48
+# A bar's slot never grows past this, so one or two bars stay bars rather than a wall.
+MAX_SLOT = 72
+MOST_BARS = 30
+MONTHS_FILLED = 24
+
+
+def nice_scale(top: float, ticks: int = 4) -> float:
+    """A round step (1, 2, 2.5 or 5 times a power of ten) whose ``ticks`` multiples cover ``top``."""
+    if top <= 0:
+        return 1.0
+    magnitude = 10 ** math.floor(math.log10(top / ticks))
+    return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude * ticks >= top)
 
 
 def bar_chart(points: list[tuple[str, Decimal]]) -> dict:
-    """Geometry of a server-rendered SVG bar chart: no JavaScript needed."""
-    top = max((value for _, value in points), default=Decimal(0)) or Decimal(1)
-    slot = CHART_WIDTH / max(len(points), 1)
+    """Geometry of a server-rendered SVG bar chart (no JavaScript): a round scale with its
+    grid, every bar labelled with its value, and narrow slots when there are few bars."""
+    step = nice_scale(float(max((value for _, value in points), default=0)))
+    top = step * 4
+    slot = min((CHART_WIDTH - AXIS_WIDTH) / max(len(points), 1), MAX_SLOT)
+    rotate = slot < 48  # long rows of labels turn aside rather than overlap
+    baseline = CHART_TOP + PLOT_HEIGHT
     bars = []
     for index, (label, value) in enumerate(points):
-        height = float(value / top) * (CHART_HEIGHT - 40)
+        height = float(value) / top * PLOT_HEIGHT
+        left = AXIS_WIDTH + index * slot
         bars.append(
             {
-                "label": label,
+                "label": label or "",
                 "value": value,
-                "x": round(index * slot + slot * 0.15, 1),
+                "x": round(left + slot * 0.15, 1),
                 "width": round(slot * 0.7, 1),
-                "y": round(CHART_HEIGHT - 20 - height, 1),
+                "y": round(baseline - height, 1),
                 "height": round(height, 1),
-                "text_x": round(index * slot + slot / 2, 1),
+                "text_x": round(left + slot / 2, 1),
             }
         )
-    return {"bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT, "baseline": CHART_HEIGHT - 20}
+    grid = [
+        {"value": Decimal(str(round(step * n, 6))), "y": round(baseline - n * PLOT_HEIGHT / 4, 1)} for n in range(5)
+    ]
+    label_room = 70 if rotate else 24
+    return {
+        "bars": bars,
+        "grid": grid,
+        "axis_x": AXIS_WIDTH,
+        "right": round(AXIS_WIDTH + slot * len(points), 1),
+        "width": CHART_WIDTH,
+        "height": baseline + label_room,
+        "baseline": baseline,
+        "label_y": baseline + 14,
+        "rotate": rotate,
+    }
+
+
+def month_points(report: HoursReport, date_from: datetime.date, date_to: datetime.date) -> list[tuple[str, Decimal]]:
+    """Hours per month; over a period of up to two years, months without hours as 0."""
+    hours = {row["month"]: row["hours"] for row in report}
+    months = []
+    year, month = date_from.year, date_from.month
+    while (year, month) <= (date_to.year, date_to.month) and len(months) <= MONTHS_FILLED:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    if len(months) > MONTHS_FILLED:
+        return list(hours.items())
+    return [(label, hours.get(label, Decimal(0))) for label in months]
 
 
 class StatsFilterForm(serializers.Serializer):
@@ -281,15 +326,10 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
     categories = [data["category"]] if data.get("category") else []
     filters = {"date_from": data["date_from"], "date_to": data["date_to"], "unit": unit, "categories": categories}
 
-    months = hours_report(user, ("month",), **filters)
-    month_points = [(month, hours) for month, hours, _records in months.rows]
-    child_key = CHILD_KEY[unit.level if unit else None]
-    children = hours_report(user, (child_key,), **filters)
-    label_at = LABEL_COLUMN[child_key]
-    hours_at = -3 if child_key == "volunteer" else -2
-    child_points = heapq.nlargest(
-        30, ((row[label_at], row[hours_at]) for row in children.rows), key=lambda point: point[1]
-    )
+    months = month_points(hours_report(user, ("month",), **filters), data["date_from"], data["date_to"])
+    child = GROUPINGS[CHILD_KEY[unit.level if unit else None]]
+    children = [(row[child.name_column], row["hours"]) for row in hours_report(user, (child.name,), **filters)]
+    child_points = heapq.nlargest(MOST_BARS, children, key=lambda point: point[1])
 
     query = {
         "date_from": data["date_from"].isoformat(),
@@ -298,18 +338,13 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
         **({"category": data["category"]} if data.get("category") else {}),
     }
     exports_links = []
-    for group_by, label in [
-        ("station", gettext_lazy("Hours by station")),
-        ("volunteer", gettext_lazy("Hours by volunteer")),
-        ("station,month", gettext_lazy("Hours by station and month")),
-        ("category", gettext_lazy("Hours by category")),
-        ("team", gettext_lazy("Hours by team")),
-    ]:
+    for group_by in [*GROUP_KEYS, "station,month"]:
+        title = GROUPINGS[group_by].title if group_by in GROUPINGS else gettext_lazy("Hours by station and month")
         links = {
             fmt: f"{reverse('stats-hours')}?{urlencode({**query, 'group_by': group_by, 'format': fmt})}"
             for fmt in FILE_FORMATS
         }
-        exports_links.append({"label": label, **links})
+        exports_links.append({"label": title, **links})
     context = {
         **admin.site.each_context(request),
         "title": _("Hour statistics"),
@@ -318,16 +353,13 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
         "filters": data,
         "categories": ServiceCategory.choices,
         "totals": report_totals(user, **filters),
-        "month_chart": bar_chart(month_points),
+        "month_chart": bar_chart(months),
         "child_chart": bar_chart(child_points),
-        "child_title": {
-            "center": _("Hours by center"),
-            "institute": _("Hours by institute"),
-            "station": _("Hours by station"),
-            "volunteer": _("Hours by volunteer (top 30)"),
-        }[child_key],
+        "child_title": child.title,
+        "child_shown": len(child_points),
+        "child_count": len(children),
         "exports": exports_links,
         "group_keys": GROUP_KEYS,
         "errors": form.errors,
     }
-    return TemplateResponse(request, "events/stats/admin_page.html", context, status=400 if form.errors else 200)
+    return TemplateResponse(request, "reports/stats/admin_page.html", context, status=400 if form.errors else 200)

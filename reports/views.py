@@ -13,8 +13,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from events.exports import XLSX_TYPE
 from reports import annual_report, national_export
+from reports.exports import XLSX_TYPE
 from reports.personal_data import personal_data, personal_data_pdf
 from reports.serializers import (
     AnnualReportQuerySerializer,

@@ -1,6 +1,6 @@
 """XLSX files of reports, written by XlsxWriter into a temporary file and streamed.
 
-As in events/exports.py: constant-memory mode, no formulas from cell text, and text
+As in reports/exports.py: constant-memory mode, no formulas from cell text, and text
 that a spreadsheet would run as a formula neutralised.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 import xlsxwriter
 from django.http import FileResponse
 
-from events.exports import XLSX_TYPE, safe_cell
+from reports.exports import XLSX_TYPE, safe_cell
 
 
 def workbook_response(sheets: Sequence[tuple[str, list[str], Iterable[Sequence]]], filename: str) -> FileResponse:

@@ -2,9 +2,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
 from accounts.bounded_fields import bounded_date_argument
-from events import exports
 from events.models import ServiceCategory
-from events.statistics import StatsError, hours_report, parse_group_by
+from reports import exports
+from reports.statistics import GROUP_KEYS, StatsError, hours_report, parse_group_by
 from stations.models import PracticeUnit
 
 
@@ -23,7 +23,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("output", help="File to write; .csv or .xlsx decides the format unless --format is given.")
-        parser.add_argument("--group-by", default="station", help="One or two keys, e.g. station,month.")
+        parser.add_argument(
+            "--group-by", default="station", help=f"One or two of {', '.join(GROUP_KEYS)}, e.g. station,month."
+        )
         parser.add_argument("--date-from", type=bounded_date_argument, help="First day (YYYY-MM-DD).")
         parser.add_argument("--date-to", type=bounded_date_argument, help="Last day, included.")
         parser.add_argument("--unit", help="Only volunteers registered under this unit (id or code).")
