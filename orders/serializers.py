@@ -2,6 +2,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.bounded_fields import BoundedDateTimeField
@@ -96,6 +98,16 @@ class MenuItemSerializer(serializers.ModelSerializer):
         return attrs
 
 
+class RatingSerializer(serializers.ModelSerializer):
+    score = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = Rating
+        fields = ["id", "order", "response", "attitude", "result", "score", "comment", "rated_at"]
+        read_only_fields = ["id", "order", "score", "rated_at"]
+        extra_kwargs = {name: {"min_value": 1, "max_value": 5} for name in ("response", "attitude", "result")}
+
+
 class OrderSerializer(serializers.ModelSerializer):
     """An order as its viewer may see it: the resident's phone and address only to those
     who need them (志愿服务条例 art. 21), masked to everyone else."""
@@ -170,10 +182,12 @@ class OrderSerializer(serializers.ModelSerializer):
     def get_has_photo(self, order: Order) -> bool:
         return bool(order.photo)
 
-    def get_rating_closes_at(self, order: Order):
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_rating_closes_at(self, order: Order) -> str | None:
         closes = rating_closes_at(order)
         return serializers.DateTimeField().to_representation(closes) if closes else None
 
+    @extend_schema_field(RatingSerializer(allow_null=True))
     def get_rating(self, order: Order) -> dict | None:
         rating = getattr(order, "rating", None)
         return RatingSerializer(rating).data if rating is not None else None
@@ -275,16 +289,6 @@ class CompletionSerializer(serializers.Serializer):
     photos = serializers.ListField(
         child=serializers.FileField(), label=_("photos"), required=False, max_length=20, default=list
     )
-
-
-class RatingSerializer(serializers.ModelSerializer):
-    score = serializers.FloatField(read_only=True)
-
-    class Meta:
-        model = Rating
-        fields = ["id", "order", "response", "attitude", "result", "score", "comment", "rated_at"]
-        read_only_fields = ["id", "order", "score", "rated_at"]
-        extra_kwargs = {name: {"min_value": 1, "max_value": 5} for name in ("response", "attitude", "result")}
 
 
 class OrderChangeSerializer(serializers.ModelSerializer):

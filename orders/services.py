@@ -101,6 +101,11 @@ def _may_handle(user, order: Order) -> bool:
     return manages(user, order.handling_unit)
 
 
+def require_handler(order: Order, user) -> None:
+    """Refuse (403) anyone but the managers of the order's handling unit and above."""
+    _require(_may_handle(user, order))
+
+
 def _is_resident(user, order: Order) -> bool:
     return order.resident_id is not None and order.resident_id == user.pk
 

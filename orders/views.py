@@ -114,47 +114,55 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=CancelSerializer, responses=OrderSerializer, summary="撤销点单（接单前）")
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None) -> Response:
+        order = self.get_object()
         body = CancelSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(services.cancel_order(self.get_object(), by=request.user, **body.validated_data))
+        return self._answer(services.cancel_order(order, by=request.user, **body.validated_data))
 
     @extend_schema(request=ReviewSerializer, responses=OrderSerializer, summary="审单（受理或不予受理）")
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None) -> Response:
+        order = self.get_object()
         body = ReviewSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(services.review_order(self.get_object(), by=request.user, **body.validated_data))
+        return self._answer(services.review_order(order, by=request.user, **body.validated_data))
 
     @extend_schema(request=DispatchSerializer, responses=OrderSerializer, summary="派单给服务队或开放抢单")
     @action(detail=True, methods=["post"], url_path="dispatch")
     def dispatch_order(self, request, pk=None) -> Response:
+        order = self.get_object()
+        # Before the body: its team and unit are looked up within the caller's reach.
+        services.require_handler(order, request.user)
         body = DispatchSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        return self._answer(services.dispatch_order(self.get_object(), by=request.user, **body.validated_data))
+        return self._answer(services.dispatch_order(order, by=request.user, **body.validated_data))
 
     @extend_schema(request=AppointmentSerializer, responses=OrderSerializer, summary="服务队接单")
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None) -> Response:
+        order = self.get_object()
         body = AppointmentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        order = services.accept_order(self.get_object(), _appointment(body.validated_data), by=request.user)
+        order = services.accept_order(order, _appointment(body.validated_data), by=request.user)
         return self._answer(order)
 
     @extend_schema(request=ClaimSerializer, responses=OrderSerializer, summary="服务队抢单")
     @action(detail=True, methods=["post"])
     def claim(self, request, pk=None) -> Response:
+        order = self.get_object()
         body = ClaimSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         team = body.validated_data.pop("team")
-        order = services.claim_order(self.get_object(), team, _appointment(body.validated_data), by=request.user)
+        order = services.claim_order(order, team, _appointment(body.validated_data), by=request.user)
         return self._answer(order)
 
     @extend_schema(request=ReasonSerializer, responses=OrderSerializer, summary="服务队说明理由后谢绝")
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None) -> Response:
+        order = self.get_object()
         body = ReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(services.decline_order(self.get_object(), by=request.user, **body.validated_data))
+        return self._answer(services.decline_order(order, by=request.user, **body.validated_data))
 
     @extend_schema(request=None, responses=OrderSerializer, summary="开始服务")
     @action(detail=True, methods=["post"])
@@ -164,16 +172,18 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=CompletionSerializer, responses=OrderSerializer, summary="报告服务完成（活动纪实）")
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None) -> Response:
+        order = self.get_object()
         body = CompletionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(services.complete_order(self.get_object(), by=request.user, **body.validated_data))
+        return self._answer(services.complete_order(order, by=request.user, **body.validated_data))
 
     @extend_schema(request=RatingSerializer, responses={201: RatingSerializer}, summary="群众评单")
     @action(detail=True, methods=["post"])
     def rate(self, request, pk=None) -> Response:
+        order = self.get_object()
         body = RatingSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        rating = services.rate_order(self.get_object(), by=request.user, **body.validated_data)
+        rating = services.rate_order(order, by=request.user, **body.validated_data)
         return Response(RatingSerializer(rating).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=OrderSerializer, summary="办结")
