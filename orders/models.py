@@ -233,6 +233,13 @@ class OrderQuerySet(models.QuerySet):
         today = today or timezone.localdate()
         return self.filter(state__in=RUNNING, due_on__lt=today)
 
+    def with_contact_visibility(self, user) -> OrderQuerySet:
+        """Annotate ``contact_visible`` (see ``contact_visible_to``), with what the order's pages show."""
+        visible = Order.objects.contact_visible_to(user).filter(pk=OuterRef("pk"))
+        return self.annotate(contact_visible=Exists(visible)).select_related(
+            "item", "station", "handling_unit", "team", "rating"
+        )
+
     def contact_visible_to(self, user) -> OrderQuerySet:
         """Orders whose resident's phone and address the user may read (志愿服务条例 art. 21):
         the resident, whoever entered it, the dispatching unit's own managers and, after

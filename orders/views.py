@@ -1,4 +1,4 @@
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -77,13 +77,6 @@ class MenuItemViewSet(viewsets.ModelViewSet):
         return items.select_related("category", "unit").order_by("category__position", "category_id", "name", "id")
 
 
-def with_contact_visibility(orders, user):
-    """Annotate ``contact_visible``: whether the user may read the resident's phone and address."""
-    return orders.annotate(
-        contact_visible=Exists(Order.objects.contact_visible_to(user).filter(pk=OuterRef("pk")))
-    ).select_related("item", "station", "handling_unit", "team", "rating")
-
-
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Service orders: residents place and follow their own, managers review, dispatch and close
     those their units handle, team leaders accept, decline, claim, serve and report."""
@@ -97,10 +90,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def get_queryset(self):
         orders = Order.objects.visible_to(self.request.user)
-        return with_contact_visibility(orders, self.request.user).order_by("-created_at", "-id")
+        return orders.with_contact_visibility(self.request.user).order_by("-created_at", "-id")
 
     def _answer(self, order: Order, code: int = status.HTTP_200_OK) -> Response:
-        order = with_contact_visibility(Order.objects.filter(pk=order.pk), self.request.user).get()
+        order = Order.objects.filter(pk=order.pk).with_contact_visibility(self.request.user).get()
         return Response(OrderSerializer(order, context=self.get_serializer_context()).data, status=code)
 
     @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer}, summary="群众点单")
@@ -211,7 +204,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def inbox(self, request) -> Response:
         """Orders offered to the teams I lead, and those they serve."""
         orders = Order.objects.offered_to_leader(request.user)
-        orders = with_contact_visibility(orders, request.user).order_by("due_on", "created_at", "id")
+        orders = orders.with_contact_visibility(request.user).order_by("due_on", "created_at", "id")
         page = self.paginate_queryset(self.filter_queryset(orders))
         return self.get_paginated_response(OrderSerializer(page, many=True).data)
 

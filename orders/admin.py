@@ -1,0 +1,292 @@
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.errors import DomainError
+from accounts.phones import mask_phone
+from orders import services
+from orders.models import RUNNING, MenuCategory, MenuItem, Order, OrderChange, OrderState, TeamDecline
+from stations.admin import ScopedAdmin, WorkflowForm, WorkflowOnlyAdmin
+from stations.models import PracticeUnit, managed_paths
+from volunteers.models import Team
+
+
+@admin.register(MenuCategory)
+class MenuCategoryAdmin(ScopedAdmin):
+    list_display = ["name", "center", "position"]
+    list_filter = ["center"]
+    search_fields = ["name"]
+    list_select_related = ["center"]
+
+    def scoped_queryset(self, request):
+        return MenuCategory.objects.managed_by(request.user)
+
+
+def categories_for(user):
+    """Categories of the centers above (or at) the units the user manages."""
+    if user.is_superuser:
+        return MenuCategory.objects.all()
+    centers = {path[:9] for path in managed_paths(user)}
+    return MenuCategory.objects.filter(center__path__in=centers)
+
+
+@admin.register(MenuItem)
+class MenuItemAdmin(ScopedAdmin):
+    list_display = [
+        "name",
+        "category",
+        "unit",
+        "center_teams",
+        "institute_teams",
+        "station_teams",
+        "review_days",
+        "dispatch_days",
+        "accept_days",
+        "complete_days",
+        "is_active",
+    ]
+    list_filter = ["is_active", "category", "event_category"]
+    search_fields = ["name", "description"]
+    list_select_related = ["category", "unit"]
+    fieldsets = [
+        (None, {"fields": ["category", "unit", "name", "description", "event_category", "is_active"]}),
+        (_("Teams that may take it"), {"fields": ["center_teams", "institute_teams", "station_teams"]}),
+        (
+            _("Default deadlines (working days)"),
+            {"fields": ["review_days", "dispatch_days", "accept_days", "complete_days"]},
+        ),
+    ]
+
+    def scoped_queryset(self, request):
+        return MenuItem.objects.managed_by(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "category":
+            kwargs["queryset"] = categories_for(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class OrderChangeInline(admin.TabularInline):
+    model = OrderChange
+    fields = ["changed_at", "action", "from_state", "to_state", "changed_by_name", "team", "unit", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("changed by"))
+    def changed_by_name(self, change: OrderChange) -> str:
+        return change.changed_by.name if change.changed_by_id else gettext("the system")
+
+
+class TeamDeclineInline(admin.TabularInline):
+    model = TeamDecline
+    fields = ["team", "reason", "declined_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue")), ("no", _("On time"))]
+
+    def queryset(self, request, queryset):
+        overdue = Q(state__in=RUNNING, due_on__lt=timezone.localdate())
+        if self.value() == "yes":
+            return queryset.filter(overdue)
+        if self.value() == "no":
+            return queryset.exclude(overdue)
+        return queryset
+
+
+class ReasonForm(WorkflowForm):
+    reason = forms.CharField(label=_("reason"), max_length=200, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DispatchForm(WorkflowForm):
+    team = forms.ModelChoiceField(label=_("team"), queryset=Team.objects.none(), required=False)
+    claim_unit = forms.ModelChoiceField(
+        label=_("or open for claiming within"), queryset=PracticeUnit.objects.none(), required=False
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.managed_by(user).select_related("unit")
+        self.fields["claim_unit"].queryset = PracticeUnit.objects.managed_by(user)
+
+
+@admin.register(Order)
+class OrderAdmin(WorkflowOnlyAdmin):
+    list_display = [
+        "id",
+        "item",
+        "resident_masked",
+        "station",
+        "handling_unit",
+        "state",
+        "team",
+        "due_on",
+        "is_overdue",
+        "created_at",
+    ]
+    list_filter = ["state", OverdueFilter, "item"]
+    search_fields = ["item__name", "description"]
+    list_select_related = ["item", "station", "handling_unit", "team"]
+    date_hierarchy = "created_at"
+    inlines = [TeamDeclineInline, OrderChangeInline]
+    actions = ["accept_selected", "refuse_selected", "close_selected"]
+    object_tools = {"review": _("Accept for dispatch"), "refuse": _("Refuse"), "dispatch": _("Dispatch")}
+    fields = [
+        "item",
+        "station",
+        "handling_unit",
+        "state",
+        "resident_masked",
+        "contact",
+        "description",
+        "team",
+        "claim_unit",
+        "starts_at",
+        "ends_at",
+        "place",
+        "event",
+        "due_on",
+        "escalation_level",
+        "created_at",
+        "accepted_at",
+        "completed_at",
+        "closed_at",
+    ]
+    readonly_fields = fields
+
+    def scoped_queryset(self, request):
+        return Order.objects.visible_to(request.user).with_contact_visibility(request.user)
+
+    @admin.display(description=_("resident"))
+    def resident_masked(self, order: Order) -> str:
+        return order.masked_name
+
+    @admin.display(description=_("contact"))
+    def contact(self, order: Order) -> str:
+        # 志愿服务条例 art. 21: the dispatching unit's own managers and, after acceptance, the team's leader.
+        if getattr(order, "contact_visible", False):
+            return f"{order.contact_name} {order.contact_phone} {order.address}"
+        return f"{order.masked_name} {mask_phone(order.contact_phone)}"
+
+    @admin.display(description=_("overdue"), boolean=True)
+    def is_overdue(self, order: Order) -> bool:
+        return order.is_overdue
+
+    def _each(self, request: HttpRequest, orders, work, done) -> None:
+        """Run ``work`` on each order, showing refusals; ``done(count)`` is the success message."""
+        count = 0
+        for order in orders:
+            try:
+                work(order)
+            except DomainError as error:
+                self.show_error(request, error, prefix=f"{order}：")
+                continue
+            count += 1
+        if count:
+            self.message_user(request, done(count), messages.SUCCESS)
+
+    @admin.action(description=_("Accept the selected orders for dispatch"))
+    def accept_selected(self, request, queryset) -> None:
+        self._each(
+            request,
+            queryset.filter(state=OrderState.SUBMITTED),
+            lambda order: services.review_order(order, by=request.user, accept=True),
+            lambda n: ngettext("%d order accepted.", "%d orders accepted.", n) % n,
+        )
+
+    @admin.action(description=_("Refuse the selected orders with a reason"))
+    def refuse_selected(self, request, queryset) -> HttpResponse | None:
+        def perform(form: ReasonForm) -> None:
+            reason = form.cleaned_data["reason"]
+            self._each(
+                request,
+                queryset,
+                lambda order: services.review_order(order, by=request.user, accept=False, reason=reason),
+                lambda n: ngettext("%d order refused.", "%d orders refused.", n) % n,
+            )
+
+        return self.form_action(
+            request,
+            queryset,
+            ReasonForm,
+            title=gettext("Refuse orders"),
+            perform=perform,
+            intro=gettext("The resident reads the reason."),
+        )
+
+    @admin.action(description=_("Close the selected orders"))
+    def close_selected(self, request, queryset) -> None:
+        self._each(
+            request,
+            queryset,
+            lambda order: services.close_order(order, by=request.user),
+            lambda n: ngettext("%d order closed.", "%d orders closed.", n) % n,
+        )
+
+    def review_view(self, request: HttpRequest, order: Order) -> HttpResponse:
+        def perform(form: WorkflowForm) -> None:
+            self._each(
+                request,
+                [order],
+                lambda item: services.review_order(item, by=request.user, accept=True),
+                lambda n: gettext("Order accepted for dispatch."),
+            )
+
+        return self.object_form(request, order, WorkflowForm, title=gettext("Accept for dispatch"), perform=perform)
+
+    def refuse_view(self, request: HttpRequest, order: Order) -> HttpResponse:
+        def perform(form: ReasonForm) -> None:
+            reason = form.cleaned_data["reason"]
+            self._each(
+                request,
+                [order],
+                lambda item: services.review_order(item, by=request.user, accept=False, reason=reason),
+                lambda n: gettext("Order refused."),
+            )
+
+        return self.object_form(request, order, ReasonForm, title=gettext("Refuse the order"), perform=perform)
+
+    def dispatch_view(self, request: HttpRequest, order: Order) -> HttpResponse:
+        def perform(form: DispatchForm) -> None:
+            try:
+                services.dispatch_order(
+                    order, by=request.user, team=form.cleaned_data["team"], claim_unit=form.cleaned_data["claim_unit"]
+                )
+            except DomainError as error:
+                form.add_error(None, error.detail)
+                return
+            self.message_user(request, gettext("Order dispatched."), messages.SUCCESS)
+
+        return self.object_form(
+            request,
+            order,
+            DispatchForm,
+            title=gettext("Dispatch the order"),
+            perform=perform,
+            form_kwargs={"user": request.user},
+            intro=gettext("Choose one team, or a unit whose teams may claim the order. A team is never forced."),
+        )
