@@ -224,8 +224,8 @@ class OrderQuerySet(models.QuerySet):
         )
 
     def offered_to_leader(self, user) -> OrderQuerySet:
-        """A team leader's inbox: dispatched to or served by their teams, and open orders they may claim."""
-        mine = self.filter(led_by(user), state__in=(OrderState.DISPATCHED, *SERVED))
+        """A team leader's inbox: waiting for their teams' answer or service, and open orders they may claim."""
+        mine = self.filter(led_by(user), state__in=(OrderState.DISPATCHED, OrderState.ACCEPTED, OrderState.IN_SERVICE))
         return self.filter(Q(pk__in=mine.values("pk")) | Q(pk__in=self.claimable_by(user).values("pk")))
 
     def overdue(self, today: datetime.date | None = None) -> OrderQuerySet:
