@@ -4,15 +4,17 @@ Each indicator has a value, a traffic light (thresholds in ``settings.DASHBOARD_
 and a drill-down over the unit's child units (or all its stations) in which units
 without activity or hours are listed and flagged, never left out.
 
-Everything is counted per unit id in a few grouped queries and summed up the tree in
-Python, so the cost follows the number of units, not of records: events, stations
-and volunteers are counted on indexes; hours and the volunteers who served come
-from the rollup (``reports.rollup``), never from the service records. Volunteer
-figures (registered, active, hours, target) belong to the volunteer's home station;
-event figures to the organising unit.
+Every figure is counted for the rows shown at their own level, in one grouped query
+(rows by path prefix), so the cost follows the rows, not the records: events,
+stations and unreviewed records on indexes; hours, registered volunteers and the
+volunteers who served from the rollups (``reports.rollup``), never from the service
+records. Volunteer figures belong to the volunteer's home station, event figures to
+the organising unit. As in the hour statistics, a manager counts the service at
+events inside the unit they manage; an admin all of it.
 
-A unit's figures are those of its subtree. Units switched off (``is_active``) are
-left out, with their data, so that a unit's total is the sum of its rows.
+Where the rollups keep years, not months, the month's year is taken: registered
+volunteers are those registered by the end of that year (for the current year, so
+far), and the annual target is judged on the year's hours.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -33,12 +36,12 @@ from events.models import Event, EventStatus, ServiceRecord
 from events.record_deadlines import RECORDING_WORKING_DAYS, UNREVIEWED
 from events.working_days import latest_day_not_overdue
 from reports import rollup
-from stations.models import PATH_STEP, Level, PracticeUnit, managed_paths, subtree_q
-from volunteers.models import Volunteer
+from stations.models import PATH_STEP, Level, PracticeUnit, managed_paths
 
 GREEN, AMBER, RED, NO_DATA = "green", "amber", "red", "none"
 HELD_STATUSES = (EventStatus.PUBLISHED, EventStatus.FINISHED)
 HUNDRED = Decimal(100)
+ALL_SOURCES = ("events", "volunteers", "records", "hours")
 
 
 @dataclass
@@ -54,7 +57,7 @@ class Figures:
     reaching_target: int = 0
     hours_month: Decimal = Decimal("0.00")
     hours_year: Decimal = Decimal("0.00")
-    zero_hour_stations: int = 0
+    stations_with_hours: int = 0
     overdue_records: int = 0
 
     def add(self, other: Figures) -> None:
@@ -187,8 +190,9 @@ def measure_overdue(f: Figures, population, period):
 
 
 def measure_zero_hours(f: Figures, population, period):
-    value = share(f.zero_hour_stations, f.stations)
-    return f.zero_hour_stations, f.zero_hour_stations, f.stations, light_at_most(value, threshold("zero_hour_units"))
+    # Hours of a switched-off station still reach the rollup; it is no longer counted as a station.
+    zero = max(f.stations - f.stations_with_hours, 0)
+    return zero, zero, f.stations, light_at_most(share(zero, f.stations), threshold("zero_hour_units"))
 
 
 INDICATORS = {
@@ -281,16 +285,48 @@ class Row:
 
 @dataclass
 class Group:
+    """A unit shown as one row, with the figures of its subtree."""
+
     unit: Unit | None
     figures: Figures = field(default_factory=Figures)
-    stations: list[Unit] = field(default_factory=list)
+    population: int | None = None
+
+
+@dataclass
+class Segment:
+    """Units of one level counted in one go: the reach whose service counts, and the rows by path."""
+
+    reach: rollup.Reach
+    level: str
+    scope: PracticeUnit | None  # the subtree the rows lie in (None: all)
+    groups: dict[str, Group]
+
+    @property
+    def depth(self) -> int:
+        return PATH_STEP * LEVEL_DEPTH[self.level]
+
+    def q(self, path_field: str) -> Q:
+        return Q(**{f"{path_field}__startswith": self.scope.path}) if self.scope else Q()
+
+    def head(self, path_field: str) -> Substr:
+        return Substr(path_field, 1, self.depth)
+
+    def group_of(self, path: str) -> Group | None:
+        return self.groups.get(path[: self.depth])
+
+
+LEVEL_DEPTH = {Level.CENTER: 1, Level.INSTITUTE: 2, Level.STATION: 3}
+CHILD_LEVEL = {Level.CENTER: Level.INSTITUTE, Level.INSTITUTE: Level.STATION}
 
 
 class Dashboard:
-    """The figures of a scope (a unit, or the caller's whole reach) for one month.
+    """The figures of a scope (a unit, or the caller's whole reach) for one month, as rows.
 
     ``root`` is the unit shown, or None for everything the user reaches: all centers
-    for an admin, the units a manager manages (when more than one).
+    for an admin, the units a manager manages. ``rows_by`` chooses the rows: ``self``
+    (the root alone, or the top units of the reach), ``children`` of the root, or every
+    ``station``. Each row is counted at its own level, in one grouped query per figure,
+    so the cost follows the rows shown, not the units or records beneath them.
     """
 
     def __init__(
@@ -299,183 +335,169 @@ class Dashboard:
         *,
         root: PracticeUnit | None,
         month: datetime.date,
-        sources: Iterable[str] = ("events", "volunteers", "records", "hours"),
+        rows_by: str = "self",
+        sources: Iterable[str] = ALL_SOURCES,
         now: datetime.datetime | None = None,
     ) -> None:
         now = now or timezone.now()
         self.user = user
         self.root = root
         self.period = Period(month=month.replace(day=1), today=timezone.localdate(now), now=now)
-        self.units = self._units()
-        self.root_unit = Unit(root.pk, root.path, root.level, root.name, root.population) if root else None
-        self.tops = self._tops()
-        self.per_unit: dict[int, Figures] = {unit.id: Figures() for unit in self.units}
-        sources = set(sources)
+        self.segments = self._segments(rows_by)
         # Zero activity and zero hours are flagged on every row, whatever the indicator.
-        loaders = {
-            "events": self._load_events,
-            "volunteers": self._load_volunteers,
-            "records": self._load_records,
-            "hours": self._load_hours,
-        }
-        for name in ("events", "hours", *sorted(sources - {"events", "hours"})):
-            loaders[name]()
+        wanted = {"events", "hours", *sources}
+        for segment in self.segments:
+            if not segment.groups:
+                continue
+            self._load_stations(segment)
+            for name in ALL_SOURCES:
+                if name in wanted:
+                    getattr(self, f"_load_{name}")(segment)
 
-    # Scope ---------------------------------------------------------------------------
+    # Rows --------------------------------------------------------------------------------
 
-    def scope_q(self, path_field: str) -> Q:
-        if self.root is not None:
-            return Q(**{f"{path_field}__startswith": self.root.path})
+    def _segments(self, rows_by: str) -> list[Segment]:
+        if self.root is None and not self.user.is_superuser:
+            managed = PracticeUnit.objects.filter(path__in=managed_paths(self.user)).order_by("path")
+            tops: list[PracticeUnit] = []
+            for unit in managed:  # ancestors sort first: keep the widest of nested appointments
+                if not tops or not unit.path.startswith(tops[-1].path):
+                    tops.append(unit)
+            # The tops are the reach's children: each a row of its own.
+            rows_by = "self" if rows_by == "children" else rows_by
+            return [self._segment(rollup.Reach(top, top), top, rows_by) for top in tops]
+        return [self._segment(self._reach(), self.root, rows_by)]
+
+    def _reach(self) -> rollup.Reach:
+        """Whose service counts, as the hour statistics count it: admins every record of the
+        scope's volunteers; a manager those at events inside the unit they manage."""
         if self.user.is_superuser:
-            return Q()
-        return subtree_q(path_field, managed_paths(self.user))
+            return rollup.Reach(self.root)
+        own = next(path for path in sorted(managed_paths(self.user)) if self.root.path.startswith(path))
+        return rollup.Reach(self.root, self.root if own == self.root.path else PracticeUnit.objects.get(path=own))
 
-    def _units(self) -> list[Unit]:
-        rows = (
-            PracticeUnit.objects.filter(self.scope_q("path"), is_active=True)
-            .order_by("path")
-            .values_list("id", "path", "level", "name", "population")
+    def _segment(self, reach: rollup.Reach, scope: PracticeUnit | None, rows_by: str) -> Segment:
+        if scope is None:
+            level = Level.STATION if rows_by == "stations" else Level.CENTER
+        elif rows_by == "stations" or (rows_by == "children" and scope.level == Level.INSTITUTE):
+            level = Level.STATION
+        elif rows_by == "children" and scope.level == Level.CENTER:
+            level = Level.INSTITUTE
+        else:  # the unit itself, also as a station's only "child"
+            level = scope.level
+        units = PracticeUnit.objects.filter(level=level)
+        if scope is not None:
+            units = units.filter(path__startswith=scope.path)
+        if scope is None or level != scope.level:
+            units = units.filter(is_active=True)
+        values = units.order_by("path").values_list("id", "path", "level", "name", "population")
+        return Segment(reach, level, scope, {row[1]: Group(Unit(*row)) for row in values})
+
+    # Loading -------------------------------------------------------------------------------
+
+    def _add(self, segment: Segment, pairs: Iterable[tuple[str, object]], name: str) -> None:
+        for path, value in pairs:
+            group = segment.group_of(path)
+            if group is not None:
+                setattr(group.figures, name, getattr(group.figures, name) + value)
+
+    def _load_stations(self, segment: Segment) -> None:
+        stations = (
+            PracticeUnit.objects.filter(segment.q("path"), level=Level.STATION, is_active=True)
+            .annotate(head=segment.head("path"))
+            .values("head")
+            .annotate(n=Count("id"), known=Count("population"), people=Sum("population"))
+            .order_by()
         )
-        return [Unit(*row) for row in rows]
+        for row in stations:
+            group = segment.groups.get(row["head"])
+            if group is not None:
+                group.figures.stations = row["n"]
+                # A partial sum of stations' populations would overstate the registered share.
+                own = group.unit.population
+                group.population = own or (row["people"] if row["known"] == row["n"] else None)
 
-    def _tops(self) -> list[Unit]:
-        """The units the drill-down lists by default: the root's children, or the reach's top units."""
-        if self.root is not None:
-            depth = len(self.root.path) + PATH_STEP
-            children = [unit for unit in self.units if len(unit.path) == depth]
-            # A station has no children: its drill-down is the station itself.
-            return children or [unit for unit in self.units if unit.id == self.root.pk]
-        tops: list[Unit] = []
-        for unit in self.units:  # in path order, so an ancestor comes before its subtree
-            if not tops or not unit.path.startswith(tops[-1].path):
-                tops.append(unit)
-        return tops
-
-    # Loading (one grouped query per figure, keyed by unit id) -------------------------
-
-    def _set(self, counts: Iterable[tuple[int, object]], name: str) -> None:
-        for unit_id, value in counts:
-            figures = self.per_unit.get(unit_id)
-            if figures is not None:
-                setattr(figures, name, value)
-
-    def _load_events(self) -> None:
+    def _load_events(self, segment: Segment) -> None:
         period = self.period
         held = Event.objects.filter(
-            self.scope_q("unit__path"),
+            segment.q("unit__path"),
             status__in=HELD_STATUSES,
             starts_at__gte=local_midnight(period.month),
             starts_at__lt=min(local_midnight(next_month(period.month)), period.now),
-        )
-        self._set(held.order_by().values("unit_id").annotate(n=Count("id")).values_list("unit_id", "n"), "events_held")
-        documented = held.documented().order_by().values("unit_id").annotate(n=Count("id"))
-        self._set(documented.values_list("unit_id", "n"), "events_documented")
+        ).order_by()
+        # One row per organising unit: a province's month is some 20,000 events over fewer units.
+        per_unit = held.values("unit__path", "unit__level", "unit__is_active").annotate(n=Count("id"))
         minimum = settings.ACTIVE_STATION_MIN_EVENTS
-        for unit in self.units:
-            if unit.level == Level.STATION:
-                figures = self.per_unit[unit.id]
-                figures.stations = 1
-                figures.active_stations = int(figures.events_held >= minimum)
-
-    def _load_volunteers(self) -> None:
-        # Registered by the end of the month and not closed by then.
-        end = local_midnight(next_month(self.period.month))
-        registered = (
-            Volunteer.objects.filter(self.scope_q("home_station__path"), created_at__lt=end)
-            .exclude(closed_at__lt=end)
-            .order_by()
-            .values("home_station_id")
+        for row in per_unit:
+            group = segment.group_of(row["unit__path"])
+            if group is not None:
+                group.figures.events_held += row["n"]
+                if row["unit__level"] == Level.STATION and row["unit__is_active"] and row["n"] >= minimum:
+                    group.figures.active_stations += 1
+        # Joining the activity records first leaves the documented() test to events that have one.
+        documented = (
+            held.filter(activity_record__isnull=False)
+            .documented()
+            .values(path=segment.head("unit__path"))
             .annotate(n=Count("id"))
         )
-        self._set(registered.values_list("home_station_id", "n"), "registered")
+        self._add(segment, ((row["path"], row["n"]) for row in documented), "events_documented")
 
-    def _load_records(self) -> None:
+    def _load_volunteers(self, segment: Segment) -> None:
+        # Registered by the end of the month's year: the rollup counts by year of registration.
+        rows = rollup.registered_by_unit(segment.scope, segment.level, until_year=self.period.month.year)
+        self._add(segment, ((row.path, row.volunteers) for row in rows), "registered")
+
+    def _load_records(self, segment: Segment) -> None:
         # 志愿服务记录与证明出具办法 art. 11: records are completed within 10 working days
         # of the activity's end. Judged at the month's end (or today), with today's status.
         cutoff = latest_day_not_overdue(self.period.as_of, RECORDING_WORKING_DAYS)
         overdue = (
             ServiceRecord.objects.filter(
-                self.scope_q("event__unit__path"), status__in=UNREVIEWED, event__ends_at__lt=local_midnight(cutoff)
+                segment.q("event__unit__path"), status__in=UNREVIEWED, event__ends_at__lt=local_midnight(cutoff)
             )
             .order_by()
-            .values("event__unit_id")
+            .values(path=segment.head("event__unit__path"))
             .annotate(n=Count("id"))
         )
-        self._set(overdue.values_list("event__unit_id", "n"), "overdue_records")
+        self._add(segment, ((row["path"], row["n"]) for row in overdue), "overdue_records")
 
-    def _reaches(self) -> list[rollup.Reach]:
-        """Whose service counts, as the hour statistics count it: admins every record of the
-        scope's volunteers; a manager those at events inside the unit they manage."""
-        if self.user.is_superuser:
-            return [rollup.Reach(self.root)]
-        if self.root is None:
-            # The tops are then the units the manager manages, each its own reach.
-            tops = PracticeUnit.objects.filter(pk__in=[unit.id for unit in self.tops])
-            return [rollup.Reach(top, top) for top in tops]
-        # The widest managed unit above the root (paths sort ancestors first).
-        own = next(path for path in sorted(managed_paths(self.user)) if self.root.path.startswith(path))
-        events_in = self.root if own == self.root.path else PracticeUnit.objects.get(path=own)
-        return [rollup.Reach(self.root, events_in)]
-
-    def _load_hours(self) -> None:
-        period = self.period
-        year_start = period.month.replace(month=1)
+    def _load_hours(self, segment: Segment) -> None:
+        period, reach, level = self.period, segment.reach, segment.level
+        month = rollup.hours_by_unit(reach, level, period.month, period.month)
+        self._add(segment, ((row.path, row.hours) for row in month), "hours_month")
+        year = rollup.hours_by_unit(reach, level, period.month.replace(month=1), period.month)
+        self._add(segment, ((row.path, row.hours) for row in year), "hours_year")
+        served = rollup.hours_by_unit(reach, Level.STATION, period.month, period.month)
+        self._add(segment, ((row.path, 1) for row in served), "stations_with_hours")
         # Active: served in the 12 months ending with this one.
         since = datetime.date(period.month.year - (period.month.month < 12), period.month.month % 12 + 1, 1)
-        for reach in self._reaches():
-            month = rollup.hours_by_unit(reach, Level.STATION, period.month, period.month)
-            self._set(((row.unit_id, row.hours) for row in month), "hours_month")
-            year = rollup.hours_by_unit(reach, Level.STATION, year_start, period.month)
-            self._set(((row.unit_id, row.hours) for row in year), "hours_year")
-            counts = rollup.volunteer_counts_by_unit(reach, Level.STATION, year=period.month.year, since=since)
-            self._set(((row.unit_id, row.active) for row in counts), "active_volunteers")
-            self._set(((row.unit_id, row.reaching_target) for row in counts), "reaching_target")
-        for unit in self.units:
-            if unit.level == Level.STATION:
-                self.per_unit[unit.id].zero_hour_stations = int(self.per_unit[unit.id].hours_month == 0)
+        counts = rollup.volunteer_counts_by_unit(reach, level, year=period.month.year, since=since)
+        self._add(segment, ((row.path, row.active) for row in counts), "active_volunteers")
+        self._add(segment, ((row.path, row.reaching_target) for row in counts), "reaching_target")
 
     # Reading ---------------------------------------------------------------------------
 
-    def groups(self, by: str = "children") -> list[Group]:
-        """The units a drill-down lists (``children`` of the root, or every ``station``), with their figures."""
-        heads = self.tops if by == "children" else [unit for unit in self.units if unit.level == Level.STATION]
-        groups = {unit.path: Group(unit) for unit in heads}
-        lengths = sorted({len(path) for path in groups})
-        for unit in self.units:
-            for length in lengths:
-                group = groups.get(unit.path[:length])
-                if group is not None:
-                    group.figures.add(self.per_unit[unit.id])
-                    if unit.level == Level.STATION:
-                        group.stations.append(unit)
-                    break
-        return list(groups.values())
+    def groups(self) -> list[Group]:
+        return [group for segment in self.segments for group in segment.groups.values()]
 
     def total(self) -> Group:
-        group = Group(None)
-        for unit in self.units:
-            group.figures.add(self.per_unit[unit.id])
-            if unit.level == Level.STATION:
-                group.stations.append(unit)
-        return group
-
-    def population(self, group: Group) -> int | None:
-        """The group's resident population (None when unknown)."""
-        if group.unit is not None:
-            return unit_population(group.unit, group.stations)
-        if self.root_unit is not None:
-            return unit_population(self.root_unit, group.stations)
-        parts = [
-            unit_population(top, [station for station in group.stations if station.path.startswith(top.path)])
-            for top in self.tops
-        ]
-        return None if not parts or None in parts else sum(parts)
+        """The root's figures, or the sum of the reach's top units'."""
+        groups = self.groups()
+        if self.root is not None and len(groups) == 1:
+            return groups[0]
+        total = Group(None)
+        for group in groups:
+            total.figures.add(group.figures)
+        populations = [group.population for group in groups]
+        total.population = None if not populations or None in populations else sum(populations)
+        return total
 
     def row(self, key: str, group: Group) -> Row:
         indicator = INDICATORS[key]
         figures = group.figures
-        value, numerator, denominator, light = indicator.measure(figures, self.population(group), self.period)
-        unit = group.unit or self.root_unit
+        value, numerator, denominator, light = indicator.measure(figures, group.population, self.period)
+        unit = group.unit
         return Row(
             unit_id=unit.id if unit else None,
             name=unit.name if unit else str(_("All units")),
@@ -494,23 +516,14 @@ class Dashboard:
         total = self.total()
         return [(indicator, self.row(key, total)) for key, indicator in INDICATORS.items()]
 
-    def drilldown(self, key: str, by: str = "children") -> list[Row]:
-        return [self.row(key, group) for group in self.groups(by)]
+    def drilldown(self, key: str) -> list[Row]:
+        return [self.row(key, group) for group in self.groups()]
 
 
-def unit_population(unit: Unit, stations: list[Unit]) -> int | None:
-    """A unit's own resident population, else the sum of its stations' when every one of
-    them has one (a partial sum would overstate the registered share)."""
-    if unit.population:
-        return unit.population
-    populations = [station.population for station in stations]
-    if not populations or None in populations:
-        return None
-    return sum(populations)
-
-
-def dashboard(user, *, root: PracticeUnit | None, month: datetime.date, indicator: str | None = None) -> Dashboard:
-    """The dashboard of ``root`` (None: the user's whole reach) for ``month``; with ``indicator``,
-    only the figures that indicator and the drill-down flags need are counted."""
-    sources = INDICATORS[indicator].sources if indicator else ("events", "volunteers", "records", "hours")
-    return Dashboard(user, root=root, month=month, sources=sources)
+def dashboard(
+    user, *, root: PracticeUnit | None, month: datetime.date, indicator: str | None = None, rows_by: str = "self"
+) -> Dashboard:
+    """The dashboard of ``root`` (None: the user's whole reach) for ``month``, its rows chosen by ``rows_by``;
+    with ``indicator``, only the figures that indicator and the drill-down flags need are counted."""
+    sources = INDICATORS[indicator].sources if indicator else ALL_SOURCES
+    return Dashboard(user, root=root, month=month, rows_by=rows_by, sources=sources)

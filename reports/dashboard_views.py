@@ -319,8 +319,10 @@ class DashboardDrilldownView(APIView):
         query.is_valid(raise_exception=True)
         data = query.validated_data
         root = resolve_root(request.user, data.get("unit"))
-        board = dashboard(request.user, root=root, month=month_or_current(data), indicator=indicator)
-        rows = sorted_rows(board.drilldown(indicator, data["by"]), data["ordering"])
+        board = dashboard(
+            request.user, root=root, month=month_or_current(data), indicator=indicator, rows_by=data["by"]
+        )
+        rows = sorted_rows(board.drilldown(indicator), data["ordering"])
         if data["format"] in FILE_FORMATS:
             return drilldown_file(board, indicator, rows, data["format"])
         paginator = PageNumberPagination()
@@ -435,7 +437,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     month = month_or_current(data)
     board = dashboard(user, root=root, month=month)
     key = data["indicator"]
-    rows = sorted_rows(board.drilldown(key, data["by"]), data["ordering"])
+    rows = dashboard(user, root=root, month=month, indicator=key, rows_by=data["by"]).drilldown(key)
+    rows = sorted_rows(rows, data["ordering"])
     page = Paginator(rows, PAGE_ROWS).get_page(data["page"])
     cards = [
         {

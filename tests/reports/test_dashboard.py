@@ -228,6 +228,21 @@ def test_a_station_manager_sees_their_station_only(station_manager_client, tree,
     assert list(drilldown(station_manager_client, "zero-hour-units", "by=stations&month=2026-10")) == ["S1 单位"]
 
 
+def test_a_manager_of_two_separate_units_sees_both_as_rows(tree, world, django_user_model):
+    from stations.models import UnitManager
+    from tests.conftest import make_manager
+
+    manager = make_manager(django_user_model, tree["S2"], "兼任站长")
+    UnitManager.objects.create(user=manager, unit=tree["S3"])
+    client = client_for(manager)
+    response = client.get("/api/v1/reports/dashboard/?month=2026-10")
+    assert response.json()["unit"] is None
+    board = {item["key"]: item for item in response.json()["indicators"]}
+    assert figures(board["active-stations"]) == ("50.0", "1", "2", "red")
+    assert figures(board["zero-hour-units"]) == ("2", "2", "2", "red")
+    assert list(drilldown(client, "active-stations", "month=2026-10")) == ["S2 单位", "S3 单位"]
+
+
 def test_queries_do_not_grow_with_units_events_or_volunteers(center_manager, tree, world):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
