@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -254,8 +255,17 @@ class AppointmentSerializer(serializers.Serializer):
     ends_at = BoundedDateTimeField(label=_("agreed end"))
     place = serializers.CharField(label=_("meeting place"), max_length=200, required=False, allow_blank=True)
     members = serializers.PrimaryKeyRelatedField(
-        queryset=Volunteer.objects.all(), many=True, required=False, label=_("serving members")
+        queryset=Volunteer.objects.none(), many=True, required=False, label=_("serving members")
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # Members of the teams the caller leads: any other id fails like an unknown one.
+            led = Team.objects.filter(leader__user=request.user)
+            people = Volunteer.objects.filter(Q(teams__in=led) | Q(led_teams__in=led)).distinct()
+            self.fields["members"].child_relation.queryset = people
 
     def validate(self, attrs: dict) -> dict:
         if attrs["ends_at"] <= attrs["starts_at"]:

@@ -134,7 +134,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None) -> Response:
         order = self.get_object()
-        body = AppointmentSerializer(data=request.data)
+        body = AppointmentSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         order = services.accept_order(order, _appointment(body.validated_data), by=request.user)
         return self._answer(order)

@@ -205,3 +205,31 @@ def test_the_team_leader_reports_completion(world):
             format="multipart",
         )
     assert response.status_code == 200, response.content
+
+
+def test_a_leader_chooses_who_serves_among_the_team_only(world, volunteer):
+    from orders import services
+
+    tree, teams = world["tree"], world["teams"]
+    order = services.place_order(
+        item=world["menu"]["haircut"],
+        station=tree["S1"],
+        contact_name="王大爷",
+        honorific="mr",
+        contact_phone=MOTHER_PHONE,
+        address="西街1号",
+        by=world["station"],
+        on_behalf=True,
+    )
+    services.review_order(order, by=world["station"], accept=True)
+    services.dispatch_order(order, by=world["station"], team=teams["b"])
+    start = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)
+    times = {"starts_at": start.isoformat(), "ends_at": (start + datetime.timedelta(hours=1)).isoformat()}
+    leader = leader_client(teams["b"])
+    outsider = leader.post(f"/api/v1/orders/{order.pk}/accept/", {**times, "members": [volunteer.pk]}, format="json")
+    assert outsider.status_code == 400 and "members" in outsider.json()
+    chosen = teams["b"].members.exclude(pk=teams["b"].leader_id).first()
+    accepted = leader.post(f"/api/v1/orders/{order.pk}/accept/", {**times, "members": [chosen.pk]}, format="json")
+    assert accepted.status_code == 200
+    event = Event.objects.get(pk=accepted.json()["event"])
+    assert event.capacity == 1 and list(event.signups.values_list("volunteer", flat=True)) == [chosen.pk]
