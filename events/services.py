@@ -27,6 +27,7 @@ from events.models import (
     Signup,
     SignupStatus,
 )
+from events.signals import counted, hours_changed
 from volunteers.models import Training, Volunteer, VolunteerStatus
 
 
@@ -151,7 +152,16 @@ def _lock_volunteer(volunteer: Volunteer) -> Volunteer:
 
 
 def _locked(record: ServiceRecord) -> ServiceRecord:
+    # The volunteer's row first, as scans and corrections take it: two changes of one
+    # volunteer's records (and of their statistics) never interleave nor deadlock.
+    list(Volunteer.objects.select_for_update().filter(pk=record.volunteer_id).values_list("pk", flat=True))
     return ServiceRecord.objects.select_for_update().select_related("event").get(pk=record.pk)
+
+
+def _hours_changed(records: list[ServiceRecord], before: list) -> None:
+    """Tell the statistics, inside the transaction, when approved hours may have moved."""
+    if any(was is not None for was in before) or any(record.status == RecordStatus.APPROVED for record in records):
+        hours_changed.send(sender=ServiceRecord, records=records, before=before)
 
 
 # Events ---------------------------------------------------------------------------
@@ -431,7 +441,7 @@ def _check_out(record: ServiceRecord, *, at: datetime.datetime, by) -> ServiceRe
     if others.exists():
         raise CheckInError("overlapping")
     fields = ["checked_out_at", "credited_hours", "status", "flag", "reviewed_at"]
-    old = _snapshot(record, fields)
+    old, was = _snapshot(record, fields), counted(record)
     record.checked_out_at = at
     record.credited_hours = event.credited_hours(record.checked_in_at, at)
     record.flag = ""
@@ -441,6 +451,7 @@ def _check_out(record: ServiceRecord, *, at: datetime.datetime, by) -> ServiceRe
         record.status, record.reviewed_at = RecordStatus.APPROVED, at
     record.save(update_fields=[*fields, "updated_at"])
     log_change(record, "check_out", old, _snapshot(record, fields), by=by)
+    _hours_changed([record], [was])
     return record
 
 
@@ -549,7 +560,13 @@ def approve_record(record: ServiceRecord, *, by, at: datetime.datetime | None = 
     Four eyes: nobody approves a record they served in, entered or corrected.
     Raises RecordError.
     """
-    record = _locked(record)
+    record = _approve(_locked(record), by=by, at=at)
+    _hours_changed([record], [None])
+    return record
+
+
+def _approve(record: ServiceRecord, *, by, at: datetime.datetime | None) -> ServiceRecord:
+    # The caller holds the locks of the record's volunteer and then the record.
     if record.status != RecordStatus.PENDING:
         raise RecordError("invalid_state")
     if record.flag == MISSING_CHECKOUT:
@@ -573,24 +590,39 @@ def reject_record(record: ServiceRecord, *, by, reason: str, at: datetime.dateti
     if record.status not in (RecordStatus.PENDING, RecordStatus.APPROVED):
         raise RecordError("invalid_state")
     fields = ["status", "reviewed_at", "reject_reason"]
-    old = _snapshot(record, fields)
+    old, was = _snapshot(record, fields), counted(record)
     record.status, record.reviewed_by, record.reviewed_at = RecordStatus.REJECTED, by, at or timezone.now()
     record.reject_reason = reason.strip()
     record.save(update_fields=[*fields, "reviewed_by", "updated_at"])
     log_change(record, "reject", old, _snapshot(record, fields), by=by, reason=record.reject_reason)
+    _hours_changed([record], [was])
     return record
 
 
+@transaction.atomic
 def bulk_approve(records, *, by) -> dict[str, list[int]]:
-    """Approve each record that can be; report which were approved and which were skipped why."""
+    """Approve each record that can be; report which were approved and which were skipped why.
+
+    Locks the volunteers, then the records, each in id order (as single workflows
+    do), so a bulk approval never deadlocks with another; statistics follow once.
+    """
+    records = sorted(records, key=lambda record: record.pk)
+    list(
+        Volunteer.objects.select_for_update()
+        .filter(pk__in={record.volunteer_id for record in records})
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     outcome: dict[str, list[int]] = {"approved": []}
+    approved = []
     for record in records:
         try:
-            approve_record(record, by=by)
+            approved.append(_approve(_locked(record), by=by, at=None))
         except RecordError as error:
             outcome.setdefault(error.code, []).append(record.pk)
         else:
             outcome["approved"].append(record.pk)
+    _hours_changed(approved, [None] * len(approved))
     return outcome
 
 
@@ -620,7 +652,7 @@ def correct_record_times(
     new_out = checked_out_at or record.checked_out_at
     _check_times(record.event, record.volunteer, new_in, new_out, now=now or timezone.now(), exclude_pk=record.pk)
     fields = ["checked_in_at", "checked_out_at", "credited_hours", "status", "flag", "reviewed_at"]
-    old = _snapshot(record, fields)
+    old, was = _snapshot(record, fields), counted(record)
     record.checked_in_at, record.checked_out_at = new_in, new_out
     if new_out is not None:
         record.credited_hours = record.event.credited_hours(new_in, new_out)
@@ -629,6 +661,7 @@ def correct_record_times(
         record.status, record.reviewed_by, record.reviewed_at = RecordStatus.PENDING, None, None
     record.save(update_fields=[*fields, "reviewed_by", "updated_at"])
     log_change(record, "correct_times", old, _snapshot(record, fields), by=by, reason=reason.strip())
+    _hours_changed([record], [was])
     return record
 
 
