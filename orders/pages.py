@@ -347,6 +347,12 @@ def _detail(request: HttpRequest, order: Order, forms_given: dict | None = None,
         context["complete_form"] = given.get("complete") or CompletionForm()
     if can["rate"]:
         context["rate_form"] = given.get("rate") or RatingForm()
+    for key, form in given.items():
+        if f"{key}_form" not in context:
+            # The step is no longer offered (the order moved on): say why above the page.
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
     for key, form in context.items():
         if key.endswith("_form"):
             # Several forms on one page: their fields' ids must not collide (two "reason" fields).

@@ -400,3 +400,31 @@ def test_the_board_masks_the_resident_and_hides_phone_and_address(client, order,
 def test_a_volunteer_who_leads_no_team_has_no_team_page(tree):
     volunteer = make_volunteer(tree["S1"], "孙七")
     assert logged_in(volunteer.user).get("/orders/team/").status_code == 404
+
+
+def test_a_step_no_longer_offered_says_why_above_the_page(order, station, teams):
+    dispatched(order, station, teams["a"])
+    leader = logged_in(teams["a"].leader.user)
+    assert leader.post(f"/orders/{order.pk}/decline/", {"reason": "人手不足"}).status_code == 302
+    services.dispatch_order(order, by=station, team=teams["b"])
+    # A start pressed on a page opened earlier: no team has accepted yet, so the form is gone.
+    late = logged_in(station).post(f"/orders/{order.pk}/start/")
+    assert late.status_code == 409 and 'class="error"' in html(late)
+
+
+def test_list_pages_take_the_same_queries_for_one_order_or_many(menu, tree, resident, station):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(client, url: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    place(menu, tree, resident)
+    pages = {"/orders/mine/": logged_in(resident), "/orders/manage/": logged_in(station)}
+    before = {url: count(c, url) for url, c in pages.items()}
+    for _ in range(4):
+        place(menu, tree, resident)
+    after = {url: count(c, url) for url, c in pages.items()}
+    assert after == before
