@@ -525,6 +525,8 @@ class ActivityRecordSerializer(serializers.ModelSerializer):
     documented = serializers.BooleanField(source="is_complete", read_only=True)
     min_photos = serializers.SerializerMethodField()
     max_photos = serializers.SerializerMethodField()
+    # Empty until someone first documents the event.
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = ActivityRecord
@@ -539,6 +541,7 @@ class ActivityRecordSerializer(serializers.ModelSerializer):
             "photos",
             "updated_at",
         ]
+        read_only_fields = ["event", "summary", "people_served"]
 
     @extend_schema_field(ActivityPhotoSerializer(many=True))
     def get_photos(self, record: ActivityRecord) -> list:

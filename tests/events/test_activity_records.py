@@ -316,3 +316,20 @@ def test_the_workbench_lists_undocumented_past_events_most_recent_first(client, 
     assert section.index("新活动") < section.index("旧活动")
     assert "已纪实" not in section and "已取消" not in section and "邻站活动" not in section
     assert f"/events/{newer.pk}/record/" in section and f"/events/{older.pk}/record/" in section
+
+
+def test_the_event_admin_shows_the_record_with_thumbnails_and_filters_documented_events(
+    client, settings, station_manager, past_event
+):
+    settings.ACTIVITY_MIN_PHOTOS = 1
+    other = make_event(past_event.unit, title="未纪实活动", starts_at=past_event.starts_at, ends_at=past_event.ends_at)
+    document_event(past_event, summary="为老人理发 12 人次。", people_served=12, by=station_manager)
+    photo = add_activity_photo(past_event, upload(photo_bytes()), by=station_manager)
+    client.force_login(station_manager)
+    page = client.get(f"/admin/events/event/{past_event.pk}/change/").content.decode()
+    assert "为老人理发 12 人次。" in page
+    assert f"/api/v1/activity-photos/{photo.pk}/thumbnail/" in page and "/media/" not in page
+    assert f"/events/{past_event.pk}/record/" in page
+    documented = client.get("/admin/events/event/?documented=yes").content.decode()
+    assert past_event.title in documented and other.title not in documented
+    assert other.title in client.get("/admin/events/event/?documented=no").content.decode()
