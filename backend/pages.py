@@ -24,6 +24,7 @@ from certificates import services as certificate_services
 from certificates.models import CertificateRequest, RequestStatus
 from certificates.serializers import CertificateRequestSerializer
 from events.models import RecordStatus, ServiceRecord, SignupStatus
+from orders.models import Order, OrderState
 from stations.models import Level, PracticeUnit, is_manager
 from volunteers import services as volunteer_services
 from volunteers.models import Volunteer
@@ -32,12 +33,15 @@ from volunteers.serializers import RegistrationSerializer
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """Landing by role: managers on their workbench, volunteers on their page, others on the events."""
+    """Landing by role: managers on their workbench, volunteers (team leaders too) on their page,
+    residents on their service orders, visitors on the events."""
     if not request.user.is_authenticated:
         return redirect("events-page")
     if is_manager(request.user):
         return redirect("workbench")
-    return redirect("me-page")
+    if Volunteer.objects.of_user(request.user).exists():
+        return redirect("me-page")
+    return redirect("orders-mine")
 
 
 def star_progress(hours: Decimal, level: int) -> dict | None:
@@ -113,6 +117,13 @@ def me(request: HttpRequest) -> HttpResponse:
         ).order_by("path")
         today = timezone.localdate(now)
         context["period_defaults"] = {"start": today.replace(month=1, day=1), "end": today}
+        # A team leader answers the orders offered to the team from here (orders-team).
+        if volunteer.led_teams.exists():
+            context["team_orders"] = (
+                Order.objects.offered_to_leader(request.user)
+                .filter(state__in=(OrderState.DISPATCHED, OrderState.OPEN))
+                .count()
+            )
         context.update(my_record_context(volunteer))
     return render(request, "me.html", context)
 
