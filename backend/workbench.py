@@ -2,8 +2,9 @@
 
 Today's and upcoming events of their units with the venue tools, and the work
 waiting for them: records to review (oldest first, with working days waited),
-certificate requests, refused scans today, certificates to re-check, and past
-events whose activity record (活动纪实) is not complete yet.
+certificate requests, refused scans today, certificates to re-check, past
+events whose activity record (活动纪实) is not complete yet, and residents' service
+orders (点单) to review, to dispatch or overdue.
 """
 
 import dataclasses
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_GET
 from certificates.models import Certificate, CertificateRequest, RequestStatus
 from events.models import Event, EventStatus, RecordStatus, RefusedScan, ServiceRecord, SignupStatus
 from events.working_days import working_days_between
+from orders.models import Order, OrderState
 from stations.models import Level, PracticeUnit, is_manager
 
 UPCOMING_DAYS = 14
@@ -48,6 +50,16 @@ def admin_url(name: str, query: str = "") -> str:
 def certificates_to_review(user) -> int:
     """Valid certificates whose counted records changed since issue: to reissue or revoke."""
     return Certificate.objects.managed_by(user).needing_review().count()
+
+
+def orders_waiting(user) -> dict[str, int]:
+    """Service orders the manager's units must act on, in one query: to review, to dispatch
+    (reviewed, or declined by a team and back with the dispatcher) and overdue in any state."""
+    return Order.objects.managed_by(user).aggregate(
+        review=Count("pk", filter=Q(state=OrderState.SUBMITTED)),
+        dispatch=Count("pk", filter=Q(state=OrderState.REVIEWED)),
+        overdue=Count("pk", filter=Q(pk__in=Order.objects.overdue().values("pk"))),
+    )
 
 
 @login_required
@@ -113,6 +125,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "undocumented_count": undocumented.count(),
         "undocumented": undocumented_shown,
         "min_photos": settings.ACTIVITY_MIN_PHOTOS,
+        "orders": orders_waiting(user),
         "links": {
             "records": admin_url("events_servicerecord_changelist", "status__exact=pending"),
             "requests": admin_url("certificates_certificaterequest_changelist", "status__exact=pending"),
@@ -121,7 +134,12 @@ def workbench(request: HttpRequest) -> HttpResponse:
             "events": admin_url("events_event_changelist"),
             "add_event": admin_url("events_event_add"),
             "volunteers": admin_url("volunteers_volunteer_changelist"),
+            "orders": reverse("orders-manage"),
+            "new_order": reverse("orders-manage-new"),
+            "order_statistics": reverse("orders-statistics"),
+            "ledgers": reverse("ledger-page"),
             "statistics": reverse("admin-statistics") if user.is_staff else "",
+            "dashboard": reverse("admin-dashboard") if user.is_staff else "",
             "admin": reverse("admin:index") if user.is_staff else "",
         },
     }

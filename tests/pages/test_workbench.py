@@ -1,13 +1,16 @@
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from certificates.models import CertificateRequest
 from events.models import Method, RecordStatus, RefusedScan, ServiceRecord
 from events.working_days import working_days_between
 from tests.conftest import PASSWORD
+from tests.orders.conftest import make_team, menu  # noqa: F401
 from tests.pages.conftest import at, make_event
 
 
@@ -128,3 +131,104 @@ def test_the_workbench_counts_certificates_whose_records_changed(
         reject_record(record, by=admin_user, reason="签到人与本人不符")
         html = client.get("/workbench/").content.decode()
     assert 'href="/admin/certificates/certificate/?validity=review"><strong>1</strong>' in html
+
+
+@pytest.fixture
+def orders_of_s1(tree, station_manager, menu):  # noqa: F811
+    """At S1: one order to review (placed a month ago, so overdue), one reviewed, one declined by a team
+    and back to dispatch; at S3 one to review that S1's manager does not handle."""
+    from orders import services
+
+    team = make_team(tree["S1"], "理发一队")
+    admin = type(station_manager).objects.create_superuser("13800000099", PASSWORD, name="管理员")
+
+    def place(station, at=None):
+        return services.place_order(
+            item=menu["haircut"],
+            station=station,
+            contact_name="王女士",
+            contact_phone="13912345678",
+            address="1 号",
+            by=station_manager if station == tree["S1"] else admin,
+            on_behalf=True,
+            at=at,
+        )
+
+    month_ago = timezone.now() - datetime.timedelta(days=30)
+    place(tree["S1"], at=month_ago)
+    services.review_order(place(tree["S1"]), by=station_manager, accept=True)
+    declined = services.review_order(place(tree["S1"]), by=station_manager, accept=True)
+    services.dispatch_order(declined, by=station_manager, team=team)
+    services.decline_order(declined, by=team.leader.user, reason="本周人手不足")
+    place(tree["S3"])
+    return team
+
+
+def test_the_workbench_counts_service_orders_to_review_dispatch_and_overdue(client, station_manager, orders_of_s1):
+    client.force_login(station_manager)
+    html = client.get("/workbench/").content.decode()
+    assert 'id="count-orders-review" href="/orders/manage/?state=submitted"><strong>1</strong>' in html
+    assert 'id="count-orders-dispatch" href="/orders/manage/?state=reviewed"><strong>2</strong>' in html
+    assert 'id="count-orders-overdue" href="/orders/manage/?overdue=on"><strong>1</strong>' in html
+    for link in ["/orders/manage/new/", "/orders/manage/statistics/", "/reports/ledgers/", "/admin/dashboard/"]:
+        assert f'href="{link}"' in html, link
+
+
+def test_each_order_tile_opens_the_orders_it_counts(client, station_manager, orders_of_s1):
+    client.force_login(station_manager)
+    html = client.get("/workbench/").content.decode()
+    for tile in ["review", "dispatch", "overdue"]:
+        link, count = re.search(rf'id="count-orders-{tile}" href="([^"]+)"><strong>(\d+)</strong>', html).groups()
+        listed = re.findall(r'class="event-card" href="/orders/\d+/"', client.get(link).content.decode())
+        assert len(listed) == int(count), tile
+
+
+def test_the_workbench_leaves_the_dashboard_out_for_managers_outside_the_admin(client, station_manager, db):
+    station_manager.is_staff = False
+    station_manager.save(update_fields=["is_staff"])
+    client.force_login(station_manager)
+    html = client.get("/workbench/").content.decode()
+    assert 'href="/admin/dashboard/"' not in html and 'href="/reports/ledgers/"' in html
+
+
+def test_the_workbench_queries_do_not_grow_with_the_work(client, tree, station_manager, volunteer, menu):  # noqa: F811
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from orders import services
+
+    def queries() -> int:
+        client.force_login(type(station_manager).objects.get(pk=station_manager.pk))
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/workbench/").status_code == 200
+        return len(captured)
+
+    def add_work(n: int) -> None:
+        for _ in range(n):
+            start = timezone.now() + datetime.timedelta(days=1)
+            event = make_event(tree["S1"], starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+            past = make_event(
+                tree["S1"],
+                starts_at=start - datetime.timedelta(days=5),
+                ends_at=start - datetime.timedelta(days=5, hours=-2),
+            )
+            pending_record(past, volunteer, past.ends_at)
+            event.signups.create(volunteer=volunteer, status="confirmed", queued_at=timezone.now())
+            services.review_order(
+                services.place_order(
+                    item=menu["haircut"],
+                    station=tree["S1"],
+                    contact_name="王女士",
+                    contact_phone="13912345678",
+                    address="1 号",
+                    by=station_manager,
+                    on_behalf=True,
+                ),
+                by=station_manager,
+                accept=True,
+            )
+
+    add_work(1)
+    few = queries()
+    add_work(6)
+    assert queries() == few
