@@ -1,0 +1,37 @@
+"""What `make run` does to the database: load_demo, then load_demo_orders, as often as it is run."""
+
+import io
+
+from django.core.management import call_command
+
+from orders.models import MenuItem, Order
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_demo_orders_load_after_the_demo_as_often_as_make_run_runs(client, db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    run("load_demo")
+    first = run("load_demo_orders")
+    counts = (Order.objects.count(), MenuItem.objects.count())
+    run("load_demo")
+    again = run("load_demo_orders")
+    assert "13600000001 / resident12345" in first and first == again
+    assert (Order.objects.count(), MenuItem.objects.count()) == counts and counts[0] > 0
+    response = client.post("/login/", {"username": "13600000001", "password": "resident12345"}, follow=True)
+    assert response.redirect_chain[-1][0] == "/orders/mine/"
+    assert (
+        response.content.decode().count('class="event-card" href="/orders/')
+        == Order.objects.filter(resident__phone="13600000001").count()
+    )
+
+
+def test_a_dry_run_of_the_demo_orders_saves_nothing(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    run("load_demo")
+    assert "13600000001 / resident12345" in run("load_demo_orders", "--dry-run")
+    assert not Order.objects.exists() and not MenuItem.objects.exists()
