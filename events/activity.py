@@ -1,4 +1,4 @@
-"""Activity records (活动纪实): an event's managers record what it did, whom it served, and photos.
+"""Activity records (活动纪实): an event's managers and leaders record what it did, whom it served, and photos.
 
 The substance of a station's ledger (台账). Photos show residents, so they are
 re-encoded without EXIF (``events.photos``), stored under random names and served
@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
+from accounts.models import User
 from events.models import MAX_PEOPLE_SERVED, ActivityPhoto, ActivityRecord, Event, EventStatus
 from events.photos import PhotoRejected, PreparedPhoto, prepare_photo
 
@@ -25,7 +26,7 @@ MAX_CAPTION_CHARS = 100
 
 class ActivityError(DomainError):
     messages = {
-        "not_allowed": _("Only the managers of the event's unit can document it."),
+        "not_allowed": _("Only the event's managers and leaders can document it."),
         "event_not_held": _("Only events that took place can be documented: this one is a draft or cancelled."),
         "event_not_started": _("The event has not started yet: document it once it is under way or over."),
         "too_many_photos": _("An event keeps at most 30 photos: delete some before adding more."),
@@ -42,8 +43,8 @@ class ActivityError(DomainError):
     }
 
 
-def _check_documentable(event: Event, by) -> None:
-    if not Event.objects.managed_by(by).filter(pk=event.pk).exists():
+def _check_documentable(event: Event, by: User) -> None:
+    if not Event.objects.run_by(by).filter(pk=event.pk).exists():
         raise ActivityError("not_allowed")
     if event.status in (EventStatus.DRAFT, EventStatus.CANCELLED):
         raise ActivityError("event_not_held")
@@ -59,7 +60,7 @@ def _locked_record(event: Event) -> ActivityRecord:
 
 
 @transaction.atomic
-def document_event(event: Event, *, summary: str, people_served: int | None, by) -> ActivityRecord:
+def document_event(event: Event, *, summary: str, people_served: int | None, by: User) -> ActivityRecord:
     """Set the event's summary and the number of people served (服务对象人数). Raises ActivityError."""
     _check_documentable(event, by)
     summary = summary.strip()
@@ -73,7 +74,7 @@ def document_event(event: Event, *, summary: str, people_served: int | None, by)
     return record
 
 
-def add_activity_photos(event: Event, uploads: Sequence, *, by, caption: str = "") -> list[ActivityPhoto]:
+def add_activity_photos(event: Event, uploads: Sequence, *, by: User, caption: str = "") -> list[ActivityPhoto]:
     """Add photos to the event's record, all or none: each re-encoded, EXIF dropped, with a thumbnail.
 
     Raises ActivityError: ``bad_photo`` naming the file, ``too_many_photos`` past
@@ -95,7 +96,7 @@ def add_activity_photos(event: Event, uploads: Sequence, *, by, caption: str = "
     return _store(event, prepared, by=by, caption=caption.strip()[:MAX_CAPTION_CHARS])
 
 
-def _store(event: Event, prepared: list[PreparedPhoto], *, by, caption: str) -> list[ActivityPhoto]:
+def _store(event: Event, prepared: list[PreparedPhoto], *, by: User, caption: str) -> list[ActivityPhoto]:
     saved_files = []
     try:
         with transaction.atomic():
@@ -122,16 +123,16 @@ def _store(event: Event, prepared: list[PreparedPhoto], *, by, caption: str) -> 
     return photos
 
 
-def add_activity_photo(event: Event, upload, *, by, caption: str = "") -> ActivityPhoto:
+def add_activity_photo(event: Event, upload, *, by: User, caption: str = "") -> ActivityPhoto:
     """Add one photo to the event's record. Raises ActivityError (``bad_photo``, ``too_many_photos``...)."""
     return add_activity_photos(event, [upload], by=by, caption=caption)[0]
 
 
 @transaction.atomic
-def remove_activity_photo(photo: ActivityPhoto, *, by) -> None:
+def remove_activity_photo(photo: ActivityPhoto, *, by: User) -> None:
     """Delete a photo and, once the deletion is committed, its files. Raises ActivityError."""
     event = photo.record.event
-    if not Event.objects.managed_by(by).filter(pk=event.pk).exists():
+    if not Event.objects.run_by(by).filter(pk=event.pk).exists():
         raise ActivityError("not_allowed")
     files = [(photo.image.storage, photo.image.name), (photo.thumbnail.storage, photo.thumbnail.name)]
     photo.delete()

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.bounded_fields import BoundedFormDateTimeField
 from accounts.errors import DomainError
-from events import exports, services
+from events import services
+from events.activity_admin import ActivityRecordInline, DocumentedFilter
 from events.models import (
     CorrectionRequest,
     Evaluation,
@@ -95,12 +96,14 @@ class EventAdmin(ScopedAdmin):
         "signup_required",
         *existing_fields(Event, ["walk_ins_allowed"]),
         "approval_required",
+        DocumentedFilter,
     ]
     search_fields = ["title", "address", "unit__name"]
     list_select_related = ["unit"]
     date_hierarchy = "starts_at"
-    readonly_fields = ["status", "created_by", "created_at", "updated_at"]
+    readonly_fields = ["status", "leaders", "created_by", "created_at", "updated_at"]
     actions = ["publish_selected", "cancel_selected", "duplicate_selected"]
+    inlines = [ActivityRecordInline]
     object_tools = {}
 
     def get_fieldsets(self, request, obj=None):
@@ -139,7 +142,7 @@ class EventAdmin(ScopedAdmin):
                     ]
                 },
             ),
-            (_("Record"), {"fields": ["created_by", "created_at", "updated_at"]}),
+            (_("Record"), {"fields": ["leaders", "created_by", "created_at", "updated_at"]}),
         ]
 
     def scoped_queryset(self, request):
@@ -181,6 +184,7 @@ class EventAdmin(ScopedAdmin):
             *super().tool_links(request, obj),
             (gettext("Venue screen (kiosk)"), reverse("event-kiosk", args=[obj.pk])),
             (gettext("Scan page"), reverse("event-scan-page", args=[obj.pk])),
+            (gettext("Activity record"), reverse("event-record-page", args=[obj.pk])),
             (gettext("Sign-ups"), reverse("admin:events_signup_changelist") + f"?event__id__exact={obj.pk}"),
             (gettext("Records"), reverse("admin:events_servicerecord_changelist") + f"?event__id__exact={obj.pk}"),
         ]
@@ -445,7 +449,7 @@ class ServiceRecordAdmin(WorkflowOnlyAdmin):
     search_fields = ["volunteer__real_name", "volunteer__number", "event__title"]
     list_select_related = ["volunteer", "event"]
     date_hierarchy = "checked_in_at"
-    actions = ["approve_selected", "reject_selected", "export_selected"]
+    actions = ["approve_selected", "reject_selected"]
     inlines = [RecordChangeInline]
     object_tools = {"correct": _("Correct times"), "approve": _("Approve"), "reject": _("Reject")}
     exclude = ["flag"]
@@ -598,10 +602,6 @@ class ServiceRecordAdmin(WorkflowOnlyAdmin):
         return self.form_action(
             request, queryset, ReasonForm, title=gettext("Reject the selected records"), perform=perform
         )
-
-    @admin.action(description=_("Export the selected records (CSV)"))
-    def export_selected(self, request, queryset):
-        return exports.records_csv_response(queryset)
 
 
 @admin.register(RefusedScan)

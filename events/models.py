@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import AnyUser
 from stations.models import PracticeUnit, coordinate_field, managed_paths, scoped, subtree_q
 from volunteers.models import Volunteer
 
@@ -64,12 +65,23 @@ def event_bounds_errors(starts_at: datetime.datetime | None, ends_at: datetime.d
 
 
 class EventQuerySet(models.QuerySet):
-    def visible_to(self, user) -> EventQuerySet:
+    def visible_to(self, user: AnyUser) -> EventQuerySet:
         """Everybody logged in sees events past the draft stage; managers also their subtree's drafts."""
         return scoped(self, user, "unit__path", own=~Q(status=EventStatus.DRAFT))
 
-    def managed_by(self, user) -> EventQuerySet:
+    def managed_by(self, user: AnyUser) -> EventQuerySet:
         return scoped(self, user, "unit__path")
+
+    def run_by(self, user: AnyUser) -> EventQuerySet:
+        """Events the user runs on the day: those they manage and those naming them among the leaders.
+
+        Leaders open the check-in screens, scan volunteers' codes and document the event;
+        approving hours stays with the managers (a leader usually served in it).
+        """
+        if not user.is_authenticated:
+            return self.none()
+        led = Exists(Event.leaders.through.objects.filter(event=OuterRef("pk"), user=user))
+        return scoped(self, user, "unit__path", own=led)
 
     def documented(self) -> EventQuerySet:
         """Events whose activity record has a summary and at least ``ACTIVITY_MIN_PHOTOS`` photos."""
@@ -102,6 +114,13 @@ class Event(models.Model):
     signup_required = models.BooleanField(_("sign-up required"), default=True)
     approval_required = models.BooleanField(_("records need approval"), default=True)
     lead_name = models.CharField(_("activity lead"), max_length=30, blank=True)
+    leaders = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("leaders"),
+        blank=True,
+        related_name="led_events",
+        help_text=_("They run the check-in and document the event like its managers, but do not approve hours."),
+    )
     recorder_name = models.CharField(_("recorder"), max_length=30, blank=True)
     risk_notice = models.TextField(
         _("risk notice"),
@@ -265,11 +284,11 @@ class RecordStatus(models.TextChoices):
 
 
 class ServiceRecordQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ServiceRecordQuerySet:
+    def visible_to(self, user: AnyUser) -> ServiceRecordQuerySet:
         """Admins all records, managers those of events in their subtree, volunteers their own."""
         return scoped(self, user, "event__unit__path", own=Q(volunteer__user=user))
 
-    def managed_by(self, user) -> ServiceRecordQuerySet:
+    def managed_by(self, user: AnyUser) -> ServiceRecordQuerySet:
         return scoped(self, user, "event__unit__path")
 
     def approved(self) -> ServiceRecordQuerySet:
@@ -384,7 +403,7 @@ class RecordChange(models.Model):
 
 
 class RefusedScanQuerySet(models.QuerySet):
-    def visible_to(self, user) -> RefusedScanQuerySet:
+    def visible_to(self, user: AnyUser) -> RefusedScanQuerySet:
         """Managers review refusals at their subtree's events or by their subtree's volunteers."""
         if not user.is_authenticated:
             return self.none()
@@ -427,7 +446,7 @@ class RefusedScan(models.Model):
 
 
 class EvaluationQuerySet(models.QuerySet):
-    def visible_to(self, user) -> EvaluationQuerySet:
+    def visible_to(self, user: AnyUser) -> EvaluationQuerySet:
         """Admins all, managers the evaluations their subtree's units made, a volunteer their own."""
         return scoped(self, user, "unit__path", own=Q(volunteer__user=user))
 
@@ -511,11 +530,11 @@ def correction_photo_name(request: CorrectionRequest, filename: str) -> str:
 
 
 class CorrectionRequestQuerySet(models.QuerySet):
-    def visible_to(self, user) -> CorrectionRequestQuerySet:
+    def visible_to(self, user: AnyUser) -> CorrectionRequestQuerySet:
         """Admins all, managers those about their subtree's events, a volunteer their own."""
         return scoped(self, user, "event__unit__path", own=Q(volunteer__user=user))
 
-    def managed_by(self, user) -> CorrectionRequestQuerySet:
+    def managed_by(self, user: AnyUser) -> CorrectionRequestQuerySet:
         return scoped(self, user, "event__unit__path")
 
 
@@ -654,7 +673,7 @@ class ActivityRecord(models.Model):
 
 
 class ActivityPhotoQuerySet(models.QuerySet):
-    def managed_by(self, user) -> ActivityPhotoQuerySet:
+    def managed_by(self, user: AnyUser) -> ActivityPhotoQuerySet:
         """Photos show residents: only the event's managers (and admins) reach them."""
         return scoped(self, user, "record__event__unit__path")
 

@@ -145,8 +145,9 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "events/checkin.html", context)
 
 
-def _managed_event(request: HttpRequest, pk: int) -> Event:
-    return get_object_or_404(Event.objects.managed_by(request.user).select_related("unit"), pk=pk)
+def _run_event(request: HttpRequest, pk: int) -> Event:
+    """The event, if the user runs it (its managers and leaders); else 404."""
+    return get_object_or_404(Event.objects.run_by(request.user).select_related("unit"), pk=pk)
 
 
 def _action(request: HttpRequest) -> str:
@@ -158,7 +159,7 @@ def _action(request: HttpRequest) -> str:
 @require_GET
 def kiosk(request: HttpRequest, pk: int) -> HttpResponse:
     """The venue screen: full screen, no site links, a rotating QR code while the window is open, live counts."""
-    event = _managed_event(request, pk)
+    event = _run_event(request, pk)
     action = _action(request)
     return render(
         request,
@@ -214,7 +215,7 @@ def _kiosk_state(event: Event, action: str) -> dict:
 @require_GET
 def kiosk_state(request: HttpRequest, pk: int) -> JsonResponse:
     """The kiosk's refresh: the current code (same within a window) and the counts, as JSON."""
-    event = _managed_event(request, pk)
+    event = _run_event(request, pk)
     action = request.GET.get("action", "in")
     if action not in ACTIONS:
         return JsonResponse({"detail": _("Unknown action.")}, status=400)
@@ -224,8 +225,8 @@ def kiosk_state(request: HttpRequest, pk: int) -> JsonResponse:
 @login_required
 @require_GET
 def scan_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """The manager's page for scanning volunteers' personal codes (camera or handheld scanner)."""
-    event = _managed_event(request, pk)
+    """The page for scanning volunteers' personal codes (camera or handheld scanner), for managers and leaders."""
+    event = _run_event(request, pk)
     texts = {
         "offline": _("No connection: scan again."),
         "no_camera": _("The camera is not available: use a handheld scanner or type the code."),
@@ -270,7 +271,7 @@ def _name_for_manager(volunteer: Volunteer, event: Event) -> str:
 @require_POST
 def scan_answer(request: HttpRequest, pk: int) -> JsonResponse:
     """One scanned personal code, answered for the scan page's green or red panel."""
-    event = _managed_event(request, pk)
+    event = _run_event(request, pk)
     try:
         body = json.loads(request.body or b"{}")
     except ValueError:
@@ -331,8 +332,8 @@ def scan_answer(request: HttpRequest, pk: int) -> JsonResponse:
 @login_required
 @require_GET
 def signup_list(request: HttpRequest, pk: int) -> HttpResponse:
-    """The event's sign-ups and attendance, for its managers at the door."""
-    event = _managed_event(request, pk)
+    """The event's sign-ups and attendance, for its managers and leaders at the door."""
+    event = _run_event(request, pk)
     records = ServiceRecord.objects.filter(event=event, volunteer=OuterRef("volunteer"))
     signups = (
         event.signups.exclude(status=SignupStatus.CANCELLED)
@@ -420,12 +421,12 @@ def _parse_date(value: str) -> datetime.date | None:
 
 @require_GET
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One event, open to everyone once published; sign-up for volunteers, venue tools for its managers."""
+    """One event, open to everyone once published; sign-up for volunteers, venue tools for those who run it."""
     event = get_object_or_404(_public_events(request.user).select_related("unit"), pk=pk)
     volunteer = _volunteer_or_none(request.user)
     signup = event.signups.filter(volunteer=volunteer).first() if volunteer else None
     confirmed = event.signups.filter(status=SignupStatus.CONFIRMED).count()
-    is_manager = request.user.is_authenticated and Event.objects.managed_by(request.user).filter(pk=event.pk).exists()
+    runs_event = Event.objects.run_by(request.user).filter(pk=event.pk).exists()
     now = timezone.now()
     signup = signup if signup and signup.status != SignupStatus.CANCELLED else None
     event.confirmed_count = confirmed
@@ -437,7 +438,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "volunteer": volunteer,
             "signup": signup,
             "confirmed": confirmed,
-            "is_manager": is_manager,
+            "runs_event": runs_event,
             "badge": _badge(event, now, signup.status if signup else None),
             "can_sign_up": event.status == EventStatus.PUBLISHED and event.ends_at > now,
         },
@@ -505,8 +506,8 @@ def _record_context(event: Event, form: ActivityRecordForm) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def activity_record_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """The event's activity record for its managers: summary, people served, photos with the time taken."""
-    event = _managed_event(request, pk)
+    """The event's activity record for its managers and leaders: summary, people served, photos with the time taken."""
+    event = _run_event(request, pk)
     if request.method == "GET":
         record = ActivityRecord.objects.filter(event=event).first()
         initial = {"summary": record.summary, "people_served": record.people_served} if record else {}
@@ -537,7 +538,7 @@ def activity_record_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def activity_photo_upload(request: HttpRequest, pk: int) -> JsonResponse:
     """Photos one at a time from the record page's script: a phone's many photos stay within the request limit."""
-    event = _managed_event(request, pk)
+    event = _run_event(request, pk)
     try:
         photos = activity.add_activity_photos(event, request.FILES.getlist("photos"), by=request.user)
     except activity.ActivityError as error:
@@ -549,8 +550,8 @@ def activity_photo_upload(request: HttpRequest, pk: int) -> JsonResponse:
 @require_POST
 def activity_photo_delete(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
     """The delete button under a thumbnail."""
-    event = _managed_event(request, pk)
-    photo = get_object_or_404(ActivityPhoto.objects.managed_by(request.user), pk=photo_pk, record__event=event)
+    event = _run_event(request, pk)
+    photo = get_object_or_404(ActivityPhoto.objects.filter(record__event=event), pk=photo_pk)
     try:
         activity.remove_activity_photo(photo, by=request.user)
     except activity.ActivityError as error:

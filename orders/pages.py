@@ -358,7 +358,7 @@ def _detail(request: HttpRequest, order: Order, forms_given: dict | None = None,
             # Several forms on one page: their fields' ids must not collide (two "reason" fields).
             form.auto_id = f"id_{key.removesuffix('_form')}_%s"
     if order.event_id:
-        context["event_tools"] = Event.objects.managed_by(user).filter(pk=order.event_id).exists()
+        context["event_tools"] = Event.objects.run_by(user).filter(pk=order.event_id).exists()
     return _render(request, "orders/order_detail.html", context, status)
 
 

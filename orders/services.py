@@ -422,6 +422,9 @@ def _take(order: Order, team: Team, appointment: Appointment, *, action: str, by
         status=EventStatus.PUBLISHED,
         created_by=by,
     )
+    if leader is not None:
+        # The leader runs the check-in at the door and reports the service as its activity record.
+        event.leaders.add(leader.user)
     for member in members:
         sign_up(event, member, at=at)
     order.team, order.claim_unit, order.event = team, None, event
