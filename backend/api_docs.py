@@ -27,6 +27,18 @@ RESOURCES = {
     "certificate-requests": ("志愿服务证明", "证明申请"),
     "certificate-jobs": ("志愿服务证明", "批量出具任务"),
     "stats": ("统计与导出", "统计"),
+    "activity-photos": ("活动与报名", "活动照片"),
+    "menu-categories": ("群众点单", "服务清单分类"),
+    "menu-items": ("群众点单", "服务项目"),
+    "orders": ("群众点单", "点单"),
+    "order-ratings": ("群众点单", "评单"),
+    "residents": ("群众点单", "居民"),
+    # reports/ holds several areas: the second path segment names the resource.
+    "reports/dashboard": ("台账与测评", "测评指标"),
+    "reports/ledgers": ("台账与测评", "台账"),
+    "reports/orders": ("统计与导出", "点单统计"),
+    "reports/annual": ("统计与导出", "年度报告"),
+    "reports/national-export": ("统计与导出", "全国志愿服务信息系统导出"),
 }
 
 TAGS = [
@@ -37,7 +49,9 @@ TAGS = [
     {"name": "签到与服务记录", "description": "扫码签到签退、服务记录的审核与更正、变更历史和被拒绝的扫码。"},
     {"name": "培训、表彰与评价", "description": "《志愿服务条例》第十九条要求记录的培训、表彰奖励和服务评价。"},
     {"name": "志愿服务证明", "description": "出具、下载、撤销和核验志愿服务证明；志愿者申请；批量出具。"},
-    {"name": "统计与导出", "description": "服务时长统计、年度概况，CSV 和 Excel 导出。"},
+    {"name": "群众点单", "description": "服务清单、居民点单、审单、派单、接单、服务、评单和公示。"},
+    {"name": "台账与测评", "description": "单位按月、季、年生成的台账（PDF、Excel），测评指标看板及其明细。"},
+    {"name": "统计与导出", "description": "服务时长统计、年度概况、点单统计，CSV 和 Excel 导出。"},
 ]
 
 # Custom actions: (action, HTTP method or "*") → summary; {noun} is the resource's noun.
@@ -72,12 +86,20 @@ ACTIONS = {
     ("managers", "delete"): "撤销单位管理员",
     ("hours", "*"): "服务时长统计与导出",
     ("summary", "*"): "单位年度概况",
+    ("drilldown", "*"): "{noun}明细（可导出 CSV、Excel）",
+    ("download", "*"): "下载{noun}",
 }
 
 SPECIAL = {
     ("me", "checkin_code", "retrieve"): "我的个人签到码",
     ("checkins", "", "create"): "扫活动二维码签到或签退",
     ("records", "", "create"): "补录服务记录",
+    ("me", "data", "retrieve"): "导出我的个人信息（JSON）",
+    ("me", "data_pdf", "retrieve"): "导出我的个人信息（PDF）",
+    ("me", "close_account", "create"): "注销我的账号",
+    ("reports/dashboard", "", ""): "各单位当月测评指标（红黄绿灯）",
+    ("reports/ledgers", "", "create"): "生成台账",
+    ("reports/national-export", "", "retrieve"): "导出到全国志愿服务信息系统的数据",
 }
 
 STANDARD = {
@@ -92,7 +114,7 @@ SUFFIX = re.compile(r"_(list|create|retrieve|update|partial_update|destroy)(_\d+
 
 
 def summary_for(resource: str, operation_id: str, method: str, noun: str) -> str:
-    stem = operation_id.removeprefix("api_v1_").removeprefix(resource.replace("-", "_"))
+    stem = operation_id.removeprefix("api_v1_").removeprefix(resource.replace("-", "_").replace("/", "_"))
     match = SUFFIX.search(stem)
     kind = match.group(1) if match else ""
     action = stem[: match.start()].strip("_") if match else stem.strip("_")
@@ -109,7 +131,7 @@ def chinese_tags_and_summaries(result: dict, generator, request, public: bool) -
     """Tag each operation by area and give it a Chinese summary unless it has one."""
     for path, operations in result.get("paths", {}).items():
         parts = path.removeprefix("/api/v1/").split("/")
-        resource = parts[0] if parts else ""
+        resource = "/".join(parts[:2]) if "/".join(parts[:2]) in RESOURCES else parts[0]
         # An area added later without an entry here still gets a tag and a summary.
         tag, noun = RESOURCES.get(resource, ("其他", resource))
         for method, operation in operations.items():

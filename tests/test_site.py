@@ -1,5 +1,7 @@
 """The schema, the API docs and the admin site, as a newcomer first sees them."""
 
+import re
+
 from django.core.management import call_command
 
 from tests.conftest import PASSWORD
@@ -64,3 +66,15 @@ def test_an_institute_manager_saves_their_own_institute_in_the_admin(client, ins
 def test_managers_do_not_see_the_user_admin(client, station_manager):
     client.force_login(station_manager)
     assert client.get("/admin/accounts/user/").status_code == 403
+
+
+def test_every_api_operation_has_a_declared_chinese_area_and_no_raw_action_name(client, db):
+    schema = client.get("/api/schema/?format=json").json()
+    declared = {tag["name"] for tag in schema["tags"]}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if "operationId" not in operation:
+                continue
+            assert operation["tags"] != ["其他"] and set(operation["tags"]) <= declared, (method, path)
+            # An action without its own wording shows as "noun：action_name".
+            assert not re.search(r"：[a-z_]+$", operation["summary"]), (method, path, operation["summary"])
