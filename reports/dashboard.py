@@ -15,6 +15,10 @@ events inside the unit they manage; an admin all of it.
 Where the rollups keep years, not months, the month's year is taken: registered
 volunteers are those registered by the end of that year (for the current year, so
 far), and the annual target is judged on the year's hours.
+
+Service orders belong to the resident's station (the area served, as in
+``orders.statistics``), whoever handles or serves them, and are counted straight from
+the orders, which are far fewer than service records.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -35,13 +39,16 @@ from django.utils.translation import gettext_lazy as _
 from events.models import Event, EventStatus, ServiceRecord
 from events.record_deadlines import RECORDING_WORKING_DAYS, UNREVIEWED
 from events.working_days import latest_day_not_overdue
+from orders.models import RUNNING, Order, OrderState, Rating
+from orders.statistics import DONE, SATISFIED_TOTAL
 from reports import rollup
 from stations.models import PATH_STEP, Level, PracticeUnit, managed_paths
 
 GREEN, AMBER, RED, NO_DATA = "green", "amber", "red", "none"
 HELD_STATUSES = (EventStatus.PUBLISHED, EventStatus.FINISHED)
 HUNDRED = Decimal(100)
-ALL_SOURCES = ("events", "volunteers", "records", "hours")
+ALL_SOURCES = ("events", "volunteers", "records", "hours", "orders")
+STARS = Decimal("0.01")
 
 
 @dataclass
@@ -59,6 +66,16 @@ class Figures:
     hours_year: Decimal = Decimal("0.00")
     stations_with_hours: int = 0
     overdue_records: int = 0
+    overdue_orders: int = 0
+    orders_settled: int = 0  # this month's orders served to the end, refused, or overdue
+    orders_completed: int = 0
+    ratings: int = 0
+    satisfied: int = 0
+    unrated: int = 0
+    # Sums of the stars, so that the figures stay additive; the means are taken when shown.
+    response_stars: int = 0
+    attitude_stars: int = 0
+    result_stars: int = 0
 
     def add(self, other: Figures) -> None:
         for name in FIGURE_NAMES:
@@ -117,8 +134,9 @@ class Indicator:
     sources: tuple[str, ...]
     # (figures, population, period) -> (value, numerator, denominator, light)
     measure: Callable[[Figures, int | None, Period], tuple[Decimal | int | None, object, object, str]]
-    unit: str  # how the value reads: "percent", "count" or "hours"
+    unit: str  # how the value reads: "percent", "count", "hours" or "stars"
     help: str | Promise = ""
+    scores: bool = False  # rows carry the mean of each of the three rating scores
 
 
 def threshold(key: str) -> dict:
@@ -195,6 +213,45 @@ def measure_zero_hours(f: Figures, population, period):
     return zero, zero, f.stations, light_at_most(share(zero, f.stations), threshold("zero_hour_units"))
 
 
+def measure_overdue_orders(f: Figures, population, period):
+    return f.overdue_orders, f.overdue_orders, None, light_at_most(f.overdue_orders, threshold("overdue_orders"))
+
+
+def measure_order_completion(f: Figures, population, period):
+    value = share(f.orders_completed, f.orders_settled)
+    return value, f.orders_completed, f.orders_settled, light_at_least(value, threshold("order_completion"))
+
+
+def mean_stars(total: int, count: int) -> Decimal | None:
+    return (Decimal(total) / Decimal(count)).quantize(STARS, ROUND_HALF_UP) if count else None
+
+
+def measure_order_satisfaction(f: Figures, population, period):
+    # Unrated orders are in the denominator shown beside the value, never in the mean.
+    stars = f.response_stars + f.attitude_stars + f.result_stars
+    value = mean_stars(stars, 3 * f.ratings)
+    return value, f.ratings, f.ratings + f.unrated, light_at_least(value, threshold("order_satisfaction"))
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Mean stars of the ratings on each count (None without ratings)."""
+
+    response: Decimal | None
+    attitude: Decimal | None
+    result: Decimal | None
+    satisfied: int
+
+
+def scores(f: Figures) -> Scores:
+    return Scores(
+        mean_stars(f.response_stars, f.ratings),
+        mean_stars(f.attitude_stars, f.ratings),
+        mean_stars(f.result_stars, f.ratings),
+        f.satisfied,
+    )
+
+
 INDICATORS = {
     indicator.key: indicator
     for indicator in [
@@ -262,6 +319,41 @@ INDICATORS = {
             "count",
             _("Stations whose volunteers had no approved hours this month."),
         ),
+        Indicator(
+            "overdue-orders",
+            _("Overdue service orders"),
+            ("orders",),
+            measure_overdue_orders,
+            "count",
+            _(
+                "Residents' orders still waiting for review, dispatch, acceptance or completion "
+                "after their deadline in working days."
+            ),
+        ),
+        Indicator(
+            "order-completion",
+            _("Service orders completed"),
+            ("orders",),
+            measure_order_completion,
+            "percent",
+            _(
+                "Of this month's orders that are finished or overdue, the share served to the end; "
+                "orders refused by the unit count as not served, orders still on time or cancelled by "
+                "the resident are not counted."
+            ),
+        ),
+        Indicator(
+            "order-satisfaction",
+            _("Residents' satisfaction"),
+            ("orders",),
+            measure_order_satisfaction,
+            "stars",
+            _(
+                "Mean stars (1-5) of the ratings given this month on response, attitude and result; "
+                "orders closed unrated this month are counted beside them, never as satisfied."
+            ),
+            scores=True,
+        ),
     ]
 }
 
@@ -281,6 +373,7 @@ class Row:
     hours: Decimal
     zero_activity: bool
     zero_hours: bool
+    scores: Scores | None = None
 
 
 @dataclass
@@ -476,6 +569,58 @@ class Dashboard:
         self._add(segment, ((row.path, row.active) for row in counts), "active_volunteers")
         self._add(segment, ((row.path, row.reaching_target) for row in counts), "reaching_target")
 
+    def _load_orders(self, segment: Segment) -> None:
+        period = self.period
+        start, end = local_midnight(period.month), local_midnight(next_month(period.month))
+        orders = Order.objects.filter(segment.q("station__path")).order_by()
+        head = segment.head("station__path")
+        # Judged like the records: deadlines at the month's end (or today), states as they are now.
+        overdue = Q(state__in=RUNNING, due_on__lt=period.as_of)
+        overdue_rows = orders.filter(overdue).values(path=head).annotate(n=Count("id"))
+        self._add(segment, ((row["path"], row["n"]) for row in overdue_rows), "overdue_orders")
+
+        settled = Q(state__in=DONE) | Q(state=OrderState.REFUSED) | overdue
+        placed = (
+            orders.filter(settled, created_at__gte=start, created_at__lt=end)
+            .values(path=head)
+            .annotate(n=Count("id"), done=Count("id", filter=Q(state__in=DONE)))
+        )
+        for row in placed:
+            group = segment.group_of(row["path"])
+            if group is not None:
+                group.figures.orders_settled += row["n"]
+                group.figures.orders_completed += row["done"]
+
+        ratings = (
+            Rating.objects.filter(segment.q("order__station__path"), rated_at__gte=start, rated_at__lt=end)
+            .order_by()
+            .alias(total=F("response") + F("attitude") + F("result"))
+            .values(path=segment.head("order__station__path"))
+            .annotate(
+                n=Count("id"),
+                response_stars=Sum("response"),
+                attitude_stars=Sum("attitude"),
+                result_stars=Sum("result"),
+                satisfied=Count("id", filter=Q(total__gte=SATISFIED_TOTAL)),
+            )
+        )
+        for row in ratings:
+            group = segment.group_of(row["path"])
+            if group is not None:
+                figures = group.figures
+                figures.ratings += row["n"]
+                figures.satisfied += row["satisfied"]
+                for name in ("response_stars", "attitude_stars", "result_stars"):
+                    setattr(figures, name, getattr(figures, name) + row[name])
+
+        # Closed without a rating once the rating window passed: counted, never as satisfied.
+        unrated = (
+            orders.filter(state=OrderState.CLOSED, rating__isnull=True, closed_at__gte=start, closed_at__lt=end)
+            .values(path=head)
+            .annotate(n=Count("id"))
+        )
+        self._add(segment, ((row["path"], row["n"]) for row in unrated), "unrated")
+
     # Reading ---------------------------------------------------------------------------
 
     def groups(self) -> list[Group]:
@@ -510,6 +655,7 @@ class Dashboard:
             hours=figures.hours_month,
             zero_activity=figures.events_held == 0,
             zero_hours=figures.hours_month == 0,
+            scores=scores(figures) if indicator.scores else None,
         )
 
     def indicators(self) -> list[tuple[Indicator, Row]]:

@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 
 from accounts.bounded_fields import EARLIEST_DATE, LATEST_DATE
 from accounts.pagination import PageNumberPagination
-from reports.dashboard import AMBER, GREEN, INDICATORS, NO_DATA, RED, Dashboard, Row, dashboard
+from reports.dashboard import AMBER, GREEN, INDICATORS, NO_DATA, RED, Dashboard, Row, Scores, dashboard
 from reports.exports import BOM, CSV_TYPE, XLSX_TYPE, Echo, safe_cell
 from reports.stats_views import CSVFileRenderer, XLSXFileRenderer
 from reports.workbooks import workbook_response
@@ -97,15 +97,26 @@ class UnitRefSerializer(serializers.Serializer):
     level = serializers.CharField()
 
 
+class ScoresSerializer(serializers.Serializer):
+    response = serializers.CharField(allow_null=True, help_text=gettext_lazy("Mean stars, 1-5."))
+    attitude = serializers.CharField(allow_null=True)
+    result = serializers.CharField(allow_null=True)
+    satisfied = serializers.IntegerField(help_text=gettext_lazy("Ratings averaging 4 stars or more."))
+
+
+SCORES_HELP = gettext_lazy("Only for the satisfaction indicator: the mean of each rating score.")
+
+
 class IndicatorSerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()
     help = serializers.CharField()
-    unit = serializers.ChoiceField(choices=["percent", "count", "hours"])
+    unit = serializers.ChoiceField(choices=["percent", "count", "hours", "stars"])
     value = serializers.CharField(allow_null=True, help_text=gettext_lazy("Null when there is nothing to divide by."))
     numerator = serializers.CharField(allow_null=True)
     denominator = serializers.CharField(allow_null=True)
     light = serializers.ChoiceField(choices=[GREEN, AMBER, RED, NO_DATA])
+    scores = ScoresSerializer(allow_null=True, help_text=SCORES_HELP)
     drilldown = serializers.CharField()
 
 
@@ -128,6 +139,7 @@ class DrilldownRowSerializer(serializers.Serializer):
     hours = serializers.DecimalField(max_digits=14, decimal_places=2, help_text=gettext_lazy("Approved this month."))
     zero_activity = serializers.BooleanField(help_text=gettext_lazy("No event held this month."))
     zero_hours = serializers.BooleanField(help_text=gettext_lazy("No approved hours this month."))
+    scores = ScoresSerializer(allow_null=True, help_text=SCORES_HELP)
 
 
 class PaginatedDrilldownSerializer(serializers.Serializer):
@@ -139,6 +151,17 @@ class PaginatedDrilldownSerializer(serializers.Serializer):
 
 def text(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+def scores_dict(scores: Scores | None) -> dict | None:
+    if scores is None:
+        return None
+    return {
+        "response": text(scores.response),
+        "attitude": text(scores.attitude),
+        "result": text(scores.result),
+        "satisfied": scores.satisfied,
+    }
 
 
 def resolve_root(user, unit_id: int | None) -> PracticeUnit | None:
@@ -169,6 +192,7 @@ def row_dict(row: Row) -> dict:
         "hours": row.hours,
         "zero_activity": row.zero_activity,
         "zero_hours": row.zero_hours,
+        "scores": scores_dict(row.scores),
     }
 
 
@@ -217,6 +241,7 @@ class DashboardView(APIView):
                 "numerator": text(row.numerator),
                 "denominator": text(row.denominator),
                 "light": row.light,
+                "scores": scores_dict(row.scores),
                 "drilldown": f"{reverse('report-dashboard-drilldown', args=[indicator.key])}?"
                 f"{drilldown_query(root, month)}",
             }
@@ -231,8 +256,8 @@ class DashboardView(APIView):
         return Response(DashboardSerializer(body).data)
 
 
-def drilldown_header() -> list[str]:
-    return [
+def drilldown_header(key: str) -> list[str]:
+    header = [
         _("Unit"),
         _("Level"),
         _("Value"),
@@ -244,11 +269,14 @@ def drilldown_header() -> list[str]:
         _("No activity"),
         _("No hours"),
     ]
+    if INDICATORS[key].scores:
+        header += [_("Response"), _("Attitude"), _("Result"), _("Satisfied ratings")]
+    return header
 
 
 def drilldown_cells(row: Row) -> list:
     yes, no = _("Yes"), _("No")
-    return [
+    cells = [
         row.name,
         Level(row.level).label if row.level else "",
         text(row.value) or "",
@@ -260,6 +288,10 @@ def drilldown_cells(row: Row) -> list:
         yes if row.zero_activity else no,
         yes if row.zero_hours else no,
     ]
+    if row.scores is not None:
+        scores = row.scores
+        cells += [text(scores.response) or "", text(scores.attitude) or "", text(scores.result) or "", scores.satisfied]
+    return cells
 
 
 def drilldown_file(board: Dashboard, key: str, rows: list[Row], file_format: str) -> HttpResponse:
@@ -270,12 +302,12 @@ def drilldown_file(board: Dashboard, key: str, rows: list[Row], file_format: str
     name = name.replace("/", "-").replace("\\", "-")
     if file_format == "xlsx":
         return workbook_response(
-            [(str(INDICATORS[key].label), drilldown_header(), map(drilldown_cells, rows))], f"{name}.xlsx"
+            [(str(INDICATORS[key].label), drilldown_header(key), map(drilldown_cells, rows))], f"{name}.xlsx"
         )
     writer = csv.writer(Echo())
 
     def lines():
-        yield (BOM + writer.writerow(drilldown_header())).encode()
+        yield (BOM + writer.writerow(drilldown_header(key))).encode()
         for row in rows:
             yield writer.writerow([safe_cell(cell) for cell in drilldown_cells(row)]).encode()
 
@@ -284,8 +316,8 @@ def drilldown_file(board: Dashboard, key: str, rows: list[Row], file_format: str
     return response
 
 
-class DashboardDrilldownView(APIView):
-    """One indicator per child unit (or per station), zero-activity and zero-hour units included and flagged."""
+class FileExportView(APIView):
+    """A managers' report answered as JSON or, with ``?format=csv|xlsx``, as a file (throttled as exports)."""
 
     permission_classes = [permissions.IsAuthenticated, IsManager]
     renderer_classes = [renderers.JSONRenderer, CSVFileRenderer, XLSXFileRenderer]
@@ -296,12 +328,22 @@ class DashboardDrilldownView(APIView):
             return [ScopedRateThrottle()]
         return []
 
+    def perform_content_negotiation(self, request, force=False):
+        # An unknown ?format= is bad input, answered 400 by the query's serializer, not 404.
+        if request.query_params.get("format") not in (None, "json", *FILE_FORMATS):
+            return renderers.JSONRenderer(), "application/json"
+        return super().perform_content_negotiation(request, force)
+
     def finalize_response(self, request, response, *args, **kwargs):
         # Errors answer in JSON even when a file was asked for.
         if isinstance(response, Response) and response.status_code >= 400:
             request.accepted_renderer = renderers.JSONRenderer()
             request.accepted_media_type = "application/json"
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+class DashboardDrilldownView(FileExportView):
+    """One indicator per child unit (or per station), zero-activity and zero-hour units included and flagged."""
 
     @extend_schema(
         operation_id="reports_dashboard_drilldown",
@@ -351,6 +393,8 @@ def axis(largest: Decimal, unit: str) -> tuple[Decimal, list[Decimal]]:
     """
     if unit == "percent":
         return Decimal(100), [Decimal(tick) for tick in (0, 25, 50, 75, 100)]
+    if unit == "stars":
+        return Decimal(5), [Decimal(tick) for tick in range(6)]
     wanted = max(largest * Decimal("1.15"), Decimal(1))
     exponent = math.floor(math.log10(wanted / 4))
     step = next(
@@ -470,5 +514,6 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "page_query": drilldown_query(root, month, indicator=key, by=data["by"], ordering=data["ordering"]),
         "downloads": {fmt: f"{api_url}?{api_query}&format={fmt}" for fmt in FILE_FORMATS},
         "errors": form.errors,
+        "orders_report": {"url": reverse("report-orders"), "date_from": month, "date_to": board.period.as_of},
     }
     return TemplateResponse(request, "reports/dashboard/page.html", context, status=400 if form.errors else 200)

@@ -124,6 +124,9 @@ def test_the_centers_indicators_and_their_lights(admin_client_api, tree, world):
         "volunteers-reaching-target",
         "overdue-records",
         "zero-hour-units",
+        "overdue-orders",
+        "order-completion",
+        "order-satisfaction",
     ]
     # S3 held nothing: 2 of 3 stations, below the amber 80 %.
     assert figures(board["active-stations"]) == ("66.7", "2", "3", "red")
