@@ -78,3 +78,20 @@ def test_every_api_operation_has_a_declared_chinese_area_and_no_raw_action_name(
             assert operation["tags"] != ["其他"] and set(operation["tags"]) <= declared, (method, path)
             # An action without its own wording shows as "noun：action_name".
             assert not re.search(r"：[a-z_]+$", operation["summary"]), (method, path, operation["summary"])
+
+
+def test_the_admin_index_links_the_statistics_and_the_dashboard_for_managers(client, station_manager):
+    client.force_login(station_manager)
+    html = client.get("/admin/").content.decode()
+    links = html.split('id="report-links"', 1)[1].split("</p>", 1)[0]
+    assert 'href="/admin/statistics/"' in links and 'href="/admin/dashboard/"' in links
+    for link in ["/admin/statistics/", "/admin/dashboard/"]:
+        assert client.get(link).status_code == 200
+
+
+def test_staff_who_manage_no_unit_get_no_links_they_could_not_open(client, django_user_model, db):
+    staff = django_user_model.objects.create_user("15800000999", PASSWORD, name="后台用户", is_staff=True)
+    client.force_login(staff)
+    html = client.get("/admin/").content.decode()
+    assert 'id="report-links"' not in html
+    assert client.get("/admin/dashboard/").status_code == 403
