@@ -1,6 +1,6 @@
 """Rollups of approved service, so statistics read thousands of rows, not millions of records.
 
-Every table here is derived: ``reports.rollup`` keeps it in step inside the
+Every table here is derived: ``reports.rollup_upkeep`` keeps it in step inside the
 transaction that approves, rejects or corrects a record, moves a volunteer or
 edits an event, and ``manage.py rebuild_rollups`` makes it again from the records.
 A record falls in the Asia/Shanghai month and year of its check-in and counts for
@@ -71,7 +71,10 @@ class UnitHours(models.Model):
     by station is one row per station.
     """
 
-    unit = models.ForeignKey(PracticeUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+")
+    # Named, so statistics outer-join a unit's rows and show idle units with 0.
+    unit = models.ForeignKey(
+        PracticeUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="rollup_hours"
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     month = models.PositiveSmallIntegerField(_("month"), help_text=_("1 to 12, or 0 for the whole year."))
     hours = hours_field(_("service hours"))

@@ -29,13 +29,21 @@ Functions (every row a frozen dataclass with named fields):
   None when its argument is missing.
 - ``volunteer_counts_by_unit(reach, level, *, year=None, since=None, target=None) -> list[UnitCountsRow]``
   (units with none of these volunteers are left out)
+- ``volunteers_served(reach, first_year=None, last_year=None) -> int``: distinct volunteers over years
 - ``registered(unit, *, until_year) -> Registered``: volunteers registered under
   ``unit`` (None: all) up to the end of ``until_year``, and their current star levels
 - ``registered_by_unit(unit, level, *, until_year) -> list[UnitRegisteredRow]``
+- ``root_units(user) -> list[PracticeUnit]``: a manager's units, nested ones left out
+- ``period_q(month_from, month_to, prefix="")``, ``months_q(month_from, month_to)``, ``unit_rows(reach)``,
+  ``fact_rows(reach, month_from, month_to)``: the rows themselves, for callers that group them their way
+
+Star levels are counted with the thresholds of the last change or rebuild: after
+changing ``STAR_THRESHOLDS_HOURS``, run ``manage.py rebuild_rollups``.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -141,11 +149,10 @@ def reach_for(user, unit: PracticeUnit | None = None) -> Reach | None:
     """
     if user.is_superuser:
         return Reach(unit)
-    paths = managed_paths(user)
-    roots = [path for path in paths if not any(path != other and path.startswith(other) for other in paths)]
-    if len(set(roots)) != 1:
+    roots = root_units(user)
+    if len(roots) != 1:
         return None
-    root = PracticeUnit.objects.get(path=roots[0])
+    root = roots[0]
     if unit is None:
         return Reach(root, root)
     if not unit.path.startswith(root.path):
@@ -159,32 +166,39 @@ def month_span(
     """The whole months a date range covers, or None when it starts or ends inside a month."""
     if date_from is not None and date_from.day != 1:
         return None
-    if date_to is not None and (date_to + datetime.timedelta(days=1)).day != 1:
+    if date_to is not None and date_to.day != calendar.monthrange(date_to.year, date_to.month)[1]:
         return None
     return date_from, (date_to.replace(day=1) if date_to is not None else None)
 
 
-def _period_q(month_from: datetime.date | None, month_to: datetime.date | None) -> Q:
-    """``UnitHours`` rows that add up to the period: whole years by their year row, the rest by month."""
+def period_q(month_from: datetime.date | None, month_to: datetime.date | None, prefix: str = "") -> Q:
+    """``UnitHours`` rows that add up to the period: whole years by their year row, the rest by month.
+
+    ``prefix`` reaches the rows through a relation, e.g. ``"rollup_hours__"`` from a unit.
+    """
+
+    def q(**lookups) -> Q:
+        return Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
+
     first_year = None if month_from is None else month_from.year + (month_from.month != 1)
     last_year = None if month_to is None else month_to.year - (month_to.month != 12)
-    whole_years = Q(month=0)
+    whole_years = q(month=0)
     if first_year is not None:
-        whole_years &= Q(year__gte=first_year)
+        whole_years &= q(year__gte=first_year)
     if last_year is not None:
-        whole_years &= Q(year__lte=last_year)
-    q = whole_years if first_year is None or last_year is None or first_year <= last_year else Q(pk__in=[])
+        whole_years &= q(year__lte=last_year)
+    result = whole_years if first_year is None or last_year is None or first_year <= last_year else q(pk__in=[])
     same_year = month_from is not None and month_to is not None and month_from.year == month_to.year
     if month_from is not None and month_from.month != 1:
         end = month_to.month if same_year else 12
-        q |= Q(year=month_from.year, month__gte=month_from.month, month__lte=end)
+        result |= q(year=month_from.year, month__gte=month_from.month, month__lte=end)
     if month_to is not None and month_to.month != 12 and not (same_year and month_from.month != 1):
         start = month_from.month if same_year else 1
-        q |= Q(year=month_to.year, month__gte=start, month__lte=month_to.month)
-    return q
+        result |= q(year=month_to.year, month__gte=start, month__lte=month_to.month)
+    return result
 
 
-def _months_q(month_from: datetime.date | None, month_to: datetime.date | None) -> Q:
+def months_q(month_from: datetime.date | None, month_to: datetime.date | None) -> Q:
     """``UnitHours`` month rows (never year rows) inside the period."""
     q = Q(month__gte=1)
     if month_from is not None:
@@ -194,7 +208,7 @@ def _months_q(month_from: datetime.date | None, month_to: datetime.date | None) 
     return q
 
 
-def _unit_rows(reach: Reach) -> QuerySet:
+def unit_rows(reach: Reach) -> QuerySet:
     """``UnitHours`` of the reach's unit, or of every center when the reach is everybody."""
     if reach.unit is None:
         return UnitHours.objects.filter(unit__level=Level.CENTER)
@@ -223,10 +237,10 @@ def hours_by_unit(
         rows = rows.filter(unit__path__startswith=reach.unit.path)
     keys = ["unit_id", "unit__name", "unit__path", "unit__parent_id"]
     if by_month:
-        rows = rows.filter(_months_q(month_from, month_to))
+        rows = rows.filter(months_q(month_from, month_to))
         keys += ["year", "month"]
     else:
-        rows = rows.filter(_period_q(month_from, month_to))
+        rows = rows.filter(period_q(month_from, month_to))
     grouped = (
         rows.values(*keys).annotate(**_measures(reach.prefix)).filter(s_records__gt=0).order_by("unit__path", *keys[4:])
     )
@@ -256,7 +270,7 @@ def hours_by_unit(
 
 def totals(reach: Reach, month_from: datetime.date | None = None, month_to: datetime.date | None = None) -> Totals:
     """Approved hours and records of the reach in the period."""
-    sums = _unit_rows(reach).filter(_period_q(month_from, month_to)).aggregate(**_measures(reach.prefix))
+    sums = unit_rows(reach).filter(period_q(month_from, month_to)).aggregate(**_measures(reach.prefix))
     return Totals(hours=sums["s_hours"], records=sums["s_records"])
 
 
@@ -265,8 +279,8 @@ def hours_by_month(
 ) -> list[MonthRow]:
     """Approved hours of the reach per month of the period, months without records left out."""
     rows = (
-        _unit_rows(reach)
-        .filter(_months_q(month_from, month_to))
+        unit_rows(reach)
+        .filter(months_q(month_from, month_to))
         .values("year", "month")
         .annotate(**_measures(reach.prefix))
         .filter(s_records__gt=0)
@@ -301,6 +315,23 @@ def hours_by_category(
         .order_by("category")
     )
     return [CategoryRow(row["category"], row["s_hours"], row["s_records"]) for row in rows]
+
+
+def volunteers_served(reach: Reach, first_year: int | None = None, last_year: int | None = None) -> int:
+    """Distinct volunteers of the reach with an approved record in the years (None: open)."""
+    rows = _volunteer_years(reach).filter(**{f"{reach.prefix}records__gt": 0})
+    if first_year is not None:
+        rows = rows.filter(year__gte=first_year)
+    if last_year is not None:
+        rows = rows.filter(year__lte=last_year)
+    return rows.aggregate(n=Count("volunteer_id", distinct=True))["n"]
+
+
+def root_units(user) -> list[PracticeUnit]:
+    """The units a manager manages that lie under no other of theirs (disjoint subtrees)."""
+    paths = managed_paths(user)
+    roots = {path for path in paths if not any(path != other and path.startswith(other) for other in paths)}
+    return list(PracticeUnit.objects.filter(path__in=roots).order_by("path"))
 
 
 def _volunteer_years(reach: Reach) -> QuerySet:

@@ -19,6 +19,11 @@ Definitions (the README states them too):
 Each report is one grouped query (``HoursReport.rows``), iterated with a
 server-side cursor, or handed whole to PostgreSQL's ``COPY`` for CSV. The grouping
 keys are declared once, in ``GROUPINGS``.
+
+Where the rollups (``reports.rollup``) hold the answer, the query reads them instead
+of the records: hours by station, institute or center, by month, the totals and
+the year's summary, for whole months, without a category filter, for an admin or a
+manager of one subtree. The rows are the same; other reports read the records.
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Concat, Left, Length, Right, Substr, TruncMonth
+from django.db.models.functions import Cast, Concat, Left, Length, LPad, Right, Substr, TruncMonth
 from django.db.models.lookups import Exact, In
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -55,6 +60,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.bounded_fields import EARLIEST_DATE, LATEST_DATE, date_in_range, out_of_range_message
 from accounts.errors import DomainError
 from events.models import Event, EventStatus, RecordStatus, ServiceCategory, ServiceRecord
+from reports import rollup
 from stations.models import Level, PracticeUnit, managed_paths, subtree_q
 from volunteers.models import Team, Volunteer, star_level_expression
 
@@ -427,7 +433,12 @@ def hours_report(
                 display(F(alias(column.name))), output_field=models.CharField()
             )
     filters = {"date_from": date_from, "date_to": date_to, "unit": unit, "categories": categories or []}
-    if base is None:
+    plan = rollup_plan(user, **filters)
+    if plan is not None and base == "station" and not any(GROUPINGS[key].of_records for key in group_by):
+        rows = _units_from_rollup(user, keys, plan, unit=unit)
+    elif plan is not None and group_by == ("month",):
+        rows = _months_from_rollup(plan)
+    elif base is None:
         rows = _from_records(user, group_by, keys, **filters)
     else:
         rows = _from_units(user, group_by, base, keys, **filters)
@@ -435,6 +446,78 @@ def hours_report(
     output = [f"{alias(c.name)}_shown" if f"{alias(c.name)}_shown" in shown else alias(c.name) for c in all_columns]
     rows = rows.annotate(**shown).order_by(*ordering).values_list(*output)
     return HoursReport(group_by=group_by, columns=all_columns, rows=rows, filters=filters)
+
+
+@dataclass(frozen=True)
+class RollupPlan:
+    reach: rollup.Reach
+    month_from: datetime.date | None
+    month_to: datetime.date | None
+
+    @property
+    def whole_years(self) -> bool:
+        return (self.month_from is None or self.month_from.month == 1) and (
+            self.month_to is None or self.month_to.month == 12
+        )
+
+
+def rollup_plan(user, *, date_from=None, date_to=None, unit=None, categories=None) -> RollupPlan | None:
+    """How the rollups answer exactly, if they do: whole months, no categories, a scope with one root."""
+    if categories or any(day is not None and not date_in_range(day) for day in (date_from, date_to)):
+        return None
+    months = rollup.month_span(date_from, date_to)
+    if months is None:
+        return None
+    reach = rollup.reach_for(user, unit)
+    return None if reach is None else RollupPlan(reach, *months)
+
+
+def _stations(user, unit: PracticeUnit | None) -> models.QuerySet:
+    # A manager's stations: the hierarchy follows the home station, as for records.
+    units = PracticeUnit.objects.filter(level=Level.STATION)
+    if not user.is_superuser:
+        units = units.filter(subtree_q("path", managed_paths(user)))
+    if unit is not None:
+        units = units.filter(path__startswith=unit.path)
+    return units
+
+
+def _units_from_rollup(user, keys: dict, plan: RollupPlan, *, unit) -> models.QuerySet:
+    """As ``_from_units`` for stations, from each station's rollup rows of the period (one per year or month)."""
+    prefix = plan.reach.prefix
+    period = rollup.period_q(plan.month_from, plan.month_to, prefix="rollup_hours__")
+    return (
+        _stations(user, unit)
+        .annotate(r=FilteredRelation("rollup_hours", condition=period))
+        .annotate(**keys)
+        .values(*keys)
+        .annotate(
+            s_hours=Sum(f"r__{prefix}hours", output_field=HOURS, default=Decimal("0.00")),
+            s_records=Cast(Sum(f"r__{prefix}records", default=0), models.BigIntegerField()),
+        )
+    )
+
+
+def _months_from_rollup(plan: RollupPlan) -> models.QuerySet:
+    """As ``_from_records`` by month, from the month rows of the reach's unit (or of every center)."""
+    prefix = plan.reach.prefix
+    label = Concat(
+        Cast("year", models.CharField()),
+        Value("-"),
+        LPad(Cast("month", models.CharField()), 2, Value("0")),
+        output_field=models.CharField(),
+    )
+    return (
+        rollup.unit_rows(plan.reach)
+        .filter(rollup.months_q(plan.month_from, plan.month_to))
+        .annotate(s_month=label)
+        .values("s_month")
+        .annotate(
+            s_hours=Sum(f"{prefix}hours", output_field=HOURS),
+            s_records=Cast(Sum(f"{prefix}records"), models.BigIntegerField()),
+        )
+        .filter(s_records__gt=0)
+    )
 
 
 def _from_records(user, group_by, keys: dict, *, date_from, date_to, unit, categories) -> models.QuerySet:
@@ -492,12 +575,7 @@ def _from_units(user, group_by, base: str, keys: dict, *, date_from, date_to, un
     """
     scope = None if user.is_superuser else managed_paths(user)
     if base == "station":
-        # A manager's stations: the hierarchy follows the home station, as for records.
-        units = PracticeUnit.objects.filter(level=Level.STATION)
-        if scope is not None:
-            units = units.filter(subtree_q("path", scope))
-        if unit is not None:
-            units = units.filter(path__startswith=unit.path)
+        units = _stations(user, unit)
         relation = "volunteers__service_records"
         volunteers = None
     else:
@@ -551,6 +629,16 @@ def _from_units(user, group_by, base: str, keys: dict, *, date_from, date_to, un
 
 def report_totals(user, **filters) -> dict:
     """Hours and records over the whole report scope, for page headers."""
+    plan = rollup_plan(user, **filters)
+    if plan is not None and plan.whole_years:
+        # Distinct volunteers add up over years only, so months read the records.
+        totals = rollup.totals(plan.reach, plan.month_from, plan.month_to)
+        years = [None if month is None else month.year for month in (plan.month_from, plan.month_to)]
+        return {
+            "hours": totals.hours,
+            "records": totals.records,
+            "volunteers": rollup.volunteers_served(plan.reach, *years),
+        }
     volunteer_side, event_side = scope_q(user)
     q = Q(status=RecordStatus.APPROVED) & volunteer_side & event_side
     if filters.get("unit") is not None:
@@ -572,15 +660,45 @@ def year_summary(user, *, unit: PracticeUnit | None, year: int) -> dict:
     zone = timezone.get_default_timezone()
     start = datetime.datetime(year, 1, 1, tzinfo=zone)
     end = datetime.datetime(year + 1, 1, 1, tzinfo=zone)
-    volunteers = Volunteer.objects.all()
-    if not user.is_superuser:
-        volunteers = volunteers.filter(subtree_q("home_station__path", managed_paths(user)))
     events = Event.objects.managed_by(user)
     if unit is not None:
-        volunteers = volunteers.filter(home_station__path__startswith=unit.path)
         events = events.filter(unit__path__startswith=unit.path)
-    registered = volunteers.filter(created_at__lt=end)
+    target = Decimal(settings.ANNUAL_HOURS_TARGET)
+    plan = rollup_plan(user, date_from=start.date(), date_to=end.date() - datetime.timedelta(days=1), unit=unit)
+    if plan is not None:
+        totals = rollup.totals(plan.reach, plan.month_from, plan.month_to)
+        counts = rollup.volunteer_counts(plan.reach, year=year, target=target)
+        hours, active, reaching = totals.hours, counts.served, counts.reaching_target
+    else:
+        hours, active, reaching = _year_from_records(user, unit=unit, start=start, end=end, target=target)
+    scopes = [unit] if unit is not None else [None] if user.is_superuser else rollup.root_units(user)
+    stars = dict.fromkeys(range(len(settings.STAR_THRESHOLDS_HOURS) + 1), 0)
+    for scope in scopes:
+        for level, count in rollup.registered(scope, until_year=year).star_levels.items():
+            stars[level] = stars.get(level, 0) + count
+    registered_count = sum(stars.values())
+    held = events.filter(
+        starts_at__gte=start,
+        starts_at__lt=min(end, timezone.now()),
+        status__in=[EventStatus.PUBLISHED, EventStatus.FINISHED],
+    ).count()
+    per_volunteer = (hours / registered_count).quantize(Decimal("0.01")) if registered_count else None
+    return {
+        "year": year,
+        "unit": unit.pk if unit else None,
+        "registered_volunteers": registered_count,
+        "active_volunteers": active,
+        "total_hours": hours,
+        "hours_per_registered_volunteer": per_volunteer or Decimal("0.00"),
+        "events_held": held,
+        "annual_hours_target": target,
+        "volunteers_reaching_target": reaching,
+        "star_levels": {str(level): count for level, count in stars.items()},
+    }
 
+
+def _year_from_records(user, *, unit, start, end, target: Decimal) -> tuple[Decimal, int, int]:
+    """Hours, volunteers who served and those reaching ``target``, where the rollups cannot tell."""
     volunteer_side, event_side = scope_q(user)
     records = ServiceRecord.objects.filter(
         volunteer_side, event_side, status=RecordStatus.APPROVED, checked_in_at__gte=start, checked_in_at__lt=end
@@ -591,32 +709,10 @@ def year_summary(user, *, unit: PracticeUnit | None, year: int) -> dict:
         hours=Sum("credited_hours", output_field=HOURS, default=Decimal("0")),
         active=Count("volunteer_id", distinct=True),
     )
-    target = Decimal(settings.ANNUAL_HOURS_TARGET)
     reaching = (
         records.values("volunteer_id")
         .annotate(total=Sum("credited_hours", output_field=HOURS))
         .filter(total__gte=target)
         .count()
     )
-    registered_count = registered.count()
-    stars = dict.fromkeys(range(len(settings.STAR_THRESHOLDS_HOURS) + 1), 0)
-    for level, count in registered.with_hours().order_by().values_list("star_level").annotate(n=Count("id")):
-        stars[level] = count
-    held = events.filter(
-        starts_at__gte=start,
-        starts_at__lt=min(end, timezone.now()),
-        status__in=[EventStatus.PUBLISHED, EventStatus.FINISHED],
-    ).count()
-    per_volunteer = (totals["hours"] / registered_count).quantize(Decimal("0.01")) if registered_count else None
-    return {
-        "year": year,
-        "unit": unit.pk if unit else None,
-        "registered_volunteers": registered_count,
-        "active_volunteers": totals["active"],
-        "total_hours": totals["hours"],
-        "hours_per_registered_volunteer": per_volunteer or Decimal("0.00"),
-        "events_held": held,
-        "annual_hours_target": target,
-        "volunteers_reaching_target": reaching,
-        "star_levels": {str(level): count for level, count in stars.items()},
-    }
+    return totals["hours"], totals["active"], reaching

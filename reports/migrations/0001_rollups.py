@@ -104,7 +104,7 @@ class Migration(migrations.Migration):
                     "unit",
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
+                        related_name="rollup_hours",
                         to="stations.practiceunit",
                         verbose_name="unit",
                     ),

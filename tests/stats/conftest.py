@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from events.models import Event, EventStatus, Method, RecordStatus, ServiceCategory, ServiceRecord
+from events.signals import hours_changed
 from tests.conftest import make_volunteer
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -44,7 +45,7 @@ def make_event(unit, title: str, category: str, starts_at: datetime.datetime) ->
 
 def record(volunteer, event, hours: str, *, at: datetime.datetime | None = None, status=RecordStatus.APPROVED):
     start = at or event.starts_at
-    return ServiceRecord.objects.create(
+    made = ServiceRecord.objects.create(
         event=event,
         volunteer=volunteer,
         checked_in_at=start,
@@ -53,6 +54,9 @@ def record(volunteer, event, hours: str, *, at: datetime.datetime | None = None,
         status=status,
         credited_hours=Decimal(hours),
     )
+    # Made directly, as the workflows would have approved it: the statistics' rollups follow.
+    hours_changed.send(sender=ServiceRecord, records=[made], before=[None])
+    return made
 
 
 @pytest.fixture
