@@ -15,13 +15,23 @@ from django.utils.translation import gettext_lazy as _
 
 from events.models import ActivityRecord
 
+RECORD_FIELDS = (
+    "summary",
+    "people_served",
+    "documented",
+    "photo_thumbnails",
+    "record_page",
+    "updated_by",
+    "updated_at",
+)
+
 
 class ActivityRecordInline(admin.StackedInline):
     model = ActivityRecord
     extra = 0
     can_delete = False
-    fields = ["summary", "people_served", "documented", "photo_thumbnails", "record_page", "updated_by", "updated_at"]
-    readonly_fields = fields
+    fields = RECORD_FIELDS
+    readonly_fields = RECORD_FIELDS
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("updated_by").prefetch_related("photos")

@@ -16,6 +16,7 @@ from accounts.bounded_fields import BoundedFormDateTimeField
 from accounts.errors import DomainError
 from events import services
 from events.activity_admin import ActivityRecordInline, DocumentedFilter
+from events.choices import RecordFlag
 from events.models import (
     CorrectionRequest,
     Evaluation,
@@ -142,7 +143,8 @@ class EventAdmin(ScopedAdmin):
                     ]
                 },
             ),
-            (_("Record"), {"fields": ["leaders", "created_by", "created_at", "updated_at"]}),
+            # Leaders are named by the workflow that made the event (an accepted service order).
+            (_("Record"), {"fields": [*(["leaders"] if obj else []), "created_by", "created_at", "updated_at"]}),
         ]
 
     def scoped_queryset(self, request):
@@ -193,7 +195,7 @@ class EventAdmin(ScopedAdmin):
         done = 0
         for event in queryset:
             try:
-                service(event, by=request.user)
+                service(event)
             except DomainError as error:
                 self.show_error(request, error, prefix=f"{event.title}：")
                 continue
@@ -241,17 +243,6 @@ class SignupAdmin(WorkflowOnlyAdmin):
 
 # Records ----------------------------------------------------------------------------
 
-FLAG_LABELS = {services.MISSING_CHECKOUT: _("No check-out")}
-ACTION_LABELS = {
-    "check_in": _("Checked in"),
-    "check_out": _("Checked out"),
-    "approve": _("Approved"),
-    "reject": _("Rejected"),
-    "correct_times": _("Times corrected"),
-    "manual_create": _("Entered manually"),
-    "auto_close": _("Closed automatically (no check-out)"),
-}
-
 
 def readable_value(record_field: str, value: str | None) -> str:
     """A history value as a manager reads it: local times, labels instead of codes."""
@@ -268,7 +259,7 @@ def readable_value(record_field: str, value: str | None) -> str:
     if record_field == "status":
         return str(dict(RecordStatus.choices).get(value, value))
     if record_field == "flag":
-        return str(FLAG_LABELS.get(value, value))
+        return str(RecordFlag(value).label) if value in RecordFlag.values else value
     return value
 
 
@@ -322,7 +313,7 @@ class RecordChangeInline(admin.TabularInline):
 
     @admin.display(description=_("action"))
     def what(self, change: RecordChange) -> str:
-        return str(ACTION_LABELS.get(change.action, change.action))
+        return change.get_action_display()
 
     @admin.display(description=_("before → after"))
     def changes(self, change: RecordChange) -> str:
@@ -334,11 +325,15 @@ class FlagFilter(admin.SimpleListFilter):
     parameter_name = "flagged"
 
     def lookups(self, request, model_admin):
-        return [("missing_checkout", _("No check-out")), ("any", _("Any flag")), ("none", _("No flag"))]
+        return [
+            (RecordFlag.MISSING_CHECKOUT, RecordFlag.MISSING_CHECKOUT.label),
+            ("any", _("Any flag")),
+            ("none", _("No flag")),
+        ]
 
     def queryset(self, request, queryset):
-        if self.value() == "missing_checkout":
-            return queryset.filter(flag=services.MISSING_CHECKOUT)
+        if self.value() == RecordFlag.MISSING_CHECKOUT:
+            return queryset.filter(flag=RecordFlag.MISSING_CHECKOUT)
         if self.value() == "any":
             return queryset.exclude(flag="")
         if self.value() == "none":
@@ -464,7 +459,7 @@ class ServiceRecordAdmin(WorkflowOnlyAdmin):
 
     @admin.display(description=_("flag"))
     def flag_display(self, record: ServiceRecord) -> str:
-        return str(FLAG_LABELS.get(record.flag, record.flag)) if record.flag else "—"
+        return record.get_flag_display() or "—"
 
     @admin.display(description=_("working days waiting"))
     def waited(self, record: ServiceRecord) -> str:

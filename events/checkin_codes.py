@@ -17,7 +17,6 @@ from events.choices import ScanAction
 
 EVENT_SALT = "events.checkin-code"
 VOLUNTEER_SALT = "events.volunteer-code"
-ACTIONS = tuple(ScanAction.values)
 
 
 class CodeError(Exception):
@@ -76,7 +75,7 @@ def make_event_code(event_id: int, action: str, at: datetime.datetime) -> str:
 def read_event_code(token: str, at: datetime.datetime) -> EventCode:
     payload = _load(token, EVENT_SALT)
     event_id, action = payload.get("e"), payload.get("a")
-    if not isinstance(event_id, int) or action not in ACTIONS:
+    if not isinstance(event_id, int) or action not in ScanAction.values:
         raise CodeError("token_invalid")
     _check_window(payload.get("w"), at)
     return EventCode(event_id=event_id, action=ScanAction(action))

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 import secrets
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,8 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AnyUser
+from events.choices import ChangeAction, RecordFlag, ScanAction
 from stations.models import PracticeUnit, coordinate_field, managed_paths, scoped, subtree_q
 from volunteers.models import Volunteer
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class ServiceCategory(models.TextChoices):
@@ -53,7 +58,9 @@ MAX_WINDOW_MINUTES = 24 * 60
 MAX_RECORD_HOURS = MAX_EVENT_DAYS * 24
 
 
-def event_bounds_errors(starts_at: datetime.datetime | None, ends_at: datetime.datetime | None) -> dict[str, str]:
+def event_bounds_errors(
+    starts_at: datetime.datetime | None, ends_at: datetime.datetime | None
+) -> dict[str, StrOrPromise]:
     """Field messages for a schedule that is backwards or longer than an event may last."""
     if starts_at is None or ends_at is None:
         return {}
@@ -80,7 +87,7 @@ class EventQuerySet(models.QuerySet):
         """
         if not user.is_authenticated:
             return self.none()
-        led = Exists(Event.leaders.through.objects.filter(event=OuterRef("pk"), user=user))
+        led = Q(pk__in=Event.leaders.through.objects.filter(user=user).values("event"))
         return scoped(self, user, "unit__path", own=led)
 
     def documented(self) -> EventQuerySet:
@@ -219,10 +226,10 @@ class Event(models.Model):
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
     def is_open_for(self, action: str, at: datetime.datetime) -> bool:
-        """Whether a check-in (``"in"``) or check-out (``"out"``) scan is accepted at ``at``."""
+        """Whether a scan of ``action`` (a ``ScanAction``) is accepted at ``at``."""
         if self.status != EventStatus.PUBLISHED:
             return False
-        if action == "in":
+        if action == ScanAction.IN:
             return self.checkin_opens_at <= at <= self.ends_at
         return self.checkin_opens_at <= at <= self.checkout_closes_at
 
@@ -321,9 +328,7 @@ class ServiceRecord(models.Model):
     method = models.CharField(_("method"), max_length=12, choices=Method.choices)
     status = models.CharField(_("status"), max_length=10, choices=RecordStatus.choices, default=RecordStatus.OPEN)
     credited_hours = models.DecimalField(_("credited hours"), max_digits=6, decimal_places=2, default=Decimal("0.00"))
-    flag = models.CharField(
-        _("flag"), max_length=20, blank=True, help_text=_("missing_checkout: closed without check-out.")
-    )
+    flag = models.CharField(_("flag"), max_length=20, choices=RecordFlag.choices, blank=True)
     client_time = models.DateTimeField(_("time on the phone"), null=True, blank=True)
     reason = models.CharField(_("reason for manual entry"), max_length=200, blank=True)
     reject_reason = models.CharField(_("reason for rejection"), max_length=200, blank=True)
@@ -388,7 +393,7 @@ class RecordChange(models.Model):
         related_name="+",
     )
     changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
-    action = models.CharField(_("action"), max_length=20)
+    action = models.CharField(_("action"), max_length=20, choices=ChangeAction.choices)
     old = models.JSONField(_("old values"), default=dict)
     new = models.JSONField(_("new values"), default=dict)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
@@ -425,7 +430,7 @@ class RefusedScan(models.Model):
     event = models.ForeignKey(
         Event, verbose_name=_("event"), null=True, blank=True, on_delete=models.SET_NULL, related_name="refused_scans"
     )
-    action = models.CharField(_("action"), max_length=3, blank=True)
+    action = models.CharField(_("action"), max_length=3, choices=ScanAction.choices, blank=True)
     code = models.CharField(_("refusal code"), max_length=30)
     at = models.DateTimeField(_("time"))
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)

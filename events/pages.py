@@ -19,9 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rest_framework.throttling import UserRateThrottle
 
 from accounts.client_addresses import client_ip
+from accounts.models import AnyUser, User
 from events import activity, services
 from events.checkin_codes import (
-    ACTIONS,
     CodeError,
     expires_at,
     make_event_code,
@@ -30,6 +30,7 @@ from events.checkin_codes import (
     window_end,
     window_of,
 )
+from events.choices import ScanAction
 from events.models import (
     MAX_PEOPLE_SERVED,
     ActivityPhoto,
@@ -43,10 +44,16 @@ from events.models import (
 )
 from events.qr_codes import qr_svg
 from events.views import ScanThrottle, checkin_url
+from stations.models import PracticeUnit
 from volunteers.models import Volunteer
 
-ACTION_LABELS = {"in": "Check in", "out": "Check out"}
 EVENTS_PER_PAGE = 20
+
+
+class AuthenticatedRequest(HttpRequest):
+    """The request a view behind ``login_required`` receives: its user is logged in."""
+
+    user: User
 
 
 class CheckinThrottle(UserRateThrottle):
@@ -55,18 +62,14 @@ class CheckinThrottle(UserRateThrottle):
     scope = "checkin"
 
 
-def _volunteer_or_none(user) -> Volunteer | None:
-    if not user.is_authenticated:
-        return None
-    return Volunteer.objects.filter(user=user).select_related("home_station").first()
-
-
 def _float_or_none(value: str | None) -> float | None:
+    if not value:
+        return None
     try:
-        number = float(value) if value not in (None, "") else None
+        number = float(value)
     except ValueError:
         return None
-    return number if number is not None and -180 <= number <= 180 else None
+    return number if -180 <= number <= 180 else None
 
 
 def hhmm(moment: datetime.datetime | None) -> str:
@@ -92,11 +95,11 @@ def walk_in_possible(event: Event, volunteer: Volunteer | None) -> bool:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def checkin(request: HttpRequest, token: str) -> HttpResponse:
+def checkin(request: AuthenticatedRequest, token: str) -> HttpResponse:
     """What the phone camera opens: the event, the action, one big button; then the outcome."""
     now = timezone.now()
-    volunteer = _volunteer_or_none(request.user)
-    context = {"token": token, "volunteer": volunteer}
+    volunteer = Volunteer.objects.of_user(request.user).select_related("home_station").first()
+    context = {"token": token, "volunteer": volunteer, "ScanAction": ScanAction}
     try:
         code = read_event_code(token, now)
         event = Event.objects.select_related("unit").get(pk=code.event_id)
@@ -104,14 +107,14 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
         refusal = error.code if isinstance(error, CodeError) else "token_invalid"
         context["refusal"] = {"code": refusal, "detail": services.CheckInError(refusal).detail}
         return render(request, "events/checkin.html", context, status=400)
-    context.update(event=event, action=code.action, action_label=_(ACTION_LABELS[code.action]))
+    context.update(event=event, action=code.action, action_label=code.action.label)
     record = ServiceRecord.objects.filter(event=event, volunteer=volunteer).first() if volunteer else None
     if request.method == "GET":
         context["record"] = record
-        context["already_in"] = code.action == "in" and record is not None
-        context["walk_in"] = code.action == "in" and record is None and walk_in_possible(event, volunteer)
+        context["already_in"] = code.action == ScanAction.IN and record is not None
+        context["walk_in"] = code.action == ScanAction.IN and record is None and walk_in_possible(event, volunteer)
         context["not_signed_up"] = (
-            code.action == "in"
+            code.action == ScanAction.IN
             and record is None
             and volunteer is not None
             and event.signup_required
@@ -125,7 +128,7 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
             "detail": services.EventError("no_volunteer_profile").detail,
         }
         return render(request, "events/checkin.html", context, status=403)
-    if not CheckinThrottle().allow_request(request, None):
+    if not CheckinThrottle().allow_request(request, None):  # type: ignore[arg-type]  # reads .user and META only
         context["refusal"] = {"code": "throttled", "detail": _("Too many scans: wait a minute and try again.")}
         return render(request, "events/checkin.html", context, status=429)
     scan = services.ScanContext(
@@ -150,39 +153,45 @@ def _run_event(request: HttpRequest, pk: int) -> Event:
     return get_object_or_404(Event.objects.run_by(request.user).select_related("unit"), pk=pk)
 
 
-def _action(request: HttpRequest) -> str:
-    action = request.GET.get("action", "in")
-    return action if action in ACTIONS else "in"
+def _action(request: HttpRequest) -> ScanAction:
+    action = request.GET.get("action", ScanAction.IN)
+    return ScanAction(action) if action in ScanAction.values else ScanAction.IN
 
 
 @login_required
 @require_GET
-def kiosk(request: HttpRequest, pk: int) -> HttpResponse:
+def kiosk(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The venue screen: full screen, no site links, a rotating QR code while the window is open, live counts."""
     event = _run_event(request, pk)
     action = _action(request)
     return render(
         request,
         "events/kiosk.html",
-        {"event": event, "action": action, "action_label": _(ACTION_LABELS[action]), **_kiosk_state(event, action)},
+        {
+            "event": event,
+            "action": action,
+            "action_label": action.label,
+            "ScanAction": ScanAction,
+            **_kiosk_state(event, action),
+        },
     )
 
 
-def _closed_text(event: Event, action: str, now: datetime.datetime) -> str:
+def _closed_text(event: Event, action: ScanAction, now: datetime.datetime) -> str:
     if now < event.checkin_opens_at and event.status == EventStatus.PUBLISHED:
         opens = timezone.localtime(event.checkin_opens_at)
         when = hhmm(opens) if opens.date() == timezone.localdate(now) else formats.date_format(opens, "m-d H:i")
-        if action == "in":
+        if action == ScanAction.IN:
             return _("Check-in opens at %(time)s") % {"time": when}
         return _("Check-out opens at %(time)s") % {"time": when}
     if event.status == EventStatus.CANCELLED:
         return _("This event has been cancelled.")
     if event.status == EventStatus.DRAFT:
         return _("This event is not published yet.")
-    return _("Check-in has closed.") if action == "in" else _("Check-out has closed.")
+    return _("Check-in has closed.") if action == ScanAction.IN else _("Check-out has closed.")
 
 
-def _kiosk_state(event: Event, action: str) -> dict:
+def _kiosk_state(event: Event, action: ScanAction) -> dict:
     now = timezone.now()
     counts = ServiceRecord.objects.filter(event=event).aggregate(
         checked_in=Count("pk"), checked_out=Count("pk", filter=Q(checked_out_at__isnull=False))
@@ -213,18 +222,18 @@ def _kiosk_state(event: Event, action: str) -> dict:
 
 @login_required
 @require_GET
-def kiosk_state(request: HttpRequest, pk: int) -> JsonResponse:
+def kiosk_state(request: AuthenticatedRequest, pk: int) -> JsonResponse:
     """The kiosk's refresh: the current code (same within a window) and the counts, as JSON."""
     event = _run_event(request, pk)
-    action = request.GET.get("action", "in")
-    if action not in ACTIONS:
+    action = request.GET.get("action", ScanAction.IN)
+    if action not in ScanAction.values:
         return JsonResponse({"detail": _("Unknown action.")}, status=400)
-    return JsonResponse(_kiosk_state(event, action))
+    return JsonResponse(_kiosk_state(event, ScanAction(action)))
 
 
 @login_required
 @require_GET
-def scan_page(request: HttpRequest, pk: int) -> HttpResponse:
+def scan_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The page for scanning volunteers' personal codes (camera or handheld scanner), for managers and leaders."""
     event = _run_event(request, pk)
     texts = {
@@ -232,7 +241,7 @@ def scan_page(request: HttpRequest, pk: int) -> HttpResponse:
         "no_camera": _("The camera is not available: use a handheld scanner or type the code."),
         "failed": _("Not accepted"),
     }
-    return render(request, "events/scan.html", {"event": event, "messages_json": texts})
+    return render(request, "events/scan.html", {"event": event, "messages_json": texts, "ScanAction": ScanAction})
 
 
 # Refusals as a manager reads them at the door, naming the person.
@@ -269,7 +278,7 @@ def _name_for_manager(volunteer: Volunteer, event: Event) -> str:
 
 @login_required
 @require_POST
-def scan_answer(request: HttpRequest, pk: int) -> JsonResponse:
+def scan_answer(request: AuthenticatedRequest, pk: int) -> JsonResponse:
     """One scanned personal code, answered for the scan page's green or red panel."""
     event = _run_event(request, pk)
     try:
@@ -278,10 +287,10 @@ def scan_answer(request: HttpRequest, pk: int) -> JsonResponse:
         body = None
     if not isinstance(body, dict) or not isinstance(body.get("volunteer_token"), str):
         return JsonResponse({"ok": False, "kind": "invalid", "message": _("Scan a volunteer's code.")}, status=400)
-    action = body.get("action")
-    if action not in ACTIONS:
+    if body.get("action") not in ScanAction.values:
         return JsonResponse({"ok": False, "kind": "invalid", "message": _("Unknown action.")}, status=400)
-    if not ScanThrottle().allow_request(request, None):
+    action = ScanAction(body["action"])
+    if not ScanThrottle().allow_request(request, None):  # type: ignore[arg-type]  # reads .user and META only
         return JsonResponse(
             {"ok": False, "kind": "throttled", "message": _("Too many scans: wait a minute and try again.")},
             status=429,
@@ -312,7 +321,7 @@ def scan_answer(request: HttpRequest, pk: int) -> JsonResponse:
         return JsonResponse(answer, status=error.status_code)
     name = _name_for_manager(record.volunteer, event)
     answer = {"ok": True, "name": name, "time": hhmm(record.checked_in_at), "hours": str(record.credited_hours)}
-    if action == "in":
+    if action == ScanAction.IN:
         answer["kind"] = "checked_in" if created else "already_in"
         answer["message"] = (_("Checked in (%(time)s)") if created else _("Already checked in (%(time)s)")) % {
             "time": hhmm(record.checked_in_at)
@@ -331,7 +340,7 @@ def scan_answer(request: HttpRequest, pk: int) -> JsonResponse:
 
 @login_required
 @require_GET
-def signup_list(request: HttpRequest, pk: int) -> HttpResponse:
+def signup_list(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The event's sign-ups and attendance, for its managers and leaders at the door."""
     event = _run_event(request, pk)
     records = ServiceRecord.objects.filter(event=event, volunteer=OuterRef("volunteer"))
@@ -347,7 +356,7 @@ def signup_list(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "events/signup_list.html", {"event": event, "signups": signups})
 
 
-def _public_events(user) -> QuerySet:
+def _public_events(user: AnyUser) -> QuerySet:
     if user.is_authenticated:
         return Event.objects.visible_to(user)
     return Event.objects.exclude(status=EventStatus.DRAFT)
@@ -356,12 +365,13 @@ def _public_events(user) -> QuerySet:
 @require_GET
 def event_list(request: HttpRequest) -> HttpResponse:
     """Published events, open to everyone; those of the volunteer's own county first by default."""
-    volunteer = _volunteer_or_none(request.user)
+    volunteer = Volunteer.objects.of_user(request.user).select_related("home_station__parent__parent").first()
     now = timezone.now()
     events = Event.objects.filter(status=EventStatus.PUBLISHED, ends_at__gte=now).select_related("unit")
     scope = request.GET.get("scope", "county" if volunteer else "all")
-    if volunteer and scope in SCOPE_PREFIX:
-        events = events.filter(unit__path__startswith=volunteer.home_station.path[: SCOPE_PREFIX[scope]])
+    area = _home_area(volunteer, scope) if volunteer else None
+    if area is not None:
+        events = events.filter(unit__in=PracticeUnit.objects.subtree_of(area))
     category = request.GET.get("category", "")
     if category in ServiceCategory.values:
         events = events.filter(category=category)
@@ -402,13 +412,23 @@ def _badge(event: Event, now: datetime.datetime, my_status: str | None) -> tuple
         return "waitlisted", _("On the waitlist")
     if event.starts_at <= now <= event.ends_at:
         return "running", _("Under way")
-    if event.capacity is not None and event.confirmed_count >= event.capacity:
+    # confirmed_count: annotated by the list's query, set by the detail page.
+    if event.capacity is not None and getattr(event, "confirmed_count", 0) >= event.capacity:
         return "full", _("Full")
     return None
 
 
-# How much of the home station's path names its county (center), township (institute), village (station).
-SCOPE_PREFIX = {"county": 9, "township": 18, "station": 27}
+def _home_area(volunteer: Volunteer, scope: str) -> PracticeUnit | None:
+    """The unit a scope of the events list names: the home station's center (county), institute
+    (township) or the station itself; None for "all" and anything unknown."""
+    station = volunteer.home_station
+    if scope == "station":
+        return station
+    if scope == "township":
+        return station.parent
+    if scope == "county":
+        return station.parent.parent if station.parent else None
+    return None
 
 
 def _parse_date(value: str) -> datetime.date | None:
@@ -423,7 +443,7 @@ def _parse_date(value: str) -> datetime.date | None:
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One event, open to everyone once published; sign-up for volunteers, venue tools for those who run it."""
     event = get_object_or_404(_public_events(request.user).select_related("unit"), pk=pk)
-    volunteer = _volunteer_or_none(request.user)
+    volunteer = Volunteer.objects.of_user(request.user).select_related("home_station").first()
     signup = event.signups.filter(volunteer=volunteer).first() if volunteer else None
     confirmed = event.signups.filter(status=SignupStatus.CONFIRMED).count()
     runs_event = Event.objects.run_by(request.user).filter(pk=event.pk).exists()
@@ -439,6 +459,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "signup": signup,
             "confirmed": confirmed,
             "runs_event": runs_event,
+            "ScanAction": ScanAction,
             "badge": _badge(event, now, signup.status if signup else None),
             "can_sign_up": event.status == EventStatus.PUBLISHED and event.ends_at > now,
         },
@@ -447,10 +468,10 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def event_signup(request: HttpRequest, pk: int) -> HttpResponse:
+def event_signup(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The sign-up and cancel buttons of the event page; sign-up asks for the risk notice's acknowledgement."""
     event = get_object_or_404(Event.objects.visible_to(request.user), pk=pk)
-    volunteer = _volunteer_or_none(request.user)
+    volunteer = Volunteer.objects.of_user(request.user).select_related("home_station").first()
     if volunteer is None:
         raise Http404
     try:
@@ -505,7 +526,7 @@ def _record_context(event: Event, form: ActivityRecordForm) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def activity_record_page(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_record_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The event's activity record for its managers and leaders: summary, people served, photos with the time taken."""
     event = _run_event(request, pk)
     if request.method == "GET":
@@ -536,7 +557,7 @@ def activity_record_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def activity_photo_upload(request: HttpRequest, pk: int) -> JsonResponse:
+def activity_photo_upload(request: AuthenticatedRequest, pk: int) -> JsonResponse:
     """Photos one at a time from the record page's script: a phone's many photos stay within the request limit."""
     event = _run_event(request, pk)
     try:
@@ -548,7 +569,7 @@ def activity_photo_upload(request: HttpRequest, pk: int) -> JsonResponse:
 
 @login_required
 @require_POST
-def activity_photo_delete(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
+def activity_photo_delete(request: AuthenticatedRequest, pk: int, photo_pk: int) -> HttpResponse:
     """The delete button under a thumbnail."""
     event = _run_event(request, pk)
     photo = get_object_or_404(ActivityPhoto.objects.filter(record__event=event), pk=photo_pk)

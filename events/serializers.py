@@ -8,6 +8,7 @@ from rest_framework import serializers
 from accounts.bounded_fields import BoundedDateTimeField
 from accounts.phones import mask_phone
 from events.activity import MAX_CAPTION_CHARS, MAX_PHOTOS_PER_EVENT, MAX_SUMMARY_CHARS
+from events.choices import ScanAction
 from events.models import (
     MAX_PEOPLE_SERVED,
     ActivityPhoto,
@@ -24,6 +25,7 @@ from events.models import (
 )
 from events.photos import PhotoRejected, reencode_photo
 from events.record_deadlines import deadline_of, kind_of
+from stations.models import PracticeUnit
 from stations.serializers import ManagedUnitField
 from volunteers.models import Training, Volunteer
 
@@ -132,14 +134,14 @@ class CheckInSerializer(serializers.Serializer):
 
 class ScanSerializer(serializers.Serializer):
     volunteer_token = serializers.CharField(max_length=500)
-    action = serializers.ChoiceField(choices=[("in", _("Check in")), ("out", _("Check out"))])
+    action = serializers.ChoiceField(choices=ScanAction.choices)
     walk_in = serializers.BooleanField(
         default=False, help_text=_("Sign the volunteer up at the venue, where the event allows walk-ins.")
     )
 
 
 class CheckinCodeQuerySerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=[("in", _("Check in")), ("out", _("Check out"))], default="in")
+    action = serializers.ChoiceField(choices=ScanAction.choices, default=ScanAction.IN)
 
 
 class CodeSerializer(serializers.Serializer):
@@ -383,7 +385,7 @@ class EvaluationSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"period_end": _("The period must end on or after its start.")})
         served = ServiceRecord.objects.filter(
             volunteer=attrs["volunteer"],
-            event__unit__path__startswith=attrs["unit"].path,
+            event__unit__in=PracticeUnit.objects.subtree_of(attrs["unit"]),
             event__ends_at__date__gte=attrs["period_start"],
             event__starts_at__date__lte=attrs["period_end"],
         ).exists()
@@ -491,9 +493,10 @@ class RecordDeadlineSerializer(serializers.Serializer):
 
     def to_representation(self, record: ServiceRecord) -> dict:
         today = self.context.get("today") or timezone.localdate()
-        for key, value in deadline_of(record.activity_day, today).items():
+        # activity_day is annotated by RecordDeadlineViewSet's query; the rest is set here for the fields.
+        for key, value in deadline_of(record.activity_day, today).items():  # type: ignore[attr-defined]
             setattr(record, key, value)
-        record.kind = kind_of(record)
+        record.kind = kind_of(record)  # type: ignore[attr-defined]
         return super().to_representation(record)
 
 
@@ -545,7 +548,7 @@ class ActivityRecordSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ActivityPhotoSerializer(many=True))
     def get_photos(self, record: ActivityRecord) -> list:
-        return ActivityPhotoSerializer(record.photos.all() if record.pk else [], many=True).data
+        return list(ActivityPhotoSerializer(record.photos.all() if record.pk else [], many=True).data)
 
     def get_min_photos(self, record: ActivityRecord) -> int:
         return settings.ACTIVITY_MIN_PHOTOS

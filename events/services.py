@@ -12,7 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
+from accounts.models import User
 from events.checkin_codes import CodeError, read_event_code, read_volunteer_code
+from events.choices import ChangeAction, RecordFlag, ScanAction
 from events.models import (
     CorrectionKind,
     CorrectionRequest,
@@ -113,7 +115,8 @@ class ScanContext:
     user_agent: str = ""
 
 
-MISSING_CHECKOUT = "missing_checkout"
+# Still imported by tests/admin and tests/records_law; the flag's one spelling is RecordFlag.
+MISSING_CHECKOUT = RecordFlag.MISSING_CHECKOUT
 EARTH_RADIUS_M = 6_371_000
 
 
@@ -125,7 +128,9 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
-def log_change(record: ServiceRecord, action: str, old: dict, new: dict, *, by=None, reason: str = "") -> None:
+def log_change(
+    record: ServiceRecord, action: ChangeAction, old: dict, new: dict, *, by: User | None = None, reason: str = ""
+) -> None:
     RecordChange.objects.create(
         record=record, action=action, old=_jsonable(old), new=_jsonable(new), changed_by=by, reason=reason
     )
@@ -167,12 +172,12 @@ def _hours_changed(records: list[ServiceRecord], before: list) -> None:
 # Events ---------------------------------------------------------------------------
 
 
-def publish_event(event: Event, *, by) -> Event:
+def publish_event(event: Event) -> Event:
     """Publish a draft so volunteers see it and can sign up. Raises EventError."""
     return _transition(event, EventStatus.DRAFT, EventStatus.PUBLISHED)
 
 
-def cancel_event(event: Event, *, by) -> Event:
+def cancel_event(event: Event) -> Event:
     """Cancel a draft or published event. Raises EventError."""
     return _transition(event, (EventStatus.DRAFT, EventStatus.PUBLISHED), EventStatus.CANCELLED)
 
@@ -313,9 +318,9 @@ def check_in_by_code(
 def check_in_volunteer_code(
     event: Event,
     volunteer_token: str,
-    action: str,
+    action: ScanAction,
     *,
-    by,
+    by: User,
     at: datetime.datetime,
     context: ScanContext = ScanContext(),
     walk_in: bool = False,
@@ -354,15 +359,15 @@ def _store_refusal(error: CheckInError, *, volunteer, event, action: str, at, co
 def record_scan(
     volunteer: Volunteer,
     event: Event,
-    action: str,
+    action: ScanAction,
     *,
     method: str,
     at: datetime.datetime,
     context: ScanContext = ScanContext(),
-    by=None,
+    by: User | None = None,
     walk_in: bool = False,
 ) -> tuple[ServiceRecord, bool]:
-    """Check a volunteer in (``"in"``) or out (``"out"``) of an event at ``at``.
+    """Check a volunteer in or out of an event at ``at``, as ``action`` says.
 
     Checking in again returns the same record. The volunteer row is locked, so
     simultaneous scans of one volunteer are handled one after the other and never
@@ -376,7 +381,7 @@ def record_scan(
     if method == Method.EVENT_QR and event.radius_m:
         _check_position(event, context)
     record = ServiceRecord.objects.filter(event=event, volunteer=volunteer).first()
-    if action == "in":
+    if action == ScanAction.IN:
         if record is not None:
             return record, False
         return _check_in(volunteer, event, method=method, at=at, context=context, by=by, walk_in=walk_in), True
@@ -386,6 +391,9 @@ def record_scan(
 
 
 def _check_position(event: Event, context: ScanContext) -> None:
+    # Called only for events with a check-in area: a radius needs a point (event_radius_needs_point).
+    if event.radius_m is None or event.latitude is None or event.longitude is None:
+        return
     if context.latitude is None or context.longitude is None:
         raise CheckInError("out_of_area")
     distance = distance_m(float(event.latitude), float(event.longitude), context.latitude, context.longitude)
@@ -401,7 +409,7 @@ def _claimed_until(event: Event, checked_in_at: datetime.datetime, checked_out_a
 
 
 def _check_in(
-    volunteer: Volunteer, event: Event, *, method: str, at, context: ScanContext, by, walk_in: bool
+    volunteer: Volunteer, event: Event, *, method: str, at, context: ScanContext, by: User | None, walk_in: bool
 ) -> ServiceRecord:
     if not _old_enough(event, volunteer):
         raise CheckInError("too_young")
@@ -429,7 +437,7 @@ def _check_in(
         return ServiceRecord.objects.get(event=event, volunteer=volunteer)
 
 
-def _check_out(record: ServiceRecord, *, at: datetime.datetime, by) -> ServiceRecord:
+def _check_out(record: ServiceRecord, *, at: datetime.datetime, by: User | None) -> ServiceRecord:
     event = record.event
     # A scan may set the check-out again (left early, came back) only until a person
     # has reviewed or corrected the record: from then on a manager's word stands.
@@ -450,7 +458,7 @@ def _check_out(record: ServiceRecord, *, at: datetime.datetime, by) -> ServiceRe
     else:
         record.status, record.reviewed_at = RecordStatus.APPROVED, at
     record.save(update_fields=[*fields, "updated_at"])
-    log_change(record, "check_out", old, _snapshot(record, fields), by=by)
+    log_change(record, ChangeAction.CHECK_OUT, old, _snapshot(record, fields), by=by)
     _hours_changed([record], [was])
     return record
 
@@ -458,7 +466,7 @@ def _check_out(record: ServiceRecord, *, at: datetime.datetime, by) -> ServiceRe
 # Review -------------------------------------------------------------------------------
 
 # History actions by which a person shaped a record's times; they may not approve it.
-SHAPING_ACTIONS = ("manual_create", "correct_times")
+SHAPING_ACTIONS = (ChangeAction.MANUAL_CREATE, ChangeAction.CORRECT_TIMES)
 # Manual and corrected times stay near the event: hours only count inside the
 # schedule anyway, and a far-off interval would only block the volunteer's other records.
 TIME_SLACK = datetime.timedelta(days=1)
@@ -505,7 +513,7 @@ def create_manual_record(
     checked_in_at: datetime.datetime,
     checked_out_at: datetime.datetime,
     reason: str,
-    by,
+    by: User,
     now: datetime.datetime | None = None,
 ) -> ServiceRecord:
     """Record (补录) the attendance of someone who served without scanning.
@@ -536,7 +544,7 @@ def create_manual_record(
         raise RecordError("record_exists") from None
     log_change(
         record,
-        "manual_create",
+        ChangeAction.MANUAL_CREATE,
         {},
         _snapshot(record, ["checked_in_at", "checked_out_at", "credited_hours"]),
         by=by,
@@ -554,7 +562,7 @@ def excluded_reviewers(record: ServiceRecord) -> set[int]:
 
 
 @transaction.atomic
-def approve_record(record: ServiceRecord, *, by, at: datetime.datetime | None = None) -> ServiceRecord:
+def approve_record(record: ServiceRecord, *, by: User, at: datetime.datetime | None = None) -> ServiceRecord:
     """Approve a checked-out record so its hours count.
 
     Four eyes: nobody approves a record they served in, entered or corrected.
@@ -565,11 +573,11 @@ def approve_record(record: ServiceRecord, *, by, at: datetime.datetime | None = 
     return record
 
 
-def _approve(record: ServiceRecord, *, by, at: datetime.datetime | None) -> ServiceRecord:
+def _approve(record: ServiceRecord, *, by: User, at: datetime.datetime | None) -> ServiceRecord:
     # The caller holds the locks of the record's volunteer and then the record.
     if record.status != RecordStatus.PENDING:
         raise RecordError("invalid_state")
-    if record.flag == MISSING_CHECKOUT:
+    if record.flag == RecordFlag.MISSING_CHECKOUT:
         raise RecordError("missing_checkout")
     if by.pk in excluded_reviewers(record):
         raise RecordError("self_review")
@@ -577,12 +585,14 @@ def _approve(record: ServiceRecord, *, by, at: datetime.datetime | None) -> Serv
     old = _snapshot(record, fields)
     record.status, record.reviewed_by, record.reviewed_at = RecordStatus.APPROVED, by, at or timezone.now()
     record.save(update_fields=[*fields, "reviewed_by", "updated_at"])
-    log_change(record, "approve", old, _snapshot(record, fields), by=by)
+    log_change(record, ChangeAction.APPROVE, old, _snapshot(record, fields), by=by)
     return record
 
 
 @transaction.atomic
-def reject_record(record: ServiceRecord, *, by, reason: str, at: datetime.datetime | None = None) -> ServiceRecord:
+def reject_record(
+    record: ServiceRecord, *, by: User, reason: str, at: datetime.datetime | None = None
+) -> ServiceRecord:
     """Reject a pending or approved record; its hours stop counting. Raises RecordError."""
     if not reason.strip():
         raise RecordError("reason_required")
@@ -594,13 +604,13 @@ def reject_record(record: ServiceRecord, *, by, reason: str, at: datetime.dateti
     record.status, record.reviewed_by, record.reviewed_at = RecordStatus.REJECTED, by, at or timezone.now()
     record.reject_reason = reason.strip()
     record.save(update_fields=[*fields, "reviewed_by", "updated_at"])
-    log_change(record, "reject", old, _snapshot(record, fields), by=by, reason=record.reject_reason)
+    log_change(record, ChangeAction.REJECT, old, _snapshot(record, fields), by=by, reason=record.reject_reason)
     _hours_changed([record], [was])
     return record
 
 
 @transaction.atomic
-def bulk_approve(records, *, by) -> dict[str, list[int]]:
+def bulk_approve(records, *, by: User) -> dict[str, list[int]]:
     """Approve each record that can be; report which were approved and which were skipped why.
 
     Locks the volunteers, then the records, each in id order (as single workflows
@@ -630,7 +640,7 @@ def bulk_approve(records, *, by) -> dict[str, list[int]]:
 def correct_record_times(
     record: ServiceRecord,
     *,
-    by,
+    by: User,
     reason: str,
     checked_in_at: datetime.datetime | None = None,
     checked_out_at: datetime.datetime | None = None,
@@ -660,7 +670,7 @@ def correct_record_times(
         # Any change of times or hours is reviewed anew, by someone else.
         record.status, record.reviewed_by, record.reviewed_at = RecordStatus.PENDING, None, None
     record.save(update_fields=[*fields, "reviewed_by", "updated_at"])
-    log_change(record, "correct_times", old, _snapshot(record, fields), by=by, reason=reason.strip())
+    log_change(record, ChangeAction.CORRECT_TIMES, old, _snapshot(record, fields), by=by, reason=reason.strip())
     _hours_changed([record], [was])
     return record
 
@@ -686,9 +696,13 @@ def close_stale_records(*, now: datetime.datetime, dry_run: bool = False) -> dic
             continue
         fields = ["status", "flag", "credited_hours"]
         old = _snapshot(record, fields)
-        record.status, record.flag, record.credited_hours = RecordStatus.PENDING, MISSING_CHECKOUT, Decimal("0.00")
+        record.status, record.flag, record.credited_hours = (
+            RecordStatus.PENDING,
+            RecordFlag.MISSING_CHECKOUT,
+            Decimal("0.00"),
+        )
         record.save(update_fields=[*fields, "updated_at"])
-        log_change(record, "auto_close", old, _snapshot(record, fields))
+        log_change(record, ChangeAction.AUTO_CLOSE, old, _snapshot(record, fields))
     finished = [
         event.pk
         for event in Event.objects.filter(status=EventStatus.PUBLISHED, ends_at__lt=now)
@@ -728,7 +742,7 @@ def record_training(
     hours: Decimal,
     organiser: str,
     held_on: datetime.date,
-    by,
+    by: User,
     event: Event | None = None,
     volunteers=(),
 ) -> Training:
@@ -767,7 +781,7 @@ def ask_correction(
     """A volunteer asks their unit to correct a record or to add a missing one (办法 art. 13).
 
     Nothing changes until the organising unit approves it. A photo, if any, arrives
-    already re-encoded (``events.correction_photos``). Raises RecordKeepingError.
+    already re-encoded (``events.photos``). Raises RecordKeepingError.
     """
     if not reason.strip():
         raise RecordKeepingError("reason_required")
@@ -811,7 +825,9 @@ def _locked_request(request: CorrectionRequest) -> CorrectionRequest:
 
 
 @transaction.atomic
-def approve_correction(request: CorrectionRequest, *, by, now: datetime.datetime | None = None) -> CorrectionRequest:
+def approve_correction(
+    request: CorrectionRequest, *, by: User, now: datetime.datetime | None = None
+) -> CorrectionRequest:
     """The organising unit verified the request and applies it (办法 art. 13).
 
     Through ``correct_record_times`` or ``create_manual_record``, so the usual checks
@@ -822,6 +838,9 @@ def approve_correction(request: CorrectionRequest, *, by, now: datetime.datetime
     request = _locked_request(request)
     reason = _("At the volunteer's request: %(reason)s") % {"reason": request.reason}
     if request.kind == CorrectionKind.CORRECT:
+        # The database holds a record for every request to correct (correction_names_its_record).
+        if request.record is None:
+            raise RecordError("invalid_state")
         record = correct_record_times(
             request.record,
             by=by,
@@ -831,6 +850,9 @@ def approve_correction(request: CorrectionRequest, *, by, now: datetime.datetime
             now=now,
         )
     else:
+        # ask_correction takes a request to add a record only with both times.
+        if request.checked_in_at is None or request.checked_out_at is None:
+            raise RecordError("invalid_state")
         record = create_manual_record(
             request.event,
             request.volunteer,
@@ -848,7 +870,7 @@ def approve_correction(request: CorrectionRequest, *, by, now: datetime.datetime
 
 @transaction.atomic
 def decline_correction(
-    request: CorrectionRequest, *, by, reason: str, now: datetime.datetime | None = None
+    request: CorrectionRequest, *, by: User, reason: str, now: datetime.datetime | None = None
 ) -> CorrectionRequest:
     """The organising unit declines the request with a reason the volunteer reads. Raises RecordKeepingError."""
     if not reason.strip():

@@ -7,13 +7,15 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from accounts.client_addresses import client_ip
+from accounts.models import AnyUser
 from events import activity, services
 from events.checkin_codes import expires_at, make_event_code, make_volunteer_code
 from events.filters import (
@@ -66,8 +68,8 @@ from stations.permissions import IsManager, IsManagerOrReadOnly, in_reach
 from volunteers.models import Training, Volunteer
 
 
-def own_volunteer(user) -> Volunteer:
-    volunteer = Volunteer.objects.filter(user=user).first()
+def own_volunteer(user: AnyUser) -> Volunteer:
+    volunteer = Volunteer.objects.of_user(user).first()
     if volunteer is None:
         raise services.EventError("no_volunteer_profile")
     return volunteer
@@ -123,7 +125,7 @@ class EventViewSet(viewsets.ModelViewSet):
             .order_by("-starts_at", "-id")
         )
 
-    def perform_create(self, serializer: EventSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer) -> None:
         serializer.save(created_by=self.request.user)
 
     def perform_destroy(self, instance: Event) -> None:
@@ -135,12 +137,12 @@ class EventViewSet(viewsets.ModelViewSet):
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None) -> Response:
-        return self._answer(services.publish_event(self.get_object(), by=request.user))
+        return self._answer(services.publish_event(self.get_object()))
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None) -> Response:
-        return self._answer(services.cancel_event(self.get_object(), by=request.user))
+        return self._answer(services.cancel_event(self.get_object()))
 
     @extend_schema(request=SignupRequestSerializer, responses={200: SignupSerializer, 201: SignupSerializer, 204: None})
     @action(detail=True, methods=["post", "delete"], permission_classes=[permissions.IsAuthenticated])
@@ -503,7 +505,10 @@ class ActivityPhotoViewSet(mixins.DestroyModelMixin, viewsets.GenericViewSet):
         return super().destroy(request, *args, **kwargs)
 
     def perform_destroy(self, instance: ActivityPhoto) -> None:
-        activity.remove_activity_photo(instance, by=self.request.user)
+        user = self.request.user
+        if not user.is_authenticated:  # IsAuthenticated lets nobody else this far
+            raise NotAuthenticated
+        activity.remove_activity_photo(instance, by=user)
 
     def _file(self, file) -> FileResponse:
         try:

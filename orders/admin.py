@@ -1,12 +1,13 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
+from accounts.models import User
 from accounts.phones import mask_phone
 from orders import services
 from orders.models import RUNNING, MenuCategory, MenuItem, Order, OrderChange, OrderState, TeamDecline
@@ -26,7 +27,7 @@ class MenuCategoryAdmin(ScopedAdmin):
         return MenuCategory.objects.managed_by(request.user)
 
 
-def categories_for(user):
+def categories_for(user: User) -> QuerySet[MenuCategory]:
     """Categories of the centers above (or at) the units the user manages."""
     if user.is_superuser:
         return MenuCategory.objects.all()

@@ -59,8 +59,9 @@ def load_demo_orders(now: datetime.datetime | None = None) -> list[Login]:
     login = Login("resident", RESIDENT_PHONE, RESIDENT_PASSWORD, resident.name)
     if Order.objects.filter(resident=resident).exists():
         return [login]
-    manager = UnitManager.objects.filter(unit=station).select_related("user").first().user
+    manager = UnitManager.objects.filter(unit=station).select_related("user")[0].user
     team = _second_team(station)
+    leader = Volunteer.objects.select_related("user").get(pk=team.leader_id).user
 
     def order(name: str, at: datetime.datetime, contact: str, honorific: str) -> Order:
         return services.place_order(
@@ -88,11 +89,11 @@ def load_demo_orders(now: datetime.datetime | None = None) -> list[Login]:
     appointment = services.Appointment(
         starts_at=start, ends_at=start + datetime.timedelta(hours=1), place="东门社区服务站"
     )
-    services.accept_order(served, appointment, by=team.leader.user, at=ordered + datetime.timedelta(hours=3))
-    services.start_service(served, by=team.leader.user, at=start)
+    services.accept_order(served, appointment, by=leader, at=ordered + datetime.timedelta(hours=3))
+    services.start_service(served, by=leader, at=start)
     services.complete_order(
         served,
-        by=manager,
+        by=leader,
         summary="为王大爷上门理发，顺便检查了家中用电安全。",
         people_served=1,
         at=start + datetime.timedelta(hours=1),

@@ -18,6 +18,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import AnyUser
 from events.models import Event, ServiceCategory
 from stations.models import Level, PracticeUnit, managed_paths, scoped, subtree_q
 from volunteers.models import Team
@@ -27,7 +28,7 @@ MAX_DEADLINE_WORKING_DAYS = 40
 
 
 class MenuCategoryQuerySet(models.QuerySet):
-    def managed_by(self, user) -> MenuCategoryQuerySet:
+    def managed_by(self, user: AnyUser) -> MenuCategoryQuerySet:
         return scoped(self, user, "center__path")
 
 
@@ -68,7 +69,7 @@ class MenuItemQuerySet(models.QuerySet):
         """Active items a resident of ``unit`` may order: its center's and any local item of the unit or above it."""
         return self.filter(is_active=True, unit__path__in=ancestor_paths(unit))
 
-    def managed_by(self, user) -> MenuItemQuerySet:
+    def managed_by(self, user: AnyUser) -> MenuItemQuerySet:
         return scoped(self, user, "unit__path")
 
 
@@ -171,7 +172,7 @@ class OrderState(models.TextChoices):
 
 
 # The deadline that runs in each state, from the item's defaults.
-DEADLINE_FIELD = {
+DEADLINE_FIELD: dict[str, str] = {
     OrderState.SUBMITTED: "review_days",
     OrderState.REVIEWED: "dispatch_days",
     OrderState.DISPATCHED: "accept_days",
@@ -191,13 +192,13 @@ def order_photo_name(order: Order, filename: str) -> str:
     return f"orders/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}.jpg"
 
 
-def led_by(user) -> Q:
+def led_by(user: AnyUser) -> Q:
     """Teams the user leads, as a filter on orders' ``team``."""
     return Q(team__leader__user=user) if user.is_authenticated else Q(pk__in=[])
 
 
 class OrderQuerySet(models.QuerySet):
-    def visible_to(self, user) -> OrderQuerySet:
+    def visible_to(self, user: AnyUser) -> OrderQuerySet:
         """Admins all; managers the orders handled, placed or served in their subtree;
         residents their own; team leaders those offered to or taken by their teams."""
         if not user.is_authenticated:
@@ -208,11 +209,11 @@ class OrderQuerySet(models.QuerySet):
         own = Q(resident=user) | led_by(user) | Q(pk__in=self.claimable_by(user).values("pk"))
         return scoped(self, user, "handling_unit__path", own=reach | own)
 
-    def managed_by(self, user) -> OrderQuerySet:
+    def managed_by(self, user: AnyUser) -> OrderQuerySet:
         """Orders a user may review, dispatch and close: managers of the handling unit and above."""
         return scoped(self, user, "handling_unit__path")
 
-    def claimable_by(self, user) -> OrderQuerySet:
+    def claimable_by(self, user: AnyUser) -> OrderQuerySet:
         """Open orders a team the user leads may claim: within the order's claim subtree, at a level the item allows."""
         if not user.is_authenticated:
             return self.none()
@@ -223,7 +224,7 @@ class OrderQuerySet(models.QuerySet):
             | (Q(item__station_teams=True) & Exists(teams.filter(unit__level=Level.STATION)))
         )
 
-    def offered_to_leader(self, user) -> OrderQuerySet:
+    def offered_to_leader(self, user: AnyUser) -> OrderQuerySet:
         """A team leader's inbox: waiting for their teams' answer or service, and open orders they may claim."""
         mine = self.filter(led_by(user), state__in=(OrderState.DISPATCHED, OrderState.ACCEPTED, OrderState.IN_SERVICE))
         return self.filter(Q(pk__in=mine.values("pk")) | Q(pk__in=self.claimable_by(user).values("pk")))
@@ -233,14 +234,14 @@ class OrderQuerySet(models.QuerySet):
         today = today or timezone.localdate()
         return self.filter(state__in=RUNNING, due_on__lt=today)
 
-    def with_contact_visibility(self, user) -> OrderQuerySet:
+    def with_contact_visibility(self, user: AnyUser) -> OrderQuerySet:
         """Annotate ``contact_visible`` (see ``contact_visible_to``), with what the order's pages show."""
         visible = Order.objects.contact_visible_to(user).filter(pk=OuterRef("pk"))
         return self.annotate(contact_visible=Exists(visible)).select_related(
             "item", "station", "handling_unit", "team", "rating"
         )
 
-    def contact_visible_to(self, user) -> OrderQuerySet:
+    def contact_visible_to(self, user: AnyUser) -> OrderQuerySet:
         """Orders whose resident's phone and address the user may read (志愿服务条例 art. 21):
         the resident, whoever entered it, the dispatching unit's own managers and, after
         acceptance, the accepting team's leader."""
@@ -457,7 +458,7 @@ SCORE = [MinValueValidator(1), MaxValueValidator(5)]
 
 
 class RatingQuerySet(models.QuerySet):
-    def visible_to(self, user) -> RatingQuerySet:
+    def visible_to(self, user: AnyUser) -> RatingQuerySet:
         return self.filter(order__in=Order.objects.visible_to(user).values("pk"))
 
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import AnyUser, User
 from accounts.phones import mask_phone
 from accounts.throttles import AddressRateThrottle
 from events.activity import ActivityError
@@ -96,7 +97,7 @@ STATE_BADGES = {
 }
 
 
-def order_nav(user) -> dict:
+def order_nav(user: AnyUser) -> dict:
     """The order pages' own links, each only for who may open it."""
     if not user.is_authenticated:
         return {"resident": False, "leader": False, "manager": False}
@@ -214,7 +215,7 @@ def new_order(request: HttpRequest) -> HttpResponse:
     return _render(request, "orders/order_form.html", {"form": form, "station": station}, 400)
 
 
-def _place(form: OrderForm, *, station: PracticeUnit, by, on_behalf: bool) -> Order:
+def _place(form: OrderForm, *, station: PracticeUnit, by: User, on_behalf: bool) -> Order:
     data = form.cleaned_data
     return services.place_order(
         item=data["item"],
@@ -266,17 +267,19 @@ def _visible_order(request: HttpRequest, pk: int) -> Order:
     return get_object_or_404(orders.select_related("claim_unit", "event", "entered_by", "resident"), pk=pk)
 
 
-def _dispatch_teams(order: Order, user) -> QuerySet[Team]:
+def _dispatch_teams(order: Order, user: AnyUser) -> QuerySet[Team]:
     declined = order.declines.values("team")
     teams = Team.objects.managed_by(user).filter(leader__isnull=False, unit__level__in=order.item.levels)
     return teams.exclude(pk__in=declined).select_related("unit").order_by("unit__path", "name")
 
 
-def _claim_teams(order: Order, user) -> QuerySet[Team]:
+def _claim_teams(order: Order, user: AnyUser) -> QuerySet[Team]:
     if order.state != OrderState.OPEN or order.claim_unit is None:
         return Team.objects.none()
     teams = Team.objects.filter(
-        leader__user=user, unit__path__startswith=order.claim_unit.path, unit__level__in=order.item.levels
+        leader__user=user,
+        unit__in=PracticeUnit.objects.subtree_of(order.claim_unit),
+        unit__level__in=order.item.levels,
     )
     return teams.exclude(pk__in=order.declines.values("team")).select_related("unit").order_by("name")
 
@@ -286,7 +289,7 @@ def _rating_open(order: Order) -> bool:
     return order.state == OrderState.COMPLETED and closes is not None and timezone.now() <= closes
 
 
-def _abilities(order: Order, user) -> dict:
+def _abilities(order: Order, user: AnyUser) -> dict:
     """What the viewer may do with the order now: the forms the page shows."""
     handler = services.manages(user, order.handling_unit)
     leader = services.leads(user, order.team)
@@ -362,7 +365,7 @@ def _detail(request: HttpRequest, order: Order, forms_given: dict | None = None,
     return _render(request, "orders/order_detail.html", context, status)
 
 
-def _dispatch_form(order: Order, user, data=None) -> DispatchForm:
+def _dispatch_form(order: Order, user: AnyUser, data=None) -> DispatchForm:
     return DispatchForm(data, teams=_dispatch_teams(order, user), units=PracticeUnit.objects.managed_by(user))
 
 
@@ -656,7 +659,7 @@ def manage_statistics(request: HttpRequest) -> HttpResponse:
             raise Http404
     orders = Order.objects.visible_to(request.user)
     if unit is not None:
-        orders = orders.filter(station__path__startswith=unit.path)
+        orders = orders.filter(station__in=PracticeUnit.objects.subtree_of(unit))
     figures = order_statistics(orders)
     satisfaction = [(SATISFACTION_GROUPS[group], rows) for group, rows in figures["satisfaction"].items()]
     context = {"figures": figures, "satisfaction": satisfaction, "unit": unit, "units": units[:500]}
@@ -670,7 +673,7 @@ def manage_statistics(request: HttpRequest) -> HttpResponse:
 def board(request: HttpRequest, unit_pk: int) -> HttpResponse:
     """Completed orders of a unit's subtree, for everyone: the resident masked, no address, no phone."""
     unit = get_object_or_404(PracticeUnit, pk=unit_pk, is_active=True)
-    orders = Order.objects.filter(state__in=DONE, station__path__startswith=unit.path)
+    orders = Order.objects.filter(state__in=DONE, station__in=PracticeUnit.objects.subtree_of(unit))
     summary = orders.aggregate(
         completed=Count("pk"),
         rated=Count("rating"),

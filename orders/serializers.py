@@ -328,7 +328,7 @@ class OrderChangeSerializer(serializers.ModelSerializer):
 
     def get_changed_by_name(self, change: OrderChange) -> str:
         # A name, never the login phone: the history is read by residents and teams alike.
-        return change.changed_by.name if change.changed_by_id else ""
+        return change.changed_by.name if change.changed_by else ""
 
 
 class TeamDeclineSerializer(serializers.ModelSerializer):

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
-from accounts.models import User
+from accounts.models import AnyUser, User
 from accounts.phones import normalize_phone, validate_mobile
 from events.activity import add_activity_photos, document_event
 from events.models import Event, EventStatus, event_bounds_errors
@@ -81,15 +81,15 @@ class OrderError(DomainError):
 # Who may do what -----------------------------------------------------------------------
 
 
-def manages(user, unit: PracticeUnit) -> bool:
+def manages(user: AnyUser, unit: PracticeUnit) -> bool:
     """Whether the user is an admin or a manager of ``unit`` or a unit above it."""
     if not user.is_authenticated:
         return False
     return user.is_superuser or any(unit.path.startswith(path) for path in managed_paths(user))
 
 
-def leads(user, team: Team | None) -> bool:
-    return bool(team is not None and team.leader_id is not None and team.leader.user_id == user.pk)
+def leads(user: AnyUser, team: Team | None) -> bool:
+    return team is not None and team.leader is not None and team.leader.user_id == user.pk
 
 
 def _require(allowed: bool) -> None:
@@ -97,16 +97,16 @@ def _require(allowed: bool) -> None:
         raise OrderError("not_allowed")
 
 
-def _may_handle(user, order: Order) -> bool:
+def _may_handle(user: AnyUser, order: Order) -> bool:
     return manages(user, order.handling_unit)
 
 
-def require_handler(order: Order, user) -> None:
+def require_handler(order: Order, user: AnyUser) -> None:
     """Refuse (403) anyone but the managers of the order's handling unit and above."""
     _require(_may_handle(user, order))
 
 
-def _is_resident(user, order: Order) -> bool:
+def _is_resident(user: AnyUser, order: Order) -> bool:
     return order.resident_id is not None and order.resident_id == user.pk
 
 
@@ -131,7 +131,7 @@ def _enter(
     state: str,
     *,
     action: str,
-    by,
+    by: User | None,
     at: datetime.datetime,
     reason: str = "",
     team: Team | None = None,
@@ -190,7 +190,7 @@ def place_order(
     contact_name: str,
     contact_phone: str,
     address: str,
-    by,
+    by: User,
     description: str = "",
     honorific: str = "",
     photo=None,
@@ -244,7 +244,7 @@ def place_order(
 
 
 @transaction.atomic
-def cancel_order(order: Order, *, by, reason: str = "", at: datetime.datetime | None = None) -> Order:
+def cancel_order(order: Order, *, by: User, reason: str = "", at: datetime.datetime | None = None) -> Order:
     """The resident withdraws the order before a team accepted it.
 
     An order entered on a resident's behalf is withdrawn by the handling unit's
@@ -270,7 +270,9 @@ def cancel_order(order: Order, *, by, reason: str = "", at: datetime.datetime | 
 
 
 @transaction.atomic
-def review_order(order: Order, *, by, accept: bool, reason: str = "", at: datetime.datetime | None = None) -> Order:
+def review_order(
+    order: Order, *, by: User, accept: bool, reason: str = "", at: datetime.datetime | None = None
+) -> Order:
     """The handling unit accepts the order for dispatch, or refuses it with a reason the resident reads."""
     order = _locked(order)
     _require(_may_handle(by, order))
@@ -289,7 +291,7 @@ DISPATCHABLE = (OrderState.REVIEWED, OrderState.DISPATCHED, OrderState.OPEN)
 def dispatch_order(
     order: Order,
     *,
-    by,
+    by: User,
     team: Team | None = None,
     claim_unit: PracticeUnit | None = None,
     at: datetime.datetime | None = None,
@@ -318,7 +320,7 @@ def dispatch_order(
         return _enter(
             order, OrderState.DISPATCHED, action="dispatch", by=by, at=at, team=team, fields=["team", "claim_unit"]
         )
-    if not manages(by, claim_unit):
+    if claim_unit is None or not manages(by, claim_unit):  # None: ruled out by dispatch_target above
         raise OrderError("unit_out_of_reach")
     order.team, order.claim_unit = None, claim_unit
     return _enter(order, OrderState.OPEN, action="open", by=by, at=at, unit=claim_unit, fields=["team", "claim_unit"])
@@ -350,7 +352,7 @@ class Appointment:
 
 
 @transaction.atomic
-def accept_order(order: Order, appointment: Appointment, *, by, at: datetime.datetime | None = None) -> Order:
+def accept_order(order: Order, appointment: Appointment, *, by: User, at: datetime.datetime | None = None) -> Order:
     """The leader of the team the order was dispatched to accepts it (接单).
 
     Accepting creates the event of the team's unit for the agreed time and place,
@@ -358,18 +360,18 @@ def accept_order(order: Order, appointment: Appointment, *, by, at: datetime.dat
     QR code and their hours are credited as at any event. Raises OrderError.
     """
     order = _locked(order)
-    _check_dispatched_to(order, by)
-    return _take(order, order.team, appointment, action="accept", by=by, at=at or timezone.now())
+    team = _check_dispatched_to(order, by)
+    return _take(order, team, appointment, action="accept", by=by, at=at or timezone.now())
 
 
-def _check_dispatched_to(order: Order, by) -> None:
-    """The order waits for an answer from a team ``by`` leads.
+def _check_dispatched_to(order: Order, by: User) -> Team:
+    """The order waits for an answer from a team ``by`` leads; returns that team.
 
     A leader whose team was asked before learns that the order moved on (409), not
     that they may not act on it (403).
     """
-    if order.state == OrderState.DISPATCHED and leads(by, order.team):
-        return
+    if order.state == OrderState.DISPATCHED and order.team is not None and leads(by, order.team):
+        return order.team
     if order.history.filter(action="dispatch", team__leader__user=by).exists():
         raise OrderError("invalid_state")
     raise OrderError("not_allowed")
@@ -377,7 +379,7 @@ def _check_dispatched_to(order: Order, by) -> None:
 
 @transaction.atomic
 def claim_order(
-    order: Order, team: Team, appointment: Appointment, *, by, at: datetime.datetime | None = None
+    order: Order, team: Team, appointment: Appointment, *, by: User, at: datetime.datetime | None = None
 ) -> Order:
     """The leader of a team within the order's claim unit takes an open order (抢单).
 
@@ -390,13 +392,13 @@ def claim_order(
         raise OrderError(
             "already_taken" if order.state in (OrderState.ACCEPTED, OrderState.IN_SERVICE) else "invalid_state"
         )
-    if not team.unit.path.startswith(order.claim_unit.path):
+    if order.claim_unit is None or not team.unit.path.startswith(order.claim_unit.path):
         raise OrderError("team_out_of_reach")
     _check_team(order, team)
     return _take(order, team, appointment, action="claim", by=by, at=at or timezone.now())
 
 
-def _take(order: Order, team: Team, appointment: Appointment, *, action: str, by, at) -> Order:
+def _take(order: Order, team: Team, appointment: Appointment, *, action: str, by: User, at: datetime.datetime) -> Order:
     if event_bounds_errors(appointment.starts_at, appointment.ends_at):
         raise OrderError("bad_schedule")
     if appointment.ends_at <= at:
@@ -443,10 +445,10 @@ def _take(order: Order, team: Team, appointment: Appointment, *, action: str, by
 
 def _serving_members(team: Team, chosen: Iterable[Volunteer] | None) -> list[Volunteer]:
     active = Volunteer.objects.filter(status=VolunteerStatus.ACTIVE, closed_at__isnull=True)
-    crew = active.filter(pk__in=team.members.values("pk"))
+    found = active.filter(pk__in=team.members.values("pk"))
     if team.leader_id is not None:
-        crew = crew | active.filter(pk=team.leader_id)
-    crew = list(crew.distinct().order_by("pk"))
+        found = found | active.filter(pk=team.leader_id)
+    crew = list(found.distinct().order_by("pk"))
     if chosen is not None:
         wanted = {volunteer.pk for volunteer in chosen}
         if not wanted <= {volunteer.pk for volunteer in crew}:
@@ -458,7 +460,7 @@ def _serving_members(team: Team, chosen: Iterable[Volunteer] | None) -> list[Vol
 
 
 @transaction.atomic
-def decline_order(order: Order, *, by, reason: str, at: datetime.datetime | None = None) -> Order:
+def decline_order(order: Order, *, by: User, reason: str, at: datetime.datetime | None = None) -> Order:
     """The team's leader declines with a reason; the order returns to the dispatcher.
 
     志愿服务条例 art. 25: nobody may force a volunteer to serve, so a team may always say
@@ -466,8 +468,7 @@ def decline_order(order: Order, *, by, reason: str, at: datetime.datetime | None
     """
     reason = _reason(reason)
     order = _locked(order)
-    _check_dispatched_to(order, by)
-    team = order.team
+    team = _check_dispatched_to(order, by)
     at = at or timezone.now()
     TeamDecline.objects.create(order=order, team=team, reason=reason, declined_by=by, declined_at=at)
     order.team = None
@@ -477,12 +478,12 @@ def decline_order(order: Order, *, by, reason: str, at: datetime.datetime | None
 # 服务: service and its report ------------------------------------------------------------------
 
 
-def _may_serve(user, order: Order) -> bool:
+def _may_serve(user: AnyUser, order: Order) -> bool:
     return leads(user, order.team) or _may_handle(user, order)
 
 
 @transaction.atomic
-def start_service(order: Order, *, by, at: datetime.datetime | None = None) -> Order:
+def start_service(order: Order, *, by: User, at: datetime.datetime | None = None) -> Order:
     """The team is on its way or at the resident's: the order is in service. Raises OrderError."""
     order = _locked(order)
     _require(_may_serve(by, order))
@@ -495,7 +496,7 @@ def start_service(order: Order, *, by, at: datetime.datetime | None = None) -> O
 def complete_order(
     order: Order,
     *,
-    by,
+    by: User,
     summary: str,
     people_served: int | None = None,
     photos: Iterable = (),
@@ -514,6 +515,8 @@ def complete_order(
     if order.state not in (OrderState.ACCEPTED, OrderState.IN_SERVICE):
         raise OrderError("invalid_state")
     at = at or timezone.now()
+    if order.event is None:  # every accepted order has its event (_take)
+        raise OrderError("invalid_state")
     document_event(order.event, summary=summary.strip(), people_served=people_served, by=by)
     photos = list(photos)
     if photos:
@@ -535,7 +538,7 @@ def rating_closes_at(order: Order) -> datetime.datetime | None:
 def rate_order(
     order: Order,
     *,
-    by,
+    by: User,
     response: int,
     attitude: int,
     result: int,
@@ -553,7 +556,8 @@ def rate_order(
     if order.state != OrderState.COMPLETED:
         raise OrderError("invalid_state")
     at = at or timezone.now()
-    if at > rating_closes_at(order):
+    closes_at = rating_closes_at(order)
+    if closes_at is None or at > closes_at:
         raise OrderError("rating_closed")
     if not all(1 <= int(score) <= 5 for score in (response, attitude, result)):
         raise OrderError("bad_score")
@@ -571,7 +575,7 @@ def rate_order(
 
 
 @transaction.atomic
-def close_order(order: Order, *, by=None, at: datetime.datetime | None = None) -> Order:
+def close_order(order: Order, *, by: User | None = None, at: datetime.datetime | None = None) -> Order:
     """Close (办结) a rated order, or a completed one whose rating window has passed.
 
     An order closed without a rating stays unrated: it never counts as satisfied.
@@ -582,7 +586,8 @@ def close_order(order: Order, *, by=None, at: datetime.datetime | None = None) -
         _require(_may_handle(by, order))
     at = at or timezone.now()
     if order.state == OrderState.COMPLETED:
-        if at <= rating_closes_at(order):
+        closes_at = rating_closes_at(order)
+        if closes_at is not None and at <= closes_at:
             raise OrderError("rating_window_open")
         action = "close_unrated"
     elif order.state == OrderState.RATED:

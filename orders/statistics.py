@@ -40,10 +40,11 @@ def _hours(pairs) -> list[float]:
 
 
 def _timing(values: list[float]) -> dict:
+    p90 = percentile(values, 0.9)
     return {
         "count": len(values),
         "median_hours": round(stats.median(values), 2) if values else None,
-        "p90_hours": round(percentile(values, 0.9), 2) if values else None,
+        "p90_hours": round(p90, 2) if p90 is not None else None,
     }
 
 

@@ -220,7 +220,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         query.is_valid(raise_exception=True)
         unit = query.validated_data["unit"]
         orders = (
-            Order.objects.filter(state__in=DONE, station__path__startswith=unit.path)
+            Order.objects.filter(state__in=DONE, station__in=PracticeUnit.objects.subtree_of(unit))
             .select_related("item", "station", "team", "rating")
             .order_by("-completed_at", "-id")
         )
@@ -239,7 +239,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if unit is not None:
             if not PracticeUnit.objects.managed_by(request.user).filter(pk=unit.pk).exists():
                 raise NotFound()
-            orders = orders.filter(station__path__startswith=unit.path)
+            orders = orders.filter(station__in=PracticeUnit.objects.subtree_of(unit))
         if data.get("date_from"):
             orders = orders.filter(created_at__date__gte=data["date_from"])
         if data.get("date_to"):

@@ -62,14 +62,14 @@ def _by_month(queryset, moment: str, **aggregates) -> dict[int, dict]:
 def annual_report(unit: PracticeUnit, year: int) -> AnnualReport:
     """The unit's report for ``year``, in a handful of grouped queries."""
     start, end = _bounds(year)
-    path = unit.path
+    units = PracticeUnit.objects.subtree_of(unit)
     volunteers = _by_month(
-        Volunteer.objects.filter(home_station__path__startswith=path, created_at__gte=start, created_at__lt=end),
+        Volunteer.objects.filter(home_station__in=units, created_at__gte=start, created_at__lt=end),
         "created_at",
         n=Count("id"),
     )
     records_in_year = ServiceRecord.objects.approved().filter(
-        event__unit__path__startswith=path, event__starts_at__gte=start, event__starts_at__lt=end
+        event__unit__in=units, event__starts_at__gte=start, event__starts_at__lt=end
     )
     records = _by_month(
         records_in_year,
@@ -78,7 +78,7 @@ def annual_report(unit: PracticeUnit, year: int) -> AnnualReport:
         people=Count("volunteer", distinct=True, filter=Q(credited_hours__gt=0)),
         hours=Sum("credited_hours"),
     )
-    trainings = Training.objects.filter(unit__path__startswith=path, held_on__gte=start.date(), held_on__lt=end.date())
+    trainings = Training.objects.filter(unit__in=units, held_on__gte=start.date(), held_on__lt=end.date())
     training_months = {
         row["held_on__month"]: row for row in trainings.values("held_on__month").annotate(n=Count("id")).order_by()
     }
@@ -88,13 +88,13 @@ def annual_report(unit: PracticeUnit, year: int) -> AnnualReport:
     }
     awards = {
         row["awarded_on__month"]: row["n"]
-        for row in Award.objects.filter(volunteer__home_station__path__startswith=path, awarded_on__year=year)
+        for row in Award.objects.filter(volunteer__home_station__in=units, awarded_on__year=year)
         .values("awarded_on__month")
         .annotate(n=Count("id"))
         .order_by()
     }
     certificates = _by_month(
-        Certificate.objects.filter(unit__path__startswith=path, issued_at__gte=start, issued_at__lt=end),
+        Certificate.objects.filter(unit__in=units, issued_at__gte=start, issued_at__lt=end),
         "issued_at",
         n=Count("id"),
     )
@@ -115,9 +115,7 @@ def annual_report(unit: PracticeUnit, year: int) -> AnnualReport:
                 certificates=certificates.get(number, {}).get("n", 0),
             )
         )
-    report.volunteers_at_year_end = Volunteer.objects.filter(
-        home_station__path__startswith=path, created_at__lt=end
-    ).count()
+    report.volunteers_at_year_end = Volunteer.objects.filter(home_station__in=units, created_at__lt=end).count()
     report.volunteers_served_in_year = (
         records_in_year.filter(credited_hours__gt=0).values("volunteer").distinct().count()
     )

@@ -46,7 +46,7 @@ def volunteer_rows(unit: PracticeUnit) -> Iterator[list]:
     """Open accounts of volunteers registered in the unit's subtree, with full numbers (admins only)."""
     genders, statuses = dict(Gender.choices), dict(PoliticalStatus.choices)
     volunteers = (
-        Volunteer.objects.filter(home_station__path__startswith=unit.path, closed_at__isnull=True)
+        Volunteer.objects.filter(home_station__in=PracticeUnit.objects.subtree_of(unit), closed_at__isnull=True)
         .select_related("user", "home_station")
         .order_by("id")
     )
@@ -88,7 +88,11 @@ def record_rows(unit: PracticeUnit, date_from: datetime.date | None, date_to: da
     categories = dict(ServiceCategory.choices)
     records = (
         ServiceRecord.objects.approved()
-        .filter(event__unit__path__startswith=unit.path, credited_hours__gt=0, volunteer__closed_at__isnull=True)
+        .filter(
+            event__unit__in=PracticeUnit.objects.subtree_of(unit),
+            credited_hours__gt=0,
+            volunteer__closed_at__isnull=True,
+        )
         .select_related("event__unit", "volunteer")
         .order_by("event__starts_at", "id")
     )

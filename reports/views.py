@@ -80,7 +80,7 @@ class AnnualReportView(APIView):
 
 
 def own_volunteer(request) -> Volunteer:
-    volunteer = Volunteer.objects.filter(user=request.user).select_related("user", "home_station").first()
+    volunteer = Volunteer.objects.of_user(request.user).select_related("user", "home_station").first()
     if volunteer is None:
         raise NotFound(_("This account has no volunteer profile."))
     return volunteer

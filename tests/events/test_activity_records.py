@@ -134,9 +134,12 @@ def test_a_photo_over_5_mb_is_refused_in_chinese(settings, station_manager, past
     assert not ActivityPhoto.objects.exists()
 
 
-def test_a_request_over_the_body_limit_is_refused_before_anything_reads_it(station_manager, past_event):
-    big = upload(photo_bytes() + b"\0" * (5 * 1024 * 1024), "big.jpg")
+def test_a_request_over_the_body_limit_is_refused_before_anything_reads_it(settings, station_manager, past_event):
+    # Photo uploads have their own limit, above the general one.
+    settings.MAX_REQUEST_BODY_BYTES, settings.PHOTO_REQUEST_BODY_BYTES = 512 * 1024, 1024 * 1024
+    big = upload(photo_bytes() + b"\0" * (1024 * 1024), "big.jpg")
     assert post_photos(station_manager, past_event, big).status_code == 413
+    assert not ActivityPhoto.objects.exists()
 
 
 @pytest.mark.parametrize(
