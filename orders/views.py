@@ -8,9 +8,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from accounts.throttles import AddressRateThrottle
 from orders import services
 from orders.filters import MenuItemFilter, OrderFilter
 from orders.models import MenuCategory, MenuItem, Order, Rating
@@ -269,20 +269,13 @@ class RatingViewSet(viewsets.ReadOnlyModelViewSet):
         return Rating.objects.visible_to(self.request.user).order_by("-rated_at", "-id")
 
 
-class ResidentRegistrationThrottle(SimpleRateThrottle):
-    """Registrations per client address, whoever is logged in (shared with volunteer registration)."""
-
-    scope = "register"
-
-    def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
 class ResidentRegistrationView(APIView):
     """A resident's light account to order services: name, mobile number, password. Public, throttled."""
 
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [ResidentRegistrationThrottle]
+    # Per client address, in one bucket with volunteers' registration (API and pages).
+    throttle_classes = [AddressRateThrottle]
+    throttle_scope = "register"
 
     @extend_schema(request=ResidentRegistrationSerializer, responses={201: ResidentSerializer}, summary="居民注册")
     def post(self, request) -> Response:
