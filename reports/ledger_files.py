@@ -9,8 +9,10 @@ configuration; photos are linked as files, which WeasyPrint reads directly.
 from __future__ import annotations
 
 import datetime
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import xlsxwriter
@@ -19,20 +21,41 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from weasyprint import HTML
+from weasyprint.document import Document
 
 from certificates import pdfs
 from reports.exports import safe_cell
 from reports.ledgers import SIGN_IN_RULE, Ledger, Period, build_ledger
 from stations.models import PracticeUnit
 
-TEMPLATE = "reports/ledger/ledger.html"
-
-
+DOCUMENT = "reports/ledger/document.html"
+FRONT = ["reports/ledger/cover.html", "reports/ledger/contents.html"]
+EVERYTHING = [
+    *FRONT,
+    "reports/ledger/profile.html",
+    "reports/ledger/activity_list.html",
+    "reports/ledger/activities.html",
+    "reports/ledger/hours.html",
+    "reports/ledger/certificates.html",
+]
+# Activities laid out per document: WeasyPrint holds every page of a document until it is
+# written (about 2 MB a page), so a year's ledger in one piece took 700 MB.
+ACTIVITIES_PER_PART = 15
 Progress = Callable[[int], None]
 
 
 def _ignore(percent: int) -> None:
     return None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A line of the contents: where a chapter or activity starts."""
+
+    anchor: str
+    title: str
+    level: int
+    page: int | str = ""
 
 
 def file_stem(unit: PracticeUnit, period: Period) -> str:
@@ -42,23 +65,79 @@ def file_stem(unit: PracticeUnit, period: Period) -> str:
     return name.replace("/", "-").replace("\\", "-")
 
 
+def contents(ledger: Ledger) -> list[Entry]:
+    return [
+        Entry("profile", _("Profile of the unit"), 1),
+        Entry("activities", _("Activities"), 1),
+        *(Entry(a.anchor, f"{a.number}. {a.event.title}", 2) for a in ledger.activities),
+        Entry("hours", _("Hours statistics"), 1),
+        Entry("certificates", _("Certificates issued in the period"), 1),
+    ]
+
+
+def _context(ledger: Ledger) -> dict:
+    before, _number, after = _("Page %(number)s").partition("%(number)s")
+    return {
+        "ledger": ledger,
+        "title": f"{_('Ledger')} · {ledger.unit.name} · {ledger.period.label}",
+        "sign_in_rule": SIGN_IN_RULE,
+        "page_before": before,
+        "page_after": after,
+        "activities": ledger.activities,
+        "contents": contents(ledger),
+        "linked": True,
+    }
+
+
 def ledger_html(ledger: Ledger) -> str:
+    """The whole ledger as one HTML document (contents numbered by WeasyPrint's target counters)."""
     with translation.override(settings.LANGUAGE_CODE):
-        title = f"{_('Ledger')} · {ledger.unit.name} · {ledger.period.label}"
-        return render_to_string(TEMPLATE, {"ledger": ledger, "title": title, "sign_in_rule": SIGN_IN_RULE})
+        return render_to_string(DOCUMENT, {**_context(ledger), "parts": EVERYTHING})
 
 
-def html_to_pdf(html: str, target: Path, progress: Progress = _ignore) -> None:
-    """Lay the HTML out and write the PDF; laying out is most of the time, writing (fonts, photos) the rest."""
-    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=pdfs.font_config())
-    progress(80)
-    document.write_pdf(target)
+def _layout(context: dict, **part) -> Document:
+    html = render_to_string(DOCUMENT, {**context, **part, "linked": False})
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=pdfs.font_config())
 
 
 def write_pdf(ledger: Ledger, target: Path, progress: Progress = _ignore) -> None:
-    html = ledger_html(ledger)
-    progress(20)
-    html_to_pdf(html, target, progress)
+    """The ledger as one PDF, laid out in parts so that memory holds one part's pages at a time.
+
+    Every chapter and activity starts a page, so the parts break where the whole
+    document would. Each part's page numbers continue the previous part's; the cover
+    and contents are laid out last, once the page of every chapter and activity is
+    known, and the parts are joined (with their bookmarks) into ``target``.
+    """
+    with translation.override(settings.LANGUAGE_CODE), tempfile.TemporaryDirectory(prefix="ledger-pdf-") as name:
+        folder, context = Path(name), _context(ledger)
+        entries = context["contents"]
+        # The contents' length does not depend on the numbers in it: laid out once to count its pages.
+        placeholders = [replace(entry, page="000") for entry in entries]
+        front_pages = len(_layout(context, parts=FRONT, contents=placeholders).pages)
+        parts: list[dict] = [{"parts": ["reports/ledger/profile.html", "reports/ledger/activity_list.html"]}]
+        activities = ledger.activities
+        parts += [
+            {"parts": ["reports/ledger/activities.html"], "activities": activities[start : start + ACTIVITIES_PER_PART]}
+            for start in range(0, len(activities), ACTIVITIES_PER_PART)
+        ]
+        parts.append({"parts": ["reports/ledger/hours.html", "reports/ledger/certificates.html"]})
+        starts: dict[str, int] = {}
+        files, next_page = [], front_pages + 1
+        for index, part in enumerate(parts):
+            document = _layout(context, **part, first_page=next_page)
+            for number, page in enumerate(document.pages, start=next_page):
+                for anchor in page.anchors:
+                    starts.setdefault(anchor, number)
+            next_page += len(document.pages)
+            files.append(folder / f"part-{index:04d}.pdf")
+            document.write_pdf(files[-1])
+            del document
+            progress(20 + 75 * (index + 1) // len(parts))
+        numbered = [replace(entry, page=starts.get(entry.anchor, "")) for entry in entries]
+        front = folder / "front.pdf"
+        _layout(context, parts=FRONT, contents=numbered).write_pdf(front)
+        with target.open("wb") as output:
+            pdfs.merge_pdfs([str(front), *(str(path) for path in files)], output)
 
 
 def _time(moment: datetime.datetime | None) -> str:
@@ -90,10 +169,10 @@ def write_xlsx(ledger: Ledger, target: Path) -> None:
             str(target), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
         )
         bold = book.add_format({"bold": True})
-        _profile_sheet(_Sheet(book, _("Profile"), [18, 24, 22, 14, 12, 14, 10, 12], bold), ledger)
+        _profile_sheet(_Sheet(book, _("Overview"), [18, 24, 22, 14, 12, 14, 10, 12], bold), ledger)
         _activities_sheet(_Sheet(book, _("Activities"), [6, 18, 30, 16, 24, 16, 12, 10, 10, 10, 12, 50], bold), ledger)
         _signin_sheet(_Sheet(book, _("Sign-in sheets"), [6, 30, 18, 8, 12, 22, 18, 18, 12, 12], bold), ledger)
-        _hours_sheet(_Sheet(book, _("Hours"), [18, 22, 14, 14], bold), ledger)
+        _hours_sheet(_Sheet(book, _("Hours statistics"), [18, 22, 14, 14], bold), ledger)
         _certificates_sheet(_Sheet(book, _("Certificates"), [20, 12, 22, 36, 10, 10, 12, 10], bold), ledger)
         book.close()
 
@@ -216,8 +295,8 @@ def _signin_sheet(sheet: _Sheet, ledger: Ledger) -> None:
             _("No. on the sheet"),
             _("Name"),
             _("ID number"),
-            _("Checked in"),
-            _("Checked out"),
+            _("Check-in time"),
+            _("Check-out time"),
             _("Status"),
             _("Credited hours"),
         ],

@@ -3,6 +3,7 @@ records, an institute's ZIP with one ledger per unit, progress, periods and who 
 
 import datetime
 import io
+import re
 import zipfile
 from decimal import Decimal
 
@@ -15,13 +16,14 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 from PIL import Image
 from pypdf import PdfReader
+from weasyprint import HTML
 
 from certificates.services import Coverage, issue_certificate
 from events.activity import add_activity_photos, document_event
 from events.models import Method, RecordStatus, ServiceRecord
 from events.services import approve_record, record_scan, reject_record
-from reports import ledger_jobs
-from reports.ledger_files import write_pdf, write_xlsx
+from reports import ledger_files, ledger_jobs
+from reports.ledger_files import ledger_html, write_pdf, write_xlsx
 from reports.ledgers import SIGN_IN_RULE, LedgerError, Period, build_ledger
 from reports.models import LedgerJob
 from tests.certificates.conftest import pdf_text
@@ -116,13 +118,14 @@ def sheet_rows_expected(events) -> set[tuple]:
     return rows
 
 
-def embedded_images(reader: PdfReader) -> set[int]:
-    """The image objects in the PDF (WeasyPrint shares one resource dictionary between pages)."""
-    found = set()
+def embedded_images(reader: PdfReader) -> dict[int, tuple[int, int]]:
+    """The image objects in the PDF and their pixel sizes (pages may share a resource dictionary)."""
+    found = {}
     for page in reader.pages:
         for reference in page["/Resources"].get("/XObject", {}).values():
-            if reference.get_object()["/Subtype"] == "/Image":
-                found.add(reference.idnum)
+            image = reference.get_object()
+            if image["/Subtype"] == "/Image":
+                found[reference.idnum] = (image["/Width"], image["/Height"])
     return found
 
 
@@ -149,11 +152,10 @@ def test_a_station_month_pdf_holds_the_sign_in_sheets_and_photos(station_manager
     assert "清理广场垃圾，宣传垃圾分类。" in text and "王队长" in text and "120" in text
     assert station_month["certificate"].number in text
     reader = PdfReader(io.BytesIO(pdf))
-    assert len(embedded_images(reader)) == 3
+    # The photos go in at print size (their thumbnails), not as the stored 2000-pixel photos.
+    assert [max(width, height) for width, height in embedded_images(reader).values()] == [400, 400, 400]
     # Cover, contents, profile, list, two activities, hours, certificates: one page each at least.
     assert len(reader.pages) >= 8
-    # The photos go in at print size, not as the 2000-pixel originals.
-    assert len(pdf) < 1_000_000
 
 
 def test_the_pdf_states_pending_records_without_hours_and_leaves_rejected_ones_out(tree, station_month):
@@ -168,12 +170,36 @@ def test_the_pdf_states_pending_records_without_hours_and_leaves_rejected_ones_o
     assert [photo.caption for photo in cleaning.photos] == ["", "", ""] and lecture.photos == []
 
 
+def test_a_ledger_laid_out_in_parts_reads_like_one_document(tree, station_month, tmp_path, monkeypatch):
+    """One activity per part: pages numbered on, the contents pointing at the right pages, bookmarks kept."""
+    monkeypatch.setattr(ledger_files, "ACTIVITIES_PER_PART", 1)
+    ledger = build_ledger(tree["S1"], Period("month", DAY.year, DAY.month))
+    write_pdf(ledger, tmp_path / "parts.pdf")
+    parts = PdfReader(tmp_path / "parts.pdf")
+    whole = PdfReader(io.BytesIO(HTML(string=ledger_html(ledger)).write_pdf()))
+    assert len(parts.pages) == len(whole.pages) >= 8
+    texts = [page.extract_text() for page in parts.pages]
+    with translation.override("zh-hans"):
+        footer = translation.gettext("Page %(number)s")
+    for number, text in enumerate(texts[1:], start=2):
+        assert footer % {"number": number} in text
+    for activity in ledger.activities:
+        heading = f"{activity.number}. {activity.event.title}"
+        listed = re.search(rf"{re.escape(heading)}[ .]*?(\d+)\s*$", texts[1], re.MULTILINE)
+        assert listed, texts[1]
+        # The heading stands only in the contents and on the activity's own page.
+        assert [n for n, text in enumerate(texts, start=1) if heading in text] == [2, int(listed.group(1))]
+    assert {item.title for item in parts.outline if not isinstance(item, list)} >= {
+        f"{activity.number}. {activity.event.title}" for activity in ledger.activities
+    }
+
+
 def test_the_xlsx_sign_in_sheet_matches_the_records(station_manager_client, tree, station_month):
     response = station_manager_client.post(LEDGERS, {"unit": tree["S1"].pk, **DECEMBER, "format": "xlsx"})
     assert response.status_code == 201, response.content
     book = load_workbook(io.BytesIO(download(station_manager_client, response.json())), read_only=True)
     with translation.override("zh-hans"):
-        names = [str(name) for name in ["Profile", "Activities", "Sign-in sheets", "Hours", "Certificates"]]
+        names = [str(name) for name in ["Overview", "Activities", "Sign-in sheets", "Hours statistics", "Certificates"]]
         names = [translation.gettext(name) for name in names]
         rule = str(SIGN_IN_RULE)
     assert book.sheetnames == names
@@ -353,3 +379,33 @@ def test_the_page_shows_progress_of_a_big_ledger_and_refuses_volunteers(
     client.force_login(volunteer.user)
     assert client.get("/reports/ledgers/").status_code == 403
     assert client.get(response["Location"]).status_code == 404
+
+
+def test_a_failed_ledger_is_kept_as_failed_and_offers_no_file(station_manager_client, tree, station_month, monkeypatch):
+    def broken(ledger, target):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(ledger_jobs, "write_xlsx", broken)
+    job = station_manager_client.post(LEDGERS, {"unit": tree["S1"].pk, **DECEMBER, "format": "xlsx"}).json()
+    assert (job["status"], job["download_url"]) == ("failed", None)
+    assert station_manager_client.get(f"{LEDGERS}{job['id']}/download/").status_code == 409
+    # Asking again starts afresh rather than returning the failed job.
+    monkeypatch.undo()
+    again = station_manager_client.post(LEDGERS, {"unit": tree["S1"].pk, **DECEMBER, "format": "xlsx"})
+    assert again.status_code == 201 and again.json()["status"] == "finished"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_queue_makes_a_big_ledger_in_the_worker(tree, institute_manager, settings):
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    make_event(tree["S1"], title="社区环境清洁")
+    job, created = ledger_jobs.start_ledger_job(tree["I1"], Period("year", DAY.year), "zip", by=institute_manager)
+    assert created and LedgerJob.objects.get(pk=job.pk).status == "queued"
+    assert DBTaskResult.objects.filter(task_path="reports.tasks.make_ledger").count() == 1
+    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay")
+    job.refresh_from_db()
+    assert (job.status, job.progress) == ("finished", 100) and job.task_id
+    assert len(zipfile.ZipFile(job.file.open()).namelist()) == 6
