@@ -29,10 +29,11 @@ from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
 from django.db.models.fields.files import FieldFile
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -325,7 +326,7 @@ def _activities(unit: PracticeUnit, period: Period) -> list[Activity]:
     sheets: dict[int, list[SignIn]] = defaultdict(list)
     labels = dict(RecordStatus.choices)
     records = (
-        ServiceRecord.objects.filter(event__in=[event.pk for event in events])
+        ServiceRecord.objects.filter(event__in=ledger_events(unit, period).values("pk"))
         .exclude(status=RecordStatus.REJECTED)
         .select_related("volunteer")
         .order_by("event_id", "checked_in_at", "id")
@@ -491,7 +492,16 @@ def _certificates(unit: PracticeUnit, period: Period) -> list[CertificateRow]:
 
 
 def build_ledger(unit: PracticeUnit, period: Period, *, made_by=None) -> Ledger:
-    """Everything the unit's ledger of the period states, read in a fixed number of queries."""
+    """Everything the unit's ledger of the period states, read in a fixed number of queries.
+
+    Labels (statuses, categories, months) are in the documents' language, Chinese,
+    whatever language the person asking reads.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        return _build_ledger(unit, period, made_by)
+
+
+def _build_ledger(unit: PracticeUnit, period: Period, made_by) -> Ledger:
     start, end = period.bounds
     managers = [
         Manager(name=user.name or "", masked_phone=mask_phone(user.phone))

@@ -195,18 +195,22 @@ def test_a_ledger_laid_out_in_parts_reads_like_one_document(tree, station_month,
 
 
 def test_the_xlsx_sign_in_sheet_matches_the_records(station_manager_client, tree, station_month):
-    response = station_manager_client.post(LEDGERS, {"unit": tree["S1"].pk, **DECEMBER, "format": "xlsx"})
+    # Asked for in English, made in Chinese: a ledger is filed, not read on the screen.
+    body = {"unit": tree["S1"].pk, **DECEMBER, "format": "xlsx"}
+    response = station_manager_client.post(LEDGERS, body, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 201, response.content
     book = load_workbook(io.BytesIO(download(station_manager_client, response.json())), read_only=True)
     with translation.override("zh-hans"):
         names = [str(name) for name in ["Overview", "Activities", "Sign-in sheets", "Hours statistics", "Certificates"]]
         names = [translation.gettext(name) for name in names]
         rule = str(SIGN_IN_RULE)
+        statuses = {str(RecordStatus.APPROVED.label), str(RecordStatus.PENDING.label)}
     assert book.sheetnames == names
     rows = list(book[names[2]].iter_rows(values_only=True))
     assert rows[0][0] == rule
     sheet = {(row[1], row[4], row[5], row[6], row[7], row[9]) for row in rows[2:]}
     assert sheet == sheet_rows_expected(station_month["events"])
+    assert {row[8] for row in rows[2:]} == statuses
     certificates = list(book[names[4]].iter_rows(values_only=True))
     assert certificates[1][:3] == (
         station_month["certificate"].number,
