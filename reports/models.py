@@ -135,6 +135,45 @@ class VolunteerYear(models.Model):
         return f"{self.volunteer_id} · {self.year}"
 
 
+class UnitActivity(models.Model):
+    """How many volunteers registered under a unit (of any level) served: per year, and by their latest month.
+
+    A year row (``month`` 0) counts the volunteers with an approved record in the year
+    (``served``) and those whose hours in it reached ``settings.ANNUAL_HOURS_TARGET``
+    (``reaching_target``). A month row counts the volunteers whose latest approved
+    record falls in that month (``latest``): those active since a month are a sum of rows.
+    """
+
+    unit = models.ForeignKey(
+        PracticeUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="rollup_activity"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"), help_text=_("1 to 12, or 0 for the whole year."))
+    served = models.BigIntegerField(_("volunteers who served"), default=0)
+    reaching_target = models.BigIntegerField(_("volunteers reaching the annual target"), default=0)
+    latest = models.BigIntegerField(_("volunteers who last served in the month"), default=0)
+    center_served = models.BigIntegerField(_("served at events of the own center"), default=0)
+    center_reaching_target = models.BigIntegerField(_("reaching the target at events of the own center"), default=0)
+    center_latest = models.BigIntegerField(_("last served at events of the own center"), default=0)
+    institute_served = models.BigIntegerField(_("served at events of the own institute"), default=0)
+    institute_reaching_target = models.BigIntegerField(
+        _("reaching the target at events of the own institute"), default=0
+    )
+    institute_latest = models.BigIntegerField(_("last served at events of the own institute"), default=0)
+    station_served = models.BigIntegerField(_("served at events of the own station"), default=0)
+    station_reaching_target = models.BigIntegerField(_("reaching the target at events of the own station"), default=0)
+    station_latest = models.BigIntegerField(_("last served at events of the own station"), default=0)
+
+    class Meta:
+        verbose_name = _("unit activity")
+        verbose_name_plural = _("unit activity")
+        constraints = [models.UniqueConstraint(fields=["unit", "year", "month"], name="unit_activity_key")]
+        indexes = [models.Index(fields=["year", "month", "unit"], name="unit_activity_period_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} · {self.year}-{self.month:02d}"
+
+
 class UnitVolunteers(models.Model):
     """Volunteers registered under a unit (of any level) by the year they registered and their star level.
 

@@ -37,21 +37,26 @@ Functions (every row a frozen dataclass with named fields):
 - ``period_q(month_from, month_to, prefix="")``, ``months_q(month_from, month_to)``, ``unit_rows(reach)``,
   ``fact_rows(reach, month_from, month_to)``: the rows themselves, for callers that group them their way
 
-Star levels are counted with the thresholds of the last change or rebuild: after
-changing ``STAR_THRESHOLDS_HOURS``, run ``manage.py rebuild_rollups``.
+Volunteer counts come from ``UnitActivity`` (a few rows per unit) for the settings'
+annual target and a ``since`` on a month's first day, otherwise from the volunteers'
+yearly rows. Star levels and the annual target are counted with the settings of the
+last change or rebuild: after changing ``STAR_THRESHOLDS_HOURS`` or
+``ANNUAL_HOURS_TARGET``, run ``manage.py rebuild_rollups``.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime
+import functools
+import operator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Sum
 
-from reports.models import HoursRollup, UnitHours, UnitVolunteers, VolunteerYear
+from reports.models import HoursRollup, UnitActivity, UnitHours, UnitVolunteers, VolunteerYear
 from stations.models import Level, PracticeUnit, managed_paths
 
 ZERO = Decimal("0.00")
@@ -319,7 +324,9 @@ def hours_by_category(
 
 def volunteers_served(reach: Reach, first_year: int | None = None, last_year: int | None = None) -> int:
     """Distinct volunteers of the reach with an approved record in the years (None: open)."""
-    rows = _volunteer_years(reach).filter(**{f"{reach.prefix}records__gt": 0})
+    if first_year is not None and first_year == last_year:
+        return volunteer_counts(reach, year=first_year).served
+    rows = _volunteer_years(reach).filter(_scoped(reach))
     if first_year is not None:
         rows = rows.filter(year__gte=first_year)
     if last_year is not None:
@@ -341,22 +348,54 @@ def _volunteer_years(reach: Reach) -> QuerySet:
     return rows
 
 
+def _scoped(reach: Reach, **lookups) -> Q:
+    """A condition on ``VolunteerYear`` in the reach's measure; rows exist only for years with records."""
+    served = {} if not reach.prefix else {f"{reach.prefix}records__gt": 0}
+    return Q(**served, **{f"{reach.prefix}{name}": value for name, value in lookups.items()})
+
+
 def _count_measures(reach: Reach, year: int | None, since: datetime.date | None, target) -> dict:
-    prefix = reach.prefix
     measures = {}
     if year is not None:
-        in_year = Q(year=year, **{f"{prefix}records__gt": 0})
+        in_year = Q(year=year) & _scoped(reach)
         measures["served"] = Count("volunteer_id", filter=in_year)
         goal = Decimal(settings.ANNUAL_HOURS_TARGET if target is None else target)
-        measures["reaching_target"] = Count("volunteer_id", filter=in_year & Q(**{f"{prefix}hours__gte": goal}))
+        measures["reaching_target"] = Count("volunteer_id", filter=in_year & _scoped(reach, hours__gte=goal))
     if since is not None:
-        recent = Q(year__gte=since.year, **{f"{prefix}last_served__gte": since})
+        recent = Q(year__gte=since.year) & _scoped(reach, last_served__gte=since)
         measures["active"] = Count("volunteer_id", filter=recent, distinct=True)
     return measures
 
 
 def _years_wanted(year: int | None, since: datetime.date | None) -> Q:
-    return Q(year__gte=min(value for value in (year, since.year if since else None) if value is not None))
+    wanted = [Q(year=year)] if year is not None else []
+    if since is not None:
+        wanted.append(Q(year__gte=since.year))
+    return functools.reduce(operator.or_, wanted)
+
+
+def _counted(since: datetime.date | None, target) -> bool:
+    """Whether UnitActivity holds these counts: kept for the settings' target, by whole months."""
+    same_target = target is None or Decimal(target) == Decimal(settings.ANNUAL_HOURS_TARGET)
+    return same_target and (since is None or since.day == 1)
+
+
+def _activity_measures(reach: Reach, year: int | None, since: datetime.date | None) -> dict:
+    prefix, measures = reach.prefix, {}
+    if year is not None:
+        in_year = Q(year=year, month=0)
+        measures["served"] = Sum(f"{prefix}served", filter=in_year, default=0)
+        measures["reaching_target"] = Sum(f"{prefix}reaching_target", filter=in_year, default=0)
+    if since is not None:
+        measures["active"] = Sum(f"{prefix}latest", filter=months_q(since, None), default=0)
+    return measures
+
+
+def _activity_wanted(year: int | None, since: datetime.date | None) -> Q:
+    wanted = [Q(year=year, month=0)] if year is not None else []
+    if since is not None:
+        wanted.append(months_q(since, None))
+    return functools.reduce(operator.or_, wanted)
 
 
 def volunteer_counts(
@@ -366,10 +405,22 @@ def volunteer_counts(
     since: datetime.date | None = None,
     target: Decimal | int | None = None,
 ) -> VolunteerCounts:
-    """Volunteers of the reach who served in ``year`` (and reached ``target``), or served since ``since``."""
-    measures = _count_measures(reach, year, since, target)
-    if not measures:
+    """Volunteers of the reach who served in ``year`` (and reached ``target``), or served since ``since``.
+
+    A few rows of UnitActivity, for the settings' target and a ``since`` on a month's
+    first day; otherwise counted over the volunteers' yearly rows.
+    """
+    if year is None and since is None:
         return VolunteerCounts()
+    if _counted(since, target):
+        rows = (
+            UnitActivity.objects.filter(unit=reach.unit)
+            if reach.unit
+            else UnitActivity.objects.filter(unit__level=Level.CENTER)
+        )
+        counts = rows.filter(_activity_wanted(year, since)).aggregate(**_activity_measures(reach, year, since))
+        return VolunteerCounts(**counts)
+    measures = _count_measures(reach, year, since, target)
     counts = _volunteer_years(reach).filter(_years_wanted(year, since)).aggregate(**measures)
     return VolunteerCounts(**counts)
 
@@ -383,20 +434,32 @@ def volunteer_counts_by_unit(
     target: Decimal | int | None = None,
 ) -> list[UnitCountsRow]:
     """``volunteer_counts`` per unit of ``level`` under the reach's unit, in tree order."""
-    measures = _count_measures(reach, year, since, target)
-    if not measures:
+    if year is None and since is None:
         return []
-    up = UP_FROM_STATION[level]
-    rows = (
-        _volunteer_years(reach)
-        .filter(_years_wanted(year, since))
-        .values(s_unit=F(f"{up}__id"))
-        .annotate(s_name=F(f"{up}__name"), s_path=F(f"{up}__path"), **measures)
-        .order_by("s_path")
-    )
+    if _counted(since, target):
+        measures = _activity_measures(reach, year, since)
+        activity = UnitActivity.objects.filter(unit__level=level)
+        if reach.unit is not None:
+            activity = activity.filter(unit__path__startswith=reach.unit.path)
+        grouped = (
+            activity.filter(_activity_wanted(year, since))
+            .values(s_unit=F("unit_id"), s_name=F("unit__name"), s_path=F("unit__path"))
+            .annotate(**measures)
+            .order_by("s_path")
+        )
+    else:
+        measures = _count_measures(reach, year, since, target)
+        up = UP_FROM_STATION[level]
+        grouped = (
+            _volunteer_years(reach)
+            .filter(_years_wanted(year, since))
+            .values(s_unit=F(f"{up}__id"))
+            .annotate(s_name=F(f"{up}__name"), s_path=F(f"{up}__path"), **measures)
+            .order_by("s_path")
+        )
     return [
         UnitCountsRow(row["s_unit"], row["s_name"], row["s_path"], **{key: row[key] for key in measures})
-        for row in rows
+        for row in grouped
         if any(row[key] for key in measures)
     ]
 

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from events.models import Event, RecordStatus, ServiceRecord
 from events.signals import Counted, counted
-from reports.models import HoursRollup, UnitHours, UnitVolunteers, VolunteerYear
+from reports.models import HoursRollup, UnitActivity, UnitHours, UnitVolunteers, VolunteerYear
 from stations.models import Level, PracticeUnit
 from volunteers.models import Volunteer, star_level_expression
 
@@ -39,6 +39,7 @@ ZERO = Decimal("0.00")
 PREFIXES = ("", "center_", "institute_", "station_")
 UNIT_MEASURES = [f"{prefix}{name}" for prefix in PREFIXES for name in ("hours", "records")]
 YEAR_MEASURES = [f"{prefix}{name}" for prefix in PREFIXES for name in ("hours", "records", "last_served")]
+ACTIVITY_MEASURES = [f"{prefix}{name}" for prefix in PREFIXES for name in ("served", "reaching_target", "latest")]
 FACT_KEY = ["station", "event_unit", "category", "month"]
 BATCH = 500
 
@@ -146,29 +147,74 @@ def _add_volunteers(changes: Counter) -> None:
     )
 
 
-def _lifetimes(volunteer_ids) -> dict[int, Decimal]:
-    rows = (
-        VolunteerYear.objects.filter(volunteer_id__in=volunteer_ids)
-        .values("volunteer_id")
-        .annotate(total=Sum("hours"))
-        .order_by()
+def _year_rows(volunteer_ids) -> list[dict]:
+    return list(
+        VolunteerYear.objects.filter(volunteer_id__in=volunteer_ids).values(
+            "volunteer_id", "station_id", "year", *YEAR_MEASURES
+        )
     )
-    return {row["volunteer_id"]: row["total"] for row in rows}
+
+
+def _lifetimes(rows: list[dict]) -> dict[int, Decimal]:
+    totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for row in rows:
+        totals[row["volunteer_id"]] += row["hours"]
+    return totals
+
+
+def _activity(rows: list[dict], sign: int) -> dict[tuple[int, int, int], list[int]]:
+    """What yearly rows add to UnitActivity of their stations: (station, year, month) -> ACTIVITY_MEASURES."""
+    target = Decimal(settings.ANNUAL_HOURS_TARGET)
+    counts: dict[tuple[int, int, int], list[int]] = defaultdict(lambda: [0] * len(ACTIVITY_MEASURES))
+    latest: dict[tuple[int, int], tuple[int, datetime.date]] = {}
+    for row in rows:
+        for index, prefix in enumerate(PREFIXES):
+            if not row[f"{prefix}records"]:
+                continue
+            year = counts[(row["station_id"], row["year"], 0)]
+            year[3 * index] += sign
+            if row[f"{prefix}hours"] >= target:
+                year[3 * index + 1] += sign
+            day = row[f"{prefix}last_served"]
+            key = (row["volunteer_id"], index)
+            if key not in latest or day > latest[key][1]:
+                latest[key] = (row["station_id"], day)
+    for (_volunteer, index), (station, day) in latest.items():
+        counts[(station, day.year, day.month)][3 * index + 2] += sign
+    return counts
+
+
+def _apply_activity(*changes: dict[tuple[int, int, int], list[int]]) -> None:
+    """Add per-station changes of UnitActivity to the station's chain."""
+    units: dict[tuple[int, int, int], list[int]] = defaultdict(lambda: [0] * len(ACTIVITY_MEASURES))
+    stations = {key[0] for change in changes for key in change}
+    chains = _chains(stations)
+    for change in changes:
+        for (station, year, month), values in change.items():
+            for unit in chains[station]:
+                row = units[(unit, year, month)]
+                for index, value in enumerate(values):
+                    row[index] += value
+    rows = [(*key, *units[key]) for key in sorted(units) if any(units[key])]
+    _upsert(UnitActivity, ["unit", "year", "month"], ACTIVITY_MEASURES, rows)
 
 
 def refresh_volunteer_years(volunteer_ids) -> None:
-    """Make the volunteers' yearly rows again from their records; star levels that changed move their counts.
+    """Make the volunteers' yearly rows again from their records; their counts in UnitActivity and
+    (for a changed star level) UnitVolunteers follow.
 
     The caller holds the volunteers' row locks.
     """
     ids = sorted(set(volunteer_ids))
     if not ids:
         return
-    before = _lifetimes(ids)
+    before_rows = _year_rows(ids)
     VolunteerYear.objects.filter(volunteer_id__in=ids).delete()
     _insert_select(VolunteerYear, YEAR_COLUMNS, volunteer_year_rows(ServiceRecord.objects.filter(volunteer_id__in=ids)))
-    after = _lifetimes(ids)
-    moved = [pk for pk in ids if star_level(before.get(pk, ZERO)) != star_level(after.get(pk, ZERO))]
+    after_rows = _year_rows(ids)
+    _apply_activity(_activity(before_rows, -1), _activity(after_rows, 1))
+    before, after = _lifetimes(before_rows), _lifetimes(after_rows)
+    moved = [pk for pk in ids if star_level(before[pk]) != star_level(after[pk])]
     if not moved:
         return
     changes: Counter = Counter()
@@ -176,8 +222,8 @@ def refresh_volunteer_years(volunteer_ids) -> None:
         "pk", "home_station_id", "created_at"
     ):
         year = timezone.localtime(created_at).year
-        changes[(station, year, star_level(before.get(pk, ZERO)))] -= 1
-        changes[(station, year, star_level(after.get(pk, ZERO)))] += 1
+        changes[(station, year, star_level(before[pk]))] -= 1
+        changes[(station, year, star_level(after[pk]))] += 1
     _add_volunteers(changes)
 
 
@@ -241,7 +287,7 @@ def move_volunteer(volunteer_id: int, old_station: int, new_station: int) -> Non
             fact[0] += sign * hours
             fact[1] += sign
     _apply_facts(facts)
-    lifetime = _lifetimes([volunteer_id]).get(volunteer_id, ZERO)
+    lifetime = _lifetimes(_year_rows([volunteer_id]))[volunteer_id]
     refresh_volunteer_years([volunteer_id])
     created_at = Volunteer.objects.values_list("created_at", flat=True).get(pk=volunteer_id)
     year, level = timezone.localtime(created_at).year, star_level(lifetime)
@@ -292,15 +338,15 @@ def before_event_saved(sender, instance: Event, raw: bool = False, update_fields
         return
     if update_fields is not None and not {"unit", "category"} & set(update_fields):
         return
-    if connection.in_atomic_block:
-        # Volunteers first, then the event: the order approvals take them in.
-        volunteers = ServiceRecord.objects.filter(event_id=instance.pk, status=RecordStatus.APPROVED)
-        _lock_volunteers(volunteers.values_list("volunteer_id", flat=True))
-        instance._rollup_grouping = (
-            Event.objects.select_for_update().filter(pk=instance.pk).values_list("unit_id", "category").first()
-        )
-    else:
-        instance._rollup_grouping = Event.objects.filter(pk=instance.pk).values_list("unit_id", "category").first()
+    stored = Event.objects.filter(pk=instance.pk)
+    grouping = stored.values_list("unit_id", "category").first()
+    if grouping == (instance.unit_id, instance.category) or not connection.in_atomic_block:
+        instance._rollup_grouping = grouping
+        return
+    # Regrouped: volunteers first, then the event, the order approvals take them in.
+    volunteers = ServiceRecord.objects.filter(event_id=instance.pk, status=RecordStatus.APPROVED)
+    _lock_volunteers(volunteers.values_list("volunteer_id", flat=True))
+    instance._rollup_grouping = stored.select_for_update().values_list("unit_id", "category").first()
 
 
 def event_saved(sender, instance: Event, created: bool, raw: bool = False, **kwargs) -> None:
@@ -486,26 +532,94 @@ def upper_volunteer_rows(stations: QuerySet, level: str) -> QuerySet:
 
 
 UNIT_COLUMNS = ["unit", "year", "month", *UNIT_MEASURES]
+ACTIVITY_COLUMNS = ["unit", "year", "month", *ACTIVITY_MEASURES]
 VOLUNTEER_COLUMNS = ["unit", "registered_year", "star_level", "volunteers"]
 
 
+def activity_year_rows(years: QuerySet, level: str) -> QuerySet:
+    """UnitActivity year rows of one level from VolunteerYear rows (no latest months: those follow)."""
+    target = Decimal(settings.ANNUAL_HOURS_TARGET)
+    measures = {}
+    for prefix in PREFIXES:
+        served = Q(**{f"{prefix}records__gt": 0})
+        measures[f"r_{prefix}served"] = Count("id", filter=served)
+        measures[f"r_{prefix}reaching_target"] = Count("id", filter=served & Q(**{f"{prefix}hours__gte": target}))
+        measures[f"r_{prefix}latest"] = Value(0)
+    return (
+        years.annotate(r_unit=F(UP[level]), r_month=Value(0))
+        .values("r_unit", "year", "r_month")
+        .annotate(**measures)
+        .order_by()
+        .values_list("r_unit", "year", "r_month", *[f"r_{name}" for name in ACTIVITY_MEASURES])
+    )
+
+
+def _add_latest(years: QuerySet, level: str, index: int) -> None:
+    """Add to UnitActivity month rows of one level the volunteers by the month of their latest service
+    (in one measure): per volunteer the latest of their yearly rows, then counted per unit and month."""
+    prefix = PREFIXES[index]
+    latest = (
+        years.filter(**{f"{prefix}records__gt": 0})
+        .values("volunteer_id", "station_id")
+        .annotate(r_day=Max(f"{prefix}last_served"))
+        .order_by()
+        .values_list("station_id", "r_day")
+    )
+    inner, params = latest.query.sql_with_params()
+    quote = connection.ops.quote_name
+    meta, units = UnitActivity._meta, quote(PracticeUnit._meta.db_table)
+    table, columns = quote(meta.db_table), [quote(meta.get_field(name).column) for name in ACTIVITY_COLUMNS]
+    column = quote(meta.get_field(f"{prefix}latest").column)
+    unit = {
+        Level.STATION: "latest.station_id",
+        Level.INSTITUTE: "station.parent_id",
+        Level.CENTER: "institute.parent_id",
+    }[level]
+    if connection.vendor == "sqlite":
+        year = "CAST(strftime('%%Y', latest.r_day) AS integer)"
+        month = "CAST(strftime('%%m', latest.r_day) AS integer)"
+    else:
+        year = "CAST(EXTRACT(YEAR FROM latest.r_day) AS integer)"
+        month = "CAST(EXTRACT(MONTH FROM latest.r_day) AS integer)"
+    measures = ", ".join("COUNT(*)" if name == f"{prefix}latest" else "0" for name in ACTIVITY_MEASURES)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 (names from the models, the ORM's own SQL)
+        f"SELECT {unit}, {year}, {month}, {measures} FROM ({inner}) AS latest "
+        f"JOIN {units} AS station ON station.id = latest.station_id "
+        f"JOIN {units} AS institute ON institute.id = station.parent_id "
+        # WHERE true: SQLite's upsert after a SELECT needs it to parse.
+        f"WHERE true GROUP BY 1, 2, 3 "
+        f"ON CONFLICT ({', '.join(columns[:3])}) DO UPDATE SET {column} = {table}.{column} + excluded.{column}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def _rebuild_units(centers: set[int] | None) -> None:
-    """UnitHours and the upper UnitVolunteers of the centers (None: all) from the finest rows."""
+    """UnitHours, UnitActivity and the upper UnitVolunteers of the centers (None: all) from the finest rows."""
     facts = HoursRollup.objects.all()
+    years = VolunteerYear.objects.all()
     unit_rows = UnitHours.objects.all()
+    activity = UnitActivity.objects.all()
     uppers = UnitVolunteers.objects.exclude(unit__level=Level.STATION)
     stations = UnitVolunteers.objects.all()
     if centers is not None:
         facts = facts.filter(station__parent__parent_id__in=centers)
+        years = years.filter(station__parent__parent_id__in=centers)
         under = Q(unit_id__in=centers) | Q(unit__parent_id__in=centers) | Q(unit__parent__parent_id__in=centers)
         unit_rows = unit_rows.filter(under)
+        activity = activity.filter(under)
         uppers = uppers.filter(under)
         stations = stations.filter(unit__parent__parent_id__in=centers)
     unit_rows.delete()
+    activity.delete()
     uppers.delete()
     for level in (Level.STATION, Level.INSTITUTE, Level.CENTER):
         for by_month in (True, False):
             _insert_select(UnitHours, UNIT_COLUMNS, unit_hours_rows(facts, level, by_month=by_month))
+        _insert_select(UnitActivity, ACTIVITY_COLUMNS, activity_year_rows(years, level))
+        for index in range(len(PREFIXES)):
+            _add_latest(years, level, index)
     for level in (Level.INSTITUTE, Level.CENTER):
         _insert_select(UnitVolunteers, VOLUNTEER_COLUMNS, upper_volunteer_rows(stations, level))
 
@@ -517,7 +631,7 @@ def rebuild() -> dict[str, int]:
     On PostgreSQL the tables are locked against writes meanwhile: an approval waits
     and then adds its change to the rebuilt rows.
     """
-    models = (HoursRollup, UnitHours, VolunteerYear, UnitVolunteers)
+    models = (HoursRollup, UnitHours, VolunteerYear, UnitActivity, UnitVolunteers)
     if connection.vendor == "postgresql":
         tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
         with connection.cursor() as cursor:

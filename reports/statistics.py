@@ -52,7 +52,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Cast, Concat, Left, Length, LPad, Right, Substr, TruncMonth
+from django.db.models.functions import Cast, Coalesce, Concat, Left, Length, LPad, Right, Substr, TruncMonth
 from django.db.models.lookups import Exact, In
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +61,7 @@ from accounts.bounded_fields import EARLIEST_DATE, LATEST_DATE, date_in_range, o
 from accounts.errors import DomainError
 from events.models import Event, EventStatus, RecordStatus, ServiceCategory, ServiceRecord
 from reports import rollup
+from reports.models import UnitHours
 from stations.models import Level, PracticeUnit, managed_paths, subtree_q
 from volunteers.models import Team, Volunteer, star_level_expression
 
@@ -435,7 +436,7 @@ def hours_report(
     filters = {"date_from": date_from, "date_to": date_to, "unit": unit, "categories": categories or []}
     plan = rollup_plan(user, **filters)
     if plan is not None and base == "station" and not any(GROUPINGS[key].of_records for key in group_by):
-        rows = _units_from_rollup(user, keys, plan, unit=unit)
+        rows = _units_from_rollup(user, keys, plan, unit=unit, by_station=group_by == ("station",))
     elif plan is not None and group_by == ("month",):
         rows = _months_from_rollup(plan)
     elif base is None:
@@ -482,9 +483,23 @@ def _stations(user, unit: PracticeUnit | None) -> models.QuerySet:
     return units
 
 
-def _units_from_rollup(user, keys: dict, plan: RollupPlan, *, unit) -> models.QuerySet:
+def _units_from_rollup(user, keys: dict, plan: RollupPlan, *, unit, by_station: bool) -> models.QuerySet:
     """As ``_from_units`` for stations, from each station's rollup rows of the period (one per year or month)."""
     prefix = plan.reach.prefix
+    if by_station:
+        # A row per station, its sums as subqueries: a page of a province's 20,000
+        # stations reads the rollup rows of that page only.
+        rows = UnitHours.objects.filter(rollup.period_q(plan.month_from, plan.month_to), unit=OuterRef("pk"))
+        sums = rows.values("unit").annotate(h=Sum(f"{prefix}hours"), n=Sum(f"{prefix}records")).order_by()
+        return _stations(user, unit).annotate(
+            **keys,
+            s_hours=Coalesce(Subquery(sums.values("h")), Value(Decimal("0.00")), output_field=HOURS),
+            s_records=Coalesce(
+                Cast(Subquery(sums.values("n")), models.BigIntegerField()),
+                Value(0),
+                output_field=models.BigIntegerField(),
+            ),
+        )
     period = rollup.period_q(plan.month_from, plan.month_to, prefix="rollup_hours__")
     return (
         _stations(user, unit)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from events.models import RecordStatus, ServiceRecord
-from reports.models import HoursRollup, UnitHours, UnitVolunteers, VolunteerYear
+from reports.models import HoursRollup, UnitActivity, UnitHours, UnitVolunteers, VolunteerYear
 from stations.models import PracticeUnit
 from volunteers.models import Volunteer
 
@@ -74,11 +74,27 @@ def expected() -> dict[str, dict]:
     for pk, station, created_at in Volunteer.objects.values_list("pk", "home_station_id", "created_at"):
         for unit in chains[station]:
             volunteers[(unit, created_at.astimezone(SHANGHAI).year, level_of(lifetimes[pk]))] += 1
+    activity: dict = defaultdict(Counter)
+    latest: dict = {}
+    for (volunteer, year), row in years.items():
+        for name in REACH:
+            if row[f"{name}_records"] is None:
+                continue
+            for unit in chains[row["station"]]:
+                activity[(unit, year, 0)][f"{name}_served"] += 1
+                if row[f"{name}_hours"] >= settings.ANNUAL_HOURS_TARGET:
+                    activity[(unit, year, 0)][f"{name}_reaching_target"] += 1
+            latest[(volunteer, name)] = max(latest.get((volunteer, name), row[f"{name}_last"]), row[f"{name}_last"])
+    for (volunteer, name), last in latest.items():
+        station = Volunteer.objects.get(pk=volunteer).home_station_id
+        for unit in chains[station]:
+            activity[(unit, last.year, last.month)][f"{name}_latest"] += 1
     return {
         "facts": {key: tuple(value) for key, value in facts.items()},
         "units": {key: tuple(value) for key, value in units.items()},
         "years": years,
         "volunteers": dict(volunteers),
+        "activity": {key: dict(value) for key, value in activity.items()},
     }
 
 
@@ -117,7 +133,16 @@ def stored() -> dict[str, dict]:
         for row in UnitVolunteers.objects.all()
         if row.volunteers
     }
-    return {"facts": facts, "units": units, "years": years, "volunteers": volunteers}
+    activity = {}
+    for row in UnitActivity.objects.all():
+        values = {}
+        for name, prefix in zip(REACH, ("", "center_", "institute_", "station_"), strict=True):
+            for measure in ("served", "reaching_target", "latest"):
+                if getattr(row, f"{prefix}{measure}"):
+                    values[f"{name}_{measure}"] = getattr(row, f"{prefix}{measure}")
+        if values:
+            activity[(row.unit_id, row.year, row.month)] = values
+    return {"facts": facts, "units": units, "years": years, "volunteers": volunteers, "activity": activity}
 
 
 def assert_rollups_match() -> None:

@@ -18,7 +18,7 @@ from accounts.errors import DomainError
 from events import services
 from events.models import Event, EventStatus, Method, RecordStatus, ServiceCategory, ServiceRecord
 from reports import rollup
-from reports.models import HoursRollup, UnitHours, UnitVolunteers, VolunteerYear
+from reports.models import HoursRollup, UnitActivity, UnitHours, UnitVolunteers, VolunteerYear
 from stations.models import PracticeUnit
 from tests.conftest import make_volunteer
 from tests.reports.rollups import assert_rollups_match, day, expected
@@ -58,7 +58,9 @@ def make_event(unit, n: int, starts_at, **extra) -> Event:
 
 
 @pytest.fixture
-def world(tree, django_user_model):
+def world(tree, django_user_model, settings):
+    # Low enough for some volunteers to reach it in a history.
+    settings.ANNUAL_HOURS_TARGET = 3
     volunteers = [make_volunteer(tree[STATIONS[n % 4]], f"志愿者{n}") for n in range(VOLUNTEERS)]
     events = [make_event(tree[unit], n, STARTS[n]) for n, unit in enumerate(EVENT_UNITS)]
     auto = make_event(tree["S2"], 9, AUTO_DAY, approval_required=False, status=EventStatus.PUBLISHED)
@@ -142,7 +144,7 @@ def run(world, tree, operation) -> None:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(history=operations)
-def test_rollups_equal_the_records_after_any_history(world, tree, history):
+def test_rollups_equal_the_records_after_any_history(world, tree, monkeypatch, history):
     with transaction.atomic():
         for operation in history:
             try:
@@ -158,7 +160,33 @@ def test_rollups_equal_the_records_after_any_history(world, tree, history):
             sum((r.credited_hours for r in approved), Decimal(0)),
             approved.count(),
         )
+        assert_counts_agree(tree, monkeypatch)
         transaction.set_rollback(True)
+
+
+def assert_counts_agree(tree, monkeypatch) -> None:
+    """Volunteer counts from UnitActivity equal those counted over the volunteers' yearly rows."""
+    reaches = [
+        rollup.Reach(),
+        rollup.Reach(PracticeUnit.objects.get(pk=tree["C"].pk), PracticeUnit.objects.get(pk=tree["C"].pk)),
+        rollup.Reach(PracticeUnit.objects.get(pk=tree["I1"].pk), PracticeUnit.objects.get(pk=tree["C"].pk)),
+        rollup.Reach(PracticeUnit.objects.get(pk=tree["S1"].pk), PracticeUnit.objects.get(pk=tree["S1"].pk)),
+    ]
+
+    def counts():
+        found = []
+        for reach in reaches:
+            for since in (datetime.date(2025, 12, 1), datetime.date(2026, 2, 1), datetime.date(2027, 1, 1)):
+                found.append(rollup.volunteer_counts(reach, year=2026, since=since))
+                found.append(rollup.volunteer_counts_by_unit(reach, "station", year=2026, since=since))
+                if reach.unit is None or reach.unit.level != "station":
+                    found.append(rollup.volunteer_counts_by_unit(reach, "institute", year=2025, since=since))
+        return found
+
+    fast = counts()
+    with monkeypatch.context() as patch:
+        patch.setattr(rollup, "_counted", lambda since, target: False)
+        assert fast == counts()
 
 
 def test_rebuild_repairs_a_tampered_rollup(world, tree, capsys):
@@ -166,11 +194,13 @@ def test_rebuild_repairs_a_tampered_rollup(world, tree, capsys):
     services.bulk_approve(world["records"][:12], by=reviewer)
     services.reject_record(world["records"][3], by=reviewer, reason="不实")
     assert_rollups_match()
+    assert UnitActivity.objects.filter(reaching_target__gt=0).exists()
     good = expected()
     HoursRollup.objects.filter(pk=HoursRollup.objects.values("pk")[:1]).update(hours=999, records=7)
     UnitHours.objects.filter(month=0).delete()
     VolunteerYear.objects.update(last_served=datetime.date(2000, 1, 1))
     UnitVolunteers.objects.filter(star_level=0).update(volunteers=0)
+    UnitActivity.objects.filter(month=0).update(served=5)
     with pytest.raises(AssertionError):
         assert_rollups_match()
 
