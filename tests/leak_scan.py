@@ -6,6 +6,10 @@ mainland ID numbers and mobile numbers of registered people (and of minors'
 guardians). One that reaches anyone but the person and admins is a leak; so is any
 in a log record, and so is a masked ID number beside its holder's full birth date
 (the digits the mask hides).
+
+A service order's contact phone and address (志愿服务条例 art. 21) may reach exactly
+the users ``Order.objects.contact_visible_to`` allows: the resident, whoever entered
+it, the dispatching unit's managers and, once accepted, the serving team's leader.
 """
 
 import logging
@@ -14,6 +18,7 @@ from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.db.models.signals import post_save
 
 from backend.request_logging import JsonFormatter
 
@@ -25,6 +30,21 @@ MASKED_ID_RE = re.compile(r"(?<![0-9A-Za-z])([0-9]{6})\*{8}([0-9]{3}[0-9X])(?![0
 JSON_LINES = JsonFormatter()
 leaks: list[str] = []
 active = False
+# Addresses of the orders saved in this run: a response is searched for these only, then the
+# database says which orders still hold them (a test's rows roll back, the strings stay here).
+order_addresses: set[str] = set()
+
+
+# Shorter strings (a test's "x") name no place and would match any page.
+MIN_ADDRESS_CHARS = 4
+
+
+def _remember_address(sender, instance, **kwargs) -> None:
+    if len(instance.address) >= MIN_ADDRESS_CHARS:
+        order_addresses.add(instance.address)
+
+
+post_save.connect(_remember_address, sender="orders.Order", dispatch_uid="leak_scan_order_addresses")
 
 
 def _owners(text: str) -> dict[str, int]:
@@ -78,6 +98,34 @@ def _birth_dates_beside_masks(text: str) -> dict[str, int]:
     return found
 
 
+def _order_contacts(text: str) -> dict[str, set[int]]:
+    """Orders' contact phones and addresses found in ``text``, each with the orders holding it."""
+    from orders.models import Order
+
+    phones = set(PHONE_RE.findall(text))
+    addresses = {address for address in order_addresses if address in text}
+    if not phones and not addresses:
+        return {}
+    found: dict[str, set[int]] = {}
+    with unlogged():
+        if phones:
+            for pk, phone in Order.objects.filter(contact_phone__in=phones).values_list("pk", "contact_phone"):
+                found.setdefault(phone, set()).add(pk)
+        if addresses:
+            for pk, address in Order.objects.filter(address__in=addresses).values_list("pk", "address"):
+                found.setdefault(address, set()).add(pk)
+    return found
+
+
+def _may_read_contact(user, orders: set[int]) -> bool:
+    from orders.models import Order
+
+    if user is None or not user.is_authenticated:
+        return False
+    with unlogged():
+        return Order.objects.contact_visible_to(user).filter(pk__in=orders).exists()
+
+
 class LeakScanMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -93,9 +141,19 @@ class LeakScanMiddleware:
         text = response.content.decode("utf-8", "replace") + " " + response.get("Location", "")
         # A number the client itself sent (a form echoed back) reveals nothing new.
         sent = " ".join(value for query in (request.GET, request.POST) for value in query.values())
-        for number, owner in {**_owners(text), **_birth_dates_beside_masks(text)}.items():
-            if owner != viewer and number not in sent:
-                leaks.append(f"{request.method} {request.path} showed {number} (user {owner}) to user {viewer}")
+        contacts = _order_contacts(text)
+        owners = {**_owners(text), **_birth_dates_beside_masks(text)}
+        for number, owner in owners.items():
+            if owner == viewer or number in sent:
+                continue
+            # A registered person's number given as an order's contact reaches whom the order's rule allows.
+            if number in contacts and _may_read_contact(user, contacts[number]):
+                continue
+            leaks.append(f"{request.method} {request.path} showed {number} (user {owner}) to user {viewer}")
+        for contact, orders in contacts.items():
+            if contact in owners or contact in sent or _may_read_contact(user, orders):
+                continue
+            leaks.append(f"{request.method} {request.path} showed order {sorted(orders)}'s {contact} to user {viewer}")
         return response
 
 

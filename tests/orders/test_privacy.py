@@ -5,9 +5,13 @@ accepting team's leader; masked for everyone else who may see the order at all."
 import datetime
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.utils import timezone
 
 from orders import services
+from tests import leak_scan
 from tests.conftest import client_for, make_manager
 from tests.orders.conftest import photo_upload
 
@@ -92,3 +96,24 @@ def test_the_photo_goes_only_to_those_who_see_the_address(order, resident, cente
 def test_searching_by_the_residents_name_finds_nothing(order, center_manager):
     response = client_for(center_manager).get("/api/v1/orders/?q=张桂兰")
     assert response.status_code == 200 and response.json()["count"] == 0
+
+
+def scanned(user, body: str) -> list[str]:
+    """What the suite's leak scan (tests/leak_scan.py) makes of ``body`` shown to ``user``."""
+    request = RequestFactory().get("/somewhere/")
+    request.user = user
+    leak_scan.LeakScanMiddleware(lambda request: HttpResponse(body))(request)
+    found = list(leak_scan.leaks)
+    leak_scan.leaks.clear()
+    return found
+
+
+@pytest.mark.parametrize("shown", [PHONE, "东门社区3栋2单元101"])
+def test_the_leak_scan_lets_the_contact_reach_only_whom_the_order_allows(order, resident, tree, teams, shown):
+    dispatcher = tree["S1"].manager_roles.get().user
+    leader = teams["b"].leader.user
+    assert scanned(resident, shown) == [] and scanned(dispatcher, shown) == []
+    assert scanned(leader, shown) != [] and scanned(AnonymousUser(), shown) != []
+    accept(order, teams)
+    assert scanned(leader, shown) == []
+    assert scanned(teams["a"].leader.user, shown) != []
