@@ -15,6 +15,7 @@ setup-dev:
 run: setup
 	$(PYTHON) manage.py migrate --noinput
 	$(PYTHON) manage.py load_demo
+	$(PYTHON) manage.py load_demo_orders
 	@echo "Serving at http://$(HOST)/ (API docs /api/docs/, admin /admin/)"
 	$(PYTHON) manage.py runserver $(HOST)
 
@@ -30,6 +31,7 @@ test: setup-dev
 lint: setup-dev
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 
 ## Refresh and compile the translations after changing user-facing text.
 messages: setup

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "volunteers",
     "events",
     "certificates",
+    "orders",
     "reports",
     "django_tasks",
     # django_tasks_db with its admin section named in Chinese.
@@ -297,6 +298,8 @@ SPECTACULAR_SETTINGS = {
         "CertificateValidityEnum": "certificates.models.Validity",
         "CertificateRequestStatusEnum": "certificates.models.RequestStatus",
         "BulkIssueJobStatusEnum": "certificates.models.JobStatus",
+        "ServiceCategoryEnum": "events.models.ServiceCategory",
+        "OrderStateEnum": "orders.models.OrderState",
     },
 }
 
@@ -329,6 +332,31 @@ CHECKIN_CODE_ACCEPTED_WINDOWS = envint("CHECKIN_CODE_ACCEPTED_WINDOWS", 2)
 STAR_THRESHOLDS_HOURS = [int(h) for h in envlist("STAR_THRESHOLDS_HOURS", "100,300,600,1000,1500")]
 # Statistics: the annual service hours a volunteer is expected to reach (summary endpoint).
 ANNUAL_HOURS_TARGET = envint("ANNUAL_HOURS_TARGET", 25)
+# Activity records (活动纪实): an event is documented once it has a summary and this many photos.
+ACTIVITY_MIN_PHOTOS = envint("ACTIVITY_MIN_PHOTOS", 3)
+# Service orders (点单): days after completion in which the resident may rate; unrated orders then close as unrated.
+ORDER_RATING_WINDOW_DAYS = envint("ORDER_RATING_WINDOW_DAYS", 7)
+# Assessment dashboard (reports/dashboard.py): a station counts as active with at least this many events in the month.
+ACTIVE_STATION_MIN_EVENTS = envint("ACTIVE_STATION_MIN_EVENTS", 1)
+# Its traffic lights. Shares in percent; green from "green", amber from "amber", red below. Lower is better
+# for overdue_records (a count) and zero_hour_units (percent of stations): there the bounds are maxima.
+# Registered volunteers at 13% of residents is the 全国文明城市测评体系 bar; hours_per_volunteer (hours a
+# year) and volunteers_reaching_target accumulate over the year and are compared pro rata to the day.
+# The rest are starting points a county tunes to its own assessment plan.
+DASHBOARD_THRESHOLDS = {
+    "active_stations": {"green": 100, "amber": 80},
+    "documented_events": {"green": 90, "amber": 60},
+    "registered_volunteers": {"green": 13, "amber": 10},
+    "active_volunteers": {"green": 50, "amber": 30},
+    "hours_per_volunteer": {"green": 10, "amber": 5},
+    "volunteers_reaching_target": {"green": 30, "amber": 10},
+    "overdue_records": {"green": 0, "amber": 10},
+    "zero_hour_units": {"green": 0, "amber": 10},
+    "overdue_orders": {"green": 0, "amber": 3},
+    "order_completion": {"green": 90, "amber": 70},
+    # Mean stars (1-5) of residents' ratings.
+    "order_satisfaction": {"green": 4.5, "amber": 4},
+}
 # PostgreSQL work_mem for export queries: grouping a million records in memory, not on disk.
 STATS_WORK_MEM = os.getenv("STATS_WORK_MEM", "64MB")
 
@@ -351,6 +379,8 @@ CERTIFICATE_BATCH_SIZE = envint("CERTIFICATE_BATCH_SIZE", 25)
 # Largest request body accepted (bytes); a unit's seal image is the largest upload.
 MAX_REQUEST_BODY_BYTES = envint("MAX_REQUEST_BODY_BYTES", 5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+# ...except photo forms (backend/request_limits.py PHOTO_UPLOADS): a 5 MB photo (the per-photo limit) and the form.
+PHOTO_REQUEST_BODY_BYTES = envint("PHOTO_REQUEST_BODY_BYTES", 12 * 1024 * 1024)
 
 # Brute-force limits of the logins (accounts/login_limits.py): wrong passwords per number and
 # client address before that address is locked out of the number, and per number from all

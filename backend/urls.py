@@ -12,7 +12,8 @@ from backend import my_record, pages
 from backend.login import LoginView, LogoutEverywhereView, LogoutView, TokenLoginView, WhoAmIView
 from backend.workbench import workbench
 from certificates.views import VerifyPageView
-from events.stats_views import statistics_page
+from reports.dashboard_views import dashboard_page
+from reports.stats_views import statistics_page
 
 admin.site.site_header = _("Civilization practice volunteer platform")
 admin.site.site_title = _("Volunteer platform admin")
@@ -27,6 +28,7 @@ api_v1 = [
     path("", include("volunteers.urls")),
     path("", include("events.urls")),
     path("", include("certificates.urls")),
+    path("", include("orders.urls")),
     path("", include("reports.urls")),
 ]
 
@@ -43,8 +45,11 @@ urlpatterns = [
     path("verify/", pages.verify_form, name="certificate-verify-form"),
     path("favicon.ico", pages.favicon),
     path("", include("events.page_urls")),
+    path("", include("reports.page_urls")),
+    path("", include("orders.page_urls")),
     path("verify/<str:number>", VerifyPageView.as_view(), name="certificate-verify-page"),
     path("admin/statistics/", admin.site.admin_view(statistics_page), name="admin-statistics"),
+    path("admin/dashboard/", admin.site.admin_view(dashboard_page), name="admin-dashboard"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

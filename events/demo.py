@@ -20,6 +20,7 @@ from events.models import (
     ServiceRecord,
     SignupStatus,
 )
+from events.signals import hours_changed
 from stations.models import PracticeUnit, UnitManager
 from volunteers.models import Volunteer
 
@@ -65,7 +66,7 @@ def load_demo_events(now: datetime.datetime | None = None) -> list[Event]:
     for volunteer in volunteers:
         today.signups.get_or_create(volunteer=volunteer, defaults={"status": SignupStatus.CONFIRMED, "queued_at": now})
     if created:
-        ServiceRecord.objects.bulk_create(
+        records = ServiceRecord.objects.bulk_create(
             ServiceRecord(
                 event=last_week,
                 volunteer=volunteer,
@@ -78,6 +79,8 @@ def load_demo_events(now: datetime.datetime | None = None) -> list[Event]:
             )
             for volunteer in volunteers[:5]
         )
+        # bulk_create saves no signals: the statistics' rollups hear of these approvals here.
+        hours_changed.send(sender=ServiceRecord, records=records, before=[])
     manager = UnitManager.objects.filter(unit=station).select_related("user").first()
     if manager is not None:
         _document_demo(last_week, manager.user, photos=3, summary=LAST_WEEK_SUMMARY, people_served=26)

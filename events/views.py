@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import FileResponse
 from django.utils import timezone
@@ -127,6 +128,11 @@ class EventViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer: BaseSerializer) -> None:
         serializer.save(created_by=self.request.user)
+
+    @transaction.atomic
+    def perform_update(self, serializer: BaseSerializer) -> None:
+        # A changed unit or category moves approved hours in the statistics' rollups, in this transaction.
+        serializer.save()
 
     def perform_destroy(self, instance: Event) -> None:
         services.delete_event(instance)

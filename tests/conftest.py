@@ -27,6 +27,12 @@ def fast_hashing_and_fresh_throttles(settings):
 
 
 @pytest.fixture(autouse=True)
+def files_in_a_temporary_folder(settings, tmp_path_factory):
+    """Files a test stores (photos, PDFs) go to a folder of its own, never the project's media/."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
 def personal_data_leak_scan(settings):
     """Fail any test during which a full ID or mobile number reached someone it should not."""
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.leak_scan.LeakScanMiddleware"]

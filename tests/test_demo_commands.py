@@ -1,9 +1,14 @@
 """What `make run` does to the database: load_demo, then load_demo_orders, as often as it is run."""
 
 import io
+from decimal import Decimal
 
 from django.core.management import call_command
+from django.db.models import Sum
+from django.utils import timezone
 
+from accounts.models import User
+from events.models import RecordStatus, ServiceRecord
 from orders.models import MenuItem, Order
 
 
@@ -35,3 +40,14 @@ def test_a_dry_run_of_the_demo_orders_saves_nothing(db, settings, tmp_path):
     run("load_demo")
     assert "13600000001 / resident12345" in run("load_demo_orders", "--dry-run")
     assert not Order.objects.exists() and not MenuItem.objects.exists()
+
+
+def test_the_demo_hours_show_in_the_statistics_the_rollups_answer(client, db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    run("load_demo")
+    approved = ServiceRecord.objects.filter(status=RecordStatus.APPROVED).aggregate(hours=Sum("credited_hours"))
+    assert approved["hours"] > 0
+    client.force_login(User.objects.get(phone="13800000000"))
+    year = timezone.localtime(ServiceRecord.objects.filter(status=RecordStatus.APPROVED).first().checked_in_at).year
+    summary = client.get("/api/v1/stats/summary/", {"year": year}).json()
+    assert Decimal(str(summary["total_hours"])) == approved["hours"]

@@ -159,6 +159,21 @@ GET    /api/v1/stats/summary/                       out  200 404 404 404 404 403
 GET    /api/v1/reports/national-export/             in   200 403 403 403 403 403 403 401
 GET    /api/v1/reports/annual/                      in   200 200 200 200 404 403 403 401
 GET    /api/v1/reports/annual/                      out  200 404 404 404 404 403 403 401
+GET    /api/v1/reports/dashboard/                   -    200 200 200 200 200 403 403 401
+GET    /api/v1/reports/dashboard/                   in   200 200 200 200 404 403 403 401
+GET    /api/v1/reports/dashboard/                   out  200 404 404 404 404 403 403 401
+GET    /api/v1/reports/dashboard/{indicator}/       -    200 200 200 200 200 403 403 401
+GET    /api/v1/reports/dashboard/{indicator}/       in   200 200 200 200 404 403 403 401
+GET    /api/v1/reports/dashboard/{indicator}/       out  200 404 404 404 404 403 403 401
+GET    /api/v1/reports/orders/                      -    200 200 200 200 200 403 403 401
+GET    /api/v1/reports/orders/                      in   200 200 200 200 404 403 403 401
+GET    /api/v1/reports/orders/                      out  200 404 404 404 404 403 403 401
+POST   /api/v1/reports/ledgers/                     in   201 201 201 201 400 403 403 401
+POST   /api/v1/reports/ledgers/                     out  201 400 400 400 400 403 403 401
+GET    /api/v1/reports/ledgers/{id}/                in   200 200 200 200 404 404 404 401
+GET    /api/v1/reports/ledgers/{id}/                out  200 404 404 404 404 404 404 401
+GET    /api/v1/reports/ledgers/{id}/download/       in   200 200 200 200 404 404 404 401
+GET    /api/v1/reports/ledgers/{id}/download/       out  200 404 404 404 404 404 404 401
 GET    /api/v1/me/data/                             -    404 404 404 404 404 200 200 401
 GET    /api/v1/me/data/pdf/                         -    404 404 404 404 404 200 200 401
 POST   /api/v1/me/close-account/                    -    404 404 404 404 404 200 200 401
@@ -189,6 +204,80 @@ POST   /api/v1/correction-requests/{id}/approve/    out  200 404 404 404 404 403
 POST   /api/v1/correction-requests/{id}/decline/    in   200 200 200 200 404 403 403 401
 POST   /api/v1/correction-requests/{id}/decline/    out  200 404 404 404 404 403 403 401
 GET    /api/v1/record-deadlines/                    -    200 200 200 200 200 403 403 401
+POST   /api/v1/residents/register/              -    201 201 201 201 201 201 201 201
+GET    /api/v1/menu-categories/                     -    200 200 200 200 200 200 200 200
+POST   /api/v1/menu-categories/                     in   201 201 400 400 400 403 403 401
+POST   /api/v1/menu-categories/                     out  201 400 400 400 400 403 403 401
+GET    /api/v1/menu-categories/{id}/                in   200 200 200 200 200 200 200 200
+GET    /api/v1/menu-categories/{id}/                out  200 200 200 200 200 200 200 200
+PUT    /api/v1/menu-categories/{id}/                in   200 200 404 404 404 403 403 401
+PUT    /api/v1/menu-categories/{id}/                out  200 404 404 404 404 403 403 401
+PATCH  /api/v1/menu-categories/{id}/                in   200 200 404 404 404 403 403 401
+PATCH  /api/v1/menu-categories/{id}/                out  200 404 404 404 404 403 403 401
+DELETE /api/v1/menu-categories/{id}/                in   204 204 404 404 404 403 403 401
+DELETE /api/v1/menu-categories/{id}/                out  204 404 404 404 404 403 403 401
+GET    /api/v1/menu-items/                          -    200 200 200 200 200 200 200 200
+POST   /api/v1/menu-items/                          in   201 201 201 201 400 403 403 401
+POST   /api/v1/menu-items/                          out  201 400 400 400 400 403 403 401
+GET    /api/v1/menu-items/{id}/                     in   200 200 200 200 200 200 200 200
+GET    /api/v1/menu-items/{id}/                     out  200 200 200 200 200 200 200 200
+PUT    /api/v1/menu-items/{id}/                     in   200 200 200 200 404 403 403 401
+PUT    /api/v1/menu-items/{id}/                     out  200 404 404 404 404 403 403 401
+PATCH  /api/v1/menu-items/{id}/                     in   200 200 200 200 404 403 403 401
+PATCH  /api/v1/menu-items/{id}/                     out  200 404 404 404 404 403 403 401
+DELETE /api/v1/menu-items/{id}/                     in   204 204 204 204 404 403 403 401
+DELETE /api/v1/menu-items/{id}/                     out  204 404 404 404 404 403 403 401
+GET    /api/v1/orders/                              -    200 200 200 200 200 200 200 401
+POST   /api/v1/orders/                              -    201 201 201 201 201 201 201 401
+POST   /api/v1/orders/                              in   201 201 201 201 403 403 403 401
+POST   /api/v1/orders/                              out  201 403 403 403 403 403 403 401
+GET    /api/v1/orders/{id}/                         in   200 200 200 200 404 200 200 401
+GET    /api/v1/orders/{id}/                         out  200 404 404 404 404 404 404 401
+GET    /api/v1/orders/{id}/history/                 in   200 200 200 200 404 200 200 401
+GET    /api/v1/orders/{id}/history/                 out  200 404 404 404 404 404 404 401
+GET    /api/v1/orders/{id}/photo/                   in   200 404 404 200 404 200 404 401
+GET    /api/v1/orders/{id}/photo/                   out  200 404 404 404 404 404 404 401
+POST   /api/v1/orders/{id}/cancel/                  in   403 403 403 403 404 200 404 401
+POST   /api/v1/orders/{id}/cancel/                  out  403 404 404 404 404 404 404 401
+POST   /api/v1/orders/{id}/review/                  in   200 200 200 200 404 403 404 401
+POST   /api/v1/orders/{id}/review/                  out  200 404 404 404 404 404 404 401
+POST   /api/v1/orders/{id}/dispatch/                in   200 200 200 200 404 403 404 401
+POST   /api/v1/orders/{id}/dispatch/                out  200 404 404 404 404 404 404 401
+POST   /api/v1/orders/{id}/accept/                  in   403 403 403 403 404 403 200 401
+POST   /api/v1/orders/{id}/accept/                  out  403 404 404 404 404 404 404 401
+POST   /api/v1/orders/{id}/decline/                 in   403 403 403 403 404 403 200 401
+POST   /api/v1/orders/{id}/decline/                 out  403 404 404 404 404 404 404 401
+POST   /api/v1/orders/{id}/claim/                   in   400 400 400 400 404 400 200 401
+POST   /api/v1/orders/{id}/claim/                   out  400 404 404 404 404 404 404 401
+POST   /api/v1/orders/{id}/start/                   in   200 200 200 200 404 403 200 401
+POST   /api/v1/orders/{id}/start/                   out  200 404 404 404 404 404 404 401
+POST   /api/v1/orders/{id}/complete/                in   200 200 200 200 404 403 200 401
+POST   /api/v1/orders/{id}/complete/                out  200 404 404 404 404 404 404 401
+POST   /api/v1/orders/{id}/rate/                    in   403 403 403 403 404 201 403 401
+POST   /api/v1/orders/{id}/rate/                    out  403 404 404 404 404 404 404 401
+POST   /api/v1/orders/{id}/close/                   in   200 200 200 200 404 403 403 401
+POST   /api/v1/orders/{id}/close/                   out  200 404 404 404 404 404 404 401
+GET    /api/v1/orders/inbox/                        -    200 200 200 200 200 200 200 401
+GET    /api/v1/orders/board/                        in   200 200 200 200 200 200 200 200
+GET    /api/v1/orders/board/                        out  200 200 200 200 200 200 200 200
+GET    /api/v1/orders/statistics/                   -    200 200 200 200 200 403 403 401
+GET    /api/v1/orders/statistics/                   in   200 200 200 200 404 403 403 401
+GET    /api/v1/orders/statistics/                   out  200 404 404 404 404 403 403 401
+GET    /api/v1/order-ratings/                       -    200 200 200 200 200 200 200 401
+GET    /api/v1/order-ratings/{id}/                  in   200 200 200 200 404 200 200 401
+GET    /api/v1/order-ratings/{id}/                  out  200 404 404 404 404 404 404 401
+GET    /api/v1/events/{id}/activity-record/         in   200 200 200 200 404 403 403 401
+GET    /api/v1/events/{id}/activity-record/         out  200 404 404 404 404 403 403 401
+PUT    /api/v1/events/{id}/activity-record/         in   200 200 200 200 404 403 403 401
+PUT    /api/v1/events/{id}/activity-record/         out  200 404 404 404 404 403 403 401
+POST   /api/v1/events/{id}/activity-record/photos/  in   201 201 201 201 404 403 403 401
+POST   /api/v1/events/{id}/activity-record/photos/  out  201 404 404 404 404 403 403 401
+DELETE /api/v1/activity-photos/{id}/                in   204 204 204 204 404 403 403 401
+DELETE /api/v1/activity-photos/{id}/                out  204 404 404 404 404 403 403 401
+GET    /api/v1/activity-photos/{id}/image/          in   200 200 200 200 404 403 403 401
+GET    /api/v1/activity-photos/{id}/image/          out  200 404 404 404 404 403 403 401
+GET    /api/v1/activity-photos/{id}/thumbnail/      in   200 200 200 200 404 403 403 401
+GET    /api/v1/activity-photos/{id}/thumbnail/      out  200 404 404 404 404 403 403 401
 """
 
 CASES = []
@@ -303,6 +392,20 @@ def certificate_world(world: dict, path: str) -> None:
             world["jobs"][target] = certificates.run_bulk_job(job.pk)
 
 
+def ledger_world(world: dict) -> None:
+    """A finished ledger (this month's XLSX, asked for by the admin) of each side's station, made once per world."""
+    from reports.ledger_jobs import start_ledger_job
+    from reports.ledgers import Period
+
+    if "ledgers" not in world:
+        month = Period("month", timezone.localdate().year, timezone.localdate().month)
+        admin = world["people"]["admin"]
+        world["ledgers"] = {
+            target: start_ledger_job(unit, month, "xlsx", by=admin)[0]
+            for target, unit in (("in", world["tree"]["S1"]), ("out", world["tree"]["S4"]))
+        }
+
+
 def records_law_world(world: dict, method: str, path: str) -> None:
     """A training, an award, an evaluation and a correction request (with a photo) per side,
     and an approved record to evaluate, for the rows of 志愿服务记录与证明出具办法 art. 8-13.
@@ -359,12 +462,39 @@ def records_law_world(world: dict, method: str, path: str) -> None:
             )
 
 
+def activity_world(world: dict) -> None:
+    """A photo in the activity record of each side's event (running since an hour), made once per world."""
+    from events.activity import add_activity_photo
+
+    if "activity_photos" not in world:
+        world["activity_photos"] = {
+            target: add_activity_photo(event, matrix_photo(), by=world["people"]["admin"])
+            for target, event in world["events"].items()
+        }
+
+
+def matrix_photo():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    photo = io.BytesIO()
+    Image.new("RGB", (20, 20), "white").save(photo, format="JPEG")
+    return SimpleUploadedFile("photo.jpg", photo.getvalue(), content_type="image/jpeg")
+
+
 def request_for(method: str, path: str, target: str, persona: str, world: dict) -> tuple[str, dict | None]:
     """The URL and a valid body for the operation, so that success is possible."""
+    if path.startswith(("/api/v1/orders/", "/api/v1/order-ratings/", "/api/v1/menu-", "/api/v1/residents/")):
+        from tests.orders.matrix import order_request
+
+        return order_request(method, path, target, persona, world)
     if "certificate" in path:
         certificate_world(world, path)
     if any(part in path for part in ("/trainings/", "/awards/", "/evaluations/", "/correction-requests/")):
         records_law_world(world, method, path)
+    if path.startswith("/api/v1/reports/ledgers/{id}/"):
+        ledger_world(world)
+    if path.startswith("/api/v1/activity-photos/"):
+        activity_world(world)
     tree, now = world["tree"], world["now"]
     unit = {"in": tree["S1"], "out": tree["S4"]}.get(target)
     parent = {"in": tree["I1"], "out": tree["I3"]}.get(target)
@@ -382,6 +512,8 @@ def request_for(method: str, path: str, target: str, persona: str, world: dict) 
         "/awards/": world.get("awards", {}).get(target),
         "/evaluations/": world.get("evaluations", {}).get(target),
         "/correction-requests/": world.get("corrections", {}).get(target),
+        "/reports/ledgers/": world.get("ledgers", {}).get(target),
+        "/activity-photos/": world.get("activity_photos", {}).get(target),
     }
     url = path
     if "{id}" in path:
@@ -399,6 +531,7 @@ def request_for(method: str, path: str, target: str, persona: str, world: dict) 
         url = f"{url}?unit={unit.pk}"
     if path == "/api/v1/me/close-account/":
         return url, {"password": "correct-horse-42", "confirm": True}
+    url = url.replace("{indicator}", "active-stations")
     if "{user_id}" in url:
         url = url.replace("{user_id}", str(world["appointees"][target].pk))
     station_fields = {"level": "station", "parent": parent.pk if parent else None, "name": "新站", "code": "NEW"}
@@ -484,6 +617,14 @@ def request_for(method: str, path: str, target: str, persona: str, world: dict) 
             "reason": "早到十分钟",
         },
         ("POST", "/api/v1/correction-requests/{id}/decline/"): {"reason": "签到表无记录"},
+        ("POST", "/api/v1/reports/ledgers/"): {
+            "unit": unit.pk if unit else None,
+            "period": "month",
+            "year": timezone.localdate().year,
+            "month": timezone.localdate().month,
+            "format": "xlsx",
+        },
+        ("PUT", "/api/v1/events/{id}/activity-record/"): {"summary": "清理广场垃圾", "people_served": 20},
     }
     if path == "/api/v1/certificates/" and method == "POST":
         bodies[(method, path)] = {
@@ -513,5 +654,9 @@ def request_for(method: str, path: str, target: str, persona: str, world: dict) 
 def test_permission_matrix(world, method, path, target, persona, expected):
     url, body = request_for(method, path, None if target == "-" else target, persona, world)
     client = client_for(world["people"][persona])
-    response = getattr(client, method.lower())(url, body, format="json")
+    if path == "/api/v1/events/{id}/activity-record/photos/":
+        # A file goes as multipart; request_for's bodies stay JSON for the extreme-values walk.
+        response = client.post(url, {"photos": [matrix_photo()]}, format="multipart")
+    else:
+        response = getattr(client, method.lower())(url, body, format="json")
     assert response.status_code == expected, f"{persona} {method} {url}: {response.content.decode()[:300]}"

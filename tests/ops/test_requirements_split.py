@@ -17,6 +17,8 @@ DEV_TOOLS = {
     "time-machine": "time_machine",
     "playwright": "playwright",
     "hypothesis": "hypothesis",
+    "import-linter": "importlinter",
+    "mypy": "mypy",
     "schemathesis": "schemathesis",
 }
 
