@@ -44,7 +44,7 @@
     var chain = Promise.resolve();
     files.forEach(function (file) {
       chain = chain.then(function () {
-        say(form.dataset.uploading.replace("%(done)s", done + 1).replace("%(total)s", files.length));
+        say(form.dataset.uploading.replace("{done}", done + 1).replace("{total}", files.length));
         return uploadOne(file).then(function () {
           done += 1;
         });
