@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from orders import services
 from orders.models import Order, OrderChange, OrderState
+from tests import leak_scan
 from tests.concurrency import run_together, without_lock
 from tests.conftest import client_for, make_manager
 from tests.orders.conftest import make_team
@@ -62,3 +63,7 @@ def test_control_without_the_order_lock_both_claims_pass(tree, open_order, monke
     statuses = two_teams_claim(tree, open_order)
     assert statuses == [200, 200]
     assert OrderChange.objects.filter(action="claim").count() == 2
+    # Both leaders were answered with the contact, though only the last claim's team holds the
+    # order: a leak the leak scan may see, depending on which claim wrote last, and another
+    # thing the lock prevents. The control's point is the double claim; forget the leak.
+    leak_scan.leaks.clear()
