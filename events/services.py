@@ -115,8 +115,6 @@ class ScanContext:
     user_agent: str = ""
 
 
-# Still imported by tests/admin and tests/records_law; the flag's one spelling is RecordFlag.
-MISSING_CHECKOUT = RecordFlag.MISSING_CHECKOUT
 EARTH_RADIUS_M = 6_371_000
 
 

@@ -4,8 +4,9 @@ import datetime
 
 from django.utils import translation
 
+from events.choices import RecordFlag
 from events.models import RecordStatus, ServiceRecord
-from events.services import MISSING_CHECKOUT, RecordError, create_manual_record
+from events.services import RecordError, create_manual_record
 from tests.admin.conftest import page, pending_record
 from tests.events.conftest import at, make_event
 
@@ -100,7 +101,7 @@ def test_flags_are_words_and_records_can_be_filtered_by_flag_and_by_working_days
         checked_in_at=old_event.starts_at,
         method="event_qr",
         status=RecordStatus.PENDING,
-        flag=MISSING_CHECKOUT,
+        flag=RecordFlag.MISSING_CHECKOUT,
     )
     ServiceRecord.objects.filter(pk=old.pk).update(created_at=old_event.ends_at)
     client.force_login(station_manager)

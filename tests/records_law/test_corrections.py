@@ -9,8 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from events.choices import RecordFlag
 from events.models import CorrectionRequest, RecordStatus
-from events.services import MISSING_CHECKOUT
 from tests.conftest import client_for, make_manager
 from tests.records_law.conftest import attended, past_event
 
@@ -21,7 +21,7 @@ DAY = datetime.date(2026, 11, 20)
 def forgot_to_check_out(tree, volunteer):
     """A record closed without check-out: zero hours, flagged, waiting."""
     record = attended(past_event(tree["S1"], DAY), volunteer, out=False)
-    record.flag, record.credited_hours = MISSING_CHECKOUT, Decimal("0.00")
+    record.flag, record.credited_hours = RecordFlag.MISSING_CHECKOUT, Decimal("0.00")
     record.save()
     return record
 

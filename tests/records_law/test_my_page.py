@@ -5,8 +5,9 @@ from decimal import Decimal
 
 from django.test import Client
 
+from events.choices import RecordFlag
 from events.models import CorrectionRequest, Evaluation, RecordStatus
-from events.services import MISSING_CHECKOUT, decline_correction, record_training
+from events.services import decline_correction, record_training
 from tests.records_law.conftest import attended, past_event
 from volunteers.models import Award
 
@@ -54,7 +55,7 @@ def test_my_page_shows_trainings_awards_and_evaluations(tree, volunteer, station
 def test_a_volunteer_asks_from_their_page_and_reads_the_units_answer(tree, volunteer, station_manager):
     event = past_event(tree["S1"], DAY, title="河道清洁")
     record = attended(event, volunteer, out=False)
-    record.flag, record.credited_hours = MISSING_CHECKOUT, Decimal("0.00")
+    record.flag, record.credited_hours = RecordFlag.MISSING_CHECKOUT, Decimal("0.00")
     record.save()
     client = page_client(volunteer.user)
     response = client.post(
