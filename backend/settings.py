@@ -300,6 +300,8 @@ SPECTACULAR_SETTINGS = {
         "BulkIssueJobStatusEnum": "certificates.models.JobStatus",
         "ServiceCategoryEnum": "events.models.ServiceCategory",
         "OrderStateEnum": "orders.models.OrderState",
+        "ScanActionEnum": "events.choices.ScanAction",
+        "ChangeActionEnum": "events.choices.ChangeAction",
     },
 }
 

@@ -1,11 +1,14 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.phones import mask_phone, normalize_phone
 from stations.models import PracticeUnit, UnitManager
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ManagedUnitField(serializers.PrimaryKeyRelatedField):
     """A unit chosen from those the requesting user manages; others are 'not found'.
 

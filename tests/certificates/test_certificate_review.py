@@ -143,15 +143,19 @@ def test_the_list_reads_the_review_state_in_one_query(certificate, two_records, 
     from django.test.utils import CaptureQueriesContext
 
     station_manager_client.get("/api/v1/certificates/")  # warm up the per-process caches
+    counts = []
+    for _ in range(2):  # the fewer of two: a stray query of the test process is not the list's
+        with CaptureQueriesContext(connection) as queries:
+            station_manager_client.get("/api/v1/certificates/")
+        counts.append(len(queries))
+    many = min(counts)
+    for record in two_records:
+        issue_certificate(
+            certificate.volunteer,
+            certificate.unit,
+            Coverage(event=record.event),
+            by=certificate.issued_by,
+        )
     with CaptureQueriesContext(connection) as queries:
         station_manager_client.get("/api/v1/certificates/")
-    many = len(queries)
-    issue_certificate(
-        certificate.volunteer,
-        certificate.unit,
-        Coverage(event=two_records[0].event),
-        by=certificate.issued_by,
-    )
-    with CaptureQueriesContext(connection) as queries:
-        station_manager_client.get("/api/v1/certificates/")
-    assert len(queries) == many
+    assert len(queries) <= many, [q["sql"][:150] for q in queries.captured_queries]
