@@ -203,15 +203,17 @@ def test_the_workbench_queries_do_not_grow_with_the_work(client, tree, station_m
             assert client.get("/workbench/").status_code == 200
         return len(captured)
 
+    added = 0
+
     def add_work(n: int) -> None:
+        nonlocal added
         for _ in range(n):
+            added += 1
             start = timezone.now() + datetime.timedelta(days=1)
             event = make_event(tree["S1"], starts_at=start, ends_at=start + datetime.timedelta(hours=2))
-            past = make_event(
-                tree["S1"],
-                starts_at=start - datetime.timedelta(days=5),
-                ends_at=start - datetime.timedelta(days=5, hours=-2),
-            )
+            # A day apart: one volunteer's records may not overlap (a database constraint on PostgreSQL).
+            past_start = start - datetime.timedelta(days=5 + added)
+            past = make_event(tree["S1"], starts_at=past_start, ends_at=past_start + datetime.timedelta(hours=2))
             pending_record(past, volunteer, past.ends_at)
             event.signups.create(volunteer=volunteer, status="confirmed", queued_at=timezone.now())
             services.review_order(
