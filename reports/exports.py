@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import connections
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -40,7 +41,12 @@ class Echo:
 
 
 def safe_cell(value: object) -> object:
-    """Neutralise text a spreadsheet would run as a formula (the grouped query does this in SQL)."""
+    """Neutralise text a spreadsheet would run as a formula (the grouped query does this in SQL).
+
+    A lazily translated label becomes its text here: XlsxWriter refuses anything but real strings and numbers.
+    """
+    if isinstance(value, Promise):
+        value = str(value)
     if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return "'" + value
     return value

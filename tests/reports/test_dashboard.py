@@ -205,6 +205,18 @@ def test_drilldown_as_csv_opens_in_excel(admin_client_api, tree, world):
     assert [row[0] for row in rows[1:]] == ["S1 单位", "S2 单位"]
 
 
+def test_drilldown_as_xlsx_names_each_unit_and_its_level(admin_client_api, tree, world):
+    from openpyxl import load_workbook
+
+    response = admin_client_api.get(
+        f"/api/v1/reports/dashboard/documented-events/?unit={tree['I1'].pk}&month=2026-10&by=stations&format=xlsx"
+    )
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [(row[0], row[1]) for row in rows] == [("S1 单位", "实践站"), ("S2 单位", "实践站")]
+
+
 def test_a_station_that_held_nothing_is_red_on_its_own_dashboard(tree, world, django_user_model):
     from tests.conftest import make_manager
 
