@@ -368,8 +368,10 @@ def test_the_admin_page_shows_cards_chart_and_flags(tree, world, station_manager
     assert response.status_code == 200
     page = response.content.decode()
     assert "S1 单位" in page and "S2 单位" not in page
+    assert f'<option value="{tree["S1"].pk}" selected>' in page
     assert client.get(f"/admin/dashboard/?unit={tree['S2'].pk}").status_code == 404
-    assert client.get("/admin/dashboard/?month=2026-99").status_code == 400
+    bad = client.get("/admin/dashboard/?month=2026-99")
+    assert bad.status_code == 400 and 'class="errorlist"' in bad.content.decode()
 
 
 def test_the_admin_page_is_for_managers(client, world):
