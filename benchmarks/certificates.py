@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,8 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+
+from memory import peak_rss_mb
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PERIOD = (datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
@@ -143,7 +144,7 @@ def run_bulk_worker(job_id: int) -> None:
     run_bulk_job(job_id)
     elapsed = time.perf_counter() - started
     job = BulkIssueJob.objects.get(pk=job_id)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     print(f"{elapsed} {job.issued} {peak_mb} {job.status}")
 
 

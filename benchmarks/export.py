@@ -21,11 +21,12 @@ import datetime
 import io
 import os
 import random
-import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from memory import peak_rss_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -392,7 +393,7 @@ def serve(group_by: str) -> None:
         size += len(chunk)
         lines += chunk.count(b"\n")
     elapsed = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     print(f"{elapsed:.3f} {size} {lines - 1} {peak_mb:.1f}")
 
 

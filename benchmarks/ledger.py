@@ -25,7 +25,6 @@ import datetime
 import io
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,8 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+
+from memory import peak_rss_mb
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 YEAR = 2025
@@ -204,7 +205,7 @@ def child_job(job_id: int) -> None:
     started, cpu = time.perf_counter(), time.process_time()
     job = run_ledger_job(job_id)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     print(f"{elapsed} {cpu} {peak_mb} {job.status} {job.file.size}")
 
 
@@ -222,7 +223,7 @@ def child_weasyprint(station_id: int, target: str) -> None:
     started, cpu = time.perf_counter(), time.process_time()
     HTML(string=html, base_url=str(BASE_DIR)).write_pdf(target, font_config=pdfs.font_config())
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     print(f"{elapsed} {cpu} {peak_mb}")
 
 

@@ -33,12 +33,13 @@ import json
 import os
 import platform
 import random
-import resource
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from memory import peak_rss_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -902,18 +903,6 @@ def serve_csv() -> None:
         size += len(chunk)
     elapsed = time.perf_counter() - started
     print(f"{elapsed:.3f} {size} {peak_rss_mb():.1f}")
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory (VmHWM of its own address space).
-
-    Not getrusage's ru_maxrss: Linux carries into it the parent's peak when the parent
-    (here, a process holding the benchmark's results) forked or vforked this one.
-    """
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def raw_copy_seconds() -> tuple[float, int]:
