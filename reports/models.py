@@ -90,7 +90,10 @@ class UnitHours(models.Model):
         verbose_name = _("unit hours")
         verbose_name_plural = _("unit hours")
         constraints = [models.UniqueConstraint(fields=["unit", "year", "month"], name="unit_hours_key")]
-        indexes = [models.Index(fields=["year", "month", "unit"], name="unit_hours_period_idx")]
+        indexes = [
+            # Covering on PostgreSQL: a province's month by station (all records) is read from the index alone.
+            models.Index(fields=["year", "month", "unit"], include=["hours", "records"], name="unit_hours_period_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit_id} · {self.year}-{self.month:02d}"

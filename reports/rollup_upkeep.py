@@ -491,7 +491,8 @@ def unit_hours_rows(facts: QuerySet, level: str, *, by_month: bool) -> QuerySet:
         )
         .values("r_unit", "r_year", "r_month")
         .annotate(**measures)
-        .order_by()
+        # Stored in the order of the period index, so a month's rows share few pages.
+        .order_by("r_year", "r_month", "r_unit")
         .values_list("r_unit", "r_year", "r_month", *[f"r_{name}" for name in UNIT_MEASURES])
     )
 
