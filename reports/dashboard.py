@@ -518,15 +518,18 @@ class Dashboard:
             starts_at__gte=local_midnight(period.month),
             starts_at__lt=min(local_midnight(next_month(period.month)), period.now),
         ).order_by()
-        # One row per organising unit: a province's month is some 20,000 events over fewer units.
-        per_unit = held.values("unit__path", "unit__level", "unit__is_active").annotate(n=Count("id"))
-        minimum = settings.ACTIVE_STATION_MIN_EVENTS
-        for row in per_unit:
-            group = segment.group_of(row["unit__path"])
-            if group is not None:
-                group.figures.events_held += row["n"]
-                if row["unit__level"] == Level.STATION and row["unit__is_active"] and row["n"] >= minimum:
-                    group.figures.active_stations += 1
+        per_head = held.values(path=segment.head("unit__path")).annotate(n=Count("id"))
+        self._add(segment, ((row["path"], row["n"]) for row in per_head), "events_held")
+        # Busy stations are counted in the database: a province's month holds some 20,000 events.
+        busy = held.values("unit_id").annotate(n=Count("id")).filter(n__gte=settings.ACTIVE_STATION_MIN_EVENTS)
+        active = (
+            PracticeUnit.objects.filter(segment.q("path"), level=Level.STATION, is_active=True)
+            .filter(id__in=busy.values("unit_id"))
+            .values(head=segment.head("path"))
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        self._add(segment, ((row["head"], row["n"]) for row in active), "active_stations")
         # Joining the activity records first leaves the documented() test to events that have one.
         documented = (
             held.filter(activity_record__isnull=False)
@@ -561,8 +564,12 @@ class Dashboard:
         self._add(segment, ((row.path, row.hours) for row in month), "hours_month")
         year = rollup.hours_by_unit(reach, level, period.month.replace(month=1), period.month)
         self._add(segment, ((row.path, row.hours) for row in year), "hours_year")
-        served = rollup.hours_by_unit(reach, Level.STATION, period.month, period.month)
-        self._add(segment, ((row.path, 1) for row in served), "stations_with_hours")
+        served = (
+            rollup.served_in_month(reach, Level.STATION, period.month)
+            .values(path=segment.head("unit__path"))
+            .annotate(n=Count("id"))
+        )
+        self._add(segment, ((row["path"], row["n"]) for row in served), "stations_with_hours")
         # Active: served in the 12 months ending with this one.
         since = datetime.date(period.month.year - (period.month.month < 12), period.month.month % 12 + 1, 1)
         counts = rollup.volunteer_counts_by_unit(reach, level, year=period.month.year, since=since)

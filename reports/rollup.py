@@ -19,6 +19,8 @@ Functions (every row a frozen dataclass with named fields):
   -> list[UnitHoursRow]``: per unit of ``level`` ("center", "institute", "station")
   under ``reach.unit``, in tree order (then month). Units without approved records
   are left out unless ``include_empty`` (not with ``by_month``).
+- ``served_in_month(reach, level, month) -> QuerySet``: the ``UnitHours`` rows of the units of ``level``
+  with approved records in ``month``, one per unit, to count as the caller groups them
 - ``totals(reach, month_from=None, month_to=None) -> Totals`` (hours, records)
 - ``hours_by_month(reach, month_from=None, month_to=None) -> list[MonthRow]``, months with records only
 - ``hours_by_category(reach, month_from=None, month_to=None) -> list[CategoryRow]``
@@ -271,6 +273,16 @@ def hours_by_unit(
         found.get(unit_id) or UnitHoursRow(unit_id, name, path, parent_id, ZERO, 0)
         for unit_id, name, path, parent_id in units.order_by("path").values_list("id", "name", "path", "parent_id")
     ]
+
+
+def served_in_month(reach: Reach, level: str, month: datetime.date) -> QuerySet:
+    """``UnitHours`` rows of the units of ``level`` under the reach's unit with approved records in ``month``."""
+    rows = UnitHours.objects.filter(
+        unit__level=level, year=month.year, month=month.month, **{f"{reach.prefix}records__gt": 0}
+    )
+    if reach.unit is not None:
+        rows = rows.filter(unit__path__startswith=reach.unit.path)
+    return rows.order_by()
 
 
 def totals(reach: Reach, month_from: datetime.date | None = None, month_to: datetime.date | None = None) -> Totals:

@@ -145,6 +145,20 @@ def test_the_centers_indicators_and_their_lights(admin_client_api, tree, world):
     assert figures(board["zero-hour-units"]) == ("2", "2", "3", "red")
 
 
+def test_a_station_is_active_from_the_set_number_of_events_and_only_while_switched_on(
+    admin_client_api, tree, world, settings
+):
+    query = f"unit={tree['C'].pk}&month=2026-10"
+    settings.ACTIVE_STATION_MIN_EVENTS = 2
+    # Only S1 held two events in October.
+    assert figures(indicators(admin_client_api, query)["active-stations"]) == ("33.3", "1", "3", "red")
+    tree["S1"].is_active = False
+    tree["S1"].save(update_fields=["is_active"])
+    board = indicators(admin_client_api, query)
+    assert figures(board["active-stations"]) == ("0.0", "0", "2", "red")
+    assert board["documented-events"]["denominator"] == "3"  # its events still count as held
+
+
 def test_an_approval_shows_at_once_without_a_rebuild(admin_client_api, tree, world, admin_user):
     from events.services import approve_record
 
