@@ -166,3 +166,16 @@ def test_the_last_day_counts_in_shanghai_time(admin_client_api, people, events):
 def test_json_is_paginated(admin_client_api, hours):
     first = admin_client_api.get("/api/v1/stats/hours/?group_by=volunteer&page_size=2").json()
     assert first["count"] == 4 and len(first["results"]) == 2 and first["next"]
+
+
+@pytest.mark.parametrize(
+    "group_by", ["station", "institute", "center", "team", "category", "month", "volunteer", "station,month"]
+)
+def test_rows_read_as_the_published_row_schema_says(admin_client_api, admin_user, hours, group_by):
+    from reports.stats_views import HoursRowSerializer, build_report
+
+    report, _unit = build_report(admin_user, {"group_by": group_by}, for_file=False)
+    expected = HoursRowSerializer(list(report), many=True).data
+    got = rows(admin_client_api, f"group_by={group_by}")
+    assert got == [dict(row) for row in expected]
+    assert all(isinstance(row["hours"], str) and isinstance(row["records"], int) for row in got)
