@@ -352,6 +352,9 @@ class Order(models.Model):
             models.Index(fields=["state", "due_on"], name="order_state_due_idx"),
             models.Index(fields=["handling_unit", "state"], name="order_unit_state_idx"),
             models.Index(fields=["station", "state"], name="order_station_state_idx"),
+            # The dashboard's month of orders: those placed, and those closed unrated, in it.
+            models.Index(fields=["created_at"], name="order_created_idx"),
+            models.Index(fields=["state", "closed_at"], name="order_state_closed_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -481,6 +484,7 @@ class Rating(models.Model):
         verbose_name = _("rating")
         verbose_name_plural = _("ratings")
         ordering = ["-rated_at", "-id"]
+        indexes = [models.Index(fields=["rated_at"], name="rating_rated_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(response__gte=1, response__lte=5)
