@@ -65,6 +65,7 @@ from events.serializers import (
     SignupSerializer,
     TrainingSerializer,
 )
+from stations.models import is_manager
 from stations.permissions import IsManager, IsManagerOrReadOnly, in_reach
 from volunteers.models import Training, Volunteer
 
@@ -95,6 +96,14 @@ def checkin_url(token: str) -> str:
     return f"{settings.SITE_URL}/c/{token}"
 
 
+class RunsEvents(permissions.BasePermission):
+    """Managers, and volunteers named among an event's leaders; ``Event.objects.run_by`` picks the events."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return is_manager(user) or Event.leaders.through.objects.filter(user=user).exists()
+
+
 class EventViewSet(viewsets.ModelViewSet):
     """Events: everybody logged in sees published ones; managers run those of their subtree."""
 
@@ -106,13 +115,16 @@ class EventViewSet(viewsets.ModelViewSet):
     ordering_fields = ["starts_at", "created_at", "title"]
     # Actions any volunteer may take on an event they can see.
     volunteer_actions = {"signup"}
+    # Actions of those who run the event on the day: its managers and its leaders.
+    run_actions = {"signups", "checkin_code", "scan", "activity_record", "activity_photos"}
 
     def get_queryset(self):
         user = self.request.user
-        manager_reads = ("signups", "checkin_code", "activity_record")
-        safe = self.request.method in permissions.SAFE_METHODS
-        reading = (safe and self.action not in manager_reads) or self.action in self.volunteer_actions
-        events = in_reach(Event.objects, self.request, reading=reading)
+        reading = self.request.method in permissions.SAFE_METHODS or self.action in self.volunteer_actions
+        if self.action in self.run_actions:
+            events = Event.objects.run_by(user)
+        else:
+            events = in_reach(Event.objects, self.request, reading=reading)
         my_signup = Signup.objects.filter(event=OuterRef("pk"), volunteer__user=user).exclude(
             status=SignupStatus.CANCELLED
         )
@@ -169,7 +181,7 @@ class EventViewSet(viewsets.ModelViewSet):
         )
 
     @extend_schema(responses=SignupSerializer(many=True))
-    @action(detail=True, methods=["get"], permission_classes=[permissions.IsAuthenticated, IsManager])
+    @action(detail=True, methods=["get"], permission_classes=[permissions.IsAuthenticated, RunsEvents])
     def signups(self, request, pk=None) -> Response:
         event = self.get_object()
         signups = event.signups.select_related("volunteer__user", "event").order_by("status", "queued_at", "id")
@@ -181,7 +193,7 @@ class EventViewSet(viewsets.ModelViewSet):
         detail=True,
         methods=["get"],
         url_path="checkin-code",
-        permission_classes=[permissions.IsAuthenticated, IsManager],
+        permission_classes=[permissions.IsAuthenticated, RunsEvents],
     )
     def checkin_code(self, request, pk=None) -> Response:
         """The current rotating code for the venue screen, as a token, URL and QR code."""
@@ -198,11 +210,11 @@ class EventViewSet(viewsets.ModelViewSet):
     @action(
         detail=True,
         methods=["post"],
-        permission_classes=[permissions.IsAuthenticated, IsManager],
+        permission_classes=[permissions.IsAuthenticated, RunsEvents],
         throttle_classes=[ScanThrottle],
     )
     def scan(self, request, pk=None) -> Response:
-        """Check a volunteer in or out from their personal code, scanned by the manager."""
+        """Check a volunteer in or out from their personal code, scanned by a manager or a leader of the event."""
         event = self.get_object()
         serializer = ScanSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -229,10 +241,10 @@ class EventViewSet(viewsets.ModelViewSet):
         detail=True,
         methods=["get", "put"],
         url_path="activity-record",
-        permission_classes=[permissions.IsAuthenticated, IsManager],
+        permission_classes=[permissions.IsAuthenticated, RunsEvents],
     )
     def activity_record(self, request, pk=None) -> Response:
-        """The event's activity record (活动纪实), for its managers only: the photos show residents."""
+        """The event's activity record (活动纪实), for those who run it only: the photos show residents."""
         event = self.get_object()
         if request.method == "PUT":
             body = ActivityRecordWriteSerializer(data=request.data)
@@ -254,7 +266,7 @@ class EventViewSet(viewsets.ModelViewSet):
         detail=True,
         methods=["post"],
         url_path="activity-record/photos",
-        permission_classes=[permissions.IsAuthenticated, IsManager],
+        permission_classes=[permissions.IsAuthenticated, RunsEvents],
         parser_classes=[MultiPartParser, FormParser],
     )
     def activity_photos(self, request, pk=None) -> Response:

@@ -108,3 +108,33 @@ def test_run_by_lists_each_event_once_for_a_leader_who_also_manages_it(tree, sta
     led_event.leaders.add(station_manager)
     assert list(Event.objects.run_by(station_manager)) == [led_event]
     assert list(Event.objects.run_by(leader.user)) == [led_event]
+
+
+def test_a_leader_runs_the_event_through_the_api_like_its_managers(led_event, leader, volunteer):
+    sign_up(led_event, volunteer, at=at(8))
+    api = client_for(leader.user)
+    base = f"/api/v1/events/{led_event.pk}"
+    with time_machine.travel(at(9), tick=False):
+        assert api.get(f"{base}/signups/").json()["count"] == 1
+        assert api.get(f"{base}/checkin-code/?action=in").json()["token"]
+        body = {"volunteer_token": make_volunteer_code(volunteer.pk, timezone.now()), "action": "in"}
+        assert api.post(f"{base}/scan/", body, format="json").status_code == 201
+    with time_machine.travel(at(11, 30), tick=False):
+        written = api.put(f"{base}/activity-record/", {"summary": "清扫广场", "people_served": 30}, format="json")
+        assert written.status_code == 200 and written.json()["summary"] == "清扫广场"
+        added = api.post(f"{base}/activity-record/photos/", {"photos": [photo()]}, format="multipart")
+        assert added.status_code == 201 and len(added.json()["photos"]) == 1
+    record = ServiceRecord.objects.get(event=led_event, volunteer=volunteer)
+    assert record.created_by == leader.user
+    assert api.post(f"/api/v1/records/{record.pk}/approve/").status_code in (403, 404)
+    # Leading gives no say over the event itself.
+    assert api.patch(f"{base}/", {"title": "改名"}, format="json").status_code == 403
+
+
+@pytest.mark.parametrize("path", ["signups/", "checkin-code/?action=in", "activity-record/"])
+def test_the_api_opens_no_other_event_to_a_leader_and_nothing_to_other_volunteers(
+    tree, led_event, leader, volunteer, path
+):
+    other = make_event(tree["S1"], title="另一场活动")
+    assert client_for(leader.user).get(f"/api/v1/events/{other.pk}/{path}").status_code == 404
+    assert client_for(volunteer.user).get(f"/api/v1/events/{led_event.pk}/{path}").status_code == 403
