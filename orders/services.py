@@ -662,3 +662,39 @@ def escalate_order(order: Order, *, at: datetime.datetime) -> Order:
         unit=parent,
         fields=["handling_unit"],
     )
+
+
+# A team's new leader --------------------------------------------------------------------------
+
+
+def hand_over_running_orders(team: Team, old_leader_id: int | None) -> None:
+    """The events of the team's accepted and running orders follow its leader: the old one stops
+    running them (check-in, scan, the completion report), the new one starts."""
+    old = Volunteer.objects.filter(pk=old_leader_id).select_related("user").first() if old_leader_id else None
+    new = team.leader
+    events = Event.objects.filter(
+        service_order__team=team, service_order__state__in=(OrderState.ACCEPTED, OrderState.IN_SERVICE)
+    )
+    for event in events.select_for_update():
+        if old is not None:
+            event.leaders.remove(old.user)
+        if new is not None:
+            event.leaders.add(new.user)
+        event.lead_name = new.real_name if new is not None else ""
+        event.save(update_fields=["lead_name"])
+
+
+def before_team_saved(sender, instance: Team, raw: bool = False, update_fields=None, **kwargs) -> None:
+    if raw or instance._state.adding or (update_fields is not None and "leader" not in update_fields):
+        return
+    instance.__dict__["_old_leader_id"] = (
+        Team.objects.filter(pk=instance.pk).values_list("leader_id", flat=True).first()
+    )
+
+
+def team_saved(sender, instance: Team, created: bool, raw: bool = False, **kwargs) -> None:
+    old = instance.__dict__.pop("_old_leader_id", None)
+    if raw or created or old == instance.leader_id:
+        return
+    with transaction.atomic(savepoint=False):
+        hand_over_running_orders(instance, old)

@@ -229,3 +229,37 @@ def test_a_leader_chooses_who_serves_among_the_team_only(world, volunteer):
     assert accepted.status_code == 200
     event = Event.objects.get(pk=accepted.json()["event"])
     assert event.capacity == 1 and list(event.signups.values_list("volunteer", flat=True)) == [chosen.pk]
+
+
+def test_a_new_team_leader_takes_over_the_running_orders_events(world):
+    from orders import services
+
+    tree, team = world["tree"], world["teams"]["b"]
+    old, new = team.leader, team.members.exclude(pk=team.leader_id).first()
+    events = {}
+    with time_machine.travel(local(2026, 12, 1, 9, 0), tick=False):
+        for state in ("accepted", "completed"):
+            order = services.place_order(
+                item=world["menu"]["haircut"],
+                station=tree["S1"],
+                contact_name="王大爷",
+                contact_phone=MOTHER_PHONE,
+                address="西街1号",
+                by=world["station"],
+                on_behalf=True,
+            )
+            services.review_order(order, by=world["station"], accept=True)
+            services.dispatch_order(order, by=world["station"], team=team)
+            appointment = services.Appointment(starts_at=local(2026, 12, 1, 10), ends_at=local(2026, 12, 1, 11))
+            events[state] = services.accept_order(order, appointment, by=old.user).event
+        Order.objects.filter(event=events["completed"]).update(state=OrderState.COMPLETED)
+        # The station manager names another member as the team's leader.
+        changed = client_for(world["station"]).patch(f"/api/v1/teams/{team.pk}/", {"leader": new.pk}, format="json")
+        assert changed.status_code == 200, changed.content
+        running = Event.objects.get(pk=events["accepted"].pk)
+        assert list(running.leaders.all()) == [new.user] and running.lead_name == new.real_name
+        # A finished order's event keeps the leader who served it.
+        assert list(Event.objects.get(pk=events["completed"].pk).leaders.all()) == [old.user]
+        # The new leader runs the check-in; the old one no longer can.
+        assert client_for(new.user).get(f"/api/v1/events/{running.pk}/checkin-code/").status_code == 200
+        assert client_for(old.user).get(f"/api/v1/events/{running.pk}/checkin-code/").status_code == 404
