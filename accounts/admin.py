@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import login_limits
 from accounts.models import User
-from accounts.services import revoke_credentials
+from accounts.services import require_password_change, revoke_credentials
 
 
 class SuperuserOnlyMixin:
@@ -36,7 +36,19 @@ class UserAdmin(SuperuserOnlyMixin, DjangoUserAdmin):
     fieldsets = [
         (None, {"fields": ["phone", "password"]}),
         (_("Personal info"), {"fields": ["name"]}),
-        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (
+            _("Permissions"),
+            {
+                "fields": [
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "password_change_required",
+                    "groups",
+                    "user_permissions",
+                ]
+            },
+        ),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["phone", "name", "password1", "password2"]})]
@@ -50,7 +62,17 @@ class UserAdmin(SuperuserOnlyMixin, DjangoUserAdmin):
         self.message_user(request, _("Login locks lifted for %(count)d users.") % {"count": len(queryset)})
 
     def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            # The admin typed the password: its holder chooses their own at the first login.
+            obj.password_change_required = True
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data and not obj.is_active:
             # Deactivated: every token and session ends now, and stays ended if reactivated.
             revoke_credentials(obj)
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302 and str(request.user.pk) != str(id):
+            # A password set for someone else is handed over, like a manager's one-time password.
+            require_password_change(User.objects.get(pk=id))
+        return response

@@ -36,6 +36,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("admin site access"), default=False, help_text=_("Lets a unit manager log into the admin site.")
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    password_change_required = models.BooleanField(
+        _("must choose a new password"),
+        default=False,
+        help_text=_("Set while the password is one someone else handed over; cleared when the user chooses their own."),
+    )
 
     objects = UserManager()
 

@@ -13,10 +13,10 @@ from rest_framework.views import APIView
 
 from accounts import login_limits
 from accounts.client_addresses import client_ip
-from accounts.services import revoke_credentials
+from accounts.services import choose_password, revoke_credentials
 from accounts.throttles import AddressRateThrottle
 from accounts.tokens import issue_token
-from backend.login_serializers import TokenLoginSerializer, TokenSerializer
+from backend.login_serializers import PasswordChangeSerializer, TokenLoginSerializer, TokenSerializer
 from stations.models import is_manager
 
 
@@ -39,18 +39,45 @@ class TokenLoginView(APIView):
             raise Throttled(detail=_("Too many wrong passwords for this number: try again in 15 minutes."))
         serializer = TokenLoginSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        user = serializer.validated_data["user"]
         # A new token per login (each device its own), only its digest stored.
-        row, token = issue_token(user)
-        body = {
-            "token": token,
-            "expiry": row.expiry,
-            "user_id": user.pk,
-            "name": user.name,
-            "is_admin": user.is_superuser,
-            "is_manager": is_manager(user),
-        }
-        return Response(TokenSerializer(body).data, status=status.HTTP_200_OK)
+        return token_response(serializer.validated_data["user"])
+
+
+def token_response(user) -> Response:
+    row, token = issue_token(user)
+    body = {
+        "token": token,
+        "expiry": row.expiry,
+        "user_id": user.pk,
+        "name": user.name,
+        "is_admin": user.is_superuser,
+        "is_manager": is_manager(user),
+        "password_change_required": user.password_change_required,
+    }
+    return Response(TokenSerializer(body).data, status=status.HTTP_200_OK)
+
+
+class PasswordChangeView(APIView):
+    """Choose a new password (required after logging in with a one-time password).
+
+    Every login of the user ends, this one too; the answer carries a new token.
+    """
+
+    throttle_classes = [AddressRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(
+        request=PasswordChangeSerializer, responses=TokenSerializer, summary="修改密码（用一次性密码登录后须先修改）"
+    )
+    def post(self, request) -> Response:
+        serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        user = choose_password(
+            request.user,
+            old_password=serializer.validated_data["old_password"],
+            new_password=serializer.validated_data["new_password"],
+        )
+        return token_response(user)
 
 
 class LogoutView(APIView):

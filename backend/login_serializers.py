@@ -1,4 +1,6 @@
 from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -21,6 +23,31 @@ class TokenLoginSerializer(serializers.Serializer):
         return attrs
 
 
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(
+        label=_("current password"), style={"input_type": "password"}, write_only=True, max_length=128
+    )
+    new_password = serializers.CharField(
+        label=_("new password"), style={"input_type": "password"}, write_only=True, max_length=128
+    )
+
+    def validate_old_password(self, value: str) -> str:
+        if not self.context["request"].user.check_password(value):
+            raise serializers.ValidationError(_("The current password is wrong."))
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["old_password"] == attrs["new_password"]:
+            raise serializers.ValidationError(
+                {"new_password": [_("The new password must differ from the current one.")]}
+            )
+        try:
+            validate_password(attrs["new_password"], self.context["request"].user)
+        except ValidationError as error:
+            raise serializers.ValidationError({"new_password": list(error.messages)}) from None
+        return attrs
+
+
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
     expiry = serializers.DateTimeField(
@@ -30,3 +57,10 @@ class TokenSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
     is_admin = serializers.BooleanField(read_only=True)
     is_manager = serializers.BooleanField(read_only=True)
+    password_change_required = serializers.BooleanField(
+        read_only=True,
+        help_text=_(
+            "The password was a one-time password: every call but auth/password/, whoami and logout answers 403 "
+            "with the code password_change_required until the user chooses their own."
+        ),
+    )

@@ -7,17 +7,19 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework import serializers
 
+from accounts.services import PasswordError, choose_password
 from accounts.throttles import AddressRateThrottle
 from backend.my_record import my_record_context
 from certificates import services as certificate_services
@@ -171,6 +173,34 @@ def close_account(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.success(request, _("Your account is closed."))
     return redirect("login")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_password(request: HttpRequest) -> HttpResponse:
+    """修改密码: the user chooses their own password; the only page open while they hold a one-time one."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = choose_password(
+                request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password1"],
+            )
+        except PasswordError as error:
+            form.add_error("new_password1", error.detail)
+        else:
+            # The change ended every login, this one too: it goes on under the new password.
+            login(request, user)
+            messages.success(request, _("Your password is changed. Other phones and computers must log in again."))
+            return redirect(next_url or "home")
+    context = {"form": form, "required": request.user.password_change_required, "next": next_url}
+    return render(request, "password_change.html", context, status=400 if form.errors else 200)
 
 
 def station_choices() -> dict:

@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A one-time password must be replaced before any other page opens.
+    "backend.password_change.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Operations: 503 with Retry-After while the database is unreachable; request metrics.
     "backend.database_unavailable.DatabaseUnavailableMiddleware",
@@ -241,7 +243,7 @@ REST_FRAMEWORK = {
     # Token first, so an anonymous API call gets 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.tokens.ApiTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "accounts.tokens.ApiSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [

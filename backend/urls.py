@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from backend import my_record, pages
-from backend.login import LoginView, LogoutEverywhereView, LogoutView, TokenLoginView, WhoAmIView
+from backend.login import (
+    LoginView,
+    LogoutEverywhereView,
+    LogoutView,
+    PasswordChangeView,
+    TokenLoginView,
+    WhoAmIView,
+)
 from backend.workbench import workbench
 from certificates.views import VerifyPageView
 from reports.dashboard_views import dashboard_page
@@ -22,6 +29,7 @@ admin.site.index_title = _("Administration")
 api_v1 = [
     path("auth/token/", TokenLoginView.as_view(), name="auth-token"),
     path("auth/whoami/", WhoAmIView.as_view(), name="auth-whoami"),
+    path("auth/password/", PasswordChangeView.as_view(), name="auth-password"),
     path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
     path("auth/logout-everywhere/", LogoutEverywhereView.as_view(), name="auth-logout-everywhere"),
     path("", include("stations.urls")),
@@ -37,6 +45,7 @@ urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("me/", pages.me, name="me-page"),
+    path("me/password/", pages.change_password, name="password-change-page"),
     path("me/certificate-requests/", pages.request_certificate, name="me-certificate-request"),
     path("me/close-account/", pages.close_account, name="me-close-account-page"),
     path("me/correction-requests/", my_record.ask_correction, name="me-correction-request"),

@@ -33,6 +33,7 @@ PERSONAS = ["admin", "center", "institute", "station", "other_manager", "volunte
 TABLE = """
 POST   /api/v1/auth/token/                          -    200 200 200 200 200 200 200 200
 GET    /api/v1/auth/whoami/                         -    200 200 200 200 200 200 200 401
+POST   /api/v1/auth/password/                       -    400 400 400 400 400 400 400 401
 POST   /api/v1/auth/logout/                         -    204 204 204 204 204 204 204 401
 POST   /api/v1/auth/logout-everywhere/              -    204 204 204 204 204 204 204 401
 GET    /api/v1/units/                               -    200 200 200 200 200 200 200 200

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
 from accounts.phones import mask_phone, normalize_phone, validate_mobile
-from accounts.services import change_password
+from accounts.services import change_password, require_password_change
 from stations.admin import ScopedAdmin, WorkflowForm, WorkflowOnlyAdmin, serializer_errors_to_form
 from stations.models import Level, PracticeUnit, is_manager
 from volunteers import roster_import
@@ -215,6 +215,7 @@ class VolunteerAdmin(ScopedAdmin):
             except DomainError as error:
                 form.add_error(None, error.detail)
                 return None
+            require_password_change(volunteer.user)
             return self.password_page(request, volunteer, form.password, registered=True)
 
         return self.object_form(
@@ -249,7 +250,7 @@ class VolunteerAdmin(ScopedAdmin):
         def perform(form: forms.Form) -> HttpResponse:
             password = one_time_password()
             # Every login of the volunteer ends: a lost phone stays logged in no longer.
-            change_password(volunteer.user, password)
+            change_password(volunteer.user, password, one_time=True)
             return self.password_page(request, volunteer, password, registered=False)
 
         return self.object_form(
