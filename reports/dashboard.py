@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -518,18 +519,23 @@ class Dashboard:
             starts_at__gte=local_midnight(period.month),
             starts_at__lt=min(local_midnight(next_month(period.month)), period.now),
         ).order_by()
-        per_head = held.values(path=segment.head("unit__path")).annotate(n=Count("id"))
-        self._add(segment, ((row["path"], row["n"]) for row in per_head), "events_held")
-        # Busy stations are counted in the database: a province's month holds some 20,000 events.
-        busy = held.values("unit_id").annotate(n=Count("id")).filter(n__gte=settings.ACTIVE_STATION_MIN_EVENTS)
-        active = (
-            PracticeUnit.objects.filter(segment.q("path"), level=Level.STATION, is_active=True)
-            .filter(id__in=busy.values("unit_id"))
-            .values(head=segment.head("path"))
-            .annotate(n=Count("id"))
-            .order_by()
+        # One pass over the month's events (a province's month is some 20,000): counted per organising
+        # unit, then per row with the stations among those units that held enough. SQL, because the
+        # ORM does not select from a grouped subquery.
+        per_unit, params = held.values("unit_id").annotate(n=Count("id")).query.sql_with_params()
+        units = connection.ops.quote_name(PracticeUnit._meta.db_table)
+        sql = (
+            "SELECT SUBSTR(u.path, 1, %s), SUM(e.n), "  # noqa: S608 (the ORM's own SQL and a table name)
+            "COUNT(*) FILTER (WHERE u.level = %s AND u.is_active AND e.n >= %s) "
+            f"FROM ({per_unit}) e INNER JOIN {units} u ON u.id = e.unit_id GROUP BY 1"
         )
-        self._add(segment, ((row["head"], row["n"]) for row in active), "active_stations")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [segment.depth, Level.STATION, settings.ACTIVE_STATION_MIN_EVENTS, *params])
+            for head, events, busy_stations in cursor.fetchall():
+                group = segment.groups.get(head)
+                if group is not None:
+                    group.figures.events_held += int(events)
+                    group.figures.active_stations += int(busy_stations)
         # Joining the activity records first leaves the documented() test to events that have one.
         documented = (
             held.filter(activity_record__isnull=False)
