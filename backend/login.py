@@ -7,13 +7,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.models import AuthToken
 from rest_framework import permissions, serializers, status
-from rest_framework.exceptions import Throttled
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import login_limits
 from accounts.client_addresses import client_ip
-from accounts.services import choose_password, revoke_credentials
+from accounts.services import PasswordError, choose_password, revoke_credentials
 from accounts.throttles import AddressRateThrottle
 from accounts.tokens import issue_token
 from backend.login_serializers import PasswordChangeSerializer, TokenLoginSerializer, TokenSerializer
@@ -70,13 +70,18 @@ class PasswordChangeView(APIView):
         request=PasswordChangeSerializer, responses=TokenSerializer, summary="修改密码（用一次性密码登录后须先修改）"
     )
     def post(self, request) -> Response:
-        serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
+        serializer = PasswordChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = choose_password(
-            request.user,
-            old_password=serializer.validated_data["old_password"],
-            new_password=serializer.validated_data["new_password"],
-        )
+        try:
+            user = choose_password(
+                request.user,
+                old_password=serializer.validated_data["old_password"],
+                new_password=serializer.validated_data["new_password"],
+            )
+        except PasswordError as error:
+            # The service judges the passwords (as for the page); its refusal names the field.
+            field = "old_password" if error.code == "wrong_password" else "new_password"
+            raise ValidationError({field: [error.detail]}) from None
         return token_response(user)
 
 

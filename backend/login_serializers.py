@@ -1,6 +1,4 @@
 from django.contrib.auth import authenticate
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -30,22 +28,6 @@ class PasswordChangeSerializer(serializers.Serializer):
     new_password = serializers.CharField(
         label=_("new password"), style={"input_type": "password"}, write_only=True, max_length=128
     )
-
-    def validate_old_password(self, value: str) -> str:
-        if not self.context["request"].user.check_password(value):
-            raise serializers.ValidationError(_("The current password is wrong."))
-        return value
-
-    def validate(self, attrs: dict) -> dict:
-        if attrs["old_password"] == attrs["new_password"]:
-            raise serializers.ValidationError(
-                {"new_password": [_("The new password must differ from the current one.")]}
-            )
-        try:
-            validate_password(attrs["new_password"], self.context["request"].user)
-        except ValidationError as error:
-            raise serializers.ValidationError({"new_password": list(error.messages)}) from None
-        return attrs
 
 
 class TokenSerializer(serializers.Serializer):
