@@ -176,24 +176,29 @@ def test_an_order_goes_from_the_menu_to_the_public_board(world):
     assert datetime.timedelta(0) < Order.objects.get(pk=order_id).completed_at - local(2026, 12, 1, 9)
 
 
-def test_the_team_leader_reports_completion(world):
+def accepted_haircut(world, team) -> Order:
+    """A haircut placed by the station for 王大爷, dispatched to ``team`` and accepted by its leader (10:00-11:00)."""
     from orders import services
 
-    tree, teams = world["tree"], world["teams"]
+    order = services.place_order(
+        item=world["menu"]["haircut"],
+        station=world["tree"]["S1"],
+        contact_name="王大爷",
+        contact_phone=MOTHER_PHONE,
+        address="西街1号",
+        by=world["station"],
+        on_behalf=True,
+    )
+    services.review_order(order, by=world["station"], accept=True)
+    services.dispatch_order(order, by=world["station"], team=team)
+    appointment = services.Appointment(starts_at=local(2026, 12, 1, 10), ends_at=local(2026, 12, 1, 11))
+    return services.accept_order(order, appointment, by=team.leader.user)
+
+
+def test_the_team_leader_reports_completion(world):
+    teams = world["teams"]
     with time_machine.travel(local(2026, 12, 1, 9, 0), tick=False) as clock:
-        order = services.place_order(
-            item=world["menu"]["haircut"],
-            station=tree["S1"],
-            contact_name="王大爷",
-            contact_phone=MOTHER_PHONE,
-            address="西街1号",
-            by=world["station"],
-            on_behalf=True,
-        )
-        services.review_order(order, by=world["station"], accept=True)
-        services.dispatch_order(order, by=world["station"], team=teams["b"])
-        appointment = services.Appointment(starts_at=local(2026, 12, 1, 10), ends_at=local(2026, 12, 1, 11))
-        services.accept_order(order, appointment, by=teams["b"].leader.user)
+        order = accepted_haircut(world, teams["b"])
         clock.move_to(local(2026, 12, 1, 11, 5))
         response = leader_client(teams["b"]).post(
             f"/api/v1/orders/{order.pk}/complete/",
@@ -232,26 +237,11 @@ def test_a_leader_chooses_who_serves_among_the_team_only(world, volunteer):
 
 
 def test_a_new_team_leader_takes_over_the_running_orders_events(world):
-    from orders import services
 
-    tree, team = world["tree"], world["teams"]["b"]
+    team = world["teams"]["b"]
     old, new = team.leader, team.members.exclude(pk=team.leader_id).first()
-    events = {}
     with time_machine.travel(local(2026, 12, 1, 9, 0), tick=False):
-        for state in ("accepted", "completed"):
-            order = services.place_order(
-                item=world["menu"]["haircut"],
-                station=tree["S1"],
-                contact_name="王大爷",
-                contact_phone=MOTHER_PHONE,
-                address="西街1号",
-                by=world["station"],
-                on_behalf=True,
-            )
-            services.review_order(order, by=world["station"], accept=True)
-            services.dispatch_order(order, by=world["station"], team=team)
-            appointment = services.Appointment(starts_at=local(2026, 12, 1, 10), ends_at=local(2026, 12, 1, 11))
-            events[state] = services.accept_order(order, appointment, by=old.user).event
+        events = {state: accepted_haircut(world, team).event for state in ("accepted", "completed")}
         Order.objects.filter(event=events["completed"]).update(state=OrderState.COMPLETED)
         # The station manager names another member as the team's leader.
         changed = client_for(world["station"]).patch(f"/api/v1/teams/{team.pk}/", {"leader": new.pk}, format="json")
