@@ -92,10 +92,16 @@ class EventQuerySet(models.QuerySet):
 
     def documented(self) -> EventQuerySet:
         """Events whose activity record has a summary and at least ``ACTIVITY_MIN_PHOTOS`` photos."""
-        return self.filter(Exists(ActivityRecord.objects.complete().filter(event=OuterRef("pk"))))
+        return self.filter(is_documented())
 
     def undocumented(self) -> EventQuerySet:
-        return self.exclude(Exists(ActivityRecord.objects.complete().filter(event=OuterRef("pk"))))
+        return self.exclude(is_documented())
+
+
+def is_documented() -> Q:
+    """The condition of ``documented()``, to count with; events without an activity record fail it at the join."""
+    complete = ActivityRecord.objects.complete().filter(event=OuterRef("pk"))
+    return Q(activity_record__isnull=False) & Q(Exists(complete))
 
 
 class Event(models.Model):

@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from events.models import Event, EventStatus, ServiceRecord
+from events.models import Event, EventStatus, ServiceRecord, is_documented
 from events.record_deadlines import RECORDING_WORKING_DAYS, UNREVIEWED
 from events.working_days import latest_day_not_overdue
 from orders.models import RUNNING, Order, OrderState, Rating
@@ -478,7 +478,8 @@ class Dashboard:
         elif rows_by == "children" and scope.level == Level.CENTER:
             level = Level.INSTITUTE
         else:  # the unit itself, also as a station's only "child"
-            level = scope.level
+            unit = Unit(scope.pk, scope.path, scope.level, scope.name, scope.population)
+            return Segment(reach, scope.level, scope, {scope.path: Group(unit)})
         units = PracticeUnit.objects.filter(level=level)
         if scope is not None:
             units = units.filter(path__startswith=scope.path)
@@ -519,31 +520,28 @@ class Dashboard:
             starts_at__gte=local_midnight(period.month),
             starts_at__lt=min(local_midnight(next_month(period.month)), period.now),
         ).order_by()
-        # One pass over the month's events (a province's month is some 20,000): counted per organising
-        # unit, then per row with the stations among those units that held enough. SQL, because the
-        # ORM does not select from a grouped subquery.
-        per_unit, params = held.values("unit_id").annotate(n=Count("id")).query.sql_with_params()
+        # One pass over the month's events (a province's month is some 20,000): counted, and counted
+        # documented, per organising unit, then per row with the stations among those units that held
+        # enough. SQL, because the ORM does not select from a grouped subquery.
+        per_unit, params = (
+            held.values("unit_id")
+            .annotate(n=Count("id"), documented=Count("id", filter=is_documented()))
+            .query.sql_with_params()
+        )
         units = connection.ops.quote_name(PracticeUnit._meta.db_table)
         sql = (
-            "SELECT SUBSTR(u.path, 1, %s), SUM(e.n), "  # noqa: S608 (the ORM's own SQL and a table name)
+            "SELECT SUBSTR(u.path, 1, %s), SUM(e.n), SUM(e.documented), "  # noqa: S608 (the ORM's own SQL and a table name)
             "COUNT(*) FILTER (WHERE u.level = %s AND u.is_active AND e.n >= %s) "
             f"FROM ({per_unit}) e INNER JOIN {units} u ON u.id = e.unit_id GROUP BY 1"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [segment.depth, Level.STATION, settings.ACTIVE_STATION_MIN_EVENTS, *params])
-            for head, events, busy_stations in cursor.fetchall():
+            for head, events, documented, busy_stations in cursor.fetchall():
                 group = segment.groups.get(head)
                 if group is not None:
                     group.figures.events_held += int(events)
+                    group.figures.events_documented += int(documented)
                     group.figures.active_stations += int(busy_stations)
-        # Joining the activity records first leaves the documented() test to events that have one.
-        documented = (
-            held.filter(activity_record__isnull=False)
-            .documented()
-            .values(path=segment.head("unit__path"))
-            .annotate(n=Count("id"))
-        )
-        self._add(segment, ((row["path"], row["n"]) for row in documented), "events_documented")
 
     def _load_volunteers(self, segment: Segment) -> None:
         # Registered by the end of the month's year: the rollup counts by year of registration.
@@ -566,10 +564,9 @@ class Dashboard:
 
     def _load_hours(self, segment: Segment) -> None:
         period, reach, level = self.period, segment.reach, segment.level
-        month = rollup.hours_by_unit(reach, level, period.month, period.month)
-        self._add(segment, ((row.path, row.hours) for row in month), "hours_month")
-        year = rollup.hours_by_unit(reach, level, period.month.replace(month=1), period.month)
-        self._add(segment, ((row.path, row.hours) for row in year), "hours_year")
+        hours = rollup.month_and_year_hours(reach, level, period.month)
+        self._add(segment, ((row.path, row.month_hours) for row in hours), "hours_month")
+        self._add(segment, ((row.path, row.year_hours) for row in hours), "hours_year")
         served = (
             rollup.served_in_month(reach, Level.STATION, period.month)
             .values(path=segment.head("unit__path"))
@@ -588,21 +585,29 @@ class Dashboard:
         orders = Order.objects.filter(segment.q("station__path")).order_by()
         head = segment.head("station__path")
         # Judged like the records: deadlines at the month's end (or today), states as they are now.
+        # Orders settled in the month count towards completion; those closed unrated, never as satisfied.
         overdue = Q(state__in=RUNNING, due_on__lt=period.as_of)
-        overdue_rows = orders.filter(overdue).values(path=head).annotate(n=Count("id"))
-        self._add(segment, ((row["path"], row["n"]) for row in overdue_rows), "overdue_orders")
-
-        settled = Q(state__in=DONE) | Q(state=OrderState.REFUSED) | overdue
-        placed = (
-            orders.filter(settled, created_at__gte=start, created_at__lt=end)
+        placed = Q(created_at__gte=start, created_at__lt=end)
+        settled = (Q(state__in=DONE) | Q(state=OrderState.REFUSED) | overdue) & placed
+        unrated = Q(state=OrderState.CLOSED, rating__isnull=True, closed_at__gte=start, closed_at__lt=end)
+        counted = (
+            orders.filter(overdue | settled | unrated)
             .values(path=head)
-            .annotate(n=Count("id"), done=Count("id", filter=Q(state__in=DONE)))
+            .annotate(
+                overdue=Count("id", filter=overdue),
+                settled=Count("id", filter=settled),
+                completed=Count("id", filter=settled & Q(state__in=DONE)),
+                unrated=Count("id", filter=unrated),
+            )
         )
-        for row in placed:
+        for row in counted:
             group = segment.group_of(row["path"])
             if group is not None:
-                group.figures.orders_settled += row["n"]
-                group.figures.orders_completed += row["done"]
+                figures = group.figures
+                figures.overdue_orders += row["overdue"]
+                figures.orders_settled += row["settled"]
+                figures.orders_completed += row["completed"]
+                figures.unrated += row["unrated"]
 
         ratings = (
             Rating.objects.filter(segment.q("order__station__path"), rated_at__gte=start, rated_at__lt=end)
@@ -625,14 +630,6 @@ class Dashboard:
                 figures.satisfied += row["satisfied"]
                 for name in ("response_stars", "attitude_stars", "result_stars"):
                     setattr(figures, name, getattr(figures, name) + row[name])
-
-        # Closed without a rating once the rating window passed: counted, never as satisfied.
-        unrated = (
-            orders.filter(state=OrderState.CLOSED, rating__isnull=True, closed_at__gte=start, closed_at__lt=end)
-            .values(path=head)
-            .annotate(n=Count("id"))
-        )
-        self._add(segment, ((row["path"], row["n"]) for row in unrated), "unrated")
 
     # Reading ---------------------------------------------------------------------------
 

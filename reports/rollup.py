@@ -19,6 +19,8 @@ Functions (every row a frozen dataclass with named fields):
   -> list[UnitHoursRow]``: per unit of ``level`` ("center", "institute", "station")
   under ``reach.unit``, in tree order (then month). Units without approved records
   are left out unless ``include_empty`` (not with ``by_month``).
+- ``month_and_year_hours(reach, level, month) -> list[UnitMonthYearRow]``: per unit of ``level`` with
+  approved records in the year up to ``month``, the hours of ``month`` and of that part of the year
 - ``served_in_month(reach, level, month) -> QuerySet``: the ``UnitHours`` rows of the units of ``level``
   with approved records in ``month``, one per unit, to count as the caller groups them
 - ``totals(reach, month_from=None, month_to=None) -> Totals`` (hours, records)
@@ -95,6 +97,14 @@ class UnitHoursRow:
     hours: Decimal
     records: int
     month: datetime.date | None = None
+
+
+@dataclass(frozen=True)
+class UnitMonthYearRow:
+    unit_id: int
+    path: str
+    month_hours: Decimal
+    year_hours: Decimal
 
 
 @dataclass(frozen=True)
@@ -273,6 +283,27 @@ def hours_by_unit(
         found.get(unit_id) or UnitHoursRow(unit_id, name, path, parent_id, ZERO, 0)
         for unit_id, name, path, parent_id in units.order_by("path").values_list("id", "name", "path", "parent_id")
     ]
+
+
+def month_and_year_hours(reach: Reach, level: str, month: datetime.date) -> list[UnitMonthYearRow]:
+    """Hours per unit of ``level`` under the reach's unit in ``month`` and in its year up to it, in tree order."""
+    in_month = Q(year=month.year, month=month.month)
+    in_year = period_q(month.replace(month=1), month)
+    rows = UnitHours.objects.filter(in_month | in_year, unit__level=level)
+    if reach.unit is not None:
+        rows = rows.filter(unit__path__startswith=reach.unit.path)
+    hours, records = f"{reach.prefix}hours", f"{reach.prefix}records"
+    grouped = (
+        rows.values("unit_id", "unit__path")
+        .annotate(
+            s_month=Sum(hours, filter=in_month, default=ZERO),
+            s_year=Sum(hours, filter=in_year, default=ZERO),
+            s_records=Sum(records, filter=in_year, default=0),
+        )
+        .filter(s_records__gt=0)
+        .order_by("unit__path")
+    )
+    return [UnitMonthYearRow(row["unit_id"], row["unit__path"], row["s_month"], row["s_year"]) for row in grouped]
 
 
 def served_in_month(reach: Reach, level: str, month: datetime.date) -> QuerySet:
