@@ -43,7 +43,7 @@ from events.working_days import latest_day_not_overdue
 from orders.models import RUNNING, Order, OrderState, Rating
 from orders.statistics import DONE, SATISFIED_TOTAL
 from reports import rollup
-from stations.models import PATH_STEP, Level, PracticeUnit, managed_paths
+from stations.models import PATH_STEP, Level, PracticeUnit, managed_paths, under
 
 GREEN, AMBER, RED, NO_DATA = "green", "amber", "red", "none"
 HELD_STATUSES = (EventStatus.PUBLISHED, EventStatus.FINISHED)
@@ -400,7 +400,7 @@ class Segment:
         return PATH_STEP * LEVEL_DEPTH[self.level]
 
     def q(self, path_field: str) -> Q:
-        return Q(**{f"{path_field}__startswith": self.scope.path}) if self.scope else Q()
+        return under(self.scope, path_field) if self.scope else Q()
 
     def head(self, path_field: str) -> Substr:
         return Substr(path_field, 1, self.depth)
@@ -482,7 +482,7 @@ class Dashboard:
             return Segment(reach, scope.level, scope, {scope.path: Group(unit)})
         units = PracticeUnit.objects.filter(level=level)
         if scope is not None:
-            units = units.filter(path__startswith=scope.path)
+            units = units.subtree_of(scope)
         if scope is None or level != scope.level:
             units = units.filter(is_active=True)
         values = units.order_by("path").values_list("id", "path", "level", "name", "population")

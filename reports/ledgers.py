@@ -50,7 +50,7 @@ from events.models import (
     ServiceRecord,
 )
 from reports.models import LedgerPeriod
-from stations.models import Level, PracticeUnit
+from stations.models import Level, PracticeUnit, under
 from volunteers.id_numbers import mask_document_number
 from volunteers.models import Team, Volunteer
 
@@ -305,7 +305,7 @@ def ledger_size(unit: PracticeUnit, period: Period) -> tuple[int, int]:
 
 
 def _registered(unit: PracticeUnit, end: datetime.datetime):
-    return Volunteer.objects.filter(home_station__path__startswith=unit.path, created_at__lt=end).filter(
+    return Volunteer.objects.filter(under(unit, "home_station__path"), created_at__lt=end).filter(
         Q(closed_at__isnull=True) | Q(closed_at__gte=end)
     )
 
@@ -443,14 +443,12 @@ def _stations(unit: PracticeUnit, period: Period) -> list[StationRow]:
     )
     active = dict(
         _approved_in(period)
-        .filter(volunteer__home_station__path__startswith=unit.path)
+        .filter(under(unit, "volunteer__home_station__path"))
         .values("volunteer__home_station_id")
         .annotate(n=Count("volunteer_id", distinct=True))
         .values_list("volunteer__home_station_id", "n")
     )
-    held = Event.objects.filter(
-        unit__path__startswith=unit.path, status__in=HELD, starts_at__gte=start, starts_at__lt=end
-    )
+    held = Event.objects.filter(under(unit, "unit__path"), status__in=HELD, starts_at__gte=start, starts_at__lt=end)
     activities = dict(held.values("unit_id").annotate(n=Count("id")).values_list("unit_id", "n"))
     hours = dict(
         ServiceRecord.objects.filter(event__in=held, status=RecordStatus.APPROVED)
@@ -516,7 +514,7 @@ def _build_ledger(unit: PracticeUnit, period: Period, made_by) -> Ledger:
     counts = _registered(unit, end).aggregate(total=Count("id"), new=Count("id", filter=Q(created_at__gte=start)))
     active = (
         _approved_in(period)
-        .filter(volunteer__home_station__path__startswith=unit.path)
+        .filter(under(unit, "volunteer__home_station__path"))
         .aggregate(n=Count("volunteer_id", distinct=True))["n"]
     )
     activities = _activities(unit, period)

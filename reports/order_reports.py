@@ -33,7 +33,7 @@ from reports.dashboard import local_midnight
 from reports.dashboard_views import FILE_FORMATS, MAX_UNIT_ID, FileExportView, resolve_root
 from reports.exports import BOM, CSV_TYPE, XLSX_TYPE, Echo, safe_cell
 from reports.workbooks import workbook_response
-from stations.models import PracticeUnit, scoped
+from stations.models import PracticeUnit, scoped, under
 
 Sheet = tuple[str, list[str], list[Sequence]]
 
@@ -74,7 +74,7 @@ class OrderReport:
 def orders_in_reach(user, root: PracticeUnit | None) -> QuerySet[Order]:
     """Orders of residents in ``root``'s subtree, or in every subtree the user manages (admins: all)."""
     if root is not None:
-        return Order.objects.filter(station__path__startswith=root.path)
+        return Order.objects.filter(under(root, "station__path"))
     return scoped(Order.objects.all(), user, "station__path")
 
 

@@ -61,7 +61,7 @@ from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from reports.models import HoursRollup, UnitActivity, UnitHours, UnitVolunteers, VolunteerYear
-from stations.models import Level, PracticeUnit, managed_paths
+from stations.models import Level, PracticeUnit, managed_paths, under
 
 ZERO = Decimal("0.00")
 LEVELS = (Level.CENTER, Level.INSTITUTE, Level.STATION)
@@ -251,7 +251,7 @@ def hours_by_unit(
     """Approved hours per unit of ``level`` under the reach's unit, in tree order."""
     rows = UnitHours.objects.filter(unit__level=level)
     if reach.unit is not None:
-        rows = rows.filter(unit__path__startswith=reach.unit.path)
+        rows = rows.filter(under(reach.unit, "unit__path"))
     keys = ["unit_id", "unit__name", "unit__path", "unit__parent_id"]
     if by_month:
         rows = rows.filter(months_q(month_from, month_to))
@@ -278,7 +278,7 @@ def hours_by_unit(
     found = {row.unit_id: row for row in result}
     units = PracticeUnit.objects.filter(level=level)
     if reach.unit is not None:
-        units = units.filter(path__startswith=reach.unit.path)
+        units = units.subtree_of(reach.unit)
     return [
         found.get(unit_id) or UnitHoursRow(unit_id, name, path, parent_id, ZERO, 0)
         for unit_id, name, path, parent_id in units.order_by("path").values_list("id", "name", "path", "parent_id")
@@ -291,7 +291,7 @@ def month_and_year_hours(reach: Reach, level: str, month: datetime.date) -> list
     in_year = period_q(month.replace(month=1), month)
     rows = UnitHours.objects.filter(in_month | in_year, unit__level=level)
     if reach.unit is not None:
-        rows = rows.filter(unit__path__startswith=reach.unit.path)
+        rows = rows.filter(under(reach.unit, "unit__path"))
     hours, records = f"{reach.prefix}hours", f"{reach.prefix}records"
     grouped = (
         rows.values("unit_id", "unit__path")
@@ -312,7 +312,7 @@ def served_in_month(reach: Reach, level: str, month: datetime.date) -> QuerySet:
         unit__level=level, year=month.year, month=month.month, **{f"{reach.prefix}records__gt": 0}
     )
     if reach.unit is not None:
-        rows = rows.filter(unit__path__startswith=reach.unit.path)
+        rows = rows.filter(under(reach.unit, "unit__path"))
     return rows.order_by()
 
 
@@ -341,9 +341,9 @@ def fact_rows(reach: Reach, month_from: datetime.date | None = None, month_to: d
     """The ``HoursRollup`` rows of the reach in the period, to group as the caller needs."""
     rows = HoursRollup.objects.all()
     if reach.unit is not None:
-        rows = rows.filter(station__path__startswith=reach.unit.path)
+        rows = rows.filter(under(reach.unit, "station__path"))
     if reach.events_in is not None:
-        rows = rows.filter(event_unit__path__startswith=reach.events_in.path)
+        rows = rows.filter(under(reach.events_in, "event_unit__path"))
     if month_from is not None:
         rows = rows.filter(month__gte=month_from)
     if month_to is not None:
@@ -387,7 +387,7 @@ def root_units(user) -> list[PracticeUnit]:
 def _volunteer_years(reach: Reach) -> QuerySet:
     rows = VolunteerYear.objects.all()
     if reach.unit is not None:
-        rows = rows.filter(station__path__startswith=reach.unit.path)
+        rows = rows.filter(under(reach.unit, "station__path"))
     return rows
 
 
@@ -483,7 +483,7 @@ def volunteer_counts_by_unit(
         measures = _activity_measures(reach, year, since)
         activity = UnitActivity.objects.filter(unit__level=level)
         if reach.unit is not None:
-            activity = activity.filter(unit__path__startswith=reach.unit.path)
+            activity = activity.filter(under(reach.unit, "unit__path"))
         grouped = (
             activity.filter(_activity_wanted(year, since))
             .values(s_unit=F("unit_id"), s_name=F("unit__name"), s_path=F("unit__path"))
@@ -527,7 +527,7 @@ def registered_by_unit(unit: PracticeUnit | None, level: str, *, until_year: int
     """Registered volunteers per unit of ``level`` under ``unit``, in tree order; units with none left out."""
     rows = UnitVolunteers.objects.filter(unit__level=level, registered_year__lte=until_year)
     if unit is not None:
-        rows = rows.filter(unit__path__startswith=unit.path)
+        rows = rows.filter(under(unit, "unit__path"))
     grouped = (
         rows.values("unit_id", "unit__name", "unit__path")
         .annotate(n=Sum("volunteers"))

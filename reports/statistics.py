@@ -62,7 +62,7 @@ from accounts.errors import DomainError
 from events.models import Event, EventStatus, RecordStatus, ServiceCategory, ServiceRecord
 from reports import rollup
 from reports.models import UnitHours
-from stations.models import Level, PracticeUnit, managed_paths, subtree_q
+from stations.models import Level, PracticeUnit, managed_paths, subtree_q, under
 from volunteers.models import Team, Volunteer, star_level_expression
 
 CHUNK_ROWS = 2000
@@ -479,7 +479,7 @@ def _stations(user, unit: PracticeUnit | None) -> models.QuerySet:
     if not user.is_superuser:
         units = units.filter(subtree_q("path", managed_paths(user)))
     if unit is not None:
-        units = units.filter(path__startswith=unit.path)
+        units = units.subtree_of(unit)
     return units
 
 
@@ -539,7 +539,7 @@ def _from_records(user, group_by, keys: dict, *, date_from, date_to, unit, categ
     volunteer_side, event_side = scope_q(user)
     wanted = Q(status=RecordStatus.APPROVED) & volunteer_side
     if unit is not None:
-        wanted &= Q(volunteer__home_station__path__startswith=unit.path)
+        wanted &= under(unit, "volunteer__home_station__path")
     period = event_side & local_bounds(date_from, date_to)
     if categories:
         period &= Q(event__category__in=categories)
@@ -601,10 +601,8 @@ def _from_units(user, group_by, base: str, keys: dict, *, date_from, date_to, un
         if scope is not None:
             volunteers = volunteers.filter(subtree_q("home_station__path", scope))
         if unit is not None:
-            volunteers = volunteers.filter(home_station__path__startswith=unit.path)
-            units = units.filter(
-                Q(unit__path__startswith=unit.path) | Q(Exists(volunteers.filter(teams=OuterRef("pk"))))
-            )
+            volunteers = volunteers.filter(under(unit, "home_station__path"))
+            units = units.filter(under(unit, "unit__path") | Q(Exists(volunteers.filter(teams=OuterRef("pk")))))
         relation = "members__service_records"
     condition = Q(**{f"{relation}__status": RecordStatus.APPROVED}) & local_bounds(
         date_from, date_to, field=f"{relation}__checked_in_at"
@@ -657,7 +655,7 @@ def report_totals(user, **filters) -> dict:
     volunteer_side, event_side = scope_q(user)
     q = Q(status=RecordStatus.APPROVED) & volunteer_side & event_side
     if filters.get("unit") is not None:
-        q &= Q(volunteer__home_station__path__startswith=filters["unit"].path)
+        q &= under(filters["unit"], "volunteer__home_station__path")
     q &= local_bounds(filters.get("date_from"), filters.get("date_to"))
     if filters.get("categories"):
         q &= Q(event__category__in=filters["categories"])
@@ -677,7 +675,7 @@ def year_summary(user, *, unit: PracticeUnit | None, year: int) -> dict:
     end = datetime.datetime(year + 1, 1, 1, tzinfo=zone)
     events = Event.objects.managed_by(user)
     if unit is not None:
-        events = events.filter(unit__path__startswith=unit.path)
+        events = events.filter(under(unit, "unit__path"))
     target = Decimal(settings.ANNUAL_HOURS_TARGET)
     plan = rollup_plan(user, date_from=start.date(), date_to=end.date() - datetime.timedelta(days=1), unit=unit)
     if plan is not None:
@@ -719,7 +717,7 @@ def _year_from_records(user, *, unit, start, end, target: Decimal) -> tuple[Deci
         volunteer_side, event_side, status=RecordStatus.APPROVED, checked_in_at__gte=start, checked_in_at__lt=end
     )
     if unit is not None:
-        records = records.filter(volunteer__home_station__path__startswith=unit.path)
+        records = records.filter(under(unit, "volunteer__home_station__path"))
     totals = records.aggregate(
         hours=Sum("credited_hours", output_field=HOURS, default=Decimal("0")),
         active=Count("volunteer_id", distinct=True),

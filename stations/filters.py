@@ -5,7 +5,7 @@ from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from stations.models import Level, PracticeUnit
+from stations.models import Level, PracticeUnit, under
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -44,7 +44,7 @@ class SubtreeFilter(ScopedChoiceFilter):
     def filter(self, qs, value):
         if value in EMPTY_VALUES:
             return qs
-        return qs.filter(**{f"{self.field_name}__startswith": value.path})
+        return qs.filter(under(value, self.field_name))
 
 
 class PracticeUnitFilter(django_filters.FilterSet):

@@ -52,7 +52,7 @@ def coordinate_field(label: StrOrPromise, limit: int) -> models.DecimalField:
 
 class PracticeUnitQuerySet(models.QuerySet):
     def subtree_of(self, unit: PracticeUnit) -> PracticeUnitQuerySet:
-        return self.filter(path__startswith=unit.path)
+        return self.filter(under(unit))
 
     def managed_by(self, user: AnyUser) -> PracticeUnitQuerySet:
         """Units the user may change: admins all, managers their subtrees."""
@@ -203,6 +203,11 @@ def managed_paths(user: AnyUser) -> list[str]:
         cached = list(PracticeUnit.objects.filter(manager_roles__user=user).values_list("path", flat=True))
         user._managed_paths = cached  # type: ignore[attr-defined]  # read again on the same request
     return cached
+
+
+def under(unit: PracticeUnit, field: str = "path") -> Q:
+    """A filter matching rows whose ``field`` path lies in ``unit``'s subtree, the unit included."""
+    return Q(**{f"{field}__startswith": unit.path})
 
 
 def subtree_q(field: str, paths: list[str]) -> Q:
