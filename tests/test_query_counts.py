@@ -4,7 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import client_for, make_volunteer
+from events.models import Event
+from stations.models import Level
+from tests.conftest import client_for, make_unit, make_volunteer
 from volunteers.models import Team
 
 
@@ -75,3 +77,23 @@ def test_event_lists_do_not_grow_with_the_page(center_manager, busy_event, path)
     large = queries_for(center_manager, f"{url}?page_size=200")
     assert small == large
     assert large <= 6
+
+
+def test_the_dashboard_costs_the_same_queries_for_more_stations_and_events(center_manager, admin_user, tree):
+    """One grouped query per figure: a province's dashboard must not grow with its 20,000 stations."""
+    url = "/api/v1/reports/dashboard/?month=2026-11"
+    before = {user.pk: queries_for(user, url) for user in (center_manager, admin_user)}
+    for n in range(6):
+        station = make_unit(f"S1{n}", Level.STATION, tree["I2"]) if n else tree["S1"]
+        Event.objects.create(
+            unit=station,
+            title="新站活动",
+            category="other",
+            address="广场",
+            starts_at="2026-11-07T09:00:00+08:00",
+            ends_at="2026-11-07T11:00:00+08:00",
+            status="published",
+        )
+    after = {user.pk: queries_for(user, url) for user in (center_manager, admin_user)}
+    assert after == before
+    assert max(after.values()) <= 12
