@@ -138,7 +138,7 @@ def header() -> list[str]:
 
 def rows(report: AnnualReport) -> list[list]:
     """One row a month and a total row (volunteers who served counted once over the year)."""
-    lines = [
+    lines: list[list] = [
         [
             f"{report.year}-{month.month:02d}",
             month.volunteers_registered,
@@ -152,7 +152,7 @@ def rows(report: AnnualReport) -> list[list]:
         ]
         for month in report.months
     ]
-    total = [_("Year total")]
+    total: list = [_("Year total")]
     for index in range(1, 9):
         total.append(sum(line[index] for line in lines))
     total[3] = report.volunteers_served_in_year

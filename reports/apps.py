@@ -1,5 +1,10 @@
+from collections.abc import Callable
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models import Model
 from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,7 +22,7 @@ class ReportsConfig(AppConfig):
         from volunteers.models import Volunteer
         from volunteers.signals import volunteers_registered
 
-        connections = [
+        connections: list[tuple[Signal, Callable[..., Any], type[Model]]] = [
             (hours_changed, upkeep.on_hours_changed, ServiceRecord),
             (post_delete, upkeep.record_deleted, ServiceRecord),
             (pre_save, upkeep.before_event_saved, Event),

@@ -28,6 +28,7 @@ import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
+from typing import cast
 
 from django.conf import settings
 from django.db import connection
@@ -141,7 +142,8 @@ class Indicator:
 
 
 def threshold(key: str) -> dict:
-    return settings.DASHBOARD_THRESHOLDS[key]
+    # The settings' mix of int and float bounds reads as object to mypy.
+    return cast(dict, settings.DASHBOARD_THRESHOLDS[key])
 
 
 def share(part, whole) -> Decimal | None:
@@ -409,7 +411,7 @@ class Segment:
         return self.groups.get(path[: self.depth])
 
 
-LEVEL_DEPTH = {Level.CENTER: 1, Level.INSTITUTE: 2, Level.STATION: 3}
+LEVEL_DEPTH: dict[str, int] = {Level.CENTER: 1, Level.INSTITUTE: 2, Level.STATION: 3}
 CHILD_LEVEL = {Level.CENTER: Level.INSTITUTE, Level.INSTITUTE: Level.STATION}
 
 
@@ -467,8 +469,9 @@ class Dashboard:
         scope's volunteers; a manager those at events inside the unit they manage."""
         if self.user.is_superuser:
             return rollup.Reach(self.root)
-        own = next(path for path in sorted(managed_paths(self.user)) if self.root.path.startswith(path))
-        return rollup.Reach(self.root, self.root if own == self.root.path else PracticeUnit.objects.get(path=own))
+        root = cast(PracticeUnit, self.root)  # a manager without a root gets a segment per top unit (_segments)
+        own = next(path for path in sorted(managed_paths(self.user)) if root.path.startswith(path))
+        return rollup.Reach(root, root if own == root.path else PracticeUnit.objects.get(path=own))
 
     def _segment(self, reach: rollup.Reach, scope: PracticeUnit | None, rows_by: str) -> Segment:
         if scope is None:
@@ -509,7 +512,7 @@ class Dashboard:
             if group is not None:
                 group.figures.stations = row["n"]
                 # A partial sum of stations' populations would overstate the registered share.
-                own = group.unit.population
+                own = cast(Unit, group.unit).population  # only the dashboard's total has no unit
                 group.population = own or (row["people"] if row["known"] == row["n"] else None)
 
     def _load_events(self, segment: Segment) -> None:
@@ -645,7 +648,8 @@ class Dashboard:
         for group in groups:
             total.figures.add(group.figures)
         populations = [group.population for group in groups]
-        total.population = None if not populations or None in populations else sum(populations)
+        known = [population for population in populations if population is not None]
+        total.population = sum(known) if populations and len(known) == len(populations) else None
         return total
 
     def row(self, key: str, group: Group) -> Row:

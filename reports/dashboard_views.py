@@ -6,16 +6,18 @@ import csv
 import datetime
 import math
 from decimal import Decimal
+from typing import cast
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -28,7 +30,7 @@ from rest_framework.views import APIView
 from accounts.bounded_fields import EARLIEST_DATE, LATEST_DATE
 from accounts.pagination import PageNumberPagination
 from reports.dashboard import AMBER, GREEN, INDICATORS, NO_DATA, RED, Dashboard, Row, Scores, dashboard
-from reports.exports import BOM, CSV_TYPE, XLSX_TYPE, Echo, safe_cell
+from reports.exports import BOM, CSV_TYPE, XLSX_TYPE, Echo, attachment, safe_cell
 from reports.stats_views import CSVFileRenderer, XLSXFileRenderer
 from reports.workbooks import workbook_response
 from stations.models import Level, PracticeUnit, is_manager
@@ -54,7 +56,8 @@ class MonthField(serializers.CharField):
         "future": gettext_lazy("The month must not be after the current month."),
     }
 
-    def to_internal_value(self, data) -> datetime.date:
+    # A month in, a month out: the text is only its form on the wire.
+    def to_internal_value(self, data) -> datetime.date:  # type: ignore[override]
         text = super().to_internal_value(data)
         try:
             month = datetime.datetime.strptime(text, "%Y-%m").date()
@@ -68,7 +71,7 @@ class MonthField(serializers.CharField):
             self.fail("future")
         return month
 
-    def to_representation(self, value: datetime.date) -> str:
+    def to_representation(self, value: datetime.date) -> str:  # type: ignore[override]
         return value.strftime("%Y-%m")
 
 
@@ -109,7 +112,7 @@ SCORES_HELP = gettext_lazy("Only for the satisfaction indicator: the mean of eac
 
 class IndicatorSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the output key, not Field.label
     help = serializers.CharField()
     unit = serializers.ChoiceField(choices=["percent", "count", "hours", "stars"])
     value = serializers.CharField(allow_null=True, help_text=gettext_lazy("Null when there is nothing to divide by."))
@@ -203,9 +206,9 @@ def sorted_rows(rows: list[Row], ordering: str) -> list[Row]:
     if ordering.lstrip("-") == "name":
         return sorted(rows, key=lambda row: row.name, reverse=reverse_order)
     # Units without a value (nothing to divide by) go last either way.
-    present = [row for row in rows if row.value is not None]
+    present = [(row.value, row) for row in rows if row.value is not None]
     missing = [row for row in rows if row.value is None]
-    return sorted(present, key=lambda row: row.value, reverse=reverse_order) + missing
+    return [row for _value, row in sorted(present, key=lambda pair: pair[0], reverse=reverse_order)] + missing
 
 
 def drilldown_query(root: PracticeUnit | None, month: datetime.date, **extra) -> str:
@@ -294,7 +297,7 @@ def drilldown_cells(row: Row) -> list:
     return cells
 
 
-def drilldown_file(board: Dashboard, key: str, rows: list[Row], file_format: str) -> HttpResponse:
+def drilldown_file(board: Dashboard, key: str, rows: list[Row], file_format: str) -> StreamingHttpResponse:
     scope = board.root.name if board.root else _("All units")
     name = "_".join(
         [_("Assessment dashboard"), str(INDICATORS[key].label), scope, board.period.month.strftime("%Y-%m")]
@@ -312,7 +315,7 @@ def drilldown_file(board: Dashboard, key: str, rows: list[Row], file_format: str
             yield writer.writerow([safe_cell(cell) for cell in drilldown_cells(row)]).encode()
 
     response = StreamingHttpResponse(lines(), content_type=CSV_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, f"{name}.csv")
+    response["Content-Disposition"] = attachment(f"{name}.csv")
     return response
 
 
@@ -354,7 +357,7 @@ class DashboardDrilldownView(FileExportView):
             (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="Not paginated"),
         },
     )
-    def get(self, request, indicator: str) -> HttpResponse:
+    def get(self, request, indicator: str) -> HttpResponseBase:
         if indicator not in INDICATORS:
             raise Http404
         query = DrilldownQuerySerializer(data=request.query_params)
@@ -368,7 +371,9 @@ class DashboardDrilldownView(FileExportView):
         if data["format"] in FILE_FORMATS:
             return drilldown_file(board, indicator, rows, data["format"])
         paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(rows, request, view=self)
+        # The stubs want a QuerySet and allow no page: Django's Paginator pages a list as well,
+        # and PageNumberPagination always has a page size.
+        page = cast(list[Row], paginator.paginate_queryset(rows, request, view=self))  # type: ignore[arg-type]
         return paginator.get_paginated_response(DrilldownRowSerializer(map(row_dict, page), many=True).data)
 
 

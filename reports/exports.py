@@ -13,7 +13,7 @@ import datetime
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
-from typing import IO
+from typing import IO, cast
 
 import xlsxwriter
 from django.conf import settings
@@ -25,7 +25,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from events.models import ServiceRecord
+from events.models import RecordStatus
 from reports.statistics import CHUNK_ROWS, FORMULA_STARTS, GROUPINGS, HoursReport
 
 BOM = "\ufeff"
@@ -50,6 +50,12 @@ def safe_cell(value: object) -> object:
     if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return "'" + value
     return value
+
+
+def attachment(filename: str) -> str:
+    """The Content-Disposition header of a download named ``filename``."""
+    # None only for an inline response without a name.
+    return cast(str, content_disposition_header(True, filename))
 
 
 def file_name(report: HoursReport, scope: str, extension: str) -> str:
@@ -120,7 +126,7 @@ def _copy_chunks(report: HoursReport, connection) -> Iterator[bytes]:
 
 def csv_response(report: HoursReport, scope: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(csv_chunks(report), content_type=CSV_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, file_name(report, scope, "csv"))
+    response["Content-Disposition"] = attachment(file_name(report, scope, "csv"))
     return response
 
 
@@ -187,7 +193,7 @@ def record_rows(records) -> Iterable[tuple]:
         "credited_hours",
         "status",
     )
-    labels = dict(ServiceRecord._meta.get_field("status").choices)
+    labels = dict(RecordStatus.choices)
     for row in rows.iterator(chunk_size=CHUNK_ROWS):
         yield (
             row["volunteer__number"],
@@ -216,5 +222,5 @@ def records_csv_response(records) -> StreamingHttpResponse:
 
     response = StreamingHttpResponse(chunks(), content_type=CSV_TYPE)
     name = f"{_('Service records')}_{timezone.localdate().isoformat()}.csv"
-    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["Content-Disposition"] = attachment(name)
     return response

@@ -243,8 +243,13 @@ def _profile_sheet(sheet: _Sheet, ledger: Ledger) -> None:
             ],
             header=True,
         )
-        for number, row in enumerate(ledger.stations, start=1):
-            sheet.write([number, row.institute, row.name, row.registered, row.active, row.activities, row.hours])
+        for number, station in enumerate(ledger.stations, start=1):
+            sheet.write(
+                [
+                    *(number, station.institute, station.name, station.registered),
+                    *(station.active, station.activities, station.hours),
+                ]
+            )
 
 
 def _activities_sheet(sheet: _Sheet, ledger: Ledger) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -91,7 +92,7 @@ def ledger_job_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def ledger_download_page(request: HttpRequest, pk: int) -> HttpResponse:
+def ledger_download_page(request: HttpRequest, pk: int) -> HttpResponseBase:
     job = _job(request, pk)
     if job.status != JobStatus.FINISHED or not job.file:
         return redirect("ledger-job-page", pk=job.pk)

@@ -18,7 +18,11 @@ from reports.ledgers import LedgerError
 from reports.models import LedgerFormat, LedgerJob
 from stations.permissions import IsManager
 
-CONTENT_TYPES = {LedgerFormat.PDF: "application/pdf", LedgerFormat.XLSX: XLSX_TYPE, LedgerFormat.ZIP: "application/zip"}
+CONTENT_TYPES: dict[str, str] = {
+    LedgerFormat.PDF: "application/pdf",
+    LedgerFormat.XLSX: XLSX_TYPE,
+    LedgerFormat.ZIP: "application/zip",
+}
 
 
 def ledger_download(job: LedgerJob) -> FileResponse:

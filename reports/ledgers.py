@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -52,7 +53,10 @@ from events.models import (
 from reports.models import LedgerPeriod
 from stations.models import Level, PracticeUnit, under
 from volunteers.id_numbers import mask_document_number
-from volunteers.models import Team, Volunteer
+from volunteers.models import Gender, Team, Volunteer, VolunteerStatus
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 HELD = [EventStatus.PUBLISHED, EventStatus.FINISHED]
 ZERO = Decimal("0.00")
@@ -79,7 +83,8 @@ class Period:
     number: int = 0
 
     def __post_init__(self) -> None:
-        highest = {LedgerPeriod.MONTH: 12, LedgerPeriod.QUARTER: 4, LedgerPeriod.YEAR: 0}.get(self.kind)
+        highest_numbers: dict[str, int] = {LedgerPeriod.MONTH: 12, LedgerPeriod.QUARTER: 4, LedgerPeriod.YEAR: 0}
+        highest = highest_numbers.get(self.kind)
         if highest is None or not EARLIEST_DATE.year <= self.year <= LATEST_DATE.year:
             raise LedgerError("bad_period")
         if not (1 <= self.number <= highest if highest else self.number == 0):
@@ -95,7 +100,8 @@ class Period:
 
     @property
     def last_day(self) -> datetime.date:
-        last_month = {LedgerPeriod.MONTH: self.number, LedgerPeriod.QUARTER: 3 * self.number}.get(self.kind, 12)
+        last_months: dict[str, int] = {LedgerPeriod.MONTH: self.number, LedgerPeriod.QUARTER: 3 * self.number}
+        last_month = last_months.get(self.kind, 12)
         return datetime.date(self.year, last_month, calendar.monthrange(self.year, last_month)[1])
 
     @property
@@ -259,6 +265,10 @@ class CertificateRow:
     revoked: bool
 
 
+class TeamCounts(TypedDict):
+    member_count: int
+
+
 @dataclass
 class Ledger:
     unit: PracticeUnit
@@ -266,7 +276,7 @@ class Ledger:
     made_on: datetime.date
     made_by: str
     managers: list[Manager]
-    teams: list[Team]
+    teams: list[WithAnnotations[Team, TeamCounts]]
     registered: int
     active: int
     newly_registered: int
@@ -411,8 +421,8 @@ def _roster(unit: PracticeUnit, period: Period, activities: list[Activity]) -> l
         for row in activity.sign_ins:
             if row.hours is not None:
                 served[row.volunteer_id] += row.hours
-    genders = dict(Volunteer._meta.get_field("gender").choices)
-    statuses = dict(Volunteer._meta.get_field("status").choices)
+    genders = dict(Gender.choices)
+    statuses = dict(VolunteerStatus.choices)
     volunteers = (
         _registered(unit, end)
         .order_by("created_at", "id")

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import QuerySet
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -31,7 +31,7 @@ from orders.models import Order
 from orders.statistics import order_statistics
 from reports.dashboard import local_midnight
 from reports.dashboard_views import FILE_FORMATS, MAX_UNIT_ID, FileExportView, resolve_root
-from reports.exports import BOM, CSV_TYPE, XLSX_TYPE, Echo, safe_cell
+from reports.exports import BOM, CSV_TYPE, XLSX_TYPE, Echo, attachment, safe_cell
 from reports.workbooks import workbook_response
 from stations.models import PracticeUnit, scoped, under
 
@@ -136,7 +136,7 @@ def sheets(report: OrderReport) -> list[Sheet]:
         _("Satisfied (%)"),
     ]
     for group, label in groups.items():
-        rows = [
+        rows: list[Sequence] = [
             (
                 row["name"],
                 row["completed"],
@@ -169,7 +169,7 @@ def file_name(report: OrderReport, extension: str) -> str:
     return f"{name.replace('/', '-').replace(chr(92), '-')}.{extension}"
 
 
-def report_file(report: OrderReport, file_format: str) -> HttpResponse:
+def report_file(report: OrderReport, file_format: str) -> StreamingHttpResponse:
     tables = sheets(report)
     if file_format == "xlsx":
         return workbook_response(tables, file_name(report, "xlsx"))
@@ -181,7 +181,7 @@ def report_file(report: OrderReport, file_format: str) -> HttpResponse:
             yield writer.writerow([safe_cell(cell) for cell in cells]).encode()
 
     response = StreamingHttpResponse(lines(), content_type=CSV_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, file_name(report, "csv"))
+    response["Content-Disposition"] = attachment(file_name(report, "csv"))
     return response
 
 
@@ -198,7 +198,7 @@ class OrderReportView(FileExportView):
             (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="A sheet per table"),
         },
     )
-    def get(self, request) -> HttpResponse:
+    def get(self, request) -> HttpResponseBase:
         query = OrderReportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data

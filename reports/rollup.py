@@ -56,6 +56,7 @@ import functools
 import operator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Sum
@@ -66,7 +67,7 @@ from stations.models import Level, PracticeUnit, managed_paths, under
 ZERO = Decimal("0.00")
 LEVELS = (Level.CENTER, Level.INSTITUTE, Level.STATION)
 # From a home station up to the unit of a level, as a lookup.
-UP_FROM_STATION = {
+UP_FROM_STATION: dict[str, str] = {
     Level.STATION: "station",
     Level.INSTITUTE: "station__parent",
     Level.CENTER: "station__parent__parent",
@@ -207,10 +208,14 @@ def period_q(month_from: datetime.date | None, month_to: datetime.date | None, p
     result = whole_years if first_year is None or last_year is None or first_year <= last_year else q(pk__in=[])
     same_year = month_from is not None and month_to is not None and month_from.year == month_to.year
     if month_from is not None and month_from.month != 1:
-        end = month_to.month if same_year else 12
+        end = month_to.month if same_year and month_to is not None else 12
         result |= q(year=month_from.year, month__gte=month_from.month, month__lte=end)
-    if month_to is not None and month_to.month != 12 and not (same_year and month_from.month != 1):
-        start = month_from.month if same_year else 1
+    if (
+        month_to is not None
+        and month_to.month != 12
+        and not (same_year and month_from is not None and month_from.month != 1)
+    ):
+        start = month_from.month if same_year and month_from is not None else 1
         result |= q(year=month_to.year, month__gte=start, month__lte=month_to.month)
     return result
 
@@ -368,7 +373,8 @@ def hours_by_category(
 def volunteers_served(reach: Reach, first_year: int | None = None, last_year: int | None = None) -> int:
     """Distinct volunteers of the reach with an approved record in the years (None: open)."""
     if first_year is not None and first_year == last_year:
-        return volunteer_counts(reach, year=first_year).served
+        # Counted whenever a year is given.
+        return cast(int, volunteer_counts(reach, year=first_year).served)
     rows = _volunteer_years(reach).filter(_scoped(reach))
     if first_year is not None:
         rows = rows.filter(year__gte=first_year)

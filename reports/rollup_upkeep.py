@@ -21,10 +21,11 @@ from __future__ import annotations
 import datetime
 from collections import Counter, defaultdict
 from decimal import Decimal
+from typing import cast
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, Expression, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -114,7 +115,7 @@ def _apply_facts(facts: dict[FactKey, list]) -> None:
         return
     _upsert(HoursRollup, FACT_KEY, ["hours", "records"], [(*key, *facts[key]) for key in sorted(facts)])
     chains = _chains({key[0] for key in facts} | {key[1] for key in facts})
-    units: dict[tuple[int, int, int], list] = defaultdict(lambda: [ZERO, 0] * len(PREFIXES))
+    units: dict[tuple[int | None, int, int], list] = defaultdict(lambda: [ZERO, 0] * len(PREFIXES))
     for (station, event_unit, _category, month), (hours, records) in facts.items():
         _, institute, center = chains[station]
         around_event = set(chains[event_unit])
@@ -186,7 +187,7 @@ def _activity(rows: list[dict], sign: int) -> dict[tuple[int, int, int], list[in
 
 def _apply_activity(*changes: dict[tuple[int, int, int], list[int]]) -> None:
     """Add per-station changes of UnitActivity to the station's chain."""
-    units: dict[tuple[int, int, int], list[int]] = defaultdict(lambda: [0] * len(ACTIVITY_MEASURES))
+    units: dict[tuple[int | None, int, int], list[int]] = defaultdict(lambda: [0] * len(ACTIVITY_MEASURES))
     stations = {key[0] for change in changes for key in change}
     chains = _chains(stations)
     for change in changes:
@@ -243,7 +244,7 @@ def on_hours_changed(sender, records: list[ServiceRecord], before: list[Counted 
     with transaction.atomic(savepoint=False):
         was = [item for item in before if item is not None]
         approved = [record for record in records if record.status == RecordStatus.APPROVED]
-        events = dict(
+        events: dict[int, tuple[int, str]] = dict(
             (pk, (unit, category))
             for pk, unit, category in Event.objects.filter(pk__in={r.event_id for r in approved}).values_list(
                 "pk", "unit_id", "category"
@@ -313,7 +314,8 @@ def before_volunteer_saved(sender, instance: Volunteer, raw: bool = False, updat
     if connection.in_atomic_block:
         # Before the change, as every workflow: approvals of this volunteer's records wait for the move.
         rows = rows.select_for_update()
-    instance._rollup_station = rows.values_list("home_station_id", flat=True).first()
+    # Through __dict__, as volunteer_saved pops it: a note on the instance, not a model attribute.
+    instance.__dict__["_rollup_station"] = rows.values_list("home_station_id", flat=True).first()
 
 
 def volunteer_saved(sender, instance: Volunteer, created: bool, raw: bool = False, **kwargs) -> None:
@@ -341,12 +343,12 @@ def before_event_saved(sender, instance: Event, raw: bool = False, update_fields
     stored = Event.objects.filter(pk=instance.pk)
     grouping = stored.values_list("unit_id", "category").first()
     if grouping == (instance.unit_id, instance.category) or not connection.in_atomic_block:
-        instance._rollup_grouping = grouping
+        instance.__dict__["_rollup_grouping"] = grouping
         return
     # Regrouped: volunteers first, then the event, the order approvals take them in.
     volunteers = ServiceRecord.objects.filter(event_id=instance.pk, status=RecordStatus.APPROVED)
     _lock_volunteers(volunteers.values_list("volunteer_id", flat=True))
-    instance._rollup_grouping = stored.select_for_update().values_list("unit_id", "category").first()
+    instance.__dict__["_rollup_grouping"] = stored.select_for_update().values_list("unit_id", "category").first()
 
 
 def event_saved(sender, instance: Event, created: bool, raw: bool = False, **kwargs) -> None:
@@ -358,7 +360,9 @@ def event_saved(sender, instance: Event, created: bool, raw: bool = False, **kwa
             "id", "event_id", "volunteer_id", "status", "checked_in_at", "credited_hours"
         )
     )
-    before = [Counted(r.volunteer_id, old[0], old[1], r.checked_in_at, r.credited_hours) for r in records]
+    before: list[Counted | None] = [
+        Counted(r.volunteer_id, old[0], old[1], r.checked_in_at, r.credited_hours) for r in records
+    ]
     on_hours_changed(sender=ServiceRecord, records=records, before=before)
 
 
@@ -370,7 +374,9 @@ def record_deleted(sender, instance: ServiceRecord, **kwargs) -> None:
 def before_unit_saved(sender, instance: PracticeUnit, raw: bool = False, update_fields=None, **kwargs) -> None:
     if raw or instance._state.adding or (update_fields is not None and "parent" not in update_fields):
         return
-    instance._rollup_parent = PracticeUnit.objects.filter(pk=instance.pk).values_list("parent_id", flat=True).first()
+    instance.__dict__["_rollup_parent"] = (
+        PracticeUnit.objects.filter(pk=instance.pk).values_list("parent_id", flat=True).first()
+    )
 
 
 def unit_saved(sender, instance: PracticeUnit, created: bool, raw: bool = False, **kwargs) -> None:
@@ -437,7 +443,7 @@ def volunteer_year_rows(records: QuerySet) -> QuerySet:
     """VolunteerYear rows (YEAR_COLUMNS) of the approved ones among ``records``."""
     zone = timezone.get_default_timezone()
     day = TruncDate("checked_in_at", tzinfo=zone)
-    measures = {}
+    measures: dict[str, Expression] = {}
     for prefix, flag in _reach_flags("event__unit", "volunteer__home_station").items():
         measures[f"r_{prefix}hours"] = Sum("credited_hours", filter=flag, default=ZERO)
         measures[f"r_{prefix}records"] = Count("id", filter=flag)
@@ -474,7 +480,11 @@ def fact_rows(records: QuerySet) -> QuerySet:
     )
 
 
-UP = {Level.STATION: "station_id", Level.INSTITUTE: "station__parent_id", Level.CENTER: "station__parent__parent_id"}
+UP: dict[str, str] = {
+    Level.STATION: "station_id",
+    Level.INSTITUTE: "station__parent_id",
+    Level.CENTER: "station__parent__parent_id",
+}
 
 
 def unit_hours_rows(facts: QuerySet, level: str, *, by_month: bool) -> QuerySet:
@@ -521,7 +531,8 @@ def station_volunteer_rows(volunteers: QuerySet) -> QuerySet:
 
 def upper_volunteer_rows(stations: QuerySet, level: str) -> QuerySet:
     """UnitVolunteers rows of institutes or centers from those of their stations."""
-    up = {Level.INSTITUTE: "unit__parent_id", Level.CENTER: "unit__parent__parent_id"}[level]
+    ups: dict[str, str] = {Level.INSTITUTE: "unit__parent_id", Level.CENTER: "unit__parent__parent_id"}
+    up = ups[level]
     return (
         stations.filter(unit__level=Level.STATION)
         .annotate(r_unit=F(up))
@@ -540,7 +551,7 @@ VOLUNTEER_COLUMNS = ["unit", "registered_year", "star_level", "volunteers"]
 def activity_year_rows(years: QuerySet, level: str) -> QuerySet:
     """UnitActivity year rows of one level from VolunteerYear rows (no latest months: those follow)."""
     target = Decimal(settings.ANNUAL_HOURS_TARGET)
-    measures = {}
+    measures: dict[str, Expression] = {}
     for prefix in PREFIXES:
         served = Q(**{f"{prefix}records__gt": 0})
         measures[f"r_{prefix}served"] = Count("id", filter=served)
@@ -569,13 +580,15 @@ def _add_latest(years: QuerySet, level: str, index: int) -> None:
     inner, params = latest.query.sql_with_params()
     quote = connection.ops.quote_name
     meta, units = UnitActivity._meta, quote(PracticeUnit._meta.db_table)
-    table, columns = quote(meta.db_table), [quote(meta.get_field(name).column) for name in ACTIVITY_COLUMNS]
-    column = quote(meta.get_field(f"{prefix}latest").column)
-    unit = {
+    column_of = {field.name: field.column for field in meta.concrete_fields}
+    table, columns = quote(meta.db_table), [quote(column_of[name]) for name in ACTIVITY_COLUMNS]
+    column = quote(column_of[f"{prefix}latest"])
+    unit_by_level: dict[str, str] = {
         Level.STATION: "latest.station_id",
         Level.INSTITUTE: "station.parent_id",
         Level.CENTER: "institute.parent_id",
-    }[level]
+    }
+    unit = unit_by_level[level]
     if connection.vendor == "sqlite":
         year = "CAST(strftime('%%Y', latest.r_day) AS integer)"
         month = "CAST(strftime('%%m', latest.r_day) AS integer)"
@@ -643,4 +656,5 @@ def rebuild() -> dict[str, int]:
     _insert_select(VolunteerYear, YEAR_COLUMNS, volunteer_year_rows(ServiceRecord.objects.all()))
     _insert_select(UnitVolunteers, VOLUNTEER_COLUMNS, station_volunteer_rows(Volunteer.objects.all()))
     _rebuild_units(None)
-    return {model._meta.model_name: model.objects.count() for model in models}
+    # model_name is set on every model class; the stubs allow None for Options made by hand.
+    return {cast(str, model._meta.model_name): model.objects.count() for model in models}

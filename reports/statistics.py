@@ -29,9 +29,10 @@ manager of one subtree. The rows are the same; other reports read the records.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.db import connections, models
@@ -39,6 +40,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    Expression,
     ExpressionWrapper,
     F,
     FilteredRelation,
@@ -65,8 +67,11 @@ from reports.models import UnitHours
 from stations.models import Level, PracticeUnit, managed_paths, subtree_q, under
 from volunteers.models import Team, Volunteer, star_level_expression
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 CHUNK_ROWS = 2000
-HOURS = models.DecimalField(max_digits=14, decimal_places=2)
+HOURS: models.DecimalField[Decimal, Decimal] = models.DecimalField(max_digits=14, decimal_places=2)
 # Cells a spreadsheet would run as a formula (or whose leading control character hides one).
 FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
 
@@ -154,13 +159,13 @@ def category_label(value) -> Case:
 @dataclass(frozen=True)
 class Column:
     name: str
-    header: str
+    header: StrOrPromise
     expression: object = None
     text: bool = False  # user-entered text, neutralised in files
     in_file: bool = True
     number: bool = False
-    display: object = None  # made from the grouped value, e.g. masking
-    help_text: str = ""
+    display: Callable[[F], Expression] | None = None  # made from the grouped value, e.g. masking
+    help_text: StrOrPromise = ""
 
 
 @dataclass(frozen=True)
@@ -186,8 +191,8 @@ class GroupKey:
     gets a row, with 0 when it has no hours."""
 
     name: str
-    label: str  # in file names: 按实践站
-    title: str  # above a chart or an export link
+    label: StrOrPromise  # in file names: 按实践站
+    title: StrOrPromise  # above a chart or an export link
     columns: Callable[[Paths], list[Column]]
     order: Callable[[Paths], list[str]]
     name_column: str  # the column a chart labels a bar with
@@ -371,7 +376,8 @@ class HoursReport:
         sql, params = self.rows.query.get_compiler(connection=connection).as_sql()
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS report", params)  # noqa: S608 (the ORM's own SQL)
-            return cursor.fetchone()[0]
+            # COUNT(*) answers one row.
+            return cast(tuple, cursor.fetchone())[0]
 
     def __iter__(self) -> Iterator[dict]:
         for values in self.rows.iterator(chunk_size=CHUNK_ROWS):
@@ -684,7 +690,9 @@ def year_summary(user, *, unit: PracticeUnit | None, year: int) -> dict:
         hours, active, reaching = totals.hours, counts.served, counts.reaching_target
     else:
         hours, active, reaching = _year_from_records(user, unit=unit, start=start, end=end, target=target)
-    scopes = [unit] if unit is not None else [None] if user.is_superuser else rollup.root_units(user)
+    scopes: Sequence[PracticeUnit | None] = (
+        [unit] if unit is not None else [None] if user.is_superuser else rollup.root_units(user)
+    )
     stars = dict.fromkeys(range(len(settings.STAR_THRESHOLDS_HOURS) + 1), 0)
     for scope in scopes:
         for level, count in rollup.registered(scope, until_year=year).star_levels.items():

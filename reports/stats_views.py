@@ -6,10 +6,12 @@ import datetime
 import heapq
 import math
 from decimal import Decimal
+from typing import cast
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -53,7 +55,7 @@ class CSVFileRenderer(renderers.BaseRenderer):
 
     media_type = "text/csv"
     format = "csv"
-    charset = "utf-8"
+    charset: str | None = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
         return renderers.JSONRenderer().render(data)
@@ -101,7 +103,7 @@ def row_field(column) -> serializers.Field:
 
 def row_fields() -> dict[str, serializers.Field]:
     """Every column a grouping key of the registry can yield, then the measures."""
-    fields = {}
+    fields: dict[str, serializers.Field] = {}
     for key in GROUPINGS.values():
         for column in key.columns(FROM_RECORDS):
             fields.setdefault(column.name, row_field(column))
@@ -112,7 +114,8 @@ def json_value(field: serializers.Field):
     """How ``field`` writes a value that is not None, without the field: a serializer's per-value
     work was most of the time of a 200-row page at province scale (benchmarks/province_scale.py)."""
     if isinstance(field, serializers.DecimalField):
-        places = Decimal(1).scaleb(-field.decimal_places)
+        # row_field gives hours two places; the stubs allow a DecimalField none.
+        places = Decimal(1).scaleb(-cast(int, field.decimal_places))
         return lambda value: f"{Decimal(value).quantize(places):f}"
     if isinstance(field, serializers.IntegerField):
         return int
@@ -217,7 +220,7 @@ class HoursStatsView(APIView):
             (200, exports.XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="Not paginated"),
         },
     )
-    def get(self, request) -> HttpResponse:
+    def get(self, request) -> HttpResponseBase:
         query = HoursQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
@@ -228,7 +231,9 @@ class HoursStatsView(APIView):
         if file_format == "xlsx":
             return exports.xlsx_response(report, scope_name(request.user, unit))
         paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(report, request, view=self)
+        # The stubs want a QuerySet and allow no page: Django's Paginator pages anything with count()
+        # and slices, and PageNumberPagination always has a page size.
+        page = cast(list[dict], paginator.paginate_queryset(report, request, view=self))  # type: ignore[arg-type]
         results = [json_row(row) for row in page]
         return paginator.get_paginated_response(results)
 
@@ -308,7 +313,7 @@ def bar_chart(points: list[tuple[str, Decimal]]) -> dict:
 def month_points(report: HoursReport, date_from: datetime.date, date_to: datetime.date) -> list[tuple[str, Decimal]]:
     """Hours per month; over a period of up to two years, months without hours as 0."""
     hours = {row["month"]: row["hours"] for row in report}
-    months = []
+    months: list[str] = []
     year, month = date_from.year, date_from.month
     while (year, month) <= (date_to.year, date_to.month) and len(months) <= MONTHS_FILLED:
         months.append(f"{year:04d}-{month:02d}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,7 +45,7 @@ class NationalExportView(APIView):
     throttle_scope = "export"
 
     @extend_schema(parameters=[NationalExportQuerySerializer], responses=XLSX_RESPONSE)
-    def get(self, request) -> HttpResponse:
+    def get(self, request) -> FileResponse:
         query = NationalExportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
@@ -66,7 +66,7 @@ class AnnualReportView(APIView):
     throttle_scope = "export"
 
     @extend_schema(parameters=[AnnualReportQuerySerializer], responses=XLSX_RESPONSE)
-    def get(self, request) -> HttpResponse:
+    def get(self, request) -> FileResponse:
         query = AnnualReportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
