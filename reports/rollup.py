@@ -19,8 +19,10 @@ Functions (every row a frozen dataclass with named fields):
   -> list[UnitHoursRow]``: per unit of ``level`` ("center", "institute", "station")
   under ``reach.unit``, in tree order (then month). Units without approved records
   are left out unless ``include_empty`` (not with ``by_month``).
-- ``month_rows(reach, levels, month) -> (QuerySet, Q, Q)``: the ``UnitHours`` rows of the units of
-  ``levels`` for ``month`` and for its year up to it, to group as the caller needs, with the condition of each period
+- ``month_and_year_hours(reach, level, month) -> list[UnitMonthYearRow]``: per unit of ``level`` with
+  approved records in the year up to ``month``, the hours of ``month`` and of that part of the year
+- ``served_in_month(reach, level, month) -> QuerySet``: the ``UnitHours`` rows of the units of ``level``
+  with approved records in ``month``, one per unit, to count as the caller groups them
 - ``totals(reach, month_from=None, month_to=None) -> Totals`` (hours, records)
 - ``hours_by_month(reach, month_from=None, month_to=None) -> list[MonthRow]``, months with records only
 - ``hours_by_category(reach, month_from=None, month_to=None) -> list[CategoryRow]``
@@ -52,7 +54,6 @@ import calendar
 import datetime
 import functools
 import operator
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import cast
@@ -97,6 +98,14 @@ class UnitHoursRow:
     hours: Decimal
     records: int
     month: datetime.date | None = None
+
+
+@dataclass(frozen=True)
+class UnitMonthYearRow:
+    unit_id: int
+    path: str
+    month_hours: Decimal
+    year_hours: Decimal
 
 
 @dataclass(frozen=True)
@@ -281,15 +290,35 @@ def hours_by_unit(
     ]
 
 
-def month_rows(reach: Reach, levels: Iterable[str], month: datetime.date) -> tuple[QuerySet, Q, Q]:
-    """``UnitHours`` rows of the units of ``levels`` under the reach's unit that add up to ``month`` or to its
-    year up to it, for the caller to group; with the conditions that pick each period's rows."""
+def month_and_year_hours(reach: Reach, level: str, month: datetime.date) -> list[UnitMonthYearRow]:
+    """Hours per unit of ``level`` under the reach's unit in ``month`` and in its year up to it, in tree order."""
     in_month = Q(year=month.year, month=month.month)
     in_year = period_q(month.replace(month=1), month)
-    rows = UnitHours.objects.filter(in_month | in_year, unit__level__in=list(levels))
+    rows = UnitHours.objects.filter(in_month | in_year, unit__level=level)
     if reach.unit is not None:
         rows = rows.filter(under(reach.unit, "unit__path"))
-    return rows.order_by(), in_month, in_year
+    hours, records = f"{reach.prefix}hours", f"{reach.prefix}records"
+    grouped = (
+        rows.values("unit_id", "unit__path")
+        .annotate(
+            s_month=Sum(hours, filter=in_month, default=ZERO),
+            s_year=Sum(hours, filter=in_year, default=ZERO),
+            s_records=Sum(records, filter=in_year, default=0),
+        )
+        .filter(s_records__gt=0)
+        .order_by("unit__path")
+    )
+    return [UnitMonthYearRow(row["unit_id"], row["unit__path"], row["s_month"], row["s_year"]) for row in grouped]
+
+
+def served_in_month(reach: Reach, level: str, month: datetime.date) -> QuerySet:
+    """``UnitHours`` rows of the units of ``level`` under the reach's unit with approved records in ``month``."""
+    rows = UnitHours.objects.filter(
+        unit__level=level, year=month.year, month=month.month, **{f"{reach.prefix}records__gt": 0}
+    )
+    if reach.unit is not None:
+        rows = rows.filter(under(reach.unit, "unit__path"))
+    return rows.order_by()
 
 
 def totals(reach: Reach, month_from: datetime.date | None = None, month_to: datetime.date | None = None) -> Totals:
