@@ -574,21 +574,15 @@ class Dashboard:
 
     def _load_hours(self, segment: Segment) -> None:
         period, reach, level = self.period, segment.reach, segment.level
-        # This level's hours and the stations below with records, in one pass over the rollup.
-        rows, in_month, in_year = rollup.month_rows(reach, {level, Level.STATION}, period.month)
-        at_level, hours = Q(unit__level=level), f"{reach.prefix}hours"
-        served = Q(unit__level=Level.STATION, **{f"{reach.prefix}records__gt": 0}) & in_month
-        grouped = rows.values(path=segment.head("unit__path")).annotate(
-            month_hours=Sum(hours, filter=at_level & in_month, default=rollup.ZERO),
-            year_hours=Sum(hours, filter=at_level & in_year, default=rollup.ZERO),
-            served_stations=Count("id", filter=served),
+        hours = rollup.month_and_year_hours(reach, level, period.month)
+        self._add(segment, ((row.path, row.month_hours) for row in hours), "hours_month")
+        self._add(segment, ((row.path, row.year_hours) for row in hours), "hours_year")
+        served = (
+            rollup.served_in_month(reach, Level.STATION, period.month)
+            .values(path=segment.head("unit__path"))
+            .annotate(n=Count("id"))
         )
-        for row in grouped:
-            group = segment.group_of(row["path"])
-            if group is not None:
-                group.figures.hours_month += row["month_hours"]
-                group.figures.hours_year += row["year_hours"]
-                group.figures.stations_with_hours += row["served_stations"]
+        self._add(segment, ((row["path"], row["n"]) for row in served), "stations_with_hours")
         # Active: served in the 12 months ending with this one.
         since = datetime.date(period.month.year - (period.month.month < 12), period.month.month % 12 + 1, 1)
         counts = rollup.volunteer_counts_by_unit(reach, level, year=period.month.year, since=since)
