@@ -1,5 +1,6 @@
 PYTHON := .venv/bin/python
 HOST ?= 127.0.0.1:8000
+TEST_WORKERS ?= auto
 
 .PHONY: setup setup-dev run serve test lint messages
 
@@ -23,10 +24,12 @@ run: setup
 serve: setup
 	@scripts/serve.sh
 
-## Run the whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL).
+## Run the whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL), one worker per CPU
+## (TEST_WORKERS=0 runs it in one process). xdist's default scheduling: its by-scope and by-group modes
+## would merge the API fuzz tests, whose items share one node id.
 test: setup-dev
 	@command -v chromium >/dev/null || echo "Chromium not found: the browser tests will be skipped (apt-get install chromium to run them)."
-	.venv/bin/pytest
+	.venv/bin/pytest --numprocesses $(TEST_WORKERS)
 
 lint: setup-dev
 	.venv/bin/ruff check .

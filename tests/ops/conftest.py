@@ -10,17 +10,19 @@ import pytest
 from tests.events.conftest import clock  # noqa: F401 (the event day's clock for the check-in tests here)
 from tests.ops.stack import manage, production_env
 
-REDIS_TEST_URL = os.getenv("OPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+# Under pytest-xdist each worker has a database and a Redis database of its own: gw0 the first.
+WORKER = int(os.getenv("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+REDIS_TEST_URL = os.getenv("OPS_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{13 - WORKER}")
 
 
 @pytest.fixture(scope="session")
 def ops_database() -> str:
-    """A database of its own (``<name>_ops`` beside the run's), created and migrated once per run."""
+    """A database of its own (``<name>_ops`` beside the run's, one per worker), created and migrated once per run."""
     url = os.getenv("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://... (CI does)")
     config = dj_database_url.parse(url)
-    name = f"{config['NAME']}_ops"
+    name = f"{config['NAME']}_ops" + (f"_{WORKER}" if WORKER else "")
     admin = dict(host=config["HOST"] or "127.0.0.1", port=config["PORT"] or 5432, user=config["USER"])
     if config["PASSWORD"]:
         admin["password"] = config["PASSWORD"]
@@ -47,6 +49,8 @@ def ops_files(tmp_path_factory, ops_database) -> dict:
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     host, port = "127.0.0.1", 6379
+    if WORKER > 12:
+        pytest.skip("one Redis database per worker: run these tests with at most 13 workers")
     try:
         socket.create_connection((host, port), timeout=2).close()
     except OSError:
