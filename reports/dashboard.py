@@ -49,7 +49,7 @@ from stations.models import PATH_STEP, Level, PracticeUnit, managed_paths, under
 GREEN, AMBER, RED, NO_DATA = "green", "amber", "red", "none"
 HELD_STATUSES = (EventStatus.PUBLISHED, EventStatus.FINISHED)
 HUNDRED = Decimal(100)
-ALL_SOURCES = ("events", "volunteers", "records", "hours", "orders")
+ALL_SOURCES = ("events", "records", "rollups", "orders")
 STARS = Decimal("0.01")
 
 
@@ -277,7 +277,7 @@ INDICATORS = {
         Indicator(
             "registered-volunteers",
             _("Registered volunteers"),
-            ("volunteers",),
+            ("rollups",),
             measure_registered,
             "percent",
             _("Registered volunteers as a share of the resident population."),
@@ -285,7 +285,7 @@ INDICATORS = {
         Indicator(
             "active-volunteers",
             _("Active volunteers"),
-            ("volunteers", "hours"),
+            ("rollups",),
             measure_active_volunteers,
             "percent",
             _("Share of registered volunteers who served in the last 12 months."),
@@ -293,7 +293,7 @@ INDICATORS = {
         Indicator(
             "hours-per-volunteer",
             _("Hours per registered volunteer"),
-            ("volunteers", "hours"),
+            ("rollups",),
             measure_hours_per_volunteer,
             "hours",
             _("Approved hours this year so far per registered volunteer."),
@@ -301,7 +301,7 @@ INDICATORS = {
         Indicator(
             "volunteers-reaching-target",
             _("Volunteers reaching the annual target"),
-            ("volunteers", "hours"),
+            ("rollups",),
             measure_reaching_target,
             "percent",
             _("Share of registered volunteers whose approved hours this year reach the annual target."),
@@ -317,7 +317,7 @@ INDICATORS = {
         Indicator(
             "zero-hour-units",
             _("Stations with zero hours"),
-            ("hours",),
+            ("rollups",),
             measure_zero_hours,
             "count",
             _("Stations whose volunteers had no approved hours this month."),
@@ -441,7 +441,7 @@ class Dashboard:
         self.period = Period(month=month.replace(day=1), today=timezone.localdate(now), now=now)
         self.segments = self._segments(rows_by)
         # Zero activity and zero hours are flagged on every row, whatever the indicator.
-        wanted = {"events", "hours", *sources}
+        wanted = {"events", "rollups", *sources}
         for segment in self.segments:
             if not segment.groups:
                 continue
@@ -553,11 +553,6 @@ class Dashboard:
                     group.figures.events_documented += int(documented)
                     group.figures.active_stations += int(busy_stations)
 
-    def _load_volunteers(self, segment: Segment) -> None:
-        # Registered by the end of the month's year: the rollup counts by year of registration.
-        rows = rollup.registered_by_unit(segment.scope, segment.level, until_year=self.period.month.year)
-        self._add(segment, ((row.path, row.volunteers) for row in rows), "registered")
-
     def _load_records(self, segment: Segment) -> None:
         # 志愿服务记录与证明出具办法 art. 11: records are completed within 10 working days
         # of the activity's end. Judged at the month's end (or today), with today's status.
@@ -572,22 +567,20 @@ class Dashboard:
         )
         self._add(segment, ((row["path"], row["n"]) for row in overdue), "overdue_records")
 
-    def _load_hours(self, segment: Segment) -> None:
-        period, reach, level = self.period, segment.reach, segment.level
-        hours = rollup.month_and_year_hours(reach, level, period.month)
-        self._add(segment, ((row.path, row.month_hours) for row in hours), "hours_month")
-        self._add(segment, ((row.path, row.year_hours) for row in hours), "hours_year")
-        served = (
-            rollup.served_in_month(reach, Level.STATION, period.month)
-            .values(path=segment.head("unit__path"))
-            .annotate(n=Count("id"))
-        )
-        self._add(segment, ((row["path"], row["n"]) for row in served), "stations_with_hours")
-        # Active: served in the 12 months ending with this one.
+    def _load_rollups(self, segment: Segment) -> None:
+        period = self.period
+        # Active: served in the 12 months ending with this one. Registered: by the end of the month's year.
         since = datetime.date(period.month.year - (period.month.month < 12), period.month.month % 12 + 1, 1)
-        counts = rollup.volunteer_counts_by_unit(reach, level, year=period.month.year, since=since)
-        self._add(segment, ((row.path, row.active) for row in counts), "active_volunteers")
-        self._add(segment, ((row.path, row.reaching_target) for row in counts), "reaching_target")
+        for row in rollup.month_figures_by_unit(segment.reach, segment.level, period.month, active_since=since):
+            group = segment.group_of(row.path)
+            if group is not None:
+                figures = group.figures
+                figures.registered += row.registered
+                figures.hours_month += row.month_hours
+                figures.hours_year += row.year_hours
+                figures.stations_with_hours += row.served_stations
+                figures.active_volunteers += row.active
+                figures.reaching_target += row.reaching_target
 
     def _load_orders(self, segment: Segment) -> None:
         period = self.period

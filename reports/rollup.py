@@ -19,10 +19,9 @@ Functions (every row a frozen dataclass with named fields):
   -> list[UnitHoursRow]``: per unit of ``level`` ("center", "institute", "station")
   under ``reach.unit``, in tree order (then month). Units without approved records
   are left out unless ``include_empty`` (not with ``by_month``).
-- ``month_and_year_hours(reach, level, month) -> list[UnitMonthYearRow]``: per unit of ``level`` with
-  approved records in the year up to ``month``, the hours of ``month`` and of that part of the year
-- ``served_in_month(reach, level, month) -> QuerySet``: the ``UnitHours`` rows of the units of ``level``
-  with approved records in ``month``, one per unit, to count as the caller groups them
+- ``month_figures_by_unit(reach, level, month, *, active_since) -> list[UnitMonthFigures]``: the
+  dashboard's month per unit of ``level``: registered volunteers, hours of the month and of the year
+  up to it, stations below with records in the month, active volunteers and those reaching the target
 - ``totals(reach, month_from=None, month_to=None) -> Totals`` (hours, records)
 - ``hours_by_month(reach, month_from=None, month_to=None) -> list[MonthRow]``, months with records only
 - ``hours_by_category(reach, month_from=None, month_to=None) -> list[CategoryRow]``
@@ -59,10 +58,11 @@ from decimal import Decimal
 from typing import cast
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from reports.models import HoursRollup, UnitActivity, UnitHours, UnitVolunteers, VolunteerYear
-from stations.models import Level, PracticeUnit, managed_paths, under
+from stations.models import PATH_STEP, Level, PracticeUnit, managed_paths, under
 
 ZERO = Decimal("0.00")
 LEVELS = (Level.CENTER, Level.INSTITUTE, Level.STATION)
@@ -101,11 +101,14 @@ class UnitHoursRow:
 
 
 @dataclass(frozen=True)
-class UnitMonthYearRow:
-    unit_id: int
+class UnitMonthFigures:
     path: str
-    month_hours: Decimal
-    year_hours: Decimal
+    registered: int = 0
+    month_hours: Decimal = ZERO
+    year_hours: Decimal = ZERO
+    served_stations: int = 0
+    active: int = 0
+    reaching_target: int = 0
 
 
 @dataclass(frozen=True)
@@ -290,35 +293,83 @@ def hours_by_unit(
     ]
 
 
-def month_and_year_hours(reach: Reach, level: str, month: datetime.date) -> list[UnitMonthYearRow]:
-    """Hours per unit of ``level`` under the reach's unit in ``month`` and in its year up to it, in tree order."""
-    in_month = Q(year=month.year, month=month.month)
-    in_year = period_q(month.replace(month=1), month)
-    rows = UnitHours.objects.filter(in_month | in_year, unit__level=level)
-    if reach.unit is not None:
-        rows = rows.filter(under(reach.unit, "unit__path"))
-    hours, records = f"{reach.prefix}hours", f"{reach.prefix}records"
-    grouped = (
-        rows.values("unit_id", "unit__path")
-        .annotate(
-            s_month=Sum(hours, filter=in_month, default=ZERO),
-            s_year=Sum(hours, filter=in_year, default=ZERO),
-            s_records=Sum(records, filter=in_year, default=0),
-        )
-        .filter(s_records__gt=0)
-        .order_by("unit__path")
+def month_figures_by_unit(
+    reach: Reach, level: str, month: datetime.date, *, active_since: datetime.date
+) -> list[UnitMonthFigures]:
+    """A month's figures per unit of ``level`` under the reach's unit, from the four rollups in one statement.
+
+    ``registered`` by the end of the month's year (``registered_by_unit``); ``month_hours`` and
+    ``year_hours`` (``hours_by_unit`` for the month and for its year up to it); ``served_stations``,
+    the stations below with approved records in the month; ``active`` since ``active_since`` (a
+    month's first day) and ``reaching_target`` in the year (``volunteer_counts_by_unit``). Units with
+    none of these are left out. SQL, in one round trip: as four ORM queries, building them cost a
+    center's dashboard more than the database took to answer.
+    """
+    if reach.prefix not in {"", *(f"{each}_" for each in LEVELS)} or active_since.day != 1:
+        raise ValueError("an unknown measure or a period that the rollups do not hold")
+    p = reach.prefix
+    depth = PATH_STEP * (LEVELS.index(Level(level)) + 1)
+    quote = connection.ops.quote_name
+    units, hours, activity, registered = (
+        quote(model._meta.db_table) for model in (PracticeUnit, UnitHours, UnitActivity, UnitVolunteers)
     )
-    return [UnitMonthYearRow(row["unit_id"], row["unit__path"], row["s_month"], row["s_year"]) for row in grouped]
+    # Paths are digits and slashes: a prefix match needs no escaping.
+    scope, scope_params = ("AND u.path LIKE %s", [f"{reach.unit.path}%"]) if reach.unit is not None else ("", [])
+    year, number = month.year, month.month
+    # The year up to the month: its year row in December, else its month rows (see period_q).
+    in_year, year_params = ("h.month = 0", []) if number == 12 else ("h.month BETWEEN 1 AND %s", [number])
+    since = "a.month >= 1 AND (a.year > %s OR (a.year = %s AND a.month >= %s))"
+    since_params = [active_since.year, active_since.year, active_since.month]
+    sql = f"""
+        SELECT 1, SUBSTR(u.path, 1, %s), SUM(v.volunteers), NULL, NULL
+          FROM {registered} v INNER JOIN {units} u ON u.id = v.unit_id
+         WHERE u.level = %s {scope} AND v.registered_year <= %s
+         GROUP BY 2
+        UNION ALL
+        SELECT 2, SUBSTR(u.path, 1, %s), SUM(h.{p}hours) FILTER (WHERE h.month = %s),
+               SUM(h.{p}hours) FILTER (WHERE {in_year}), SUM(h.{p}records) FILTER (WHERE {in_year})
+          FROM {hours} h INNER JOIN {units} u ON u.id = h.unit_id
+         WHERE u.level = %s {scope} AND h.year = %s AND (h.month = %s OR {in_year})
+         GROUP BY 2
+        UNION ALL
+        SELECT 3, SUBSTR(u.path, 1, %s), COUNT(*), NULL, NULL
+          FROM {hours} h INNER JOIN {units} u ON u.id = h.unit_id
+         WHERE u.level = %s {scope} AND h.year = %s AND h.month = %s AND h.{p}records > 0
+         GROUP BY 2
+        UNION ALL
+        SELECT 4, SUBSTR(u.path, 1, %s), SUM(a.{p}served) FILTER (WHERE a.year = %s AND a.month = 0),
+               SUM(a.{p}reaching_target) FILTER (WHERE a.year = %s AND a.month = 0),
+               SUM(a.{p}latest) FILTER (WHERE {since})
+          FROM {activity} a INNER JOIN {units} u ON u.id = a.unit_id
+         WHERE u.level = %s {scope} AND ((a.year = %s AND a.month = 0) OR ({since}))
+         GROUP BY 2
+    """  # noqa: S608 (table names, the reach's checked prefix and fixed conditions; values are parameters)
+    params: list[int | str] = [depth, level, *scope_params, year]
+    params += [depth, number, *year_params, *year_params, level, *scope_params, year, number, *year_params]
+    params += [depth, Level.STATION, *scope_params, year, number]
+    params += [depth, year, year, *since_params, level, *scope_params, year, *since_params]
+    figures: dict[str, dict] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for source, path, first, second, third in cursor.fetchall():
+            row = figures.setdefault(path, {})
+            if source == 1:
+                row["registered"] = int(first or 0)
+            elif source == 2:
+                if third:  # records in the year: as hours_by_unit, units with none are left out
+                    row["month_hours"], row["year_hours"] = _hours(first), _hours(second)
+            elif source == 3:
+                row["served_stations"] = int(first)
+            else:
+                row.update(active=int(third or 0), reaching_target=int(second or 0))
+    return [UnitMonthFigures(path, **values) for path, values in sorted(figures.items()) if any(values.values())]
 
 
-def served_in_month(reach: Reach, level: str, month: datetime.date) -> QuerySet:
-    """``UnitHours`` rows of the units of ``level`` under the reach's unit with approved records in ``month``."""
-    rows = UnitHours.objects.filter(
-        unit__level=level, year=month.year, month=month.month, **{f"{reach.prefix}records__gt": 0}
-    )
-    if reach.unit is not None:
-        rows = rows.filter(under(reach.unit, "unit__path"))
-    return rows.order_by()
+def _hours(value) -> Decimal:
+    """A sum of hours as the ORM reads it: SQLite answers a float, PostgreSQL a Decimal."""
+    if value is None:
+        return ZERO
+    return (value if isinstance(value, Decimal) else Decimal(str(value))).quantize(ZERO)
 
 
 def totals(reach: Reach, month_from: datetime.date | None = None, month_to: datetime.date | None = None) -> Totals:

@@ -6,6 +6,7 @@ unit or category, and a station moved to another institute.
 """
 
 import datetime
+from collections import defaultdict
 from decimal import Decimal
 
 import pytest
@@ -19,7 +20,7 @@ from events import services
 from events.models import Event, EventStatus, Method, RecordStatus, ServiceCategory, ServiceRecord
 from reports import rollup
 from reports.models import HoursRollup, UnitActivity, UnitHours, UnitVolunteers, VolunteerYear
-from stations.models import PracticeUnit
+from stations.models import PATH_STEP, PracticeUnit
 from tests.conftest import make_volunteer
 from tests.reports.rollups import assert_rollups_match, day, expected
 from volunteers.models import Volunteer
@@ -161,6 +162,7 @@ def test_rollups_equal_the_records_after_any_history(world, tree, monkeypatch, h
             approved.count(),
         )
         assert_counts_agree(tree, monkeypatch)
+        assert_month_figures_agree(tree)
         transaction.set_rollback(True)
 
 
@@ -187,6 +189,37 @@ def assert_counts_agree(tree, monkeypatch) -> None:
     with monkeypatch.context() as patch:
         patch.setattr(rollup, "_counted", lambda since, target: False)
         assert fast == counts()
+
+
+def assert_month_figures_agree(tree) -> None:
+    """The dashboard's one-statement month figures equal the rollup functions read one by one."""
+    center = PracticeUnit.objects.get(pk=tree["C"].pk)
+    institute = PracticeUnit.objects.get(pk=tree["I1"].pk)
+    reaches = [rollup.Reach(), rollup.Reach(center, center), rollup.Reach(institute, center)]
+    for reach in reaches:
+        for level in ("center", "institute", "station"):
+            for month in (datetime.date(2026, 2, 1), datetime.date(2026, 12, 1)):
+                since = datetime.date(month.year - (month.month < 12), month.month % 12 + 1, 1)  # 12 months
+                found = rollup.month_figures_by_unit(reach, level, month, active_since=since)
+                assert found == one_by_one(reach, level, month, since), (reach, level, month)
+
+
+def one_by_one(reach, level: str, month: datetime.date, since: datetime.date) -> list:
+    depth = PATH_STEP * (1 + ("center", "institute", "station").index(level))
+    rows: dict = defaultdict(dict)
+    for row in rollup.registered_by_unit(reach.unit, level, until_year=month.year):
+        rows[row.path]["registered"] = row.volunteers
+    for row in rollup.hours_by_unit(reach, level, month, month):
+        rows[row.path]["month_hours"] = row.hours
+    for row in rollup.hours_by_unit(reach, level, month.replace(month=1), month):
+        rows[row.path]["year_hours"] = row.hours
+    for row in rollup.hours_by_unit(reach, "station", month, month):
+        served = rows[row.path[:depth]]
+        served["served_stations"] = served.get("served_stations", 0) + 1
+    for row in rollup.volunteer_counts_by_unit(reach, level, year=month.year, since=since):
+        rows[row.path].update(active=row.active, reaching_target=row.reaching_target)
+    figures = [rollup.UnitMonthFigures(path, **values) for path, values in sorted(rows.items())]
+    return [row for row in figures if any(getattr(row, name) for name in vars(row) if name != "path")]
 
 
 def test_rebuild_repairs_a_tampered_rollup(world, tree, capsys):
