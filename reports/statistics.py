@@ -358,6 +358,9 @@ class HoursReport:
     columns: list[Column]
     rows: models.QuerySet
     filters: dict = field(default_factory=dict)
+    # The first rows read ahead, and whether they are all of them.
+    head: list[dict] | None = field(default=None, repr=False)
+    whole: bool = field(default=False, repr=False)
 
     @property
     def file_columns(self) -> list[Column]:
@@ -370,8 +373,16 @@ class HoursReport:
     def named(self, values: tuple) -> dict:
         return dict(zip(self.names, values, strict=True))
 
+    def read_ahead(self, size: int) -> None:
+        """Read the first ``size`` rows and one more, for the first page: a report that ends within
+        them needs no count."""
+        rows = self[0 : size + 1]
+        self.head, self.whole = rows[:size], len(rows) <= size
+
     def count(self) -> int:
         """Number of rows. Django cannot count a query filtered on a window, so count its SQL."""
+        if self.head is not None and self.whole:
+            return len(self.head)
         connection = connections[self.rows.db]
         sql, params = self.rows.query.get_compiler(connection=connection).as_sql()
         with connection.cursor() as cursor:
@@ -384,6 +395,8 @@ class HoursReport:
             yield self.named(values)
 
     def __getitem__(self, index: slice) -> list[dict]:
+        if self.head is not None and not index.start and (self.whole or (index.stop or 0) <= len(self.head)):
+            return self.head[index]
         return [self.named(values) for values in self.rows[index]]
 
 

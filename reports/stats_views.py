@@ -231,6 +231,9 @@ class HoursStatsView(APIView):
         if file_format == "xlsx":
             return exports.xlsx_response(report, scope_name(request.user, unit))
         paginator = PageNumberPagination()
+        if request.query_params.get(paginator.page_query_param, "1") == "1":
+            # A first page that holds every row (a center's stations) spares the count.
+            report.read_ahead(cast(int, paginator.get_page_size(request)))
         # The stubs want a QuerySet and allow no page: Django's Paginator pages anything with count()
         # and slices, and PageNumberPagination always has a page size.
         page = cast(list[dict], paginator.paginate_queryset(report, request, view=self))  # type: ignore[arg-type]

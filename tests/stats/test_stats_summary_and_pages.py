@@ -62,7 +62,8 @@ def test_query_count_does_not_grow_with_the_rows(center_manager, tree, people, e
 
     small = queries("/api/v1/stats/hours/?group_by=volunteer&page_size=2")
     large = queries("/api/v1/stats/hours/?group_by=volunteer&page_size=200")
-    assert small == large <= 4
+    # A first page holding every row needs no count.
+    assert large == small - 1 and small <= 4
     # On PostgreSQL: work_mem set and reset around the one COPY.
     assert queries("/api/v1/stats/hours/?group_by=volunteer,month&format=csv") <= 5
     assert queries(f"/api/v1/stats/hours/?group_by=station&format=csv&unit={tree['I1'].pk}") <= 6
