@@ -4,9 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from events.models import Event
 from stations.models import Level
 from tests.conftest import client_for, make_unit, make_volunteer
+from tests.events.conftest import make_event
 from volunteers.models import Team
 
 
@@ -85,15 +85,7 @@ def test_the_dashboard_costs_the_same_queries_for_more_stations_and_events(cente
     before = {user.pk: queries_for(user, url) for user in (center_manager, admin_user)}
     for n in range(6):
         station = make_unit(f"S1{n}", Level.STATION, tree["I2"]) if n else tree["S1"]
-        Event.objects.create(
-            unit=station,
-            title="新站活动",
-            category="other",
-            address="广场",
-            starts_at="2026-11-07T09:00:00+08:00",
-            ends_at="2026-11-07T11:00:00+08:00",
-            status="published",
-        )
+        make_event(station, starts_at="2026-11-07T09:00:00+08:00", ends_at="2026-11-07T11:00:00+08:00")
     after = {user.pk: queries_for(user, url) for user in (center_manager, admin_user)}
     assert after == before
     assert max(after.values()) <= 12
