@@ -176,8 +176,8 @@ def test_an_order_goes_from_the_menu_to_the_public_board(world):
     assert datetime.timedelta(0) < Order.objects.get(pk=order_id).completed_at - local(2026, 12, 1, 9)
 
 
-def accepted_haircut(world, team) -> Order:
-    """A haircut placed by the station for 王大爷, dispatched to ``team`` and accepted by its leader (10:00-11:00)."""
+def dispatched_haircut(world, team, **place) -> Order:
+    """A haircut placed by the station for 王大爷, reviewed and dispatched to ``team``."""
     from orders import services
 
     order = services.place_order(
@@ -188,9 +188,18 @@ def accepted_haircut(world, team) -> Order:
         address="西街1号",
         by=world["station"],
         on_behalf=True,
+        **place,
     )
     services.review_order(order, by=world["station"], accept=True)
     services.dispatch_order(order, by=world["station"], team=team)
+    return order
+
+
+def accepted_haircut(world, team) -> Order:
+    """``dispatched_haircut``, accepted by the team's leader for 10:00-11:00."""
+    from orders import services
+
+    order = dispatched_haircut(world, team)
     appointment = services.Appointment(starts_at=local(2026, 12, 1, 10), ends_at=local(2026, 12, 1, 11))
     return services.accept_order(order, appointment, by=team.leader.user)
 
@@ -209,21 +218,8 @@ def test_the_team_leader_reports_completion(world):
 
 
 def test_a_leader_chooses_who_serves_among_the_team_only(world, volunteer):
-    from orders import services
-
-    tree, teams = world["tree"], world["teams"]
-    order = services.place_order(
-        item=world["menu"]["haircut"],
-        station=tree["S1"],
-        contact_name="王大爷",
-        honorific="mr",
-        contact_phone=MOTHER_PHONE,
-        address="西街1号",
-        by=world["station"],
-        on_behalf=True,
-    )
-    services.review_order(order, by=world["station"], accept=True)
-    services.dispatch_order(order, by=world["station"], team=teams["b"])
+    teams = world["teams"]
+    order = dispatched_haircut(world, teams["b"], honorific="mr")
     start = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)
     times = {"starts_at": start.isoformat(), "ends_at": (start + datetime.timedelta(hours=1)).isoformat()}
     leader = leader_client(teams["b"])
