@@ -2,8 +2,10 @@
 
 import logging
 
+from django.db import connection
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from tests import leak_scan
 
@@ -36,3 +38,12 @@ def test_a_number_in_a_log_line_is_a_leak(volunteer):
     leak_scan.LeakLogHandler().emit(record)
     assert leak_scan.leaks != []
     leak_scan.leaks.clear()
+
+
+def test_the_scans_own_lookups_stay_out_of_a_tests_query_count(station_manager, volunteer):
+    # A random certificate number can hold a phone-shaped run of digits; the list endpoints'
+    # "same queries whatever the page" tests must not see the scan look it up.
+    with CaptureQueriesContext(connection) as captured:
+        assert scan(station_manager, f"编号 {volunteer.phone} 身份证 {volunteer.id_number}") != []
+        assert scan(station_manager, "编号 15702210107 身份证 11010519491231002X") == []
+    assert captured.captured_queries == []
