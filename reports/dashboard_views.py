@@ -33,7 +33,7 @@ from reports.dashboard import AMBER, GREEN, INDICATORS, NO_DATA, RED, Dashboard,
 from reports.exports import BOM, CSV_TYPE, XLSX_TYPE, Echo, attachment, safe_cell
 from reports.stats_views import CSVFileRenderer, XLSXFileRenderer
 from reports.workbooks import workbook_response
-from stations.models import Level, PracticeUnit, is_manager
+from stations.models import Level, PracticeUnit, is_manager, managed_units
 from stations.permissions import IsManager
 
 FILE_FORMATS = ("csv", "xlsx")
@@ -174,7 +174,7 @@ def resolve_root(user, unit_id: int | None) -> PracticeUnit | None:
         return get_object_or_404(PracticeUnit.objects.managed_by(user), pk=unit_id)
     if user.is_superuser:
         return None
-    managed = list(PracticeUnit.objects.filter(manager_roles__user=user)[:2])
+    managed = managed_units(user)
     return managed[0] if len(managed) == 1 else None
 
 

@@ -62,7 +62,7 @@ from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from reports.models import HoursRollup, UnitActivity, UnitHours, UnitVolunteers, VolunteerYear
-from stations.models import PATH_STEP, Level, PracticeUnit, managed_paths, under
+from stations.models import PATH_STEP, Level, PracticeUnit, managed_units, under
 
 ZERO = Decimal("0.00")
 LEVELS = (Level.CENTER, Level.INSTITUTE, Level.STATION)
@@ -436,9 +436,8 @@ def volunteers_served(reach: Reach, first_year: int | None = None, last_year: in
 
 def root_units(user) -> list[PracticeUnit]:
     """The units a manager manages that lie under no other of theirs (disjoint subtrees)."""
-    paths = managed_paths(user)
-    roots = {path for path in paths if not any(path != other and path.startswith(other) for other in paths)}
-    return list(PracticeUnit.objects.filter(path__in=roots).order_by("path"))
+    units = managed_units(user)
+    return [unit for unit in units if not any(other != unit and unit.path.startswith(other.path) for other in units)]
 
 
 def _volunteer_years(reach: Reach) -> QuerySet:

@@ -194,15 +194,20 @@ class UnitManager(models.Model):
         return f"{self.unit} · {self.user}"
 
 
-def managed_paths(user: AnyUser) -> list[str]:
-    """Paths of the units a user manages directly, cached on the user object."""
+def managed_units(user: AnyUser) -> list[PracticeUnit]:
+    """The units a user manages directly, by path, cached on the user object: one query a request."""
     if not user.is_authenticated:
         return []
-    cached = getattr(user, "_managed_paths", None)
+    cached = getattr(user, "_managed_units", None)
     if cached is None:
-        cached = list(PracticeUnit.objects.filter(manager_roles__user=user).values_list("path", flat=True))
-        user._managed_paths = cached  # type: ignore[attr-defined]  # read again on the same request
+        cached = list(PracticeUnit.objects.filter(manager_roles__user=user).order_by("path"))
+        user._managed_units = cached  # type: ignore[attr-defined]  # read again on the same request
     return cached
+
+
+def managed_paths(user: AnyUser) -> list[str]:
+    """Paths of the units a user manages directly."""
+    return [unit.path for unit in managed_units(user)]
 
 
 def under(unit: PracticeUnit, field: str = "path") -> Q:
