@@ -15,10 +15,6 @@ Functions (every row a frozen dataclass with named fields):
 
 - ``reach_for(user, unit=None) -> Reach | None``
 - ``month_span(date_from, date_to) -> tuple[date | None, date | None] | None``
-- ``hours_by_unit(reach, level, month_from=None, month_to=None, *, by_month=False, include_empty=False)
-  -> list[UnitHoursRow]``: per unit of ``level`` ("center", "institute", "station")
-  under ``reach.unit``, in tree order (then month). Units without approved records
-  are left out unless ``include_empty`` (not with ``by_month``).
 - ``month_figures_by_unit(reach, level, month, *, active_since) -> list[UnitMonthFigures]``: the
   dashboard's month per unit of ``level``: registered volunteers, hours of the month and of the year
   up to it, stations below with records in the month, active volunteers and those reaching the target
@@ -30,12 +26,9 @@ Functions (every row a frozen dataclass with named fields):
   (their hours in ``year`` at least ``target``, default ``settings.ANNUAL_HOURS_TARGET``),
   ``active`` (served on or after the date ``since``, e.g. 12 months ago); a count is
   None when its argument is missing.
-- ``volunteer_counts_by_unit(reach, level, *, year=None, since=None, target=None) -> list[UnitCountsRow]``
-  (units with none of these volunteers are left out)
 - ``volunteers_served(reach, first_year=None, last_year=None) -> int``: distinct volunteers over years
 - ``registered(unit, *, until_year) -> Registered``: volunteers registered under
   ``unit`` (None: all) up to the end of ``until_year``, and their current star levels
-- ``registered_by_unit(unit, level, *, until_year) -> list[UnitRegisteredRow]``
 - ``root_units(user) -> list[PracticeUnit]``: a manager's units, nested ones left out
 - ``period_q(month_from, month_to, prefix="")``, ``months_q(month_from, month_to)``, ``unit_rows(reach)``,
   ``fact_rows(reach, month_from, month_to)``: the rows themselves, for callers that group them their way
@@ -59,19 +52,13 @@ from typing import cast
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from reports.models import HoursRollup, UnitActivity, UnitHours, UnitVolunteers, VolunteerYear
 from stations.models import PATH_STEP, Level, PracticeUnit, managed_units, under
 
 ZERO = Decimal("0.00")
 LEVELS = (Level.CENTER, Level.INSTITUTE, Level.STATION)
-# From a home station up to the unit of a level, as a lookup.
-UP_FROM_STATION: dict[str, str] = {
-    Level.STATION: "station",
-    Level.INSTITUTE: "station__parent",
-    Level.CENTER: "station__parent__parent",
-}
 
 
 @dataclass(frozen=True)
@@ -87,17 +74,6 @@ class Reach:
     def prefix(self) -> str:
         """The measure's column prefix: all records, or those of events in the own center/institute/station."""
         return "" if self.events_in is None else f"{self.events_in.level}_"
-
-
-@dataclass(frozen=True)
-class UnitHoursRow:
-    unit_id: int
-    name: str
-    path: str
-    parent_id: int | None
-    hours: Decimal
-    records: int
-    month: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -139,27 +115,9 @@ class VolunteerCounts:
 
 
 @dataclass(frozen=True)
-class UnitCountsRow:
-    unit_id: int
-    name: str
-    path: str
-    served: int | None = None
-    reaching_target: int | None = None
-    active: int | None = None
-
-
-@dataclass(frozen=True)
 class Registered:
     volunteers: int
     star_levels: dict[int, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class UnitRegisteredRow:
-    unit_id: int
-    name: str
-    path: str
-    volunteers: int
 
 
 def reach_for(user, unit: PracticeUnit | None = None) -> Reach | None:
@@ -247,63 +205,19 @@ def _measures(prefix: str) -> dict:
     }
 
 
-def hours_by_unit(
-    reach: Reach,
-    level: str,
-    month_from: datetime.date | None = None,
-    month_to: datetime.date | None = None,
-    *,
-    by_month: bool = False,
-    include_empty: bool = False,
-) -> list[UnitHoursRow]:
-    """Approved hours per unit of ``level`` under the reach's unit, in tree order."""
-    rows = UnitHours.objects.filter(unit__level=level)
-    if reach.unit is not None:
-        rows = rows.filter(under(reach.unit, "unit__path"))
-    keys = ["unit_id", "unit__name", "unit__path", "unit__parent_id"]
-    if by_month:
-        rows = rows.filter(months_q(month_from, month_to))
-        keys += ["year", "month"]
-    else:
-        rows = rows.filter(period_q(month_from, month_to))
-    grouped = (
-        rows.values(*keys).annotate(**_measures(reach.prefix)).filter(s_records__gt=0).order_by("unit__path", *keys[4:])
-    )
-    result = [
-        UnitHoursRow(
-            unit_id=row["unit_id"],
-            name=row["unit__name"],
-            path=row["unit__path"],
-            parent_id=row["unit__parent_id"],
-            hours=row["s_hours"],
-            records=row["s_records"],
-            month=datetime.date(row["year"], row["month"], 1) if by_month else None,
-        )
-        for row in grouped
-    ]
-    if not include_empty or by_month:
-        return result
-    found = {row.unit_id: row for row in result}
-    units = PracticeUnit.objects.filter(level=level)
-    if reach.unit is not None:
-        units = units.subtree_of(reach.unit)
-    return [
-        found.get(unit_id) or UnitHoursRow(unit_id, name, path, parent_id, ZERO, 0)
-        for unit_id, name, path, parent_id in units.order_by("path").values_list("id", "name", "path", "parent_id")
-    ]
-
-
 def month_figures_by_unit(
     reach: Reach, level: str, month: datetime.date, *, active_since: datetime.date
 ) -> list[UnitMonthFigures]:
     """A month's figures per unit of ``level`` under the reach's unit, from the four rollups in one statement.
 
-    ``registered`` by the end of the month's year (``registered_by_unit``); ``month_hours`` and
-    ``year_hours`` (``hours_by_unit`` for the month and for its year up to it); ``served_stations``,
-    the stations below with approved records in the month; ``active`` since ``active_since`` (a
-    month's first day) and ``reaching_target`` in the year (``volunteer_counts_by_unit``). Units with
-    none of these are left out. SQL, in one round trip: as four ORM queries, building them cost a
-    center's dashboard more than the database took to answer.
+    ``registered`` by the end of the month's year; ``month_hours`` and ``year_hours`` (the month, and
+    its year up to it); ``served_stations``, the stations below with approved records in the month;
+    ``active`` since ``active_since`` (a month's first day) and ``reaching_target`` in the year, as
+    ``volunteer_counts`` counts them. Units with none of these are left out.
+
+    SQL, in one round trip: as four ORM queries, building them cost a center's dashboard more than
+    the database took to answer. The tests hold it equal to those queries
+    (``tests/reports/rollup_reference.py``).
     """
     if reach.prefix not in {"", *(f"{each}_" for each in LEVELS)} or active_since.day != 1:
         raise ValueError("an unknown measure or a period that the rollups do not hold")
@@ -524,45 +438,6 @@ def volunteer_counts(
     return VolunteerCounts(**counts)
 
 
-def volunteer_counts_by_unit(
-    reach: Reach,
-    level: str,
-    *,
-    year: int | None = None,
-    since: datetime.date | None = None,
-    target: Decimal | int | None = None,
-) -> list[UnitCountsRow]:
-    """``volunteer_counts`` per unit of ``level`` under the reach's unit, in tree order."""
-    if year is None and since is None:
-        return []
-    if _counted(since, target):
-        measures = _activity_measures(reach, year, since)
-        activity = UnitActivity.objects.filter(unit__level=level)
-        if reach.unit is not None:
-            activity = activity.filter(under(reach.unit, "unit__path"))
-        grouped = (
-            activity.filter(_activity_wanted(year, since))
-            .values(s_unit=F("unit_id"), s_name=F("unit__name"), s_path=F("unit__path"))
-            .annotate(**measures)
-            .order_by("s_path")
-        )
-    else:
-        measures = _count_measures(reach, year, since, target)
-        up = UP_FROM_STATION[level]
-        grouped = (
-            _volunteer_years(reach)
-            .filter(_years_wanted(year, since))
-            .values(s_unit=F(f"{up}__id"))
-            .annotate(s_name=F(f"{up}__name"), s_path=F(f"{up}__path"), **measures)
-            .order_by("s_path")
-        )
-    return [
-        UnitCountsRow(row["s_unit"], row["s_name"], row["s_path"], **{key: row[key] for key in measures})
-        for row in grouped
-        if any(row[key] for key in measures)
-    ]
-
-
 def _registered_rows(unit: PracticeUnit | None, until_year: int) -> QuerySet:
     rows = UnitVolunteers.objects.filter(registered_year__lte=until_year)
     if unit is None:
@@ -577,17 +452,3 @@ def registered(unit: PracticeUnit | None, *, until_year: int) -> Registered:
     for row in rows:
         stars[row["star_level"]] = stars.get(row["star_level"], 0) + row["n"]
     return Registered(volunteers=sum(stars.values()), star_levels=stars)
-
-
-def registered_by_unit(unit: PracticeUnit | None, level: str, *, until_year: int) -> list[UnitRegisteredRow]:
-    """Registered volunteers per unit of ``level`` under ``unit``, in tree order; units with none left out."""
-    rows = UnitVolunteers.objects.filter(unit__level=level, registered_year__lte=until_year)
-    if unit is not None:
-        rows = rows.filter(under(unit, "unit__path"))
-    grouped = (
-        rows.values("unit_id", "unit__name", "unit__path")
-        .annotate(n=Sum("volunteers"))
-        .filter(n__gt=0)
-        .order_by("unit__path")
-    )
-    return [UnitRegisteredRow(row["unit_id"], row["unit__name"], row["unit__path"], row["n"]) for row in grouped]

@@ -22,6 +22,7 @@ from reports import rollup
 from reports.models import HoursRollup, UnitActivity, UnitHours, UnitVolunteers, VolunteerYear
 from stations.models import PATH_STEP, PracticeUnit
 from tests.conftest import make_volunteer
+from tests.reports import rollup_reference
 from tests.reports.rollups import assert_rollups_match, day, expected
 from volunteers.models import Volunteer
 
@@ -180,9 +181,9 @@ def assert_counts_agree(tree, monkeypatch) -> None:
         for reach in reaches:
             for since in (datetime.date(2025, 12, 1), datetime.date(2026, 2, 1), datetime.date(2027, 1, 1)):
                 found.append(rollup.volunteer_counts(reach, year=2026, since=since))
-                found.append(rollup.volunteer_counts_by_unit(reach, "station", year=2026, since=since))
+                found.append(rollup_reference.volunteer_counts_by_unit(reach, "station", year=2026, since=since))
                 if reach.unit is None or reach.unit.level != "station":
-                    found.append(rollup.volunteer_counts_by_unit(reach, "institute", year=2025, since=since))
+                    found.append(rollup_reference.volunteer_counts_by_unit(reach, "institute", year=2025, since=since))
         return found
 
     fast = counts()
@@ -207,16 +208,16 @@ def assert_month_figures_agree(tree) -> None:
 def one_by_one(reach, level: str, month: datetime.date, since: datetime.date) -> list:
     depth = PATH_STEP * (1 + ("center", "institute", "station").index(level))
     rows: dict = defaultdict(dict)
-    for row in rollup.registered_by_unit(reach.unit, level, until_year=month.year):
+    for row in rollup_reference.registered_by_unit(reach.unit, level, until_year=month.year):
         rows[row.path]["registered"] = row.volunteers
-    for row in rollup.hours_by_unit(reach, level, month, month):
+    for row in rollup_reference.hours_by_unit(reach, level, month, month):
         rows[row.path]["month_hours"] = row.hours
-    for row in rollup.hours_by_unit(reach, level, month.replace(month=1), month):
+    for row in rollup_reference.hours_by_unit(reach, level, month.replace(month=1), month):
         rows[row.path]["year_hours"] = row.hours
-    for row in rollup.hours_by_unit(reach, "station", month, month):
+    for row in rollup_reference.hours_by_unit(reach, "station", month, month):
         served = rows[row.path[:depth]]
         served["served_stations"] = served.get("served_stations", 0) + 1
-    for row in rollup.volunteer_counts_by_unit(reach, level, year=month.year, since=since):
+    for row in rollup_reference.volunteer_counts_by_unit(reach, level, year=month.year, since=since):
         rows[row.path].update(active=row.active, reaching_target=row.reaching_target)
     figures = [rollup.UnitMonthFigures(path, **values) for path, values in sorted(rows.items())]
     return [row for row in figures if any(getattr(row, name) for name in vars(row) if name != "path")]
