@@ -1,4 +1,4 @@
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, When
 from django.db.models.functions import Coalesce
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, status, viewsets
@@ -38,16 +38,23 @@ def child_count() -> Coalesce:
     return Coalesce(Subquery(counts.values("n"), output_field=IntegerField()), 0)
 
 
-def subtree_volunteer_count() -> Coalesce:
-    """Volunteers whose home station lies in the outer unit's subtree, as one subquery."""
-    counts = (
-        PracticeUnit.objects.filter(path__startswith=OuterRef("path"), level=Level.STATION)
-        .order_by()
-        .values("level")
-        .annotate(n=Count("volunteers"))
-        .values("n")
+def subtree_volunteer_count() -> Case:
+    """Volunteers whose home station lies in the outer unit's subtree, as one subquery.
+
+    Through the parent links of the three fixed levels, not a path prefix: a prefix taken from
+    the outer row cannot use the path index, so every row scanned all 20,000 stations of a
+    province (a public page of 20 units took 0.3 s)."""
+
+    def through(station_to_unit: str) -> Coalesce:
+        stations = PracticeUnit.objects.filter(**{station_to_unit: OuterRef("pk")}).order_by()
+        counts = stations.values(station_to_unit).annotate(n=Count("volunteers")).values("n")
+        return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+    return Case(
+        When(level=Level.STATION, then=through("pk")),
+        When(level=Level.INSTITUTE, then=through("parent")),
+        default=through("parent__parent"),
     )
-    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
 class PracticeUnitViewSet(viewsets.ModelViewSet):
