@@ -134,6 +134,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", envint("DB_CONNECT_TIMEOUT", 3))
+    # PostgreSQL compiles a plan with LLVM when its estimated cost is high, and per-row subqueries
+    # (a unit's volunteers, a station's hours) are estimated far above what they read: measured on
+    # the province benchmark, the public units list spent 405 of its 450 ms compiling, and a
+    # province's year summary 11 of 24 ms. DB_JIT=true leaves the server's setting.
+    if not envbool("DB_JIT", "false"):
+        options = DATABASES["default"]["OPTIONS"]
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 
 # Operations: with Redis down, the cache answers from process memory (logged and
 # counted) so logins and throttled requests keep working; /readyz reports it.

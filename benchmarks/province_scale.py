@@ -958,12 +958,12 @@ def report(args: argparse.Namespace, sizes: Sizes, rows: list[Row], csv: dict | 
         rollups = get_meta(cursor, "rollups")
         cursor.execute("SELECT count(*) FROM events_servicerecord WHERE status = 'approved'")
         approved = cursor.fetchone()[0]
-        cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database())), version()")
-        size, version = cursor.fetchone()
+        cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database())), version(), current_setting('jit')")
+        size, version, jit = cursor.fetchone()
     lines = [
         f"Province-scale statistics benchmark ({datetime.date.today()}, {platform.node()}, {os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[1]:.1f} over the last 5 minutes)",
-        f"{version.split(',')[0]}; database {args.database}, {size}",
+        f"{version.split(',')[0]}; database {args.database}, {size}; JIT {jit} for endpoints and raw queries alike",
         f"data: {sizes.centers:,} centers, {sizes.institutes:,} institutes, {sizes.stations:,} stations, "
         f"{sizes.volunteers:,} volunteers, {sizes.events:,} events, {approved:,} approved records "
         f"({FIRST_DAY} to {FIRST_DAY + datetime.timedelta(days=DAYS - 1)})",
