@@ -137,7 +137,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL compiles a plan with LLVM when its estimated cost is high, and per-row subqueries
     # (a unit's volunteers, a station's hours) are estimated far above what they read: measured on
     # the province benchmark, the public units list spent 405 of its 450 ms compiling, and a
-    # province's year summary 11 of 24 ms. DB_JIT=true leaves the server's setting.
+    # province's year summary took 24 ms instead of 13. DB_JIT=true leaves the server's setting.
     if not envbool("DB_JIT", "false"):
         options = DATABASES["default"]["OPTIONS"]
         options["options"] = f"{options.get('options', '')} -c jit=off".strip()
