@@ -44,7 +44,7 @@ from events.working_days import latest_day_not_overdue
 from orders.models import RUNNING, Order, OrderState, Rating
 from orders.statistics import DONE, SATISFIED_TOTAL
 from reports import rollup
-from stations.models import PATH_STEP, Level, PracticeUnit, managed_paths, under
+from stations.models import PATH_STEP, Level, PracticeUnit, under
 
 GREEN, AMBER, RED, NO_DATA = "green", "amber", "red", "none"
 HELD_STATUSES = (EventStatus.PUBLISHED, EventStatus.FINISHED)
@@ -454,14 +454,9 @@ class Dashboard:
 
     def _segments(self, rows_by: str) -> list[Segment]:
         if self.root is None and not self.user.is_superuser:
-            managed = PracticeUnit.objects.filter(path__in=managed_paths(self.user)).order_by("path")
-            tops: list[PracticeUnit] = []
-            for unit in managed:  # ancestors sort first: keep the widest of nested appointments
-                if not tops or not unit.path.startswith(tops[-1].path):
-                    tops.append(unit)
-            # The tops are the reach's children: each a row of its own.
+            # The widest of nested appointments are the reach's children: each a row of its own.
             rows_by = "self" if rows_by == "children" else rows_by
-            return [self._segment(rollup.Reach(top, top), top, rows_by) for top in tops]
+            return [self._segment(rollup.Reach(top, top), top, rows_by) for top in rollup.root_units(self.user)]
         return [self._segment(self._reach(), self.root, rows_by)]
 
     def _reach(self) -> rollup.Reach:
@@ -470,8 +465,8 @@ class Dashboard:
         if self.user.is_superuser:
             return rollup.Reach(self.root)
         root = cast(PracticeUnit, self.root)  # a manager without a root gets a segment per top unit (_segments)
-        own = next(path for path in sorted(managed_paths(self.user)) if root.path.startswith(path))
-        return rollup.Reach(root, root if own == root.path else PracticeUnit.objects.get(path=own))
+        own = next(unit for unit in rollup.root_units(self.user) if root.path.startswith(unit.path))
+        return rollup.Reach(root, own)
 
     def _segment(self, reach: rollup.Reach, scope: PracticeUnit | None, rows_by: str) -> Segment:
         if scope is None:

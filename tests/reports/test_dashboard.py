@@ -393,3 +393,20 @@ def test_the_admin_page_is_for_managers(client, world):
     client.force_login(volunteer)
     response = client.get("/admin/dashboard/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_a_center_manager_sees_an_institute_as_its_row_on_the_centers_dashboard(center_manager, tree, world):
+    # Below their own unit the reach is still the events inside the center, as on the center's rows:
+    # wang's hours at the center's own event count for the institute too.
+    serve(world["wang"], make_event(tree["C"], "2026-10-05", "中心活动"), "2.00")
+    call_command("rebuild_rollups", verbosity=0)
+    client = client_for(center_manager)
+    institute = indicators(client, f"unit={tree['I1'].pk}&month=2026-10")
+    rows = drilldown(client, "hours-per-volunteer", "month=2026-10")
+    assert institute["hours-per-volunteer"]["numerator"] == rows["I1 单位"]["numerator"] != "0.00"
+    rows = drilldown(client, "active-volunteers", "month=2026-10")
+    assert figures(institute["active-volunteers"])[:3] == (
+        rows["I1 单位"]["value"],
+        rows["I1 单位"]["numerator"],
+        rows["I1 单位"]["denominator"],
+    )
