@@ -246,8 +246,13 @@ def _profile_sheet(sheet: _Sheet, ledger: Ledger) -> None:
         for number, station in enumerate(ledger.stations, start=1):
             sheet.write(
                 [
-                    *(number, station.institute, station.name, station.registered),
-                    *(station.active, station.activities, station.hours),
+                    number,
+                    station.institute,
+                    station.name,
+                    station.registered,
+                    station.active,
+                    station.activities,
+                    station.hours,
                 ]
             )
 
