@@ -270,7 +270,7 @@ def month_figures_by_unit(
             if source == 1:
                 row["registered"] = int(first or 0)
             elif source == 2:
-                if third:  # records in the year: as hours_by_unit, units with none are left out
+                if third:  # records in the year: units with none have no hours row
                     row["month_hours"], row["year_hours"] = _hours(first), _hours(second)
             elif source == 3:
                 row["served_stations"] = int(first)
