@@ -12,12 +12,15 @@ setup:
 setup-dev:
 	@scripts/setup.sh dev
 
-## Set up, migrate SQLite, load the demo data, print the logins and serve at http://$(HOST)
+## Set up, migrate SQLite, load the demo data, print the logins and serve at http://$(HOST), with the
+## task worker beside it (ledgers, bulk certificates): both stop with Ctrl-C.
 run: setup
 	$(PYTHON) manage.py migrate --noinput
 	$(PYTHON) manage.py load_demo
 	$(PYTHON) manage.py load_demo_orders
-	@echo "Serving at http://$(HOST)/ (API docs /api/docs/, admin /admin/)"
+	@echo "Serving at http://$(HOST)/ (API docs /api/docs/, admin /admin/), with a task worker"
+	$(PYTHON) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PYTHON) manage.py runserver $(HOST)
 
 ## Production: migrate, collect static files, start the task worker and gunicorn (settings from the environment or .env).
