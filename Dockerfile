@@ -29,9 +29,11 @@ COPY . .
 # Static files are collected once, into the image (COLLECTSTATIC=false at start).
 RUN SECRET_KEY=collectstatic-only /app/.venv/bin/python manage.py collectstatic --noinput --verbosity 0
 
+# The folders the server writes (MEDIA_ROOT, PROMETHEUS_MULTIPROC_DIR) belong to its user; a new
+# media volume takes this owner from the image. STATIC_ROOT stays root's: it is only read.
 RUN useradd --system --uid 10001 --no-create-home volunteers \
-    && mkdir -p /data/media \
-    && chown volunteers /data/media
+    && mkdir -p /data/media /tmp/volunteers-metrics \
+    && chown volunteers /data/media /tmp/volunteers-metrics
 USER volunteers
 
 EXPOSE 8000

@@ -33,14 +33,71 @@ def compose() -> dict:
     return yaml.safe_load((ROOT / "compose.yaml").read_text())
 
 
-def dockerfile_env() -> set[str]:
-    block = re.search(r"^ENV (.*?)(?=^\S|\Z)", dockerfile(), re.S | re.M).group(1)
-    return set(re.findall(r"([A-Z][A-Z0-9_]+)=", block))
+def instructions() -> list[tuple[str, str]]:
+    """The Dockerfile's instructions in order, continuation lines joined: (keyword, arguments)."""
+    text = re.sub(r"^\s*#.*\n", "", dockerfile(), flags=re.M).replace("\\\n", " ")
+    return [(line.partition(" ")[0], line.partition(" ")[2]) for line in text.splitlines() if line.strip()]
+
+
+def image_env() -> dict[str, str]:
+    return {
+        name: value
+        for keyword, arguments in instructions()
+        if keyword == "ENV"
+        for name, value in re.findall(r"([A-Z][A-Z0-9_]+)=(\S*)", arguments)
+    }
+
+
+def env_example() -> dict[str, str]:
+    return dict(re.findall(r"^([A-Z][A-Z0-9_]+)=(.*)$", (ROOT / ".env.example").read_text(), re.M))
+
+
+def container_env(service: str) -> dict[str, str]:
+    """What a container of the service sees after compose.yaml's own instruction, `cp .env.example .env`:
+    the image's ENV, overridden by the env_file, overridden by the service's environment."""
+    config = compose()["services"][service]
+    assert config["env_file"] == ".env", "compose.yaml says to copy .env.example to .env"
+    return image_env() | env_example() | {name: str(value) for name, value in config["environment"].items()}
+
+
+def runtime_user() -> str:
+    return [arguments for keyword, arguments in instructions() if keyword == "USER"][-1].split(":")[0]
+
+
+def folders_owned_by(user: str) -> set[str]:
+    """Folders a RUN creates (mkdir -p) and hands to the user (chown), before the server starts."""
+    made, owned = set(), set()
+    for keyword, arguments in instructions():
+        if keyword != "RUN":
+            continue
+        for command in re.split(r"&&|;", arguments):
+            words = command.split()
+            if words[:2] == ["mkdir", "-p"]:
+                made |= set(words[2:])
+            elif words[:1] == ["chown"]:
+                args = [word for word in words[1:] if not word.startswith("-")]
+                if args and args[0].split(":")[0] == user:
+                    owned |= set(args[1:])
+    return made & owned
+
+
+def collected_static_root() -> str:
+    """STATIC_ROOT of the build's collectstatic: the ENV before it, or set on its own command line."""
+    env: dict[str, str] = {}
+    for keyword, arguments in instructions():
+        if keyword == "ENV":
+            env |= dict(re.findall(r"([A-Z][A-Z0-9_]+)=(\S*)", arguments))
+        if keyword == "RUN" and "manage.py collectstatic" in arguments:
+            command = re.search(
+                r"(?:^|&&|;)\s*((?:[A-Z][A-Z0-9_]+=\S*\s+)*)\S*python\S* manage\.py collectstatic", arguments
+            )
+            return (env | dict(re.findall(r"([A-Z][A-Z0-9_]+)=(\S*)", command.group(1))))["STATIC_ROOT"]
+    raise AssertionError("the image collects no static files")
 
 
 def test_every_variable_the_dockerfile_and_compose_set_is_read_by_the_project():
     read = names_the_project_reads() | OUTSIDE_NAMES
-    assert dockerfile_env() - read == set()
+    assert set(image_env()) - read == set()
     for name, service in compose()["services"].items():
         allowed = read | (POSTGRES_IMAGE_NAMES if name == "db" else set())
         assert set(service.get("environment", {})) - allowed == set(), name
@@ -88,3 +145,41 @@ def test_compose_runs_web_worker_postgresql_and_redis_with_the_serve_roles():
     assert services["worker"]["environment"]["MIGRATE"] == "false"
     # One media volume shared by web and worker: bulk files the worker writes are downloaded from web.
     assert services["web"]["volumes"] == services["worker"]["volumes"] == ["media:/data/media"]
+
+
+APP_SERVICES = ["web", "worker"]
+
+
+def test_every_path_a_container_is_given_is_in_the_image_and_writable_where_the_server_writes():
+    user = runtime_user()
+    assert user not in {"root", "0"}
+    writable, faults = folders_owned_by(user), []
+    for service in APP_SERVICES:
+        env = container_env(service)
+        for name, value in env.items():
+            if not value.startswith("/"):
+                continue
+            if name == "STATIC_ROOT":
+                # Read only: the files collected at build, with their manifest (without it every page is a 500).
+                if value != collected_static_root():
+                    faults.append(f"{service}: STATIC_ROOT={value} is not where the image collected")
+                if env.get("COLLECTSTATIC") != "false":
+                    faults.append(f"{service}: COLLECTSTATIC is not false: {user} cannot write the image's folder")
+            elif name == "PYTHON":
+                if not re.search(rf"python -m venv {re.escape(value.rsplit('/bin/', 1)[0])}\b", dockerfile()):
+                    faults.append(f"{service}: PYTHON={value} is not the image's virtual environment")
+            elif value not in writable:
+                # Every other path is one the server writes (uploads, metrics, temporary files).
+                faults.append(f"{service}: {name}={value} is not created for and owned by {user}")
+    assert not faults, "\n".join(faults)
+
+
+def test_the_worker_does_not_inherit_the_web_health_check():
+    probe = [arguments for keyword, arguments in instructions() if keyword == "HEALTHCHECK"]
+    assert probe and ":8000/healthz" in probe[-1], "the image's check asks gunicorn"
+    worker = compose()["services"]["worker"]
+    # SERVE_ROLE=worker runs no gunicorn, so the image's probe would mark every worker unhealthy.
+    check = worker.get("healthcheck")
+    assert check, "the worker needs its own health check, or disable: true"
+    assert check.get("disable") is True or "8000" not in str(check.get("test")), check
+    assert "healthcheck" not in compose()["services"]["web"], "web keeps the image's check"
