@@ -8,7 +8,8 @@ TEST_WORKERS ?= auto
 setup:
 	@scripts/setup.sh
 
-## The same plus the test and lint tools (requirements-dev.txt).
+## The same plus the test and lint tools: Chromium for the browser tests and faketime
+## (scripts/debian-packages-dev.txt), requirements-dev.txt.
 setup-dev:
 	@scripts/setup.sh dev
 
@@ -29,9 +30,9 @@ serve: setup
 
 ## Run the whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL), one worker per CPU
 ## (TEST_WORKERS=0 runs it in one process). xdist's default scheduling: its by-scope and by-group modes
-## would merge the API fuzz tests, whose items share one node id.
+## would merge the API fuzz tests, whose items share one node id. setup-dev installs Chromium, so the
+## browser tests run here as in CI.
 test: setup-dev
-	@command -v chromium >/dev/null || echo "Chromium not found: the browser tests will be skipped (apt-get install chromium to run them)."
 	.venv/bin/pytest --numprocesses $(TEST_WORKERS)
 
 lint: setup-dev

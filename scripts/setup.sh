@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Prepare a fresh clone on Debian 12: system packages, the virtual environment and
 # the Python packages. `scripts/setup.sh` installs what the platform runs on
-# (requirements.txt); `scripts/setup.sh dev` adds the test and lint tools
-# (requirements-dev.txt). Safe to run again; it only does what is missing.
+# (scripts/debian-packages.txt, requirements.txt); `scripts/setup.sh dev` adds what the
+# tests and lint need (scripts/debian-packages-dev.txt: Chromium for the browser tests;
+# requirements-dev.txt). Safe to run again; it only does what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-mapfile -t packages < <(grep -v '^\s*#' scripts/debian-packages.txt | awk 'NF {print $1}')
+lists=(scripts/debian-packages.txt)
+if [ "${1:-}" = "dev" ]; then
+  lists+=(scripts/debian-packages-dev.txt)
+fi
+mapfile -t packages < <(cat "${lists[@]}" | grep -v '^\s*#' | awk 'NF {print $1}')
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
