@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -28,6 +28,8 @@ RETRY_SECONDS = 5.0
 
 
 class FallbackRedisCache(RedisCache):
+    _cache: RedisCacheClient  # RedisCache's cached client, missing from django-stubs
+
     def __init__(self, server: str, params: dict) -> None:
         super().__init__(server, params)
         self._memory = LocMemCache(f"fallback-{server}", {"TIMEOUT": params.get("TIMEOUT", 300)})

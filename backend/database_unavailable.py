@@ -30,7 +30,7 @@ def wants_json(request: HttpRequest) -> bool:
 def unavailable_response(request: HttpRequest) -> HttpResponse:
     detail = _("The service is briefly unavailable. Please try again in a few seconds.")
     if wants_json(request):
-        response = JsonResponse({"code": "service_unavailable", "detail": detail}, status=503)
+        response: HttpResponse = JsonResponse({"code": "service_unavailable", "detail": detail}, status=503)
     else:
         # No request context: the page must render without the database (no user, no session).
         html = render_to_string("unavailable.html", {"detail": detail, "retry_url": request.get_full_path()})

@@ -72,7 +72,7 @@ CHECKS: dict[str, Callable[[], None]] = {
 
 
 def readiness() -> dict[str, str]:
-    results = {}
+    results: dict[str, str] = {}
     for name, check in CHECKS.items():
         if name == "migrations" and results.get("database") == "fail":
             results[name] = "fail"

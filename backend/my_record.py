@@ -48,7 +48,7 @@ def ask_correction(request: HttpRequest) -> HttpResponse:
     volunteer = Volunteer.objects.of_user(request.user).first()
     if volunteer is None:
         return redirect("me-page")
-    data = {key: value for key, value in request.POST.items() if value != ""}
+    data: dict[str, object] = {key: value for key, value in request.POST.items() if value != ""}
     if "photo" in request.FILES:
         data["photo"] = request.FILES["photo"]
     serializer = CorrectionRequestSerializer(data=data, context={"request": request})

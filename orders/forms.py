@@ -6,6 +6,8 @@ whose OrderError is shown on the same form.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +41,7 @@ class StationChoiceField(forms.ModelChoiceField):
     """A station, labelled with its township so that two villages of one name are told apart."""
 
     def label_from_instance(self, unit: PracticeUnit) -> str:
-        return f"{unit.parent.name} · {unit.name}" if unit.parent_id else unit.name
+        return f"{unit.parent.name} · {unit.name}" if unit.parent else unit.name
 
 
 class OrderForm(forms.Form):
@@ -77,7 +79,9 @@ class OrderForm(forms.Form):
 
     def __init__(self, *args, items=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = items if items is not None else MenuItem.objects.none()
+        cast(forms.ModelChoiceField, self.fields["item"]).queryset = (
+            items if items is not None else MenuItem.objects.none()
+        )
 
     def clean_contact_name(self) -> str:
         value = normalize_name(self.cleaned_data["contact_name"])
@@ -113,7 +117,9 @@ class OnBehalfOrderForm(OrderForm):
 
     def __init__(self, *args, stations=None, **kwargs) -> None:
         super().__init__(*args, items=MenuItem.objects.filter(is_active=True), **kwargs)
-        self.fields["station"].queryset = stations if stations is not None else PracticeUnit.objects.none()
+        cast(forms.ModelChoiceField, self.fields["station"]).queryset = (
+            stations if stations is not None else PracticeUnit.objects.none()
+        )
         self.fields["contact_name"].help_text = ""
         self.fields["item"].help_text = _("Only the services on the menu of the chosen station are accepted.")
 
@@ -136,7 +142,7 @@ class ReviewForm(forms.Form):
     )
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         if cleaned.get("decision") == "refuse" and not cleaned.get("reason", "").strip():
             self.add_error("reason", _("A reason is required."))
         return cleaned
@@ -152,11 +158,13 @@ class DispatchForm(forms.Form):
 
     def __init__(self, *args, teams=None, units=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
-        self.fields["claim_unit"].queryset = units if units is not None else PracticeUnit.objects.none()
+        cast(forms.ModelChoiceField, self.fields["team"]).queryset = teams if teams is not None else Team.objects.none()
+        cast(forms.ModelChoiceField, self.fields["claim_unit"]).queryset = (
+            units if units is not None else PracticeUnit.objects.none()
+        )
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         if self.errors:
             return cleaned
         if (cleaned.get("team") is None) == (cleaned.get("claim_unit") is None):
@@ -177,7 +185,7 @@ class AppointmentForm(forms.Form):
     )
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
         if starts and ends and ends <= starts:
             self.add_error("ends_at", _("The end must be after the start."))
@@ -190,7 +198,7 @@ class ClaimForm(AppointmentForm):
 
     def __init__(self, *args, teams=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
+        cast(forms.ModelChoiceField, self.fields["team"]).queryset = teams if teams is not None else Team.objects.none()
 
 
 class DeclineForm(forms.Form):
@@ -244,4 +252,6 @@ class MenuStationForm(forms.Form):
 
     def __init__(self, *args, stations=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["station"].queryset = stations if stations is not None else PracticeUnit.objects.none()
+        cast(forms.ModelChoiceField, self.fields["station"]).queryset = (
+            stations if stations is not None else PracticeUnit.objects.none()
+        )
