@@ -2,6 +2,7 @@
 certificate verification by typing, and the error pages."""
 
 from decimal import Decimal
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework import serializers
 
+from accounts.models import User
 from accounts.services import PasswordError, choose_password
 from accounts.throttles import AddressRateThrottle
 from backend.my_record import my_record_context
@@ -53,12 +55,12 @@ def star_progress(hours: Decimal, level: int) -> dict | None:
         return None
     floor = thresholds[level - 1] if level > 0 else 0
     target = thresholds[level]
-    share = (hours - floor) / (target - floor) if target > floor else Decimal(1)
+    share: Decimal = (hours - floor) / (target - floor) if target > floor else Decimal(1)
     return {
         "next_level": level + 1,
         "target": target,
         "missing": max(Decimal(0), target - hours),
-        "percent": int(max(0, min(100, share * 100))),
+        "percent": int(max(Decimal(0), min(Decimal(100), share * 100))),
     }
 
 
@@ -188,7 +190,7 @@ def change_password(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             user = choose_password(
-                request.user,
+                cast(User, request.user),  # login_required
                 old_password=form.cleaned_data["old_password"],
                 new_password=form.cleaned_data["new_password1"],
             )
@@ -199,14 +201,14 @@ def change_password(request: HttpRequest) -> HttpResponse:
             login(request, user)
             messages.success(request, _("Your password is changed. Other phones and computers must log in again."))
             return redirect(next_url or "home")
-    context = {"form": form, "required": request.user.password_change_required, "next": next_url}
+    context = {"form": form, "required": cast(User, request.user).password_change_required, "next": next_url}
     return render(request, "password_change.html", context, status=400 if form.errors else 200)
 
 
 def station_choices() -> dict:
     """The county → township → village lists of the registration form, one query."""
     units = PracticeUnit.objects.order_by("path").values("pk", "name", "level", "parent_id")
-    levels = {Level.CENTER: [], Level.INSTITUTE: [], Level.STATION: []}
+    levels: dict[str, list[dict[str, Any]]] = {Level.CENTER: [], Level.INSTITUTE: [], Level.STATION: []}
     for unit in units:
         levels[unit["level"]].append(unit)
     return {"centers": levels[Level.CENTER], "institutes": levels[Level.INSTITUTE], "stations": levels[Level.STATION]}

@@ -17,6 +17,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -39,7 +40,7 @@ def mask_personal_numbers(text: str) -> str:
 class JsonFormatter(BaseJsonFormatter):
     """One JSON object per line: time, level, logger, message and the record's extra fields."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("fmt", "%(levelname)s %(name)s %(message)s")
         kwargs.setdefault("rename_fields", {"levelname": "level", "name": "logger"})
         kwargs.setdefault("timestamp", "time")  # ISO 8601 in UTC
@@ -72,11 +73,17 @@ def _user_id(request: HttpRequest) -> int | None:
     return user.pk if user.is_authenticated else None
 
 
+class IdentifiedRequest(HttpRequest):
+    """A request as RequestLogMiddleware passes it on: with its id."""
+
+    request_id: str
+
+
 class RequestLogMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: IdentifiedRequest) -> HttpResponse:
         started = time.perf_counter()
         request.request_id = request_id_for(request)
         response = self.get_response(request)

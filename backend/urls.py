@@ -4,7 +4,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -26,7 +26,7 @@ admin.site.site_header = _("Civilization practice volunteer platform")
 admin.site.site_title = _("Volunteer platform admin")
 admin.site.index_title = _("Administration")
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenLoginView.as_view(), name="auth-token"),
     path("auth/whoami/", WhoAmIView.as_view(), name="auth-whoami"),
     path("auth/password/", PasswordChangeView.as_view(), name="auth-password"),

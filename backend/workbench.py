@@ -9,6 +9,7 @@ orders (点单) to review, to dispatch or overdue.
 
 import dataclasses
 import datetime
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -21,6 +22,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accounts.models import User
 from certificates.models import Certificate, CertificateRequest, RequestStatus
 from events.models import Event, EventStatus, RecordStatus, RefusedScan, ServiceRecord, SignupStatus
 from events.working_days import working_days_between
@@ -66,7 +68,7 @@ def orders_waiting(user) -> dict[str, int]:
 @require_GET
 def workbench(request: HttpRequest) -> HttpResponse:
     """The manager's start page; volunteers without a unit to manage get 403."""
-    user = request.user
+    user = cast(User, request.user)  # login_required
     if not is_manager(user):
         raise PermissionDenied
     now = timezone.now()

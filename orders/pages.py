@@ -10,6 +10,7 @@ Every step calls ``orders.services``; rows outside the viewer's reach are 404.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Avg, Count, F, QuerySet
+from django.forms.models import ModelChoiceIterator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -53,6 +55,9 @@ from orders.statistics import DONE, order_statistics
 from stations.models import Level, PracticeUnit, is_manager
 from volunteers.models import Team
 
+if TYPE_CHECKING:
+    from events.pages import AuthenticatedRequest
+
 ORDERS_PER_PAGE = 20
 SESSION_STATION = "orders_station"
 CANCELLABLE = (OrderState.SUBMITTED, OrderState.REVIEWED, OrderState.DISPATCHED, OrderState.OPEN)
@@ -82,7 +87,7 @@ SATISFACTION_GROUPS = {
     "month": gettext_lazy("Satisfaction by month"),
 }
 # The badge colour of each state (classes of site.css).
-STATE_BADGES = {
+STATE_BADGES: dict[str, str] = {
     OrderState.SUBMITTED: "pending",
     OrderState.REVIEWED: "pending",
     OrderState.DISPATCHED: "pending",
@@ -124,9 +129,9 @@ def _page_of(request: HttpRequest, rows: QuerySet) -> tuple:
 
 def _decorate(order: Order) -> Order:
     visible = getattr(order, "contact_visible", False)
-    order.badge = STATE_BADGES.get(order.state, "")
-    order.shown_name = order.contact_name if visible else order.masked_name
-    order.shown_phone = order.contact_phone if visible else mask_phone(order.contact_phone)
+    order.badge = STATE_BADGES.get(order.state, "")  # type: ignore[attr-defined]  # for the templates
+    order.shown_name = order.contact_name if visible else order.masked_name  # type: ignore[attr-defined]
+    order.shown_phone = order.contact_phone if visible else mask_phone(order.contact_phone)  # type: ignore[attr-defined]
     return order
 
 
@@ -192,7 +197,7 @@ def menu(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def new_order(request: HttpRequest) -> HttpResponse:
+def new_order(request: AuthenticatedRequest) -> HttpResponse:
     """The order form: service, for whom, address, phone, preferred time, a photo."""
     station = _station_or_none(request.POST.get("station") or request.GET.get("station"))
     if station is None:
@@ -248,7 +253,7 @@ def _field_of(error: services.OrderError) -> str | None:
 
 @login_required
 @require_GET
-def my_orders(request: HttpRequest) -> HttpResponse:
+def my_orders(request: AuthenticatedRequest) -> HttpResponse:
     """The resident's orders, newest first, with their state."""
     orders = (
         Order.objects.filter(resident=request.user).with_contact_visibility(request.user).order_by("-created_at", "-id")
@@ -273,7 +278,7 @@ def _dispatch_teams(order: Order, user: AnyUser) -> QuerySet[Team]:
     return teams.exclude(pk__in=declined).select_related("unit").order_by("unit__path", "name")
 
 
-def _claim_teams(order: Order, user: AnyUser) -> QuerySet[Team]:
+def _claim_teams(order: Order, user: User) -> QuerySet[Team]:
     if order.state != OrderState.OPEN or order.claim_unit is None:
         return Team.objects.none()
     teams = Team.objects.filter(
@@ -289,7 +294,7 @@ def _rating_open(order: Order) -> bool:
     return order.state == OrderState.COMPLETED and closes is not None and timezone.now() <= closes
 
 
-def _abilities(order: Order, user: AnyUser) -> dict:
+def _abilities(order: Order, user: User) -> dict:
     """What the viewer may do with the order now: the forms the page shows."""
     handler = services.manages(user, order.handling_unit)
     leader = services.leads(user, order.team)
@@ -313,16 +318,18 @@ def _abilities(order: Order, user: AnyUser) -> dict:
 def _history(order: Order) -> list[OrderChange]:
     changes = list(order.history.select_related("changed_by", "team", "unit"))
     for change in changes:
-        change.label = ACTION_LABELS.get(change.action, change.action)
+        change.label = ACTION_LABELS.get(change.action, change.action)  # type: ignore[attr-defined]
     return changes
 
 
-def _detail(request: HttpRequest, order: Order, forms_given: dict | None = None, status: int = 200) -> HttpResponse:
+def _detail(
+    request: AuthenticatedRequest, order: Order, forms_given: dict | None = None, status: int = 200
+) -> HttpResponse:
     user = request.user
     can = _abilities(order, user)
     given = forms_given or {}
     rating = getattr(order, "rating", None)
-    context = {
+    context: dict[str, Any] = {
         "order": _decorate(order),
         "running": RUNNING,
         "can": can,
@@ -371,7 +378,7 @@ def _dispatch_form(order: Order, user: AnyUser, data=None) -> DispatchForm:
 
 @login_required
 @require_GET
-def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def order_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """One order: state, contact as far as the viewer may read it, the history, and the viewer's steps."""
     return _detail(request, _visible_order(request, pk))
 
@@ -381,13 +388,13 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def order_photo(request: HttpRequest, pk: int) -> FileResponse:
     """The resident's photo: it may show their home, so only those who may read the address get it."""
     order = _visible_order(request, pk)
-    if not order.photo or not order.contact_visible:
+    if not order.photo or not order.contact_visible:  # type: ignore[attr-defined]  # with_contact_visibility()
         raise Http404
     return FileResponse(order.photo.open("rb"), content_type="image/jpeg")
 
 
 def _step(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     pk: int,
     key: str,
     make_form: Callable[[Order], forms.Form],
@@ -410,7 +417,7 @@ def _step(
 
 @login_required
 @require_POST
-def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def perform(order: Order, data: dict) -> str:
         services.cancel_order(order, by=request.user, reason=data["reason"])
         return _("The order is cancelled.")
@@ -420,7 +427,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def review(request: HttpRequest, pk: int) -> HttpResponse:
+def review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def perform(order: Order, data: dict) -> str:
         accept = data["decision"] == "accept"
         services.review_order(order, by=request.user, accept=accept, reason=data["reason"])
@@ -431,7 +438,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def dispatch(request: HttpRequest, pk: int) -> HttpResponse:
+def dispatch(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def make_form(order: Order) -> DispatchForm:
         # Before the form: its teams and units are those of a handler's reach.
         if not services.manages(request.user, order.handling_unit):
@@ -453,7 +460,7 @@ def _appointment(data: dict) -> services.Appointment:
 
 @login_required
 @require_POST
-def accept(request: HttpRequest, pk: int) -> HttpResponse:
+def accept(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def perform(order: Order, data: dict) -> str:
         services.accept_order(order, _appointment(data), by=request.user)
         return _("Accepted: the event is created and the team's members are signed up.")
@@ -463,7 +470,7 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def decline(request: HttpRequest, pk: int) -> HttpResponse:
+def decline(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def perform(order: Order, data: dict) -> str:
         services.decline_order(order, by=request.user, reason=data["reason"])
         return _("Declined: the order returns to the dispatching unit.")
@@ -473,7 +480,7 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def claim(request: HttpRequest, pk: int) -> HttpResponse:
+def claim(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def perform(order: Order, data: dict) -> str:
         services.claim_order(order, data["team"], _appointment(data), by=request.user)
         return _("Claimed: the event is created and the team's members are signed up.")
@@ -485,7 +492,7 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def start(request: HttpRequest, pk: int) -> HttpResponse:
+def start(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def perform(order: Order, data: dict) -> str:
         services.start_service(order, by=request.user)
         return _("The service is under way.")
@@ -495,7 +502,7 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def complete(request: HttpRequest, pk: int) -> HttpResponse:
+def complete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     photos = request.FILES.getlist("photos")
 
     def make_form(order: Order) -> CompletionForm:
@@ -515,7 +522,7 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def rate(request: HttpRequest, pk: int) -> HttpResponse:
+def rate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def perform(order: Order, data: dict) -> str:
         services.rate_order(order, by=request.user, **data)
         return _("Thank you for your rating.")
@@ -525,7 +532,7 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def close(request: HttpRequest, pk: int) -> HttpResponse:
+def close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def perform(order: Order, data: dict) -> str:
         services.close_order(order, by=request.user)
         return _("The order is closed.")
@@ -538,7 +545,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def team_inbox(request: HttpRequest) -> HttpResponse:
+def team_inbox(request: AuthenticatedRequest) -> HttpResponse:
     """Orders offered to the teams I lead, open ones my teams may claim, and those they serve."""
     if not Team.objects.filter(leader__user=request.user).exists():
         raise Http404
@@ -547,7 +554,7 @@ def team_inbox(request: HttpRequest) -> HttpResponse:
         .with_contact_visibility(request.user)
         .order_by("due_on", "created_at", "id")
     )
-    groups = {"answer": [], "claim": [], "serving": [], "done": []}
+    groups: dict[str, list[Order]] = {"answer": [], "claim": [], "serving": [], "done": []}
     for order in orders:
         _decorate(order)
         if order.state == OrderState.DISPATCHED:
@@ -574,9 +581,10 @@ class ManagerFilterForm(forms.Form):
 
     def __init__(self, *args, items=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [("", _("All")), *OrderState.choices]
-        self.fields["item"].queryset = items if items is not None else MenuItem.objects.none()
-        self.fields["item"].choices = [("", _("All")), *list(self.fields["item"].choices)]
+        cast(forms.ChoiceField, self.fields["state"]).choices = [("", _("All")), *OrderState.choices]
+        item = cast(forms.ModelChoiceField, self.fields["item"])
+        item.queryset = items if items is not None else MenuItem.objects.none()
+        item.choices = [("", _("All")), *list(cast(ModelChoiceIterator, item.choices))]  # no choices set yet
 
 
 def _require_manager(request: HttpRequest) -> None:
@@ -623,7 +631,7 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def manage_new(request: HttpRequest) -> HttpResponse:
+def manage_new(request: AuthenticatedRequest) -> HttpResponse:
     """A manager enters an order for a resident who phoned, wrote or visited."""
     _require_manager(request)
     stations = PracticeUnit.objects.managed_by(request.user).filter(level=Level.STATION, is_active=True)
