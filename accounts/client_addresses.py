@@ -1,17 +1,59 @@
+"""Who is asking: the client's address, believed from forwarded headers only when our own proxies sent them.
+
+Everything that counts or admits by address (login limits, throttles, ``/metrics``,
+``/readyz``'s details, the request id in the log) asks here, so they all get the
+same answer.
+"""
+
+import ipaddress
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.http import HttpRequest
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def parse_address(text: str | None) -> IPAddress | None:
+    """An address as written in ``REMOTE_ADDR`` or a forwarded hop; None when it is not one."""
+    try:
+        address = ipaddress.ip_address((text or "").strip())
+    except ValueError:
+        return None
+    # A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d.
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def address_in(address: str | None, networks: Iterable[str]) -> bool:
+    """Whether ``address`` lies in one of ``networks`` (addresses or CIDR networks, as in the settings)."""
+    parsed = parse_address(address)
+    if parsed is None:
+        return False
+    return any(parsed in ipaddress.ip_network(network, strict=False) for network in networks)
+
+
+def from_trusted_proxy(request: HttpRequest) -> bool:
+    """Whether the peer is one of our proxies (``NUM_PROXIES`` set and ``REMOTE_ADDR`` in ``TRUSTED_PROXIES``)."""
+    return bool(settings.NUM_PROXIES) and address_in(request.META.get("REMOTE_ADDR"), settings.TRUSTED_PROXIES)
 
 
 def client_ip(request: HttpRequest) -> str | None:
     """The client's address: the socket's, or as our own proxies report it.
 
-    ``X-Forwarded-For`` is believed only for the ``NUM_PROXIES`` hops that are our
-    proxies; anything a client writes there itself is ignored.
+    ``X-Forwarded-For`` is read only when the peer is a trusted proxy, and then
+    only for the ``NUM_PROXIES`` hops that our proxies appended, each of which
+    must have come from a trusted proxy too: anything a client writes there
+    itself, or sends straight to the app's port, is ignored.
     """
-    proxies = settings.NUM_PROXIES
+    address = request.META.get("REMOTE_ADDR")
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if proxies and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            return hops[-min(proxies, len(hops))]
-    return request.META.get("REMOTE_ADDR")
+    if not forwarded or not from_trusted_proxy(request):
+        return address
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    for hop in reversed(hops[-settings.NUM_PROXIES :]):
+        if not address_in(address, settings.TRUSTED_PROXIES) or parse_address(hop) is None:
+            break
+        address = str(parse_address(hop))
+    return address

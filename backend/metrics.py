@@ -11,7 +11,6 @@ The endpoint tells nothing personal, but it does tell how busy every unit is, so
 it answers only to the addresses in ``METRICS_ALLOWED_ADDRESSES``.
 """
 
-import ipaddress
 import logging
 import os
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from accounts.client_addresses import client_ip
+from accounts.client_addresses import address_in, client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -73,19 +72,14 @@ class QueueDepthCollector:
         yield family
 
 
-def address_allowed(address: str | None) -> bool:
-    if not address:
-        return False
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in ipaddress.ip_network(allowed, strict=False) for allowed in settings.METRICS_ALLOWED_ADDRESSES)
+def address_allowed(request: HttpRequest) -> bool:
+    """Whether the client (as ``client_ip`` finds it) is in ``METRICS_ALLOWED_ADDRESSES``."""
+    return address_in(client_ip(request), settings.METRICS_ALLOWED_ADDRESSES)
 
 
 def metrics_view(request: HttpRequest) -> HttpResponse:
     """Prometheus text format; anyone outside METRICS_ALLOWED_ADDRESSES gets a plain 404."""
-    if not address_allowed(client_ip(request)):
+    if not address_allowed(request):
         raise Http404
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()

@@ -1,8 +1,8 @@
 """One structured log line per request, and the JSON log format with personal numbers masked.
 
 Each request gets an id: the one in ``X-Request-ID`` when our own proxy sets it
-(``NUM_PROXIES`` > 0 says there is one; a client's own header is not believed
-otherwise), else a new one; it is echoed in the response so a user's complaint can
+(``NUM_PROXIES`` > 0 says there is one, and the peer is in ``TRUSTED_PROXIES``; a
+client's own header is not believed otherwise), else a new one; it is echoed in the response so a user's complaint can
 be matched to the log. The line names the user by id only, the view (URL name and
 route, never the raw path or query, where phone numbers are typed into searches),
 the method, the status and the duration.
@@ -19,10 +19,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import empty
 from pythonjsonlogger.json import JsonFormatter as BaseJsonFormatter
+
+from accounts.client_addresses import from_trusted_proxy
 
 logger = logging.getLogger("backend.requests")
 
@@ -60,7 +61,7 @@ class TextFormatter(logging.Formatter):
 
 def request_id_for(request: HttpRequest) -> str:
     given = request.META.get("HTTP_X_REQUEST_ID", "")
-    if settings.NUM_PROXIES and REQUEST_ID_RE.match(given):
+    if from_trusted_proxy(request) and REQUEST_ID_RE.match(given):
         return given
     return uuid.uuid4().hex
 

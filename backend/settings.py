@@ -245,6 +245,9 @@ X_FRAME_OPTIONS = "DENY"
 
 # Trust X-Forwarded-For only as far as our own proxies: 0 means use the socket address.
 NUM_PROXIES = envint("NUM_PROXIES", 0)
+# ...and only from these peers (addresses or networks): anyone else reaching the app's port
+# directly is the client, whatever headers they send (accounts/client_addresses.py).
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", "127.0.0.1,::1")
 
 REST_FRAMEWORK = {
     # Token first, so an anonymous API call gets 401 with a WWW-Authenticate header.

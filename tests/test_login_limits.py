@@ -120,6 +120,39 @@ def test_forwarded_for_counts_only_behind_trusted_proxies(client, settings, db, 
     assert response.status_code == expected
 
 
+def test_a_forwarded_for_sent_straight_to_the_app_port_does_not_escape_the_lock(anon_client, settings, station_manager):
+    # With NUM_PROXIES set, a client reaching the app directly used to pick a new address per attempt.
+    settings.NUM_PROXIES = 1
+    settings.TRUSTED_PROXIES = ["10.9.0.1"]
+    for n in range(10):
+        anon_client.post(
+            TOKEN_URL,
+            {"phone": station_manager.phone, "password": "wrong"},
+            REMOTE_ADDR="192.0.2.9",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        )
+    owner = {"phone": station_manager.phone, "password": PASSWORD}
+    response = anon_client.post(TOKEN_URL, owner, REMOTE_ADDR="192.0.2.9", HTTP_X_FORWARDED_FOR="198.51.100.99")
+    assert response.status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_count(anon_client, settings, station_manager):
+    settings.NUM_PROXIES = 1
+    settings.TRUSTED_PROXIES = ["10.9.0.0/24"]
+    wrong = {"phone": station_manager.phone, "password": "wrong"}
+    for _ in range(10):
+        anon_client.post(TOKEN_URL, wrong, REMOTE_ADDR="10.9.0.1", HTTP_X_FORWARDED_FOR="198.51.100.1")
+    owner = {"phone": station_manager.phone, "password": PASSWORD}
+    assert (
+        anon_client.post(TOKEN_URL, owner, REMOTE_ADDR="10.9.0.1", HTTP_X_FORWARDED_FOR="198.51.100.1").status_code
+        == 429
+    )
+    assert (
+        anon_client.post(TOKEN_URL, owner, REMOTE_ADDR="10.9.0.1", HTTP_X_FORWARDED_FOR="198.51.100.2").status_code
+        == 200
+    )
+
+
 def test_the_login_page_returns_to_where_the_person_came_from(client, volunteer):
     response = client.post(
         "/login/?next=/events/", {"username": volunteer.phone, "password": PASSWORD, "next": "/events/"}
