@@ -14,7 +14,6 @@ from rest_framework.views import APIView
 from accounts import login_limits
 from accounts.client_addresses import client_ip
 from accounts.services import PasswordError, choose_password, revoke_credentials
-from accounts.throttles import AddressRateThrottle
 from accounts.tokens import issue_token
 from backend.login_serializers import PasswordChangeSerializer, TokenLoginSerializer, TokenSerializer
 from stations.models import is_manager
@@ -25,7 +24,6 @@ class TokenLoginView(APIView):
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [AddressRateThrottle]
     throttle_scope = "login"
 
     @extend_schema(
@@ -63,7 +61,6 @@ class PasswordChangeView(APIView):
     Every login of the user ends, this one too; the answer carries a new token.
     """
 
-    throttle_classes = [AddressRateThrottle]
     throttle_scope = "login"
 
     @extend_schema(

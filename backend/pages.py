@@ -22,7 +22,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from accounts.services import PasswordError, choose_password
-from accounts.throttles import AddressRateThrottle
+from accounts.throttles import ScopedThrottle
 from backend.my_record import my_record_context
 from certificates import services as certificate_services
 from certificates.models import CertificateRequest, RequestStatus
@@ -228,7 +228,7 @@ def register(request: HttpRequest) -> HttpResponse:
     context = {"values": request.POST, "errors": {}, **station_choices()}
     status = 200
     if request.method == "POST":
-        if not AddressRateThrottle("register").allow_request(request, None):
+        if not ScopedThrottle("register").allow_request(request, None):
             context["refused"], status = _("Too many registrations from your network: try again later."), 429
         elif serializer.is_valid():
             try:

@@ -269,6 +269,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    # One throttle for every view: a view (or an action) declares a throttle_scope, the rate is below.
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttles.ScopedThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "register": os.getenv("THROTTLE_REGISTER", "10/hour"),
         "login": os.getenv("THROTTLE_LOGIN", "20/minute"),

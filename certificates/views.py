@@ -9,7 +9,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import AnyUser
-from accounts.throttles import AddressRateThrottle
 from certificates import services
 from certificates.filters import BulkIssueJobFilter, CertificateFilter, CertificateRequestFilter
 from certificates.models import BulkIssueJob, Certificate, CertificateRequest, JobStatus
@@ -111,7 +110,6 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         permission_classes=[permissions.AllowAny],
         authentication_classes=[],
         # Per client address: numbers are sequential, codes must not be guessed.
-        throttle_classes=[AddressRateThrottle],
         throttle_scope="verify",
         filter_backends=[],
         pagination_class=None,
@@ -129,7 +127,6 @@ class VerifyPageView(APIView):
 
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
-    throttle_classes = [AddressRateThrottle]
     throttle_scope = "verify"
     renderer_classes = [TemplateHTMLRenderer]
     template_name = "certificates/verify.html"

@@ -16,10 +16,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from rest_framework.throttling import UserRateThrottle
 
 from accounts.client_addresses import client_ip
 from accounts.models import AnyUser, User
+from accounts.throttles import ScopedThrottle
 from events import activity, services
 from events.checkin_codes import (
     CodeError,
@@ -43,7 +43,7 @@ from events.models import (
     SignupStatus,
 )
 from events.qr_codes import qr_svg
-from events.views import ScanThrottle, checkin_url
+from events.views import checkin_url
 from stations.models import PracticeUnit
 from volunteers.models import Volunteer
 
@@ -54,12 +54,6 @@ class AuthenticatedRequest(HttpRequest):
     """The request a view behind ``login_required`` receives: its user is logged in."""
 
     user: User
-
-
-class CheckinThrottle(UserRateThrottle):
-    """The API's per-volunteer check-in rate, shared with the scan page (same cache key)."""
-
-    scope = "checkin"
 
 
 def _float_or_none(value: str | None) -> float | None:
@@ -128,7 +122,8 @@ def checkin(request: AuthenticatedRequest, token: str) -> HttpResponse:
             "detail": services.EventError("no_volunteer_profile").detail,
         }
         return render(request, "events/checkin.html", context, status=403)
-    if not CheckinThrottle().allow_request(request, None):  # type: ignore[arg-type]  # reads .user and META only
+    # The API's per-volunteer check-in bucket, shared with this page.
+    if not ScopedThrottle("checkin").allow_request(request, None):
         context["refusal"] = {"code": "throttled", "detail": _("Too many scans: wait a minute and try again.")}
         return render(request, "events/checkin.html", context, status=429)
     scan = services.ScanContext(
@@ -290,7 +285,7 @@ def scan_answer(request: AuthenticatedRequest, pk: int) -> JsonResponse:
     if body.get("action") not in ScanAction.values:
         return JsonResponse({"ok": False, "kind": "invalid", "message": _("Unknown action.")}, status=400)
     action = ScanAction(body["action"])
-    if not ScanThrottle().allow_request(request, None):  # type: ignore[arg-type]  # reads .user and META only
+    if not ScopedThrottle("scan").allow_request(request, None):
         return JsonResponse(
             {"ok": False, "kind": "throttled", "message": _("Too many scans: wait a minute and try again.")},
             status=429,

@@ -12,7 +12,6 @@ from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
-from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from accounts.client_addresses import client_ip
@@ -88,10 +87,6 @@ def scan_context(request, data: dict | None = None) -> services.ScanContext:
     )
 
 
-class ScanThrottle(UserRateThrottle):
-    scope = "scan"
-
-
 def checkin_url(token: str) -> str:
     return f"{settings.SITE_URL}/c/{token}"
 
@@ -117,6 +112,7 @@ class EventViewSet(viewsets.ModelViewSet):
     volunteer_actions = {"signup"}
     # Actions of those who run the event on the day: its managers and its leaders.
     run_actions = {"signups", "checkin_code", "scan", "activity_record", "activity_photos"}
+    throttle_scope: str | None = None  # named by the throttled action
 
     def get_queryset(self):
         user = self.request.user
@@ -211,7 +207,7 @@ class EventViewSet(viewsets.ModelViewSet):
         detail=True,
         methods=["post"],
         permission_classes=[permissions.IsAuthenticated, RunsEvents],
-        throttle_classes=[ScanThrottle],
+        throttle_scope="scan",
     )
     def scan(self, request, pk=None) -> Response:
         """Check a volunteer in or out from their personal code, scanned by a manager or a leader of the event."""
@@ -289,7 +285,6 @@ def activity_record_of(event: Event) -> ActivityRecord:
 class CheckInView(APIView):
     """A volunteer's phone posts the scanned event code here."""
 
-    throttle_classes = [ScopedRateThrottle]
     throttle_scope = "checkin"
 
     @extend_schema(request=CheckInSerializer, responses={200: ServiceRecordSerializer, 201: ServiceRecordSerializer})

@@ -31,7 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import AnyUser, User
 from accounts.phones import mask_phone
-from accounts.throttles import AddressRateThrottle
+from accounts.throttles import ScopedThrottle
 from events.activity import ActivityError
 from events.models import Event
 from orders import services
@@ -162,7 +162,7 @@ def register(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         serializer = ResidentRegistrationSerializer(data=request.POST)
-        if not AddressRateThrottle("register").allow_request(request, None):
+        if not ScopedThrottle("register").allow_request(request, None):
             context["refused"], status = _("Too many registrations from your network: try again later."), 429
         elif serializer.is_valid():
             data = serializer.validated_data

@@ -10,7 +10,6 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.throttles import AddressRateThrottle
 from orders import services
 from orders.filters import MenuItemFilter, OrderFilter
 from orders.models import MenuCategory, MenuItem, Order, Rating
@@ -274,7 +273,6 @@ class ResidentRegistrationView(APIView):
 
     permission_classes = [permissions.AllowAny]
     # Per client address, in one bucket with volunteers' registration (API and pages).
-    throttle_classes = [AddressRateThrottle]
     throttle_scope = "register"
 
     @extend_schema(request=ResidentRegistrationSerializer, responses={201: ResidentSerializer}, summary="居民注册")

@@ -24,7 +24,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, renderers, serializers
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.bounded_fields import BoundedDateField
@@ -199,11 +198,6 @@ class HoursStatsView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsManager]
     renderer_classes = [renderers.JSONRenderer, CSVFileRenderer, XLSXFileRenderer]
     throttle_scope = "export"
-
-    def get_throttles(self):
-        if self.request.query_params.get("format") in FILE_FORMATS:
-            return [ScopedRateThrottle()]
-        return []
 
     def finalize_response(self, request, response, *args, **kwargs):
         # Errors answer in JSON even when a file was asked for.

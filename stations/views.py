@@ -6,29 +6,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
-from rest_framework.throttling import SimpleRateThrottle
 
 from stations import services
 from stations.filters import PracticeUnitFilter
 from stations.models import Level, PracticeUnit
 from stations.permissions import IsManagerOrReadOnly, in_reach
 from stations.serializers import PracticeUnitSerializer, UnitManagerSerializer
-
-
-class AppointmentThrottle(SimpleRateThrottle):
-    """Appointments of managers by mobile number, per user: a bound on probing numbers."""
-
-    scope = "appoint_manager"
-
-    def get_rate(self) -> str | None:
-        # THROTTLE_APPOINT_MANAGER in the settings; appointments are rare, so a low default.
-        return self.THROTTLE_RATES.get(self.scope, "20/hour")
-
-    def get_cache_key(self, request, view) -> str | None:
-        if request.method != "POST":
-            return None  # reading the list of managers probes nothing
-        ident = request.user.pk if request.user.is_authenticated else self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 def child_count() -> Coalesce:
@@ -64,6 +47,7 @@ class PracticeUnitViewSet(viewsets.ModelViewSet):
     permission_classes = [IsManagerOrReadOnly]
     filterset_class = PracticeUnitFilter
     ordering_fields = ["code", "name", "path", "created_at"]
+    throttle_scope: str | None = None  # named by the throttled action
 
     def get_queryset(self):
         reading = self.request.method in permissions.SAFE_METHODS and self.action != "managers"
@@ -92,7 +76,8 @@ class PracticeUnitViewSet(viewsets.ModelViewSet):
         methods=["get", "post"],
         pagination_class=None,
         permission_classes=[permissions.IsAuthenticated],
-        throttle_classes=[AppointmentThrottle],
+        # Per user, appointments only (accounts.throttles): a bound on probing numbers.
+        throttle_scope="appoint_manager",
     )
     def managers(self, request, pk=None) -> Response:
         """List the managers of a unit, or appoint one by mobile number."""

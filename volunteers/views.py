@@ -6,7 +6,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from accounts.throttles import AddressRateThrottle
 from stations.permissions import IsManagerOrReadOnly, in_reach
 from volunteers import services
 from volunteers.filters import TeamFilter, VolunteerFilter
@@ -49,7 +48,6 @@ class VolunteerViewSet(
         detail=False,
         methods=["post"],
         permission_classes=[permissions.AllowAny],
-        throttle_classes=[AddressRateThrottle],
         throttle_scope="register",
     )
     def register(self, request) -> Response:

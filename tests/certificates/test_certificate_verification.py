@@ -2,7 +2,7 @@
 
 import pytest
 
-from accounts.throttles import AddressRateThrottle
+from accounts.throttles import ScopedThrottle
 from certificates.services import Coverage, issue_certificate, revoke_certificate
 from tests.certificates.conftest import approved, event_on
 
@@ -65,9 +65,7 @@ def test_the_page_says_not_found_for_a_wrong_code(client, certificate):
 
 
 def test_verification_is_throttled_per_address(anon_client, client, certificate, monkeypatch):
-    monkeypatch.setattr(
-        AddressRateThrottle, "THROTTLE_RATES", {**AddressRateThrottle.THROTTLE_RATES, "verify": "3/minute"}
-    )
+    monkeypatch.setattr(ScopedThrottle, "THROTTLE_RATES", {**ScopedThrottle.THROTTLE_RATES, "verify": "3/minute"})
     statuses = [verify(anon_client, certificate.number, "X").status_code for _ in range(3)]
     assert statuses == [404, 404, 404]
     assert verify(anon_client, certificate.number, certificate.verification_code).status_code == 429

@@ -4,14 +4,14 @@ client address (as the login limits count it), whichever of the two forms is pos
 import pytest
 from django.contrib.auth import get_user_model
 
-from accounts.throttles import AddressRateThrottle
+from accounts.throttles import ScopedThrottle
 
 RESIDENT = {"name": "李红", "phone": "13512345678", "password": "a-long-secret-77"}
 
 
 @pytest.fixture
 def one_registration_an_hour(monkeypatch):
-    monkeypatch.setitem(AddressRateThrottle.THROTTLE_RATES, "register", "1/hour")
+    monkeypatch.setitem(ScopedThrottle.THROTTLE_RATES, "register", "1/hour")
 
 
 def test_a_forged_forwarded_for_header_gets_no_fresh_bucket(anon_client, db, settings, one_registration_an_hour):

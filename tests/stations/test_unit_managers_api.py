@@ -1,7 +1,5 @@
-import pytest
-
+from accounts.throttles import ScopedThrottle
 from stations.models import UnitManager
-from stations.views import AppointmentThrottle
 from tests.conftest import client_for, make_volunteer
 
 
@@ -75,18 +73,12 @@ def test_admins_appoint_anyone(admin_client_api, tree, stranger):
 
 
 def test_appointing_by_phone_is_throttled(center_manager_client, tree, monkeypatch):
-    monkeypatch.setattr(AppointmentThrottle, "THROTTLE_RATES", {"appoint_manager": "3/hour"})
+    monkeypatch.setitem(ScopedThrottle.THROTTLE_RATES, "appoint_manager", "3/hour")
     statuses = [
         center_manager_client.post(managers_url(tree["S1"]), {"phone": f"1351234567{n}"}).status_code for n in range(4)
     ]
     assert statuses == [400, 400, 400, 429]
     assert center_manager_client.get(managers_url(tree["S1"])).status_code == 200
-
-
-@pytest.mark.parametrize("rate", [None, "5/minute"])
-def test_the_appointment_rate_has_a_default_and_follows_the_settings(monkeypatch, rate):
-    monkeypatch.setattr(AppointmentThrottle, "THROTTLE_RATES", {"appoint_manager": rate} if rate else {})
-    assert AppointmentThrottle().rate == (rate or "20/hour")
 
 
 def test_appointing_twice_is_a_conflict(center_manager_client, tree, station_manager):

@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import User
-from accounts.throttles import AddressRateThrottle
+from accounts.throttles import ScopedThrottle
 from tests.conftest import make_id_number
 from volunteers.models import Skill, Volunteer
 
@@ -141,9 +141,7 @@ def test_malformed_json_is_a_400(anon_client, tree):
 
 
 def test_registration_is_throttled_per_address(anon_client, form, monkeypatch):
-    monkeypatch.setattr(
-        AddressRateThrottle, "THROTTLE_RATES", {**AddressRateThrottle.THROTTLE_RATES, "register": "2/hour"}
-    )
+    monkeypatch.setattr(ScopedThrottle, "THROTTLE_RATES", {**ScopedThrottle.THROTTLE_RATES, "register": "2/hour"})
     statuses = [anon_client.post(URL, {}, format="json").status_code for _ in range(3)]
     assert statuses == [400, 400, 429]
 
@@ -176,9 +174,7 @@ def test_deeply_nested_json_is_a_400(anon_client, db):
 
 
 def test_a_forged_forwarded_for_header_does_not_escape_the_throttle(anon_client, db, monkeypatch):
-    monkeypatch.setattr(
-        AddressRateThrottle, "THROTTLE_RATES", {**AddressRateThrottle.THROTTLE_RATES, "register": "2/hour"}
-    )
+    monkeypatch.setattr(ScopedThrottle, "THROTTLE_RATES", {**ScopedThrottle.THROTTLE_RATES, "register": "2/hour"})
     statuses = [
         anon_client.post(URL, {}, format="json", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").status_code for n in range(3)
     ]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from accounts.throttles import AddressRateThrottle
+from accounts.throttles import ScopedThrottle
 from tests.conftest import make_id_number
 from volunteers.models import Volunteer
 
@@ -49,8 +49,6 @@ def test_a_complete_form_is_told_which_number_is_taken(anon_client, form, volunt
 
 
 def test_probing_complete_forms_is_throttled(anon_client, form, volunteer, monkeypatch):
-    monkeypatch.setattr(
-        AddressRateThrottle, "THROTTLE_RATES", {**AddressRateThrottle.THROTTLE_RATES, "register": "2/hour"}
-    )
+    monkeypatch.setattr(ScopedThrottle, "THROTTLE_RATES", {**ScopedThrottle.THROTTLE_RATES, "register": "2/hour"})
     statuses = [anon_client.post(URL, {**form, "phone": volunteer.phone}, format="json").status_code for _ in range(3)]
     assert statuses == [400, 400, 429]

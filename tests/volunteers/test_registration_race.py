@@ -1,7 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.throttles import AddressRateThrottle
+from accounts.throttles import ScopedThrottle
 from tests.concurrency import run_together
 from tests.conftest import make_id_number
 from volunteers.models import Volunteer
@@ -10,9 +10,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_simultaneous_registrations_of_one_phone_make_one_volunteer_and_no_500(tree, monkeypatch):
-    monkeypatch.setattr(
-        AddressRateThrottle, "THROTTLE_RATES", {**AddressRateThrottle.THROTTLE_RATES, "register": "1000/minute"}
-    )
+    monkeypatch.setattr(ScopedThrottle, "THROTTLE_RATES", {**ScopedThrottle.THROTTLE_RATES, "register": "1000/minute"})
     forms = [
         {
             "real_name": "抢注",
