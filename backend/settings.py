@@ -40,7 +40,8 @@ SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", SITE_URL)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the platform's index page (backend/admin_site.py).
+    "backend.admin_site.PlatformAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -338,8 +339,10 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
-# Operations: addresses (or networks) allowed to read /metrics.
+# Operations: addresses (or networks) allowed to read /metrics and the details of /readyz.
 METRICS_ALLOWED_ADDRESSES = envlist("METRICS_ALLOWED_ADDRESSES", "127.0.0.1,::1")
+# Seconds /readyz reuses its storage probe's outcome (a file written and deleted: with S3 a PUT and a DELETE).
+READYZ_STORAGE_CHECK_SECONDS = envint("READYZ_STORAGE_CHECK_SECONDS", 10)
 
 # QR check-in: a code's window and how many windows it is accepted for.
 CHECKIN_CODE_WINDOW_SECONDS = envint("CHECKIN_CODE_WINDOW_SECONDS", 30)

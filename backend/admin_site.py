@@ -1,0 +1,24 @@
+"""The platform's admin site: Django's, with what an admin must act on shown on its index page."""
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from events.working_days import missing_schedule_year
+
+
+class PlatformAdminSite(admin.AdminSite):
+    """The admin site every ``admin.site`` refers to (``PlatformAdminConfig.default_site``)."""
+
+    def index(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
+        context = dict(extra_context or {})
+        if request.user.is_superuser:
+            # Deadlines in working days count Monday to Friday where the holiday schedule is missing.
+            context["calendar_missing_year"] = missing_schedule_year(timezone.localdate())
+        return super().index(request, context)
+
+
+class PlatformAdminConfig(AdminConfig):
+    default_site = "backend.admin_site.PlatformAdminSite"
