@@ -1,4 +1,4 @@
-"""The apps are layers: accounts < stations < volunteers < events < certificates < orders <
+"""The apps are layers: accounts < jobs < stations < volunteers < events < certificates < orders <
 reports < backend. An app imports only apps below it, and none imports backend/, the project
 on top. import-linter checks the contract in pyproject.toml, in its own process (parsing
 imports in this one trips CPython 3.11's AST builder while a live-server thread compiles)."""
@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LADDER = ["backend", "reports", "orders", "certificates", "events", "volunteers", "stations", "accounts"]
+LADDER = ["backend", "reports", "orders", "certificates", "events", "volunteers", "stations", "jobs", "accounts"]
 
 
 def contract_config() -> dict:
