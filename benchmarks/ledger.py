@@ -192,7 +192,7 @@ def warm_up() -> None:
     """Load the fonts once, as a worker that has made a ledger before has them."""
     from weasyprint import HTML
 
-    from certificates import pdfs
+    from jobs import pdfs
 
     HTML(string='<p style="font-family: Noto Serif CJK SC">台账</p>').write_pdf(font_config=pdfs.font_config())
 
@@ -213,7 +213,7 @@ def child_weasyprint(station_id: int, target: str) -> None:
     """In the child process: WeasyPrint alone on the ledger's HTML (made before the clock starts)."""
     from weasyprint import HTML
 
-    from certificates import pdfs
+    from jobs import pdfs
     from reports.ledger_files import ledger_html
     from reports.ledgers import Period, build_ledger
     from stations.models import PracticeUnit

@@ -2,8 +2,8 @@
 of a unit's ledger with one per unit below it.
 
 Ledgers are documents in Chinese, whatever language the person who asks for them
-reads, like certificates. The PDF reuses the certificates' process-wide font
-configuration; photos are linked as files, which WeasyPrint reads directly.
+reads, like certificates. The PDF is rendered with the process-wide font
+configuration of ``jobs.pdfs``; photos are linked as files, which WeasyPrint reads directly.
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from weasyprint import HTML
 from weasyprint.document import Document
 
-from certificates import pdfs
+from jobs import pdfs
 from reports.exports import safe_cell
 from reports.ledgers import SIGN_IN_RULE, Ledger, Period, build_ledger
 from stations.models import PracticeUnit
@@ -97,7 +96,7 @@ def ledger_html(ledger: Ledger) -> str:
 
 def _layout(context: dict, **part) -> Document:
     html = render_to_string(DOCUMENT, {**context, **part, "linked": False})
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=pdfs.font_config())
+    return pdfs.layout(html)
 
 
 def write_pdf(ledger: Ledger, target: Path, progress: Progress = _ignore) -> None:

@@ -9,7 +9,8 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from certificates.models import JobStatus
+from jobs.files import private_download
+from jobs.models import JobStatus
 from reports.exports import XLSX_TYPE
 from reports.ledger_files import file_stem
 from reports.ledger_jobs import job_period, start_ledger_job
@@ -26,11 +27,10 @@ CONTENT_TYPES: dict[str, str] = {
 
 
 def ledger_download(job: LedgerJob) -> FileResponse:
-    """The job's file under a name that says what it is (FileResponse writes it as RFC 5987)."""
+    """The job's file under a name that says what it is."""
     if job.status != JobStatus.FINISHED or not job.file:
         raise LedgerError("job_not_finished")
-    name = f"{file_stem(job.unit, job_period(job))}.{job.format}"
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=name, content_type=CONTENT_TYPES[job.format])
+    return private_download(job.file, f"{file_stem(job.unit, job_period(job))}.{job.format}", CONTENT_TYPES[job.format])
 
 
 class LedgerJobViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -15,12 +15,15 @@ measure of their own level.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from certificates.models import JobStatus, private_file_name
+from jobs.files import private_file_name
+from jobs.models import BackgroundJob, BackgroundJobQuerySet
 from stations.models import PracticeUnit, scoped
 from volunteers.models import Volunteer
 
@@ -220,17 +223,19 @@ def ledger_file_name(job: LedgerJob, filename: str) -> str:
     return private_file_name("ledgers", filename)
 
 
-class LedgerJobQuerySet(models.QuerySet):
+class LedgerJobQuerySet(BackgroundJobQuerySet):
     def visible_to(self, user) -> LedgerJobQuerySet:
         """Jobs of units in the manager's subtree, and those the user asked for."""
         return scoped(self, user, "unit__path", own=Q(requested_by=user))
 
-    def active(self) -> LedgerJobQuerySet:
-        return self.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
 
+class LedgerJob(BackgroundJob):
+    """A unit's ledger of a month, quarter or year, being made or made.
 
-class LedgerJob(models.Model):
-    """A unit's ledger of a month, quarter or year, being made or made."""
+    Its work makes the whole file again when resumed: nothing is kept of a run cut short.
+    """
+
+    work: ClassVar[str] = "reports.ledger_jobs.make_ledger"
 
     unit = models.ForeignKey(PracticeUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="ledger_jobs")
     period = models.CharField(_("period"), max_length=10, choices=LedgerPeriod.choices)
@@ -238,11 +243,7 @@ class LedgerJob(models.Model):
     # The month (1-12) or quarter (1-4); 0 for a whole year.
     number = models.PositiveSmallIntegerField(_("month or quarter"), default=0)
     format = models.CharField(_("format"), max_length=10, choices=LedgerFormat.choices)
-    status = models.CharField(_("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    progress = models.PositiveSmallIntegerField(_("progress (percent)"), default=0)
     file = models.FileField(_("file"), upload_to=ledger_file_name, blank=True)
-    error = models.TextField(_("error"), blank=True)
-    task_id = models.CharField(_("task id"), max_length=64, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("requested by"),
@@ -251,10 +252,6 @@ class LedgerJob(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = LedgerJobQuerySet.as_manager()
 

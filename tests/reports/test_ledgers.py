@@ -22,6 +22,7 @@ from certificates.services import Coverage, issue_certificate
 from events.activity import add_activity_photos, document_event
 from events.models import Method, RecordStatus, ServiceRecord
 from events.services import approve_record, record_scan, reject_record
+from jobs.runner import Progress
 from reports import ledger_files, ledger_jobs
 from reports.ledger_files import ledger_html, write_pdf, write_xlsx
 from reports.ledgers import SIGN_IN_RULE, LedgerError, Period, build_ledger
@@ -251,8 +252,8 @@ def test_a_queued_job_reports_its_progress_up_to_100(institute_manager, tree, st
     assert (first.json()["status"], first.json()["progress"], first.json()["download_url"]) == ("queued", 0, None)
     assert client.get(f"{LEDGERS}{first.json()['id']}/download/").status_code == 409
     seen = []
-    report = ledger_jobs._report
-    monkeypatch.setattr(ledger_jobs, "_report", lambda job_id, percent: seen.append(percent) or report(job_id, percent))
+    report = Progress.report
+    monkeypatch.setattr(Progress, "report", lambda self, percent: seen.append(percent) or report(self, percent))
     ledger_jobs.run_ledger_job(first.json()["id"])
     # One step per unit: the institute, S1 and S2.
     assert seen == [33, 66, 99]
@@ -408,7 +409,7 @@ def test_the_database_queue_makes_a_big_ledger_in_the_worker(tree, institute_man
     make_event(tree["S1"], title="社区环境清洁")
     job, created = ledger_jobs.start_ledger_job(tree["I1"], Period("year", DAY.year), "zip", by=institute_manager)
     assert created and LedgerJob.objects.get(pk=job.pk).status == "queued"
-    assert DBTaskResult.objects.filter(task_path="reports.tasks.make_ledger").count() == 1
+    assert DBTaskResult.objects.filter(task_path="jobs.tasks.run_job").count() == 1
     call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay")
     job.refresh_from_db()
     assert (job.status, job.progress) == ("finished", 100) and job.task_id
