@@ -118,6 +118,7 @@ def measure_single(world: dict, count: int) -> tuple[float, float]:
 
     from certificates import pdfs
     from certificates.services import Coverage, issue_certificate
+    from jobs.pdfs import font_config
 
     coverage = Coverage(period_start=PERIOD[0], period_end=PERIOD[1])
     volunteers = world["volunteers"][: count + 1]
@@ -130,7 +131,7 @@ def measure_single(world: dict, count: int) -> tuple[float, float]:
         issue_times.append(time.perf_counter() - started)
         html = pdfs.certificates_html([certificate])
         started = time.perf_counter()
-        HTML(string=html, base_url=str(BASE_DIR)).write_pdf(font_config=pdfs.font_config())
+        HTML(string=html, base_url=str(BASE_DIR)).write_pdf(font_config=font_config())
         render_times.append(time.perf_counter() - started)
     return statistics.median(issue_times), statistics.median(render_times)
 

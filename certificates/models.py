@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-import secrets
-from pathlib import PurePath
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -11,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AnyUser
 from events.models import Event, ServiceRecord
+from jobs.files import private_file_name
+from jobs.models import BackgroundJob, BackgroundJobQuerySet
+from jobs.models import JobStatus as JobStatus  # re-exported: the views and the admin read it here
 from stations.models import PracticeUnit, scoped
 from volunteers.models import Volunteer
 
@@ -27,16 +29,6 @@ class Validity(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
     # 民发〔2015〕149号 lets a unit announce (公示) a certificate before it takes effect.
     PUBLICITY = "publicity", _("In its publicity period; takes effect afterwards")
-
-
-def private_file_name(folder: str, filename: str) -> str:
-    """``folder/<year>/<month>/<random>.<ext>``: a personal file's stored name says nothing and cannot be guessed.
-
-    The certificate number is sequential; a name made from it would let anyone who
-    reaches the storage walk every volunteer's certificate.
-    """
-    suffix = PurePath(filename).suffix.lower()
-    return f"{folder}/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}{suffix}"
 
 
 def certificate_file_name(certificate: Certificate, filename: str) -> str:
@@ -340,24 +332,20 @@ class CertificateRequest(models.Model):
         return f"{self.volunteer.real_name} · {self.unit.name}"
 
 
-class JobStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    FINISHED = "finished", _("Finished")
-    FAILED = "failed", _("Failed")
-
-
-class BulkIssueJobQuerySet(models.QuerySet):
+class BulkIssueJobQuerySet(BackgroundJobQuerySet):
     def visible_to(self, user: AnyUser) -> BulkIssueJobQuerySet:
         """Jobs of the manager's subtree; volunteers see none."""
         return scoped(self, user, "unit__path")
 
-    def active(self) -> BulkIssueJobQuerySet:
-        return self.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
 
+class BulkIssueJob(BackgroundJob):
+    """Certificates for every volunteer with approved hours at a unit subtree's events in a period.
 
-class BulkIssueJob(models.Model):
-    """Certificates for every volunteer with approved hours at a unit subtree's events in a period."""
+    Its work issues batch by batch and skips volunteers already certified for the
+    scope, so a job resumed after its worker died issues only what is missing.
+    """
+
+    work: ClassVar[str] = "certificates.services.issue_in_bulk"
 
     unit = models.ForeignKey(
         PracticeUnit, verbose_name=_("issuing unit"), on_delete=models.PROTECT, related_name="certificate_jobs"
@@ -365,16 +353,13 @@ class BulkIssueJob(models.Model):
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     remarks = models.CharField(_("remarks"), max_length=200, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     total = models.PositiveIntegerField(_("volunteers in scope"), default=0)
     processed = models.PositiveIntegerField(_("processed"), default=0)
     issued = models.PositiveIntegerField(_("issued"), default=0)
     already_issued = models.PositiveIntegerField(_("already issued"), default=0)
     skipped_zero_hours = models.PositiveIntegerField(_("skipped (zero hours)"), default=0)
-    error = models.TextField(_("error"), blank=True)
     zip_file = models.FileField(_("ZIP of the PDFs"), upload_to=job_file_name, blank=True)
     combined_pdf = models.FileField(_("combined PDF"), upload_to=job_file_name, blank=True)
-    task_id = models.CharField(_("task id"), max_length=64, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("started by"),
@@ -383,10 +368,6 @@ class BulkIssueJob(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = BulkIssueJobQuerySet.as_manager()
 

@@ -1,8 +1,7 @@
 """PDF documents of certificates, laid out by WeasyPrint from an HTML template.
 
-One FontConfiguration is shared by the whole process: WeasyPrint keeps font data
-per configuration, and a new one per document made memory grow by megabytes per
-certificate. Bulk issuing lays out a batch of certificates as one document (one
+The rendering itself (the process's font configuration, joining PDFs) is shared
+with ledgers in ``jobs.pdfs``. Bulk issuing lays out a batch of certificates as one document (one
 page each) and cuts it into single-page PDFs, which is about three times faster
 than laying out each certificate on its own.
 """
@@ -15,7 +14,6 @@ import io
 import mimetypes
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import IO
 
 import qrcode
 from django.conf import settings
@@ -23,21 +21,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from pypdf import PdfReader, PdfWriter
-from weasyprint import HTML
-from weasyprint.text.fonts import FontConfiguration
 
 from certificates.models import Certificate, Scope
+from jobs.pdfs import html_to_pdf, layout, merge_pdfs
 
 TEMPLATE = "certificates/certificate.html"
-_font_config: FontConfiguration | None = None
-
-
-def font_config() -> FontConfiguration:
-    """The process's one FontConfiguration."""
-    global _font_config
-    if _font_config is None:
-        _font_config = FontConfiguration()
-    return _font_config
 
 
 @dataclass(frozen=True)
@@ -118,10 +106,6 @@ def certificates_html(certificates: Iterable[Certificate]) -> str:
         return render_to_string(TEMPLATE, {"certificates": pages})
 
 
-def html_to_pdf(html: str) -> bytes:
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=font_config())
-
-
 def render_certificate(certificate: Certificate) -> Page:
     """One certificate as a one-page PDF."""
     pdf = html_to_pdf(certificates_html([certificate]))
@@ -143,9 +127,7 @@ def render_batch(certificates: list[Certificate]) -> Batch:
     the batch once and splitting its pages keeps that cost per batch, not per
     certificate. Each single PDF carries the batch's font subset (glyphs, not text).
     """
-    document = HTML(string=certificates_html(certificates), base_url=str(settings.BASE_DIR)).render(
-        font_config=font_config()
-    )
+    document = layout(certificates_html(certificates))
     if len(document.pages) != len(certificates):
         # A certificate overflowed its page: the pages no longer map one to one.
         pages = [render_certificate(certificate) for certificate in certificates]
@@ -161,16 +143,3 @@ def render_batch(certificates: list[Certificate]) -> Batch:
         pdf = buffer.getvalue()
         pages.append(Page(pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest()))
     return Batch(pages=pages, combined=combined)
-
-
-def merge_pdfs(sources: Iterable[bytes | str], target: IO[bytes] | None = None) -> bytes:
-    """Concatenate PDFs (contents or file paths) for printing, into ``target`` or returned as bytes."""
-    writer = PdfWriter()
-    for source in sources:
-        writer.append(io.BytesIO(source) if isinstance(source, bytes) else source)
-    if target is not None:
-        writer.write(target)
-        return b""
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import logging
 import secrets
 import tempfile
 import zipfile
@@ -31,16 +30,17 @@ from certificates.models import (
     CertificateCounter,
     CertificateRequest,
     CountedRecord,
-    JobStatus,
     RequestStatus,
     Scope,
 )
 from events.models import Event, ServiceCategory, ServiceRecord
+from jobs import runner
+from jobs.pdfs import merge_pdfs
+from jobs.runner import Progress
+from jobs.services import start_job
 from stations.models import PATH_STEP, PracticeUnit
 from volunteers.id_numbers import mask_id_number
 from volunteers.models import Award, Training, Volunteer
-
-logger = logging.getLogger(__name__)
 
 # No look-alikes (0/O, 1/I/L): the code is typed from paper when a QR code will not scan.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -506,31 +506,12 @@ def start_bulk_job(
     """Queue a job issuing certificates of the period for the unit's volunteers.
 
     Returns the job and whether it is new: while a job for the same unit and period
-    is queued or running, starting again returns that one. Raises CertificateError.
+    is queued or running, starting again returns that one (resumed first if its
+    worker died). Raises CertificateError.
     """
     Coverage(period_start=period_start, period_end=period_end).check(unit)
-    active = BulkIssueJob.objects.active().filter(unit=unit, period_start=period_start, period_end=period_end)
-    with transaction.atomic():
-        existing = active.first()
-        if existing is not None:
-            return existing, False
-        try:
-            with transaction.atomic():
-                job = BulkIssueJob.objects.create(
-                    unit=unit, period_start=period_start, period_end=period_end, remarks=remarks, created_by=by
-                )
-        except IntegrityError:
-            return active.get(), False
-        # After the commit, so the worker finds the job row.
-        transaction.on_commit(lambda: enqueue_bulk_job(job.pk))
-    return job, True
-
-
-def enqueue_bulk_job(job_id: int) -> None:
-    from certificates.tasks import issue_in_bulk
-
-    result = issue_in_bulk.enqueue(job_id)
-    BulkIssueJob.objects.filter(pk=job_id, task_id="").update(task_id=str(result.id)[:64])
+    scope = {"unit": unit, "period_start": period_start, "period_end": period_end}
+    return start_job(BulkIssueJob, scope, defaults={"remarks": remarks, "created_by": by})
 
 
 def chunks(items: list, size: int) -> Iterator[list]:
@@ -539,60 +520,56 @@ def chunks(items: list, size: int) -> Iterator[list]:
 
 
 def run_bulk_job(job_id: int, *, batch_size: int | None = None) -> BulkIssueJob:
-    """Do the work of a bulk job: issue, batch by batch, then pack the ZIP and the combined PDF.
+    """Run a bulk job now (the worker does this through ``jobs``); returns the job as it ended."""
+    return runner.run(BulkIssueJob, job_id, batch_size=batch_size)
+
+
+def issue_in_bulk(job: BulkIssueJob, progress: Progress, *, batch_size: int | None = None) -> None:
+    """The work of a bulk job (``BulkIssueJob.work``): issue, batch by batch, then pack the ZIP and the combined PDF.
 
     Volunteers with zero approved hours are skipped, those already holding a valid
     certificate of the unit for the period are counted and not issued again, so a
-    job can be run again safely. Each batch is laid out as one document and
+    job can be run again (resumed) safely. Each batch is laid out as one document and
     committed on its own; progress is saved after each.
     """
-    job = BulkIssueJob.objects.select_related("unit", "created_by").get(pk=job_id)
-    if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
-        return job
     batch_size = batch_size or settings.CERTIFICATE_BATCH_SIZE
-    job.status, job.started_at, job.error = JobStatus.RUNNING, timezone.now(), ""
-    job.save(update_fields=["status", "started_at", "error", "updated_at"])
     coverage = Coverage(period_start=job.period_start, period_end=job.period_end)
-    try:
-        totals = dict(
-            approved_records(job.unit, coverage)
-            .values("volunteer_id")
-            .annotate(hours=Sum("credited_hours"))
-            .values_list("volunteer_id", "hours")
-            .order_by("volunteer_id")
-        )
-        holders = set(
-            Certificate.objects.valid()
-            .covering(unit=job.unit, event=None, period_start=job.period_start, period_end=job.period_end)
-            .values_list("volunteer_id", flat=True)
-        )
-        zero = [pk for pk, hours in totals.items() if not hours or hours <= 0]
-        done = [pk for pk in totals if pk in holders and pk not in zero]
-        todo = [pk for pk in totals if pk not in holders and pk not in zero]
-        BulkIssueJob.objects.filter(pk=job.pk).update(
-            total=len(totals),
-            skipped_zero_hours=len(zero),
-            already_issued=len(done),
-            processed=len(zero) + len(done),
-            updated_at=timezone.now(),
-        )
-        with tempfile.TemporaryDirectory(prefix="certificates-") as folder:
-            batch_files = []
-            for number, volunteer_ids in enumerate(chunks(todo, batch_size)):
-                batch_file = Path(folder) / f"batch-{number:05d}.pdf"
-                if _issue_batch(job, coverage, volunteer_ids, batch_file):
-                    batch_files.append(batch_file)
-            _pack(job, coverage, batch_files, Path(folder))
-        job.refresh_from_db()
-        job.status, job.finished_at = JobStatus.FINISHED, timezone.now()
-        job.save(update_fields=["status", "finished_at", "updated_at"])
-    except Exception as error:
-        logger.exception("Bulk certificate job %s failed", job.pk)
-        BulkIssueJob.objects.filter(pk=job.pk).update(
-            status=JobStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now(), updated_at=timezone.now()
-        )
-        raise
-    return job
+    totals = dict(
+        approved_records(job.unit, coverage)
+        .values("volunteer_id")
+        .annotate(hours=Sum("credited_hours"))
+        .values_list("volunteer_id", "hours")
+        .order_by("volunteer_id")
+    )
+    holders = set(
+        Certificate.objects.valid()
+        .covering(unit=job.unit, event=None, period_start=job.period_start, period_end=job.period_end)
+        .values_list("volunteer_id", flat=True)
+    )
+    zero = [pk for pk, hours in totals.items() if not hours or hours <= 0]
+    done = [pk for pk in totals if pk in holders and pk not in zero]
+    todo = [pk for pk in totals if pk not in holders and pk not in zero]
+    # Issued by an earlier attempt of this job: counted among those already issued.
+    issued_before = Certificate.objects.filter(bulk_job=job, volunteer_id__in=done).count()
+    processed = len(zero) + len(done)
+    progress.count(
+        processed,
+        len(totals),
+        total=len(totals),
+        skipped_zero_hours=len(zero),
+        issued=issued_before,
+        already_issued=len(done) - issued_before,
+        processed=processed,
+    )
+    with tempfile.TemporaryDirectory(prefix="certificates-") as folder:
+        batch_files = []
+        for number, volunteer_ids in enumerate(chunks(todo, batch_size)):
+            batch_file = Path(folder) / f"batch-{number:05d}.pdf"
+            if _issue_batch(job, coverage, volunteer_ids, batch_file):
+                batch_files.append(batch_file)
+            processed += len(volunteer_ids)
+            progress.count(processed, len(totals))
+        _pack(job, coverage, batch_files, Path(folder))
 
 
 def _issue_batch(job: BulkIssueJob, coverage: Coverage, volunteer_ids: list[int], batch_file: Path) -> bool:
@@ -667,7 +644,7 @@ def _pack(job: BulkIssueJob, coverage: Coverage, batch_files: list[Path], folder
                 archive.writestr(certificate.download_name, pdf.read())
     with combined_path.open("wb") as combined:
         # This job's batches share their fonts; earlier certificates come one by one.
-        pdfs.merge_pdfs(_sources(batch_files, earlier), combined)
+        merge_pdfs(_sources(batch_files, earlier), combined)
     stem = f"{job.unit.code}-{job.period_start:%Y%m%d}-{job.period_end:%Y%m%d}-{job.pk}"
     with zip_path.open("rb") as archive, combined_path.open("rb") as combined:
         job.zip_file.save(f"{stem}.zip", File(archive), save=False)

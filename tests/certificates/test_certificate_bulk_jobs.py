@@ -109,7 +109,7 @@ def test_a_second_start_while_one_is_queued_returns_it(station_manager_client, t
 def test_the_database_queue_runs_the_job_in_the_worker(tree, station_with_volunteers, settings, django_user_model):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     job, _ = start_bulk_job(tree["S1"], *_period(), by=None)
-    assert DBTaskResult.objects.filter(task_path="certificates.tasks.issue_in_bulk").count() == 1
+    assert DBTaskResult.objects.filter(task_path="jobs.tasks.run_job").count() == 1
     assert BulkIssueJob.objects.get(pk=job.pk).status == JobStatus.QUEUED
     call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay")
     job.refresh_from_db()

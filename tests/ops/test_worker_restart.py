@@ -50,9 +50,10 @@ def interrupted_job(tree, station_manager, django_capture_on_commit_callbacks, m
     return job
 
 
-def test_a_stale_job_is_resumed_and_issues_only_what_is_missing(interrupted_job):
+def test_a_stale_job_is_resumed_and_issues_only_what_is_missing(interrupted_job, django_capture_on_commit_callbacks):
     BulkIssueJob.objects.filter(pk=interrupted_job.pk).update(updated_at=timezone.now() - datetime.timedelta(hours=1))
-    call_command("resume_bulk_jobs", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    with django_capture_on_commit_callbacks(execute=True):  # queued again once the expiry commits
+        call_command("resume_bulk_jobs", stdout=open("/dev/null", "w"))  # noqa: SIM115
     job = BulkIssueJob.objects.get(pk=interrupted_job.pk)
     assert job.status == JobStatus.FINISHED
     assert job.issued == 4 and job.zip_file
@@ -66,11 +67,14 @@ def test_a_job_still_making_progress_is_left_alone(interrupted_job, capsys):
     assert BulkIssueJob.objects.get(pk=interrupted_job.pk).issued == 2
 
 
-def test_a_stuck_job_no_longer_blocks_a_new_start_once_resumed(interrupted_job, station_manager_client):
+def test_a_stuck_job_no_longer_blocks_a_new_start_once_resumed(
+    interrupted_job, station_manager_client, django_capture_on_commit_callbacks
+):
     BulkIssueJob.objects.filter(pk=interrupted_job.pk).update(updated_at=timezone.now() - datetime.timedelta(hours=1))
     call_command("resume_bulk_jobs", "--dry-run")
     assert BulkIssueJob.objects.get(pk=interrupted_job.pk).status == JobStatus.RUNNING
-    call_command("resume_bulk_jobs")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("resume_bulk_jobs")
     again = station_manager_client.post(
         "/api/v1/certificate-jobs/", {"unit": interrupted_job.unit_id, **PERIOD}, format="json"
     )
