@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from events import services as event_services
 from events.models import Evaluation, Event, ServiceRecord, SignupStatus
+from events.photos import UPLOADS_THROTTLED, photo_uploads_allowed
 from events.serializers import CorrectionRequestSerializer
 from volunteers.models import Volunteer
 
@@ -48,6 +49,9 @@ def ask_correction(request: HttpRequest) -> HttpResponse:
     volunteer = Volunteer.objects.of_user(request.user).first()
     if volunteer is None:
         return redirect("me-page")
+    if not photo_uploads_allowed(request):
+        messages.error(request, UPLOADS_THROTTLED)
+        return redirect(reverse("me-page") + "#corrections")
     data: dict[str, object] = {key: value for key, value in request.POST.items() if value != ""}
     if "photo" in request.FILES:
         data["photo"] = request.FILES["photo"]

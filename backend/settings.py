@@ -282,6 +282,9 @@ REST_FRAMEWORK = {
         "export": os.getenv("THROTTLE_EXPORT", "60/hour"),
         "verify": os.getenv("THROTTLE_VERIFY", "30/minute"),
         "appoint_manager": os.getenv("THROTTLE_APPOINT_MANAGER", "20/hour"),
+        # Per user, requests that may carry photos (events/photos.py, at most nine each): an
+        # event's 30 activity photos sent one by one, twice an hour, with room to spare.
+        "photos": os.getenv("THROTTLE_PHOTOS", "100/hour"),
     },
 }
 

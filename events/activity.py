@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.errors import DomainError
 from accounts.models import User
 from events.models import MAX_PEOPLE_SERVED, ActivityPhoto, ActivityRecord, Event, EventStatus
-from events.photos import PhotoRejected, PreparedPhoto, prepare_photo
+from events.photos import PhotoRejected, PreparedPhoto, check_photos, prepare_photo
 
 # Enough for any ledger page; bounds what one event can put into the storage.
 MAX_PHOTOS_PER_EVENT = 30
@@ -77,14 +77,19 @@ def document_event(event: Event, *, summary: str, people_served: int | None, by:
 def add_activity_photos(event: Event, uploads: Sequence, *, by: User, caption: str = "") -> list[ActivityPhoto]:
     """Add photos to the event's record, all or none: each re-encoded, EXIF dropped, with a thumbnail.
 
-    Raises ActivityError: ``bad_photo`` naming the file, ``too_many_photos`` past
-    ``MAX_PHOTOS_PER_EVENT``.
+    Raises ActivityError: ``bad_photo`` naming the file (or more than
+    ``photos.MAX_PHOTOS_PER_REQUEST`` at once), ``too_many_photos`` past ``MAX_PHOTOS_PER_EVENT``.
     """
     _check_documentable(event, by)
     if not uploads:
         raise ActivityError("no_photos")
     if len(uploads) > MAX_PHOTOS_PER_EVENT:
         raise ActivityError("too_many_photos")
+    try:
+        # From their headers, before any is decoded: how many, and what decoding them would cost.
+        check_photos(uploads)
+    except PhotoRejected as rejection:
+        raise ActivityError("bad_photo", str(rejection)) from None
     prepared: list[PreparedPhoto] = []
     # Decoded before any lock is taken: re-encoding a phone photo takes a while.
     for upload in uploads:

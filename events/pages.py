@@ -42,6 +42,7 @@ from events.models import (
     Signup,
     SignupStatus,
 )
+from events.photos import UPLOADS_THROTTLED, photo_uploads_allowed
 from events.qr_codes import qr_svg
 from events.views import checkin_url
 from stations.models import PracticeUnit
@@ -534,6 +535,9 @@ def activity_record_page(request: AuthenticatedRequest, pk: int) -> HttpResponse
     if not form.is_valid():
         return render(request, "events/activity_record.html", _record_context(event, form), status=400)
     uploads = request.FILES.getlist("photos")
+    if uploads and not photo_uploads_allowed(request):
+        messages.error(request, UPLOADS_THROTTLED)
+        return render(request, "events/activity_record.html", _record_context(event, form), status=429)
     try:
         activity.document_event(
             event,
@@ -555,6 +559,8 @@ def activity_record_page(request: AuthenticatedRequest, pk: int) -> HttpResponse
 def activity_photo_upload(request: AuthenticatedRequest, pk: int) -> JsonResponse:
     """Photos one at a time from the record page's script: a phone's many photos stay within the request limit."""
     event = _run_event(request, pk)
+    if not photo_uploads_allowed(request):
+        return JsonResponse({"ok": False, "code": "throttled", "message": UPLOADS_THROTTLED}, status=429)
     try:
         photos = activity.add_activity_photos(event, request.FILES.getlist("photos"), by=request.user)
     except activity.ActivityError as error:

@@ -10,13 +10,20 @@ from __future__ import annotations
 import datetime
 import io
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import ExifTags, Image, ImageOps
 from pillow_heif import register_heif_opener
+from rest_framework.exceptions import Throttled
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from accounts.throttles import ScopedThrottle
 
 # iPhones save HEIC by default; the plug-in teaches Pillow to read it.
 register_heif_opener()
@@ -24,6 +31,21 @@ register_heif_opener()
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 # A 40-megapixel photo is more than any phone takes; larger ones are decompression bombs.
 MAX_PHOTO_PIXELS = 40_000_000
+# Each side, and the long side over the short one: a long screenshot is 1 : 20 at most. A
+# 1 x 39,999,999 PNG is a few kilobytes that held a worker for seconds (row by row).
+MAX_SIDE = 20_000
+MAX_ASPECT_RATIO = 20
+# What decoding may hold in memory, read from the header before any pixel is decoded
+# (benchmarks/uploads.py: the worst accepted photo under 1 s and 200 MB).
+MAX_DECODE_BYTES = 128 * 1024 * 1024
+# ...and the photos of one request together: their decoding time adds up.
+MAX_REQUEST_DECODE_BYTES = 3 * MAX_DECODE_BYTES
+# What a person sends from a phone at once (WeChat's nine).
+MAX_PHOTOS_PER_REQUEST = 9
+# Pillow keeps a colour pixel in four bytes (RGB as RGBX); libwebp and libheif decode into
+# a buffer of their own that Pillow then copies.
+PILLOW_BYTES_PER_PIXEL = 4
+OWN_BUFFER_FORMATS = {"WEBP", "HEIF"}
 # Enough to read a sign-in sheet; keeps each stored file to a few hundred kilobytes.
 LONG_SIDE = 2000
 THUMBNAIL_SIDE = 400
@@ -31,6 +53,10 @@ THUMBNAIL_SIDE = 400
 ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "HEIF"}
 # A camera clock set to 1970, or a crafted date, is no time taken.
 EARLIEST_TAKEN = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+
+NOT_A_PHOTO = _("Upload a photo (JPEG, PNG, WebP or HEIC).")
+UPLOADS_THROTTLED = _("Too many uploads: wait a while and try again.")
+TOO_MANY_PIXELS = _("The photo has too many pixels.")
 
 
 class PhotoRejected(ValueError):
@@ -44,8 +70,12 @@ class PreparedPhoto:
     taken_at: datetime.datetime | None
 
 
-def _decode(upload) -> tuple[Image.Image, datetime.datetime | None]:
-    """The upload's pixels, upright and in RGB, and the time the EXIF says it was taken."""
+def _open(upload) -> Image.Image:
+    """The upload opened but not decoded, its header checked: format, sides, shape and the cost of decoding.
+
+    A JPEG is set to decode at the smallest scale (1/2 to 1/8) that still gives
+    ``LONG_SIDE``: a 48-megapixel phone photo decodes as 12. Raises PhotoRejected.
+    """
     if upload.size > MAX_PHOTO_BYTES:
         raise PhotoRejected(_("The photo may be at most 5 MB."))
     upload.seek(0)
@@ -55,24 +85,106 @@ def _decode(upload) -> tuple[Image.Image, datetime.datetime | None]:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(upload)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise PhotoRejected(_("The photo has too many pixels.")) from None
+        raise PhotoRejected(TOO_MANY_PIXELS) from None
     # Pillow's decoders answer crafted files with many exception types (OSError,
     # SyntaxError, struct.error...); all of them mean "not a photo".
     except Exception:
-        raise PhotoRejected(_("Upload a photo (JPEG, PNG, WebP or HEIC).")) from None
+        raise PhotoRejected(NOT_A_PHOTO) from None
+    try:
+        _check_header(image)
+    except PhotoRejected:
+        image.close()
+        raise
+    except Exception:
+        image.close()
+        raise PhotoRejected(NOT_A_PHOTO) from None
+    return image
+
+
+def _check_header(image: Image.Image) -> None:
+    if image.format not in ACCEPTED_FORMATS:
+        raise PhotoRejected(NOT_A_PHOTO)
+    width, height = image.size
+    if width < 1 or height < 1 or width * height > MAX_PHOTO_PIXELS:
+        raise PhotoRejected(TOO_MANY_PIXELS)
+    if max(width, height) > MAX_SIDE or max(width, height) > MAX_ASPECT_RATIO * min(width, height):
+        raise PhotoRejected(
+            _("The photo is too long or too wide: at most %(side)d pixels a side, and 1 : %(ratio)d.")
+            % {"side": MAX_SIDE, "ratio": MAX_ASPECT_RATIO}
+        )
+    if _decode_bytes(image) > MAX_DECODE_BYTES:
+        raise PhotoRejected(TOO_MANY_PIXELS)
+
+
+def _decode_bytes(image: Image.Image) -> int:
+    """What decoding ``image`` holds in memory at once, from its header alone (a JPEG is drafted down first)."""
+    original = image.width * image.height
+    coefficients = 0
+    if image.format in ("JPEG", "MPO"):
+        # A progressive JPEG keeps every DCT coefficient of the whole image until its last scan,
+        # two bytes each, whatever the scale it is decoded at.
+        if image.info.get("progressive") or image.info.get("progression"):
+            coefficients = original * len(image.getbands()) * 2
+        image.draft("RGB", (LONG_SIDE, LONG_SIDE))
+    per_pixel = PILLOW_BYTES_PER_PIXEL * (2 if image.format in OWN_BUFFER_FORMATS else 1)
+    return image.width * image.height * per_pixel + coefficients
+
+
+def check_photo(upload) -> int:
+    """Refuse a photo from its header alone, before any pixel is decoded; the bytes decoding it will hold.
+
+    Cheap (milliseconds): call it where the upload arrives, decode only once the
+    request is otherwise known to be acceptable. Raises PhotoRejected.
+    """
+    with _open(upload) as image:
+        return _decode_bytes(image)
+
+
+def check_photos(uploads: Sequence) -> None:
+    """Refuse a request's photos from their headers: at most ``MAX_PHOTOS_PER_REQUEST``, each one
+    and all together cheap enough to decode. Raises PhotoRejected naming the file."""
+    if len(uploads) > MAX_PHOTOS_PER_REQUEST:
+        raise PhotoRejected(_("Send at most %(n)d photos at a time.") % {"n": MAX_PHOTOS_PER_REQUEST})
+    total = 0
+    for upload in uploads:
+        try:
+            total += check_photo(upload)
+        except PhotoRejected as rejection:
+            name = str(getattr(upload, "name", "") or "")[:60]
+            raise PhotoRejected(f"{name}：{rejection}" if name else str(rejection)) from None
+    if total > MAX_REQUEST_DECODE_BYTES:
+        raise PhotoRejected(_("These photos are too large together: send fewer at a time."))
+
+
+def throttle_photo_uploads(request: Request, view: APIView) -> None:
+    """The ``photos`` bucket for a viewset's ``create`` that takes a photo: an action of its own
+    declares ``throttle_scope="photos"`` instead. Raises Throttled."""
+    throttle = ScopedThrottle("photos")
+    if not throttle.allow_request(request, view):
+        raise Throttled(wait=throttle.wait())
+
+
+def photo_uploads_allowed(request: HttpRequest) -> bool:
+    """Whether a page may take another request with photos from this person now: the API's
+    ``photos`` bucket (``throttle_scope = "photos"``), shared with the pages."""
+    return ScopedThrottle("photos").allow_request(request, None)
+
+
+def _decode(upload) -> tuple[Image.Image, datetime.datetime | None]:
+    """The upload's pixels, upright, in RGB and at most ``LONG_SIDE``, and the time the EXIF says it was taken."""
+    image = _open(upload)
     try:
         with image:
-            if image.format not in ACCEPTED_FORMATS:
-                raise PhotoRejected(_("Upload a photo (JPEG, PNG, WebP or HEIC)."))
-            if image.width * image.height > MAX_PHOTO_PIXELS:
-                raise PhotoRejected(_("The photo has too many pixels."))
             taken_at = _taken_at(image.getexif())
-            # Turn it upright first: the orientation lives in the EXIF we drop.
+            # Decoded (a JPEG at its drafted scale) and shrunk in place before anything else
+            # copies it: the copies below are of a photo of at most LONG_SIDE.
+            image.thumbnail((LONG_SIDE, LONG_SIDE), reducing_gap=1.5)
+            # Turn it upright: the orientation lives in the EXIF we drop.
             upright = _rgb(ImageOps.exif_transpose(image))
     except PhotoRejected:
         raise
     except Exception:
-        raise PhotoRejected(_("Upload a photo (JPEG, PNG, WebP or HEIC).")) from None
+        raise PhotoRejected(NOT_A_PHOTO) from None
     return upright, taken_at
 
 

@@ -21,9 +21,10 @@ from events.models import (
     RefusedScan,
     ServiceRecord,
     Signup,
+    SignupStatus,
     event_bounds_errors,
 )
-from events.photos import PhotoRejected, reencode_photo
+from events.photos import MAX_PHOTOS_PER_REQUEST, PhotoRejected, check_photo
 from events.record_deadlines import deadline_of, kind_of
 from stations.models import PracticeUnit
 from stations.serializers import ManagedUnitField
@@ -408,7 +409,8 @@ class CorrectionRequestSerializer(serializers.ModelSerializer):
     event = serializers.PrimaryKeyRelatedField(queryset=Event.objects.none(), required=False)
     checked_in_at = BoundedDateTimeField(required=False, allow_null=True)
     checked_out_at = BoundedDateTimeField(required=False, allow_null=True)
-    photo = serializers.ImageField(required=False, write_only=True)
+    # Checked from its header here; decoded only once the request is otherwise accepted (ask_correction).
+    photo = serializers.FileField(required=False, write_only=True, allow_empty_file=False)
     has_photo = serializers.SerializerMethodField()
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
@@ -456,19 +458,59 @@ class CorrectionRequestSerializer(serializers.ModelSerializer):
 
     def validate_photo(self, photo):
         try:
-            return reencode_photo(photo)
+            check_photo(photo)
         except PhotoRejected as error:
             raise serializers.ValidationError(str(error)) from None
+        return photo
 
     def validate(self, attrs: dict) -> dict:
-        if (attrs.get("record") is None) == (attrs.get("event") is None):
+        record, event = attrs.get("record"), attrs.get("event")
+        if (record is None) == (event is None):
             raise serializers.ValidationError(
                 {"record": _("Choose the record to correct, or the event whose record is missing.")}
             )
+        if event is not None and not self._took_part(event):
+            raise serializers.ValidationError(
+                {"event": _("You can only ask about an event you signed up for or attended.")}
+            )
+        scanned: Event = record.event if record is not None else attrs["event"]
+        errors: dict[str, str] = {}
+        now = timezone.now()
+        # The scan windows around the scheduled interval: what a scan at the venue would have taken.
+        windows = {
+            "checked_in_at": (scanned.checkin_opens_at, scanned.ends_at),
+            "checked_out_at": (scanned.checkin_opens_at, scanned.checkout_closes_at),
+        }
+        for name, (opens, closes) in windows.items():
+            moment = attrs.get(name)
+            if moment is None:
+                continue
+            if moment > now:
+                errors[name] = str(_("This time is in the future."))
+            elif not opens <= moment <= closes:
+                errors[name] = _("Give a time between %(opens)s and %(closes)s, when the event could be scanned.") % {
+                    "opens": _local(opens),
+                    "closes": _local(closes),
+                }
+        if errors:
+            raise serializers.ValidationError(errors)
         start, end = attrs.get("checked_in_at"), attrs.get("checked_out_at")
+        if record is not None:
+            # One time corrected: the other stays as recorded.
+            start, end = start or record.checked_in_at, end or record.checked_out_at
         if start and end and end <= start:
             raise serializers.ValidationError({"checked_out_at": _("Check-out must be after check-in.")})
         return attrs
+
+    def _took_part(self, event: Event) -> bool:
+        """Whether the caller had a place at the event (a confirmed sign-up) or a record of it."""
+        user = self.context["request"].user
+        signed_up = Signup.objects.filter(event=event, volunteer__user=user, status=SignupStatus.CONFIRMED)
+        return signed_up.exists() or ServiceRecord.objects.filter(event=event, volunteer__user=user).exists()
+
+
+def _local(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
 class DecisionSerializer(serializers.Serializer):
@@ -564,6 +606,6 @@ class ActivityRecordWriteSerializer(serializers.Serializer):
 
 class ActivityPhotoUploadSerializer(serializers.Serializer):
     photos = serializers.ListField(
-        child=serializers.FileField(allow_empty_file=False), allow_empty=False, max_length=MAX_PHOTOS_PER_EVENT
+        child=serializers.FileField(allow_empty_file=False), allow_empty=False, max_length=MAX_PHOTOS_PER_REQUEST
     )
     caption = serializers.CharField(max_length=MAX_CAPTION_CHARS, required=False, allow_blank=True, default="")

@@ -29,6 +29,7 @@ from events.models import (
     Signup,
     SignupStatus,
 )
+from events.photos import PhotoRejected, reencode_photo
 from events.signals import counted, hours_changed
 from volunteers.models import Training, Volunteer, VolunteerStatus
 
@@ -724,6 +725,7 @@ class RecordKeepingError(DomainError):
         "request_pending": _("You already have a request about this event waiting for the unit."),
         "record_exists": _("You already have a record for this event: ask to correct it instead."),
         "nothing_to_correct": _("Give the check-in or check-out time as it should be."),
+        "bad_photo": _("Upload a photo (JPEG, PNG, WebP or HEIC)."),
     }
     status_codes = {"not_pending": 409, "request_pending": 409, "record_exists": 409}
 
@@ -765,7 +767,6 @@ def record_training(
     return training
 
 
-@transaction.atomic
 def ask_correction(
     volunteer: Volunteer,
     *,
@@ -779,11 +780,47 @@ def ask_correction(
     """A volunteer asks their unit to correct a record or to add a missing one (办法 art. 13).
 
     Nothing changes until the organising unit approves it. A photo, if any, arrives
-    already re-encoded (``events.photos``). Raises RecordKeepingError.
+    checked from its header only (``events.photos.check_photo``); it is decoded and
+    re-encoded here once the request is known to be acceptable, so a refused request
+    never costs a decoding, and outside the lock. Raises RecordKeepingError.
     """
     if not reason.strip():
         raise RecordKeepingError("reason_required")
-    volunteer = _lock_volunteer(volunteer)
+    times = (checked_in_at, checked_out_at)
+    _correction_kind(volunteer, record, event, *times)
+    reencoded = None
+    if photo is not None:
+        try:
+            reencoded = reencode_photo(photo)
+        except PhotoRejected as error:
+            raise RecordKeepingError("bad_photo", str(error)) from None
+    with transaction.atomic():
+        volunteer = _lock_volunteer(volunteer)
+        # Again under the lock: a request sent at the same moment may have come first.
+        kind = _correction_kind(volunteer, record, event, *times)
+        request = CorrectionRequest(
+            volunteer=volunteer,
+            kind=kind,
+            event=record.event if record is not None else event,
+            record=record,
+            checked_in_at=checked_in_at,
+            checked_out_at=checked_out_at,
+            reason=reason.strip(),
+        )
+        if reencoded is not None:
+            request.photo.save("photo.jpg", reencoded, save=False)
+        request.save()
+    return request
+
+
+def _correction_kind(
+    volunteer: Volunteer,
+    record: ServiceRecord | None,
+    event: Event | None,
+    checked_in_at: datetime.datetime | None,
+    checked_out_at: datetime.datetime | None,
+) -> CorrectionKind:
+    """What the request asks (correct or add), if it may be asked now. Raises RecordKeepingError."""
     if record is not None:
         event, kind = record.event, CorrectionKind.CORRECT
         if checked_in_at is None and checked_out_at is None:
@@ -796,19 +833,7 @@ def ask_correction(
             raise RecordKeepingError("record_exists")
     if CorrectionRequest.objects.filter(volunteer=volunteer, event=event, status=CorrectionStatus.PENDING).exists():
         raise RecordKeepingError("request_pending")
-    request = CorrectionRequest(
-        volunteer=volunteer,
-        kind=kind,
-        event=event,
-        record=record,
-        checked_in_at=checked_in_at,
-        checked_out_at=checked_out_at,
-        reason=reason.strip(),
-    )
-    if photo is not None:
-        request.photo.save("photo.jpg", photo, save=False)
-    request.save()
-    return request
+    return kind
 
 
 def _locked_request(request: CorrectionRequest) -> CorrectionRequest:

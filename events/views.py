@@ -36,6 +36,7 @@ from events.models import (
     Signup,
     SignupStatus,
 )
+from events.photos import throttle_photo_uploads
 from events.qr_codes import qr_svg
 from events.record_deadlines import due_records
 from events.serializers import (
@@ -264,6 +265,7 @@ class EventViewSet(viewsets.ModelViewSet):
         url_path="activity-record/photos",
         permission_classes=[permissions.IsAuthenticated, RunsEvents],
         parser_classes=[MultiPartParser, FormParser],
+        throttle_scope="photos",
     )
     def activity_photos(self, request, pk=None) -> Response:
         """Add one or several photos (JPEG, PNG, WebP, HEIC) to the event's activity record, all or none."""
@@ -454,6 +456,8 @@ class CorrectionRequestViewSet(
 
     def create(self, request, *args, **kwargs) -> Response:
         """A volunteer asks to correct one of their records (``record``) or to add a missing one (``event``)."""
+        # Asking is what carries a photo; reading and deciding are not limited.
+        throttle_photo_uploads(request, self)
         volunteer = own_volunteer(request.user)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -10,17 +10,19 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from accounts.bounded_fields import BoundedFormDateTimeField
 from accounts.phones import normalize_phone, validate_mobile
 from events.models import MAX_PEOPLE_SERVED
+from events.photos import MAX_PHOTOS_PER_REQUEST, PhotoRejected, check_photo
 from orders.models import Honorific, MenuItem
 from stations.models import PracticeUnit
 from volunteers.models import Team
 from volunteers.names import normalize_name
 
-MAX_COMPLETION_PHOTOS = 20
+MAX_COMPLETION_PHOTOS = MAX_PHOTOS_PER_REQUEST
 STARS = [(str(n), str(n)) for n in range(5, 0, -1)]
 
 
@@ -75,7 +77,10 @@ class OrderForm(forms.Form):
         required=False,
         help_text=_("For example: a weekday morning, or after 3 pm."),
     )
-    photo = forms.ImageField(label=_("Photo (optional)"), required=False)
+    # Checked from its header here; decoded only once the order is otherwise accepted (place_order).
+    photo = forms.FileField(
+        label=_("Photo (optional)"), required=False, widget=forms.ClearableFileInput(attrs={"accept": "image/*"})
+    )
 
     def __init__(self, *args, items=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -88,6 +93,15 @@ class OrderForm(forms.Form):
         if not value:
             raise ValidationError(_("This field is required."))
         return value
+
+    def clean_photo(self) -> UploadedFile | None:
+        photo = self.cleaned_data.get("photo")
+        if photo:
+            try:
+                check_photo(photo)
+            except PhotoRejected as error:
+                raise ValidationError(str(error)) from None
+        return photo
 
     def clean_contact_phone(self) -> str:
         value = normalize_phone(self.cleaned_data["contact_phone"])

@@ -34,6 +34,7 @@ from accounts.phones import mask_phone
 from accounts.throttles import ScopedThrottle
 from events.activity import ActivityError
 from events.models import Event
+from events.photos import UPLOADS_THROTTLED, photo_uploads_allowed
 from orders import services
 from orders.forms import (
     MAX_COMPLETION_PHOTOS,
@@ -209,6 +210,9 @@ def new_order(request: AuthenticatedRequest) -> HttpResponse:
         form = OrderForm(initial=initial, items=items)
         return _render(request, "orders/order_form.html", {"form": form, "station": station})
     form = OrderForm(request.POST, request.FILES, items=items)
+    if not photo_uploads_allowed(request):
+        messages.error(request, UPLOADS_THROTTLED)
+        return _render(request, "orders/order_form.html", {"form": form, "station": station}, 429)
     if form.is_valid():
         try:
             order = _place(form, station=station, by=request.user, on_behalf=False)
@@ -503,6 +507,9 @@ def start(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def complete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    if not photo_uploads_allowed(request):
+        messages.error(request, UPLOADS_THROTTLED)
+        return _detail(request, _visible_order(request, pk), status=429)
     photos = request.FILES.getlist("photos")
 
     def make_form(order: Order) -> CompletionForm:
@@ -640,6 +647,9 @@ def manage_new(request: AuthenticatedRequest) -> HttpResponse:
         form = OnBehalfOrderForm(stations=stations)
         return _render(request, "orders/manage_new.html", {"form": form})
     form = OnBehalfOrderForm(request.POST, request.FILES, stations=stations)
+    if not photo_uploads_allowed(request):
+        messages.error(request, UPLOADS_THROTTLED)
+        return _render(request, "orders/manage_new.html", {"form": form}, 429)
     if form.is_valid():
         try:
             order = _place(form, station=form.cleaned_data["station"], by=request.user, on_behalf=True)

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from accounts.bounded_fields import BoundedDateTimeField
 from accounts.phones import mask_phone, normalize_phone, validate_mobile
+from events.photos import MAX_PHOTOS_PER_REQUEST, PhotoRejected, check_photo, check_photos
 from orders.models import (
     MAX_DEADLINE_WORKING_DAYS,
     Honorific,
@@ -208,6 +209,7 @@ class OrderCreateSerializer(serializers.Serializer):
     contact_phone = serializers.CharField(label=_("contact phone"), max_length=20)
     address = serializers.CharField(label=_("address"), max_length=200)
     description = serializers.CharField(label=_("description"), max_length=1000, required=False, allow_blank=True)
+    # Checked from its header here; decoded only once the order is otherwise accepted (place_order).
     photo = serializers.FileField(label=_("photo"), required=False, allow_null=True)
     on_behalf = serializers.BooleanField(
         label=_("entered on a resident's behalf"),
@@ -229,6 +231,14 @@ class OrderCreateSerializer(serializers.Serializer):
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.messages) from None
         return value
+
+    def validate_photo(self, photo):
+        if photo is not None:
+            try:
+                check_photo(photo)
+            except PhotoRejected as error:
+                raise serializers.ValidationError(str(error)) from None
+        return photo
 
 
 class ReviewSerializer(serializers.Serializer):
@@ -297,8 +307,19 @@ class CompletionSerializer(serializers.Serializer):
         label=_("people served"), min_value=0, max_value=1_000_000, required=False, allow_null=True
     )
     photos = serializers.ListField(
-        child=serializers.FileField(), label=_("photos"), required=False, max_length=20, default=list
+        child=serializers.FileField(),
+        label=_("photos"),
+        required=False,
+        max_length=MAX_PHOTOS_PER_REQUEST,
+        default=list,
     )
+
+    def validate_photos(self, photos: list) -> list:
+        try:
+            check_photos(photos)
+        except PhotoRejected as error:
+            raise serializers.ValidationError(str(error)) from None
+        return photos
 
 
 class OrderChangeSerializer(serializers.ModelSerializer):

@@ -10,6 +10,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from events.photos import throttle_photo_uploads
 from orders import services
 from orders.filters import MenuItemFilter, OrderFilter
 from orders.models import MenuCategory, MenuItem, Order, Rating
@@ -86,6 +87,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     filterset_class = OrderFilter
     ordering_fields = ["created_at", "due_on", "state", "completed_at"]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    throttle_scope: str | None = None  # named by the throttled action
 
     def get_queryset(self):
         orders = Order.objects.visible_to(self.request.user)
@@ -98,6 +100,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer}, summary="群众点单")
     def create(self, request, *args, **kwargs) -> Response:
         """Order a service from a station's menu, or (``on_behalf``) enter one for a resident."""
+        throttle_photo_uploads(request, self)  # the order's photo
         serializer = OrderCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         order = services.place_order(**serializer.validated_data, by=request.user)
@@ -162,7 +165,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return self._answer(services.start_service(self.get_object(), by=request.user))
 
     @extend_schema(request=CompletionSerializer, responses=OrderSerializer, summary="报告服务完成（活动纪实）")
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], throttle_scope="photos")
     def complete(self, request, pk=None) -> Response:
         order = self.get_object()
         body = CompletionSerializer(data=request.data)

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from events.choices import RecordFlag
-from events.models import CorrectionRequest, RecordStatus
+from events.models import CorrectionRequest, RecordStatus, Signup, SignupStatus
 from tests.conftest import client_for, make_manager
 from tests.records_law.conftest import attended, past_event
 
@@ -60,6 +60,7 @@ def test_a_missing_check_out_corrected_at_the_volunteers_request_needs_a_second_
 
 def test_a_volunteer_asks_to_add_a_missing_record_which_lands_pending(tree, volunteer, station_manager, on_day):
     event = past_event(tree["S1"], DAY)
+    Signup.objects.create(event=event, volunteer=volunteer, status=SignupStatus.CONFIRMED, queued_at=event.starts_at)
     with on_day(DAY + datetime.timedelta(days=1)):
         asked = client_for(volunteer.user).post(
             "/api/v1/correction-requests/",
@@ -208,7 +209,12 @@ def test_an_approval_that_would_double_count_is_refused_and_the_request_stays_op
     with on_day(DAY + datetime.timedelta(days=1)):
         asked = client_for(volunteer.user).post(
             "/api/v1/correction-requests/",
-            {"record": record.pk, "checked_out_at": later.ends_at.isoformat(), "reason": "一直在场"},
+            # Within the check-out window (an hour after the end), into the afternoon's record.
+            {
+                "record": record.pk,
+                "checked_out_at": (record.event.ends_at + datetime.timedelta(minutes=45)).isoformat(),
+                "reason": "一直在场",
+            },
             format="json",
         )
         response = client_for(station_manager).post(f"/api/v1/correction-requests/{asked.json()['id']}/approve/")
