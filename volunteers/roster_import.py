@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -45,6 +47,32 @@ from volunteers.signals import volunteers_registered
 
 BATCH_SIZE = 500
 MAX_ROWS = 5000
+# An .xlsx is a zip of XML files: a few hundred kilobytes of it can inflate to gigabytes of
+# XML, or to millions of shared strings openpyxl reads one by one (a 414 KB workbook ran
+# 178 s and took 1 GB). Refused from the archive's directory and a count of its elements,
+# before openpyxl parses anything. A full roster (5,000 rows, nine columns) is a few MB.
+MAX_ARCHIVE_MEMBERS = 200
+MAX_UNCOMPRESSED_BYTES = 20 * 1024 * 1024
+# XML compresses 5-20 times; a bomb thousands of times. Small parts may compress better.
+MAX_COMPRESSION_RATIO = 100
+RATIO_CHECKED_ABOVE_BYTES = 1024 * 1024
+MAX_SHARED_STRINGS = 150_000
+MAX_CELLS = 150_000
+# Columns read from each row (the template has nine, in any order); lines, empty ones too.
+MAX_COLUMNS = 30
+MAX_LINES = 2 * MAX_ROWS
+
+
+def _count_elements(xml: bytes, tag: bytes, limit: int) -> int:
+    """How many ``tag`` elements the XML opens (any namespace prefix), counting no further than ``limit`` + 1."""
+    opening = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?" + tag + rb"[\s/>]")
+    count = 0
+    for _match in opening.finditer(xml):
+        count += 1
+        if count > limit:
+            break
+    return count
+
 
 # Column headers of the template, in order, and the serializer field each one feeds.
 COLUMNS = [
@@ -184,14 +212,55 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
+def check_archive(content: bytes) -> None:
+    """Refuse a workbook too large to parse, from its zip directory and a count of its strings and cells.
+
+    Milliseconds for any file under the upload limit: the sizes are the archive's own
+    (zipfile never inflates a part past its declared size), and the parts are counted,
+    not parsed. Raises RosterError.
+    """
+    too_large = gettext(
+        "The workbook is too large to read: at most %(rows)d rows of the template, without other sheets or pictures."
+    ) % {"rows": MAX_ROWS}
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        members = archive.infolist()
+        if len(members) > MAX_ARCHIVE_MEMBERS:
+            raise RosterError(too_large)
+        if sum(member.file_size for member in members) > MAX_UNCOMPRESSED_BYTES:
+            raise RosterError(too_large)
+        for member in members:
+            if member.file_size > RATIO_CHECKED_ABOVE_BYTES and member.file_size > MAX_COMPRESSION_RATIO * max(
+                member.compress_size, 1
+            ):
+                raise RosterError(too_large)
+        strings = cells = 0
+        for member in members:
+            name = member.filename.lower()
+            if name.endswith("sharedstrings.xml"):
+                strings += _count_elements(archive.read(member), b"si", MAX_SHARED_STRINGS)
+            elif name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                cells += _count_elements(archive.read(member), b"c", MAX_CELLS)
+        if strings > MAX_SHARED_STRINGS or cells > MAX_CELLS:
+            raise RosterError(too_large)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError, ValueError) as error:
+        raise RosterError(gettext("The file is not an Excel workbook (.xlsx).")) from error
+
+
 def read_rows(content: bytes) -> list[RosterRow]:
-    """The sheet's non-empty rows as text, keyed by field name (from the header, in any order)."""
+    """The sheet's non-empty rows as text, keyed by field name (from the header, in any order).
+
+    The archive is checked first (``check_archive``): a workbook bomb is refused
+    before openpyxl reads it. Raises RosterError.
+    """
+    check_archive(content)
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError, TypeError) as error:
+    except (InvalidFileException, OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as error:
         raise RosterError(gettext("The file is not an Excel workbook (.xlsx).")) from error
     sheet = book.worksheets[0]
-    lines = sheet.iter_rows(values_only=True)
+    # Bounded columns: a sheet's claimed dimension (A1:XFD1048576) would pad every row to 16,384 cells.
+    lines = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
     header = [cell_text(value) for value in next(lines, ())]
     by_label = {str(label): name for name, label in COLUMNS}
     names = [by_label.get(label) for label in header]
@@ -199,6 +268,9 @@ def read_rows(content: bytes) -> list[RosterRow]:
         raise RosterError(gettext("The first row must be the template's header row."))
     rows = []
     for line, cells in enumerate(lines, start=2):
+        # Empty lines count too: a claimed dimension can make a million of them.
+        if line > MAX_LINES:
+            raise RosterError(gettext("At most %(count)d rows per file.") % {"count": MAX_ROWS})
         values = {name: cell_text(value) for name, value in zip(names, cells, strict=False) if name}
         if not any(values.values()):
             continue
