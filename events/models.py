@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import AnyUser
 from events.choices import ChangeAction, RecordFlag, ScanAction
 from stations.models import PracticeUnit, coordinate_field, managed_paths, scoped, subtree_q
-from volunteers.models import Volunteer
+from volunteers.models import Team, Volunteer
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -71,10 +71,47 @@ def event_bounds_errors(
     return {}
 
 
+def public_q() -> Q:
+    """Events anyone may read: past the draft stage and open to every volunteer (no ``team``)."""
+    return ~Q(status=EventStatus.DRAFT) & Q(team__isnull=True)
+
+
+def crew_of(team_id: int) -> models.QuerySet[Volunteer]:
+    """The volunteers a team's own event admits: the team's members and its leader, as they are now."""
+    members = Team.members.through.objects.filter(team=team_id).values("volunteer")
+    leader = Team.objects.filter(pk=team_id, leader__isnull=False).values("leader")
+    return Volunteer.objects.filter(Q(pk__in=members) | Q(pk__in=leader))
+
+
+def _own_team_events(user_id: int) -> Q:
+    """A team's own events (past the draft stage) that the user belongs to: as a member or the
+    leader of the team, a leader of the event, or one of its crew (a confirmed place, a record)."""
+    member_of = Team.members.through.objects.filter(volunteer__user_id=user_id).values("team")
+    led = Team.objects.filter(leader__user_id=user_id).values("pk")
+    leading = Event.leaders.through.objects.filter(user_id=user_id).values("event")
+    placed = Signup.objects.filter(volunteer__user_id=user_id, status=SignupStatus.CONFIRMED).values("event")
+    served = ServiceRecord.objects.filter(volunteer__user_id=user_id).values("event")
+    belongs = Q(team__in=member_of) | Q(team__in=led) | Q(pk__in=leading) | Q(pk__in=placed) | Q(pk__in=served)
+    return ~Q(status=EventStatus.DRAFT) & Q(team__isnull=False) & belongs
+
+
 class EventQuerySet(models.QuerySet):
+    def public(self) -> EventQuerySet:
+        """Events anyone may read, logged in or not (``public_q``)."""
+        return self.filter(public_q())
+
     def visible_to(self, user: AnyUser) -> EventQuerySet:
-        """Everybody logged in sees events past the draft stage; managers also their subtree's drafts."""
-        return scoped(self, user, "unit__path", own=~Q(status=EventStatus.DRAFT))
+        """The one answer to who may read an event; every list, page and lookup goes through it.
+
+        Everybody, logged in or not, sees public events; managers also their subtree's
+        drafts and team events. A team's own event (a service order's visit to a
+        resident's home: 志愿服务条例 art. 21) is seen only by its team, its leaders, those
+        who served in it, the managers of its unit and those of the unit it serves.
+        """
+        if not user.is_authenticated:
+            return self.public()
+        served_units = subtree_q("served_unit__path", managed_paths(user))
+        return scoped(self, user, "unit__path", own=public_q() | _own_team_events(user.pk) | served_units)
 
     def managed_by(self, user: AnyUser) -> EventQuerySet:
         return scoped(self, user, "unit__path")
@@ -172,6 +209,26 @@ class Event(models.Model):
         _("rounding"), choices=Rounding.choices, default=Rounding.MINUTE
     )
     status = models.CharField(_("status"), max_length=10, choices=EventStatus.choices, default=EventStatus.DRAFT)
+    # A team's own event, such as the visit an accepted service order makes to a resident's
+    # home: never public; only the team's members see it and sign up for it.
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("for the members of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="own_events",
+        help_text=_("Only this team's members see the event and sign up for it."),
+    )
+    served_unit = models.ForeignKey(
+        PracticeUnit,
+        verbose_name=_("serves the residents of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The managers of this unit and of the units above it see the team's event too."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -209,6 +266,10 @@ class Event(models.Model):
         errors = event_bounds_errors(self.starts_at, self.ends_at)
         if errors:
             raise ValidationError(errors)
+
+    def admits(self, volunteer: Volunteer) -> bool:
+        """Whether the volunteer may sign up and check in: anyone, or for a team's own event its crew only."""
+        return self.team_id is None or crew_of(self.team_id).filter(pk=volunteer.pk).exists()
 
     @property
     def checkin_opens_at(self) -> datetime.datetime:

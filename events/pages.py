@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.client_addresses import client_ip
-from accounts.models import AnyUser, User
+from accounts.models import User
 from accounts.throttles import ScopedThrottle
 from events import activity, services
 from events.checkin_codes import (
@@ -97,7 +97,8 @@ def checkin(request: AuthenticatedRequest, token: str) -> HttpResponse:
     context = {"token": token, "volunteer": volunteer, "ScanAction": ScanAction}
     try:
         code = read_event_code(token, now)
-        event = Event.objects.select_related("unit").get(pk=code.event_id)
+        # A team's own event shows nobody else its time and place, even with its code.
+        event = Event.objects.visible_to(request.user).select_related("unit").get(pk=code.event_id)
     except (CodeError, Event.DoesNotExist) as error:
         refusal = error.code if isinstance(error, CodeError) else "token_invalid"
         context["refusal"] = {"code": refusal, "detail": services.CheckInError(refusal).detail}
@@ -352,18 +353,14 @@ def signup_list(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(request, "events/signup_list.html", {"event": event, "signups": signups})
 
 
-def _public_events(user: AnyUser) -> QuerySet:
-    if user.is_authenticated:
-        return Event.objects.visible_to(user)
-    return Event.objects.exclude(status=EventStatus.DRAFT)
-
-
 @require_GET
 def event_list(request: HttpRequest) -> HttpResponse:
-    """Published events, open to everyone; those of the volunteer's own county first by default."""
+    """Published events open to everyone (and a team's own events to its members); those of the
+    volunteer's own county first by default."""
     volunteer = Volunteer.objects.of_user(request.user).select_related("home_station__parent__parent").first()
     now = timezone.now()
-    events = Event.objects.filter(status=EventStatus.PUBLISHED, ends_at__gte=now).select_related("unit")
+    events = Event.objects.visible_to(request.user).filter(status=EventStatus.PUBLISHED, ends_at__gte=now)
+    events = events.select_related("unit")
     scope = request.GET.get("scope", "county" if volunteer else "all")
     area = _home_area(volunteer, scope) if volunteer else None
     if area is not None:
@@ -437,8 +434,9 @@ def _parse_date(value: str) -> datetime.date | None:
 
 @require_GET
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One event, open to everyone once published; sign-up for volunteers, venue tools for those who run it."""
-    event = get_object_or_404(_public_events(request.user).select_related("unit"), pk=pk)
+    """One event, open to everyone once published (a team's own event to its team only); sign-up for
+    volunteers, venue tools for those who run it."""
+    event = get_object_or_404(Event.objects.visible_to(request.user).select_related("unit"), pk=pk)
     volunteer = Volunteer.objects.of_user(request.user).select_related("home_station").first()
     signup = event.signups.filter(volunteer=volunteer).first() if volunteer else None
     confirmed = event.signups.filter(status=SignupStatus.CONFIRMED).count()

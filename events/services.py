@@ -28,6 +28,7 @@ from events.models import (
     ServiceRecord,
     Signup,
     SignupStatus,
+    crew_of,
 )
 from events.photos import PhotoRejected, reencode_photo
 from events.signals import counted, hours_changed
@@ -44,6 +45,7 @@ class EventError(DomainError):
         "no_volunteer_profile": _("Only registered volunteers can do this."),
         "risk_not_acknowledged": _("Please read and acknowledge the event's risk notice before signing up."),
         "too_young": _("This event is for volunteers of at least the minimum age set by the organiser."),
+        "members_only": _("Only the members of the team serving this event can sign up for it."),
     }
     status_codes = {
         "invalid_transition": 409,
@@ -53,6 +55,7 @@ class EventError(DomainError):
         "volunteer_suspended": 403,
         "no_volunteer_profile": 403,
         "too_young": 403,
+        "members_only": 403,
     }
 
 
@@ -69,6 +72,7 @@ class CheckInError(DomainError):
         "already_reviewed": _("This record has been reviewed; ask a manager to correct it."),
         "too_young": _("This event is for volunteers of at least the minimum age set by the organiser."),
         "event_full": _("The event has no free places left."),
+        "members_only": _("Only the members of the team serving this event can check in to it."),
     }
     status_codes = {
         "event_not_open": 409,
@@ -79,6 +83,7 @@ class CheckInError(DomainError):
         "already_reviewed": 409,
         "too_young": 403,
         "event_full": 409,
+        "members_only": 403,
     }
 
 
@@ -216,7 +221,8 @@ def sign_up(
     simultaneous sign-ups never exceed the capacity. Where the event has a risk
     notice (志愿服务条例 art. 12), the volunteer must have acknowledged it; where it
     has a minimum age (art. 15), the volunteer must have reached it by the event's
-    day. Raises EventError.
+    day. A team's own event takes only the team's members, on its places and on
+    its waitlist alike. Raises EventError.
     """
     event = _lock_event(event)
     if event.status != EventStatus.PUBLISHED or at >= event.ends_at:
@@ -226,6 +232,8 @@ def sign_up(
     signup = Signup.objects.filter(event=event, volunteer=volunteer).first()
     if signup is not None and signup.status != SignupStatus.CANCELLED:
         return signup, False
+    if not event.admits(volunteer):
+        raise EventError("members_only")
     if not _old_enough(event, volunteer):
         raise EventError("too_young")
     if event.risk_notice.strip() and not risk_acknowledged:
@@ -250,7 +258,8 @@ def _place(
 
 @transaction.atomic
 def cancel_signup(event: Event, volunteer: Volunteer) -> Signup:
-    """Give up a place; the first on the waitlist takes it. Raises EventError."""
+    """Give up a place; the first on the waitlist takes it (at a team's own event, the first
+    of the team's members: someone who left the team waits on). Raises EventError."""
     event = _lock_event(event)
     signup = Signup.objects.filter(event=event, volunteer=volunteer).exclude(status=SignupStatus.CANCELLED).first()
     if signup is None:
@@ -260,6 +269,8 @@ def cancel_signup(event: Event, volunteer: Volunteer) -> Signup:
     signup.save(update_fields=["status", "updated_at"])
     if was_confirmed:
         first_waiting = Signup.objects.filter(event=event, status=SignupStatus.WAITLISTED).order_by("queued_at", "id")
+        if event.team_id is not None:
+            first_waiting = first_waiting.filter(volunteer__in=crew_of(event.team_id))
         promoted = first_waiting.first()
         if promoted is not None:
             promoted.status = SignupStatus.CONFIRMED
@@ -413,6 +424,8 @@ def _check_in(
     if not _old_enough(event, volunteer):
         raise CheckInError("too_young")
     signed_up = event.signups.filter(volunteer=volunteer, status=SignupStatus.CONFIRMED).exists()
+    if not signed_up and not event.admits(volunteer):
+        raise CheckInError("members_only")
     if event.signup_required and not signed_up:
         if not (walk_in and event.walk_ins_allowed):
             raise CheckInError("not_signed_up")
