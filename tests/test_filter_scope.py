@@ -67,7 +67,8 @@ def test_a_volunteer_cannot_confirm_another_volunteer_by_filtering_records(volun
 
 
 def test_a_manager_may_filter_by_a_visitor_who_served_at_their_event(station_manager_client, tree, far_volunteer):
-    event = make_event(tree["S1"], starts_at=timezone.now() - datetime.timedelta(hours=3))
+    started = timezone.now() - datetime.timedelta(hours=3)
+    event = make_event(tree["S1"], starts_at=started, ends_at=started + datetime.timedelta(hours=2))
     record = ServiceRecord.objects.create(
         event=event,
         volunteer=far_volunteer,

@@ -42,7 +42,8 @@ def make_event(unit, **fields) -> Event:
 
 
 @pytest.fixture
-def event(tree):
+def event(tree, clock):
+    """The event of DAY, with the clock at 08:00 that day: on any other day it would be in the past."""
     return make_event(tree["S1"])
 
 

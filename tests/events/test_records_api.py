@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.core.management import call_command
 
 from events.models import Method, RecordChange, RecordStatus, ServiceRecord
@@ -17,10 +16,9 @@ def checked_out(event, volunteer, start=None, end=None) -> ServiceRecord:
 
 
 @pytest.fixture(autouse=True)
-def after_the_event():
+def after_the_event(clock):
     """Managers review and correct once the event is over: typed times may not lie in the future."""
-    with time_machine.travel(at(13), tick=False):
-        yield
+    clock.move_to(at(13))
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ def test_signing_up_twice_keeps_one_place(volunteer_client, event):
     assert first.json()["status"] == "confirmed" and Signup.objects.count() == 1
 
 
-def test_beyond_capacity_volunteers_wait_and_move_up_in_order(tree):
+def test_beyond_capacity_volunteers_wait_and_move_up_in_order(tree, clock):
     event = make_event(tree["S1"], capacity=1)
     first, second, third = (make_volunteer(tree["S1"]) for _ in range(3))
     statuses = [client_for(v.user).post(signup_url(event)).json()["status"] for v in (first, second, third)]

@@ -10,15 +10,20 @@ from tests.conftest import client_for, make_volunteer
 from tests.stats.conftest import local, record
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def clock():
+    """Every test here reads the 2026 data set in December 2026, volunteers registered then too.
+
+    Autouse, so the clock stops before any fixture makes a volunteer (a registration dated
+    today would fall outside 2026 from next year on).
+    """
     import time_machine
 
     with time_machine.travel(datetime.datetime(2026, 12, 20, 12, tzinfo=datetime.UTC), tick=False) as traveller:
         yield traveller
 
 
-def test_summary_of_a_year(admin_client_api, hours, tree, settings, clock):
+def test_summary_of_a_year(admin_client_api, hours, tree, settings):
     settings.ANNUAL_HOURS_TARGET = 5
     settings.STAR_THRESHOLDS_HOURS = [5, 10, 20, 40, 80]
     # Star levels are counted in the rollups: another scale takes a rebuild.
@@ -39,7 +44,7 @@ def test_summary_of_a_year(admin_client_api, hours, tree, settings, clock):
     }
 
 
-def test_summary_is_scoped_and_counts_only_approved_records(station_manager_client, hours, tree, clock):
+def test_summary_is_scoped_and_counts_only_approved_records(station_manager_client, hours, tree):
     body = station_manager_client.get("/api/v1/stats/summary/?year=2026").json()
     assert (body["registered_volunteers"], body["active_volunteers"], body["total_hours"]) == (1, 1, "2.00")
     assert station_manager_client.get(f"/api/v1/stats/summary/?unit={tree['C'].pk}").status_code == 404
