@@ -58,8 +58,9 @@ stop() {
 trap stop TERM INT EXIT
 
 if [ "$role" != web ]; then
-  # Bulk jobs whose worker died (no progress for 15 minutes) are queued again; cron repeats this.
-  "$PYTHON" manage.py resume_bulk_jobs
+  # Background jobs of every kind (bulk certificates, ledgers) whose worker died (no heartbeat
+  # for their timeout) are queued again or given up; cron repeats this.
+  "$PYTHON" manage.py resume_jobs
   for _ in $(seq 1 "${TASK_WORKERS:-1}"); do
     "${worker[@]}" &
     pids+=($!)
