@@ -1,14 +1,17 @@
 """Pages that draw on every app: the home redirect, the volunteer's own page, registration,
 certificate verification by typing, and the error pages."""
 
+import contextlib
+import datetime
 from decimal import Decimal
 from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -31,7 +34,14 @@ from events.models import RecordStatus, ServiceRecord, SignupStatus
 from orders.models import Order, OrderState
 from stations.models import Level, PracticeUnit, is_manager
 from volunteers import services as volunteer_services
-from volunteers.models import Volunteer
+from volunteers.id_numbers import (
+    FORMAT_HINTS,
+    SELF_DESCRIBING,
+    IdType,
+    normalize_document_number,
+    validate_document_number,
+)
+from volunteers.models import ADULT_AGE, Gender, Volunteer, age_on
 from volunteers.serializers import RegistrationSerializer
 
 
@@ -161,23 +171,6 @@ def request_certificate(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
-def close_account(request: HttpRequest) -> HttpResponse:
-    """The 注销账号 button of the volunteer's page: the same service as the API (PIPL art. 47)."""
-    volunteer = Volunteer.objects.of_user(request.user).first()
-    if volunteer is None:
-        return redirect("me-page")
-    try:
-        volunteer_services.close_account(volunteer, password=request.POST.get("password", ""))
-    except volunteer_services.AccountError as error:
-        messages.error(request, error.detail)
-        return redirect(reverse("me-page") + "#my-data")
-    logout(request)
-    messages.success(request, _("Your account is closed."))
-    return redirect("login")
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def change_password(request: HttpRequest) -> HttpResponse:
     """修改密码: the user chooses their own password; the only page open while they hold a one-time one."""
@@ -216,7 +209,51 @@ def station_choices() -> dict:
 
 # The fields the registration page lays out itself; any other field of the
 # serializer (the guardian's, for minors) is shown in the guardian section.
-LAID_OUT = {"real_name", "id_number", "phone", "password", "home_station", "skills", "political_status", "consent"}
+LAID_OUT = {
+    "real_name",
+    "id_type",
+    "id_number",
+    "birth_date",
+    "gender",
+    "phone",
+    "password",
+    "home_station",
+    "skills",
+    "political_status",
+    "consent",
+}
+
+
+def document_layout(values) -> dict:
+    """What the registration page shows around the ID document chosen (before any script runs):
+    the birth date and gender where the document does not state them, the guardian's
+    section where the holder is known to be a minor."""
+    id_type = values.get("id_type") or IdType.RESIDENT
+    facts = None
+    with contextlib.suppress(DjangoValidationError):
+        facts = validate_document_number(id_type, normalize_document_number(values.get("id_number", "")))
+    birth = facts.birth_date if facts else None
+    if birth is None:
+        try:
+            birth = datetime.date.fromisoformat(values.get("birth_date") or "")
+        except ValueError:
+            birth = None
+    return {
+        "id_type": id_type,
+        "id_types": [
+            {
+                "value": value,
+                "label": label,
+                "hint": FORMAT_HINTS[IdType(value)],
+                "self_describing": value in SELF_DESCRIBING,
+            }
+            for value, label in IdType.choices
+        ],
+        "hint": FORMAT_HINTS.get(id_type, ""),
+        "asks_holder": id_type not in SELF_DESCRIBING,
+        "genders": Gender.choices,
+        "minor": birth is not None and age_on(birth, timezone.localdate()) < ADULT_AGE,
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -243,6 +280,10 @@ def register(request: HttpRequest) -> HttpResponse:
             context["errors"] = {name: [str(e) for e in errors] for name, errors in serializer.errors.items()}
             status = 400
     context["extra_fields"] = extra_fields(serializer, request.POST, context["errors"])
+    context["document"] = document_layout(request.POST)
+    context["guardian_shown"] = context["document"]["minor"] or any(
+        field["value"] or field["errors"] for field in context["extra_fields"]
+    )
     return render(request, "registration/register.html", context, status=status)
 
 

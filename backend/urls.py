@@ -21,6 +21,7 @@ from backend.workbench import workbench
 from certificates.views import VerifyPageView
 from reports.dashboard_views import dashboard_page
 from reports.stats_views import statistics_page
+from volunteers import pages as volunteer_pages
 
 admin.site.site_header = _("Civilization practice volunteer platform")
 admin.site.site_title = _("Volunteer platform admin")
@@ -47,7 +48,7 @@ urlpatterns = [
     path("me/", pages.me, name="me-page"),
     path("me/password/", pages.change_password, name="password-change-page"),
     path("me/certificate-requests/", pages.request_certificate, name="me-certificate-request"),
-    path("me/close-account/", pages.close_account, name="me-close-account-page"),
+    path("me/close-account/", volunteer_pages.close_account, name="me-close-account-page"),
     path("me/correction-requests/", my_record.ask_correction, name="me-correction-request"),
     path("workbench/", workbench, name="workbench"),
     path("register/", pages.register, name="register-page"),

@@ -9,8 +9,11 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         # However a team's leader is changed (admin, API, pages), its running orders follow.
-        from orders import services
+        from orders import account_closing, services
         from volunteers.models import Team
+        from volunteers.signals import account_closing as closing
 
         pre_save.connect(services.before_team_saved, sender=Team, dispatch_uid="orders-before-team-saved")
         post_save.connect(services.team_saved, sender=Team, dispatch_uid="orders-team-saved")
+        # A closing account's orders lose the resident's address, phone and photo.
+        closing.connect(account_closing.erase_resident, dispatch_uid="orders-erase-resident")

@@ -1,8 +1,12 @@
-"""Everything the platform holds about a volunteer, for them to download (PIPL art. 45).
+"""Everything the platform holds about a volunteer or a resident, for them to download (PIPL art. 45).
 
-One dictionary of sections (profile, consents, sign-ups, service records and their
-history, evaluations, correction requests, trainings, awards, certificates and
-certificate requests, teams), given as JSON and laid out as a readable PDF.
+One dictionary of sections, given as JSON and laid out as a readable PDF. Everyone:
+the account, their service orders (with addresses and phones), the ratings they gave
+and the photos they uploaded. A volunteer besides: profile, consents, sign-ups,
+service records and their history, refused scans (with the address and browser they
+were made from), evaluations, correction requests, trainings, awards, certificates and
+certificate requests, teams. A photo is listed with the address of its download
+(``/api/v1/me/data/photos/<kind>/<id>/``), which serves only the person's own.
 """
 
 from __future__ import annotations
@@ -13,13 +17,16 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import User
 from certificates.models import Certificate, CertificateRequest
 from certificates.pdfs import html_to_pdf
-from events.models import CorrectionRequest, Evaluation, RecordChange, ServiceRecord, Signup
+from events.models import ActivityPhoto, CorrectionRequest, Evaluation, RecordChange, RefusedScan, ServiceRecord, Signup
+from orders.models import Order, Rating
 from volunteers import consent_texts
 from volunteers.models import Award, ConsentRecord, Training, Volunteer
 
@@ -51,8 +58,116 @@ def rows(queryset, fields: list[str]) -> list[dict]:
     return result
 
 
-def personal_data(volunteer: Volunteer) -> dict:
-    """The volunteer's data, section by section (their own, in full)."""
+def photo_url(kind: str, pk: int) -> str:
+    return reverse("me-data-photo", kwargs={"kind": kind, "pk": pk})
+
+
+# The photos a person may download as their own, by kind: which rows are theirs.
+PHOTO_KINDS = {
+    "order": lambda user: Order.objects.filter(resident=user).exclude(photo=""),
+    "activity": lambda user: ActivityPhoto.objects.filter(uploaded_by=user),
+    "correction": lambda user: CorrectionRequest.objects.filter(volunteer__user=user).exclude(photo=""),
+}
+
+
+def own_photo(user: User, kind: str, pk: int) -> models.fields.files.FieldFile | None:
+    """The file of one of the user's own photos, or None."""
+    mine = PHOTO_KINDS.get(kind)
+    found = mine(user).filter(pk=pk).first() if mine else None
+    if found is None:
+        return None
+    return found.image if kind == "activity" else found.photo
+
+
+def photo_row(
+    kind: str,
+    pk: int,
+    *,
+    about: str,
+    uploaded_at: datetime.datetime,
+    caption: str = "",
+    taken_at: datetime.datetime | None = None,
+) -> dict:
+    """One photo of the download: what it shows and where to fetch it (the same keys for every kind)."""
+    return {
+        "kind": kind,
+        "about": about,
+        "caption": caption,
+        "taken_at": plain(taken_at),
+        "uploaded_at": plain(uploaded_at),
+        "url": photo_url(kind, pk),
+    }
+
+
+def account_data(user: User) -> dict:
+    """What every account holds: the login, orders placed, ratings given, photos uploaded."""
+    account = rows([user], ["phone", "name", "is_active", "date_joined", "last_login"])[0]
+    orders = Order.objects.filter(resident=user).select_related("item", "station", "team").order_by("created_at", "id")
+    order_rows = rows(
+        orders,
+        [
+            "id",
+            "item",
+            "station",
+            "contact_name",
+            "honorific",
+            "contact_phone",
+            "address",
+            "description",
+            "state",
+            "team",
+            "starts_at",
+            "ends_at",
+            "place",
+            "created_at",
+            "completed_at",
+            "closed_at",
+        ],
+    )
+    for row, order in zip(order_rows, orders, strict=True):
+        row["photo"] = photo_url("order", order.pk) if order.photo else None
+    ratings = Rating.objects.filter(models.Q(order__resident=user) | models.Q(rated_by=user)).order_by("rated_at", "id")
+    activity = ActivityPhoto.objects.filter(uploaded_by=user).select_related("record__event").order_by("uploaded_at")
+    photos = [
+        photo_row("order", order.pk, about=str(order.item), uploaded_at=order.created_at)
+        for order in orders
+        if order.photo
+    ]
+    photos += [
+        photo_row(
+            "activity",
+            photo.pk,
+            about=photo.record.event.title,
+            caption=photo.caption,
+            taken_at=photo.taken_at,
+            uploaded_at=photo.uploaded_at,
+        )
+        for photo in activity
+    ]
+    corrections = CorrectionRequest.objects.filter(volunteer__user=user).exclude(photo="").select_related("event")
+    photos += [
+        photo_row("correction", item.pk, about=str(item.event or ""), uploaded_at=item.created_at)
+        for item in corrections.order_by("created_at", "id")
+    ]
+    return {
+        "account": account,
+        "orders": order_rows,
+        "ratings": rows(ratings, ["order_id", "response", "attitude", "result", "comment", "rated_at"]),
+        "photos": photos,
+    }
+
+
+def personal_data(user: User) -> dict:
+    """The person's data, section by section (their own, in full)."""
+    data = {"generated_at": plain(timezone.now()), **account_data(user)}
+    volunteer = Volunteer.objects.of_user(user).select_related("home_station").first()
+    if volunteer is not None:
+        data.update(volunteer_data(volunteer))
+    return data
+
+
+def volunteer_data(volunteer: Volunteer) -> dict:
+    """The sections only a volunteer has."""
     user = volunteer.user
     profile = rows(
         [volunteer],
@@ -64,6 +179,7 @@ def personal_data(volunteer: Volunteer) -> dict:
             "id_number",
             "gender",
             "birth_date",
+            "birth_year",
             "home_station",
             "political_status",
             "status",
@@ -99,7 +215,6 @@ def personal_data(volunteer: Volunteer) -> dict:
     for row, record in zip(record_rows, records, strict=True):
         row["unit"] = record.event.unit.name
     return {
-        "generated_at": plain(timezone.now()),
         "profile": profile,
         "consents": consents,
         "signups": rows(
@@ -110,6 +225,10 @@ def personal_data(volunteer: Volunteer) -> dict:
         "record_changes": rows(
             RecordChange.objects.filter(record__volunteer=volunteer).order_by("id"),
             ["record_id", "changed_at", "action", "reason"],
+        ),
+        "refused_scans": rows(
+            RefusedScan.objects.filter(volunteer=volunteer).select_related("event").order_by("at", "id"),
+            ["event", "action", "code", "at", "ip", "user_agent"],
         ),
         "evaluations": rows(
             Evaluation.objects.filter(volunteer=volunteer).select_related("unit"),
@@ -135,11 +254,13 @@ def personal_data(volunteer: Volunteer) -> dict:
 
 
 SECTION_TITLES = {
+    "account": gettext_lazy("Account"),
     "profile": gettext_lazy("Profile"),
     "consents": gettext_lazy("Consents"),
     "signups": gettext_lazy("Sign-ups"),
     "service_records": gettext_lazy("Service records"),
     "record_changes": gettext_lazy("Changes to service records"),
+    "refused_scans": gettext_lazy("Refused scans"),
     "evaluations": gettext_lazy("Evaluations"),
     "correction_requests": gettext_lazy("Correction requests"),
     "trainings": gettext_lazy("Trainings"),
@@ -147,11 +268,14 @@ SECTION_TITLES = {
     "certificates": gettext_lazy("Certificates"),
     "certificate_requests": gettext_lazy("Certificate requests"),
     "teams": gettext_lazy("Teams"),
+    "orders": gettext_lazy("Service orders"),
+    "ratings": gettext_lazy("Ratings given"),
+    "photos": gettext_lazy("Photos uploaded"),
 }
 
 
-LABEL_MODELS = [Volunteer, ConsentRecord, Signup, ServiceRecord, RecordChange, Evaluation, CorrectionRequest]
-LABEL_MODELS += [Training, Award, Certificate, CertificateRequest]
+LABEL_MODELS = [User, Volunteer, ConsentRecord, Signup, ServiceRecord, RecordChange, RefusedScan, Evaluation]
+LABEL_MODELS += [CorrectionRequest, Training, Award, Certificate, CertificateRequest, Order, Rating, ActivityPhoto]
 
 
 def labels() -> dict[str, str]:
@@ -162,6 +286,10 @@ def labels() -> dict[str, str]:
         "text": _("consent text"),
         "unit": _("unit"),
         "record_id": _("service record"),
+        "order_id": _("service order"),
+        "kind": _("kind"),
+        "about": _("about"),
+        "url": _("download address"),
     }
     for model in LABEL_MODELS:
         for model_field in model._meta.get_fields():
@@ -178,10 +306,11 @@ def readable(value: object, names: dict[str, str]) -> object:
     return value
 
 
-def personal_data_pdf(volunteer: Volunteer) -> bytes:
+def personal_data_pdf(user: User) -> bytes:
     """The same data laid out for reading and printing, in Chinese."""
     with translation.override(settings.LANGUAGE_CODE):
-        data = personal_data(volunteer)
+        data = personal_data(user)
+        volunteer = Volunteer.objects.of_user(user).first()
         names = labels()
         sections = [
             {"title": str(title), "value": readable(data[key], names)}
@@ -190,6 +319,10 @@ def personal_data_pdf(volunteer: Volunteer) -> bytes:
         ]
         html = render_to_string(
             "reports/personal_data.html",
-            {"volunteer_name": volunteer.real_name, "generated_at": data["generated_at"], "sections": sections},
+            {
+                "volunteer_name": volunteer.real_name if volunteer else user.name or data["account"]["phone"],
+                "generated_at": data["generated_at"],
+                "sections": sections,
+            },
         )
     return html_to_pdf(html)

@@ -29,15 +29,3 @@ class AnnualReportQuerySerializer(serializers.Serializer):
 
     def validate_year(self, value: int) -> int:
         return value or timezone.localdate().year
-
-
-class CloseAccountSerializer(serializers.Serializer):
-    password = serializers.CharField(
-        label=_("password"), write_only=True, help_text=_("The account's password, to confirm it is the holder.")
-    )
-    confirm = serializers.BooleanField(label=_("confirm"), help_text=_("Must be true: the account cannot be reopened."))
-
-    def validate_confirm(self, value: bool) -> bool:
-        if not value:
-            raise serializers.ValidationError(_("Confirm that the account is to be closed."))
-        return value

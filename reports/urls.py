@@ -4,7 +4,7 @@ from rest_framework.routers import SimpleRouter
 from reports.dashboard_views import DashboardDrilldownView, DashboardView
 from reports.ledger_views import LedgerJobViewSet
 from reports.order_reports import OrderReportView
-from reports.views import AnnualReportView, CloseAccountView, MyDataPdfView, MyDataView, NationalExportView
+from reports.views import AnnualReportView, MyDataPdfView, MyDataView, MyPhotoView, NationalExportView
 
 ledgers = SimpleRouter()
 ledgers.register("reports/ledgers", LedgerJobViewSet, basename="report-ledger")
@@ -18,6 +18,6 @@ urlpatterns = [
     path("", include("reports.stats_urls")),
     path("me/data/", MyDataView.as_view(), name="me-data"),
     path("me/data/pdf/", MyDataPdfView.as_view(), name="me-data-pdf"),
-    path("me/close-account/", CloseAccountView.as_view(), name="me-close-account"),
+    path("me/data/photos/<str:kind>/<int:pk>/", MyPhotoView.as_view(), name="me-data-photo"),
     *ledgers.urls,
 ]

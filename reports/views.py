@@ -13,20 +13,15 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
 from reports import annual_report, national_export
 from reports.exports import XLSX_TYPE
-from reports.personal_data import personal_data, personal_data_pdf
-from reports.serializers import (
-    AnnualReportQuerySerializer,
-    CloseAccountSerializer,
-    ExportKind,
-    NationalExportQuerySerializer,
-)
+from reports.personal_data import own_photo, personal_data, personal_data_pdf
+from reports.serializers import AnnualReportQuerySerializer, ExportKind, NationalExportQuerySerializer
 from reports.workbooks import workbook_response
 from stations.models import PracticeUnit
 from stations.permissions import IsManager
-from volunteers.models import Volunteer
-from volunteers.services import close_account
+from volunteers.services import holds_own_account
 
 XLSX_RESPONSE = {(200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="XLSX")}
 
@@ -79,21 +74,21 @@ class AnnualReportView(APIView):
         return workbook_response([(title, annual_report.header(), annual_report.rows(report))], filename)
 
 
-def own_volunteer(request) -> Volunteer:
-    volunteer = Volunteer.objects.of_user(request.user).select_related("user", "home_station").first()
-    if volunteer is None:
-        raise NotFound(_("This account has no volunteer profile."))
-    return volunteer
+def own_account(request) -> User:
+    """The logged-in volunteer or resident; managers and admins without a volunteer profile get 404."""
+    if not holds_own_account(request.user):
+        raise NotFound(_("This account has no personal data page; an admin answers for it."))
+    return request.user
 
 
 class MyDataView(APIView):
-    """Everything held about the logged-in volunteer, as JSON (PIPL art. 45)."""
+    """Everything held about the logged-in volunteer or resident, as JSON (PIPL art. 45)."""
 
     throttle_scope = "export"
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request) -> Response:
-        response = Response(personal_data(own_volunteer(request)))
+        response = Response(personal_data(own_account(request)))
         response["Content-Disposition"] = 'attachment; filename="my-data.json"'
         return response
 
@@ -105,19 +100,19 @@ class MyDataPdfView(APIView):
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF")})
     def get(self, request) -> HttpResponse:
-        volunteer = own_volunteer(request)
-        response = HttpResponse(personal_data_pdf(volunteer), content_type="application/pdf")
+        response = HttpResponse(personal_data_pdf(own_account(request)), content_type="application/pdf")
         response["Content-Disposition"] = "attachment; filename*=UTF-8''my-data.pdf"
         return response
 
 
-class CloseAccountView(APIView):
-    """Close the logged-in volunteer's account (PIPL art. 47); service records stay for certificates."""
+class MyPhotoView(APIView):
+    """One photo the person uploaded (to an order, an activity, a correction request), as their data lists it."""
 
-    @extend_schema(request=CloseAccountSerializer, responses={200: OpenApiTypes.OBJECT})
-    def post(self, request) -> Response:
-        volunteer = own_volunteer(request)
-        body = CloseAccountSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        volunteer = close_account(volunteer, password=body.validated_data["password"])
-        return Response({"closed_at": timezone.localtime(volunteer.closed_at).isoformat()})
+    throttle_scope = "export"
+
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="JPEG")})
+    def get(self, request, kind: str, pk: int) -> FileResponse:
+        photo = own_photo(own_account(request), kind, pk)
+        if not photo:
+            raise NotFound(_("No such photo of yours."))
+        return FileResponse(photo.open("rb"), content_type="image/jpeg")

@@ -178,6 +178,7 @@ GET    /api/v1/reports/ledgers/{id}/download/       out  200 404 404 404 404 404
 GET    /api/v1/me/data/                             -    404 404 404 404 404 200 200 401
 GET    /api/v1/me/data/pdf/                         -    404 404 404 404 404 200 200 401
 POST   /api/v1/me/close-account/                    -    404 404 404 404 404 200 200 401
+GET    /api/v1/me/data/photos/{kind}/{id}/          -    404 404 404 404 404 404 404 401
 GET    /api/v1/trainings/                           -    200 200 200 200 200 200 200 401
 POST   /api/v1/trainings/                           in   201 201 201 201 400 403 403 401
 POST   /api/v1/trainings/                           out  201 400 400 400 400 403 403 401
@@ -517,6 +518,9 @@ def request_for(method: str, path: str, target: str, persona: str, world: dict) 
         "/activity-photos/": world.get("activity_photos", {}).get(target),
     }
     url = path
+    if path == "/api/v1/me/data/photos/{kind}/{id}/":
+        # Nobody's photo: a volunteer or resident gets only their own, others no such page.
+        return url.replace("{kind}", "order").replace("{id}", "999999"), None
     if "{id}" in path:
         resource = next(prefix for prefix in objects if path.startswith(f"/api/v1{prefix}"))
         obj = objects[resource]

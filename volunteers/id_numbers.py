@@ -4,6 +4,10 @@ The resident identity card of mainland China (GB 11643-1999) has 18 characters:
 a 6-digit region code, the birth date as YYYYMMDD, a 3-digit
 sequence number whose last digit is odd for men and even for women, and a check
 character computed with ISO 7064 MOD 11-2 (weights 2^(17-i) mod 11).
+
+The residence permit for Hong Kong, Macao and Taiwan residents (港澳台居民居住证, issued
+since 2018 under the State Council's 国办发〔2018〕81号) carries a number built the same
+way, under region codes of its own: 810000 (Hong Kong), 820000 (Macao), 830000 (Taiwan).
 """
 
 import datetime
@@ -75,12 +79,38 @@ def check_character(first17: str) -> str:
     return CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
 
 
+# The region codes of residence permits for Hong Kong, Macao and Taiwan residents.
+RESIDENCE_PERMIT_REGIONS = frozenset(["810000", "820000", "830000"])
+
+
 def parse_id_number(value: str) -> IdentityFacts:
-    """Validate a normalised ID number and return what it says about its holder."""
+    """Validate a normalised resident ID number and return what it says about its holder."""
     if not FORMAT_RE.match(value):
         raise ValidationError(_("An ID number has 18 characters: 17 digits and a digit or X."), code="id_format")
+    if value[:6] in RESIDENCE_PERMIT_REGIONS:
+        raise ValidationError(
+            _("This is the number of a residence permit for Hong Kong, Macao or Taiwan residents: choose that document."),
+            code="id_region",
+        )
     if value[:2] not in PROVINCE_CODES:
         raise ValidationError(_("The ID number's region code is not valid."), code="id_region")
+    return gb11643_facts(value)
+
+
+def parse_residence_permit_number(value: str) -> IdentityFacts:
+    """Validate a normalised residence permit number (港澳台居民居住证) and return what it says about its holder."""
+    if not FORMAT_RE.match(value):
+        raise ValidationError(_("An ID number has 18 characters: 17 digits and a digit or X."), code="id_format")
+    if value[:6] not in RESIDENCE_PERMIT_REGIONS:
+        raise ValidationError(
+            _("A residence permit number starts with 810000 (Hong Kong), 820000 (Macao) or 830000 (Taiwan)."),
+            code="id_region",
+        )
+    return gb11643_facts(value)
+
+
+def gb11643_facts(value: str) -> IdentityFacts:
+    """The birth date, the check character and the gender of an 18-character number whose format is checked."""
     try:
         birth = datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
@@ -107,6 +137,7 @@ class IdType(models.TextChoices):
     """
 
     RESIDENT = "resident_id", _("Resident identity card")
+    RESIDENCE_PERMIT = "hmt_residence_permit", _("Residence Permit for Hong Kong, Macao and Taiwan Residents")
     HK_MACAO = "hk_macao_permit", _("Mainland Travel Permit for Hong Kong and Macao Residents")
     TAIWAN = "taiwan_permit", _("Mainland Travel Permit for Taiwan Residents")
     PASSPORT = "passport", _("Passport")
@@ -117,8 +148,11 @@ class IdType(models.TextChoices):
 # - 港澳居民来往内地通行证 (card issued since 2013 by the Exit and Entry Administration):
 #   H (Hong Kong) or M (Macao) and 8 digits; the 2-digit issue count printed beside it
 #   is often typed too, so 10 digits are accepted.
+#   The card it replaced (回乡证, before 2013) had the same letter and 8 digits with the
+#   issue count in brackets, which normalisation strips: H12345678(01) is H1234567801.
 # - 台湾居民来往大陆通行证 (card issued since 2015): 8 digits, again optionally followed
-#   by the 2-digit issue count.
+#   by the 2-digit issue count; the booklet before it added the issue count as a
+#   letter in brackets (12345678(B)), which is accepted too.
 # - Passports: ICAO Doc 9303 part 4 gives the document number 9 characters in the
 #   machine-readable zone (letters and digits, longer numbers continue in the optional
 #   field); a Chinese ordinary passport is E and 8 digits or E, a letter and 7 digits.
@@ -128,14 +162,25 @@ class IdType(models.TextChoices):
 #   Administration notice on the new card's machine-readable rules) has 18: a leading 9,
 #   16 digits and a MOD 11-2 check character computed as in GB 11643.
 HK_MACAO_RE = re.compile(r"^[HM][0-9]{8}([0-9]{2})?$")
-TAIWAN_RE = re.compile(r"^[0-9]{8}([0-9]{2})?$")
+TAIWAN_RE = re.compile(r"^[0-9]{8}([0-9]{2}|[A-Z])?$")
 PASSPORT_RE = re.compile(r"^(?=.*[0-9])[A-Z0-9]{5,17}$")
 FOREIGN_PR_2017_RE = re.compile(r"^[A-Z]{3}[0-9]{12}$")
 FOREIGN_PR_2023_RE = re.compile(r"^9[0-9]{16}[0-9X]$")
 
 # Documents whose number states the holder's birth date (and gender): for the others the
 # registration form asks for them.
-SELF_DESCRIBING = frozenset([IdType.RESIDENT])
+SELF_DESCRIBING = frozenset([IdType.RESIDENT, IdType.RESIDENCE_PERMIT])
+
+
+# What the registration page says under the number, for the document chosen.
+FORMAT_HINTS = {
+    IdType.RESIDENT: _("18 characters, as on your resident ID card."),
+    IdType.RESIDENCE_PERMIT: _("18 characters starting with 810000, 820000 or 830000, as on your residence permit."),
+    IdType.HK_MACAO: _("H or M and 8 digits (the 2-digit issue count may follow)."),
+    IdType.TAIWAN: _("8 digits (the issue count may follow)."),
+    IdType.PASSPORT: _("The passport number, letters and digits."),
+    IdType.FOREIGN_PR: _("18 characters starting with 9 (card of 2023), or 3 letters and 12 digits (card of 2017)."),
+}
 
 
 def normalize_document_number(value: str) -> str:
@@ -146,11 +191,13 @@ def normalize_document_number(value: str) -> str:
 def validate_document_number(id_type: str, value: str) -> IdentityFacts | None:
     """Validate a normalised number of the given document type.
 
-    Returns what the number says about its holder (the resident ID card only), else None.
+    Returns what the number says about its holder (the documents of SELF_DESCRIBING), else None.
     Raises ValidationError with a message naming the expected format.
     """
     if id_type == IdType.RESIDENT:
         return parse_id_number(value)
+    if id_type == IdType.RESIDENCE_PERMIT:
+        return parse_residence_permit_number(value)
     if id_type == IdType.HK_MACAO:
         if not HK_MACAO_RE.match(value):
             raise ValidationError(

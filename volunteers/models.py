@@ -137,8 +137,11 @@ class Volunteer(models.Model):
     id_number = models.CharField(_("ID number"), max_length=18)
     # The volunteer's number in the national volunteer service information system, once known.
     national_number = models.CharField(_("national volunteer number"), max_length=32, blank=True)
-    gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices, editable=False)
-    birth_date = models.DateField(_("birth date"), editable=False)
+    # A closed account keeps neither (PIPL art. 47): beside its masked number they would
+    # give back the digits the mask hides. Only the birth year stays, for statistics by age.
+    gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices, blank=True, editable=False)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True, editable=False)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True, editable=False)
     home_station = models.ForeignKey(
         PracticeUnit,
         verbose_name=_("home station"),
@@ -207,7 +210,12 @@ class Volunteer(models.Model):
         return self.user.phone
 
     def age_on(self, day: datetime.date) -> int:
-        """Age in whole years (周岁) on ``day``; someone born on 29 February turns a year older on 1 March."""
+        """Age in whole years (周岁) on ``day``; someone born on 29 February turns a year older on 1 March.
+
+        A closed account knows only the birth year: its age is the lower of the two it may be.
+        """
+        if self.birth_date is None:
+            return max(day.year - (self.birth_year or day.year) - 1, 0)
         return age_on(self.birth_date, day)
 
     @property

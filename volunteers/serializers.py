@@ -110,7 +110,7 @@ class BirthDateField(serializers.Field):
         super().__init__(source="*", read_only=True, **kwargs)
 
     def to_representation(self, volunteer: Volunteer) -> str | None:
-        if sees_personal_data(self.context["request"].user, volunteer):
+        if volunteer.birth_date is not None and sees_personal_data(self.context["request"].user, volunteer):
             return volunteer.birth_date.isoformat()
         return None
 
@@ -138,6 +138,8 @@ class VolunteerSerializer(serializers.ModelSerializer):
     guardian_relation = serializers.ChoiceField(
         choices=GuardianRelation.choices, allow_blank=True, read_only=True, label=_("guardian's relation")
     )
+    # "" once the account is closed (PIPL art. 47: the gender goes with the birth date).
+    gender = serializers.ChoiceField(choices=Gender.choices, allow_blank=True, read_only=True, label=_("gender"))
     home_station_name = serializers.CharField(source="home_station.name", read_only=True)
     skills = SkillsField(read_only=True)
     approved_hours = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
@@ -442,3 +444,15 @@ class AwardSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data: dict) -> Award:
         return Award.objects.create(**validated_data, created_by=self.context["request"].user)
+
+
+class CloseAccountSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        label=_("password"), write_only=True, help_text=_("The account's password, to confirm it is the holder.")
+    )
+    confirm = serializers.BooleanField(label=_("confirm"), help_text=_("Must be true: the account cannot be reopened."))
+
+    def validate_confirm(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError(_("Confirm that the account is to be closed."))
+        return value

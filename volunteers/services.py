@@ -9,8 +9,9 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
+from accounts.models import AnyUser, User
 from accounts.services import deactivate_user
-from stations.models import PracticeUnit
+from stations.models import PracticeUnit, UnitManager
 from volunteers import consent_texts
 from volunteers.id_numbers import IdentityFacts, IdType, mask_document_number, validate_document_number
 from volunteers.models import (
@@ -23,6 +24,7 @@ from volunteers.models import (
     Volunteer,
     age_on,
 )
+from volunteers.signals import account_closing
 
 
 class RegistrationError(DomainError):
@@ -128,8 +130,10 @@ class AccountError(DomainError):
     messages = {
         "wrong_password": _("The password is wrong."),
         "already_closed": _("This account is already closed."),
+        "managed_account": _("A manager's or admin's account is closed by an admin, once its units are handed over."),
+        "orders_in_service": _("A team is serving one of your orders: close your account once the service is done."),
     }
-    status_codes = {"wrong_password": 400}
+    status_codes = {"wrong_password": 400, "already_closed": 409, "managed_account": 409, "orders_in_service": 409}
 
 
 def closed_phone(user_id: int) -> str:
@@ -137,25 +141,61 @@ def closed_phone(user_id: int) -> str:
     return f"x{user_id:010d}"
 
 
+def holds_own_account(user: AnyUser) -> bool:
+    """Whether the user exercises their personal-data rights themself (PIPL art. 45, 47):
+    volunteers and residents do; managers and admins without a volunteer profile are
+    handled by an admin (their units must change hands first)."""
+    if not user.is_authenticated:
+        return False
+    if Volunteer.objects.of_user(user).exists():
+        return True
+    return not (user.is_staff or user.is_superuser or UnitManager.objects.filter(user=user).exists())
+
+
 @transaction.atomic
-def close_account(volunteer: Volunteer, *, password: str, at: datetime.datetime | None = None) -> Volunteer:
-    """Close a volunteer's account at their request (PIPL art. 47).
+def close_account(user: User, *, password: str, at: datetime.datetime | None = None) -> datetime.datetime:
+    """Close a volunteer's or a resident's account at their request (PIPL art. 47); return when.
 
     They can no longer log in (the user is deactivated, every token and session ends,
-    the mobile number is replaced), their contact data, guardian, skills and political
-    status are erased, and the ID number is kept masked only. The volunteer row, name,
-    birth date and gender, and every service record stay: certificates already issued
-    rest on them, and the unit's statistics (volunteers, hours, ages) stay unchanged.
-    Raises AccountError (wrong_password, already_closed).
+    the mobile number is replaced). A volunteer's contact data, guardian, skills,
+    political status, gender and birth date are erased and the ID number is kept
+    masked; the birth year stays, for statistics by age: beside the masked number it
+    leaves dozens of possible numbers, where the birth date and gender would give back
+    the one. The volunteer row, name and every service record stay: certificates
+    already issued rest on them, and the unit's statistics of volunteers and hours stay
+    unchanged. The apps above are told with ``account_closing`` in the same transaction
+    (orders erase the resident's addresses, phones and photos); a receiver may refuse
+    with an AccountError, which undoes everything.
+    Raises AccountError (wrong_password, already_closed, managed_account, orders_in_service).
     """
-    volunteer = Volunteer.objects.select_for_update().select_related("user").get(pk=volunteer.pk)
-    if volunteer.closed_at is not None:
+    model = get_user_model()
+    user = model.objects.select_for_update().get(pk=user.pk)
+    volunteer = Volunteer.objects.select_for_update().filter(user=user).first()
+    if (volunteer is not None and volunteer.closed_at is not None) or not user.is_active:
         raise AccountError("already_closed")
-    user = volunteer.user
+    if not holds_own_account(user):
+        raise AccountError("managed_account")
     if not user.check_password(password):
         raise AccountError("wrong_password")
-    volunteer.closed_at = at or timezone.now()
+    at = at or timezone.now()
+    account_closing.send(sender=model, user=user, volunteer=volunteer, at=at)
+    if volunteer is not None:
+        erase_volunteer(volunteer, at=at)
+    user.phone = closed_phone(user.pk)
+    user.set_unusable_password()
+    user.save(update_fields=["phone", "password"])
+    deactivate_user(user)
+    return at
+
+
+def erase_volunteer(volunteer: Volunteer, *, at: datetime.datetime) -> None:
+    """Keep of a closing volunteer only what certificates and statistics need."""
+    volunteer.closed_at = at
     volunteer.id_number = mask_document_number(volunteer.id_number)
+    if volunteer.birth_date is not None:
+        volunteer.birth_year = volunteer.birth_date.year
+    volunteer.birth_date = None
+    volunteer.gender = ""
     volunteer.political_status = ""
     volunteer.guardian_name = volunteer.guardian_phone = volunteer.guardian_relation = ""
     volunteer.guardian_consented_at = None
@@ -163,6 +203,9 @@ def close_account(volunteer: Volunteer, *, password: str, at: datetime.datetime 
         update_fields=[
             "closed_at",
             "id_number",
+            "birth_date",
+            "birth_year",
+            "gender",
             "political_status",
             "guardian_name",
             "guardian_phone",
@@ -172,11 +215,6 @@ def close_account(volunteer: Volunteer, *, password: str, at: datetime.datetime 
         ]
     )
     volunteer.skills.clear()
-    user.phone = closed_phone(user.pk)
-    user.set_unusable_password()
-    user.save(update_fields=["phone", "password"])
-    deactivate_user(user)
-    return volunteer
 
 
 def set_skills(volunteer: Volunteer, skills: Iterable[Skill]) -> None:

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from volunteers.views import AwardViewSet, MeView, SkillViewSet, TeamViewSet, VolunteerViewSet
+from volunteers.views import AwardViewSet, CloseAccountView, MeView, SkillViewSet, TeamViewSet, VolunteerViewSet
 
 router = SimpleRouter()
 router.register("volunteers", VolunteerViewSet, basename="volunteer")
@@ -9,4 +9,8 @@ router.register("teams", TeamViewSet, basename="team")
 router.register("skills", SkillViewSet, basename="skill")
 router.register("awards", AwardViewSet, basename="award")
 
-urlpatterns = [path("me/", MeView.as_view(), name="me"), *router.urls]
+urlpatterns = [
+    path("me/", MeView.as_view(), name="me"),
+    path("me/close-account/", CloseAccountView.as_view(), name="me-close-account"),
+    *router.urls,
+]

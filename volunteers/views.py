@@ -1,10 +1,13 @@
 from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from stations.permissions import IsManagerOrReadOnly, in_reach
 from volunteers import services
@@ -12,6 +15,7 @@ from volunteers.filters import TeamFilter, VolunteerFilter
 from volunteers.models import Award, Skill, Team, Volunteer
 from volunteers.serializers import (
     AwardSerializer,
+    CloseAccountSerializer,
     ProfileSerializer,
     RegistrationSerializer,
     SkillSerializer,
@@ -85,6 +89,19 @@ class MeView(generics.RetrieveUpdateAPIView):
         if volunteer is None:
             raise NotFound(_("This account has no volunteer profile."))
         return volunteer
+
+
+class CloseAccountView(APIView):
+    """Close the logged-in volunteer's or resident's account (PIPL art. 47); service records stay for certificates."""
+
+    @extend_schema(request=CloseAccountSerializer, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request) -> Response:
+        if not services.holds_own_account(request.user):
+            raise NotFound(_("A manager's or admin's account is closed by an admin."))
+        body = CloseAccountSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        closed_at = services.close_account(request.user, password=body.validated_data["password"])
+        return Response({"closed_at": timezone.localtime(closed_at).isoformat()})
 
 
 class SkillViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):

@@ -87,3 +87,38 @@ def test_the_page_shares_the_api_registration_throttle(client, tree, monkeypatch
     response = client.post("/register/", form(tree["S1"]))
     assert response.status_code == 429 and "注册次数过多" in response.content.decode()
     assert not Volunteer.objects.exists()
+
+
+def _fieldset_shown(html: str, fieldset: str) -> bool:
+    import re
+
+    tag = re.search(rf'<fieldset id="{fieldset}"[^>]*>', html)
+    assert tag is not None
+    return "hidden" not in tag.group(0)
+
+
+def test_the_id_document_is_chosen_first_and_every_document_is_offered(client, tree):
+    from volunteers.id_numbers import IdType
+
+    html = client.get("/register/").content.decode()
+    assert html.index('name="id_type"') < html.index('name="id_number"')
+    for value in IdType.values:
+        assert f'value="{value}"' in html
+    # The resident ID card states the birth date and gender: they are not asked, and no guardian yet.
+    assert not _fieldset_shown(html, "holder-facts") and not _fieldset_shown(html, "guardian")
+    assert html.index('name="birth_date"') > html.index('name="id_type"')
+
+
+def test_an_adult_with_a_passport_is_asked_the_birth_date_but_no_guardian(client, tree):
+    response = client.post(
+        "/register/", form(tree["S1"], id_type="passport", id_number="E12345678", birth_date="", gender="")
+    )
+    html = response.content.decode()
+    assert response.status_code == 400 and _fieldset_shown(html, "holder-facts")
+    assert not _fieldset_shown(html, "guardian")
+    response = client.post(
+        "/register/",
+        form(tree["S1"], id_type="passport", id_number="E12345678", birth_date="1990-05-17", gender="male"),
+    )
+    assert response.status_code == 302
+    assert Volunteer.objects.get(real_name="周九").birth_date == datetime.date(1990, 5, 17)

@@ -25,22 +25,43 @@
   center.addEventListener("change", function () { narrow(institute, center.value); narrow(station, institute.value); });
   institute.addEventListener("change", function () { narrow(station, institute.value); });
 
-  // The guardian's section only for minors, from the birth date in the ID number.
-  var guardian = document.getElementById("guardian");
+  // The document first: its number's hint, and the birth date and gender where the number does not state them.
+  var idType = document.getElementById("id_id_type");
   var idNumber = document.getElementById("id_id_number");
-  if (!guardian) return;
+  var holder = document.getElementById("holder-facts");
+  var birthDate = document.getElementById("id_birth_date");
+  var hint = document.getElementById("id-number-hint");
+  function chosen() { return idType.options[idType.selectedIndex]; }
+  function selfDescribing() { return chosen().dataset.selfDescribing === "1"; }
+
+  // The guardian's section only for minors, from the birth date in the number or as typed.
+  var guardian = document.getElementById("guardian");
+  function birth() {
+    if (selfDescribing()) {
+      var match = /^\d{6}(\d{4})(\d{2})(\d{2})\d{3}[\dXx]$/.exec(idNumber.value.trim());
+      return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : null;
+    }
+    var typed = /^(\d{4})-(\d{2})-(\d{2})$/.exec(birthDate.value);
+    return typed ? [Number(typed[1]), Number(typed[2]), Number(typed[3])] : null;
+  }
   function age() {
-    var match = /^\d{6}(\d{4})(\d{2})(\d{2})\d{3}[\dXx]$/.exec(idNumber.value.trim());
-    if (!match) return null;
-    var today = new Date(), years = today.getFullYear() - Number(match[1]);
-    if (today.getMonth() + 1 < Number(match[2]) || (today.getMonth() + 1 === Number(match[2]) && today.getDate() < Number(match[3]))) years -= 1;
+    var date = birth();
+    if (!date) return null;
+    var today = new Date(), years = today.getFullYear() - date[0];
+    if (today.getMonth() + 1 < date[1] || (today.getMonth() + 1 === date[1] && today.getDate() < date[2])) years -= 1;
     return years;
   }
   function update() {
+    holder.hidden = selfDescribing();
+    hint.textContent = chosen().dataset.hint;
+    if (!guardian) return;
     var years = age();
     var hasValues = Array.prototype.some.call(guardian.querySelectorAll("input[type=text], input[type=tel]"), function (input) { return input.value; });
     guardian.hidden = !(hasValues || guardian.querySelector(".errorlist") || (years !== null && years < 18));
   }
+  idType.addEventListener("change", update);
   idNumber.addEventListener("input", update);
+  birthDate.addEventListener("input", update);
+  birthDate.addEventListener("change", update);
   update();
 })();
