@@ -50,7 +50,7 @@ from orders.forms import (
     RatingForm,
     ReviewForm,
 )
-from orders.models import RUNNING, MenuItem, Order, OrderChange, OrderState
+from orders.models import LEADER_SEES_CONTACT, RUNNING, MenuItem, Order, OrderChange, OrderState
 from orders.serializers import ResidentRegistrationSerializer
 from orders.statistics import DONE, order_statistics
 from stations.models import Level, PracticeUnit, is_manager
@@ -372,7 +372,11 @@ def _detail(
             # Several forms on one page: their fields' ids must not collide (two "reason" fields).
             form.auto_id = f"id_{key.removesuffix('_form')}_%s"
     if order.event_id:
+        context["event_visible"] = Event.objects.visible_to(user).filter(pk=order.event_id).exists()
         context["event_tools"] = Event.objects.run_by(user).filter(pk=order.event_id).exists()
+    if order.contact_visible and order.state in LEADER_SEES_CONTACT:  # type: ignore[attr-defined]  # with_contact_visibility()
+        # Those who read the address check the meeting place against it until the service is done.
+        context["place_warnings"] = list(services.meeting_place_warnings(order).items())
     return _render(request, "orders/order_detail.html", context, status)
 
 

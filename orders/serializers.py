@@ -20,7 +20,7 @@ from orders.models import (
     Rating,
     TeamDecline,
 )
-from orders.services import rating_closes_at
+from orders.services import meeting_place_warnings, rating_closes_at
 from stations.models import Level, PracticeUnit
 from volunteers.models import Team, Volunteer
 from volunteers.names import normalize_name
@@ -281,6 +281,25 @@ class AppointmentSerializer(serializers.Serializer):
         if attrs["ends_at"] <= attrs["starts_at"]:
             raise serializers.ValidationError({"ends_at": [_("The end must be after the start.")]})
         return attrs
+
+
+class OrderWarningSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class AcceptedOrderSerializer(OrderSerializer):
+    """The order as the leader accepted or claimed it, with what they should check (never a refusal)."""
+
+    warnings = serializers.SerializerMethodField()
+
+    class Meta(OrderSerializer.Meta):
+        fields = [*OrderSerializer.Meta.fields, "warnings"]
+        read_only_fields = fields
+
+    @extend_schema_field(OrderWarningSerializer(many=True))
+    def get_warnings(self, order: Order) -> list[dict]:
+        return [{"code": code, "detail": str(detail)} for code, detail in meeting_place_warnings(order).items()]
 
 
 class ClaimSerializer(AppointmentSerializer):

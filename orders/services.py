@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -27,6 +28,7 @@ from events.models import Event, EventStatus, event_bounds_errors
 from events.photos import PhotoRejected, reencode_photo
 from events.services import sign_up
 from events.working_days import add_working_days
+from orders.addresses import looks_like_home
 from orders.models import (
     RUNNING,
     MenuItem,
@@ -38,6 +40,9 @@ from orders.models import (
 )
 from stations.models import Level, PracticeUnit, managed_paths
 from volunteers.models import Team, Volunteer, VolunteerStatus
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class OrderError(DomainError):
@@ -416,12 +421,17 @@ def _take(order: Order, team: Team, appointment: Appointment, *, action: str, by
         or str(_("%(station)s (home service)")) % {"station": order.station.name},
         starts_at=appointment.starts_at,
         ends_at=appointment.ends_at,
-        # The team's own members fill every place: others may only join the waitlist.
+        # The serving members fill every place; the team's other members may join the waitlist.
         capacity=len(members),
         signup_required=True,
         approval_required=True,
         lead_name=leader.real_name if leader else "",
         status=EventStatus.PUBLISHED,
+        # The visit to a resident's home is the team's own event: neither listed nor open to
+        # anyone else, seen besides only by the managers of the team's unit and the order's
+        # station (whose managers, and those above, handle the order).
+        team=team,
+        served_unit=order.station,
         created_by=by,
     )
     if leader is not None:
@@ -441,6 +451,25 @@ def _take(order: Order, team: Team, appointment: Appointment, *, action: str, by
         team=team,
         fields=["team", "claim_unit", "event", "starts_at", "ends_at", "place", "accepted_at"],
     )
+
+
+PLACE_WARNINGS = {
+    "place_looks_like_home": _(
+        "The meeting place looks like the resident's home address. Volunteers read it on the event: "
+        "name a meeting point instead unless the resident agreed."
+    ),
+}
+
+
+def meeting_place_warnings(order: Order) -> dict[str, StrOrPromise]:
+    """What the leader should check about the agreed meeting place, by code: a warning, never a refusal.
+
+    The place is what the team's volunteers read; the home address stays with the
+    leader (志愿服务条例 art. 21).
+    """
+    if order.place and looks_like_home(order.place, order.address):
+        return {"place_looks_like_home": PLACE_WARNINGS["place_looks_like_home"]}
+    return {}
 
 
 def _serving_members(team: Team, chosen: Iterable[Volunteer] | None) -> list[Volunteer]:

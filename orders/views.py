@@ -15,6 +15,7 @@ from orders import services
 from orders.filters import MenuItemFilter, OrderFilter
 from orders.models import MenuCategory, MenuItem, Order, Rating
 from orders.serializers import (
+    AcceptedOrderSerializer,
     AppointmentSerializer,
     BoardEntrySerializer,
     BoardQuerySerializer,
@@ -97,6 +98,11 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         order = Order.objects.filter(pk=order.pk).with_contact_visibility(self.request.user).get()
         return Response(OrderSerializer(order, context=self.get_serializer_context()).data, status=code)
 
+    def _accepted(self, order: Order) -> Response:
+        """The order just taken, with the warnings about its meeting place for the leader."""
+        order = Order.objects.filter(pk=order.pk).with_contact_visibility(self.request.user).get()
+        return Response(AcceptedOrderSerializer(order, context=self.get_serializer_context()).data)
+
     @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer}, summary="群众点单")
     def create(self, request, *args, **kwargs) -> Response:
         """Order a service from a station's menu, or (``on_behalf``) enter one for a resident."""
@@ -132,24 +138,27 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         body.is_valid(raise_exception=True)
         return self._answer(services.dispatch_order(order, by=request.user, **body.validated_data))
 
-    @extend_schema(request=AppointmentSerializer, responses=OrderSerializer, summary="服务队接单")
+    @extend_schema(request=AppointmentSerializer, responses=AcceptedOrderSerializer, summary="服务队接单")
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None) -> Response:
+        """Accept the order for the agreed time and meeting place; ``warnings`` names a place
+        that looks like the resident's home (``place_looks_like_home``)."""
         order = self.get_object()
         body = AppointmentSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         order = services.accept_order(order, _appointment(body.validated_data), by=request.user)
-        return self._answer(order)
+        return self._accepted(order)
 
-    @extend_schema(request=ClaimSerializer, responses=OrderSerializer, summary="服务队抢单")
+    @extend_schema(request=ClaimSerializer, responses=AcceptedOrderSerializer, summary="服务队抢单")
     @action(detail=True, methods=["post"])
     def claim(self, request, pk=None) -> Response:
+        """Claim an open order for one of my teams; ``warnings`` as for ``accept``."""
         order = self.get_object()
         body = ClaimSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         team = body.validated_data.pop("team")
         order = services.claim_order(order, team, _appointment(body.validated_data), by=request.user)
-        return self._answer(order)
+        return self._accepted(order)
 
     @extend_schema(request=ReasonSerializer, responses=OrderSerializer, summary="服务队说明理由后谢绝")
     @action(detail=True, methods=["post"])

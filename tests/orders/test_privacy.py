@@ -80,9 +80,11 @@ def test_the_accepting_leader_sees_the_contact_until_the_service_is_done(order, 
     assert sees(member.user, order)[0] == 404
 
 
-def test_the_event_volunteers_read_shows_a_meeting_place_not_the_home(order, teams, volunteer):
+def test_the_event_volunteers_read_shows_a_meeting_place_not_the_home(order, teams):
     order = accept(order, teams)
-    response = client_for(volunteer.user).get(f"/api/v1/events/{order.event_id}/")
+    # The team's members read it; nobody else (tests/orders/test_order_events_private.py).
+    member = teams["b"].members.exclude(pk=teams["b"].leader_id).first()
+    response = client_for(member.user).get(f"/api/v1/events/{order.event_id}/")
     assert response.status_code == 200
     text = response.content.decode()
     assert "3栋" not in text and PHONE not in text and "张桂兰" not in text and "张女士" in text
