@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class EventsConfig(AppConfig):
     name = "events"
     verbose_name = _("Events and service records")
+
+    def ready(self) -> None:
+        from events import account_closing
+        from volunteers.signals import account_closing as closing
+
+        # A closing account's refused scans lose the phone's address and browser.
+        closing.connect(account_closing.forget_scan_devices, dispatch_uid="events-forget-scan-devices")
