@@ -36,7 +36,8 @@ def scoped_views() -> list[tuple[str, type[APIView], dict[str, Any], str]]:
 
 
 def test_every_view_throttles_through_the_one_default_class():
-    assert api_settings.DEFAULT_THROTTLE_CLASSES == [ScopedThrottle]
+    default_classes = api_settings.DEFAULT_THROTTLE_CLASSES
+    assert default_classes == [ScopedThrottle]
     for route, cls, initkwargs in drf_views():
         assert initkwargs.get("throttle_classes", cls.throttle_classes) == [ScopedThrottle], route
         assert cls.get_throttles is APIView.get_throttles, f"{route}: a view declares a throttle_scope, nothing more"
