@@ -42,10 +42,13 @@ MAX_DECODE_BYTES = 128 * 1024 * 1024
 MAX_REQUEST_DECODE_BYTES = 3 * MAX_DECODE_BYTES
 # What a person sends from a phone at once (WeChat's nine).
 MAX_PHOTOS_PER_REQUEST = 9
-# Pillow keeps a colour pixel in four bytes (RGB as RGBX); libwebp and libheif decode into
-# a buffer of their own that Pillow then copies.
+# Bytes a decoding holds per pixel: Pillow keeps a colour pixel in four (RGB as RGBX); libheif
+# and libwebp decode into buffers of their own that Pillow then copies (measured with
+# benchmarks/uploads.py: HEIC 7, WebP 15).
+BYTES_PER_PIXEL = {"HEIF": 8, "WEBP": 16}
 PILLOW_BYTES_PER_PIXEL = 4
-OWN_BUFFER_FORMATS = {"WEBP", "HEIF"}
+# Shrinking a photo with transparency works on a premultiplied copy of it (Pillow): twice the memory.
+ALPHA_MODES = {"RGBA", "LA", "PA"}
 # Enough to read a sign-in sheet; keeps each stored file to a few hundred kilobytes.
 LONG_SIDE = 2000
 THUMBNAIL_SIDE = 400
@@ -126,7 +129,9 @@ def _decode_bytes(image: Image.Image) -> int:
         if image.info.get("progressive") or image.info.get("progression"):
             coefficients = original * len(image.getbands()) * 2
         image.draft("RGB", (LONG_SIDE, LONG_SIDE))
-    per_pixel = PILLOW_BYTES_PER_PIXEL * (2 if image.format in OWN_BUFFER_FORMATS else 1)
+    per_pixel = BYTES_PER_PIXEL.get(image.format or "", PILLOW_BYTES_PER_PIXEL)
+    if image.mode in ALPHA_MODES:
+        per_pixel *= 2
     return image.width * image.height * per_pixel + coefficients
 
 
