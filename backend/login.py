@@ -16,7 +16,7 @@ from accounts.client_addresses import client_ip
 from accounts.services import PasswordError, choose_password, revoke_credentials
 from accounts.tokens import issue_token
 from backend.login_serializers import PasswordChangeSerializer, TokenLoginSerializer, TokenSerializer
-from stations.models import is_manager
+from stations.scoping import is_manager
 
 
 class TokenLoginView(APIView):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AnyUser
 from orders.models import Order
-from stations.models import is_manager
+from stations.scoping import is_manager
 from volunteers.models import Team, Volunteer
 
 

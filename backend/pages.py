@@ -32,7 +32,8 @@ from certificates.models import CertificateRequest, RequestStatus
 from certificates.serializers import CertificateRequestSerializer
 from events.models import RecordStatus, ServiceRecord, SignupStatus
 from orders.models import Order, OrderState
-from stations.models import Level, PracticeUnit, is_manager
+from stations.models import Level, PracticeUnit
+from stations.scoping import is_manager
 from volunteers import services as volunteer_services
 from volunteers.id_numbers import (
     FORMAT_HINTS,

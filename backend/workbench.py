@@ -27,7 +27,8 @@ from certificates.models import Certificate, CertificateRequest, RequestStatus
 from events.models import Event, EventStatus, RecordStatus, RefusedScan, ServiceRecord, SignupStatus
 from events.working_days import working_days_between
 from orders.models import Order, OrderState
-from stations.models import Level, PracticeUnit, is_manager
+from stations.models import Level, PracticeUnit
+from stations.scoping import is_manager
 
 UPCOMING_DAYS = 14
 WAITING_SHOWN = 8

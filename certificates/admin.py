@@ -23,6 +23,7 @@ from events.admin import ConfirmForm, ServiceRecordAdmin
 from events.models import Event
 from stations.admin import ScopedAdmin, WorkflowForm, WorkflowOnlyAdmin, serializer_errors_to_form
 from stations.models import PracticeUnit
+from stations.scoping import managed_subtree, root_units
 from volunteers.admin import VolunteerAdmin
 
 
@@ -33,13 +34,9 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-def managed_units(request: HttpRequest):
-    return PracticeUnit.objects.managed_by(request.user).order_by("path")
-
-
 def own_unit(request: HttpRequest) -> PracticeUnit | None:
-    """The unit a manager manages directly, when there is exactly one: the form starts with it."""
-    units = list(PracticeUnit.objects.filter(manager_roles__user=request.user)[:2])
+    """The unit a manager manages, when there is exactly one: the form starts with it."""
+    units = root_units(request.user)
     return units[0] if len(units) == 1 else None
 
 
@@ -73,7 +70,7 @@ class UnitForm(WorkflowForm):
         kwargs["initial"].setdefault("handler_name", request.user.name)
         super().__init__(*args, **kwargs)
         self.request = request
-        self.fields["unit"].queryset = managed_units(request)
+        self.fields["unit"].queryset = managed_subtree(request.user).order_by("path")
 
 
 class CoverageSerializer(CertificateIssueSerializer):
@@ -462,7 +459,7 @@ class BulkJobForm(WorkflowForm):
         }
         super().__init__(*args, **kwargs)
         self.request = request
-        self.fields["unit"].queryset = managed_units(request)
+        self.fields["unit"].queryset = managed_subtree(request.user).order_by("path")
 
     def clean(self) -> dict:
         cleaned = super().clean()

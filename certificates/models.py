@@ -13,7 +13,8 @@ from events.models import Event, ServiceRecord
 from jobs.files import private_file_name
 from jobs.models import BackgroundJob, BackgroundJobQuerySet
 from jobs.models import JobStatus as JobStatus  # re-exported: the views and the admin read it here
-from stations.models import PracticeUnit, scoped
+from stations.models import PracticeUnit
+from stations.scoping import scoped
 from volunteers.models import Volunteer
 
 

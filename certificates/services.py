@@ -39,6 +39,7 @@ from jobs.pdfs import merge_pdfs
 from jobs.runner import Progress
 from jobs.services import start_job
 from stations.models import PATH_STEP, PracticeUnit
+from stations.scoping import is_under
 from volunteers.id_numbers import mask_id_number
 from volunteers.models import Award, Training, Volunteer
 
@@ -94,7 +95,7 @@ class Coverage:
         """Raise CertificateError unless ``unit`` may certify this."""
         if self.event is not None:
             # 谁组织谁记录，谁记录谁证明: only the organiser's own subtree certifies an event.
-            if not self.event.unit.path.startswith(unit.path):
+            if not is_under(self.event.unit, unit):
                 raise CertificateError("outside_unit")
             return
         start, end = self.period

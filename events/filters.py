@@ -16,7 +16,7 @@ from events.models import (
 )
 from events.record_deadlines import UNREVIEWED, overdue_q
 from stations.filters import ScopedChoiceFilter, SubtreeFilter
-from stations.models import scoped
+from stations.scoping import scoped
 from volunteers.models import Volunteer
 
 

@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AnyUser
 from events.choices import ChangeAction, RecordFlag, ScanAction
-from stations.models import PracticeUnit, coordinate_field, managed_paths, scoped, subtree_q
+from stations.models import PracticeUnit, coordinate_field
+from stations.scoping import managed_q, scoped
 from volunteers.models import Team, Volunteer
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ class EventQuerySet(models.QuerySet):
         """
         if not user.is_authenticated:
             return self.public()
-        served_units = subtree_q("served_unit__path", managed_paths(user))
+        served_units = managed_q(user, "served_unit__path")
         return scoped(self, user, "unit__path", own=public_q() | _own_team_events(user.pk) | served_units)
 
     def managed_by(self, user: AnyUser) -> EventQuerySet:
@@ -482,7 +483,7 @@ class RefusedScanQuerySet(models.QuerySet):
         # A refusal of one of my volunteers elsewhere names the event only if I may see
         # that event: another station's draft title is none of my business.
         visible_events = Event.objects.visible_to(user).values("pk")
-        own = subtree_q("volunteer__home_station__path", managed_paths(user)) & (
+        own = managed_q(user, "volunteer__home_station__path") & (
             Q(event__isnull=True) | Q(event__in=visible_events)
         )
         return scoped(self, user, "event__unit__path", own=own)

@@ -65,8 +65,8 @@ from events.serializers import (
     SignupSerializer,
     TrainingSerializer,
 )
-from stations.models import is_manager
 from stations.permissions import IsManager, IsManagerOrReadOnly, in_reach
+from stations.scoping import is_manager
 from volunteers.models import Training, Volunteer
 
 

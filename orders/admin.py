@@ -12,7 +12,8 @@ from accounts.phones import mask_phone
 from orders import services
 from orders.models import RUNNING, MenuCategory, MenuItem, Order, OrderChange, OrderState, TeamDecline
 from stations.admin import ScopedAdmin, WorkflowForm, WorkflowOnlyAdmin
-from stations.models import PracticeUnit, managed_paths
+from stations.models import PATH_STEP, PracticeUnit
+from stations.scoping import root_units
 from volunteers.models import Team
 
 
@@ -31,7 +32,7 @@ def categories_for(user: User) -> QuerySet[MenuCategory]:
     """Categories of the centers above (or at) the units the user manages."""
     if user.is_superuser:
         return MenuCategory.objects.all()
-    centers = {path[:9] for path in managed_paths(user)}
+    centers = {unit.path[:PATH_STEP] for unit in root_units(user)}
     return MenuCategory.objects.filter(center__path__in=centers)
 
 

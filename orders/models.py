@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AnyUser
 from events.models import Event, ServiceCategory
-from stations.models import Level, PracticeUnit, managed_paths, scoped, subtree_q
+from stations.models import Level, PracticeUnit
+from stations.scoping import managed_q, scoped, under
 from volunteers.models import Team
 
 # A deadline longer than two working months is a typing error, not a plan.
@@ -203,9 +204,8 @@ class OrderQuerySet(models.QuerySet):
         residents their own; team leaders those offered to or taken by their teams."""
         if not user.is_authenticated:
             return self.none()
-        paths = managed_paths(user)
-        reach = subtree_q("handling_unit__path", paths) | subtree_q("station__path", paths)
-        reach |= subtree_q("team__unit__path", paths)
+        reach = managed_q(user, "handling_unit__path") | managed_q(user, "station__path")
+        reach |= managed_q(user, "team__unit__path")
         own = Q(resident=user) | led_by(user) | Q(pk__in=self.claimable_by(user).values("pk"))
         return scoped(self, user, "handling_unit__path", own=reach | own)
 
@@ -217,7 +217,7 @@ class OrderQuerySet(models.QuerySet):
         """Open orders a team the user leads may claim: within the order's claim subtree, at a level the item allows."""
         if not user.is_authenticated:
             return self.none()
-        teams = Team.objects.filter(leader__user=user, unit__path__startswith=OuterRef("claim_unit__path"))
+        teams = Team.objects.filter(under(OuterRef("claim_unit__path"), "unit__path"), leader__user=user)
         return self.filter(state=OrderState.OPEN).filter(
             (Q(item__center_teams=True) & Exists(teams.filter(unit__level=Level.CENTER)))
             | (Q(item__institute_teams=True) & Exists(teams.filter(unit__level=Level.INSTITUTE)))

@@ -53,7 +53,8 @@ from orders.forms import (
 from orders.models import LEADER_SEES_CONTACT, RUNNING, MenuItem, Order, OrderChange, OrderState
 from orders.serializers import ResidentRegistrationSerializer
 from orders.statistics import DONE, order_statistics
-from stations.models import Level, PracticeUnit, is_manager
+from stations.models import Level, PracticeUnit
+from stations.scoping import is_manager, manages
 from volunteers.models import Team
 
 if TYPE_CHECKING:
@@ -300,7 +301,7 @@ def _rating_open(order: Order) -> bool:
 
 def _abilities(order: Order, user: User) -> dict:
     """What the viewer may do with the order now: the forms the page shows."""
-    handler = services.manages(user, order.handling_unit)
+    handler = manages(user, order.handling_unit)
     leader = services.leads(user, order.team)
     speaks_for_resident = order.resident_id == user.pk or (order.resident_id is None and handler)
     window_over = order.state == OrderState.COMPLETED and not _rating_open(order)
@@ -449,7 +450,7 @@ def review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def dispatch(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def make_form(order: Order) -> DispatchForm:
         # Before the form: its teams and units are those of a handler's reach.
-        if not services.manages(request.user, order.handling_unit):
+        if not manages(request.user, order.handling_unit):
             raise PermissionDenied
         return _dispatch_form(order, request.user, request.POST)
 

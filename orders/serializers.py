@@ -22,6 +22,7 @@ from orders.models import (
 )
 from orders.services import meeting_place_warnings, rating_closes_at
 from stations.models import Level, PracticeUnit
+from stations.scoping import is_under
 from volunteers.models import Team, Volunteer
 from volunteers.names import normalize_name
 
@@ -89,7 +90,7 @@ class MenuItemSerializer(serializers.ModelSerializer):
     def validate(self, attrs: dict) -> dict:
         category = attrs.get("category") or getattr(self.instance, "category", None)
         unit = attrs.get("unit") or getattr(self.instance, "unit", None)
-        if category is not None and unit is not None and not unit.path.startswith(category.center.path):
+        if category is not None and unit is not None and not is_under(unit, category.center):
             raise serializers.ValidationError({"category": [_("Choose a category of the unit's own center.")]})
         levels = [
             attrs.get(name, getattr(self.instance, name, True))

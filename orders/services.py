@@ -38,7 +38,8 @@ from orders.models import (
     Rating,
     TeamDecline,
 )
-from stations.models import Level, PracticeUnit, managed_paths
+from stations.models import Level, PracticeUnit
+from stations.scoping import is_under, manages
 from volunteers.models import Team, Volunteer, VolunteerStatus
 
 if TYPE_CHECKING:
@@ -84,13 +85,6 @@ class OrderError(DomainError):
 
 
 # Who may do what -----------------------------------------------------------------------
-
-
-def manages(user: AnyUser, unit: PracticeUnit) -> bool:
-    """Whether the user is an admin or a manager of ``unit`` or a unit above it."""
-    if not user.is_authenticated:
-        return False
-    return user.is_superuser or any(unit.path.startswith(path) for path in managed_paths(user))
 
 
 def leads(user: AnyUser, team: Team | None) -> bool:
@@ -397,7 +391,7 @@ def claim_order(
         raise OrderError(
             "already_taken" if order.state in (OrderState.ACCEPTED, OrderState.IN_SERVICE) else "invalid_state"
         )
-    if order.claim_unit is None or not team.unit.path.startswith(order.claim_unit.path):
+    if order.claim_unit is None or not is_under(team.unit, order.claim_unit):
         raise OrderError("team_out_of_reach")
     _check_team(order, team)
     return _take(order, team, appointment, action="claim", by=by, at=at or timezone.now())

@@ -44,7 +44,8 @@ from events.working_days import latest_day_not_overdue
 from orders.models import RUNNING, Order, OrderState, Rating
 from orders.statistics import DONE, SATISFIED_TOTAL
 from reports import rollup
-from stations.models import PATH_STEP, Level, PracticeUnit, under
+from stations.models import PATH_STEP, Level, PracticeUnit
+from stations.scoping import is_under, root_units, under
 
 GREEN, AMBER, RED, NO_DATA = "green", "amber", "red", "none"
 HELD_STATUSES = (EventStatus.PUBLISHED, EventStatus.FINISHED)
@@ -456,7 +457,7 @@ class Dashboard:
         if self.root is None and not self.user.is_superuser:
             # The widest of nested appointments are the reach's children: each a row of its own.
             rows_by = "self" if rows_by == "children" else rows_by
-            return [self._segment(rollup.Reach(top, top), top, rows_by) for top in rollup.root_units(self.user)]
+            return [self._segment(rollup.Reach(top, top), top, rows_by) for top in root_units(self.user)]
         return [self._segment(self._reach(), self.root, rows_by)]
 
     def _reach(self) -> rollup.Reach:
@@ -465,7 +466,7 @@ class Dashboard:
         if self.user.is_superuser:
             return rollup.Reach(self.root)
         root = cast(PracticeUnit, self.root)  # a manager without a root gets a segment per top unit (_segments)
-        own = next(unit for unit in rollup.root_units(self.user) if root.path.startswith(unit.path))
+        own = next(unit for unit in root_units(self.user) if is_under(root, unit))
         return rollup.Reach(root, own)
 
     def _segment(self, reach: rollup.Reach, scope: PracticeUnit | None, rows_by: str) -> Segment:

@@ -32,8 +32,9 @@ from reports.dashboard import AMBER, GREEN, INDICATORS, NO_DATA, RED, Dashboard,
 from reports.exports import BOM, CSV_TYPE, XLSX_TYPE, Echo, attachment, safe_cell
 from reports.stats_views import CSVFileRenderer, XLSXFileRenderer
 from reports.workbooks import workbook_response
-from stations.models import Level, PracticeUnit, is_manager, managed_units
+from stations.models import Level, PracticeUnit
 from stations.permissions import IsManager
+from stations.scoping import is_manager, root_units
 
 FILE_FORMATS = ("csv", "xlsx")
 ORDERINGS = ("path", "name", "-name", "value", "-value")
@@ -173,8 +174,8 @@ def resolve_root(user, unit_id: int | None) -> PracticeUnit | None:
         return get_object_or_404(PracticeUnit.objects.managed_by(user), pk=unit_id)
     if user.is_superuser:
         return None
-    managed = managed_units(user)
-    return managed[0] if len(managed) == 1 else None
+    roots = root_units(user)
+    return roots[0] if len(roots) == 1 else None
 
 
 def month_or_current(data: dict) -> datetime.date:

@@ -19,7 +19,8 @@ from reports.ledger_jobs import job_period, start_ledger_job
 from reports.ledger_serializers import LedgerRequestSerializer
 from reports.ledger_views import ledger_download
 from reports.models import LedgerFormat, LedgerJob, LedgerPeriod
-from stations.models import PracticeUnit, is_manager
+from stations.models import PracticeUnit
+from stations.scoping import is_manager
 
 RECENT_JOBS = 10
 

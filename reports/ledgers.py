@@ -51,7 +51,8 @@ from events.models import (
     ServiceRecord,
 )
 from reports.models import LedgerPeriod
-from stations.models import Level, PracticeUnit, under
+from stations.models import Level, PracticeUnit
+from stations.scoping import under
 from volunteers.id_numbers import mask_document_number
 from volunteers.models import Gender, Team, Volunteer, VolunteerStatus
 

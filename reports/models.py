@@ -24,7 +24,8 @@ from django.utils.translation import gettext_lazy as _
 
 from jobs.files import private_file_name
 from jobs.models import BackgroundJob, BackgroundJobQuerySet
-from stations.models import PracticeUnit, scoped
+from stations.models import PracticeUnit
+from stations.scoping import scoped
 from volunteers.models import Volunteer
 
 HOURS_DIGITS = 14

@@ -33,7 +33,8 @@ from reports.dashboard import local_midnight
 from reports.dashboard_views import FILE_FORMATS, MAX_UNIT_ID, FileExportView, resolve_root
 from reports.exports import BOM, CSV_TYPE, XLSX_TYPE, Echo, attachment, safe_cell
 from reports.workbooks import workbook_response
-from stations.models import PracticeUnit, scoped, under
+from stations.models import PracticeUnit
+from stations.scoping import scoped, under
 
 Sheet = tuple[str, list[str], list[Sequence]]
 

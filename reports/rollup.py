@@ -13,7 +13,7 @@ date range into that, or None when the range cuts a month (read the records then
 
 Functions (every row a frozen dataclass with named fields):
 
-- ``reach_for(user, unit=None) -> Reach | None``
+- ``reach_for(who, unit=None) -> Reach | None``: ``who`` a user or a ``stations.scoping.Scope``
 - ``month_span(date_from, date_to) -> tuple[date | None, date | None] | None``
 - ``month_figures_by_unit(reach, level, month, *, active_since) -> list[UnitMonthFigures]``: the
   dashboard's month per unit of ``level``: registered volunteers, hours of the month and of the year
@@ -29,7 +29,6 @@ Functions (every row a frozen dataclass with named fields):
 - ``volunteers_served(reach, first_year=None, last_year=None) -> int``: distinct volunteers over years
 - ``registered(unit, *, until_year) -> Registered``: volunteers registered under
   ``unit`` (None: all) up to the end of ``until_year``, and their current star levels
-- ``root_units(user) -> list[PracticeUnit]``: a manager's units, nested ones left out
 - ``period_q(month_from, month_to, prefix="")``, ``months_q(month_from, month_to)``, ``unit_rows(reach)``,
   ``fact_rows(reach, month_from, month_to)``: the rows themselves, for callers that group them their way
 
@@ -55,7 +54,8 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 
 from reports.models import HoursRollup, UnitActivity, UnitHours, UnitVolunteers, VolunteerYear
-from stations.models import PATH_STEP, Level, PracticeUnit, managed_units, under
+from stations.models import PATH_STEP, Level, PracticeUnit
+from stations.scoping import Scope, is_under, under
 
 ZERO = Decimal("0.00")
 LEVELS = (Level.CENTER, Level.INSTITUTE, Level.STATION)
@@ -67,7 +67,7 @@ class Reach:
     events_in: PracticeUnit | None = None
 
     def __post_init__(self) -> None:
-        if self.events_in is not None and (self.unit is None or not self.unit.path.startswith(self.events_in.path)):
+        if self.events_in is not None and (self.unit is None or not is_under(self.unit, self.events_in)):
             raise ValueError("events_in must be the unit or one of its ancestors")
 
     @property
@@ -120,21 +120,22 @@ class Registered:
     star_levels: dict[int, int] = field(default_factory=dict)
 
 
-def reach_for(user, unit: PracticeUnit | None = None) -> Reach | None:
+def reach_for(who, unit: PracticeUnit | None = None) -> Reach | None:
     """The reach of a caller's statistics (optionally narrowed to ``unit``), or None if rollups cannot answer.
 
-    Admins: every record. A manager: their subtree's volunteers at their subtree's
-    events, which rollups hold only when the subtrees have one root.
+    ``who`` is a user or a ``Scope``. Admins (and ``Scope()``): every record. A manager:
+    their subtree's volunteers at their subtree's events, which rollups hold only when
+    the subtrees have one root.
     """
-    if user.is_superuser:
+    scope = Scope.of(who)
+    if scope.roots is None:
         return Reach(unit)
-    roots = root_units(user)
-    if len(roots) != 1:
+    if len(scope.roots) != 1:
         return None
-    root = roots[0]
+    root = scope.roots[0]
     if unit is None:
         return Reach(root, root)
-    if not unit.path.startswith(root.path):
+    if not is_under(unit, root):
         return None
     return Reach(unit, root)
 
@@ -346,12 +347,6 @@ def volunteers_served(reach: Reach, first_year: int | None = None, last_year: in
     if last_year is not None:
         rows = rows.filter(year__lte=last_year)
     return rows.aggregate(n=Count("volunteer_id", distinct=True))["n"]
-
-
-def root_units(user) -> list[PracticeUnit]:
-    """The units a manager manages that lie under no other of theirs (disjoint subtrees)."""
-    units = managed_units(user)
-    return [unit for unit in units if not any(other != unit and unit.path.startswith(other.path) for other in units)]
 
 
 def _volunteer_years(reach: Reach) -> QuerySet:

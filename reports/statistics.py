@@ -61,10 +61,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.bounded_fields import EARLIEST_DATE, LATEST_DATE, date_in_range, out_of_range_message
 from accounts.errors import DomainError
+from accounts.models import AnyUser
 from events.models import Event, EventStatus, RecordStatus, ServiceCategory, ServiceRecord
 from reports import rollup
 from reports.models import UnitHours
-from stations.models import Level, PracticeUnit, managed_paths, subtree_q, under
+from stations.models import Level, PracticeUnit
+from stations.scoping import Scope, under
 from volunteers.models import Team, Volunteer, star_level_expression
 
 if TYPE_CHECKING:
@@ -335,15 +337,9 @@ def local_bounds(date_from: datetime.date | None, date_to: datetime.date | None,
     return q
 
 
-def scope_q(user, prefix: str = "") -> tuple[Q, Q]:
-    """The caller's scope as (volunteer side, event side) conditions on records."""
-    if user.is_superuser:
-        return Q(), Q()
-    paths = managed_paths(user)
-    return (
-        subtree_q(f"{prefix}volunteer__home_station__path", paths),
-        subtree_q(f"{prefix}event__unit__path", paths),
-    )
+def scope_q(scope: Scope, prefix: str = "") -> tuple[Q, Q]:
+    """The scope as (volunteer side, event side) conditions on records."""
+    return scope.q(f"{prefix}volunteer__home_station__path"), scope.q(f"{prefix}event__unit__path")
 
 
 @dataclass
@@ -414,7 +410,7 @@ def unit_base(group_by: tuple[str, ...]) -> str | None:
 
 
 def hours_report(
-    user,
+    who: AnyUser | Scope,
     group_by: tuple[str, ...],
     *,
     date_from: datetime.date | None = None,
@@ -423,13 +419,14 @@ def hours_report(
     categories: list[str] | None = None,
     for_file: bool = False,
 ) -> HoursReport:
-    """Build the grouped query of approved hours for ``user``'s scope. Raises StatsError.
+    """Build the grouped query of approved hours for a user's scope (or a ``Scope``). Raises StatsError.
 
     With ``for_file``, the file columns only, user-entered text neutralised for spreadsheets.
     Grouped by stations, institutes, centers or teams, every one in scope has a row, 0 if idle.
     """
     if date_from and date_to and date_to < date_from:
         raise StatsError("bad_period")
+    scope = Scope.of(who)
     base = unit_base(group_by)
     paths = {None: FROM_RECORDS, "station": FROM_STATIONS, "team": FROM_TEAMS}[base]
     columns: dict[str, Column] = {}
@@ -453,15 +450,15 @@ def hours_report(
                 display(F(alias(column.name))), output_field=models.CharField()
             )
     filters = {"date_from": date_from, "date_to": date_to, "unit": unit, "categories": categories or []}
-    plan = rollup_plan(user, **filters)
+    plan = rollup_plan(scope, **filters)
     if plan is not None and base == "station" and not any(GROUPINGS[key].of_records for key in group_by):
-        rows = _units_from_rollup(user, keys, plan, unit=unit, by_station=group_by == ("station",))
+        rows = _units_from_rollup(scope, keys, plan, unit=unit, by_station=group_by == ("station",))
     elif plan is not None and group_by == ("month",):
         rows = _months_from_rollup(plan)
     elif base is None:
-        rows = _from_records(user, group_by, keys, **filters)
+        rows = _from_records(scope, group_by, keys, **filters)
     else:
-        rows = _from_units(user, group_by, base, keys, **filters)
+        rows = _from_units(scope, group_by, base, keys, **filters)
     ordering = [field for key in group_by for field in GROUPINGS[key].order(paths)]
     output = [f"{alias(c.name)}_shown" if f"{alias(c.name)}_shown" in shown else alias(c.name) for c in all_columns]
     rows = rows.annotate(**shown).order_by(*ordering).values_list(*output)
@@ -481,28 +478,26 @@ class RollupPlan:
         )
 
 
-def rollup_plan(user, *, date_from=None, date_to=None, unit=None, categories=None) -> RollupPlan | None:
+def rollup_plan(scope: Scope, *, date_from=None, date_to=None, unit=None, categories=None) -> RollupPlan | None:
     """How the rollups answer exactly, if they do: whole months, no categories, a scope with one root."""
     if categories or any(day is not None and not date_in_range(day) for day in (date_from, date_to)):
         return None
     months = rollup.month_span(date_from, date_to)
     if months is None:
         return None
-    reach = rollup.reach_for(user, unit)
+    reach = rollup.reach_for(scope, unit)
     return None if reach is None else RollupPlan(reach, *months)
 
 
-def _stations(user, unit: PracticeUnit | None) -> models.QuerySet:
+def _stations(scope: Scope, unit: PracticeUnit | None) -> models.QuerySet:
     # A manager's stations: the hierarchy follows the home station, as for records.
-    units = PracticeUnit.objects.filter(level=Level.STATION)
-    if not user.is_superuser:
-        units = units.filter(subtree_q("path", managed_paths(user)))
+    units = PracticeUnit.objects.filter(scope.q(), level=Level.STATION)
     if unit is not None:
         units = units.subtree_of(unit)
     return units
 
 
-def _units_from_rollup(user, keys: dict, plan: RollupPlan, *, unit, by_station: bool) -> models.QuerySet:
+def _units_from_rollup(scope: Scope, keys: dict, plan: RollupPlan, *, unit, by_station: bool) -> models.QuerySet:
     """As ``_from_units`` for stations, from each station's rollup rows of the period (one per year or month)."""
     prefix = plan.reach.prefix
     if by_station:
@@ -510,7 +505,7 @@ def _units_from_rollup(user, keys: dict, plan: RollupPlan, *, unit, by_station: 
         # stations reads the rollup rows of that page only.
         rows = UnitHours.objects.filter(rollup.period_q(plan.month_from, plan.month_to), unit=OuterRef("pk"))
         sums = rows.values("unit").annotate(h=Sum(f"{prefix}hours"), n=Sum(f"{prefix}records")).order_by()
-        return _stations(user, unit).annotate(
+        return _stations(scope, unit).annotate(
             **keys,
             s_hours=Coalesce(Subquery(sums.values("h")), Value(Decimal("0.00")), output_field=HOURS),
             s_records=Coalesce(
@@ -521,7 +516,7 @@ def _units_from_rollup(user, keys: dict, plan: RollupPlan, *, unit, by_station: 
         )
     period = rollup.period_q(plan.month_from, plan.month_to, prefix="rollup_hours__")
     return (
-        _stations(user, unit)
+        _stations(scope, unit)
         .annotate(r=FilteredRelation("rollup_hours", condition=period))
         .annotate(**keys)
         .values(*keys)
@@ -554,8 +549,8 @@ def _months_from_rollup(plan: RollupPlan) -> models.QuerySet:
     )
 
 
-def _from_records(user, group_by, keys: dict, *, date_from, date_to, unit, categories) -> models.QuerySet:
-    volunteer_side, event_side = scope_q(user)
+def _from_records(scope: Scope, group_by, keys: dict, *, date_from, date_to, unit, categories) -> models.QuerySet:
+    volunteer_side, event_side = scope_q(scope)
     wanted = Q(status=RecordStatus.APPROVED) & volunteer_side
     if unit is not None:
         wanted &= under(unit, "volunteer__home_station__path")
@@ -564,9 +559,7 @@ def _from_records(user, group_by, keys: dict, *, date_from, date_to, unit, categ
         period &= Q(event__category__in=categories)
     if "team" in group_by:
         # One condition object, so the team join is shared by the filter and the columns.
-        wanted &= Q(volunteer__teams__isnull=False)
-        if not user.is_superuser:
-            wanted &= subtree_q("volunteer__teams__unit__path", managed_paths(user))
+        wanted &= Q(volunteer__teams__isnull=False) & scope.q("volunteer__teams__unit__path")
     records = ServiceRecord.objects.filter(wanted)
     if "volunteer" not in group_by:
         return (
@@ -601,24 +594,21 @@ def _from_records(user, group_by, keys: dict, *, date_from, date_to, unit, categ
     )
 
 
-def _from_units(user, group_by, base: str, keys: dict, *, date_from, date_to, unit, categories) -> models.QuerySet:
+def _from_units(
+    scope: Scope, group_by, base: str, keys: dict, *, date_from, date_to, unit, categories
+) -> models.QuerySet:
     """Rows from the units (outer-joined to their approved records), so idle units show 0.
 
     The record conditions sit in the join (``FilteredRelation``), not in WHERE, which
     would drop the units without records again.
     """
-    scope = None if user.is_superuser else managed_paths(user)
     if base == "station":
-        units = _stations(user, unit)
+        units = _stations(scope, unit)
         relation = "volunteers__service_records"
         volunteers = None
     else:
-        units = Team.objects.all()
-        if scope is not None:
-            units = units.filter(subtree_q("unit__path", scope))
-        volunteers = Volunteer.objects.all()
-        if scope is not None:
-            volunteers = volunteers.filter(subtree_q("home_station__path", scope))
+        units = Team.objects.filter(scope.q("unit__path"))
+        volunteers = Volunteer.objects.filter(scope.q("home_station__path"))
         if unit is not None:
             volunteers = volunteers.filter(under(unit, "home_station__path"))
             units = units.filter(under(unit, "unit__path") | Q(Exists(volunteers.filter(teams=OuterRef("pk")))))
@@ -626,15 +616,13 @@ def _from_units(user, group_by, base: str, keys: dict, *, date_from, date_to, un
     condition = Q(**{f"{relation}__status": RecordStatus.APPROVED}) & local_bounds(
         date_from, date_to, field=f"{relation}__checked_in_at"
     )
-    events = Event.objects.all()
-    if scope is not None:
-        events = events.filter(subtree_q("unit__path", scope))
+    events = Event.objects.filter(scope.q("unit__path"))
     if categories:
         events = events.filter(category__in=categories)
-    if scope is not None or categories:
+    if not scope.is_everything or categories:
         # A condition of the join may not reach past the record, so the event's as a subquery.
         condition &= Q(**{f"{relation}__event__in": Subquery(events.values("pk"))})
-    if volunteers is not None and (scope is not None or unit is not None):
+    if volunteers is not None and (not scope.is_everything or unit is not None):
         condition &= Q(**{f"{relation}__volunteer__in": Subquery(volunteers.values("pk"))})
     rows = (
         units.annotate(r=FilteredRelation(relation, condition=condition))
@@ -659,9 +647,10 @@ def _from_units(user, group_by, base: str, keys: dict, *, date_from, date_to, un
     return rows.annotate(s_keep=keep).filter(s_keep__gt=0)
 
 
-def report_totals(user, **filters) -> dict:
+def report_totals(who: AnyUser | Scope, **filters) -> dict:
     """Hours and records over the whole report scope, for page headers."""
-    plan = rollup_plan(user, **filters)
+    scope = Scope.of(who)
+    plan = rollup_plan(scope, **filters)
     if plan is not None and plan.whole_years:
         # Distinct volunteers add up over years only, so months read the records.
         totals = rollup.totals(plan.reach, plan.month_from, plan.month_to)
@@ -671,7 +660,7 @@ def report_totals(user, **filters) -> dict:
             "records": totals.records,
             "volunteers": rollup.volunteers_served(plan.reach, *years),
         }
-    volunteer_side, event_side = scope_q(user)
+    volunteer_side, event_side = scope_q(scope)
     q = Q(status=RecordStatus.APPROVED) & volunteer_side & event_side
     if filters.get("unit") is not None:
         q &= under(filters["unit"], "volunteer__home_station__path")
@@ -692,23 +681,22 @@ def year_summary(user, *, unit: PracticeUnit | None, year: int) -> dict:
     zone = timezone.get_default_timezone()
     start = datetime.datetime(year, 1, 1, tzinfo=zone)
     end = datetime.datetime(year + 1, 1, 1, tzinfo=zone)
+    scope = Scope.of(user)
     events = Event.objects.managed_by(user)
     if unit is not None:
         events = events.filter(under(unit, "unit__path"))
     target = Decimal(settings.ANNUAL_HOURS_TARGET)
-    plan = rollup_plan(user, date_from=start.date(), date_to=end.date() - datetime.timedelta(days=1), unit=unit)
+    plan = rollup_plan(scope, date_from=start.date(), date_to=end.date() - datetime.timedelta(days=1), unit=unit)
     if plan is not None:
         totals = rollup.totals(plan.reach, plan.month_from, plan.month_to)
         counts = rollup.volunteer_counts(plan.reach, year=year, target=target)
         hours, active, reaching = totals.hours, counts.served, counts.reaching_target
     else:
-        hours, active, reaching = _year_from_records(user, unit=unit, start=start, end=end, target=target)
-    scopes: Sequence[PracticeUnit | None] = (
-        [unit] if unit is not None else [None] if user.is_superuser else rollup.root_units(user)
-    )
+        hours, active, reaching = _year_from_records(scope, unit=unit, start=start, end=end, target=target)
+    tops: Sequence[PracticeUnit | None] = [unit] if unit is not None else [None] if scope.roots is None else scope.roots
     stars = dict.fromkeys(range(len(settings.STAR_THRESHOLDS_HOURS) + 1), 0)
-    for scope in scopes:
-        for level, count in rollup.registered(scope, until_year=year).star_levels.items():
+    for top in tops:
+        for level, count in rollup.registered(top, until_year=year).star_levels.items():
             stars[level] = stars.get(level, 0) + count
     registered_count = sum(stars.values())
     held = events.filter(
@@ -731,9 +719,9 @@ def year_summary(user, *, unit: PracticeUnit | None, year: int) -> dict:
     }
 
 
-def _year_from_records(user, *, unit, start, end, target: Decimal) -> tuple[Decimal, int, int]:
+def _year_from_records(scope: Scope, *, unit, start, end, target: Decimal) -> tuple[Decimal, int, int]:
     """Hours, volunteers who served and those reaching ``target``, where the rollups cannot tell."""
-    volunteer_side, event_side = scope_q(user)
+    volunteer_side, event_side = scope_q(scope)
     records = ServiceRecord.objects.filter(
         volunteer_side, event_side, status=RecordStatus.APPROVED, checked_in_at__gte=start, checked_in_at__lt=end
     )

@@ -43,8 +43,9 @@ from reports.statistics import (
     report_totals,
     year_summary,
 )
-from stations.models import Level, PracticeUnit, is_manager, managed_units
+from stations.models import Level, PracticeUnit
 from stations.permissions import IsManager
+from stations.scoping import is_manager, root_units
 
 FILE_FORMATS = ("csv", "xlsx")
 
@@ -172,7 +173,7 @@ def scope_name(user, unit: PracticeUnit | None) -> str:
     if unit is not None:
         return unit.name
     if not user.is_superuser:
-        names = [managed.name for managed in managed_units(user)[:3]]
+        names = [root.name for root in root_units(user)[:3]]
         if names:
             return "、".join(names)
     return _("All units")
@@ -342,8 +343,8 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
         data["date_to"] = data["date_from"]
     units = PracticeUnit.objects.managed_by(user).order_by("path")
     unit = units.filter(pk=data["unit"]).first() if data.get("unit") else None
-    if unit is None and not user.is_superuser and len(managed := managed_units(user)) == 1:
-        unit = managed[0]
+    if unit is None and not user.is_superuser and len(roots := root_units(user)) == 1:
+        unit = roots[0]
     categories = [data["category"]] if data.get("category") else []
     filters = {"date_from": data["date_from"], "date_to": data["date_to"], "unit": unit, "categories": categories}
 

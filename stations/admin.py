@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import SuperuserOnlyMixin
 from accounts.errors import DomainError
-from stations.models import Level, PracticeUnit, UnitManager, is_manager
+from stations.models import Level, PracticeUnit, UnitManager
+from stations.scoping import is_manager
 
 # Fields whose values are personal numbers, or rebuild them (the birth date is digits
 # 7-14 of the ID number): no lookups, filters or ordering on them for anyone but admins,

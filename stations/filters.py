@@ -5,7 +5,8 @@ from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from stations.models import Level, PracticeUnit, under
+from stations.models import Level, PracticeUnit
+from stations.scoping import under
 
 
 @extend_schema_field(OpenApiTypes.INT)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -51,11 +51,16 @@ def coordinate_field(label: StrOrPromise, limit: int) -> models.DecimalField:
 
 
 class PracticeUnitQuerySet(models.QuerySet):
+    # ``stations.scoping`` answers both; it imports this module, hence the imports inside.
     def subtree_of(self, unit: PracticeUnit) -> PracticeUnitQuerySet:
+        from stations.scoping import under
+
         return self.filter(under(unit))
 
     def managed_by(self, user: AnyUser) -> PracticeUnitQuerySet:
         """Units the user may change: admins all, managers their subtrees."""
+        from stations.scoping import scoped
+
         return scoped(self, user, "path")
 
     def visible_to(self, user: AnyUser) -> PracticeUnitQuerySet:
@@ -192,52 +197,3 @@ class UnitManager(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.user}"
-
-
-def managed_units(user: AnyUser) -> list[PracticeUnit]:
-    """The units a user manages directly, by path, cached on the user object: one query a request."""
-    if not user.is_authenticated:
-        return []
-    cached = getattr(user, "_managed_units", None)
-    if cached is None:
-        cached = list(PracticeUnit.objects.filter(manager_roles__user=user).order_by("path"))
-        user._managed_units = cached  # type: ignore[attr-defined]  # read again on the same request
-    return cached
-
-
-def managed_paths(user: AnyUser) -> list[str]:
-    """Paths of the units a user manages directly."""
-    return [unit.path for unit in managed_units(user)]
-
-
-def under(unit: PracticeUnit, field: str = "path") -> Q:
-    """A filter matching rows whose ``field`` path lies in ``unit``'s subtree, the unit included."""
-    return Q(**{f"{field}__startswith": unit.path})
-
-
-def subtree_q(field: str, paths: list[str]) -> Q:
-    """A filter matching rows whose ``field`` path lies under any of ``paths``."""
-    if not paths:
-        return Q(pk__in=[])
-    q = Q()
-    for path in paths:
-        q |= Q(**{f"{field}__startswith": path})
-    return q
-
-
-Rows = TypeVar("Rows", bound=models.QuerySet)
-
-
-def scoped(queryset: Rows, user: AnyUser, path_field: str, *, own: Q | None = None) -> Rows:
-    """The rows of ``queryset`` a user reaches: every row for admins; for others the rows
-    whose ``path_field`` lies in a subtree they manage, plus the rows ``own`` matches."""
-    if not user.is_authenticated:
-        return queryset.none()
-    if user.is_superuser:
-        return queryset.all()
-    reach = subtree_q(path_field, managed_paths(user))
-    return queryset.filter(reach | own if own is not None else reach)
-
-
-def is_manager(user: AnyUser) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or managed_paths(user)))

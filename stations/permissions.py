@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 from rest_framework import permissions
 
-from stations.models import is_manager
+from stations.scoping import is_manager
 
 
 def in_reach(objects, request, *, reading: bool | None = None) -> QuerySet:

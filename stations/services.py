@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.errors import DomainError
 from accounts.models import AnyUser, User
 from stations.models import PracticeUnit, UnitManager
+from stations.scoping import manages
 
 
 class UnitError(DomainError):
@@ -23,7 +24,7 @@ def can_appoint_managers(user: AnyUser, unit: PracticeUnit) -> bool:
     """Admins, and managers of a unit above this one (not of the unit itself)."""
     if user.is_superuser:
         return True
-    return unit.parent_id is not None and PracticeUnit.objects.managed_by(user).filter(pk=unit.parent_id).exists()
+    return unit.parent is not None and manages(user, unit.parent)
 
 
 def appointable_users(unit: PracticeUnit, by: User) -> QuerySet:

@@ -19,7 +19,8 @@ from accounts.errors import DomainError
 from accounts.phones import mask_phone, normalize_phone, validate_mobile
 from accounts.services import change_password, require_password_change
 from stations.admin import ScopedAdmin, WorkflowForm, WorkflowOnlyAdmin, serializer_errors_to_form
-from stations.models import Level, PracticeUnit, is_manager
+from stations.models import Level, PracticeUnit
+from stations.scoping import is_manager
 from volunteers import roster_import
 from volunteers.id_numbers import mask_id_number, normalize_id_number, parse_id_number
 from volunteers.models import Award, GuardianRelation, PoliticalStatus, Skill, Team, Training, Volunteer

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AnyUser
-from stations.models import Level, PracticeUnit, managed_paths, scoped, subtree_q
+from stations.models import Level, PracticeUnit
+from stations.scoping import managed_q, scoped
 from volunteers.id_numbers import IdType, validate_document_number
 from volunteers.names import validate_real_name
 
@@ -123,7 +124,7 @@ class VolunteerQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self.all()
-        return self.filter(subtree_q("home_station__path", managed_paths(user))).exclude(user=user)
+        return self.filter(managed_q(user, "home_station__path")).exclude(user=user)
 
 
 class Volunteer(models.Model):

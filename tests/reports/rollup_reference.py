@@ -23,7 +23,8 @@ from reports.rollup import (
     months_q,
     period_q,
 )
-from stations.models import Level, PracticeUnit, under
+from stations.models import Level, PracticeUnit
+from stations.scoping import under
 
 # From a home station up to the unit of a level, as a lookup.
 UP_FROM_STATION: dict[str, str] = {

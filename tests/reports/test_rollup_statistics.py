@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from events.models import RecordStatus, ServiceCategory
 from reports import statistics
-from stations.models import UnitManager, managed_paths, subtree_q
+from stations.models import UnitManager
+from stations.scoping import managed_q
 from tests.conftest import make_manager, make_volunteer
 from tests.stats.conftest import local, make_event, record
 from volunteers.models import Volunteer
@@ -55,7 +56,7 @@ def world(tree, django_user_model):
 def registered_from_records(user, scope, year: int) -> tuple[int, dict[str, int]]:
     volunteers = Volunteer.objects.filter(created_at__lt=local(f"{year + 1}-01-01", 0))
     if not user.is_superuser:
-        volunteers = volunteers.filter(subtree_q("home_station__path", managed_paths(user)))
+        volunteers = volunteers.filter(managed_q(user, "home_station__path"))
     if scope is not None:
         volunteers = volunteers.filter(home_station__path__startswith=scope.path)
     stars = {str(level): 0 for level in range(6)}

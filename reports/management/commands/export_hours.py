@@ -6,13 +6,7 @@ from events.models import ServiceCategory
 from reports import exports
 from reports.statistics import GROUP_KEYS, StatsError, hours_report, parse_group_by
 from stations.models import PracticeUnit
-
-
-class ReportUser:
-    """The scope of a scheduled report: everything, like an admin's export."""
-
-    is_superuser = True
-    is_authenticated = True
+from stations.scoping import Scope
 
 
 class Command(BaseCommand):
@@ -41,8 +35,9 @@ class Command(BaseCommand):
             if unit is None:
                 raise CommandError(f"No unit {options['unit']!r}.")
         try:
+            # A scheduled report covers every unit, as an admin's export does.
             report = hours_report(
-                ReportUser(),
+                Scope(),
                 parse_group_by(options["group_by"]),
                 date_from=options["date_from"],
                 date_to=options["date_to"],
