@@ -483,9 +483,7 @@ class RefusedScanQuerySet(models.QuerySet):
         # A refusal of one of my volunteers elsewhere names the event only if I may see
         # that event: another station's draft title is none of my business.
         visible_events = Event.objects.visible_to(user).values("pk")
-        own = managed_q(user, "volunteer__home_station__path") & (
-            Q(event__isnull=True) | Q(event__in=visible_events)
-        )
+        own = managed_q(user, "volunteer__home_station__path") & (Q(event__isnull=True) | Q(event__in=visible_events))
         return scoped(self, user, "event__unit__path", own=own)
 
 
