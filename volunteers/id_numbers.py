@@ -89,7 +89,10 @@ def parse_id_number(value: str) -> IdentityFacts:
         raise ValidationError(_("An ID number has 18 characters: 17 digits and a digit or X."), code="id_format")
     if value[:6] in RESIDENCE_PERMIT_REGIONS:
         raise ValidationError(
-            _("This is the number of a residence permit for Hong Kong, Macao or Taiwan residents: choose that document."),
+            _(
+                "This is the number of a residence permit for Hong Kong, Macao or Taiwan residents: "
+                "choose that document."
+            ),
             code="id_region",
         )
     if value[:2] not in PROVINCE_CODES:
