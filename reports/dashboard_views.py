@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
 import math
 from decimal import Decimal
@@ -22,21 +21,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import permissions, renderers, serializers
+from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.bounded_fields import EARLIEST_DATE, LATEST_DATE
+from accounts.bounded_fields import EARLIEST_DATE, LATEST_DATE, BoundedDateField
 from accounts.pagination import PageNumberPagination
 from reports.dashboard import AMBER, GREEN, INDICATORS, NO_DATA, RED, Dashboard, Row, Scores, dashboard
-from reports.exports import BOM, CSV_TYPE, XLSX_TYPE, Echo, attachment, safe_cell
-from reports.stats_views import CSVFileRenderer, XLSXFileRenderer
-from reports.workbooks import workbook_response
+from reports.files import FILE_FORMATS, XLSX_TYPE, FileExportView, csv_download, workbook_response
+from reports.order_reports import order_report, report_file
 from stations.models import Level, PracticeUnit
 from stations.permissions import IsManager
 from stations.scoping import is_manager, root_units
 
-FILE_FORMATS = ("csv", "xlsx")
 ORDERINGS = ("path", "name", "-name", "value", "-value")
 LIGHT_LABELS = {
     GREEN: gettext_lazy("Green"),
@@ -307,37 +304,7 @@ def drilldown_file(board: Dashboard, key: str, rows: list[Row], file_format: str
         return workbook_response(
             [(str(INDICATORS[key].label), drilldown_header(key), map(drilldown_cells, rows))], f"{name}.xlsx"
         )
-    writer = csv.writer(Echo())
-
-    def lines():
-        yield (BOM + writer.writerow(drilldown_header(key))).encode()
-        for row in rows:
-            yield writer.writerow([safe_cell(cell) for cell in drilldown_cells(row)]).encode()
-
-    response = StreamingHttpResponse(lines(), content_type=CSV_TYPE)
-    response["Content-Disposition"] = attachment(f"{name}.csv")
-    return response
-
-
-class FileExportView(APIView):
-    """A managers' report answered as JSON or, with ``?format=csv|xlsx``, as a file (either counts as an export)."""
-
-    permission_classes = [permissions.IsAuthenticated, IsManager]
-    renderer_classes = [renderers.JSONRenderer, CSVFileRenderer, XLSXFileRenderer]
-    throttle_scope = "export"
-
-    def perform_content_negotiation(self, request, force=False):
-        # An unknown ?format= is bad input, answered 400 by the query's serializer, not 404.
-        if request.query_params.get("format") not in (None, "json", *FILE_FORMATS):
-            return renderers.JSONRenderer(), "application/json"
-        return super().perform_content_negotiation(request, force)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        # Errors answer in JSON even when a file was asked for.
-        if isinstance(response, Response) and response.status_code >= 400:
-            request.accepted_renderer = renderers.JSONRenderer()
-            request.accepted_media_type = "application/json"
-        return super().finalize_response(request, response, *args, **kwargs)
+    return csv_download(drilldown_header(key), map(drilldown_cells, rows), f"{name}.csv")
 
 
 class DashboardDrilldownView(FileExportView):
@@ -370,6 +337,57 @@ class DashboardDrilldownView(FileExportView):
         # and PageNumberPagination always has a page size.
         page = cast(list[Row], paginator.paginate_queryset(rows, request, view=self))  # type: ignore[arg-type]
         return paginator.get_paginated_response(DrilldownRowSerializer(map(row_dict, page), many=True).data)
+
+
+class OrderReportQuerySerializer(serializers.Serializer):
+    unit = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_UNIT_ID,
+        help_text=gettext_lazy("A unit in your scope; default all of it."),
+    )
+    date_from = BoundedDateField(
+        required=False, help_text=gettext_lazy("First day ordered; default 1 January of the last day's year.")
+    )
+    date_to = BoundedDateField(required=False, help_text=gettext_lazy("Last day ordered, included; default today."))
+    format = serializers.ChoiceField(choices=["json", *FILE_FORMATS], default="json")
+
+    def validate(self, attrs: dict) -> dict:
+        date_to = attrs.get("date_to") or timezone.localdate()
+        date_from = attrs.get("date_from") or date_to.replace(month=1, day=1)
+        if date_to < date_from:
+            raise serializers.ValidationError({"date_to": _("The end date must not be before the start date.")})
+        return {**attrs, "date_from": date_from, "date_to": date_to}
+
+
+class OrderReportView(FileExportView):
+    """Service-order statistics of a unit's residents (or the caller's whole scope) for the days ordered:
+    orders by state and item, times to acceptance and completion, completion and decline rates, satisfaction."""
+
+    @extend_schema(
+        operation_id="reports_orders",
+        parameters=[OrderReportQuerySerializer],
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="UTF-8 with BOM"),
+            (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="A sheet per table"),
+        },
+    )
+    def get(self, request) -> HttpResponseBase:
+        query = OrderReportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        root = resolve_root(request.user, data.get("unit"))
+        report = order_report(request.user, root, data["date_from"], data["date_to"])
+        if data["format"] in FILE_FORMATS:
+            return report_file(report, data["format"])
+        body = {
+            "unit": {"id": root.pk, "name": root.name, "level": root.level} if root else None,
+            "date_from": report.date_from,
+            "date_to": report.date_to,
+            **report.figures,
+        }
+        return Response(body)
 
 
 # The admin page ---------------------------------------------------------------------

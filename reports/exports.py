@@ -13,49 +13,19 @@ import datetime
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
-from typing import IO, cast
+from typing import IO
 
 import xlsxwriter
 from django.conf import settings
 from django.db import connections
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.functional import Promise
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from events.models import RecordStatus
-from reports.statistics import CHUNK_ROWS, FORMULA_STARTS, GROUPINGS, HoursReport
-
-BOM = "\ufeff"
-CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class Echo:
-    """A file-like object whose ``write`` hands the line back, for csv.writer."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def safe_cell(value: object) -> object:
-    """Neutralise text a spreadsheet would run as a formula (the grouped query does this in SQL).
-
-    A lazily translated label becomes its text here: XlsxWriter refuses anything but real strings and numbers.
-    """
-    if isinstance(value, Promise):
-        value = str(value)
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        return "'" + value
-    return value
-
-
-def attachment(filename: str) -> str:
-    """The Content-Disposition header of a download named ``filename``."""
-    # None only for an inline response without a name.
-    return cast(str, content_disposition_header(True, filename))
+from reports.files import BOM, CSV_TYPE, XLSX_TYPE, Echo, attachment, safe_cell
+from reports.statistics import CHUNK_ROWS, GROUPINGS, HoursReport
 
 
 def file_name(report: HoursReport, scope: str, extension: str) -> str:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from weasyprint.document import Document
 
 from jobs import pdfs
-from reports.exports import safe_cell
+from reports.files import safe_cell
 from reports.ledgers import SIGN_IN_RULE, Ledger, Period, build_ledger
 from stations.models import PracticeUnit
 

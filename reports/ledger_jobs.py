@@ -11,18 +11,28 @@ import tempfile
 from pathlib import Path
 
 from django.core.files import File
+from django.http import FileResponse
 
 from jobs import runner
+from jobs.files import private_download
+from jobs.models import JobStatus
 from jobs.runner import Progress
 from jobs.services import start_job
+from reports.files import XLSX_TYPE
 from reports.ledger_files import file_stem, write_pdf, write_xlsx, write_zip
-from reports.ledgers import Period, build_ledger, ledger_size
+from reports.ledgers import LedgerError, Period, build_ledger, ledger_size
 from reports.models import LedgerFormat, LedgerJob
 from stations.models import PracticeUnit
 
 # A PDF this small lays out in a few seconds: made in the request rather than queued.
 SYNC_MAX_ACTIVITIES = 8
 SYNC_MAX_PHOTOS = 40
+
+CONTENT_TYPES: dict[str, str] = {
+    LedgerFormat.PDF: "application/pdf",
+    LedgerFormat.XLSX: XLSX_TYPE,
+    LedgerFormat.ZIP: "application/zip",
+}
 
 
 def job_period(job: LedgerJob) -> Period:
@@ -77,3 +87,10 @@ def make_ledger(job: LedgerJob, progress: Progress) -> None:
         with target.open("rb") as content:
             job.file.save(f"{file_stem(job.unit, period)}.{job.format}", File(content), save=False)
     progress.beat(file=job.file.name)
+
+
+def ledger_download(job: LedgerJob) -> FileResponse:
+    """The job's file under a name that says what it is."""
+    if job.status != JobStatus.FINISHED or not job.file:
+        raise LedgerError("job_not_finished")
+    return private_download(job.file, f"{file_stem(job.unit, job_period(job))}.{job.format}", CONTENT_TYPES[job.format])

@@ -9,28 +9,11 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from jobs.files import private_download
-from jobs.models import JobStatus
-from reports.exports import XLSX_TYPE
-from reports.ledger_files import file_stem
-from reports.ledger_jobs import job_period, start_ledger_job
+from reports.files import XLSX_TYPE
+from reports.ledger_jobs import ledger_download, start_ledger_job
 from reports.ledger_serializers import LedgerJobSerializer, LedgerRequestSerializer
-from reports.ledgers import LedgerError
-from reports.models import LedgerFormat, LedgerJob
+from reports.models import LedgerJob
 from stations.permissions import IsManager
-
-CONTENT_TYPES: dict[str, str] = {
-    LedgerFormat.PDF: "application/pdf",
-    LedgerFormat.XLSX: XLSX_TYPE,
-    LedgerFormat.ZIP: "application/zip",
-}
-
-
-def ledger_download(job: LedgerJob) -> FileResponse:
-    """The job's file under a name that says what it is."""
-    if job.status != JobStatus.FINISHED or not job.file:
-        raise LedgerError("job_not_finished")
-    return private_download(job.file, f"{file_stem(job.unit, job_period(job))}.{job.format}", CONTENT_TYPES[job.format])
 
 
 class LedgerJobViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -1,4 +1,4 @@
-"""Service-order statistics (``orders.statistics``) of a unit and period, as JSON, CSV or XLSX.
+"""Service-order statistics (``orders.statistics``) of a unit and period, laid out as tables and files.
 
 Orders belong to the resident's station, as on the dashboard: a unit's report holds
 the orders of residents in its subtree, whoever handled or served them. The period
@@ -9,7 +9,6 @@ serves every table and the file still sorts and filters in a spreadsheet.
 
 from __future__ import annotations
 
-import csv
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,47 +16,16 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
-from django.http.response import HttpResponseBase
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
-from rest_framework.response import Response
 
-from accounts.bounded_fields import BoundedDateField
 from orders.models import Order
 from orders.statistics import order_statistics
 from reports.dashboard import local_midnight
-from reports.dashboard_views import FILE_FORMATS, MAX_UNIT_ID, FileExportView, resolve_root
-from reports.exports import BOM, CSV_TYPE, XLSX_TYPE, Echo, attachment, safe_cell
-from reports.workbooks import workbook_response
+from reports.files import csv_download, workbook_response
 from stations.models import PracticeUnit
 from stations.scoping import scoped, under
 
 Sheet = tuple[str, list[str], list[Sequence]]
-
-
-class OrderReportQuerySerializer(serializers.Serializer):
-    unit = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=MAX_UNIT_ID,
-        help_text=gettext_lazy("A unit in your scope; default all of it."),
-    )
-    date_from = BoundedDateField(
-        required=False, help_text=gettext_lazy("First day ordered; default 1 January of the last day's year.")
-    )
-    date_to = BoundedDateField(required=False, help_text=gettext_lazy("Last day ordered, included; default today."))
-    format = serializers.ChoiceField(choices=["json", *FILE_FORMATS], default="json")
-
-    def validate(self, attrs: dict) -> dict:
-        date_to = attrs.get("date_to") or timezone.localdate()
-        date_from = attrs.get("date_from") or date_to.replace(month=1, day=1)
-        if date_to < date_from:
-            raise serializers.ValidationError({"date_to": _("The end date must not be before the start date.")})
-        return {**attrs, "date_from": date_from, "date_to": date_to}
 
 
 @dataclass
@@ -174,43 +142,5 @@ def report_file(report: OrderReport, file_format: str) -> StreamingHttpResponse:
     tables = sheets(report)
     if file_format == "xlsx":
         return workbook_response(tables, file_name(report, "xlsx"))
-    writer = csv.writer(Echo())
-
-    def lines():
-        yield (BOM + writer.writerow([_("Table"), _("Entry"), _("Figure"), _("Value")])).encode()
-        for cells in long_rows(tables):
-            yield writer.writerow([safe_cell(cell) for cell in cells]).encode()
-
-    response = StreamingHttpResponse(lines(), content_type=CSV_TYPE)
-    response["Content-Disposition"] = attachment(file_name(report, "csv"))
-    return response
-
-
-class OrderReportView(FileExportView):
-    """Service-order statistics of a unit's residents (or the caller's whole scope) for the days ordered:
-    orders by state and item, times to acceptance and completion, completion and decline rates, satisfaction."""
-
-    @extend_schema(
-        operation_id="reports_orders",
-        parameters=[OrderReportQuerySerializer],
-        responses={
-            (200, "application/json"): OpenApiTypes.OBJECT,
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="UTF-8 with BOM"),
-            (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="A sheet per table"),
-        },
-    )
-    def get(self, request) -> HttpResponseBase:
-        query = OrderReportQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
-        root = resolve_root(request.user, data.get("unit"))
-        report = order_report(request.user, root, data["date_from"], data["date_to"])
-        if data["format"] in FILE_FORMATS:
-            return report_file(report, data["format"])
-        body = {
-            "unit": {"id": root.pk, "name": root.name, "level": root.level} if root else None,
-            "date_from": report.date_from,
-            "date_to": report.date_to,
-            **report.figures,
-        }
-        return Response(body)
+    header = [_("Table"), _("Entry"), _("Figure"), _("Value")]
+    return csv_download(header, long_rows(tables), file_name(report, "csv"))

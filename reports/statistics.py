@@ -64,6 +64,7 @@ from accounts.errors import DomainError
 from accounts.models import AnyUser
 from events.models import Event, EventStatus, RecordStatus, ServiceCategory, ServiceRecord
 from reports import rollup
+from reports.files import FORMULA_STARTS
 from reports.models import UnitHours
 from stations.models import Level, PracticeUnit
 from stations.scoping import Scope, under
@@ -74,8 +75,6 @@ if TYPE_CHECKING:
 
 CHUNK_ROWS = 2000
 HOURS: models.DecimalField[Decimal, Decimal] = models.DecimalField(max_digits=14, decimal_places=2)
-# Cells a spreadsheet would run as a formula (or whose leading control character hides one).
-FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
 
 
 class StatsError(DomainError):

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions, renderers, serializers
+from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -30,6 +30,7 @@ from accounts.bounded_fields import BoundedDateField
 from accounts.pagination import PageNumberPagination
 from events.models import ServiceCategory
 from reports import exports
+from reports.files import FILE_FORMATS, XLSX_TYPE, FileExportView
 from reports.statistics import (
     FROM_RECORDS,
     GROUP_KEYS,
@@ -46,25 +47,6 @@ from reports.statistics import (
 from stations.models import Level, PracticeUnit
 from stations.permissions import IsManager
 from stations.scoping import is_manager, root_units
-
-FILE_FORMATS = ("csv", "xlsx")
-
-
-class CSVFileRenderer(renderers.BaseRenderer):
-    """Names ``?format=csv`` for content negotiation; the view streams the file itself."""
-
-    media_type = "text/csv"
-    format = "csv"
-    charset: str | None = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
-        return renderers.JSONRenderer().render(data)
-
-
-class XLSXFileRenderer(CSVFileRenderer):
-    media_type = exports.XLSX_TYPE
-    format = "xlsx"
-    charset = None
 
 
 class HoursQuerySerializer(serializers.Serializer):
@@ -193,26 +175,15 @@ def build_report(user, data: dict, *, for_file: bool) -> tuple[HoursReport, Prac
     return report, unit
 
 
-class HoursStatsView(APIView):
+class HoursStatsView(FileExportView):
     """Approved service hours grouped by one or two keys, as JSON pages or a whole file."""
-
-    permission_classes = [permissions.IsAuthenticated, IsManager]
-    renderer_classes = [renderers.JSONRenderer, CSVFileRenderer, XLSXFileRenderer]
-    throttle_scope = "export"
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        # Errors answer in JSON even when a file was asked for.
-        if isinstance(response, Response) and response.status_code >= 400:
-            request.accepted_renderer = renderers.JSONRenderer()
-            request.accepted_media_type = "application/json"
-        return super().finalize_response(request, response, *args, **kwargs)
 
     @extend_schema(
         parameters=[HoursQuerySerializer],
         responses={
             (200, "application/json"): PaginatedHoursSerializer,
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="UTF-8 with BOM, not paginated"),
-            (200, exports.XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="Not paginated"),
+            (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="Not paginated"),
         },
     )
     def get(self, request) -> HttpResponseBase:

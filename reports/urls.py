@@ -1,9 +1,8 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from reports.dashboard_views import DashboardDrilldownView, DashboardView
+from reports.dashboard_views import DashboardDrilldownView, DashboardView, OrderReportView
 from reports.ledger_views import LedgerJobViewSet
-from reports.order_reports import OrderReportView
 from reports.views import AnnualReportView, MyDataPdfView, MyDataView, MyPhotoView, NationalExportView
 
 ledgers = SimpleRouter()

@@ -15,10 +15,9 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from reports import annual_report, national_export
-from reports.exports import XLSX_TYPE
+from reports.files import XLSX_TYPE, workbook_response
 from reports.personal_data import own_photo, personal_data, personal_data_pdf
 from reports.serializers import AnnualReportQuerySerializer, ExportKind, NationalExportQuerySerializer
-from reports.workbooks import workbook_response
 from stations.models import PracticeUnit
 from stations.permissions import IsManager
 from volunteers.services import holds_own_account
