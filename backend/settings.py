@@ -359,7 +359,7 @@ ANNUAL_HOURS_TARGET = envint("ANNUAL_HOURS_TARGET", 25)
 ACTIVITY_MIN_PHOTOS = envint("ACTIVITY_MIN_PHOTOS", 3)
 # Service orders (点单): days after completion in which the resident may rate; unrated orders then close as unrated.
 ORDER_RATING_WINDOW_DAYS = envint("ORDER_RATING_WINDOW_DAYS", 7)
-# Assessment dashboard (reports/dashboard.py): a station counts as active with at least this many events in the month.
+# Assessment dashboard (reports/dashboard/indicators.py): a station counts as active with this many events in a month.
 ACTIVE_STATION_MIN_EVENTS = envint("ACTIVE_STATION_MIN_EVENTS", 1)
 # Its traffic lights. Shares in percent; green from "green", amber from "amber", red below. Lower is better
 # for overdue_records (a count) and zero_hour_units (percent of stations): there the bounds are maxima.

@@ -19,8 +19,8 @@ from backend.login import (
 )
 from backend.workbench import workbench
 from certificates.views import VerifyPageView
-from reports.dashboard_views import dashboard_page
-from reports.stats_views import statistics_page
+from reports.dashboard.views import dashboard_page
+from reports.statistics.views import statistics_page
 from volunteers import pages as volunteer_pages
 
 admin.site.site_header = _("Civilization practice volunteer platform")

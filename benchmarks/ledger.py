@@ -199,7 +199,7 @@ def warm_up() -> None:
 
 def child_job(job_id: int) -> None:
     """In the child process: the ledger job as the worker runs it."""
-    from reports.ledger_jobs import run_ledger_job
+    from reports.ledgers.jobs import run_ledger_job
 
     warm_up()
     started, cpu = time.perf_counter(), time.process_time()
@@ -214,8 +214,8 @@ def child_weasyprint(station_id: int, target: str) -> None:
     from weasyprint import HTML
 
     from jobs import pdfs
-    from reports.ledger_files import ledger_html
-    from reports.ledgers import Period, build_ledger
+    from reports.ledgers.contents import Period, build_ledger
+    from reports.ledgers.files import ledger_html
     from stations.models import PracticeUnit
 
     warm_up()

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from events.admin import ServiceRecordAdmin
 from events.models import ServiceRecord
-from reports import exports
+from reports.statistics import exports
 
 
 class ServiceRecordReportsAdmin(ServiceRecordAdmin):

@@ -14,10 +14,10 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self) -> None:
-        # The rollups follow every change of approved hours or of their grouping (reports.rollup_upkeep).
+        # The rollups follow every change of approved hours or of their grouping (reports.rollups.upkeep).
         from events.models import Event, ServiceRecord
         from events.signals import hours_changed
-        from reports import rollup_upkeep as upkeep
+        from reports.rollups import upkeep
         from stations.models import PracticeUnit
         from volunteers.models import Volunteer
         from volunteers.signals import volunteers_registered

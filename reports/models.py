@@ -1,6 +1,6 @@
 """Rollups of approved service, so statistics read thousands of rows, not millions of records.
 
-Every table here is derived: ``reports.rollup_upkeep`` keeps it in step inside the
+Every table here is derived: ``reports.rollups.upkeep`` keeps it in step inside the
 transaction that approves, rejects or corrects a record, moves a volunteer or
 edits an event, and ``manage.py rebuild_rollups`` makes it again from the records.
 A record falls in the Asia/Shanghai month and year of its check-in and counts for
@@ -236,7 +236,7 @@ class LedgerJob(BackgroundJob):
     Its work makes the whole file again when resumed: nothing is kept of a run cut short.
     """
 
-    work: ClassVar[str] = "reports.ledger_jobs.make_ledger"
+    work: ClassVar[str] = "reports.ledgers.jobs.make_ledger"
 
     unit = models.ForeignKey(PracticeUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="ledger_jobs")
     period = models.CharField(_("period"), max_length=10, choices=LedgerPeriod.choices)

@@ -1,9 +1,7 @@
-from django.urls import path
+"""The reports' pages outside the admin: each sub-package has its own."""
 
-from reports import ledger_pages
+from django.urls import include, path
 
 urlpatterns = [
-    path("reports/ledgers/", ledger_pages.ledger_page, name="ledger-page"),
-    path("reports/ledgers/<int:pk>/", ledger_pages.ledger_job_page, name="ledger-job-page"),
-    path("reports/ledgers/<int:pk>/download/", ledger_pages.ledger_download_page, name="ledger-download-page"),
+    path("", include("reports.ledgers.page_urls")),
 ]

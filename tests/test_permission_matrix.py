@@ -396,8 +396,8 @@ def certificate_world(world: dict, path: str) -> None:
 
 def ledger_world(world: dict) -> None:
     """A finished ledger (this month's XLSX, asked for by the admin) of each side's station, made once per world."""
-    from reports.ledger_jobs import start_ledger_job
-    from reports.ledgers import Period
+    from reports.ledgers.contents import Period
+    from reports.ledgers.jobs import start_ledger_job
 
     if "ledgers" not in world:
         month = Period("month", timezone.localdate().year, timezone.localdate().month)

@@ -1,5 +1,5 @@
 """The dashboard's rollup figures per unit read one ORM query each: the reference that
-``reports.rollup.month_figures_by_unit`` (one SQL statement) is held equal to."""
+``reports.rollups.reading.month_figures_by_unit`` (one SQL statement) is held equal to."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import F, Sum
 
 from reports.models import UnitActivity, UnitHours, UnitVolunteers
-from reports.rollup import (
+from reports.rollups.reading import (
     ZERO,
     Reach,
     _activity_measures,

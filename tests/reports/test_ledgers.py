@@ -23,9 +23,10 @@ from events.activity import add_activity_photos, document_event
 from events.models import Method, RecordStatus, ServiceRecord
 from events.services import approve_record, record_scan, reject_record
 from jobs.runner import Progress
-from reports import ledger_files, ledger_jobs
-from reports.ledger_files import ledger_html, write_pdf, write_xlsx
-from reports.ledgers import SIGN_IN_RULE, LedgerError, Period, build_ledger
+from reports.ledgers import files as ledger_files
+from reports.ledgers import jobs as ledger_jobs
+from reports.ledgers.contents import SIGN_IN_RULE, LedgerError, Period, build_ledger
+from reports.ledgers.files import ledger_html, write_pdf, write_xlsx
 from reports.models import LedgerJob
 from tests.certificates.conftest import pdf_text
 from tests.conftest import client_for, make_manager, make_volunteer

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from reports import rollup
 from reports.models import UnitHours
+from reports.rollups import reading
 from tests.reports import rollup_reference
 
 
@@ -37,28 +37,28 @@ BOUNDS = [None] + [datetime.date(year, month, 1) for year in (2025, 2026, 2027) 
 
 @pytest.mark.parametrize("first", BOUNDS)
 def test_any_month_range_adds_each_month_once(months, first):
-    reach = rollup.Reach(months["I1"])
+    reach = reading.Reach(months["I1"])
     for last in BOUNDS:
         if first and last and last < first:
             continue
-        totals = rollup.totals(reach, first, last)
+        totals = reading.totals(reach, first, last)
         assert (totals.hours, totals.records) == expected(first, last), (first, last)
-        by_month = rollup.hours_by_month(reach, first, last)
+        by_month = reading.hours_by_month(reach, first, last)
         assert sum(row.records for row in by_month) == expected(first, last)[1]
 
 
 def test_month_span_takes_only_whole_months():
-    assert rollup.month_span(datetime.date(2026, 3, 1), datetime.date(2026, 4, 30)) == (
+    assert reading.month_span(datetime.date(2026, 3, 1), datetime.date(2026, 4, 30)) == (
         datetime.date(2026, 3, 1),
         datetime.date(2026, 4, 1),
     )
-    assert rollup.month_span(None, datetime.date(2024, 2, 29)) == (None, datetime.date(2024, 2, 1))
-    assert rollup.month_span(datetime.date(2026, 3, 2), None) is None
-    assert rollup.month_span(None, datetime.date(2026, 4, 29)) is None
+    assert reading.month_span(None, datetime.date(2024, 2, 29)) == (None, datetime.date(2024, 2, 1))
+    assert reading.month_span(datetime.date(2026, 3, 2), None) is None
+    assert reading.month_span(None, datetime.date(2026, 4, 29)) is None
 
 
 def test_unit_rows_follow_the_tree(months):
-    reach = rollup.Reach(months["C"])
+    reach = reading.Reach(months["C"])
     stations = rollup_reference.hours_by_unit(reach, "station", datetime.date(2026, 1, 1), datetime.date(2026, 12, 1))
     assert [(row.name, row.hours, row.records) for row in stations] == [(months["S1"].name, Decimal(78), 12)]
     with_empty = rollup_reference.hours_by_unit(reach, "station", datetime.date(2026, 1, 1), include_empty=True)
@@ -69,12 +69,12 @@ def test_unit_rows_follow_the_tree(months):
         (datetime.date(2027, 12, 1), Decimal(12)),
     ]
     # A manager of I1 counts only records of events inside I1: none were written so.
-    scoped = rollup.Reach(months["S1"], months["I1"])
-    assert rollup.totals(scoped).records == 0
-    assert rollup.volunteer_counts(scoped, year=2026, since=datetime.date(2026, 1, 1)) == rollup.VolunteerCounts(
+    scoped = reading.Reach(months["S1"], months["I1"])
+    assert reading.totals(scoped).records == 0
+    assert reading.volunteer_counts(scoped, year=2026, since=datetime.date(2026, 1, 1)) == reading.VolunteerCounts(
         served=0, reaching_target=0, active=0
     )
     assert rollup_reference.volunteer_counts_by_unit(reach, "institute", year=2026) == []
-    assert rollup.registered(None, until_year=2026).volunteers == 0
+    assert reading.registered(None, until_year=2026).volunteers == 0
     assert rollup_reference.registered_by_unit(months["C"], "station", until_year=2026) == []
-    assert rollup.hours_by_category(reach) == []
+    assert reading.hours_by_category(reach) == []

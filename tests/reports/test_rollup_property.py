@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from accounts.errors import DomainError
 from events import services
 from events.models import Event, EventStatus, Method, RecordStatus, ServiceCategory, ServiceRecord
-from reports import rollup
 from reports.models import HoursRollup, UnitActivity, UnitHours, UnitVolunteers, VolunteerYear
+from reports.rollups import reading
 from stations.models import PATH_STEP, PracticeUnit
 from tests.conftest import make_volunteer
 from tests.reports import rollup_reference
@@ -157,7 +157,7 @@ def test_rollups_equal_the_records_after_any_history(world, tree, monkeypatch, h
         assert_rollups_match()
         # The figures read from the rollups are those of the records.
         approved = ServiceRecord.objects.filter(status=RecordStatus.APPROVED)
-        totals = rollup.totals(rollup.Reach())
+        totals = reading.totals(reading.Reach())
         assert (totals.hours, totals.records) == (
             sum((r.credited_hours for r in approved), Decimal(0)),
             approved.count(),
@@ -170,17 +170,17 @@ def test_rollups_equal_the_records_after_any_history(world, tree, monkeypatch, h
 def assert_counts_agree(tree, monkeypatch) -> None:
     """Volunteer counts from UnitActivity equal those counted over the volunteers' yearly rows."""
     reaches = [
-        rollup.Reach(),
-        rollup.Reach(PracticeUnit.objects.get(pk=tree["C"].pk), PracticeUnit.objects.get(pk=tree["C"].pk)),
-        rollup.Reach(PracticeUnit.objects.get(pk=tree["I1"].pk), PracticeUnit.objects.get(pk=tree["C"].pk)),
-        rollup.Reach(PracticeUnit.objects.get(pk=tree["S1"].pk), PracticeUnit.objects.get(pk=tree["S1"].pk)),
+        reading.Reach(),
+        reading.Reach(PracticeUnit.objects.get(pk=tree["C"].pk), PracticeUnit.objects.get(pk=tree["C"].pk)),
+        reading.Reach(PracticeUnit.objects.get(pk=tree["I1"].pk), PracticeUnit.objects.get(pk=tree["C"].pk)),
+        reading.Reach(PracticeUnit.objects.get(pk=tree["S1"].pk), PracticeUnit.objects.get(pk=tree["S1"].pk)),
     ]
 
     def counts():
         found = []
         for reach in reaches:
             for since in (datetime.date(2025, 12, 1), datetime.date(2026, 2, 1), datetime.date(2027, 1, 1)):
-                found.append(rollup.volunteer_counts(reach, year=2026, since=since))
+                found.append(reading.volunteer_counts(reach, year=2026, since=since))
                 found.append(rollup_reference.volunteer_counts_by_unit(reach, "station", year=2026, since=since))
                 if reach.unit is None or reach.unit.level != "station":
                     found.append(rollup_reference.volunteer_counts_by_unit(reach, "institute", year=2025, since=since))
@@ -188,7 +188,7 @@ def assert_counts_agree(tree, monkeypatch) -> None:
 
     fast = counts()
     with monkeypatch.context() as patch:
-        patch.setattr(rollup, "_counted", lambda since, target: False)
+        patch.setattr(reading, "_counted", lambda since, target: False)
         assert fast == counts()
 
 
@@ -196,12 +196,12 @@ def assert_month_figures_agree(tree) -> None:
     """The dashboard's one-statement month figures equal the rollup functions read one by one."""
     center = PracticeUnit.objects.get(pk=tree["C"].pk)
     institute = PracticeUnit.objects.get(pk=tree["I1"].pk)
-    reaches = [rollup.Reach(), rollup.Reach(center, center), rollup.Reach(institute, center)]
+    reaches = [reading.Reach(), reading.Reach(center, center), reading.Reach(institute, center)]
     for reach in reaches:
         for level in ("center", "institute", "station"):
             for month in (datetime.date(2026, 2, 1), datetime.date(2026, 12, 1)):
                 since = datetime.date(month.year - (month.month < 12), month.month % 12 + 1, 1)  # 12 months
-                found = rollup.month_figures_by_unit(reach, level, month, active_since=since)
+                found = reading.month_figures_by_unit(reach, level, month, active_since=since)
                 assert found == one_by_one(reach, level, month, since), (reach, level, month)
 
 
@@ -219,7 +219,7 @@ def one_by_one(reach, level: str, month: datetime.date, since: datetime.date) ->
         served["served_stations"] = served.get("served_stations", 0) + 1
     for row in rollup_reference.volunteer_counts_by_unit(reach, level, year=month.year, since=since):
         rows[row.path].update(active=row.active, reaching_target=row.reaching_target)
-    figures = [rollup.UnitMonthFigures(path, **values) for path, values in sorted(rows.items())]
+    figures = [reading.UnitMonthFigures(path, **values) for path, values in sorted(rows.items())]
     return [row for row in figures if any(getattr(row, name) for name in vars(row) if name != "path")]
 
 

@@ -8,8 +8,8 @@ from django.db import transaction
 
 from events import services
 from events.models import Method, RecordStatus, ServiceRecord
-from reports import rollup
 from reports.models import HoursRollup, UnitHours
+from reports.rollups import reading
 from tests.concurrency import run_together
 from tests.conftest import make_manager, make_volunteer
 from tests.reports.rollups import assert_rollups_match
@@ -44,7 +44,7 @@ def test_seven_approvals_at_once_in_one_group_all_count(tree, django_user_model)
     assert results == [RecordStatus.APPROVED] * 7
     assert HoursRollup.objects.get().records == 8
     assert UnitHours.objects.get(unit=tree["C"], year=2026, month=0).hours == Decimal("12.00")
-    assert rollup.volunteer_counts(rollup.Reach(tree["S1"]), year=2026).served == 8
+    assert reading.volunteer_counts(reading.Reach(tree["S1"]), year=2026).served == 8
     assert_rollups_match()
 
 
@@ -75,4 +75,4 @@ def test_a_volunteer_moving_while_their_records_are_approved_takes_all_of_them(t
 
     assert ServiceRecord.objects.filter(status=RecordStatus.APPROVED).count() == 4
     assert_rollups_match()
-    assert rollup.totals(rollup.Reach(tree["S3"])).records == 4
+    assert reading.totals(reading.Reach(tree["S3"])).records == 4

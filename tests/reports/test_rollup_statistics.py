@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from events.models import RecordStatus, ServiceCategory
-from reports import statistics
+from reports.statistics import hours
 from stations.models import UnitManager
 from stations.scoping import managed_q
 from tests.conftest import make_manager, make_volunteer
@@ -67,7 +67,7 @@ def registered_from_records(user, scope, year: int) -> tuple[int, dict[str, int]
 
 def from_records(monkeypatch, call):
     with monkeypatch.context() as patch:
-        patch.setattr(statistics, "rollup_plan", lambda *args, **kwargs: None)
+        patch.setattr(hours, "rollup_plan", lambda *args, **kwargs: None)
         return call()
 
 
@@ -105,20 +105,18 @@ def test_reports_from_the_rollups_equal_those_from_the_records(
     date_to = last_of((first or MONTHS[0]) + datetime.timedelta(days=31 * span)) if span is not None else None
     filters = {"date_from": date_from, "date_to": date_to, "unit": scope}
     with transaction.atomic():
-        for v, e, hours, status in history:
-            record(volunteers[v], events[e], str(hours), status=status)
+        for v, e, amount, status in history:
+            record(volunteers[v], events[e], str(amount), status=status)
 
-        report = statistics.hours_report(user, group_by, **filters)
-        raw = from_records(monkeypatch, lambda: statistics.hours_report(user, group_by, **filters))
+        report = hours.hours_report(user, group_by, **filters)
+        raw = from_records(monkeypatch, lambda: hours.hours_report(user, group_by, **filters))
         assert list(report.rows) == list(raw.rows)
         assert report.count() == raw.count()
-        totals = statistics.report_totals(user, **filters, categories=[])
-        assert totals == from_records(monkeypatch, lambda: statistics.report_totals(user, **filters, categories=[]))
+        totals = hours.report_totals(user, **filters, categories=[])
+        assert totals == from_records(monkeypatch, lambda: hours.report_totals(user, **filters, categories=[]))
         for year in (2025, 2026):
-            summary = statistics.year_summary(user, unit=scope, year=year)
-            assert summary == from_records(
-                monkeypatch, lambda y=year: statistics.year_summary(user, unit=scope, year=y)
-            )
+            summary = hours.year_summary(user, unit=scope, year=year)
+            assert summary == from_records(monkeypatch, lambda y=year: hours.year_summary(user, unit=scope, year=y))
             assert (summary["registered_volunteers"], summary["star_levels"]) == registered_from_records(
                 user, scope, year
             )

@@ -6,7 +6,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from reports.statistics import StatsError, hours_report
+from reports.statistics.hours import StatsError, hours_report
 
 OUT_OF_RANGE = ["9999-12-31", "0001-01-01", "1899-12-31", "2101-01-01"]
 DATE_MESSAGE = "请输入 1900-01-01 至 2100-12-31 之间的日期。"

@@ -172,7 +172,7 @@ def test_json_is_paginated(admin_client_api, hours):
     "group_by", ["station", "institute", "center", "team", "category", "month", "volunteer", "station,month"]
 )
 def test_rows_read_as_the_published_row_schema_says(admin_client_api, admin_user, hours, group_by):
-    from reports.stats_views import HoursRowSerializer, build_report
+    from reports.statistics.views import HoursRowSerializer, build_report
 
     report, _unit = build_report(admin_user, {"group_by": group_by}, for_file=False)
     expected = HoursRowSerializer(list(report), many=True).data

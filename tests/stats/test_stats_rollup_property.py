@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from events.models import RecordStatus, ServiceCategory
-from reports.statistics import hours_report
+from reports.statistics.hours import hours_report
 from tests.conftest import make_manager, make_volunteer
 from tests.stats.conftest import local, make_event, record
 

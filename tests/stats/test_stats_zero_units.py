@@ -79,7 +79,7 @@ def test_the_page_charts_idle_units_with_a_round_scale_and_value_labels(client, 
 
 
 def test_one_or_two_bars_stay_narrow_on_a_round_scale():
-    from reports.stats_views import CHART_WIDTH, bar_chart
+    from reports.statistics.views import CHART_WIDTH, bar_chart
 
     chart = bar_chart([("S1 单位", Decimal("6.00"))])
     [bar] = chart["bars"]

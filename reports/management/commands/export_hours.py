@@ -3,8 +3,8 @@ from django.db.models import Q
 
 from accounts.bounded_fields import bounded_date_argument
 from events.models import ServiceCategory
-from reports import exports
-from reports.statistics import GROUP_KEYS, StatsError, hours_report, parse_group_by
+from reports.statistics import exports
+from reports.statistics.hours import GROUP_KEYS, StatsError, hours_report, parse_group_by
 from stations.models import PracticeUnit
 from stations.scoping import Scope
 

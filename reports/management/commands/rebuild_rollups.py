@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from reports.rollup_upkeep import rebuild
+from reports.rollups.upkeep import rebuild
 
 
 class Command(BaseCommand):

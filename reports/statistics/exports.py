@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from events.models import RecordStatus
 from reports.files import BOM, CSV_TYPE, XLSX_TYPE, Echo, attachment, safe_cell
-from reports.statistics import CHUNK_ROWS, GROUPINGS, HoursReport
+from reports.statistics.hours import CHUNK_ROWS, GROUPINGS, HoursReport
 
 
 def file_name(report: HoursReport, scope: str, extension: str) -> str:

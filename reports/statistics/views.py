@@ -29,9 +29,9 @@ from rest_framework.views import APIView
 from accounts.bounded_fields import BoundedDateField
 from accounts.pagination import PageNumberPagination
 from events.models import ServiceCategory
-from reports import exports
 from reports.files import FILE_FORMATS, XLSX_TYPE, FileExportView
-from reports.statistics import (
+from reports.statistics import exports
+from reports.statistics.hours import (
     FROM_RECORDS,
     GROUP_KEYS,
     GROUPINGS,

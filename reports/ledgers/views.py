@@ -10,8 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from reports.files import XLSX_TYPE
-from reports.ledger_jobs import ledger_download, start_ledger_job
-from reports.ledger_serializers import LedgerJobSerializer, LedgerRequestSerializer
+from reports.ledgers.jobs import ledger_download, start_ledger_job
+from reports.ledgers.serializers import LedgerJobSerializer, LedgerRequestSerializer
 from reports.models import LedgerJob
 from stations.permissions import IsManager
 

@@ -14,10 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from reports import annual_report, national_export
 from reports.files import XLSX_TYPE, workbook_response
-from reports.personal_data import own_photo, personal_data, personal_data_pdf
-from reports.serializers import AnnualReportQuerySerializer, ExportKind, NationalExportQuerySerializer
+from reports.legal import annual_report, national_export
+from reports.legal.personal_data import own_photo, personal_data, personal_data_pdf
+from reports.legal.serializers import AnnualReportQuerySerializer, ExportKind, NationalExportQuerySerializer
 from stations.models import PracticeUnit
 from stations.permissions import IsManager
 from volunteers.services import holds_own_account

@@ -20,7 +20,7 @@ Each report is one grouped query (``HoursReport.rows``), iterated with a
 server-side cursor, or handed whole to PostgreSQL's ``COPY`` for CSV. The grouping
 keys are declared once, in ``GROUPINGS``.
 
-Where the rollups (``reports.rollup``) hold the answer, the query reads them instead
+Where the rollups (``reports.rollups.reading``) hold the answer, the query reads them instead
 of the records: hours by station, institute or center, by month, the totals and
 the year's summary, for whole months, without a category filter, for an admin or a
 manager of one subtree. The rows are the same; other reports read the records.
@@ -63,9 +63,9 @@ from accounts.bounded_fields import EARLIEST_DATE, LATEST_DATE, date_in_range, o
 from accounts.errors import DomainError
 from accounts.models import AnyUser
 from events.models import Event, EventStatus, RecordStatus, ServiceCategory, ServiceRecord
-from reports import rollup
 from reports.files import FORMULA_STARTS
 from reports.models import UnitHours
+from reports.rollups import reading
 from stations.models import Level, PracticeUnit
 from stations.scoping import Scope, under
 from volunteers.models import Team, Volunteer, star_level_expression
@@ -465,7 +465,7 @@ def hours_report(
 
 @dataclass(frozen=True)
 class RollupPlan:
-    reach: rollup.Reach
+    reach: reading.Reach
     month_from: datetime.date | None
     month_to: datetime.date | None
 
@@ -480,10 +480,10 @@ def rollup_plan(scope: Scope, *, date_from=None, date_to=None, unit=None, catego
     """How the rollups answer exactly, if they do: whole months, no categories, a scope with one root."""
     if categories or any(day is not None and not date_in_range(day) for day in (date_from, date_to)):
         return None
-    months = rollup.month_span(date_from, date_to)
+    months = reading.month_span(date_from, date_to)
     if months is None:
         return None
-    reach = rollup.reach_for(scope, unit)
+    reach = reading.reach_for(scope, unit)
     return None if reach is None else RollupPlan(reach, *months)
 
 
@@ -501,7 +501,7 @@ def _units_from_rollup(scope: Scope, keys: dict, plan: RollupPlan, *, unit, by_s
     if by_station:
         # A row per station, its sums as subqueries: a page of a province's 20,000
         # stations reads the rollup rows of that page only.
-        rows = UnitHours.objects.filter(rollup.period_q(plan.month_from, plan.month_to), unit=OuterRef("pk"))
+        rows = UnitHours.objects.filter(reading.period_q(plan.month_from, plan.month_to), unit=OuterRef("pk"))
         sums = rows.values("unit").annotate(h=Sum(f"{prefix}hours"), n=Sum(f"{prefix}records")).order_by()
         return _stations(scope, unit).annotate(
             **keys,
@@ -512,7 +512,7 @@ def _units_from_rollup(scope: Scope, keys: dict, plan: RollupPlan, *, unit, by_s
                 output_field=models.BigIntegerField(),
             ),
         )
-    period = rollup.period_q(plan.month_from, plan.month_to, prefix="rollup_hours__")
+    period = reading.period_q(plan.month_from, plan.month_to, prefix="rollup_hours__")
     return (
         _stations(scope, unit)
         .annotate(r=FilteredRelation("rollup_hours", condition=period))
@@ -535,8 +535,8 @@ def _months_from_rollup(plan: RollupPlan) -> models.QuerySet:
         output_field=models.CharField(),
     )
     return (
-        rollup.unit_rows(plan.reach)
-        .filter(rollup.months_q(plan.month_from, plan.month_to))
+        reading.unit_rows(plan.reach)
+        .filter(reading.months_q(plan.month_from, plan.month_to))
         .annotate(s_month=label)
         .values("s_month")
         .annotate(
@@ -651,12 +651,12 @@ def report_totals(who: AnyUser | Scope, **filters) -> dict:
     plan = rollup_plan(scope, **filters)
     if plan is not None and plan.whole_years:
         # Distinct volunteers add up over years only, so months read the records.
-        totals = rollup.totals(plan.reach, plan.month_from, plan.month_to)
+        totals = reading.totals(plan.reach, plan.month_from, plan.month_to)
         years = [None if month is None else month.year for month in (plan.month_from, plan.month_to)]
         return {
             "hours": totals.hours,
             "records": totals.records,
-            "volunteers": rollup.volunteers_served(plan.reach, *years),
+            "volunteers": reading.volunteers_served(plan.reach, *years),
         }
     volunteer_side, event_side = scope_q(scope)
     q = Q(status=RecordStatus.APPROVED) & volunteer_side & event_side
@@ -686,15 +686,15 @@ def year_summary(user, *, unit: PracticeUnit | None, year: int) -> dict:
     target = Decimal(settings.ANNUAL_HOURS_TARGET)
     plan = rollup_plan(scope, date_from=start.date(), date_to=end.date() - datetime.timedelta(days=1), unit=unit)
     if plan is not None:
-        totals = rollup.totals(plan.reach, plan.month_from, plan.month_to)
-        counts = rollup.volunteer_counts(plan.reach, year=year, target=target)
+        totals = reading.totals(plan.reach, plan.month_from, plan.month_to)
+        counts = reading.volunteer_counts(plan.reach, year=year, target=target)
         hours, active, reaching = totals.hours, counts.served, counts.reaching_target
     else:
         hours, active, reaching = _year_from_records(scope, unit=unit, start=start, end=end, target=target)
     tops: Sequence[PracticeUnit | None] = [unit] if unit is not None else [None] if scope.roots is None else scope.roots
     stars = dict.fromkeys(range(len(settings.STAR_THRESHOLDS_HOURS) + 1), 0)
     for top in tops:
-        for level, count in rollup.registered(top, until_year=year).star_levels.items():
+        for level, count in reading.registered(top, until_year=year).star_levels.items():
             stars[level] = stars.get(level, 0) + count
     registered_count = sum(stars.values())
     held = events.filter(

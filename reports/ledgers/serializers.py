@@ -7,7 +7,7 @@ from rest_framework.reverse import reverse
 
 from accounts.bounded_fields import EARLIEST_DATE, LATEST_DATE
 from jobs.models import JobStatus
-from reports.ledgers import LedgerError, Period
+from reports.ledgers.contents import LedgerError, Period
 from reports.models import LedgerFormat, LedgerJob, LedgerPeriod
 from stations.serializers import ManagedUnitField
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from certificates.models import JobStatus
-from reports.ledger_jobs import job_period, ledger_download, start_ledger_job
-from reports.ledger_serializers import LedgerRequestSerializer
+from reports.ledgers.jobs import job_period, ledger_download, start_ledger_job
+from reports.ledgers.serializers import LedgerRequestSerializer
 from reports.models import LedgerFormat, LedgerJob, LedgerPeriod
 from stations.models import PracticeUnit
 from stations.scoping import is_manager

@@ -19,8 +19,8 @@ from jobs.models import JobStatus
 from jobs.runner import Progress
 from jobs.services import start_job
 from reports.files import XLSX_TYPE
-from reports.ledger_files import file_stem, write_pdf, write_xlsx, write_zip
-from reports.ledgers import LedgerError, Period, build_ledger, ledger_size
+from reports.ledgers.contents import LedgerError, Period, build_ledger, ledger_size
+from reports.ledgers.files import file_stem, write_pdf, write_xlsx, write_zip
 from reports.models import LedgerFormat, LedgerJob
 from stations.models import PracticeUnit
 

@@ -7,7 +7,7 @@ without activity or hours are listed and flagged, never left out.
 Every figure is counted for the rows shown at their own level, in one grouped query
 (rows by path prefix), so the cost follows the rows, not the records: events,
 stations and unreviewed records on indexes; hours, registered volunteers and the
-volunteers who served from the rollups (``reports.rollup``), never from the service
+volunteers who served from the rollups (``reports.rollups.reading``), never from the service
 records. Volunteer figures belong to the volunteer's home station, event figures to
 the organising unit. As in the hour statistics, a manager counts the service at
 events inside the unit they manage; an admin all of it.
@@ -43,7 +43,7 @@ from events.record_deadlines import RECORDING_WORKING_DAYS, UNREVIEWED
 from events.working_days import latest_day_not_overdue
 from orders.models import RUNNING, Order, OrderState, Rating
 from orders.statistics import DONE, SATISFIED_TOTAL
-from reports import rollup
+from reports.rollups import reading
 from stations.models import PATH_STEP, Level, PracticeUnit
 from stations.scoping import is_under, root_units, under
 
@@ -393,7 +393,7 @@ class Group:
 class Segment:
     """Units of one level counted in one go: the reach whose service counts, and the rows by path."""
 
-    reach: rollup.Reach
+    reach: reading.Reach
     level: str
     scope: PracticeUnit | None  # the subtree the rows lie in (None: all)
     groups: dict[str, Group]
@@ -457,19 +457,19 @@ class Dashboard:
         if self.root is None and not self.user.is_superuser:
             # The widest of nested appointments are the reach's children: each a row of its own.
             rows_by = "self" if rows_by == "children" else rows_by
-            return [self._segment(rollup.Reach(top, top), top, rows_by) for top in root_units(self.user)]
+            return [self._segment(reading.Reach(top, top), top, rows_by) for top in root_units(self.user)]
         return [self._segment(self._reach(), self.root, rows_by)]
 
-    def _reach(self) -> rollup.Reach:
+    def _reach(self) -> reading.Reach:
         """Whose service counts, as the hour statistics count it: admins every record of the
         scope's volunteers; a manager those at events inside the unit they manage."""
         if self.user.is_superuser:
-            return rollup.Reach(self.root)
+            return reading.Reach(self.root)
         root = cast(PracticeUnit, self.root)  # a manager without a root gets a segment per top unit (_segments)
         own = next(unit for unit in root_units(self.user) if is_under(root, unit))
-        return rollup.Reach(root, own)
+        return reading.Reach(root, own)
 
-    def _segment(self, reach: rollup.Reach, scope: PracticeUnit | None, rows_by: str) -> Segment:
+    def _segment(self, reach: reading.Reach, scope: PracticeUnit | None, rows_by: str) -> Segment:
         if scope is None:
             level = Level.STATION if rows_by == "stations" else Level.CENTER
         elif rows_by == "stations" or (rows_by == "children" and scope.level == Level.INSTITUTE):
@@ -567,7 +567,7 @@ class Dashboard:
         period = self.period
         # Active: served in the 12 months ending with this one. Registered: by the end of the month's year.
         since = datetime.date(period.month.year - (period.month.month < 12), period.month.month % 12 + 1, 1)
-        for row in rollup.month_figures_by_unit(segment.reach, segment.level, period.month, active_since=since):
+        for row in reading.month_figures_by_unit(segment.reach, segment.level, period.month, active_since=since):
             group = segment.group_of(row.path)
             if group is not None:
                 figures = group.figures

@@ -3,7 +3,7 @@
 ``build_ledger`` gathers everything a ledger states in a fixed number of queries,
 whatever the number of activities, records or photos: the unit's profile, its
 activities with their sign-in sheets, activity records and photos, the hours and
-the certificates issued. ``reports.ledger_files`` lays it out as PDF and XLSX.
+the certificates issued. ``reports.ledgers.files`` lays it out as PDF and XLSX.
 
 What a ledger counts:
 - Its activities are the events the unit itself organised that started in the

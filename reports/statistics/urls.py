@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports.stats_views import HoursStatsView, SummaryStatsView
+from reports.statistics.views import HoursStatsView, SummaryStatsView
 
 urlpatterns = [
     path("stats/hours/", HoursStatsView.as_view(), name="stats-hours"),

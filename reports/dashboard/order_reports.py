@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from orders.models import Order
 from orders.statistics import order_statistics
-from reports.dashboard import local_midnight
+from reports.dashboard.indicators import local_midnight
 from reports.files import csv_download, workbook_response
 from stations.models import PracticeUnit
 from stations.scoping import scoped, under

@@ -27,9 +27,9 @@ from rest_framework.views import APIView
 
 from accounts.bounded_fields import EARLIEST_DATE, LATEST_DATE, BoundedDateField
 from accounts.pagination import PageNumberPagination
-from reports.dashboard import AMBER, GREEN, INDICATORS, NO_DATA, RED, Dashboard, Row, Scores, dashboard
+from reports.dashboard.indicators import AMBER, GREEN, INDICATORS, NO_DATA, RED, Dashboard, Row, Scores, dashboard
+from reports.dashboard.order_reports import order_report, report_file
 from reports.files import FILE_FORMATS, XLSX_TYPE, FileExportView, csv_download, workbook_response
-from reports.order_reports import order_report, report_file
 from stations.models import Level, PracticeUnit
 from stations.permissions import IsManager
 from stations.scoping import is_manager, root_units

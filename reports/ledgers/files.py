@@ -24,7 +24,7 @@ from weasyprint.document import Document
 
 from jobs import pdfs
 from reports.files import safe_cell
-from reports.ledgers import SIGN_IN_RULE, Ledger, Period, build_ledger
+from reports.ledgers.contents import SIGN_IN_RULE, Ledger, Period, build_ledger
 from stations.models import PracticeUnit
 
 DOCUMENT = "reports/ledger/document.html"
