@@ -280,6 +280,9 @@ REST_FRAMEWORK = {
         "checkin": os.getenv("THROTTLE_CHECKIN", "30/minute"),
         "scan": os.getenv("THROTTLE_SCAN", "300/minute"),
         "export": os.getenv("THROTTLE_EXPORT", "60/hour"),
+        # Per user, a JSON page of a report (hour statistics, dashboard drill-down, orders):
+        # an API client paging a report; its files (?format=csv|xlsx) count as exports.
+        "reports": os.getenv("THROTTLE_REPORTS", "600/hour"),
         "verify": os.getenv("THROTTLE_VERIFY", "30/minute"),
         "appoint_manager": os.getenv("THROTTLE_APPOINT_MANAGER", "20/hour"),
         # Per user, requests that may carry photos (events/photos.py, at most nine each): an

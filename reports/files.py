@@ -112,11 +112,18 @@ class XLSXFileRenderer(CSVFileRenderer):
 
 
 class FileExportView(APIView):
-    """A managers' report answered as JSON or, with ``?format=csv|xlsx``, as a file (either counts as an export)."""
+    """A managers' report answered as JSON or, with ``?format=csv|xlsx``, as a file."""
 
     permission_classes = [permissions.IsAuthenticated, IsManager]
     renderer_classes = [renderers.JSONRenderer, CSVFileRenderer, XLSXFileRenderer]
-    throttle_scope = "export"
+
+    @property
+    def throttle_scope(self) -> str:
+        """Only a file counts as an export: an API client pages through a report's JSON far more often."""
+        # Read when the throttle asks, after the request is set; the query decides what is answered.
+        request = getattr(self, "request", None)
+        wanted = request.GET.get("format") if request is not None else None
+        return "export" if wanted in FILE_FORMATS else "reports"
 
     def perform_content_negotiation(self, request, force=False):
         # An unknown ?format= is bad input, answered 400 by the query's serializer, not 404.

@@ -26,12 +26,32 @@ def drf_views(patterns: list | None = None) -> Iterator[tuple[str, type[APIView]
             yield str(entry.pattern), entry.callback.cls, getattr(entry.callback, "initkwargs", {})
 
 
-def scoped_views() -> list[tuple[str, type[APIView], dict[str, Any], str]]:
+# A report's JSON pages and its files count under scopes of their own; these queries ask for each.
+QUERIES = ("", "?format=csv", "?format=xlsx")
+
+
+def declared_scopes(cls: type[APIView], initkwargs: dict[str, Any]) -> dict[str, str]:
+    """The scopes a view counts under, each with a query that makes it count there.
+
+    Most views name one scope; a report whose scope is a property (``reports.files.FileExportView``)
+    names one per kind of answer, read from the request as the throttle reads it.
+    """
+    declared = initkwargs.get("throttle_scope", getattr(cls, "throttle_scope", None))
+    if not isinstance(declared, property):
+        return {declared: ""} if declared else {}
+    scopes: dict[str, str] = {}
+    for query in QUERIES:
+        view = cls(**initkwargs)
+        view.request = Request(APIRequestFactory().get(f"/{query}"))
+        scopes.setdefault(view.throttle_scope, query)
+    return scopes
+
+
+def scoped_views() -> list[tuple[str, type[APIView], dict[str, Any], str, str]]:
     found = []
     for route, cls, initkwargs in drf_views():
-        scope = initkwargs.get("throttle_scope", getattr(cls, "throttle_scope", None))
-        if scope:
-            found.append((route, cls, initkwargs, scope))
+        for scope, query in declared_scopes(cls, initkwargs).items():
+            found.append((route, cls, initkwargs, scope, query))
     return found
 
 
@@ -44,19 +64,30 @@ def test_every_view_throttles_through_the_one_default_class():
 
 
 def test_the_walk_finds_the_scopes_of_views_and_actions():
-    scopes = {scope for *_, scope in scoped_views()}
-    assert {"register", "login", "verify", "checkin", "scan", "export", "appoint_manager"} <= scopes
+    scopes = {scope for _route, _cls, _kwargs, scope, _query in scoped_views()}
+    assert {"register", "login", "verify", "checkin", "scan", "export", "reports", "appoint_manager"} <= scopes
+
+
+def test_a_reports_json_pages_and_its_files_count_under_scopes_of_their_own():
+    scopes: dict[str, set[str]] = {}
+    for route, _cls, _kwargs, scope, _query in scoped_views():
+        scopes.setdefault(route, set()).add(scope)
+    for route in ["stats/hours/", "reports/dashboard/<str:indicator>/", "reports/orders/"]:
+        assert scopes[route] == {"reports", "export"}, route
+    # Files only, whatever is asked: the national and annual exports and a person's own data.
+    assert scopes["reports/national-export/"] == scopes["me/data/"] == {"export"}
 
 
 @pytest.mark.parametrize(
-    ("route", "cls", "initkwargs", "scope"), [pytest.param(*view, id=f"{view[0]} {view[3]}") for view in scoped_views()]
+    ("route", "cls", "initkwargs", "scope", "query"),
+    [pytest.param(*view, id=f"{view[0]} {view[3]}") for view in scoped_views()],
 )
-def test_every_declared_scope_has_a_rate_and_is_enforced(route, cls, initkwargs, scope, monkeypatch, db):
+def test_every_declared_scope_has_a_rate_and_is_enforced(route, cls, initkwargs, scope, query, monkeypatch, db):
     assert scope in ScopedThrottle.THROTTLE_RATES, f"{route}: no rate for {scope!r} in DEFAULT_THROTTLE_RATES"
     ScopedThrottle().parse_rate(ScopedThrottle.THROTTLE_RATES[scope])
     monkeypatch.setitem(ScopedThrottle.THROTTLE_RATES, scope, "1/minute")
     view = cls(**initkwargs)
-    request = Request(APIRequestFactory().post("/", REMOTE_ADDR="192.0.2.1"))
+    request = Request(APIRequestFactory().post(f"/{query}", REMOTE_ADDR="192.0.2.1"))
     request.user = AnonymousUser()
     view.request = request
 
@@ -71,6 +102,27 @@ def test_an_export_answers_429_after_its_rate(volunteer_client, monkeypatch):
     monkeypatch.setitem(ScopedThrottle.THROTTLE_RATES, "export", "2/minute")
     statuses = [volunteer_client.get("/api/v1/me/data/").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
+
+
+def test_the_61st_json_page_of_an_hour_is_served_while_the_61st_file_is_refused(
+    center_manager_client, tree, monkeypatch
+):
+    # The default rates, whatever the environment running the tests says.
+    monkeypatch.setitem(ScopedThrottle.THROTTLE_RATES, "export", "60/hour")
+    monkeypatch.setitem(ScopedThrottle.THROTTLE_RATES, "reports", "600/hour")
+    url = "/api/v1/stats/hours/?group_by=station"
+
+    def status(query: str = "") -> int:
+        response = center_manager_client.get(url + query)
+        if response.streaming:
+            b"".join(response.streaming_content)
+        return response.status_code
+
+    assert [status() for _ in range(61)] == [200] * 61
+    assert [status("&format=csv") for _ in range(61)] == [200] * 60 + [429]
+    # Files used up the hour's exports, not its pages.
+    assert status() == 200
+    assert status("&format=xlsx") == 429
 
 
 def test_exports_count_per_user_not_per_address(volunteer, other_volunteer, monkeypatch):
