@@ -153,6 +153,13 @@ def test_bad_queries_are_400(admin_client_api, query):
     assert response["Content-Type"].startswith("application/json")
 
 
+def test_an_unknown_format_is_a_400_like_the_other_reports(admin_client_api):
+    response = admin_client_api.get("/api/v1/stats/hours/?format=pdf")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert "format" in response.json()
+
+
 def test_the_last_day_counts_in_shanghai_time(admin_client_api, people, events):
     record(people["li"], events["cleanup"], "1.00", at=local("2026-12-31", 23, 30))
     # 00:10 on 1 January in Shanghai is still 31 December in UTC: it belongs to next year.
