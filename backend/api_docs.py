@@ -96,6 +96,7 @@ SPECIAL = {
     ("records", "", "create"): "补录服务记录",
     ("me", "data", "retrieve"): "导出我的个人信息（JSON）",
     ("me", "data_pdf", "retrieve"): "导出我的个人信息（PDF）",
+    ("me", "data_photos", "retrieve"): "查看我上传的一张照片（个人信息中所列）",
     ("me", "close_account", "create"): "注销我的账号",
     ("reports/dashboard", "", ""): "各单位当月测评指标（红黄绿灯）",
     ("reports/ledgers", "", "create"): "生成台账",
