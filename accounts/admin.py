@@ -1,10 +1,17 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts import login_limits
 from accounts.models import User
 from accounts.services import require_password_change, revoke_credentials
+
+
+class AdminRequest(HttpRequest):
+    """A request behind the admin site: ``AdminSite.admin_view`` lets only active staff in, so its user is a User."""
+
+    user: User
 
 
 class SuperuserOnlyMixin:

@@ -1,4 +1,7 @@
+from __future__ import annotations
+
 import datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -8,9 +11,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
 
+from accounts.admin import AdminRequest
 from accounts.bounded_fields import BoundedFormDateField
 from accounts.errors import DomainError
+from accounts.models import User
 from certificates import services
 from certificates.models import BulkIssueJob, Certificate, CertificateRequest, JobStatus, RequestStatus
 from certificates.serializers import (
@@ -25,6 +31,9 @@ from stations.admin import ScopedAdmin, WorkflowForm, WorkflowOnlyAdmin, seriali
 from stations.models import PracticeUnit
 from stations.scoping import managed_subtree, root_units
 from volunteers.admin import VolunteerAdmin
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class DateInput(forms.DateInput):
@@ -42,10 +51,10 @@ def own_unit(request: HttpRequest) -> PracticeUnit | None:
 
 class ReasonForm(WorkflowForm):
     reason = forms.CharField(label=_("reason"), max_length=200, widget=forms.Textarea(attrs={"rows": 3}))
-    serializer_class = RevokeSerializer
+    serializer_class: type[serializers.Serializer] = RevokeSerializer
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         if "reason" in cleaned:
             serializer = self.serializer_class(data={"reason": cleaned["reason"]})
             if not serializer.is_valid():
@@ -62,7 +71,7 @@ class UnitForm(WorkflowForm):
     handler_name = forms.CharField(label=_("handled by"), max_length=30, required=False)
     remarks = forms.CharField(label=_("remarks"), max_length=200, required=False)
 
-    def __init__(self, *args, request: HttpRequest, **kwargs) -> None:
+    def __init__(self, *args, request: AdminRequest, **kwargs) -> None:
         kwargs.setdefault("initial", {})
         unit = own_unit(request)
         if unit is not None:
@@ -70,7 +79,7 @@ class UnitForm(WorkflowForm):
         kwargs["initial"].setdefault("handler_name", request.user.name)
         super().__init__(*args, **kwargs)
         self.request = request
-        self.fields["unit"].queryset = managed_subtree(request.user).order_by("path")
+        cast(forms.ModelChoiceField, self.fields["unit"]).queryset = managed_subtree(request.user).order_by("path")
 
 
 class CoverageSerializer(CertificateIssueSerializer):
@@ -92,13 +101,14 @@ class IssueForm(UnitForm):
     period_end = BoundedFormDateField(label=_("period end"), required=False, widget=DateInput())
     field_order = ["unit", "event", "period_start", "period_end", "handler_name", "remarks"]
 
-    def __init__(self, *args, request: HttpRequest, **kwargs) -> None:
+    def __init__(self, *args, request: AdminRequest, **kwargs) -> None:
         super().__init__(*args, request=request, **kwargs)
-        self.fields["event"].queryset = Event.objects.managed_by(request.user).select_related("unit")
+        events = Event.objects.managed_by(request.user).select_related("unit")
+        cast(forms.ModelChoiceField, self.fields["event"]).queryset = events
         self.fields["event"].help_text = _("Either one event, or a period (both dates).")
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         if self.errors:
             return cleaned
         data = {key: value.pk if hasattr(value, "pk") else value for key, value in cleaned.items() if value is not None}
@@ -123,7 +133,7 @@ def issue_many(modeladmin: ScopedAdmin, request: HttpRequest, jobs: list[tuple],
                 volunteer,
                 form.cleaned_data["unit"],
                 coverage,
-                by=request.user,
+                by=cast(User, request.user),  # an admin action: admin_view let only staff in
                 handler_name=form.cleaned_data.get("handler_name", ""),
                 remarks=form.cleaned_data.get("remarks", ""),
             )
@@ -189,7 +199,7 @@ def issue_for_records(modeladmin: ServiceRecordAdmin, request: HttpRequest, quer
     )
 
 
-def volunteer_issue_view(self: VolunteerAdmin, request: HttpRequest, volunteer) -> HttpResponse:
+def volunteer_issue_view(self: VolunteerAdmin, request: AdminRequest, volunteer) -> HttpResponse:
     def perform(form: IssueForm) -> None:
         issue_many(self, request, [(volunteer, form.coverage())], form)
 
@@ -205,7 +215,8 @@ def volunteer_issue_view(self: VolunteerAdmin, request: HttpRequest, volunteer) 
 
 VolunteerAdmin.actions = [*VolunteerAdmin.actions, issue_to_volunteers]
 VolunteerAdmin.object_tools = {**VolunteerAdmin.object_tools, "issue_certificate": _("Issue a certificate")}
-VolunteerAdmin.issue_certificate_view = volunteer_issue_view
+# A view added from above, found by name (ScopedAdmin.object_tool_view): VolunteerAdmin cannot declare it.
+VolunteerAdmin.issue_certificate_view = volunteer_issue_view  # type: ignore[attr-defined]
 ServiceRecordAdmin.actions = [*ServiceRecordAdmin.actions, issue_for_records]
 
 
@@ -273,13 +284,15 @@ class CertificateAdmin(WorkflowOnlyAdmin):
     def download(self, certificate: Certificate) -> str:
         return format_html('<a href="{}">{}</a>', reverse("certificate-pdf", args=[certificate.pk]), _("Download"))
 
-    def tool_links(self, request: HttpRequest, certificate: Certificate) -> list[tuple[str, str]]:
-        links = [(gettext("Download the PDF"), reverse("certificate-pdf", args=[certificate.pk]))]
+    def tool_links(self, request: HttpRequest, certificate: Certificate) -> list[tuple[StrOrPromise, str]]:
+        links: list[tuple[StrOrPromise, str]] = [
+            (gettext("Download the PDF"), reverse("certificate-pdf", args=[certificate.pk]))
+        ]
         if certificate.is_revoked:
             return links
         return [*super().tool_links(request, certificate), *links]
 
-    def _revoke(self, request: HttpRequest, certificates, reason: str) -> int:
+    def _revoke(self, request: AdminRequest, certificates, reason: str) -> int:
         revoked = 0
         for certificate in certificates:
             try:
@@ -328,7 +341,7 @@ class CertificateAdmin(WorkflowOnlyAdmin):
 
         return self.form_action(request, queryset, ReasonForm, title=gettext("Reissue certificates"), perform=perform)
 
-    def revoke_view(self, request: HttpRequest, certificate: Certificate) -> HttpResponse:
+    def revoke_view(self, request: AdminRequest, certificate: Certificate) -> HttpResponse:
         def perform(form: ReasonForm) -> None:
             if self._revoke(request, [certificate], form.cleaned_data["reason"]):
                 self.message_user(request, gettext("Certificate revoked."), messages.SUCCESS)
@@ -367,12 +380,14 @@ class CertificateRequestAdmin(WorkflowOnlyAdmin):
     def scoped_queryset(self, request):
         return CertificateRequest.objects.managed_by(request.user)
 
-    def tool_links(self, request: HttpRequest, certificate_request: CertificateRequest) -> list[tuple[str, str]]:
+    def tool_links(
+        self, request: HttpRequest, certificate_request: CertificateRequest
+    ) -> list[tuple[StrOrPromise, str]]:
         if certificate_request.status != RequestStatus.PENDING:
             return []
         return super().tool_links(request, certificate_request)
 
-    def _accept(self, request: HttpRequest, requests_) -> int:
+    def _accept(self, request: AdminRequest, requests_) -> int:
         issued = 0
         for certificate_request in requests_:
             try:
@@ -389,7 +404,7 @@ class CertificateRequestAdmin(WorkflowOnlyAdmin):
             )
         return issued
 
-    def _decline(self, request: HttpRequest, requests_, reason: str) -> int:
+    def _decline(self, request: AdminRequest, requests_, reason: str) -> int:
         declined = 0
         for certificate_request in requests_:
             try:
@@ -419,7 +434,7 @@ class CertificateRequestAdmin(WorkflowOnlyAdmin):
             intro=gettext("The volunteer sees the reason."),
         )
 
-    def accept_view(self, request: HttpRequest, certificate_request: CertificateRequest) -> HttpResponse:
+    def accept_view(self, request: AdminRequest, certificate_request: CertificateRequest) -> HttpResponse:
         def perform(form: ConfirmForm) -> None:
             self._accept(request, [certificate_request])
 
@@ -427,7 +442,7 @@ class CertificateRequestAdmin(WorkflowOnlyAdmin):
             request, certificate_request, ConfirmForm, title=gettext("Issue the certificate asked for"), perform=perform
         )
 
-    def decline_view(self, request: HttpRequest, certificate_request: CertificateRequest) -> HttpResponse:
+    def decline_view(self, request: AdminRequest, certificate_request: CertificateRequest) -> HttpResponse:
         def perform(form: DeclineForm) -> None:
             self._decline(request, [certificate_request], form.cleaned_data["reason"])
 
@@ -448,7 +463,7 @@ class BulkJobForm(WorkflowForm):
     period_end = BoundedFormDateField(label=_("period end"), widget=DateInput())
     remarks = forms.CharField(label=_("remarks"), max_length=200, required=False)
 
-    def __init__(self, *args, request: HttpRequest, **kwargs) -> None:
+    def __init__(self, *args, request: AdminRequest, **kwargs) -> None:
         kwargs.setdefault("initial", {})
         unit = own_unit(request)
         year = timezone.localdate().year
@@ -459,10 +474,10 @@ class BulkJobForm(WorkflowForm):
         }
         super().__init__(*args, **kwargs)
         self.request = request
-        self.fields["unit"].queryset = managed_subtree(request.user).order_by("path")
+        cast(forms.ModelChoiceField, self.fields["unit"]).queryset = managed_subtree(request.user).order_by("path")
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         if self.errors:
             return cleaned
         data = {key: value.pk if hasattr(value, "pk") else value for key, value in cleaned.items()}

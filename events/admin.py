@@ -1,8 +1,11 @@
+from __future__ import annotations
+
 import datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import DateTimeField
+from django.db.models import DateTimeField, Field
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -12,6 +15,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import AdminRequest
 from accounts.bounded_fields import BoundedFormDateTimeField
 from accounts.errors import DomainError
 from events import services
@@ -34,6 +38,9 @@ from stations.admin import ScopedAdmin, WorkflowForm, WorkflowOnlyAdmin, seriali
 from stations.models import PracticeUnit
 from volunteers.models import Volunteer
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 def existing_fields(model, names: list[str]) -> list[str]:
     """The names among ``names`` the model has: fields other engineers add show up once they exist."""
@@ -48,7 +55,7 @@ class LocalDateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-def local_datetime_field(label: str, *, required: bool = True) -> forms.DateTimeField:
+def local_datetime_field(label: StrOrPromise, *, required: bool = True) -> forms.DateTimeField:
     return BoundedFormDateTimeField(label=label, required=required, widget=LocalDateTimeInput())
 
 
@@ -65,7 +72,7 @@ class EventAdminForm(forms.ModelForm):
         exclude = ["created_by"]  # noqa: DJ006 - the admin's fieldsets choose the fields
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         serializer_class = EventSerializer
         writable = {
             name for name, field in serializer_class().fields.items() if not field.read_only and name in self.fields
@@ -181,7 +188,7 @@ class EventAdmin(ScopedAdmin):
     def delete_model(self, request, obj) -> None:
         services.delete_event(obj)
 
-    def tool_links(self, request: HttpRequest, obj: Event) -> list[tuple[str, str]]:
+    def tool_links(self, request: HttpRequest, obj: Event) -> list[tuple[StrOrPromise, str]]:
         return [
             *super().tool_links(request, obj),
             (gettext("Venue screen (kiosk)"), reverse("event-kiosk", args=[obj.pk])),
@@ -246,7 +253,7 @@ class SignupAdmin(WorkflowOnlyAdmin):
 
 def readable_value(record_field: str, value: str | None) -> str:
     """A history value as a manager reads it: local times, labels instead of codes."""
-    if value in (None, "", "None"):
+    if value is None or value in ("", "None"):
         return "—"
     if record_field in {"checked_in_at", "checked_out_at", "reviewed_at", "client_time"}:
         try:
@@ -265,7 +272,9 @@ def readable_value(record_field: str, value: str | None) -> str:
 
 def field_label(name: str) -> str:
     try:
-        return str(ServiceRecord._meta.get_field(name).verbose_name)
+        field = ServiceRecord._meta.get_field(name)
+        # A reverse relation has no verbose name: its name stands.
+        return str(field.verbose_name) if isinstance(field, Field) else name
     except Exception:
         return name
 
@@ -287,12 +296,16 @@ def describe_change(change: RecordChange) -> str:
     )
 
 
+# A tuple: the same names fit both ``fields`` and ``readonly_fields`` as Django's stubs type them.
+HISTORY_FIELDS = ("when", "changed_by", "what", "changes", "reason")
+
+
 class RecordChangeInline(admin.TabularInline):
     model = RecordChange
     extra = 0
     can_delete = False
-    fields = ["when", "changed_by", "what", "changes", "reason"]
-    readonly_fields = fields
+    fields = HISTORY_FIELDS
+    readonly_fields = HISTORY_FIELDS
     verbose_name_plural = _("history")
     # A plain table: the default one titles each row with the change's code name.
     template = "admin/edit_inline/history_table.html"
@@ -378,7 +391,7 @@ class CorrectTimesForm(WorkflowForm):
     reason = forms.CharField(label=_("reason"), max_length=200)
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         if self.errors:
             return cleaned
         data = {key: value for key, value in cleaned.items() if value not in (None, "")}
@@ -392,7 +405,7 @@ class ReasonForm(WorkflowForm):
     reason = forms.CharField(label=_("reason"), max_length=200, widget=forms.Textarea(attrs={"rows": 3}))
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         serializer = RejectSerializer(data={"reason": cleaned.get("reason", "")})
         if "reason" in cleaned and not serializer.is_valid():
             serializer_errors_to_form(self, serializer.errors)
@@ -410,14 +423,16 @@ class ManualRecordForm(WorkflowForm):
     checked_out_at = local_datetime_field(_("checked out at"))
     reason = forms.CharField(label=_("reason for manual entry"), max_length=200)
 
-    def __init__(self, *args, request: HttpRequest, **kwargs) -> None:
+    def __init__(self, *args, request: AdminRequest, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.request = request
-        self.fields["event"].queryset = Event.objects.managed_by(request.user).exclude(status=EventStatus.DRAFT)
-        self.fields["volunteer"].queryset = Volunteer.objects.visible_to(request.user).exclude(user=request.user)
+        events = Event.objects.managed_by(request.user).exclude(status=EventStatus.DRAFT)
+        cast(forms.ModelChoiceField, self.fields["event"]).queryset = events
+        volunteers = Volunteer.objects.visible_to(request.user).exclude(user=request.user)
+        cast(forms.ModelChoiceField, self.fields["volunteer"]).queryset = volunteers
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         if self.errors:
             return cleaned
         data = {key: value.pk if hasattr(value, "pk") else value for key, value in cleaned.items()}
@@ -502,7 +517,7 @@ class ServiceRecordAdmin(WorkflowOnlyAdmin):
 
     # One record -----------------------------------------------------------------------
 
-    def correct_view(self, request: HttpRequest, record: ServiceRecord) -> HttpResponse:
+    def correct_view(self, request: AdminRequest, record: ServiceRecord) -> HttpResponse:
         def perform(form: CorrectTimesForm) -> None:
             data = form.cleaned_data
             try:
@@ -533,7 +548,7 @@ class ServiceRecordAdmin(WorkflowOnlyAdmin):
             intro=gettext("The hours follow the new times; the change and its reason are kept in the history."),
         )
 
-    def approve_view(self, request: HttpRequest, record: ServiceRecord) -> HttpResponse:
+    def approve_view(self, request: AdminRequest, record: ServiceRecord) -> HttpResponse:
         def perform(form: ConfirmForm) -> None:
             try:
                 services.approve_record(record, by=request.user)
@@ -547,7 +562,7 @@ class ServiceRecordAdmin(WorkflowOnlyAdmin):
             request, record, ConfirmForm, title=gettext("Approve %(record)s") % {"record": record}, perform=perform
         )
 
-    def reject_view(self, request: HttpRequest, record: ServiceRecord) -> HttpResponse:
+    def reject_view(self, request: AdminRequest, record: ServiceRecord) -> HttpResponse:
         def perform(form: ReasonForm) -> None:
             try:
                 services.reject_record(record, by=request.user, reason=form.cleaned_data["reason"])
@@ -565,7 +580,8 @@ class ServiceRecordAdmin(WorkflowOnlyAdmin):
 
     @admin.action(description=_("Approve the selected records"))
     def approve_selected(self, request, queryset) -> None:
-        approved, refused = 0, {}
+        approved = 0
+        refused: dict[str, list[str]] = {}
         for record in queryset:
             try:
                 services.approve_record(record, by=request.user)

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import AdminRequest
 from accounts.errors import DomainError
 from accounts.models import User
 from accounts.phones import mask_phone
@@ -72,10 +73,15 @@ class MenuItemAdmin(ScopedAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+# Tuples: the same names fit both ``fields`` and ``readonly_fields`` as Django's stubs type them.
+ORDER_CHANGE_FIELDS = ("changed_at", "action", "from_state", "to_state", "changed_by_name", "team", "unit", "reason")
+TEAM_DECLINE_FIELDS = ("team", "reason", "declined_at")
+
+
 class OrderChangeInline(admin.TabularInline):
     model = OrderChange
-    fields = ["changed_at", "action", "from_state", "to_state", "changed_by_name", "team", "unit", "reason"]
-    readonly_fields = fields
+    fields = ORDER_CHANGE_FIELDS
+    readonly_fields = ORDER_CHANGE_FIELDS
     extra = 0
     can_delete = False
 
@@ -87,13 +93,13 @@ class OrderChangeInline(admin.TabularInline):
 
     @admin.display(description=_("changed by"))
     def changed_by_name(self, change: OrderChange) -> str:
-        return change.changed_by.name if change.changed_by_id else gettext("the system")
+        return change.changed_by.name if change.changed_by is not None else gettext("the system")
 
 
 class TeamDeclineInline(admin.TabularInline):
     model = TeamDecline
-    fields = ["team", "reason", "declined_at"]
-    readonly_fields = fields
+    fields = TEAM_DECLINE_FIELDS
+    readonly_fields = TEAM_DECLINE_FIELDS
     extra = 0
     can_delete = False
 
@@ -136,6 +142,29 @@ class DispatchForm(WorkflowForm):
         self.fields["claim_unit"].queryset = PracticeUnit.objects.managed_by(user)
 
 
+ORDER_FIELDS = (
+    "item",
+    "station",
+    "handling_unit",
+    "state",
+    "resident_masked",
+    "contact",
+    "description",
+    "team",
+    "claim_unit",
+    "starts_at",
+    "ends_at",
+    "place",
+    "event",
+    "due_on",
+    "escalation_level",
+    "created_at",
+    "accepted_at",
+    "completed_at",
+    "closed_at",
+)
+
+
 @admin.register(Order)
 class OrderAdmin(WorkflowOnlyAdmin):
     list_display = [
@@ -157,28 +186,8 @@ class OrderAdmin(WorkflowOnlyAdmin):
     inlines = [TeamDeclineInline, OrderChangeInline]
     actions = ["accept_selected", "refuse_selected", "close_selected"]
     object_tools = {"review": _("Accept for dispatch"), "refuse": _("Refuse"), "dispatch": _("Dispatch")}
-    fields = [
-        "item",
-        "station",
-        "handling_unit",
-        "state",
-        "resident_masked",
-        "contact",
-        "description",
-        "team",
-        "claim_unit",
-        "starts_at",
-        "ends_at",
-        "place",
-        "event",
-        "due_on",
-        "escalation_level",
-        "created_at",
-        "accepted_at",
-        "completed_at",
-        "closed_at",
-    ]
-    readonly_fields = fields
+    fields = ORDER_FIELDS
+    readonly_fields = ORDER_FIELDS
 
     def scoped_queryset(self, request):
         return Order.objects.visible_to(request.user).with_contact_visibility(request.user)
@@ -249,7 +258,7 @@ class OrderAdmin(WorkflowOnlyAdmin):
             lambda n: ngettext("%d order closed.", "%d orders closed.", n) % n,
         )
 
-    def review_view(self, request: HttpRequest, order: Order) -> HttpResponse:
+    def review_view(self, request: AdminRequest, order: Order) -> HttpResponse:
         def perform(form: WorkflowForm) -> None:
             self._each(
                 request,
@@ -260,7 +269,7 @@ class OrderAdmin(WorkflowOnlyAdmin):
 
         return self.object_form(request, order, WorkflowForm, title=gettext("Accept for dispatch"), perform=perform)
 
-    def refuse_view(self, request: HttpRequest, order: Order) -> HttpResponse:
+    def refuse_view(self, request: AdminRequest, order: Order) -> HttpResponse:
         def perform(form: ReasonForm) -> None:
             reason = form.cleaned_data["reason"]
             self._each(
@@ -272,7 +281,7 @@ class OrderAdmin(WorkflowOnlyAdmin):
 
         return self.object_form(request, order, ReasonForm, title=gettext("Refuse the order"), perform=perform)
 
-    def dispatch_view(self, request: HttpRequest, order: Order) -> HttpResponse:
+    def dispatch_view(self, request: AdminRequest, order: Order) -> HttpResponse:
         def perform(form: DispatchForm) -> None:
             try:
                 services.dispatch_order(

@@ -1,4 +1,7 @@
+from __future__ import annotations
+
 from collections.abc import Callable
+from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -12,10 +15,13 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import SuperuserOnlyMixin
+from accounts.admin import AdminRequest, SuperuserOnlyMixin
 from accounts.errors import DomainError
 from stations.models import Level, PracticeUnit, UnitManager
 from stations.scoping import is_manager
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, WithAnnotations
 
 # Fields whose values are personal numbers, or rebuild them (the birth date is digits
 # 7-14 of the ID number): no lookups, filters or ordering on them for anyone but admins,
@@ -27,7 +33,7 @@ def touches_personal_data(lookup: str) -> bool:
     return any(part in PERSONAL_FIELDS for part in lookup.split("__"))
 
 
-def serializer_errors_to_form(form: forms.Form, errors: dict) -> None:
+def serializer_errors_to_form(form: forms.BaseForm, errors: dict) -> None:
     """Put an API serializer's field messages on an admin form, so both refuse input in the same words."""
     for field, field_errors in errors.items():
         target = field if field in form.fields else None
@@ -41,6 +47,9 @@ class WorkflowForm(forms.Form):
     required_css_class = "required"
 
 
+WorkflowFormT = TypeVar("WorkflowFormT", bound=forms.Form)
+
+
 class ScopedAdmin(admin.ModelAdmin):
     """Admin pages a unit manager with admin-site access may use, scoped to their subtree.
 
@@ -51,7 +60,7 @@ class ScopedAdmin(admin.ModelAdmin):
     """
 
     change_form_template = "admin/workflow_change_form.html"
-    object_tools: dict[str, str] = {}
+    object_tools: dict[str, StrOrPromise] = {}
 
     def scoped_queryset(self, request):
         raise NotImplementedError
@@ -97,10 +106,10 @@ class ScopedAdmin(admin.ModelAdmin):
         self,
         request: HttpRequest,
         queryset,
-        form_class: type[forms.Form],
+        form_class: type[WorkflowFormT],
         *,
         title: str,
-        perform: Callable[[forms.Form], HttpResponse | None],
+        perform: Callable[[WorkflowFormT], HttpResponse | None],
         form_kwargs: dict | None = None,
         intro: str = "",
     ) -> HttpResponse | None:
@@ -148,7 +157,7 @@ class ScopedAdmin(admin.ModelAdmin):
     def may_use_workflows(self, request: HttpRequest) -> bool:
         return self._allowed(request)
 
-    def object_tool_view(self, request: HttpRequest, object_id: str, tool: str) -> HttpResponse:
+    def object_tool_view(self, request: AdminRequest, object_id: str, tool: str) -> HttpResponse:
         if not self.may_use_workflows(request):
             raise PermissionDenied
         obj = self.get_object(request, unquote(object_id))
@@ -160,10 +169,10 @@ class ScopedAdmin(admin.ModelAdmin):
         self,
         request: HttpRequest,
         obj,
-        form_class: type[forms.Form],
+        form_class: type[WorkflowFormT],
         *,
         title: str,
-        perform: Callable[[forms.Form], HttpResponse | None],
+        perform: Callable[[WorkflowFormT], HttpResponse | None],
         form_kwargs: dict | None = None,
         intro: str = "",
     ) -> HttpResponse:
@@ -197,7 +206,7 @@ class ScopedAdmin(admin.ModelAdmin):
         info = self.model._meta.app_label, self.model._meta.model_name
         return reverse("admin:{}_{}_change".format(*info), args=[obj.pk], current_app=self.admin_site.name)
 
-    def tool_links(self, request: HttpRequest, obj) -> list[tuple[str, str]]:
+    def tool_links(self, request: HttpRequest, obj) -> list[tuple[StrOrPromise, str]]:
         """(label, url) buttons on a row's page: its workflows and related pages."""
         info = self.model._meta.app_label, self.model._meta.model_name
         return [
@@ -249,6 +258,10 @@ class WorkflowOnlyAdmin(ScopedAdmin):
         return False
 
 
+class ChildCount(TypedDict):
+    n_children: int
+
+
 @admin.register(PracticeUnit)
 class PracticeUnitAdmin(ScopedAdmin):
     list_display = ["code", "name", "level", "parent", "children_count", "contact_name", "is_active"]
@@ -268,7 +281,7 @@ class PracticeUnitAdmin(ScopedAdmin):
         return PracticeUnit.objects.managed_by(request.user).annotate(n_children=Count("children")).order_by("path")
 
     @admin.display(description=_("child units"), ordering="n_children")
-    def children_count(self, unit: PracticeUnit) -> int:
+    def children_count(self, unit: WithAnnotations[PracticeUnit, ChildCount]) -> int:
         return unit.n_children
 
     def get_form(self, request, obj=None, change=False, **kwargs):

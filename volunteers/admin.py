@@ -1,12 +1,18 @@
+from __future__ import annotations
+
 import base64
 import binascii
 import inspect
 import secrets
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 from urllib.parse import quote
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import IS_FACETS_VAR, SEARCH_VAR
+from django.contrib.admin.views.main import (  # type: ignore[attr-defined]  # the stubs lack IS_FACETS_VAR (5.0)
+    IS_FACETS_VAR,
+    SEARCH_VAR,
+)
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -15,6 +21,7 @@ from django.urls import path
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import AdminRequest
 from accounts.errors import DomainError
 from accounts.phones import mask_phone, normalize_phone, validate_mobile
 from accounts.services import change_password, require_password_change
@@ -26,6 +33,9 @@ from volunteers.id_numbers import mask_id_number, normalize_id_number, parse_id_
 from volunteers.models import Award, GuardianRelation, PoliticalStatus, Skill, Team, Training, Volunteer
 from volunteers.serializers import RegistrationSerializer
 from volunteers.services import register_volunteer
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 # No look-alikes (0/O, 1/l/I): the password is read out or written on paper.
 PASSWORD_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ"  # noqa: S105 - the characters, not a password
@@ -76,11 +86,10 @@ class OnTheSpotForm(WorkflowForm):
         help_text=_("The volunteer has signed the consent to the processing of personal information (paper form)."),
     )
 
-    def __init__(self, *args, request: HttpRequest, **kwargs) -> None:
+    def __init__(self, *args, request: AdminRequest, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["home_station"].queryset = PracticeUnit.objects.managed_by(request.user).filter(
-            level=Level.STATION, is_active=True
-        )
+        stations = PracticeUnit.objects.managed_by(request.user).filter(level=Level.STATION, is_active=True)
+        cast(forms.ModelChoiceField, self.fields["home_station"]).queryset = stations
         if not has_field("guardian_name"):
             for name in ["guardian_name", "guardian_phone", "guardian_relation", "guardian_consent"]:
                 del self.fields[name]
@@ -88,7 +97,7 @@ class OnTheSpotForm(WorkflowForm):
         self.registration: dict = {}
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         if self.errors:
             return cleaned
         # Empty choices are left out, as an API client would leave them out.
@@ -247,7 +256,7 @@ class VolunteerAdmin(ScopedAdmin):
         response["Cache-Control"] = "no-store"
         return response
 
-    def reset_password_view(self, request: HttpRequest, volunteer: Volunteer) -> HttpResponse:
+    def reset_password_view(self, request: AdminRequest, volunteer: Volunteer) -> HttpResponse:
         def perform(form: forms.Form) -> HttpResponse:
             password = one_time_password()
             # Every login of the volunteer ends: a lost phone stays logged in no longer.
@@ -276,7 +285,7 @@ class VolunteerAdmin(ScopedAdmin):
             *super().get_urls(),
         ]
 
-    def import_template_view(self, request: HttpRequest) -> HttpResponse:
+    def import_template_view(self, request: AdminRequest) -> HttpResponse:
         if not self.may_use_workflows(request):
             return HttpResponse(status=403)
         stations = PracticeUnit.objects.managed_by(request.user).filter(level=Level.STATION, is_active=True)
@@ -287,7 +296,7 @@ class VolunteerAdmin(ScopedAdmin):
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(gettext('volunteer roster'))}.xlsx"
         return response
 
-    def import_view(self, request: HttpRequest) -> HttpResponse:
+    def import_view(self, request: AdminRequest) -> HttpResponse:
         if not self.may_use_workflows(request):
             return HttpResponse(status=403)
         form = RosterUploadForm(request.POST or None, request.FILES or None)
@@ -343,7 +352,7 @@ class RosterUploadForm(forms.Form):
     )
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         if not cleaned.get("file") and not cleaned.get("encoded"):
             self.add_error("file", _("Choose the filled-in template."))
         return cleaned
@@ -358,6 +367,10 @@ class RosterUploadForm(forms.Form):
             return b""
 
 
+class MemberCount(TypedDict):
+    n_members: int
+
+
 @admin.register(Team)
 class TeamAdmin(ScopedAdmin):
     list_display = ["name", "unit", "leader", "member_count", "created_at"]
@@ -370,7 +383,7 @@ class TeamAdmin(ScopedAdmin):
         return Team.objects.managed_by(request.user).annotate(n_members=Count("members")).order_by("unit__path", "name")
 
     @admin.display(description=_("members"), ordering="n_members")
-    def member_count(self, team: Team) -> int:
+    def member_count(self, team: WithAnnotations[Team, MemberCount]) -> int:
         return team.n_members
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
