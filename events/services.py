@@ -100,8 +100,10 @@ class RecordError(DomainError):
         "future_time": _("Times cannot lie in the future."),
         "overlapping": _("This time is already counted in another service record of the volunteer."),
         "outside_event": _("The times must lie within a day of the event's schedule."),
+        "members_only": _("Only the members of the team serving this event can be recorded at it."),
     }
     status_codes = {
+        "members_only": 403,
         "invalid_state": 409,
         "self_review": 403,
         "missing_checkout": 409,
@@ -318,6 +320,11 @@ def check_in_by_code(
             raise CheckInError(error.code) from None
         event, action = Event.objects.filter(pk=code.event_id).first(), code.action
         if event is None:
+            raise CheckInError("token_invalid")
+        if not (event.admits(volunteer) or Event.objects.visible_to(volunteer.user).filter(pk=event.pk).exists()):
+            # A forwarded code of a team's visit tells an outsider nothing: not its window, not
+            # its place (out_of_area), not even that it exists; the refusal names no event either.
+            event = None
             raise CheckInError("token_invalid")
         return record_scan(volunteer, event, action, method=Method.EVENT_QR, at=at, context=context, walk_in=walk_in)
     except CheckInError as error:
@@ -538,6 +545,11 @@ def create_manual_record(
     volunteer = _lock_volunteer(volunteer)
     if ServiceRecord.objects.filter(event=event, volunteer=volunteer).exists():
         raise RecordError("record_exists")
+    # A team's own event (a visit to a resident's home) is served by its crew only: a record
+    # would also let the volunteer read the visit. A member who left keeps a confirmed place.
+    held_place = event.signups.filter(volunteer=volunteer, status=SignupStatus.CONFIRMED).exists()
+    if not (event.admits(volunteer) or held_place):
+        raise RecordError("members_only")
     _check_times(event, volunteer, checked_in_at, checked_out_at, now=now or timezone.now())
     try:
         with transaction.atomic():

@@ -126,7 +126,9 @@ def account_data(user: User) -> dict:
     )
     for row, order in zip(order_rows, orders, strict=True):
         row["photo"] = photo_url("order", order.pk) if order.photo else None
-    ratings = Rating.objects.filter(models.Q(order__resident=user) | models.Q(rated_by=user)).order_by("rated_at", "id")
+    # Their own orders' ratings only: a manager who noted a resident's rating by telephone
+    # (rated_by) must not receive that resident's words in their own download.
+    ratings = Rating.objects.filter(order__resident=user).order_by("rated_at", "id")
     activity = ActivityPhoto.objects.filter(uploaded_by=user).select_related("record__event").order_by("uploaded_at")
     photos = [
         photo_row("order", order.pk, about=str(order.item), uploaded_at=order.created_at)

@@ -32,3 +32,28 @@ def test_closing_erases_the_address_and_browser_of_refused_scans(volunteer, othe
     # The refusal itself stays for the station's review; the phone's traces go.
     assert (mine.code, mine.ip, mine.user_agent) == ("token_expired", None, "")
     assert (theirs.ip, theirs.user_agent) == ("203.0.113.10", "Mozilla/5.0 (Android)")
+
+
+def test_closing_deletes_the_photos_sent_with_correction_requests(volunteer, volunteer_client, event):
+    from django.core.files.base import ContentFile
+    from django.test import TestCase
+
+    from events.models import CorrectionKind, CorrectionRequest
+
+    asked = CorrectionRequest(
+        volunteer=volunteer,
+        kind=CorrectionKind.ADD,
+        event=event,
+        reason="忘记签到",
+        checked_in_at=at(9),
+        checked_out_at=at(11),
+    )
+    asked.photo.save("sheet.jpg", ContentFile(b"a photo of the sign-in sheet"), save=False)
+    asked.save()
+    storage, name = asked.photo.storage, asked.photo.name
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = volunteer_client.post(CLOSE, {"password": PASSWORD, "confirm": True}, format="json")
+    assert response.status_code == 200
+    asked.refresh_from_db()
+    # The request and its reason stay for the record's history; the photo goes, file and all.
+    assert asked.reason == "忘记签到" and not asked.photo and not storage.exists(name)

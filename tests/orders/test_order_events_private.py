@@ -19,7 +19,7 @@ from events.checkin_codes import make_event_code
 from events.choices import ScanAction
 from events.models import Event, Signup, SignupStatus
 from orders import services
-from tests.conftest import client_for, make_manager
+from tests.conftest import PASSWORD, client_for, make_manager
 from tests.events.conftest import make_event
 from tests.orders.conftest import local, make_team
 
@@ -173,6 +173,38 @@ def test_the_check_in_code_shows_an_outsider_nothing_of_the_visit(event, volunte
     assert outsider.status_code == 400
     assert MEETING_POINT not in outsider.content.decode()
     assert logged_in(member(teams["b"]).user).get(f"/c/{token}").status_code == 200
+
+
+def test_the_check_in_api_tells_an_outsider_with_a_forwarded_code_nothing(clock, event, volunteer):
+    """Neither the window (event_not_open) nor the place (out_of_area) nor the visit's name in a refusal."""
+    from events.models import RefusedScan
+
+    api = client_for(volunteer.user)
+    for moment in (local(2026, 12, 1, 9, 0), local(2026, 12, 2, 10, 15)):
+        clock.move_to(moment)
+        token = make_event_code(event.pk, ScanAction.IN, moment)
+        response = api.post("/api/v1/checkins/", {"token": token, "latitude": 0, "longitude": 0}, format="json")
+        assert response.status_code == 400 and response.json()["code"] == "token_invalid"
+    assert list(RefusedScan.objects.filter(volunteer=volunteer).values_list("event", flat=True)) == [None, None]
+    assert event.title not in str(api.get("/api/v1/me/data/").json())
+
+
+def test_no_manager_enters_a_record_for_a_non_member_at_the_visit(clock, event, volunteer, django_user_model, tree):
+    clock.move_to(local(2026, 12, 2, 12))
+    colleague = make_manager(django_user_model, tree["S1"], "东门副站长")
+    response = client_for(colleague).post(
+        "/api/v1/records/",
+        {
+            "event": event.pk,
+            "volunteer": volunteer.pk,
+            "checked_in_at": local(2026, 12, 2, 10).isoformat(),
+            "checked_out_at": local(2026, 12, 2, 11).isoformat(),
+            "reason": "漏扫补录",
+        },
+        format="json",
+    )
+    assert response.status_code == 403 and response.json()["code"] == "members_only"
+    assert client_for(volunteer.user).get(f"/api/v1/events/{event.pk}/").status_code == 404
 
 
 def test_the_order_page_links_the_event_only_for_those_who_see_it(event, dispatched, resident, teams):
@@ -336,3 +368,30 @@ def test_no_warning_for_a_meeting_point(clock, dispatched, teams):
     )
     assert response.status_code == 200 and not response.context.get("place_warnings")
     assert "place-warning" not in response.content.decode()
+
+
+# When the resident closes their account ----------------------------------------------------
+
+
+def test_closing_erases_a_meeting_place_that_was_the_home(clock, dispatched, teams, resident):
+    from volunteers.services import close_account
+
+    order = accept(dispatched, teams["b"], place=ADDRESS)
+    clock.move_to(local(2026, 12, 2, 11, 30))
+    services.complete_order(order, by=teams["b"].leader.user, summary="理发完成")
+    close_account(resident, password=PASSWORD, at=local(2026, 12, 3, 9))
+    order.refresh_from_db()
+    order.event.refresh_from_db()
+    assert order.address == ""
+    assert "人民路" not in order.place and "人民路" not in order.event.address
+
+
+def test_closing_keeps_a_meeting_point_away_from_the_home(clock, dispatched, teams, resident):
+    from volunteers.services import close_account
+
+    order = accept(dispatched, teams["b"])
+    clock.move_to(local(2026, 12, 2, 11, 30))
+    services.complete_order(order, by=teams["b"].leader.user, summary="理发完成")
+    close_account(resident, password=PASSWORD, at=local(2026, 12, 3, 9))
+    order.refresh_from_db()
+    assert order.place == MEETING_POINT and order.event.address == MEETING_POINT
