@@ -105,3 +105,80 @@ def workbook_bomb(strings: int = 2_000_000, *, compress: bool = True) -> bytes:
                 left -= batch
             table.write(b"</sst>")
     return out.getvalue()
+
+
+def _with_parts(content: bytes, parts: dict[str, bytes]) -> bytes:
+    """A copy of the zip ``content`` with ``parts`` put in place of (or beside) its members."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(content)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+    ):
+        for member in source.infolist():
+            if member.filename not in parts:
+                archive.writestr(member.filename, source.read(member))
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def _entity_bomb(element: bytes, root_open: bytes, root_close: bytes, count: int) -> bytes:
+    """XML of a few hundred bytes whose DTD expands to ``count`` (a power of ten) copies of ``element``."""
+    levels = len(str(count)) - 1
+    entities = [b'<!ENTITY e0 "' + element.replace(b'"', b"&#34;") + b'">']
+    for level in range(1, levels + 1):
+        entities.append(b"<!ENTITY e%d " % level + b'"' + b"&e%d;" % (level - 1) * 10 + b'">')
+    root = root_open.split(b" ")[0].lstrip(b"<").rstrip(b">")
+    return (
+        b'<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE '
+        + root
+        + b" ["
+        + b"".join(entities)
+        + b"]>"
+        + root_open
+        + b"&e%d;" % levels
+        + root_close
+    )
+
+
+def workbook_entity_bomb(part: str = "xl/sharedStrings.xml", count: int = 1_000_000) -> bytes:
+    """A small .xlsx whose shared strings (or first sheet) hold a DTD expanding to ``count`` strings (or cells)."""
+    main = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    if part == "xl/sharedStrings.xml":
+        xml = _entity_bomb(b"<si><t>a</t></si>", b"<sst " + main + b">", b"</sst>", count)
+    else:
+        xml = _entity_bomb(
+            b'<c t="inlineStr"><is><t>a</t></is></c>',
+            b"<worksheet " + main + b"><sheetData><row>",
+            b"</row></sheetData></worksheet>",
+            count,
+        )
+    return _with_parts(workbook_bomb(1), {part: xml})
+
+
+def workbook_with_large_part(part: str = "xl/styles.xml", size: int = 3 * 1024 * 1024) -> bytes:
+    """A small .xlsx with a ``part`` of about ``size`` bytes of literal elements (``<xf/>`` for styles)."""
+    # Numbered, so the part compresses as real XML does (10-20 times), under the ratio check.
+    elements, length, index = [], 0, 0
+    while length < size:
+        elements.append(b'<xf numFmtId="%d" fontId="0" fillId="0" borderId="0" xfId="0"/>' % index)
+        length += len(elements[-1])
+        index += 1
+    body = b"".join(elements)
+    if part == "xl/styles.xml":
+        xml = (
+            b'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/'
+            b'spreadsheetml/2006/main"><cellXfs>' + body + b"</cellXfs></styleSheet>"
+        )
+    else:
+        xml = b'<?xml version="1.0" encoding="UTF-8"?><root>' + body + b"</root>"
+    return _with_parts(workbook_bomb(1), {part: xml})
+
+
+def workbook_with_rich_text(runs: int) -> bytes:
+    """A .xlsx whose one shared string is ``runs`` rich-text runs."""
+    xml = (
+        b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+        b'2006/main"><si>' + b"".join(b"<r><t>%d</t></r>" % index for index in range(runs)) + b"</si></sst>"
+    )
+    return _with_parts(workbook_bomb(1), {"xl/sharedStrings.xml": xml})

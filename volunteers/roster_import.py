@@ -21,6 +21,7 @@ import datetime
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -58,20 +59,69 @@ MAX_COMPRESSION_RATIO = 100
 RATIO_CHECKED_ABOVE_BYTES = 1024 * 1024
 MAX_SHARED_STRINGS = 150_000
 MAX_CELLS = 150_000
+# Parts other than the sheets and the string table, by their declared (central directory)
+# size: openpyxl parses styles, workbook, content types and properties whole, element by
+# element (3.2 MB of <xf/> in styles.xml took 5.6 s and 374 MB). The template's styles are
+# 3 KB, its theme 10 KB; Excel's own stay well under these.
+MAX_STYLES_BYTES = 1024 * 1024
+MAX_OTHER_PART_BYTES = 256 * 1024
+MAX_MEDIA_BYTES = 2 * 1024 * 1024
+SCAN_CHUNK_BYTES = 64 * 1024
+# A DTD's entities expand after any count of the raw bytes (16 KB made a million <si>);
+# Excel and WPS never write one. expat also reads UTF-16, which no byte count would see.
+_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+_UTF16_STARTS = (b"\xfe\xff", b"\xff\xfe", b"<\x00", b"\x00<")
+_XML_ENCODING = re.compile(rb"^(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)[\"']")
+_ALLOWED_ENCODINGS = {b"utf-8", b"utf8", b"us-ascii", b"ascii"}
+# Elements that each become an object in openpyxl: strings and their rich-text runs
+# (phonetic runs too), cells and their inline strings.
+_STRING_TAGS = (b"si", b"r", b"rPh")
+_CELL_TAGS = (b"c", b"is")
 # Columns read from each row (the template has nine, in any order); lines, empty ones too.
 MAX_COLUMNS = 30
 MAX_LINES = 2 * MAX_ROWS
 
 
-def _count_elements(xml: bytes, tag: bytes, limit: int) -> int:
-    """How many ``tag`` elements the XML opens (any namespace prefix), counting no further than ``limit`` + 1."""
-    opening = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?" + tag + rb"[\s/>]")
+def _count_elements(xml: bytes, tags: tuple[bytes, ...], limit: int) -> int:
+    """How many ``tags`` elements the XML opens (any namespace prefix), counting no further than ``limit`` + 1."""
+    opening = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:" + b"|".join(tags) + rb")[\s/>]")
     count = 0
     for _match in opening.finditer(xml):
         count += 1
         if count > limit:
             break
     return count
+
+
+def _is_plain_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
+    """Whether a part is free of a DTD and in UTF-8 or ASCII, read in chunks (its size is already bounded)."""
+    tail = b""
+    first = True
+    with archive.open(member) as part:
+        while chunk := part.read(SCAN_CHUNK_BYTES):
+            if first:
+                first = False
+                if chunk.startswith(_UTF16_STARTS):
+                    return False
+                declared = _XML_ENCODING.match(chunk)
+                if declared and declared.group(1).strip().lower() not in _ALLOWED_ENCODINGS:
+                    return False
+            window = tail + chunk
+            if any(marker in window for marker in _DTD_MARKERS):
+                return False
+            tail = window[-16:]
+    return True
+
+
+def _part_limit(name: str) -> int | None:
+    """The largest declared size allowed for a part; None for sheets and the string table, which are counted."""
+    if name == "xl/sharedstrings.xml" or (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+        return None
+    if name == "xl/styles.xml":
+        return MAX_STYLES_BYTES
+    if name.startswith("xl/media/"):
+        return MAX_MEDIA_BYTES
+    return MAX_OTHER_PART_BYTES
 
 
 # Column headers of the template, in order, and the serializer field each one feeds.
@@ -234,16 +284,37 @@ def check_archive(content: bytes) -> None:
                 member.compress_size, 1
             ):
                 raise RosterError(too_large)
-        strings = cells = 0
+        # Parts openpyxl parses whole, by their declared size (zipfile reads no further).
+        counted = []
         for member in members:
-            name = member.filename.lower()
-            if name.endswith("sharedstrings.xml"):
-                strings += _count_elements(archive.read(member), b"si", MAX_SHARED_STRINGS)
-            elif name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                cells += _count_elements(archive.read(member), b"c", MAX_CELLS)
-        if strings > MAX_SHARED_STRINGS or cells > MAX_CELLS:
-            raise RosterError(too_large)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError, ValueError) as error:
+            limit = _part_limit(member.filename.lower())
+            if limit is None:
+                counted.append(member)
+            elif member.file_size > limit:
+                raise RosterError(too_large)
+        # Then no DTD, and no encoding the counts below would misread, in any part.
+        for member in members:
+            if not _is_plain_xml(archive, member):
+                raise RosterError(gettext("The file is not an Excel workbook (.xlsx)."))
+        # A part is counted for both strings and cells: openpyxl finds them by the
+        # workbook's relationships, not by these names.
+        strings = cells = 0
+        for member in counted:
+            xml = archive.read(member)
+            strings += _count_elements(xml, _STRING_TAGS, MAX_SHARED_STRINGS)
+            cells += _count_elements(xml, _CELL_TAGS, MAX_CELLS)
+            if strings > MAX_SHARED_STRINGS or cells > MAX_CELLS:
+                raise RosterError(too_large)
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        OSError,
+        EOFError,
+        ValueError,
+        RuntimeError,
+        zlib.error,
+    ) as error:
         raise RosterError(gettext("The file is not an Excel workbook (.xlsx).")) from error
 
 

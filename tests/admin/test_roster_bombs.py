@@ -8,10 +8,16 @@ import pytest
 from openpyxl import Workbook
 
 from tests.admin.test_roster_import import HEADER, good_rows, roster, upload
-from tests.upload_bombs import workbook_bomb
+from tests.upload_bombs import (
+    _with_parts,
+    workbook_bomb,
+    workbook_entity_bomb,
+    workbook_with_large_part,
+    workbook_with_rich_text,
+)
 from volunteers import roster_import
 from volunteers.models import Volunteer
-from volunteers.roster_import import RosterError, check_archive, read_rows
+from volunteers.roster_import import RosterError, check_archive, read_rows, template_workbook
 
 
 def refused_quickly(content: bytes) -> None:
@@ -58,3 +64,60 @@ def test_the_admin_page_shows_the_refusal_and_saves_nothing(client, station_mana
     response = upload(client, workbook_bomb(2_000_000))
     assert response.status_code == 200 and "file" in response.context["form"].errors
     assert not Volunteer.objects.exists()
+
+
+# Entities, styles and rich text (outside review): refused before openpyxl parses anything.
+
+
+@pytest.fixture
+def openpyxl_calls(monkeypatch):
+    calls: list[bytes] = []
+
+    def load_workbook(*args, **kwargs):
+        calls.append(b"")
+        raise AssertionError("openpyxl was asked to parse the workbook")
+
+    monkeypatch.setattr(roster_import, "load_workbook", load_workbook)
+    return calls
+
+
+def test_shared_strings_expanding_from_entities_are_refused_unparsed(openpyxl_calls):
+    bomb = workbook_entity_bomb("xl/sharedStrings.xml", 1_000_000)
+    assert len(bomb) < 16 * 1024
+    refused_quickly(bomb)
+    assert not openpyxl_calls
+
+
+def test_cells_expanding_from_entities_in_a_sheet_are_refused_unparsed(openpyxl_calls):
+    refused_quickly(workbook_entity_bomb("xl/worksheets/sheet1.xml", 1_000_000))
+    assert not openpyxl_calls
+
+
+def test_a_3_mb_styles_part_is_refused_unparsed(openpyxl_calls):
+    bomb = workbook_with_large_part("xl/styles.xml", 3 * 1024 * 1024)
+    assert len(bomb) < 250 * 1024
+    refused_quickly(bomb)
+    assert not openpyxl_calls
+
+
+def test_other_parts_are_capped_too(openpyxl_calls):
+    refused_quickly(workbook_with_large_part("xl/workbook.xml", roster_import.MAX_OTHER_PART_BYTES + 1024))
+    refused_quickly(workbook_with_large_part("docProps/core.xml", roster_import.MAX_OTHER_PART_BYTES + 1024))
+    assert not openpyxl_calls
+
+
+def test_rich_text_runs_count_as_strings(openpyxl_calls):
+    refused_quickly(workbook_with_rich_text(roster_import.MAX_SHARED_STRINGS + 1))
+    assert not openpyxl_calls
+
+
+def test_a_utf16_part_is_refused(openpyxl_calls):
+    xml = '<?xml version="1.0" encoding="UTF-16"?><sst xmlns="x"><si><t>a</t></si></sst>'.encode("utf-16")
+    refused_quickly(_with_parts(workbook_bomb(1), {"xl/sharedStrings.xml": xml}))
+    assert not openpyxl_calls
+
+
+def test_the_projects_template_passes_and_reads(tree):
+    template = template_workbook([tree["S1"]])
+    check_archive(template)
+    assert read_rows(template) == []
