@@ -54,12 +54,25 @@ LONG_SIDE = 2000
 THUMBNAIL_SIDE = 400
 # What phones and messaging apps produce; anything else (TIFF, PSD, GIF...) is refused.
 ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "HEIF"}
+# The Pillow plug-ins that open them (JPEG's opens a multi-picture MPO too).
+OPENERS = ["JPEG", "PNG", "WEBP", "HEIF"]
 # A camera clock set to 1970, or a crafted date, is no time taken.
 EARLIEST_TAKEN = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 
 NOT_A_PHOTO = _("Upload a photo (JPEG, PNG, WebP or HEIC).")
 UPLOADS_THROTTLED = _("Too many uploads: wait a while and try again.")
 TOO_MANY_PIXELS = _("The photo has too many pixels.")
+TOO_MUCH_METADATA = _("The photo carries too much hidden data: save it again as an ordinary photo.")
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Pixels (and an animation's frames), as many as the encoder likes; everything else is metadata.
+PNG_IMAGE_CHUNKS = {b"IHDR", b"PLTE", b"IDAT", b"fdAT", b"fcTL", b"acTL", b"IEND"}
+# Chunks Pillow inflates when it meets them.
+PNG_COMPRESSED_CHUNKS = {b"iCCP", b"zTXt", b"iTXt"}
+# A phone photo has a few segments of metadata (EXIF with its thumbnail, XMP, an ICC
+# profile, the MPF index of a multi-picture file): a few hundred kilobytes at most.
+MAX_METADATA_SEGMENTS = 64
+MAX_METADATA_BYTES = 512 * 1024
 
 
 class PhotoRejected(ValueError):
@@ -73,8 +86,9 @@ class PreparedPhoto:
     taken_at: datetime.datetime | None
 
 
-def _open(upload) -> Image.Image:
-    """The upload opened but not decoded, its header checked: format, sides, shape and the cost of decoding.
+def _open(upload) -> tuple[Image.Image, int]:
+    """The upload opened but not decoded, its header checked: format, sides, shape and the cost of
+    decoding; and that cost, in bytes held at once.
 
     A JPEG is set to decode at the smallest scale (1/2 to 1/8) that still gives
     ``LONG_SIDE``: a 48-megapixel phone photo decodes as 12. Raises PhotoRejected.
@@ -82,11 +96,14 @@ def _open(upload) -> Image.Image:
     if upload.size > MAX_PHOTO_BYTES:
         raise PhotoRejected(_("The photo may be at most 5 MB."))
     upload.seek(0)
+    multiscan = _check_segments(upload.read())
+    upload.seek(0)
     try:
         with warnings.catch_warnings():
             # Pillow only warns between MAX_IMAGE_PIXELS and twice that; refuse those too.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(upload)
+            # Only the plug-ins of the formats we take ever parse the file.
+            image = Image.open(upload, formats=OPENERS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise PhotoRejected(TOO_MANY_PIXELS) from None
     # Pillow's decoders answer crafted files with many exception types (OSError,
@@ -94,17 +111,71 @@ def _open(upload) -> Image.Image:
     except Exception:
         raise PhotoRejected(NOT_A_PHOTO) from None
     try:
-        _check_header(image)
+        decode_bytes = _check_header(image, multiscan=multiscan)
     except PhotoRejected:
         image.close()
         raise
     except Exception:
         image.close()
         raise PhotoRejected(NOT_A_PHOTO) from None
-    return image
+    return image, decode_bytes
 
 
-def _check_header(image: Image.Image) -> None:
+def _check_segments(data: bytes) -> bool:
+    """Refuse a PNG or JPEG whose metadata would cost more to read than its pixels; whether a JPEG
+    has several scans.
+
+    Pillow reads a PNG's chunks and a JPEG's markers in Python when it opens a file, and
+    inflates every iCCP profile: a 5 MB PNG of 4,900 one-megabyte profiles took 10 s to
+    open, a JPEG of a million empty comments 1.3 s. Real photos carry a handful. A JPEG of
+    more than one scan (progressive, or one scan per colour) keeps every coefficient of
+    the whole image while it decodes. Raises PhotoRejected.
+    """
+    if data.startswith(PNG_SIGNATURE):
+        _check_png_chunks(data)
+        return False
+    if data.startswith(b"\xff\xd8"):
+        _check_jpeg_markers(data)
+        # Bytes 0xFF in entropy-coded data are always followed by 0x00: this counts markers only.
+        return data.count(b"\xff\xda") > 1
+    return False
+
+
+def _check_png_chunks(data: bytes) -> None:
+    position, metadata, compressed, count = len(PNG_SIGNATURE), 0, 0, 0
+    while position + 8 <= len(data):
+        length = int.from_bytes(data[position : position + 4], "big")
+        kind = data[position + 4 : position + 8]
+        if kind == b"IEND":
+            return
+        if kind not in PNG_IMAGE_CHUNKS:
+            count += 1
+            metadata += length
+            compressed += kind in PNG_COMPRESSED_CHUNKS
+            if count > MAX_METADATA_SEGMENTS or metadata > MAX_METADATA_BYTES or compressed > 4:
+                raise PhotoRejected(TOO_MUCH_METADATA)
+        position += 12 + length
+
+
+def _check_jpeg_markers(data: bytes) -> None:
+    position, metadata, count = 2, 0, 0
+    # The markers Pillow reads itself come before the first scan; libjpeg skips the rest in C.
+    while position + 4 <= len(data) and data[position] == 0xFF:
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker == 0xDA:
+            return
+        length = int.from_bytes(data[position + 2 : position + 4], "big")
+        count += 1
+        metadata += length
+        if count > MAX_METADATA_SEGMENTS or metadata > MAX_METADATA_BYTES:
+            raise PhotoRejected(TOO_MUCH_METADATA)
+        position += 2 + length
+
+
+def _check_header(image: Image.Image, *, multiscan: bool = False) -> int:
     if image.format not in ACCEPTED_FORMATS:
         raise PhotoRejected(NOT_A_PHOTO)
     width, height = image.size
@@ -115,18 +186,21 @@ def _check_header(image: Image.Image) -> None:
             _("The photo is too long or too wide: at most %(side)d pixels a side, and 1 : %(ratio)d.")
             % {"side": MAX_SIDE, "ratio": MAX_ASPECT_RATIO}
         )
-    if _decode_bytes(image) > MAX_DECODE_BYTES:
+    decode_bytes = _decode_bytes(image, multiscan=multiscan)
+    if decode_bytes > MAX_DECODE_BYTES:
         raise PhotoRejected(TOO_MANY_PIXELS)
+    return decode_bytes
 
 
-def _decode_bytes(image: Image.Image) -> int:
+def _decode_bytes(image: Image.Image, *, multiscan: bool = False) -> int:
     """What decoding ``image`` holds in memory at once, from its header alone (a JPEG is drafted down first)."""
     original = image.width * image.height
     coefficients = 0
     if image.format in ("JPEG", "MPO"):
-        # A progressive JPEG keeps every DCT coefficient of the whole image until its last scan,
-        # two bytes each, whatever the scale it is decoded at.
-        if image.info.get("progressive") or image.info.get("progression"):
+        # A JPEG of several scans (progressive, or baseline with one scan per colour) keeps every
+        # DCT coefficient of the whole image until its last scan, two bytes each, whatever the
+        # scale it is decoded at.
+        if multiscan or image.info.get("progressive") or image.info.get("progression"):
             coefficients = original * len(image.getbands()) * 2
         image.draft("RGB", (LONG_SIDE, LONG_SIDE))
     per_pixel = BYTES_PER_PIXEL.get(image.format or "", PILLOW_BYTES_PER_PIXEL)
@@ -141,8 +215,9 @@ def check_photo(upload) -> int:
     Cheap (milliseconds): call it where the upload arrives, decode only once the
     request is otherwise known to be acceptable. Raises PhotoRejected.
     """
-    with _open(upload) as image:
-        return _decode_bytes(image)
+    image, decode_bytes = _open(upload)
+    with image:  # leaves the upload open for the decoding that follows
+        return decode_bytes
 
 
 def check_photos(uploads: Sequence) -> None:
@@ -177,7 +252,7 @@ def photo_uploads_allowed(request: HttpRequest) -> bool:
 
 def _decode(upload) -> tuple[Image.Image, datetime.datetime | None]:
     """The upload's pixels, upright, in RGB and at most ``LONG_SIDE``, and the time the EXIF says it was taken."""
-    image = _open(upload)
+    image, _ = _open(upload)
     try:
         with image:
             taken_at = _taken_at(image.getexif())

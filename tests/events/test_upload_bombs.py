@@ -8,6 +8,7 @@ tests/orders/test_photo_bombs.py; the figures in benchmarks/uploads.py.
 import datetime
 import io
 import time
+import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -90,6 +91,43 @@ def test_a_progressive_jpeg_counts_the_coefficients_it_keeps():
     baseline = check_photo(jpeg((4000, 3000)))
     progressive = check_photo(jpeg((4000, 3000), progressive=True))
     assert progressive > baseline + 4000 * 3000 * 2
+
+
+def png_with_chunks(kind: bytes, payload: bytes, count: int) -> bytes:
+    """A small real PNG with ``count`` extra ``kind`` chunks before its pixels."""
+    out = io.BytesIO()
+    Image.new("RGB", (100, 100), "white").save(out, format="PNG")
+    png = out.getvalue()
+    chunk = len(payload).to_bytes(4, "big") + kind + payload + zlib.crc32(kind + payload).to_bytes(4, "big")
+    header_end = 8 + 25  # the signature and IHDR
+    return png[:header_end] + chunk * count + png[header_end:]
+
+
+def test_a_png_stuffed_with_colour_profiles_is_refused_before_pillow_reads_them(decodings):
+    # Each profile inflates to a megabyte when Pillow opens the file: 4,900 took 10 s.
+    profile = b"icc\x00\x00" + zlib.compress(b"\x00" * 1024 * 1024, 9)
+    stuffed = png_with_chunks(b"iCCP", profile, 500)
+    started = time.process_time()
+    with pytest.raises(PhotoRejected):
+        check_photo(SimpleUploadedFile("profiles.png", stuffed, content_type="image/png"))
+    assert time.process_time() - started < 0.5 and decodings == []
+
+
+def test_a_jpeg_of_a_hundred_thousand_comments_is_refused(decodings):
+    plain = photo_bytes()
+    comment = b"\xff\xfe\x00\x03x"
+    with pytest.raises(PhotoRejected):
+        check_photo(SimpleUploadedFile("c.jpg", plain[:2] + comment * 100_000 + plain[2:], content_type="image/jpeg"))
+    # An ordinary photo's few segments pass.
+    check_photo(SimpleUploadedFile("ok.jpg", plain[:2] + comment * 10 + plain[2:], content_type="image/jpeg"))
+
+
+def test_a_jpeg_of_several_scans_counts_its_coefficients_even_when_not_marked_progressive():
+    progressive = jpeg((4000, 3000), progressive=True).read()
+    # The same scans under a baseline frame header (SOF0): one scan per colour is legal there.
+    relabelled = progressive.replace(b"\xff\xc2", b"\xff\xc0", 1)
+    baseline = check_photo(SimpleUploadedFile("b.jpg", relabelled, content_type="image/jpeg"))
+    assert baseline == check_photo(SimpleUploadedFile("p.jpg", progressive, content_type="image/jpeg"))
 
 
 def test_at_most_nine_photos_and_a_bounded_total_per_request():
