@@ -80,6 +80,12 @@ def add_activity_photos(event: Event, uploads: Sequence, *, by: User, caption: s
     Raises ActivityError: ``bad_photo`` naming the file (or more than
     ``photos.MAX_PHOTOS_PER_REQUEST`` at once), ``too_many_photos`` past ``MAX_PHOTOS_PER_EVENT``.
     """
+    return store_activity_photos(event, prepare_activity_photos(event, uploads, by=by), by=by, caption=caption)
+
+
+def prepare_activity_photos(event: Event, uploads: Sequence, *, by: User) -> list[PreparedPhoto]:
+    """The photos checked and decoded for ``store_activity_photos``: call it outside any transaction
+    (on SQLite a transaction holds the whole database while the photos decode). Raises ActivityError."""
     _check_documentable(event, by)
     if not uploads:
         raise ActivityError("no_photos")
@@ -98,10 +104,14 @@ def add_activity_photos(event: Event, uploads: Sequence, *, by: User, caption: s
         except PhotoRejected as rejection:
             name = str(getattr(upload, "name", "") or "")[:60]
             raise ActivityError("bad_photo", f"{name}：{rejection}" if name else str(rejection)) from None
-    return _store(event, prepared, by=by, caption=caption.strip()[:MAX_CAPTION_CHARS])
+    return prepared
 
 
-def _store(event: Event, prepared: list[PreparedPhoto], *, by: User, caption: str) -> list[ActivityPhoto]:
+def store_activity_photos(
+    event: Event, prepared: list[PreparedPhoto], *, by: User, caption: str = ""
+) -> list[ActivityPhoto]:
+    """Store photos made by ``prepare_activity_photos`` on the event's record, under its lock. Raises ActivityError."""
+    caption = caption.strip()[:MAX_CAPTION_CHARS]
     saved_files = []
     try:
         with transaction.atomic():

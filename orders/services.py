@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.errors import DomainError
 from accounts.models import AnyUser, User
 from accounts.phones import normalize_phone, validate_mobile
-from events.activity import add_activity_photos, document_event
+from events.activity import document_event, prepare_activity_photos, store_activity_photos
 from events.models import Event, EventStatus, event_bounds_errors
 from events.photos import PhotoRejected, reencode_photo
 from events.services import sign_up
@@ -181,7 +181,6 @@ def register_resident(*, name: str, phone: str, password: str) -> User:
 # 点单: ordering ------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def place_order(
     *,
     item: MenuItem,
@@ -229,16 +228,21 @@ def place_order(
         state_since=at,
         created_at=at,
     )
+    # Re-encoded before the transaction: on SQLite a transaction holds the whole database.
+    reencoded = None
     if photo is not None:
         try:
-            order.photo.save("photo.jpg", reencode_photo(photo), save=False)
+            reencoded = reencode_photo(photo)
         except PhotoRejected as error:
             raise OrderError("photo_rejected", str(error)) from None
-    order.due_on = due_on(order, OrderState.SUBMITTED, at)
-    order.save()
-    OrderChange.objects.create(
-        order=order, action="submit", from_state="", to_state=OrderState.SUBMITTED, changed_by=by, changed_at=at
-    )
+    with transaction.atomic():
+        if reencoded is not None:
+            order.photo.save("photo.jpg", reencoded, save=False)
+        order.due_on = due_on(order, OrderState.SUBMITTED, at)
+        order.save()
+        OrderChange.objects.create(
+            order=order, action="submit", from_state="", to_state=OrderState.SUBMITTED, changed_by=by, changed_at=at
+        )
     return order
 
 
@@ -515,7 +519,6 @@ def start_service(order: Order, *, by: User, at: datetime.datetime | None = None
     return _enter(order, OrderState.IN_SERVICE, action="start", by=by, at=at or timezone.now())
 
 
-@transaction.atomic
 def complete_order(
     order: Order,
     *,
@@ -533,19 +536,31 @@ def complete_order(
     """
     if not (summary or "").strip():
         raise OrderError("reason_required", str(_("Describe what was done.")))
-    order = _locked(order)
-    _require(_may_serve(by, order))
-    if order.state not in (OrderState.ACCEPTED, OrderState.IN_SERVICE):
-        raise OrderError("invalid_state")
-    at = at or timezone.now()
-    if order.event is None:  # every accepted order has its event (_take)
-        raise OrderError("invalid_state")
-    document_event(order.event, summary=summary.strip(), people_served=people_served, by=by)
     photos = list(photos)
+    prepared = []
     if photos:
-        add_activity_photos(order.event, photos, by=by)
-    order.completed_at = at
-    return _enter(order, OrderState.COMPLETED, action="complete", by=by, at=at, fields=["completed_at"])
+        # The cheap checks, then the photos decoded before any lock: on SQLite a transaction
+        # holds the whole database, on PostgreSQL the order's and the record's rows.
+        event = _completable_event(Order.objects.select_related("event").get(pk=order.pk), by)
+        prepared = prepare_activity_photos(event, photos, by=by)
+    with transaction.atomic():
+        order = _locked(order)
+        event = _completable_event(order, by)
+        at = at or timezone.now()
+        document_event(event, summary=summary.strip(), people_served=people_served, by=by)
+        if prepared:
+            store_activity_photos(event, prepared, by=by)
+        order.completed_at = at
+        return _enter(order, OrderState.COMPLETED, action="complete", by=by, at=at, fields=["completed_at"])
+
+
+def _completable_event(order: Order, by: User) -> Event:
+    """The event whose record a completion report fills, if ``by`` may report ``order`` done now."""
+    _require(_may_serve(by, order))
+    if order.state not in (OrderState.ACCEPTED, OrderState.IN_SERVICE) or order.event is None:
+        # Every accepted order has its event (_take).
+        raise OrderError("invalid_state")
+    return order.event
 
 
 # 评单: rating and closing --------------------------------------------------------------------

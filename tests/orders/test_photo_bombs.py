@@ -61,3 +61,28 @@ def test_a_completion_report_takes_at_most_nine_photos(world):  # noqa: F811
 def test_completion_reports_are_throttled(world, monkeypatch):  # noqa: F811
     monkeypatch.setitem(ScopedThrottle.THROTTLE_RATES, "photos", "0/hour")
     assert complete(world, [photo_upload()]).status_code == 429
+
+
+def transactions_open_at_each_decoding(monkeypatch) -> list[int]:
+    """How many transactions of ours (savepoints inside the test's own) were open at each decoding."""
+    from django.db import connection
+    from PIL import ImageFile
+
+    seen: list[int] = []
+    original = ImageFile.ImageFile.load
+
+    def load(image):
+        seen.append(len(connection.savepoint_ids))
+        return original(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    return seen
+
+
+def test_photos_decode_outside_any_transaction(world, resident, monkeypatch):  # noqa: F811
+    """On SQLite a transaction holds the whole database: nobody else writes while a photo decodes."""
+    open_transactions = transactions_open_at_each_decoding(monkeypatch)
+    placed = client_for(resident).post("/api/v1/orders/", order_body(world, photo=photo_upload()), format="multipart")
+    completed = complete(world, [photo_upload("a.jpg"), photo_upload("b.jpg")])
+    assert (placed.status_code, completed.status_code) == (201, 200)
+    assert open_transactions and set(open_transactions) == {0}
