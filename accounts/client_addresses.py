@@ -2,7 +2,8 @@
 
 Everything that counts or admits by address (login limits, throttles, ``/metrics``,
 ``/readyz``'s details, the request id in the log) asks here, so they all get the
-same answer.
+same answer. What counts (``counting_key``) is coarser than what admits: a
+global-unicast IPv6 address counts by its /64, one subscriber's allocation.
 """
 
 import ipaddress
@@ -12,6 +13,11 @@ from django.conf import settings
 from django.http import HttpRequest
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# RFC 4291's global unicast space; link-local, unique-local and loopback stay per address.
+GLOBAL_UNICAST_V6 = ipaddress.IPv6Network("2000::/3")
+# What one subscriber is usually given: rotating inside it must not mean a fresh bucket.
+SUBSCRIBER_PREFIX_V6 = 64
 
 
 def parse_address(text: str | None) -> IPAddress | None:
@@ -45,15 +51,39 @@ def client_ip(request: HttpRequest) -> str | None:
     ``X-Forwarded-For`` is read only when the peer is a trusted proxy, and then
     only for the ``NUM_PROXIES`` hops that our proxies appended, each of which
     must have come from a trusted proxy too: anything a client writes there
-    itself, or sends straight to the app's port, is ignored.
+    itself, or sends straight to the app's port, is ignored. None when a trusted
+    proxy's hop cannot be read: unknown, never the proxy's own address.
     """
     address = request.META.get("REMOTE_ADDR")
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
     if not forwarded or not from_trusted_proxy(request):
         return address
     hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    if not hops:
+        # Our proxy sent the header but named nobody: unknown, never the proxy itself.
+        return None
     for hop in reversed(hops[-settings.NUM_PROXIES :]):
-        if not address_in(address, settings.TRUSTED_PROXIES) or parse_address(hop) is None:
+        if not address_in(address, settings.TRUSTED_PROXIES):
             break
-        address = str(parse_address(hop))
+        parsed = parse_address(hop)
+        if parsed is None:
+            # The hop a trusted proxy appended is garbage: the client is unknown. Falling
+            # back to the proxy's own address would share its bucket and its allow-list.
+            return None
+        address = str(parsed)
     return address
+
+
+def counting_key(address: str | None) -> str:
+    """What limits count ``address`` as: a global-unicast IPv6 address by its /64, others as they are.
+
+    IPv4 (and IPv4-mapped IPv6) addresses count one by one; an unknown or
+    unparseable address counts in the one ``"unknown"`` bucket. Logs and the
+    ``/metrics`` allow-list keep the exact address (``client_ip``).
+    """
+    parsed = parse_address(address)
+    if parsed is None:
+        return "unknown"
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed in GLOBAL_UNICAST_V6:
+        return str(ipaddress.IPv6Network((parsed, SUBSCRIBER_PREFIX_V6), strict=False))
+    return str(parsed)

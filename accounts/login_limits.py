@@ -12,7 +12,10 @@ whatever the number.
 Every attempt is counted before its password is checked, so a burst of parallel
 guesses cannot slip past the count; a success takes its own attempt back. The
 counters live in the cache (Redis in production), so every app server sees the
-same ones. An admin lifts a number's locks (``manage.py unlock_login``, or the
+same ones. Addresses count as ``client_addresses.counting_key`` says: a
+global-unicast IPv6 address by its /64, so one subscriber rotating through its
+allocation gets no fresh count, and an unknown address in one shared count. An
+admin lifts a number's locks (``manage.py unlock_login``, or the
 action on the users' admin page): the number's keys carry a generation that
 unlocking moves on, so the per-address counters need not be found one by one.
 """
@@ -25,6 +28,7 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 
+from accounts.client_addresses import counting_key
 from accounts.phones import normalize_phone
 
 
@@ -39,7 +43,7 @@ def _generation(phone_id: str) -> int:
 
 def _pair_key(phone: str, ip: str | None) -> str:
     phone_id = _phone_id(phone)
-    return f"login-failures:{phone_id}:{_generation(phone_id)}:{ip or 'unknown'}"
+    return f"login-failures:{phone_id}:{_generation(phone_id)}:{counting_key(ip)}"
 
 
 def _phone_key(phone: str) -> str:
@@ -48,7 +52,7 @@ def _phone_key(phone: str) -> str:
 
 
 def _address_key(ip: str | None) -> str:
-    return f"login-attempts-ip:{ip or 'unknown'}"
+    return f"login-attempts-ip:{counting_key(ip)}"
 
 
 def _count(key: str, timeout: int) -> int:

@@ -15,7 +15,9 @@ How a scope counts:
 - per user for everything else (anonymous callers of such a scope per address).
 
 The address is ``client_ip``'s, the same one the login limits and ``/metrics``
-use, so a forged ``X-Forwarded-For`` cannot give a client a fresh bucket.
+use, so a forged ``X-Forwarded-For`` cannot give a client a fresh bucket; it
+counts as ``counting_key`` says (an IPv6 client by its /64, so rotating through
+its own allocation gives no fresh bucket either; an unknown one in one bucket).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from django.http import HttpRequest
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
-from accounts.client_addresses import client_ip
+from accounts.client_addresses import client_ip, counting_key
 
 # Scopes counted per client address whoever is logged in.
 PER_ADDRESS_SCOPES = frozenset({"register", "login", "verify"})
@@ -58,7 +60,7 @@ class ScopedThrottle(ScopedRateThrottle):
 
     def get_ident(self, request: Any) -> str:
         # REST framework's own reads X-Forwarded-For from any peer.
-        return client_ip(request) or "unknown"
+        return counting_key(client_ip(request))
 
     def get_cache_key(self, request: HttpRequest, view: Any) -> str:
         user = getattr(request, "user", None)

@@ -196,3 +196,20 @@ def test_a_burst_of_guesses_checks_at_most_ten_passwords(anon_client, station_ma
 @pytest.mark.parametrize("body", ["[]", '"x"', "123", "null"])
 def test_a_token_login_body_that_is_not_an_object_is_a_400(anon_client, db, body):
     assert anon_client.post(TOKEN_URL, body, content_type="application/json").status_code == 400
+
+
+@pytest.mark.parametrize(("second", "expected"), [("2001:db8:5:6::beef", 429), ("2001:db8:5:7::1", 200)])
+def test_ipv6_addresses_of_one_64_share_the_login_attempt_limit(client, settings, db, second, expected):
+    settings.LOGIN_ATTEMPTS_PER_IP = 1
+    client.post("/login/", {"username": "13900000001", "password": "x"}, REMOTE_ADDR="2001:db8:5:6::1")
+    response = client.post("/login/", {"username": "13900000002", "password": "x"}, REMOTE_ADDR=second)
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize(("second", "expected"), [("2001:db8:5:6::2", 429), ("2001:db8:5:7::2", 200)])
+def test_ipv6_addresses_of_one_64_share_the_lock_on_a_number(anon_client, station_manager, second, expected):
+    for n in range(10):
+        wrong = {"phone": station_manager.phone, "password": "wrong"}
+        anon_client.post(TOKEN_URL, wrong, REMOTE_ADDR=f"2001:db8:5:6::{n + 100:x}")
+    owner = {"phone": station_manager.phone, "password": PASSWORD}
+    assert anon_client.post(TOKEN_URL, owner, REMOTE_ADDR=second).status_code == expected

@@ -180,3 +180,33 @@ def test_reading_a_units_managers_is_not_counted_as_appointing(center_manager_cl
 
 def test_an_unscoped_view_is_not_limited(rf):
     assert ScopedThrottle().allow_request(rf.get("/"), object())
+
+
+@pytest.mark.parametrize(
+    ("second", "expected"),
+    [("2001:db8:1:2::2", 429), ("2001:db8:1:2:ffff:ffff:ffff:ffff", 429), ("2001:db8:1:3::1", 400)],
+)
+def test_ipv6_addresses_of_one_64_share_the_register_bucket(anon_client, tree, monkeypatch, second, expected):
+    monkeypatch.setitem(ScopedThrottle.THROTTLE_RATES, "register", "1/hour")
+    url = "/api/v1/volunteers/register/"
+    assert anon_client.post(url, {}, format="json", REMOTE_ADDR="2001:db8:1:2::1").status_code == 400
+    assert anon_client.post(url, {}, format="json", REMOTE_ADDR=second).status_code == expected
+
+
+def test_ipv4_addresses_keep_a_bucket_each(anon_client, tree, monkeypatch):
+    monkeypatch.setitem(ScopedThrottle.THROTTLE_RATES, "register", "1/hour")
+    url = "/api/v1/volunteers/register/"
+    assert anon_client.post(url, {}, format="json", REMOTE_ADDR="192.0.2.1").status_code == 400
+    assert anon_client.post(url, {}, format="json", REMOTE_ADDR="192.0.2.2").status_code == 400
+
+
+def test_unparseable_forwarded_hops_share_one_unknown_bucket_not_the_proxys(anon_client, db, settings, monkeypatch):
+    monkeypatch.setitem(ScopedThrottle.THROTTLE_RATES, "login", "1/minute")
+    settings.NUM_PROXIES = 1
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    login = {"phone": "1390000000", "password": "x"}
+    sent = {"REMOTE_ADDR": "127.0.0.1"}
+    assert anon_client.post(TOKEN_URL, login, HTTP_X_FORWARDED_FOR="2.2.2.2, garbage", **sent).status_code == 400
+    assert anon_client.post(TOKEN_URL, login, HTTP_X_FORWARDED_FOR="other-garbage", **sent).status_code == 429
+    # The proxy's own requests (no header) are not in that bucket.
+    assert anon_client.post(TOKEN_URL, login, **sent).status_code == 400

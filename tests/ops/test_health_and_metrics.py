@@ -154,6 +154,19 @@ def test_a_trusted_proxy_tells_who_the_client_is(db, settings):
     assert forged.get("/metrics").status_code == 404
 
 
+@pytest.mark.parametrize("forwarded", ["2.2.2.2, garbage", "garbage", "127.0.0.1, not-an-address"])
+def test_an_unparseable_hop_from_a_trusted_proxy_is_not_the_proxys_address(db, settings, forwarded):
+    # Defaults: the proxy is on loopback, and loopback may read /metrics.
+    settings.NUM_PROXIES = 1
+    settings.TRUSTED_PROXIES = ["127.0.0.1", "::1"]
+    settings.METRICS_ALLOWED_ADDRESSES = ["127.0.0.1", "::1"]
+    client = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client.get("/metrics").status_code == 404
+    assert "checks" not in client.get("/readyz").json()
+    # The proxy asking for itself still may.
+    assert Client(REMOTE_ADDR="127.0.0.1").get("/metrics").status_code == 200
+
+
 def metric(text: str, name: str, **labels: str) -> float:
     wanted = ",".join(f'{key}="{value}"' for key, value in labels.items())
     prefix = f"{name}{{{wanted}}} " if labels else f"{name} "
