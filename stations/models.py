@@ -12,6 +12,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AnyUser
+from stations.seals import SealField
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -106,7 +107,9 @@ class PracticeUnit(models.Model):
         help_text=_("Resident population (常住人口) of the unit's area, from the latest statistics."),
     )
     is_active = models.BooleanField(_("active"), default=True)
-    seal = models.ImageField(_("seal image"), upload_to="seals/", blank=True)
+    # Checked from its header and stored re-encoded as a small PNG on every path (stations/seals.py):
+    # it is embedded in every certificate.
+    seal = SealField(_("seal image"), upload_to="seals/", blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
