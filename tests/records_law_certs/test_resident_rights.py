@@ -174,3 +174,11 @@ def test_a_volunteers_download_holds_their_orders_ratings_refused_scans_and_phot
     activity = next(item for item in data["photos"] if item["kind"] == "activity")
     assert activity["caption"] == "广场清扫" and client.get(activity["url"]).status_code == 200
     assert Volunteer.objects.get(pk=volunteer.pk).closed_at is None
+
+
+def test_a_download_holds_no_rating_noted_for_someone_elses_order(resident, volunteer, orders_of):  # noqa: F811
+    """A volunteer who noted a resident's answer on the return call (rated_by) gets their own ratings only."""
+    theirs = orders_of(resident)["rated"]
+    Rating.objects.filter(order=theirs).update(rated_by=volunteer.user, comment="邻居转述：很满意")
+    data = client_for(volunteer.user).get(DATA).json()
+    assert "邻居转述：很满意" not in str(data["ratings"])
