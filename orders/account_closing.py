@@ -44,7 +44,8 @@ def erase_resident(sender: type, *, user: User, at: datetime.datetime, **kwargs:
         raise AccountError("orders_in_service")
     for order in orders.filter(state__in=WITHDRAWN):
         cancel_order(order, by=user, reason=gettext("The resident closed their account."), at=at)
-    erased = list(orders.select_related("event"))
+    # The events are read, not locked: FOR UPDATE cannot reach the nullable side of the join.
+    erased = list(orders.select_related("event").select_for_update(of=("self",)))
     photos = [(order.photo.storage, order.photo.name) for order in erased if order.photo]
     visits = []
     for order in erased:
