@@ -54,6 +54,25 @@ def phone_page(browser, live_server, settings):
     context.close()
 
 
+@pytest.fixture
+def new_page(browser, live_server, settings):
+    """Opens pages sized as the issue's testers used them: `new_page("phone")` is 390x844
+    (volunteers, residents, team leaders), `new_page("desk")` 1366x900 (managers, admins).
+    Each call is a separate browser context, so two people can be logged in at once."""
+    settings.SITE_URL = live_server.url
+    sizes = {"phone": {"width": 390, "height": 844}, "desk": {"width": 1366, "height": 900}}
+    contexts = []
+
+    def open_page(size: str = "phone"):
+        context = browser.new_context(viewport=sizes[size], locale="zh-CN", base_url=live_server.url)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
 def log_in(page, phone: str, password: str) -> None:
     page.fill("#id_username", phone)
     page.fill("#id_password", password)
