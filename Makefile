@@ -16,6 +16,11 @@ setup-dev:
 
 ## Set up, migrate SQLite, load the demo data, print the logins and serve at http://$(HOST), with the
 ## task worker beside it (ledgers, bulk certificates): both stop with Ctrl-C.
+## `make run HOST=192.168.1.20:8080` serves on that address and port for the phones of the LAN: the
+## address becomes an allowed host and the site URL printed in QR codes and certificates (set
+## ALLOWED_HOSTS or SITE_URL yourself to choose otherwise).
+run: export SITE_URL ?= http://$(HOST)
+run: export ALLOWED_HOSTS ?= 127.0.0.1,localhost,$(firstword $(subst :, ,$(HOST)))
 run: setup
 	$(PYTHON) manage.py migrate --noinput
 	$(PYTHON) manage.py load_demo
