@@ -62,6 +62,10 @@ def local_datetime_field(label: StrOrPromise, *, required: bool = True) -> forms
 # Events -----------------------------------------------------------------------------
 
 
+# The button on the event form that saves and publishes in one step (others' tests click it by name).
+SAVE_AND_PUBLISH = "_save_and_publish"
+
+
 class EventAdminForm(forms.ModelForm):
     """The event form, validated by the API's serializer so both refuse the same input with the same words."""
 
@@ -73,6 +77,10 @@ class EventAdminForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
+        publishing = self.request is not None and SAVE_AND_PUBLISH in self.request.POST
+        # Said before anything is saved, so the form comes back with what was typed.
+        if publishing and self.instance.pk and self.instance.status != EventStatus.DRAFT:
+            self.add_error(None, gettext("Only a draft can be published; this event is no longer a draft."))
         serializer_class = EventSerializer
         writable = {
             name for name, field in serializer_class().fields.items() if not field.read_only and name in self.fields
@@ -173,6 +181,46 @@ class EventAdmin(ScopedAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    # Save and publish ------------------------------------------------------------------
+
+    def may_publish(self, request: HttpRequest, obj: Event | None) -> bool:
+        """The button shows on a draft (or a new event) to whoever may change it."""
+        if obj is not None and obj.status != EventStatus.DRAFT:
+            return False
+        return self.has_change_permission(request, obj) if obj is not None else self.has_add_permission(request)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["show_save_and_publish"] = self.may_publish(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _publish_after_save(self, request: HttpRequest, obj: Event) -> HttpResponse:
+        """Publish the event just saved; on a refusal it stays a saved draft and its form says why."""
+        try:
+            services.publish_event(obj)
+        except DomainError as error:
+            self.message_user(
+                request,
+                gettext("Saved as a draft but not published: %(reason)s") % {"reason": error.detail},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(self.change_url(obj))
+        self.message_user(
+            request,
+            gettext("The event “%(title)s” was saved and published; volunteers can now see it.") % {"title": obj.title},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(self.changelist_url())
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if SAVE_AND_PUBLISH in request.POST and self.may_publish(request, obj):
+            return self._publish_after_save(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if SAVE_AND_PUBLISH in request.POST and self.may_publish(request, obj):
+            return self._publish_after_save(request, obj)
+        return super().response_change(request, obj)
 
     # Nothing here deletes an event that anyone signed up to or served at; a bare draft may go.
     def get_actions(self, request):
