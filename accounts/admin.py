@@ -1,10 +1,12 @@
+import knox.admin  # noqa: F401  # registers knox's own admin first, replaced below
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken
 
 from accounts import login_limits
-from accounts.models import User
+from accounts.models import LoginToken, User
 from accounts.services import require_password_change, revoke_credentials
 
 
@@ -83,3 +85,43 @@ class UserAdmin(SuperuserOnlyMixin, DjangoUserAdmin):
             # A password set for someone else is handed over, like a manager's one-time password.
             require_password_change(User.objects.get(pk=id))
         return response
+
+
+# knox's admin section reads 「KNOX / Auth tokens」 in English, with raw digests; its tokens
+# are listed under accounts instead, in Chinese, for admins only.
+if admin.site.is_registered(AuthToken):
+    admin.site.unregister(AuthToken)
+
+
+@admin.register(LoginToken)
+class LoginTokenAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
+    """The API tokens people hold (the app's logins): listed, and revoked by deleting; never made here."""
+
+    list_display = ["key_prefix", "holder", "issued", "expires"]
+    list_select_related = ["user"]
+    search_fields = ["user__phone", "user__name"]
+    ordering = ["-created"]
+    fields = ["key_prefix", "holder", "issued", "expires"]
+    readonly_fields = ("key_prefix", "holder", "issued", "expires")
+
+    @admin.display(description=_("token begins with"))
+    def key_prefix(self, token: LoginToken) -> str:
+        return f"{token.token_key}…"
+
+    @admin.display(description=_("user"), ordering="user__phone")
+    def holder(self, token: LoginToken) -> User:
+        return token.user
+
+    @admin.display(description=_("issued at"), ordering="created")
+    def issued(self, token: LoginToken):
+        return token.created
+
+    @admin.display(description=_("expires at"), ordering="expiry")
+    def expires(self, token: LoginToken):
+        return token.expiry
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, BaseUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken
 
 from accounts.phones import mask_phone, normalize_phone, validate_mobile
 
@@ -55,6 +56,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         # Masked: this string shows up in admin pages that managers see.
         return f"{self.name}（{mask_phone(self.phone)}）" if self.name else mask_phone(self.phone)
 
+    def get_short_name(self) -> str:
+        """How pages greet the user (the admin's 「欢迎，张三」): the name, else the masked number.
+        Logging in still takes the full number (``get_username``)."""
+        return self.name or mask_phone(self.phone)
+
+    def get_full_name(self) -> str:
+        return self.name
+
 
 # Who makes a request: a user, or Django's AnonymousUser before logging in.
 AnyUser: TypeAlias = User | AnonymousUser
@@ -82,3 +91,13 @@ class TokenStamp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token_id[:8]}…"
+
+
+class LoginToken(AuthToken):
+    """django-rest-knox's API tokens as the admin lists them, with Chinese names (knox names
+    none): admins see who holds a token and until when, and revoke it by deleting the row."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("API login token")
+        verbose_name_plural = _("API login tokens")

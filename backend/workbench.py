@@ -29,6 +29,7 @@ from events.working_days import working_days_between
 from orders.models import Order, OrderState
 from stations.models import Level, PracticeUnit
 from stations.scoping import is_manager
+from stations.services import appoints_anywhere
 
 UPCOMING_DAYS = 14
 WAITING_SHOWN = 8
@@ -44,8 +45,13 @@ class Waiting:
 
 def admin_url(name: str, query: str = "") -> str:
     """A link into the admin, or "" while that admin page does not exist."""
+    return page_url(f"admin:{name}", query)
+
+
+def page_url(name: str, query: str = "") -> str:
+    """A link to the named page, or "" while that page does not exist."""
     try:
-        return reverse(f"admin:{name}") + (f"?{query}" if query else "")
+        return reverse(name) + (f"?{query}" if query else "")
     except NoReverseMatch:
         return ""
 
@@ -144,6 +150,20 @@ def workbench(request: HttpRequest) -> HttpResponse:
             "statistics": reverse("admin-statistics") if user.is_staff else "",
             "dashboard": reverse("admin-dashboard") if user.is_staff else "",
             "admin": reverse("admin:index") if user.is_staff else "",
+            # The records the law asks for beside service (办法 art. 8-10), the legal exports
+            # (art. 18) and the appointments of the units below: admin pages, for staff.
+            **(
+                {
+                    "trainings": admin_url("volunteers_training_changelist"),
+                    "awards": admin_url("volunteers_award_changelist"),
+                    "evaluations": admin_url("events_evaluation_changelist"),
+                    "national_export": page_url("admin-national-export"),
+                    "annual_report": page_url("admin-annual-report"),
+                    "appoint_managers": admin_url("stations_practiceunit_managers") if appoints_anywhere(user) else "",
+                }
+                if user.is_staff
+                else {}
+            ),
         },
     }
     return render(request, "workbench.html", context)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AdminRequest, SuperuserOnlyMixin
 from accounts.errors import DomainError
+from stations import appointments, services
 from stations.models import Level, PracticeUnit, UnitManager
 from stations.scoping import is_manager
 
@@ -301,6 +302,32 @@ class PracticeUnitAdmin(ScopedAdmin):
             kwargs["choices"] = [(Level.INSTITUTE, Level.INSTITUTE.label), (Level.STATION, Level.STATION.label)]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
+    # Appointing managers (stations/appointments.py) ---------------------------------------
+
+    def get_urls(self):
+        return appointments.urls(self) + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        if services.appoints_anywhere(request.user):
+            extra_context["appoint_managers_url"] = reverse("admin:stations_practiceunit_managers")
+        return super().changelist_view(request, extra_context)
+
+    def tool_links(self, request: HttpRequest, obj) -> list[tuple[StrOrPromise, str]]:
+        links = super().tool_links(request, obj)
+        if services.can_appoint_managers(request.user, obj):
+            links.append((_("Managers"), reverse("admin:stations_practiceunit_unit_managers", args=[obj.pk])))
+        elif services.appoints_anywhere(request.user) and obj.level != Level.STATION:
+            links.append((_("Managers of the units below"), appointments.overview_url(parent=obj)))
+        return links
+
+    def delete_model(self, request, obj) -> None:
+        services.delete_unit(obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for unit in queryset:
+            services.delete_unit(unit)
+
 
 class SuperuserOnlyAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
     pass
@@ -308,8 +335,35 @@ class SuperuserOnlyAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
 
 @admin.register(UnitManager)
 class UnitManagerAdmin(SuperuserOnlyAdmin):
+    """Every appointment, for admins. Rows are added and deleted through ``stations.services``
+    (admin access and the log follow), never changed: a different person is a new appointment."""
+
     list_display = ["unit", "user", "created_at"]
     list_filter = ["unit__level"]
     search_fields = ["unit__name", "user__name", "user__phone"]
     autocomplete_fields = ["unit", "user"]
     list_select_related = ["unit", "user"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        role = services.appoint_manager(obj.unit, obj.user, by=request.user)
+        obj.pk, obj.created_at = role.pk, role.created_at
+
+    def delete_model(self, request, obj) -> None:
+        services.remove_unit_manager(obj.unit, obj.user_id, by=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for role in queryset.select_related("unit"):
+            services.remove_unit_manager(role.unit, role.user_id, by=request.user)
+
+    # The services write the log entries.
+    def log_addition(self, request, obj, message):
+        return None
+
+    def log_deletion(self, request, obj, object_repr):
+        return None
+
+    def log_deletions(self, request, queryset):
+        return None

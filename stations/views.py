@@ -67,7 +67,7 @@ class PracticeUnitViewSet(viewsets.ModelViewSet):
         # Managers may remove units below the ones they manage, never their own.
         if not services.can_appoint_managers(self.request.user, instance):
             raise PermissionDenied()
-        instance.delete()
+        services.delete_unit(instance)
 
     @extend_schema(methods=["GET"], responses=UnitManagerSerializer(many=True))
     @extend_schema(methods=["POST"], request=UnitManagerSerializer, responses={201: UnitManagerSerializer})
