@@ -32,6 +32,7 @@ from events.models import (
 )
 from events.photos import PhotoRejected, reencode_photo
 from events.signals import counted, hours_changed
+from stations.models import PracticeUnit
 from volunteers.models import Training, Volunteer, VolunteerStatus
 
 
@@ -583,6 +584,54 @@ def excluded_reviewers(record: ServiceRecord) -> set[int]:
     if record.method == Method.MANUAL and record.created_by_id is not None:
         excluded.add(record.created_by_id)
     return excluded
+
+
+def review_bar(record: ServiceRecord, user: User) -> str | None:
+    """Why the four-eyes rule keeps ``user`` from approving the record: "served", "entered",
+    "corrected", or None when it does not (scoping aside: who reaches the record is asked elsewhere)."""
+    if record.volunteer.user_id == user.pk:
+        return "served"
+    if record.method == Method.MANUAL and record.created_by_id == user.pk:
+        return "entered"
+    shaped = record.history.filter(action__in=SHAPING_ACTIONS, changed_by=user).values_list("action", flat=True)
+    actions = set(shaped)
+    if ChangeAction.MANUAL_CREATE in actions:
+        return "entered"
+    if actions:
+        return "corrected"
+    return None
+
+
+@dataclass(frozen=True)
+class Approvers:
+    """Who approves a record, as its author is told up front.
+
+    ``unit`` is the nearest unit, from the event's own upwards, with an active manager the
+    four-eyes rule lets approve; ``users`` are those managers. ``passed_up`` says the event's
+    own unit has none (a one-manager station's records go to its institute, whose managers
+    reach them as every unit's managers reach their subtree). With no such manager anywhere
+    (``unit`` None) the system's administrators approve it, and ``users`` names them.
+    """
+
+    unit: PracticeUnit | None
+    users: list[User]
+    passed_up: bool
+
+
+def approvers_of(record: ServiceRecord) -> Approvers:
+    """The managers who would approve the record: those of its event's unit, else of the nearest unit above."""
+    excluded = excluded_reviewers(record)
+    unit: PracticeUnit | None = record.event.unit
+    passed_up = False
+    while unit is not None:
+        users = list(
+            User.objects.filter(unit_roles__unit=unit, is_active=True).exclude(pk__in=excluded).order_by("name", "pk")
+        )
+        if users:
+            return Approvers(unit, users, passed_up)
+        unit, passed_up = unit.parent, True
+    admins = User.objects.filter(is_superuser=True, is_active=True).exclude(pk__in=excluded).order_by("name", "pk")
+    return Approvers(None, list(admins), True)
 
 
 @transaction.atomic
