@@ -184,8 +184,16 @@ DEADLINE_FIELD: dict[str, str] = {
 RUNNING = tuple(DEADLINE_FIELD)
 # From acceptance on, a team serves the order.
 SERVED = (OrderState.ACCEPTED, OrderState.IN_SERVICE, OrderState.COMPLETED, OrderState.RATED, OrderState.CLOSED)
-# The accepting team's leader sees the resident's contact while the service is still to be done.
-LEADER_SEES_CONTACT = (OrderState.ACCEPTED, OrderState.IN_SERVICE)
+# The leader of the team the order is dispatched to sees the resident's contact, to agree a
+# time before answering (issue 21: the resident consented to that use when ordering, and only
+# one team is asked at a time); the accepting team's leader keeps it while the service is still
+# to be done. Each view is logged (ContactView). Open orders (抢单) are offered to every team of
+# a unit: their leaders see the contact only once their team has claimed it.
+LEADER_SEES_CONTACT = (OrderState.DISPATCHED, OrderState.ACCEPTED, OrderState.IN_SERVICE)
+# The resident reaches the team through its leader's own number from acceptance until the
+# rating: a masked number cannot be called, and a call-through needs a telephony contract a
+# county does not have. The leader gives the number in that role (issue 21).
+RESIDENT_SEES_LEADER = (OrderState.ACCEPTED, OrderState.IN_SERVICE, OrderState.COMPLETED)
 
 
 def order_photo_name(order: Order, filename: str) -> str:
@@ -241,10 +249,16 @@ class OrderQuerySet(models.QuerySet):
             "item", "station", "handling_unit", "team", "rating"
         )
 
+    def leader_phone_visible_to(self, user: AnyUser) -> OrderQuerySet:
+        """Orders whose team leader's phone the user reads: their own, from acceptance until rated."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(resident=user, state__in=RESIDENT_SEES_LEADER, team__leader__isnull=False)
+
     def contact_visible_to(self, user: AnyUser) -> OrderQuerySet:
         """Orders whose resident's phone and address the user may read (志愿服务条例 art. 21):
-        the resident, whoever entered it, the dispatching unit's own managers and, after
-        acceptance, the accepting team's leader."""
+        the resident, whoever entered it, the dispatching unit's own managers and the leader
+        of the team it is dispatched to or accepted by, until the service is done."""
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser:
@@ -500,3 +514,39 @@ class Rating(models.Model):
     @property
     def score(self) -> float:
         return round((self.response + self.attitude + self.result) / 3, 2)
+
+
+class ContactViewQuerySet(models.QuerySet):
+    def visible_to(self, user: AnyUser) -> ContactViewQuerySet:
+        """The resident reads who read their contact; so do those who handle the order."""
+        return self.filter(order__in=Order.objects.filter(Q(resident=user) | Q(pk__in=Order.objects.managed_by(user))))
+
+
+class ContactView(models.Model):
+    """A team leader read a resident's phone and address (志愿服务条例 art. 21, PIPL art. 5-6):
+    who, when, for which team, where (page, API, photo), and in which state of the order."""
+
+    class Via(models.TextChoices):
+        PAGE = "page", _("order page")
+        API = "api", _("API")
+        PHOTO = "photo", _("order photo")
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="contact_views")
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("viewed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(_("order state"), max_length=12, choices=OrderState.choices)
+    via = models.CharField(_("via"), max_length=5, choices=Via.choices, default=Via.PAGE)
+    viewed_at = models.DateTimeField(_("viewed at"), default=timezone.now)
+
+    objects = ContactViewQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact view")
+        verbose_name_plural = _("contact views")
+        ordering = ["-viewed_at", "-id"]
+        indexes = [models.Index(fields=["order", "viewed_at"], name="order_contact_view_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} · {self.viewer_id} · {self.viewed_at:%Y-%m-%d %H:%M}"

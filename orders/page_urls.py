@@ -14,6 +14,7 @@ urlpatterns = [
     path("orders/board/<int:unit_pk>/", pages.board, name="orders-board"),
     path("orders/<int:pk>/", pages.order_detail, name="orders-detail"),
     path("orders/<int:pk>/photo/", pages.order_photo, name="orders-photo"),
+    path("orders/<int:pk>/report-photos/<int:photo_pk>/", pages.report_photo, name="orders-report-photo"),
     path("orders/<int:pk>/cancel/", pages.cancel, name="orders-cancel"),
     path("orders/<int:pk>/review/", pages.review, name="orders-review"),
     path("orders/<int:pk>/dispatch/", pages.dispatch, name="orders-dispatch"),

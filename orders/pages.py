@@ -33,7 +33,7 @@ from accounts.models import AnyUser, User
 from accounts.phones import mask_phone
 from accounts.throttles import ScopedThrottle
 from events.activity import ActivityError
-from events.models import Event
+from events.models import ActivityPhoto, ActivityRecord, Event, Signup, SignupStatus
 from events.photos import UPLOADS_THROTTLED, photo_uploads_allowed
 from orders import services
 from orders.forms import (
@@ -50,7 +50,17 @@ from orders.forms import (
     RatingForm,
     ReviewForm,
 )
-from orders.models import LEADER_SEES_CONTACT, RUNNING, MenuItem, Order, OrderChange, OrderState
+from orders.models import (
+    LEADER_SEES_CONTACT,
+    RUNNING,
+    SERVED,
+    ContactView,
+    MenuItem,
+    Order,
+    OrderChange,
+    OrderState,
+    masked_resident,
+)
 from orders.serializers import ResidentRegistrationSerializer
 from orders.statistics import DONE, order_statistics
 from stations.models import Level, PracticeUnit
@@ -70,6 +80,7 @@ ACTION_LABELS = {
     "accept_review": gettext_lazy("Accepted for dispatch"),
     "refuse": gettext_lazy("Not accepted"),
     "dispatch": gettext_lazy("Dispatched to a team"),
+    "redispatch": gettext_lazy("Re-dispatched"),
     "open": gettext_lazy("Opened for teams to claim"),
     "decline": gettext_lazy("Declined by the team"),
     "accept": gettext_lazy("Accepted by the team"),
@@ -274,7 +285,8 @@ def my_orders(request: AuthenticatedRequest) -> HttpResponse:
 
 def _visible_order(request: HttpRequest, pk: int) -> Order:
     orders = Order.objects.visible_to(request.user).with_contact_visibility(request.user)
-    return get_object_or_404(orders.select_related("claim_unit", "event", "entered_by", "resident"), pk=pk)
+    related = ("claim_unit", "event", "entered_by", "resident", "team__leader__user")
+    return get_object_or_404(orders.select_related(*related), pk=pk)
 
 
 def _dispatch_teams(order: Order, user: AnyUser) -> QuerySet[Team]:
@@ -305,16 +317,24 @@ def _abilities(order: Order, user: User) -> dict:
     leader = services.leads(user, order.team)
     speaks_for_resident = order.resident_id == user.pk or (order.resident_id is None and handler)
     window_over = order.state == OrderState.COMPLETED and not _rating_open(order)
+    now = timezone.now()
     return {
         "handler": handler,
         "leader": leader,
         "cancel": speaks_for_resident and order.state in CANCELLABLE,
         "review": handler and order.state == OrderState.SUBMITTED,
         "dispatch": handler and order.state in services.DISPATCHABLE,
+        # Once dispatched (or opened), the form is offered folded, as 改派: to another team or unit.
+        "redispatch": handler and order.state in (OrderState.DISPATCHED, OrderState.OPEN),
         "answer": leader and order.state == OrderState.DISPATCHED,
         "claim": _claim_teams(order, user).exists(),
         "start": (leader or handler) and order.state == OrderState.ACCEPTED,
-        "complete": (leader or handler) and order.state in (OrderState.ACCEPTED, OrderState.IN_SERVICE),
+        # Reported once under way: started (start_service moved the event's start), or past the agreed start.
+        "complete": (leader or handler)
+        and (
+            order.state == OrderState.IN_SERVICE
+            or (order.state == OrderState.ACCEPTED and order.event is not None and order.event.starts_at <= now)
+        ),
         "rate": speaks_for_resident and _rating_open(order),
         "close": handler and (order.state == OrderState.RATED or window_over),
     }
@@ -327,10 +347,61 @@ def _history(order: Order) -> list[OrderChange]:
     return changes
 
 
+# From then on, the resident and whoever sees the order read the completion report.
+REPORTED = (OrderState.COMPLETED, OrderState.RATED, OrderState.CLOSED)
+
+
+def _crew(order: Order, user: AnyUser) -> dict | None:
+    """Who comes to the resident's: the team, its leader with a phone to call, the volunteers signed up.
+
+    The resident reaches the team through its leader's own number, shown unmasked once the
+    team has accepted (a masked number cannot be called, and a call-through service needs a
+    telephony contract a county does not have): the leader gives it in that role, as the
+    team's contact for the orders it takes (``Order.objects.leader_phone_visible_to``).
+    Others who see the order read it masked; the other volunteers' names stay masked.
+    """
+    if order.state not in SERVED or order.team is None:
+        return None
+    leader = order.team.leader
+    volunteers = []
+    if order.event_id:
+        signups = Signup.objects.filter(event_id=order.event_id, status=SignupStatus.CONFIRMED)
+        if leader is not None:
+            signups = signups.exclude(volunteer=leader)
+        names = signups.order_by("pk").values_list("volunteer__real_name", flat=True)
+        volunteers = [masked_resident(name) for name in names]
+    phone = leader.user.phone if leader else ""
+    callable_ = bool(phone) and (
+        leader.user_id == user.pk  # type: ignore[union-attr]  # phone is empty without a leader
+        or Order.objects.leader_phone_visible_to(user).filter(pk=order.pk).exists()
+    )
+    return {
+        "team": order.team,
+        "leader_name": leader.real_name if leader else "",
+        "leader_phone": phone if callable_ else mask_phone(phone),
+        "callable": callable_,
+        "volunteers": volunteers,
+        "started_at": order.history.filter(action="start").values_list("changed_at", flat=True).last(),
+    }
+
+
+def _report(order: Order, user: AnyUser, can: dict) -> dict | None:
+    """The completion report (the event's activity record): for everyone who sees the order once it
+    is reported, and for those who report it while it is being written (its photos already kept)."""
+    if order.event_id is None or not (order.state in REPORTED or can["complete"]):
+        return None
+    record = ActivityRecord.objects.filter(event_id=order.event_id).first()
+    if record is None:
+        return {"summary": "", "people_served": None, "photos": []}
+    return {"summary": record.summary, "people_served": record.people_served, "photos": list(record.photos.all())}
+
+
 def _detail(
     request: AuthenticatedRequest, order: Order, forms_given: dict | None = None, status: int = 200
 ) -> HttpResponse:
     user = request.user
+    if order.contact_visible:  # type: ignore[attr-defined]  # with_contact_visibility()
+        services.note_contact_views([order], user)
     can = _abilities(order, user)
     given = forms_given or {}
     rating = getattr(order, "rating", None)
@@ -346,7 +417,14 @@ def _detail(
         else {},
         "rating_closes_at": services.rating_closes_at(order),
         "max_photos": MAX_COMPLETION_PHOTOS,
+        "reported": REPORTED,
+        "crew": _crew(order, user),
+        "report": _report(order, user, can),
+        "leader_asked": can["leader"] and order.state == OrderState.DISPATCHED,
     }
+    if order.resident_id == user.pk or can["handler"]:
+        views = ContactView.objects.filter(order=order).select_related("viewer", "team")
+        context["contact_views"] = list(views[:50])
     if can["cancel"]:
         context["cancel_form"] = given.get("cancel") or CancelForm()
     if can["review"]:
@@ -399,7 +477,27 @@ def order_photo(request: HttpRequest, pk: int) -> FileResponse:
     order = _visible_order(request, pk)
     if not order.photo or not order.contact_visible:  # type: ignore[attr-defined]  # with_contact_visibility()
         raise Http404
+    services.note_contact_views([order], request.user, via=ContactView.Via.PHOTO)
     return FileResponse(order.photo.open("rb"), content_type="image/jpeg")
+
+
+@login_required
+@require_GET
+def report_photo(request: AuthenticatedRequest, pk: int, photo_pk: int) -> FileResponse:
+    """A photo of the completion report (the event's activity record), for whom the order page shows it."""
+    order = _visible_order(request, pk)
+    if order.event_id is None or _report(order, request.user, _abilities(order, request.user)) is None:
+        raise Http404
+    photo = get_object_or_404(ActivityPhoto.objects.filter(record__event_id=order.event_id), pk=photo_pk)
+    file = photo.thumbnail if request.GET.get("size") == "thumb" else photo.image
+    try:
+        handle = file.open("rb")
+    except (OSError, ValueError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    # Photos of a resident's home: no shared cache keeps a copy.
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 def _step(
@@ -504,7 +602,7 @@ def claim(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def start(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def perform(order: Order, data: dict) -> str:
         services.start_service(order, by=request.user)
-        return _("The service is under way.")
+        return _("The service is under way: report it here once it is done.")
 
     return _step(request, pk, "start", lambda order: forms.Form(request.POST), perform)
 
@@ -521,12 +619,25 @@ def complete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         form = CompletionForm(request.POST)
         if len(photos) > MAX_COMPLETION_PHOTOS:
             form.add_error(None, _("At most %(n)d photos at a time.") % {"n": MAX_COMPLETION_PHOTOS})
+            return form
+        if photos:
+            # Kept before the text is checked: a browser cannot fill the file input again, so a
+            # refused report must not lose them (services.add_report_photos).
+            try:
+                kept, refused = services.add_report_photos(order, photos, by=request.user)
+            except (services.OrderError, ActivityError) as error:
+                form.add_error(None, error.detail)
+                return form
+            for message in refused:
+                form.add_error(None, message)
+            if refused and kept:
+                form.add_error(
+                    None, _("The other %(n)d photos are kept with the report: send it again.") % {"n": len(kept)}
+                )
         return form
 
     def perform(order: Order, data: dict) -> str:
-        services.complete_order(
-            order, by=request.user, summary=data["summary"], people_served=data["people_served"], photos=photos
-        )
+        services.complete_order(order, by=request.user, summary=data["summary"], people_served=data["people_served"])
         return _("The service is reported complete; the resident is asked to rate it.")
 
     return _step(request, pk, "complete", make_form, perform)

@@ -23,20 +23,23 @@ from django.utils.translation import gettext_lazy as _
 from accounts.errors import DomainError
 from accounts.models import AnyUser, User
 from accounts.phones import normalize_phone, validate_mobile
-from events.activity import document_event, prepare_activity_photos, store_activity_photos
-from events.models import Event, EventStatus, event_bounds_errors
+from events.activity import ActivityError, document_event, prepare_activity_photos, store_activity_photos
+from events.models import ActivityPhoto, Event, EventStatus, event_bounds_errors
 from events.photos import PhotoRejected, reencode_photo
 from events.services import sign_up
 from events.working_days import add_working_days
 from orders.addresses import looks_like_home
 from orders.models import (
+    LEADER_SEES_CONTACT,
     RUNNING,
+    ContactView,
     MenuItem,
     Order,
     OrderChange,
     OrderState,
     Rating,
     TeamDecline,
+    led_by,
 )
 from stations.models import Level, PracticeUnit
 from stations.scoping import is_under, manages
@@ -71,6 +74,14 @@ class OrderError(DomainError):
         "bad_score": _("Give 1 to 5 stars."),
         "rating_window_open": _("The resident may still rate this order."),
         "no_parent_unit": _("The order is already handled by a center."),
+        "same_team": _("The order is already dispatched to this team: choose another team to re-dispatch it."),
+        "too_early": _(
+            "The agreed time is more than 12 hours away: start the service when the team is at the resident's."
+        ),
+        "service_not_started": _(
+            "The agreed time has not come yet: press 「Start the service」 when the team is at the resident's, "
+            "then report it."
+        ),
     }
     status_codes = {
         "invalid_state": 409,
@@ -81,6 +92,9 @@ class OrderError(DomainError):
         "rating_closed": 409,
         "rating_window_open": 409,
         "no_parent_unit": 409,
+        "same_team": 409,
+        "too_early": 409,
+        "service_not_started": 409,
     }
 
 
@@ -288,6 +302,8 @@ def review_order(
 
 
 DISPATCHABLE = (OrderState.REVIEWED, OrderState.DISPATCHED, OrderState.OPEN)
+# The history's dispatches to a team: the first one, and 改派 to another.
+DISPATCH_ACTIONS = ("dispatch", "redispatch")
 
 
 @transaction.atomic
@@ -303,8 +319,9 @@ def dispatch_order(
 
     The dispatcher manages the handling unit (or a unit above it) and reaches the
     team or unit chosen. A team that declined the order is not asked again. A
-    dispatched or open order may be dispatched anew while no team has accepted it.
-    Raises OrderError.
+    dispatched or open order may be dispatched anew (改派, action ``redispatch``) while
+    no team has accepted it: the team asked before loses the order, its contact and its
+    answer forms at once (they follow ``order.team``). Raises OrderError.
     """
     if (team is None) == (claim_unit is None):
         raise OrderError("dispatch_target")
@@ -313,7 +330,10 @@ def dispatch_order(
     if order.state not in DISPATCHABLE:
         raise OrderError("invalid_state")
     at = at or timezone.now()
+    action = "dispatch" if order.state == OrderState.REVIEWED else "redispatch"
     if team is not None:
+        if order.state == OrderState.DISPATCHED and order.team_id == team.pk:
+            raise OrderError("same_team")
         _check_team(order, team)
         if not manages(by, team.unit):
             raise OrderError("team_out_of_reach")
@@ -321,12 +341,13 @@ def dispatch_order(
             raise OrderError("team_has_no_leader")
         order.team, order.claim_unit = team, None
         return _enter(
-            order, OrderState.DISPATCHED, action="dispatch", by=by, at=at, team=team, fields=["team", "claim_unit"]
+            order, OrderState.DISPATCHED, action=action, by=by, at=at, team=team, fields=["team", "claim_unit"]
         )
     if claim_unit is None or not manages(by, claim_unit):  # None: ruled out by dispatch_target above
         raise OrderError("unit_out_of_reach")
     order.team, order.claim_unit = None, claim_unit
-    return _enter(order, OrderState.OPEN, action="open", by=by, at=at, unit=claim_unit, fields=["team", "claim_unit"])
+    action = "open" if order.state == OrderState.REVIEWED else "redispatch"
+    return _enter(order, OrderState.OPEN, action=action, by=by, at=at, unit=claim_unit, fields=["team", "claim_unit"])
 
 
 def _check_team(order: Order, team: Team) -> None:
@@ -375,7 +396,7 @@ def _check_dispatched_to(order: Order, by: User) -> Team:
     """
     if order.state == OrderState.DISPATCHED and order.team is not None and leads(by, order.team):
         return order.team
-    if order.history.filter(action="dispatch", team__leader__user=by).exists():
+    if order.history.filter(action__in=DISPATCH_ACTIONS, team__leader__user=by).exists():
         raise OrderError("invalid_state")
     raise OrderError("not_allowed")
 
@@ -509,14 +530,33 @@ def _may_serve(user: AnyUser, order: Order) -> bool:
     return leads(user, order.team) or _may_handle(user, order)
 
 
+# Starting this much before the agreed time is a new appointment, not an early arrival.
+MAX_EARLY_START = datetime.timedelta(hours=12)
+
+
 @transaction.atomic
 def start_service(order: Order, *, by: User, at: datetime.datetime | None = None) -> Order:
-    """The team is on its way or at the resident's: the order is in service. Raises OrderError."""
+    """The team is at the resident's: the order is in service. Raises OrderError.
+
+    Starting before the agreed time moves the start of the order's event to now: the
+    service really begins then, so it can be reported as soon as it is done (an activity
+    record is refused before its event starts), the volunteers can check in, and their
+    hours, the overlap of their attendance with the event's schedule (travel excluded,
+    志愿服务记录与证明出具办法), count from the real start and never from before it.
+    Starting late moves nothing: the hours count from each volunteer's check-in.
+    """
     order = _locked(order)
     _require(_may_serve(by, order))
     if order.state != OrderState.ACCEPTED:
         raise OrderError("invalid_state")
-    return _enter(order, OrderState.IN_SERVICE, action="start", by=by, at=at or timezone.now())
+    at = at or timezone.now()
+    event = Event.objects.select_for_update().get(pk=order.event_id) if order.event_id else None
+    if event is not None and at < event.starts_at:
+        if event.starts_at - at > MAX_EARLY_START or event_bounds_errors(at, event.ends_at):
+            raise OrderError("too_early")
+        event.starts_at = at
+        event.save(update_fields=["starts_at", "updated_at"])
+    return _enter(order, OrderState.IN_SERVICE, action="start", by=by, at=at)
 
 
 def complete_order(
@@ -554,13 +594,67 @@ def complete_order(
         return _enter(order, OrderState.COMPLETED, action="complete", by=by, at=at, fields=["completed_at"])
 
 
+def add_report_photos(order: Order, photos: Iterable, *, by: User) -> tuple[list[ActivityPhoto], list[str]]:
+    """Put the photos of a completion report on the event's activity record now, each on its own.
+
+    A browser cannot fill a file input again, so a report refused for its text (or for
+    one bad photo) must not lose the photos chosen with it: they are kept on the
+    record, which is the report (the leader may delete them from the record page),
+    while the order stays in service until the report is accepted. Returns the photos
+    stored and the messages of the refused ones (naming their files). Raises
+    OrderError, or ActivityError when no photo may be added (too many on the record).
+    """
+    uploads = list(photos)
+    if not uploads:
+        return [], []
+    # Decoded before any lock, as complete_order does.
+    event = _completable_event(Order.objects.select_related("event").get(pk=order.pk), by)
+    prepared, refused = [], []
+    for upload in uploads:
+        try:
+            prepared.extend(prepare_activity_photos(event, [upload], by=by))
+        except ActivityError as error:
+            if error.code != "bad_photo":
+                raise
+            refused.append(str(error.detail))
+    return (store_activity_photos(event, prepared, by=by) if prepared else []), refused
+
+
 def _completable_event(order: Order, by: User) -> Event:
     """The event whose record a completion report fills, if ``by`` may report ``order`` done now."""
     _require(_may_serve(by, order))
     if order.state not in (OrderState.ACCEPTED, OrderState.IN_SERVICE) or order.event is None:
         # Every accepted order has its event (_take).
         raise OrderError("invalid_state")
+    if order.event.starts_at > timezone.now():
+        # Not the activity record's "event not started": the leader starts the service (start_service).
+        raise OrderError("service_not_started")
     return order.event
+
+
+# Who read a resident's contact -------------------------------------------------------------------
+
+
+def note_contact_views(
+    orders: Iterable[Order], viewer: AnyUser, *, via: str = ContactView.Via.PAGE, at: datetime.datetime | None = None
+) -> list[ContactView]:
+    """Log each time a team leader is shown a resident's phone and address (ContactView).
+
+    ``orders`` are those just shown, annotated by ``with_contact_visibility``; only those
+    whose contact ``viewer`` reads as the leader of the team the order is dispatched to
+    or served by count (the resident, the person who entered it and the dispatching
+    managers read their own work). One query, one insert.
+    """
+    shown = [order.pk for order in orders if getattr(order, "contact_visible", False)]
+    if not shown or not viewer.is_authenticated:
+        return []
+    led = Order.objects.filter(led_by(viewer), pk__in=shown, state__in=LEADER_SEES_CONTACT)
+    at = at or timezone.now()
+    rows = [
+        ContactView(order_id=pk, viewer_id=viewer.pk, team_id=team_id, state=state, via=via, viewed_at=at)
+        for pk, team_id, state in led.values_list("pk", "team_id", "state")
+    ]
+    return ContactView.objects.bulk_create(rows)
 
 
 # 评单: rating and closing --------------------------------------------------------------------

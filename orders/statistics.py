@@ -108,7 +108,7 @@ def order_statistics(orders: QuerySet[Order]) -> dict:
     cancelled = by_state.get(OrderState.CANCELLED, 0)
     completed = sum(by_state.get(state, 0) for state in DONE)
     changes = OrderChange.objects.filter(order__in=orders.values("pk"))
-    dispatched = changes.filter(action="dispatch").count()
+    dispatched = changes.filter(action__in=("dispatch", "redispatch")).count()
     declined = changes.filter(action="decline").count()
     return {
         "total": total,

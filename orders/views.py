@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from events.photos import throttle_photo_uploads
 from orders import services
 from orders.filters import MenuItemFilter, OrderFilter
-from orders.models import MenuCategory, MenuItem, Order, Rating
+from orders.models import ContactView, MenuCategory, MenuItem, Order, Rating
 from orders.serializers import (
     AcceptedOrderSerializer,
     AppointmentSerializer,
@@ -94,13 +94,32 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         orders = Order.objects.visible_to(self.request.user)
         return orders.with_contact_visibility(self.request.user).order_by("-created_at", "-id")
 
+    def _shown(self, orders) -> None:
+        """A team leader shown residents' contacts leaves a line in the access log (ContactView)."""
+        services.note_contact_views(orders, self.request.user, via=ContactView.Via.API)
+
+    def list(self, request, *args, **kwargs) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = page if page is not None else list(queryset)
+        self._shown(rows)
+        data = self.get_serializer(rows, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request, *args, **kwargs) -> Response:
+        order = self.get_object()
+        self._shown([order])
+        return Response(self.get_serializer(order).data)
+
     def _answer(self, order: Order, code: int = status.HTTP_200_OK) -> Response:
         order = Order.objects.filter(pk=order.pk).with_contact_visibility(self.request.user).get()
+        self._shown([order])
         return Response(OrderSerializer(order, context=self.get_serializer_context()).data, status=code)
 
     def _accepted(self, order: Order) -> Response:
         """The order just taken, with the warnings about its meeting place for the leader."""
         order = Order.objects.filter(pk=order.pk).with_contact_visibility(self.request.user).get()
+        self._shown([order])
         return Response(AcceptedOrderSerializer(order, context=self.get_serializer_context()).data)
 
     @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer}, summary="群众点单")
@@ -208,6 +227,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         order = self.get_object()
         if not order.photo or not order.contact_visible:
             raise NotFound(_("No photo was attached."))
+        services.note_contact_views([order], request.user, via=ContactView.Via.PHOTO)
         return FileResponse(order.photo.open("rb"), content_type="image/jpeg")
 
     @extend_schema(responses=OrderSerializer(many=True), summary="本队待办订单（派给本队的和可抢的）")
@@ -217,6 +237,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         orders = Order.objects.offered_to_leader(request.user)
         orders = orders.with_contact_visibility(request.user).order_by("due_on", "created_at", "id")
         page = self.paginate_queryset(self.filter_queryset(orders))
+        self._shown(page or [])
         return self.get_paginated_response(OrderSerializer(page, many=True).data)
 
     @extend_schema(

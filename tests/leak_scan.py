@@ -9,7 +9,9 @@ in a log record, and so is a masked ID number beside its holder's full birth dat
 
 A service order's contact phone and address (志愿服务条例 art. 21) may reach exactly
 the users ``Order.objects.contact_visible_to`` allows: the resident, whoever entered
-it, the dispatching unit's managers and, once accepted, the serving team's leader.
+it, the dispatching unit's managers and the leader of the team it is dispatched to or
+served by. A team leader's own number reaches the residents whose orders the team serves
+(``Order.objects.leader_phone_visible_to``).
 """
 
 import logging
@@ -126,6 +128,15 @@ def _may_read_contact(user, orders: set[int]) -> bool:
         return Order.objects.contact_visible_to(user).filter(pk__in=orders).exists()
 
 
+def _leads_team_serving(user, owner: int) -> bool:
+    from orders.models import Order
+
+    if user is None or not user.is_authenticated:
+        return False
+    with unlogged():
+        return Order.objects.leader_phone_visible_to(user).filter(team__leader__user_id=owner).exists()
+
+
 class LeakScanMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -148,6 +159,8 @@ class LeakScanMiddleware:
                 continue
             # A registered person's number given as an order's contact reaches whom the order's rule allows.
             if number in contacts and _may_read_contact(user, contacts[number]):
+                continue
+            if _leads_team_serving(user, owner):
                 continue
             leaks.append(f"{request.method} {request.path} showed {number} (user {owner}) to user {viewer}")
         for contact, orders in contacts.items():

@@ -4,6 +4,7 @@ served as an event with QR check-in and approved hours, reported with photos, ra
 and shown on the public board with the resident masked."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -11,7 +12,7 @@ from rest_framework.test import APIClient
 
 from events.checkin_codes import make_event_code
 from events.models import ActivityRecord, Event, EventStatus, RecordStatus, Signup
-from orders.models import Order, OrderState
+from orders.models import ContactView, Order, OrderState
 from tests.conftest import client_for, make_manager
 from tests.orders.conftest import local, photo_upload
 
@@ -74,8 +75,9 @@ def test_an_order_goes_from_the_menu_to_the_public_board(world):
         assert dispatched.json()["state"] == "dispatched"
         inbox = leader_client(teams["a"]).get("/api/v1/orders/inbox/").json()["results"]
         assert [row["id"] for row in inbox] == [order_id]
-        # Before accepting, the leader sees neither the phone nor the address.
-        assert inbox[0]["contact_phone"] == "136****5678" and inbox[0]["address"] == ""
+        # The leader of the team asked reads the contact to agree a time; the read is logged.
+        assert inbox[0]["contact_phone"] == MOTHER_PHONE and inbox[0]["address"] == "东门社区3栋2单元101"
+        assert ContactView.objects.filter(order_id=order_id, viewer=teams["a"].leader.user, via="api").count() == 1
         declined = leader_client(teams["a"]).post(f"{url}/decline/", {"reason": "本周队员都在外地"}, format="json")
         assert declined.status_code == 200 and declined.json()["state"] == "reviewed"
         again = station.post(f"{url}/dispatch/", {"team": teams["a"].pk}, format="json")
@@ -115,7 +117,8 @@ def test_an_order_goes_from_the_menu_to_the_public_board(world):
         for record in event.records.all():
             assert station.post(f"/api/v1/records/{record.pk}/approve/").status_code == 200
         assert {r.status for r in event.records.all()} == {RecordStatus.APPROVED}
-        assert {r.credited_hours for r in event.records.all()} == {1}
+        # The service started when the team arrived, ten minutes before the agreed 9:00 (start_service).
+        assert {r.credited_hours for r in event.records.all()} == {Decimal("1.17")}
 
         # The completion report with photos is the event's activity record. The station's
         # manager files it here: events.activity lets only the event unit's managers

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from orders import services
-from orders.models import Order, OrderState
+from orders.models import ContactView, Order, OrderState
 from tests.conftest import make_manager, make_volunteer
 from tests.orders.conftest import local, make_team, photo_upload
 
@@ -67,16 +67,19 @@ def test_the_login_page_comes_before_any_order_page(client, order):
     assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
-def test_the_leader_of_another_team_gets_404_and_the_asked_leader_sees_no_contact(order, station, teams, tree):
+def test_the_leader_of_another_team_gets_404_and_the_asked_leader_sees_the_contact_logged(order, station, teams, tree):
     dispatched(order, station, teams["a"])
     assert logged_in(teams["b"].leader.user).get(f"/orders/{order.pk}/").status_code == 404
     far_team = make_team(tree["S4"], "远方队")
     assert logged_in(far_team.leader.user).get(f"/orders/{order.pk}/").status_code == 404
     asked = logged_in(teams["a"].leader.user)
     page = html(asked.get(f"/orders/{order.pk}/"))
-    assert "张女士" in page and "136****5678" in page
-    assert PHONE not in page and "3栋" not in page and "张桂兰" not in page
-    assert asked.get(f"/orders/{order.pk}/photo/").status_code == 404
+    # To agree a time before answering (issue 21): each read is logged.
+    assert PHONE in page and "3栋" in page and "张桂兰" in page and 'id="agree-time"' in page
+    assert asked.get(f"/orders/{order.pk}/photo/").status_code == 200
+    views = ContactView.objects.filter(order=order, viewer=teams["a"].leader.user)
+    assert sorted(views.values_list("via", flat=True)) == ["page", "photo"]
+    assert not ContactView.objects.exclude(viewer=teams["a"].leader.user).exists()
 
 
 def test_the_resident_and_the_station_see_the_contact_and_the_photo(order, resident, station):

@@ -6,6 +6,7 @@ approved; the leader reports the completion with photos; the daughter rates it; 
 shows it with her mother masked; the statistics page shows the times and the rating."""
 
 import re
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
@@ -100,8 +101,9 @@ def test_an_order_goes_from_the_menu_to_the_public_board_through_the_pages(world
         inbox = html(leader_a.get("/orders/team/"))
         assert order_url in inbox
         offered = html(leader_a.get(order_url))
-        # Before accepting, the leader reads neither the phone nor the address.
-        assert MOTHER_PHONE not in offered and "3栋" not in offered and "136****5678" in offered
+        # The leader of the team asked reads the contact to agree a time (issue 21), never in a list.
+        assert MOTHER_PHONE in offered and "3栋" in offered and 'id="agree-time"' in offered
+        assert MOTHER_PHONE not in inbox and "136****5678" not in inbox
         assert 'id="decline-form"' in offered
         assert leader_a.post(f"{order_url}decline/", {"reason": "本周队员都在外地"}).status_code == 302
 
@@ -146,7 +148,8 @@ def test_an_order_goes_from_the_menu_to_the_public_board_through_the_pages(world
         for record in order.event.records.all():
             assert station.post(f"/admin/events/servicerecord/{record.pk}/approve/").status_code == 302
         assert {r.status for r in order.event.records.all()} == {RecordStatus.APPROVED}
-        assert {r.credited_hours for r in order.event.records.all()} == {1}
+        # The service started when the team arrived, ten minutes before the agreed 9:00 (start_service).
+        assert {r.credited_hours for r in order.event.records.all()} == {Decimal("1.17")}
 
         # The leader reports the completion with photos: the event's activity record.
         completed = leader_b.post(

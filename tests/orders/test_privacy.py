@@ -1,6 +1,7 @@
 """The resident's phone and address (志愿服务条例 art. 21): visible to the resident, the
-dispatching unit's own managers and, from acceptance until the service is done, the
-accepting team's leader; masked for everyone else who may see the order at all."""
+dispatching unit's own managers and, from dispatch until the service is done, the leader of
+the team asked (to agree a time, each read logged) and then serving; masked for everyone
+else who may see the order at all."""
 
 import datetime
 
@@ -36,6 +37,11 @@ def order(django_user_model, tree, menu, teams, resident):
     return order
 
 
+@pytest.fixture
+def station_for_s1(tree):
+    return tree["S1"].manager_roles.get().user
+
+
 def sees(user, order) -> tuple[int, str | None, str | None]:
     response = client_for(user).get(f"/api/v1/orders/{order.pk}/")
     if response.status_code != 200:
@@ -57,11 +63,18 @@ def test_the_resident_and_the_dispatching_station_see_the_contact(order, residen
         assert sees(person, order) == (200, PHONE, "东门社区3栋2单元101")
 
 
-def test_managers_above_and_teams_before_acceptance_see_it_masked(
+def test_managers_above_see_it_masked_and_the_leader_asked_sees_it(
     django_user_model, order, tree, teams, center_manager, institute_manager
 ):
-    for person in (center_manager, institute_manager, teams["b"].leader.user):
+    for person in (center_manager, institute_manager):
         assert sees(person, order) == (200, "136****5678", "")
+    assert sees(teams["b"].leader.user, order) == (200, PHONE, "东门社区3栋2单元101")
+
+
+def test_an_open_order_shows_the_leaders_who_may_claim_it_no_contact(order, station_for_s1, teams, tree):
+    services.dispatch_order(order, by=station_for_s1, claim_unit=tree["S1"])
+    for team in teams.values():
+        assert sees(team.leader.user, order) == (200, "136****5678", "")
 
 
 def test_strangers_and_other_stations_do_not_see_the_order_at_all(
@@ -115,7 +128,9 @@ def test_the_leak_scan_lets_the_contact_reach_only_whom_the_order_allows(order, 
     dispatcher = tree["S1"].manager_roles.get().user
     leader = teams["b"].leader.user
     assert scanned(resident, shown) == [] and scanned(dispatcher, shown) == []
-    assert scanned(leader, shown) != [] and scanned(AnonymousUser(), shown) != []
+    # Asked (dispatched to the team): its leader may read it, the other team's may not.
+    assert scanned(leader, shown) == [] and scanned(AnonymousUser(), shown) != []
+    assert scanned(teams["a"].leader.user, shown) != []
     accept(order, teams)
     assert scanned(leader, shown) == []
     assert scanned(teams["a"].leader.user, shown) != []
