@@ -57,11 +57,7 @@ class AppointForm(forms.Form):
 
 class UnitSearchForm(forms.Form):
     q = forms.CharField(label=_("Unit name or code"), required=False, max_length=100)
-    level = forms.ChoiceField(
-        label=_("level"),
-        required=False,
-        choices=[("", _("All levels")), (Level.INSTITUTE, Level.INSTITUTE.label), (Level.STATION, Level.STATION.label)],
-    )
+    level = forms.ChoiceField(label=_("level"), required=False, choices=[("", _("All levels")), *Level.choices])
     parent = forms.IntegerField(required=False, min_value=1, max_value=2**53, widget=forms.HiddenInput)
 
 
