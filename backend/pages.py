@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -212,6 +213,7 @@ def station_choices() -> dict:
 # serializer (the guardian's, for minors) is shown in the guardian section.
 LAID_OUT = {
     "real_name",
+    "password2",
     "id_type",
     "id_number",
     "birth_date",
@@ -234,6 +236,7 @@ def document_layout(values) -> dict:
     with contextlib.suppress(DjangoValidationError):
         facts = validate_document_number(id_type, normalize_document_number(values.get("id_number", "")))
     birth = facts.birth_date if facts else None
+    genders = dict(Gender.choices)
     if birth is None:
         try:
             birth = datetime.date.fromisoformat(values.get("birth_date") or "")
@@ -253,6 +256,9 @@ def document_layout(values) -> dict:
         "hint": FORMAT_HINTS.get(id_type, ""),
         "asks_holder": id_type not in SELF_DESCRIBING,
         "genders": Gender.choices,
+        "gender_labels": genders,
+        # What the number says, shown under it: the holder sees what was taken from it.
+        "facts": {"birth_date": facts.birth_date, "gender": genders.get(facts.gender, "")} if facts else None,
         "minor": birth is not None and age_on(birth, timezone.localdate()) < ADULT_AGE,
     }
 
@@ -268,7 +274,9 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not ScopedThrottle("register").allow_request(request, None):
             context["refused"], status = _("Too many registrations from your network: try again later."), 429
-        elif serializer.is_valid():
+        elif errors := form_errors(serializer, request.POST):
+            context["errors"], status = errors, 400
+        else:
             try:
                 volunteer = register_from(serializer.validated_data)
             except volunteer_services.RegistrationError as error:
@@ -277,15 +285,26 @@ def register(request: HttpRequest) -> HttpResponse:
                 login(request, volunteer.user, backend=settings.AUTHENTICATION_BACKENDS[0])
                 messages.success(request, _("Welcome! You are registered as a volunteer."))
                 return redirect("me-page")
-        else:
-            context["errors"] = {name: [str(e) for e in errors] for name, errors in serializer.errors.items()}
-            status = 400
     context["extra_fields"] = extra_fields(serializer, request.POST, context["errors"])
     context["document"] = document_layout(request.POST)
     context["guardian_shown"] = context["document"]["minor"] or any(
         field["value"] or field["errors"] for field in context["extra_fields"]
     )
-    return render(request, "registration/register.html", context, status=status)
+    response = render(request, "registration/register.html", context, status=status)
+    if request.method == "POST":
+        # A refused form comes back with the passwords typed into it: no cache may keep that answer.
+        add_never_cache_headers(response)
+    return response
+
+
+def form_errors(serializer: RegistrationSerializer, values) -> dict[str, list[str]]:
+    """The serializer's errors by field, and the confirmation field's (the page asks for the
+    password twice; the API once)."""
+    errors = {} if serializer.is_valid() else serializer.errors
+    described = {name: [str(message) for message in messages_] for name, messages_ in errors.items()}
+    if values.get("password2", "") != values.get("password", ""):
+        described["password2"] = [_("The two passwords differ: type the same password twice.")]
+    return described
 
 
 def extra_fields(serializer: RegistrationSerializer, values, errors: dict) -> list[dict]:

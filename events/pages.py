@@ -108,6 +108,11 @@ def checkin(request: AuthenticatedRequest, token: str) -> HttpResponse:
     if request.method == "GET":
         context["record"] = record
         context["already_in"] = code.action == ScanAction.IN and record is not None
+        # Opening the check-out code again says so, as check-in does; checking out again stays
+        # possible (left early, came back) behind a second button.
+        context["already_out"] = (
+            code.action == ScanAction.OUT and record is not None and record.checked_out_at is not None
+        )
         context["walk_in"] = code.action == ScanAction.IN and record is None and walk_in_possible(event, volunteer)
         context["not_signed_up"] = (
             code.action == ScanAction.IN

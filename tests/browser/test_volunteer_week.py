@@ -45,6 +45,7 @@ def test_a_volunteer_registers_signs_up_checks_in_and_out_and_asks_for_a_certifi
     page.fill("#id_id_number", make_id_number())
     page.fill("#id_phone", "13700001234")
     page.fill("#id_password", "a-long-pass-phrase")
+    page.fill("#id_password2", "a-long-pass-phrase")
     page.select_option("#id_center", str(tree["C"].pk))
     page.select_option("#id_institute", str(tree["I1"].pk))
     page.select_option("#id_home_station", str(tree["S1"].pk))

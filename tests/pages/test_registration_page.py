@@ -15,6 +15,7 @@ def form(station, **changes) -> dict:
         "id_number": id_number(datetime.date(1990, 5, 17)),
         "phone": "13912345678",
         "password": "a-long-pass-phrase",
+        "password2": "a-long-pass-phrase",
         "home_station": str(station.pk),
         "consent": "true",
     }

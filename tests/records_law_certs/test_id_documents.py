@@ -60,6 +60,7 @@ def form(document: str, number: str, born: datetime.date, states_birth: bool, **
         "id_number": number,
         "phone": "13912345678",
         "password": "a-long-secret-77",
+        "password2": "a-long-secret-77",  # the page's confirmation field; the API ignores it
         "consent": "true",
         **extra,
     }

@@ -51,9 +51,24 @@
     if (today.getMonth() + 1 < date[1] || (today.getMonth() + 1 === date[1] && today.getDate() < date[2])) years -= 1;
     return years;
   }
+  // What the number states, shown under it, so the holder sees what is taken from it.
+  var facts = document.getElementById("id-number-facts");
+  function genderOfNumber() {
+    var match = /^\d{16}(\d)[\dXx]$/.exec(idNumber.value.trim());
+    return match ? (Number(match[1]) % 2 ? facts.dataset.male : facts.dataset.female) : null;
+  }
+  function showFacts() {
+    var date = selfDescribing() ? birth() : null;
+    var valid = date && date[1] >= 1 && date[1] <= 12 && date[2] >= 1 && date[2] <= 31;
+    facts.hidden = !valid;
+    if (!valid) return;
+    var iso = date[0] + "-" + String(date[1]).padStart(2, "0") + "-" + String(date[2]).padStart(2, "0");
+    facts.textContent = facts.dataset.template.replace("{date}", iso).replace("{gender}", genderOfNumber());
+  }
   function update() {
     holder.hidden = selfDescribing();
     hint.textContent = chosen().dataset.hint;
+    showFacts();
     if (!guardian) return;
     var years = age();
     var hasValues = Array.prototype.some.call(guardian.querySelectorAll("input[type=text], input[type=tel]"), function (input) { return input.value; });
@@ -64,4 +79,14 @@
   birthDate.addEventListener("input", update);
   birthDate.addEventListener("change", update);
   update();
+
+  // 显示密码: one button for both password fields; its pressed state is announced (aria-pressed).
+  var toggle = document.getElementById("show-password");
+  var passwords = [document.getElementById("id_password"), document.getElementById("id_password2")];
+  toggle.hidden = false;
+  toggle.addEventListener("click", function () {
+    var show = toggle.getAttribute("aria-pressed") !== "true";
+    toggle.setAttribute("aria-pressed", show ? "true" : "false");
+    passwords.forEach(function (input) { input.type = show ? "text" : "password"; });
+  });
 })();
