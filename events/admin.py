@@ -14,13 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html_join
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AdminRequest
 from accounts.bounded_fields import BoundedFormDateTimeField
 from accounts.errors import DomainError
-from events import services
+from accounts.models import User
+from events import list_columns, services
 from events.activity_admin import ActivityRecordInline, DocumentedFilter
 from events.choices import RecordFlag
 from events.models import (
@@ -107,7 +108,7 @@ class EventAdminForm(forms.ModelForm):
 @admin.register(Event)
 class EventAdmin(ScopedAdmin):
     form = EventAdminForm
-    list_display = ["title", "unit", "category", "starts_at", "ends_at", "capacity", "status"]
+    list_display = ["title_short", "unit_short", "category", "when", "capacity", "status"]
     list_filter = [
         "status",
         "category",
@@ -166,6 +167,18 @@ class EventAdmin(ScopedAdmin):
 
     def scoped_queryset(self, request):
         return Event.objects.managed_by(request.user)
+
+    @admin.display(description=_("title"), ordering="title")
+    def title_short(self, event: Event) -> str:
+        return list_columns.clipped(event.title, 18)
+
+    @admin.display(description=_("unit"), ordering="unit__name")
+    def unit_short(self, event: Event) -> str:
+        return list_columns.clipped(event.unit.name, 8)
+
+    @admin.display(description=_("time"), ordering="starts_at")
+    def when(self, event: Event) -> str:
+        return list_columns.time_span(event.starts_at, event.ends_at)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -289,10 +302,30 @@ class EventAdmin(ScopedAdmin):
 
 @admin.register(Signup)
 class SignupAdmin(WorkflowOnlyAdmin):
-    list_display = ["volunteer", "event", "status", "queued_at", *existing_fields(Signup, ["risk_acknowledged_at"])]
+    list_display = ["volunteer_name", "event_title", "event_time", "status", "queued", "risk_read"]
     list_filter = ["status"]
     search_fields = ["volunteer__real_name", "volunteer__number", "event__title"]
     list_select_related = ["volunteer", "event"]
+
+    @admin.display(description=_("volunteer"), ordering="volunteer__real_name")
+    def volunteer_name(self, signup: Signup) -> str:
+        return list_columns.nowrap(signup.volunteer.real_name)
+
+    @admin.display(description=_("event"), ordering="event__title")
+    def event_title(self, signup: Signup) -> str:
+        return list_columns.clipped(signup.event.title, 15)
+
+    @admin.display(description=_("event time"), ordering="event__starts_at")
+    def event_time(self, signup: Signup) -> str:
+        return list_columns.time_span(signup.event.starts_at, signup.event.ends_at)
+
+    @admin.display(description=_("signed up at"), ordering="queued_at")
+    def queued(self, signup: Signup) -> str:
+        return list_columns.nowrap(date_format(timezone.localtime(signup.queued_at), "m-d H:i"))
+
+    @admin.display(description=_("risk notice read"), boolean=True, ordering="risk_acknowledged_at")
+    def risk_read(self, signup: Signup) -> bool:
+        return signup.risk_acknowledged_at is not None
 
     def scoped_queryset(self, request):
         return Signup.objects.filter(event__in=Event.objects.managed_by(request.user))
@@ -591,17 +624,8 @@ def record_facts(record: ServiceRecord) -> list[tuple[StrOrPromise, str]]:
 
 @admin.register(ServiceRecord)
 class ServiceRecordAdmin(WorkflowOnlyAdmin):
-    list_display = [
-        "volunteer",
-        "event",
-        "checked_in_at",
-        "checked_out_at",
-        "credited_hours",
-        "method",
-        "status",
-        "flag_display",
-        "waited",
-    ]
+    # Few short columns, so status, hours and flags show without sideways scrolling at 1366 px.
+    list_display = ["volunteer_name", "event_title", "attended", "hours", "state"]
     list_filter = ["status", FlagFilter, WaitingFilter, "method"]
     search_fields = ["volunteer__real_name", "volunteer__number", "event__title"]
     list_select_related = ["volunteer", "event"]
@@ -629,6 +653,34 @@ class ServiceRecordAdmin(WorkflowOnlyAdmin):
             return "—"
         since = timezone.localdate(record.checked_out_at or record.created_at)
         return str(working_days_between(since, timezone.localdate()))
+
+    @admin.display(description=_("volunteer"), ordering="volunteer__real_name")
+    def volunteer_name(self, record: ServiceRecord) -> str:
+        return list_columns.nowrap(record.volunteer.real_name)
+
+    @admin.display(description=_("event"), ordering="event__starts_at")
+    def event_title(self, record: ServiceRecord) -> str:
+        return list_columns.clipped(record.event.title, 15)
+
+    @admin.display(description=_("check-in – check-out"), ordering="checked_in_at")
+    def attended(self, record: ServiceRecord) -> str:
+        return list_columns.time_span(record.checked_in_at, record.checked_out_at)
+
+    @admin.display(description=pgettext_lazy("list column", "hours"), ordering="credited_hours")
+    def hours(self, record: ServiceRecord) -> str:
+        return str(record.credited_hours)
+
+    @admin.display(description=_("status"), ordering="status")
+    def state(self, record: ServiceRecord) -> str:
+        tone = {RecordStatus.PENDING: "amber", RecordStatus.APPROVED: "green", RecordStatus.REJECTED: "red"}
+        items = [(record.get_status_display(), tone.get(RecordStatus(record.status), "grey"))]
+        if record.flag:
+            items.append((record.get_flag_display(), "red"))
+        if record.status == RecordStatus.PENDING:
+            days = int(self.waited(record))
+            text = ngettext("waiting %(days)d working day", "waiting %(days)d working days", days) % {"days": days}
+            items.append((text, "red" if days >= 5 else "grey"))
+        return list_columns.badges(items)
 
     # Manual entry --------------------------------------------------------------------
 
@@ -697,7 +749,8 @@ class ServiceRecordAdmin(WorkflowOnlyAdmin):
 
     def tool_links(self, request: HttpRequest, obj: ServiceRecord) -> list[tuple[StrOrPromise, str]]:
         links = super().tool_links(request, obj)
-        if obj.status == RecordStatus.PENDING and services.review_bar(obj, request.user) is not None:
+        barred = obj.status == RecordStatus.PENDING and services.review_bar(obj, cast(User, request.user)) is not None
+        if barred:
             # Not offered to whom the four-eyes rule bars: the page says who approves instead.
             approve = reverse("admin:events_servicerecord_approve", args=[obj.pk], current_app=self.admin_site.name)
             links = [(label, url) for label, url in links if url != approve]
