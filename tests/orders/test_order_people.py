@@ -160,7 +160,8 @@ def test_re_dispatch_moves_the_order_and_its_contact_to_the_new_team(order, stat
     assert first.get(f"/orders/{order.pk}/").status_code == 404
     assert first.get(f"/orders/{order.pk}/photo/").status_code == 404
     assert html(first.get("/orders/team/")).count(f"/orders/{order.pk}/") == 0
-    refused = first.post(f"/orders/{order.pk}/accept/", {"starts_at": "2026-12-02T10:00", "ends_at": "2026-12-02T11:00"})
+    times = {"starts_at": "2026-12-02T10:00", "ends_at": "2026-12-02T11:00"}
+    refused = first.post(f"/orders/{order.pk}/accept/", times)
     assert refused.status_code == 404
     with pytest.raises(services.OrderError) as moved_on:
         accept(order, teams["a"])
@@ -328,7 +329,12 @@ def test_the_report_is_shown_before_the_rating_only_to_those_who_see_the_order(
         assert logged_in(user).get(f"/orders/{order.pk}/").status_code == 404
     # A photo of another event is not reachable through this order.
     other_order = services.place_order(
-        item=order.item, station=order.station, contact_name="李四", contact_phone="13712345678", address="西街", by=other
+        item=order.item,
+        station=order.station,
+        contact_name="李四",
+        contact_phone="13712345678",
+        address="西街",
+        by=other,
     )
     assert logged_in(other).get(f"/orders/{other_order.pk}/report-photos/{photo.pk}/").status_code == 404
     # After the rating, the leader's number is no longer shown to her.
