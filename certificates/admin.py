@@ -5,9 +5,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -26,11 +28,12 @@ from certificates.serializers import (
     RevokeSerializer,
 )
 from events.admin import ConfirmForm, ServiceRecordAdmin
-from events.models import Event
+from events.models import Event, ServiceRecord
 from stations.admin import ScopedAdmin, WorkflowForm, WorkflowOnlyAdmin, serializer_errors_to_form
 from stations.models import PracticeUnit
-from stations.scoping import managed_subtree, root_units
+from stations.scoping import is_under, managed_subtree, root_units
 from volunteers.admin import VolunteerAdmin
+from volunteers.models import Volunteer
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -47,6 +50,17 @@ def own_unit(request: HttpRequest) -> PracticeUnit | None:
     """The unit a manager manages, when there is exactly one: the form starts with it."""
     units = root_units(request.user)
     return units[0] if len(units) == 1 else None
+
+
+class EventChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Event) -> str:
+        day = date_format(timezone.localtime(obj.starts_at), "Y-m-d")
+        return f"{day} {obj.title}（{obj.unit.name}）"
+
+
+class VolunteerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Volunteer) -> str:
+        return f"{obj.real_name}（{obj.number}）"
 
 
 class ReasonForm(WorkflowForm):
@@ -96,16 +110,16 @@ class CoverageSerializer(CertificateIssueSerializer):
 class IssueForm(UnitForm):
     """What one certificate covers: one event, or a period."""
 
-    event = forms.ModelChoiceField(label=_("event"), queryset=Event.objects.none(), required=False)
+    event = EventChoiceField(label=_("event"), queryset=Event.objects.none(), required=False)
     period_start = BoundedFormDateField(label=_("period start"), required=False, widget=DateInput())
     period_end = BoundedFormDateField(label=_("period end"), required=False, widget=DateInput())
     field_order = ["unit", "event", "period_start", "period_end", "handler_name", "remarks"]
 
-    def __init__(self, *args, request: AdminRequest, **kwargs) -> None:
+    def __init__(self, *args, request: AdminRequest, volunteers=None, **kwargs) -> None:
         super().__init__(*args, request=request, **kwargs)
-        events = Event.objects.managed_by(request.user).select_related("unit")
+        events = attended_events(request.user, volunteers) if volunteers is not None else Event.objects.none()
         cast(forms.ModelChoiceField, self.fields["event"]).queryset = events
-        self.fields["event"].help_text = _("Either one event, or a period (both dates).")
+        self.fields["event"].help_text = _("Either one event the volunteers served at, or a period (both dates).")
 
     def clean(self) -> dict:
         cleaned = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
@@ -124,12 +138,144 @@ class IssueForm(UnitForm):
         return services.Coverage(period_start=data["period_start"], period_end=data["period_end"])
 
 
+# One volunteer's certificate: what it may cover follows from what they did --------------
+
+
+def attended_events(user, volunteers) -> QuerySet[Event]:
+    """Events the user manages at which one of the volunteers has approved hours: what a certificate may cover."""
+    records = ServiceRecord.objects.managed_by(user).approved().filter(volunteer__in=volunteers, credited_hours__gt=0)
+    return (
+        Event.objects.managed_by(user)
+        .filter(pk__in=records.values("event"))
+        .select_related("unit")
+        .order_by("-starts_at", "-pk")
+    )
+
+
+def issuing_units(user, volunteer) -> QuerySet[PracticeUnit]:
+    """Units the user manages that may certify the volunteer's approved hours: their events' units and those above."""
+    units: set[int] = set()
+    event_units = PracticeUnit.objects.filter(pk__in=attended_events(user, [volunteer]).values("unit")).select_related(
+        "parent__parent"
+    )
+    for unit in event_units:
+        step: PracticeUnit | None = unit
+        while step is not None:
+            units.add(step.pk)
+            step = step.parent
+    return managed_subtree(user).filter(pk__in=units).order_by("path")
+
+
+class CertificateForm(WorkflowForm):
+    """One volunteer's certificate: the units and events offered are those their approved hours allow.
+
+    The volunteer comes from the page (a volunteer's own page) or is chosen first; choosing
+    another reloads the form with that volunteer's units and events (certificates/issue_form.js),
+    and the same narrowed choices validate what is posted.
+    """
+
+    volunteer = VolunteerChoiceField(label=_("volunteer"), queryset=Volunteer.objects.none())
+    unit = forms.ModelChoiceField(label=_("issuing unit"), queryset=PracticeUnit.objects.none())
+    event = EventChoiceField(label=_("event"), queryset=Event.objects.none(), required=False)
+    period_start = BoundedFormDateField(label=_("period start"), required=False, widget=DateInput())
+    period_end = BoundedFormDateField(label=_("period end"), required=False, widget=DateInput())
+    handler_name = forms.CharField(label=_("handled by"), max_length=30, required=False)
+    remarks = forms.CharField(label=_("remarks"), max_length=200, required=False)
+
+    class Media:
+        js = ["certificates/issue_form.js"]
+
+    def __init__(self, *args, request: AdminRequest, volunteer: Volunteer | None = None, fixed: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        user = request.user
+        volunteers = Volunteer.objects.filter(
+            pk__in=ServiceRecord.objects.managed_by(user).approved().values("volunteer")
+        ).order_by("real_name", "pk")
+        volunteer_field = cast(forms.ModelChoiceField, self.fields["volunteer"])
+        if fixed and volunteer is not None:
+            del self.fields["volunteer"]
+        else:
+            volunteer_field.queryset = volunteers
+            volunteer_field.help_text = _("Volunteers with approved hours at your units' events.")
+            if volunteer is not None:
+                self.initial["volunteer"] = volunteer.pk
+        self.fields["handler_name"].initial = user.name
+        if volunteer is None:
+            self.fields["event"].help_text = _("Choose the volunteer first: their events are then offered.")
+            return
+        units = issuing_units(user, volunteer)
+        cast(forms.ModelChoiceField, self.fields["unit"]).queryset = units
+        unit_ids = list(units.values_list("pk", flat=True))
+        own = own_unit(request)
+        if len(unit_ids) == 1:
+            self.initial["unit"] = unit_ids[0]
+        elif own is not None and own.pk in unit_ids:
+            self.initial["unit"] = own.pk
+        cast(forms.ModelChoiceField, self.fields["event"]).queryset = attended_events(user, [volunteer])
+        self.fields["event"].help_text = _(
+            "Either one of the events this volunteer served at, or a period (both dates)."
+        )
+        if not unit_ids:
+            self.fields["unit"].help_text = _("This volunteer has no approved hours at the units you manage yet.")
+
+    def clean(self) -> dict:
+        cleaned = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
+        if self.errors:
+            return cleaned
+        data = {key: value.pk if hasattr(value, "pk") else value for key, value in cleaned.items() if value is not None}
+        data.pop("volunteer", None)
+        serializer = CoverageSerializer(data=data, context={"request": self.request})
+        if not serializer.is_valid():
+            serializer_errors_to_form(self, serializer.errors)
+        event, unit = cleaned.get("event"), cleaned.get("unit")
+        if event is not None and unit is not None and not is_under(event.unit, unit):
+            self.add_error("unit", _("An event is certified by its own unit or a unit above it."))
+        return cleaned
+
+    def coverage(self) -> services.Coverage:
+        data = self.cleaned_data
+        if data.get("event") is not None:
+            return services.Coverage(event=data["event"])
+        return services.Coverage(period_start=data["period_start"], period_end=data["period_end"])
+
+
+def issued_message(certificate: Certificate) -> str:
+    """The success message with the way to the new certificate and its PDF."""
+    return format_html(
+        gettext('Certificate {number} issued: <a href="{page}">open it</a> · <a href="{pdf}">download the PDF</a>.'),
+        number=certificate.number,
+        page=reverse("admin:certificates_certificate_change", args=[certificate.pk]),
+        pdf=reverse("certificate-pdf", args=[certificate.pk]),
+    )
+
+
+def issue_one(modeladmin: ScopedAdmin, request: AdminRequest, volunteer: Volunteer, form: CertificateForm):
+    """Issue the form's certificate; a refusal is a form error, success a message with links."""
+    data = form.cleaned_data
+    try:
+        certificate = services.issue_certificate(
+            volunteer,
+            data["unit"],
+            form.coverage(),
+            by=request.user,
+            handler_name=data.get("handler_name", ""),
+            remarks=data.get("remarks", ""),
+        )
+    except DomainError as error:
+        form.add_error(None, error.detail)
+        return None
+    modeladmin.message_user(request, issued_message(certificate), messages.SUCCESS)
+    return HttpResponseRedirect(reverse("admin:certificates_certificate_change", args=[certificate.pk]))
+
+
 def issue_many(modeladmin: ScopedAdmin, request: HttpRequest, jobs: list[tuple], form: UnitForm) -> None:
     """Issue one certificate per (volunteer, coverage); each refusal named with its volunteer."""
     issued = 0
+    last: Certificate | None = None
     for volunteer, coverage in jobs:
         try:
-            services.issue_certificate(
+            last = services.issue_certificate(
                 volunteer,
                 form.cleaned_data["unit"],
                 coverage,
@@ -145,6 +291,8 @@ def issue_many(modeladmin: ScopedAdmin, request: HttpRequest, jobs: list[tuple],
         modeladmin.message_user(
             request, ngettext("%d certificate issued.", "%d certificates issued.", issued) % issued, messages.SUCCESS
         )
+    if issued == 1 and last is not None:
+        modeladmin.message_user(request, issued_message(last), messages.SUCCESS)
 
 
 # Issuing from the volunteers' and the records' lists. Certificates sit above both
@@ -162,7 +310,7 @@ def issue_to_volunteers(modeladmin: VolunteerAdmin, request: HttpRequest, querys
         IssueForm,
         title=gettext("Issue a certificate"),
         perform=perform,
-        form_kwargs={"request": request},
+        form_kwargs={"request": request, "volunteers": queryset},
         intro=gettext("Each certificate counts the volunteer's approved hours at the unit's events in its scope."),
     )
 
@@ -200,16 +348,16 @@ def issue_for_records(modeladmin: ServiceRecordAdmin, request: HttpRequest, quer
 
 
 def volunteer_issue_view(self: VolunteerAdmin, request: AdminRequest, volunteer) -> HttpResponse:
-    def perform(form: IssueForm) -> None:
-        issue_many(self, request, [(volunteer, form.coverage())], form)
+    def perform(form: CertificateForm) -> HttpResponse | None:
+        return issue_one(self, request, volunteer, form)
 
     return self.object_form(
         request,
         volunteer,
-        IssueForm,
+        CertificateForm,
         title=gettext("Issue a certificate to %(name)s") % {"name": volunteer.real_name},
         perform=perform,
-        form_kwargs={"request": request},
+        form_kwargs={"request": request, "volunteer": volunteer, "fixed": True},
     )
 
 
@@ -261,6 +409,36 @@ class CertificateAdmin(WorkflowOnlyAdmin):
     actions = ["revoke_selected", "reissue_selected"]
     exclude = ["verification_code", "pdf", "pdf_sha256"]
     object_tools = {"revoke": _("Revoke")}
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        # "Add" issues one certificate through the service (CertificateForm).
+        return self._allowed(request)
+
+    def add_view(self, request, form_url="", extra_context=None) -> HttpResponse:
+        if not self.has_add_permission(request):
+            return super().add_view(request, form_url, extra_context)
+        volunteer = self._chosen_volunteer(request)
+
+        def perform(form: CertificateForm) -> HttpResponse | None:
+            return issue_one(self, request, form.cleaned_data["volunteer"], form)
+
+        return self.object_form(
+            request,
+            None,
+            CertificateForm,
+            title=gettext("Issue a certificate"),
+            perform=perform,
+            form_kwargs={"request": request, "volunteer": volunteer},
+            intro=gettext("A certificate counts the volunteer's approved hours at the unit's events in its scope."),
+        )
+
+    def _chosen_volunteer(self, request: HttpRequest) -> Volunteer | None:
+        """The volunteer the form is for: posted, or named in the address (?volunteer=) when the choice changed."""
+        value = request.POST.get("volunteer") if request.method == "POST" else request.GET.get("volunteer")
+        if not value or not str(value).isdigit() or len(str(value)) > 12:
+            return None
+        approved = ServiceRecord.objects.managed_by(request.user).approved().values("volunteer")
+        return Volunteer.objects.filter(pk=int(value), pk__in=approved).first()
 
     def scoped_queryset(self, request):
         certificates = Certificate.objects.managed_by(request.user)
