@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q, QuerySet
@@ -11,11 +15,23 @@ from accounts.errors import DomainError
 from accounts.models import User
 from accounts.phones import mask_phone
 from orders import services
-from orders.models import RUNNING, MenuCategory, MenuItem, Order, OrderChange, OrderState, TeamDecline
+from orders.models import (
+    RUNNING,
+    ContactView,
+    MenuCategory,
+    MenuItem,
+    Order,
+    OrderChange,
+    OrderState,
+    TeamDecline,
+)
 from stations.admin import ScopedAdmin, WorkflowForm, WorkflowOnlyAdmin
 from stations.models import PATH_STEP, PracticeUnit
 from stations.scoping import root_units
 from volunteers.models import Team
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @admin.register(MenuCategory)
@@ -94,6 +110,29 @@ class OrderChangeInline(admin.TabularInline):
     @admin.display(description=_("changed by"))
     def changed_by_name(self, change: OrderChange) -> str:
         return change.changed_by.name if change.changed_by is not None else gettext("the system")
+
+
+CONTACT_VIEW_FIELDS = ("viewed_at", "viewer_name", "team", "state", "via")
+
+
+class ContactViewInline(admin.TabularInline):
+    """Who read the resident's contact as a team leader (the access log, services.note_contact_views)."""
+
+    model = ContactView
+    fields = CONTACT_VIEW_FIELDS
+    readonly_fields = CONTACT_VIEW_FIELDS
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("viewed by"))
+    def viewer_name(self, view: ContactView) -> str:
+        return view.viewer.name
 
 
 class TeamDeclineInline(admin.TabularInline):
@@ -183,7 +222,7 @@ class OrderAdmin(WorkflowOnlyAdmin):
     search_fields = ["item__name", "description"]
     list_select_related = ["item", "station", "handling_unit", "team"]
     date_hierarchy = "created_at"
-    inlines = [TeamDeclineInline, OrderChangeInline]
+    inlines = [TeamDeclineInline, OrderChangeInline, ContactViewInline]
     actions = ["accept_selected", "refuse_selected", "close_selected"]
     object_tools = {"review": _("Accept for dispatch"), "refuse": _("Refuse"), "dispatch": _("Dispatch")}
     fields = ORDER_FIELDS
@@ -191,6 +230,17 @@ class OrderAdmin(WorkflowOnlyAdmin):
 
     def scoped_queryset(self, request):
         return Order.objects.visible_to(request.user).with_contact_visibility(request.user)
+
+    def tool_links(self, request: HttpRequest, obj) -> list[tuple[StrOrPromise, str]]:
+        """Only the steps the order's state allows: once dispatched, 改派 instead of a second 派单."""
+        links = dict(zip(self.object_tools, super().tool_links(request, obj), strict=True))
+        if obj.state == OrderState.SUBMITTED:
+            return [links["review"], links["refuse"]]
+        if obj.state == OrderState.REVIEWED:
+            return [links["dispatch"]]
+        if obj.state in (OrderState.DISPATCHED, OrderState.OPEN):
+            return [(gettext("Re-dispatch"), links["dispatch"][1])]
+        return []
 
     @admin.display(description=_("resident"))
     def resident_masked(self, order: Order) -> str:

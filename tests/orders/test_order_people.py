@@ -174,6 +174,17 @@ def test_re_dispatch_moves_the_order_and_its_contact_to_the_new_team(order, stat
     assert "已改派" in page
 
 
+def test_the_admin_offers_re_dispatch_once_dispatched_and_lists_the_contact_reads(order, station, teams, admin_user):
+    services.dispatch_order(order, by=station, team=teams["a"])
+    logged_in(teams["a"].leader.user).get(f"/orders/{order.pk}/")
+    page = html(logged_in(station).get(f"/admin/orders/order/{order.pk}/change/"))
+    tools = re.findall(r'href="/admin/orders/order/\d+/(\w+)/"[^>]*>([^<]*)<', page)
+    assert ("dispatch", "改派") in tools and ("review", "受理") not in [(name, label) for name, label in tools]
+    # Admins read the access log in the admin too (managers on the order's page).
+    page = html(logged_in(admin_user).get(f"/admin/orders/order/{order.pk}/change/"))
+    assert "联系方式查看记录" in page and teams["a"].leader.user.name in page
+
+
 def test_re_dispatch_to_the_same_team_is_refused(order, station, teams):
     services.dispatch_order(order, by=station, team=teams["a"])
     with pytest.raises(services.OrderError) as same:
