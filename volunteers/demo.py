@@ -9,8 +9,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from stations.models import Level, PracticeUnit, UnitManager
-from volunteers.id_numbers import check_character
-from volunteers.models import PoliticalStatus, Skill, Team, Volunteer
+from volunteers.id_numbers import check_character, gb11643_facts
+from volunteers.models import Gender, PoliticalStatus, Skill, Team, Volunteer
 from volunteers.services import register_volunteer
 
 ADMIN_PHONE, ADMIN_PASSWORD = "13800000000", "admin12345"
@@ -31,28 +31,11 @@ UNITS = [
     ("DEMO-S4", "石桥村", Level.STATION, "DEMO-I2", "13900000104"),
 ]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
-GIVEN = [
-    "伟",
-    "芳",
-    "娜",
-    "敏",
-    "静",
-    "丽",
-    "强",
-    "磊",
-    "军",
-    "洋",
-    "勇",
-    "艳",
-    "杰",
-    "娟",
-    "涛",
-    "明",
-    "超",
-    "秀英",
-    "霞",
-    "平",
-]
+# Given names by the gender the ID number states (its 17th digit: odd for men, even for women).
+GIVEN = {
+    Gender.MALE: ["伟", "强", "磊", "军", "洋", "勇", "杰", "涛", "明", "超", "建国", "志强"],
+    Gender.FEMALE: ["芳", "娜", "敏", "静", "丽", "艳", "娟", "秀英", "霞", "桂兰", "婷", "慧"],
+}
 SKILLS = ["理论宣讲", "文艺演出", "医疗护理", "法律咨询", "摄影", "驾驶", "心理疏导", "垃圾分类"]
 VOLUNTEERS_PER_STATION = 10
 
@@ -69,6 +52,12 @@ def demo_id_number(index: int) -> str:
     birth = datetime.date(1960, 1, 1) + datetime.timedelta(days=397 * index)
     first17 = f"{REGION_CODE}{birth:%Y%m%d}{100 + index:03d}"
     return first17 + check_character(first17)
+
+
+def demo_name(index: int) -> str:
+    """A name whose given name fits the gender of demo_id_number(index)."""
+    names = GIVEN[gb11643_facts(demo_id_number(index)).gender]
+    return SURNAMES[index % len(SURNAMES)] + names[(index * 7 + index // len(SURNAMES)) % len(names)]
 
 
 @transaction.atomic
@@ -115,7 +104,7 @@ def load_demo_data() -> list[Login]:
         volunteer = Volunteer.objects.filter(user__phone=phone).first()
         if volunteer is None:
             volunteer = register_volunteer(
-                real_name=SURNAMES[index % len(SURNAMES)] + GIVEN[(index * 7 + index // len(SURNAMES)) % len(GIVEN)],
+                real_name=demo_name(index),
                 id_number=demo_id_number(index),
                 phone=phone,
                 password=None,

@@ -137,7 +137,7 @@ def test_a_refused_form_keeps_the_password_which_the_button_shows(new_page, tree
     fill_the_rest(page, tree, "13700005005", consent=False)
     page.click("#register-form button[type=submit]")
     # Refused at the consent, in Chinese, beside it; everything typed is still there.
-    expect(page.locator("#id_consent ~ .errorlist, p:has(#id_consent) .errorlist")).to_contain_text("同意")
+    expect(page.locator("#error-consent")).to_contain_text("同意")
     expect(page.locator("#id_password")).to_have_value(SECRET)
     expect(page.locator("#id_password2")).to_have_value(SECRET)
     expect(page.locator("#id_password")).to_have_attribute("type", "password")

@@ -79,14 +79,4 @@
   birthDate.addEventListener("input", update);
   birthDate.addEventListener("change", update);
   update();
-
-  // 显示密码: one button for both password fields; its pressed state is announced (aria-pressed).
-  var toggle = document.getElementById("show-password");
-  var passwords = [document.getElementById("id_password"), document.getElementById("id_password2")];
-  toggle.hidden = false;
-  toggle.addEventListener("click", function () {
-    var show = toggle.getAttribute("aria-pressed") !== "true";
-    toggle.setAttribute("aria-pressed", show ? "true" : "false");
-    passwords.forEach(function (input) { input.type = show ? "text" : "password"; });
-  });
 })();
