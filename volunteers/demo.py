@@ -32,7 +32,7 @@ UNITS = [
 ]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 # Given names by the gender the ID number states (its 17th digit: odd for men, even for women).
-GIVEN = {
+GIVEN: dict[str, list[str]] = {
     Gender.MALE: ["伟", "强", "磊", "军", "洋", "勇", "杰", "涛", "明", "超", "建国", "志强"],
     Gender.FEMALE: ["芳", "娜", "敏", "静", "丽", "艳", "娟", "秀英", "霞", "桂兰", "婷", "慧"],
 }
