@@ -23,7 +23,7 @@ from accounts.errors import DomainError
 from accounts.models import User
 from events import list_columns, services
 from events.activity_admin import ActivityRecordInline, DocumentedFilter
-from events.choices import RecordFlag
+from events.choices import ChangeAction, RecordFlag
 from events.models import (
     CorrectionRequest,
     Evaluation,
@@ -615,7 +615,7 @@ def record_facts(record: ServiceRecord) -> list[tuple[StrOrPromise, str]]:
         who = shaped.changed_by.get_short_name() if shaped.changed_by else "—"
         facts.append(
             (
-                shaped.get_action_display(),
+                gettext("Entered by") if shaped.action == ChangeAction.MANUAL_CREATE else gettext("Corrected by"),
                 f"{who} · {local_time(shaped.changed_at)}" + (f" · {shaped.reason}" if shaped.reason else ""),
             )
         )
