@@ -20,6 +20,7 @@ from backend.login import (
 from backend.workbench import workbench
 from certificates.views import VerifyPageView
 from reports.dashboard.views import dashboard_page
+from reports.legal.admin_pages import annual_report_page, national_export_page
 from reports.statistics.views import statistics_page
 from volunteers import pages as volunteer_pages
 
@@ -59,6 +60,8 @@ urlpatterns = [
     path("", include("orders.page_urls")),
     path("verify/<str:number>", VerifyPageView.as_view(), name="certificate-verify-page"),
     path("admin/statistics/", admin.site.admin_view(statistics_page), name="admin-statistics"),
+    path("admin/national-export/", admin.site.admin_view(national_export_page), name="admin-national-export"),
+    path("admin/annual-report/", admin.site.admin_view(annual_report_page), name="admin-annual-report"),
     path("admin/dashboard/", admin.site.admin_view(dashboard_page), name="admin-dashboard"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -26,7 +26,6 @@ from events.activity_admin import ActivityRecordInline, DocumentedFilter
 from events.choices import ChangeAction, RecordFlag
 from events.models import (
     CorrectionRequest,
-    Evaluation,
     Event,
     EventStatus,
     RecordChange,
@@ -857,18 +856,8 @@ class RefusedScanAdmin(WorkflowOnlyAdmin):
         return RefusedScan.objects.visible_to(request.user)
 
 
-@admin.register(Evaluation)
-class EvaluationAdmin(WorkflowOnlyAdmin):
-    """Evaluations (志愿服务记录与证明出具办法 art. 10), entered through the API; read here."""
-
-    list_display = ["evaluated_on", "volunteer", "unit", "record", "period_start", "period_end", "grade"]
-    list_filter = ["grade"]
-    search_fields = ["volunteer__real_name", "volunteer__number", "comment"]
-    list_select_related = ["volunteer", "unit", "record__event", "record__volunteer"]
-    date_hierarchy = "evaluated_on"
-
-    def scoped_queryset(self, request):
-        return Evaluation.objects.visible_to(request.user)
+# Evaluations (art. 10) are entered and corrected beside trainings (art. 8): importing registers both.
+from events import record_keeping_admin  # noqa: E402, F401
 
 
 @admin.register(CorrectionRequest)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+import unicodedata
 from pathlib import PurePath
+from urllib.parse import quote
 
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse
@@ -20,7 +23,23 @@ def private_file_name(folder: str, filename: str) -> str:
     return f"{folder}/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}{suffix}"
 
 
+def attachment_header(filename: str, ascii_name: str = "") -> str:
+    """The Content-Disposition of a download named ``filename`` (Chinese as a rule).
+
+    RFC 6266 / 5987: browsers read ``filename*=UTF-8''...``; a client that reads only
+    ``filename=`` gets ``ascii_name`` (or the ASCII left of the name, else "download").
+    """
+    suffix = PurePath(filename).suffix
+    if not ascii_name:
+        plain = unicodedata.normalize("NFKD", PurePath(filename).stem).encode("ascii", "ignore").decode()
+        stem = re.sub(r"[^A-Za-z0-9.-]+", "_", plain).strip("_.")
+        ascii_name = f"{stem or 'download'}{suffix}"
+    fallback = re.sub(r"[^A-Za-z0-9._ -]", "_", ascii_name)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
 def private_download(file: FieldFile, filename: str, content_type: str) -> FileResponse:
     """A stored private file as an attachment; the view calling this has checked who asks."""
-    # FileResponse writes a Chinese file name as RFC 5987 filename*=UTF-8''...
-    return FileResponse(file.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
+    response = FileResponse(file.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
+    response["Content-Disposition"] = attachment_header(filename)
+    return response

@@ -12,16 +12,15 @@ import csv
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from typing import cast
 
 import xlsxwriter
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.functional import Promise
-from django.utils.http import content_disposition_header
 from rest_framework import permissions, renderers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jobs.files import attachment_header
 from stations.permissions import IsManager
 
 BOM = "\ufeff"
@@ -51,10 +50,9 @@ def safe_cell(value: object) -> object:
     return value
 
 
-def attachment(filename: str) -> str:
-    """The Content-Disposition header of a download named ``filename``."""
-    # None only for an inline response without a name.
-    return cast(str, content_disposition_header(True, filename))
+def attachment(filename: str, ascii_name: str = "") -> str:
+    """The Content-Disposition header of a download named ``filename`` (with an ASCII fallback name)."""
+    return attachment_header(filename, ascii_name)
 
 
 def csv_download(header: Sequence[str], rows: Iterable[Sequence], filename: str) -> StreamingHttpResponse:
@@ -71,7 +69,9 @@ def csv_download(header: Sequence[str], rows: Iterable[Sequence], filename: str)
     return response
 
 
-def workbook_response(sheets: Sequence[tuple[str, list[str], Iterable[Sequence]]], filename: str) -> FileResponse:
+def workbook_response(
+    sheets: Sequence[tuple[str, list[str], Iterable[Sequence]]], filename: str, ascii_name: str = ""
+) -> FileResponse:
     """A workbook of sheets (name, header row, rows) as a download."""
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
@@ -91,7 +91,9 @@ def workbook_response(sheets: Sequence[tuple[str, list[str], Iterable[Sequence]]
     finally:
         # The open handle keeps the data readable on POSIX after the name is gone.
         os.unlink(path)
-    return FileResponse(stream, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
+    response = FileResponse(stream, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = attachment(filename, ascii_name)
+    return response
 
 
 class CSVFileRenderer(renderers.BaseRenderer):

@@ -5,10 +5,9 @@ import binascii
 import inspect
 import secrets
 from typing import TYPE_CHECKING, Any, TypedDict, cast
-from urllib.parse import quote
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.views.main import (  # type: ignore[attr-defined]  # the stubs lack IS_FACETS_VAR (5.0)
     IS_FACETS_VAR,
     SEARCH_VAR,
@@ -17,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -25,12 +24,14 @@ from accounts.admin import AdminRequest
 from accounts.errors import DomainError
 from accounts.phones import mask_phone, normalize_phone, validate_mobile
 from accounts.services import change_password, require_password_change
-from stations.admin import ScopedAdmin, WorkflowForm, WorkflowOnlyAdmin, serializer_errors_to_form
+from jobs.files import attachment_header
+from stations.admin import ScopedAdmin, WorkflowForm, serializer_errors_to_form
 from stations.models import Level, PracticeUnit
 from stations.scoping import is_manager
 from volunteers import roster_import
+from volunteers.correction_history import NO_DELETION_HELP, CorrectionHistoryMixin
 from volunteers.id_numbers import mask_id_number, normalize_id_number, parse_id_number
-from volunteers.models import Award, GuardianRelation, PoliticalStatus, Skill, Team, Training, Volunteer
+from volunteers.models import Award, GuardianRelation, PoliticalStatus, Skill, Team, Volunteer
 from volunteers.serializers import RegistrationSerializer
 from volunteers.services import register_volunteer
 
@@ -278,6 +279,11 @@ class VolunteerAdmin(ScopedAdmin):
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="volunteers_volunteer_import"),
             path(
+                "import/failed-rows/",
+                self.admin_site.admin_view(self.import_failed_rows_view),
+                name="volunteers_volunteer_import_failed_rows",
+            ),
+            path(
                 "import/template/",
                 self.admin_site.admin_view(self.import_template_view),
                 name="volunteers_volunteer_import_template",
@@ -289,11 +295,10 @@ class VolunteerAdmin(ScopedAdmin):
         if not self.may_use_workflows(request):
             return HttpResponse(status=403)
         stations = PracticeUnit.objects.managed_by(request.user).filter(level=Level.STATION, is_active=True)
-        response = HttpResponse(
-            roster_import.template_workbook(stations.order_by("path")),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(gettext('volunteer roster'))}.xlsx"
+        response = HttpResponse(roster_import.template_workbook(stations.order_by("path")), content_type=XLSX_TYPE)
+        # Not inside the f-string: xgettext does not look into f-strings, the name stayed English.
+        name = gettext("volunteer roster")
+        response["Content-Disposition"] = attachment_header(f"{name}.xlsx", "volunteer-roster.xlsx")
         return response
 
     def import_view(self, request: AdminRequest) -> HttpResponse:
@@ -306,49 +311,83 @@ class VolunteerAdmin(ScopedAdmin):
             "opts": self.model._meta,
             "form": form,
         }
-        if request.method == "POST" and form.is_valid():
-            content = form.content()
+        if request.method != "POST":
+            return TemplateResponse(request, "admin/volunteers/volunteer/import.html", context)
+        form.is_valid()
+        content = form.content()
+        rows: list[roster_import.RosterRow] = []
+        if content:
             try:
                 rows = roster_import.read_rows(content)
             except roster_import.RosterError as error:
                 form.add_error("file", str(error))
-            else:
-                if "confirm" in request.POST:
-                    result = roster_import.import_rows(rows, user=request.user)
-                    self.message_user(
-                        request,
-                        gettext(
-                            "%(created)d volunteers imported; %(existing)d were already registered; "
-                            "%(invalid)d rows with errors were left out."
-                        )
-                        % {
-                            "created": result.created,
-                            "existing": result.already_registered,
-                            "invalid": result.invalid,
-                        },
-                        messages.SUCCESS,
-                    )
-                    return HttpResponseRedirect(self.changelist_url())
-                check = roster_import.check_rows(rows, user=request.user)
-                context |= {
-                    "check": check,
-                    "content": base64.b64encode(content).decode(),
-                    "preview_title": ngettext(
-                        "%(valid)d of %(count)d row will be imported",
-                        "%(valid)d of %(count)d rows will be imported",
-                        len(rows),
-                    )
-                    % {"valid": len(check.valid), "count": len(rows)},
-                }
+                content = b""
+        if form.errors:
+            # A browser cannot fill a file input again: the file chosen comes back in the page,
+            # as the preview carries it, so a forgotten tick costs only the tick.
+            if content:
+                context["kept"] = {"content": base64.b64encode(content).decode(), "name": form.file_name()}
+            return TemplateResponse(request, "admin/volunteers/volunteer/import.html", context)
+        encoded = base64.b64encode(content).decode()
+        if "confirm" in request.POST:
+            result = roster_import.import_rows(rows, user=request.user)
+            imported = Volunteer.objects.filter(pk__in=[volunteer.pk for volunteer in result.volunteers])
+            context |= {
+                "title": gettext("Volunteers imported"),
+                "result": result,
+                "imported": imported.select_related("user", "home_station").order_by("pk")[:MAX_LISTED],
+                "more": max(result.created - MAX_LISTED, 0),
+                "content": encoded,
+                "login_url": request.build_absolute_uri(reverse("login")),
+            }
+            return TemplateResponse(request, "admin/volunteers/volunteer/import_done.html", context)
+        check = roster_import.check_rows(rows, user=request.user)
+        context |= {
+            "check": check,
+            "content": encoded,
+            "preview_title": ngettext(
+                "%(valid)d of %(count)d row will be imported",
+                "%(valid)d of %(count)d rows will be imported",
+                len(rows),
+            )
+            % {"valid": len(check.valid), "count": len(rows)},
+        }
         return TemplateResponse(request, "admin/volunteers/volunteer/import.html", context)
+
+    def import_failed_rows_view(self, request: AdminRequest) -> HttpResponse:
+        """The rows of the sheet sent along that cannot be imported, with their errors, as a workbook."""
+        if not self.may_use_workflows(request):
+            return HttpResponse(status=403)
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:volunteers_volunteer_import"))
+        form = RosterUploadForm(request.POST, request.FILES)
+        form.is_valid()
+        try:
+            rows = roster_import.read_rows(form.content())
+        except roster_import.RosterError:
+            return HttpResponseRedirect(reverse("admin:volunteers_volunteer_import"))
+        check = roster_import.check_rows(rows, user=request.user)
+        response = HttpResponse(roster_import.failed_rows_workbook(check.invalid), content_type=XLSX_TYPE)
+        name = gettext("volunteer roster, rows to fix")
+        response["Content-Disposition"] = attachment_header(f"{name}.xlsx", "volunteer-roster-to-fix.xlsx")
+        return response
+
+
+# The result page lists this many imported people by name; the volunteer list has them all.
+MAX_LISTED = 500
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class RosterUploadForm(forms.Form):
     file = forms.FileField(label=_("Excel file (.xlsx)"), required=False)
     encoded = forms.CharField(widget=forms.HiddenInput, required=False)
+    encoded_name = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
     consent = forms.BooleanField(
         label=_("consent forms signed"),
         help_text=_("Everyone on the sheet has signed the consent to the processing of personal information."),
+        error_messages={
+            "required": _("Tick this box: everyone on the sheet must have signed the consent form before the import.")
+        },
     )
 
     def clean(self) -> dict:
@@ -358,13 +397,20 @@ class RosterUploadForm(forms.Form):
         return cleaned
 
     def content(self) -> bytes:
-        upload = self.cleaned_data.get("file")
+        """The file chosen now, else the one kept in the page; empty when there is none (or it was tampered with)."""
+        cleaned = getattr(self, "cleaned_data", {})
+        upload = cleaned.get("file")
         if upload:
+            upload.seek(0)
             return upload.read()
         try:
-            return base64.b64decode(self.cleaned_data["encoded"], validate=True)
+            return base64.b64decode(cleaned.get("encoded") or "", validate=True)
         except (binascii.Error, ValueError):
             return b""
+
+    def file_name(self) -> str:
+        upload = getattr(self, "cleaned_data", {}).get("file")
+        return upload.name if upload else getattr(self, "cleaned_data", {}).get("encoded_name", "")
 
 
 class MemberCount(TypedDict):
@@ -423,30 +469,69 @@ class SkillAdmin(admin.ModelAdmin):
         return request.user.is_active and request.user.is_superuser
 
 
-@admin.register(Training)
-class TrainingAdmin(WorkflowOnlyAdmin):
-    """Trainings (志愿服务记录与证明出具办法 art. 8), entered through the API; read here. Not service hours."""
+# Trainings (art. 8) are recorded for an event's attendees: their admin is in events/record_keeping_admin.py.
 
-    list_display = ["held_on", "name", "unit", "organiser", "hours"]
-    search_fields = ["name", "organiser"]
-    list_select_related = ["unit"]
-    date_hierarchy = "held_on"
-    fields = ["unit", "name", "content", "hours", "organiser", "held_on", "created_by", "created_at"]
-    readonly_fields = ["created_at"]
 
-    def scoped_queryset(self, request):
-        return Training.objects.visible_to(request.user)
+class AwardForm(forms.ModelForm):
+    """An award for one of the manager's volunteers (never their own), as the API's AwardSerializer allows."""
+
+    request: AdminRequest
+
+    class Meta:
+        model = Award
+        fields = ["volunteer", "name", "awarded_on", "awarding_body", "level", "on_certificates"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # On a correction the volunteer is read-only: it changes what was awarded, not to whom.
+        if "volunteer" in self.fields:
+            field = cast(forms.ModelChoiceField, self.fields["volunteer"])
+            field.queryset = Volunteer.objects.managed_by(self.request.user)
+            field.help_text = _("A volunteer of your units, found by name or volunteer number.")
 
 
 @admin.register(Award)
-class AwardAdmin(WorkflowOnlyAdmin):
-    """Awards (art. 9), entered through the API; read here."""
+class AwardAdmin(CorrectionHistoryMixin, ScopedAdmin):
+    """Awards (志愿服务记录与证明出具办法 art. 9): name, date, awarding body, level; corrected, not deleted."""
 
-    list_display = ["awarded_on", "name", "volunteer", "awarding_body", "level", "on_certificates"]
-    list_filter = ["level", "on_certificates"]
+    form = AwardForm
+    list_display = ["awarded_on", "name", "volunteer", "awarding_body", "level", "on_certificates", "created_by"]
+    list_filter = ["level", "on_certificates", "awarded_on"]
     search_fields = ["name", "awarding_body", "volunteer__real_name", "volunteer__number"]
-    list_select_related = ["volunteer"]
+    list_select_related = ["volunteer", "created_by"]
     date_hierarchy = "awarded_on"
+    autocomplete_fields = ["volunteer"]
+    readonly_fields = ["created_by", "created_at"]
 
     def scoped_queryset(self, request):
-        return Award.objects.visible_to(request.user)
+        # Awards of the manager's volunteers, never their own.
+        return Award.objects.filter(volunteer__in=Volunteer.objects.managed_by(request.user))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (None, {"fields": ["volunteer", "name", "awarded_on", "awarding_body", "level", "on_certificates"]})
+        ]
+        if obj is not None:
+            fieldsets.append((_("Record"), {"fields": ["created_by", "created_at"], "description": NO_DELETION_HELP}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["volunteer", "created_by", "created_at"] if obj is not None else []
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"request": request})
+
+    def get_changeform_initial_data(self, request) -> dict:
+        initial = super().get_changeform_initial_data(request)
+        # ?volunteer= from a volunteer's page; an id outside the manager's reach shows nothing.
+        return {key: value for key, value in initial.items() if key in ("volunteer", "name", "awarding_body")}
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Corrected, not deleted; an admin may remove an entry made twice by mistake (logged too).
+        return request.user.is_active and request.user.is_superuser
+
+    def save_model(self, request, obj: Award, form, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

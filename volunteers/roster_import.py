@@ -172,13 +172,33 @@ class RosterRowSerializer(RegistrationSerializer):
         return attrs
 
 
+# End punctuation of a message: a row's messages are joined into one sentence (「…；…。」).
+_END_PUNCTUATION = "。．.；;，,：: "
+
+
+def phrase(message: str) -> str:
+    """A message without its closing punctuation, to be joined with others."""
+    return str(message).strip().rstrip(_END_PUNCTUATION)
+
+
 @dataclass
 class RosterRow:
     line: int
     values: dict
     data: dict | None = None
+    # Phrases without end punctuation ("身份证号：身份证号校验码不正确，请核对"); ``error_text`` joins them.
     errors: list[str] = field(default_factory=list)
     already_registered: bool = False
+
+    def add_error(self, message: str, *labels: str) -> None:
+        """One problem, named after the columns it concerns (none: the row as a whole)."""
+        text = phrase(message)
+        named = [label for label in labels if label and not text.startswith(label)]
+        self.errors.append(f"{'、'.join(named)}：{text}" if named else text)
+
+    @property
+    def error_text(self) -> str:
+        return "；".join(self.errors) + "。" if self.errors else ""
 
     @property
     def ok(self) -> bool:
@@ -247,6 +267,26 @@ def template_workbook(stations: Iterable[PracticeUnit]) -> bytes:
                 relations[index] if index < len(relations) else "",
             ]
         )
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def failed_rows_workbook(rows: Iterable[RosterRow]) -> bytes:
+    """The rows with errors, in the template's columns and an error column, to fix and upload again.
+
+    The error column is ignored on upload (its header is not the template's).
+    """
+    book = Workbook()
+    sheet = book.active
+    sheet.title = gettext("Volunteers")
+    sheet.append([*(str(label) for _name, label in COLUMNS), gettext("Errors")])
+    for number, row in enumerate(rows, start=2):
+        sheet.append([*(row.values.get(name, "") for name, _label in COLUMNS), row.error_text])
+        for column in ("B", "C", "G"):
+            sheet[f"{column}{number}"].number_format = "@"
+    for column, width in zip("ABCDEFGHIJ", (10, 22, 14, 24, 14, 14, 16, 12, 14, 60), strict=True):
+        sheet.column_dimensions[column].width = width
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -408,9 +448,14 @@ def _validate_row(row: RosterRow, serializer: RosterRowSerializer) -> None:
         return
     except serializers.ValidationError as error:
         errors = error.detail if isinstance(error.detail, dict) else {"non_field_errors": error.detail}
+    labels = {name: str(label) for name, label in COLUMNS}
+    # One message given for several columns (a minor's guardian fields) is said once, naming them all.
+    by_message: dict[str, list[str]] = {}
     for name, messages in _flatten(errors):
-        label = str(dict(COLUMNS).get(name, "")) if name in dict(COLUMNS) else ""
-        row.errors.extend(f"{label}：{message}" if label else str(message) for message in messages)
+        for message in messages:
+            by_message.setdefault(phrase(message), []).append(labels.get(name, ""))
+    for message, columns in by_message.items():
+        row.add_error(message, *columns)
 
 
 def _flatten(errors: dict) -> Iterator[tuple[str, list[str]]]:
@@ -426,20 +471,17 @@ def _check_duplicates(batch: list[RosterRow], seen_ids: dict[str, int], seen_pho
     taken_phones = set(get_user_model().objects.filter(phone__in=phones).values_list("phone", flat=True))
     for row in candidates:
         id_number, phone = row.valid_data["id_number"], row.valid_data["phone"]
+        id_label, phone_label = str(COLUMNS[1][1]), str(COLUMNS[2][1])
         if id_number in seen_ids:
-            row.errors.append(
-                gettext("ID number: the same as row %(line)d of this file.") % {"line": seen_ids[id_number]}
-            )
+            row.add_error(gettext("the same as row %(line)d of this file") % {"line": seen_ids[id_number]}, id_label)
         elif phone in seen_phones:
-            row.errors.append(
-                gettext("Mobile number: the same as row %(line)d of this file.") % {"line": seen_phones[phone]}
-            )
+            row.add_error(gettext("the same as row %(line)d of this file") % {"line": seen_phones[phone]}, phone_label)
         elif registered.get(id_number) == phone:
             row.already_registered = True
         elif id_number in registered:
-            row.errors.append(f"{COLUMNS[1][1]}：{gettext('This ID number is already registered.')}")
+            row.add_error(gettext("This ID number is already registered."), id_label)
         elif phone in taken_phones:
-            row.errors.append(f"{COLUMNS[2][1]}：{gettext('This mobile number is already registered.')}")
+            row.add_error(gettext("This mobile number is already registered."), phone_label)
         seen_ids.setdefault(id_number, row.line)
         seen_phones.setdefault(phone, row.line)
         if row.errors:
@@ -451,6 +493,8 @@ class ImportResult:
     created: int = 0
     already_registered: int = 0
     invalid: int = 0
+    # The volunteers made, for the result page (each gets a password from a manager's reset).
+    volunteers: list[Volunteer] = field(default_factory=list)
 
 
 def import_rows(rows: list[RosterRow], *, user: User) -> ImportResult:
@@ -465,13 +509,15 @@ def import_rows(rows: list[RosterRow], *, user: User) -> ImportResult:
     for batch in batches(check.valid, BATCH_SIZE):
         try:
             with transaction.atomic():
-                result.created += _create_batch(batch)
+                made = _create_batch(batch)
         except IntegrityError:
-            result.created += _create_one_by_one(batch)
+            made = _create_one_by_one(batch)
+        result.volunteers.extend(made)
+    result.created = len(result.volunteers)
     return result
 
 
-def _create_batch(batch: list[RosterRow]) -> int:
+def _create_batch(batch: list[RosterRow]) -> list[Volunteer]:
     now = timezone.now()
     User = get_user_model()
     users = User.objects.bulk_create(
@@ -514,15 +560,15 @@ def _create_batch(batch: list[RosterRow]) -> int:
     Volunteer.objects.filter(pk__in=[volunteer.pk for volunteer in created]).update(
         number=Concat(Value(year), LPad(Cast("id", CharField()), 8, Value("0")), output_field=CharField())
     )
-    return len(created)
+    return created
 
 
-def _create_one_by_one(batch: list[RosterRow]) -> int:
-    created = 0
+def _create_one_by_one(batch: list[RosterRow]) -> list[Volunteer]:
+    created = []
     for row in batch:
         data = row.valid_data
         try:
-            register_volunteer(
+            volunteer = register_volunteer(
                 real_name=data["real_name"],
                 id_number=data["id_number"],
                 phone=data["phone"],
@@ -534,5 +580,5 @@ def _create_one_by_one(batch: list[RosterRow]) -> int:
         except RegistrationError:
             # Taken meanwhile: this row is left out, the others still go in.
             continue
-        created += 1
+        created.append(volunteer)
     return created

@@ -14,11 +14,13 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractMonth
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certificates.models import Certificate
 from events.models import ServiceRecord
+from reports.files import workbook_response
 from stations.models import PracticeUnit
 from volunteers.models import Award, Training, Volunteer
 
@@ -159,3 +161,11 @@ def rows(report: AnnualReport) -> list[list]:
     lines.append(total)
     lines.append([_("Volunteers registered at year end"), report.volunteers_at_year_end])
     return lines
+
+
+def download(unit: PracticeUnit, year: int) -> FileResponse:
+    """The report as a workbook named in Chinese, e.g. 2026年度志愿服务记录与证明情况报告_城关街道.xlsx."""
+    title = _("Annual report %(year)d") % {"year": year}
+    filename = f"{title}_{unit.name}.xlsx".replace("/", "-").replace("\\", "-")
+    report = annual_report(unit, year)
+    return workbook_response([(title, header(), rows(report))], filename, ascii_name=f"annual-report-{year}.xlsx")

@@ -14,10 +14,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from events.models import ServiceCategory, ServiceRecord
+from reports.files import workbook_response
 from stations.models import PracticeUnit
 from volunteers.models import Gender, PoliticalStatus, Volunteer
 
@@ -118,3 +121,23 @@ def record_rows(unit: PracticeUnit, date_from: datetime.date | None, date_to: da
             event.unit.name,
             _local(record.reviewed_at),
         ]
+
+
+class ExportKind:
+    VOLUNTEERS = "volunteers"
+    RECORDS = "records"
+    CHOICES = [(VOLUNTEERS, gettext_lazy("Volunteers")), (RECORDS, gettext_lazy("Service records"))]
+
+
+def download(
+    unit: PracticeUnit, kind: str, date_from: datetime.date | None = None, date_to: datetime.date | None = None
+) -> FileResponse:
+    """The import workbook named in Chinese, e.g. 全国志愿服务信息系统导入_志愿者_城关街道.xlsx."""
+    if kind == ExportKind.VOLUNTEERS:
+        sheet = (_("Volunteers"), volunteer_header(), volunteer_rows(unit))
+    else:
+        sheet = (_("Service records"), record_header(), record_rows(unit, date_from, date_to))
+    # Not inside the f-string: xgettext does not look into f-strings, the name stayed English.
+    prefix = _("National system import")
+    filename = f"{prefix}_{sheet[0]}_{unit.name}.xlsx".replace("/", "-").replace("\\", "-")
+    return workbook_response([sheet], filename, ascii_name=f"national-system-import-{kind}.xlsx")

@@ -3,12 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.bounded_fields import BoundedDateField
-
-
-class ExportKind:
-    VOLUNTEERS = "volunteers"
-    RECORDS = "records"
-    CHOICES = [(VOLUNTEERS, _("Volunteers")), (RECORDS, _("Service records"))]
+from reports.legal.national_export import ExportKind
 
 
 class NationalExportQuerySerializer(serializers.Serializer):

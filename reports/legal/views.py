@@ -14,10 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from reports.files import XLSX_TYPE, workbook_response
+from reports.files import XLSX_TYPE, attachment
 from reports.legal import annual_report, national_export
 from reports.legal.personal_data import own_photo, personal_data, personal_data_pdf
-from reports.legal.serializers import AnnualReportQuerySerializer, ExportKind, NationalExportQuerySerializer
+from reports.legal.serializers import AnnualReportQuerySerializer, NationalExportQuerySerializer
 from stations.models import PracticeUnit
 from stations.permissions import IsManager
 from volunteers.services import holds_own_account
@@ -44,13 +44,7 @@ class NationalExportView(APIView):
         query.is_valid(raise_exception=True)
         data = query.validated_data
         unit = get_object_or_404(PracticeUnit, pk=data["unit"])
-        if data["kind"] == ExportKind.VOLUNTEERS:
-            sheet = (_("Volunteers"), national_export.volunteer_header(), national_export.volunteer_rows(unit))
-        else:
-            rows = national_export.record_rows(unit, data.get("date_from"), data.get("date_to"))
-            sheet = (_("Service records"), national_export.record_header(), rows)
-        filename = f"{_('National system import')}_{sheet[0]}_{unit.name}.xlsx".replace("/", "-")
-        return workbook_response([sheet], filename)
+        return national_export.download(unit, data["kind"], data.get("date_from"), data.get("date_to"))
 
 
 class AnnualReportView(APIView):
@@ -66,11 +60,12 @@ class AnnualReportView(APIView):
         data = query.validated_data
         # A unit outside the manager's subtree answers like an unknown one.
         unit = get_object_or_404(PracticeUnit.objects.managed_by(request.user), pk=data["unit"])
-        year = data.get("year") or timezone.localdate().year
-        report = annual_report.annual_report(unit, year)
-        title = _("Annual report %(year)d") % {"year": year}
-        filename = f"{title}_{unit.name}.xlsx".replace("/", "-")
-        return workbook_response([(title, annual_report.header(), annual_report.rows(report))], filename)
+        return annual_report.download(unit, data.get("year") or timezone.localdate().year)
+
+
+def my_data_name() -> str:
+    # Not inside an f-string: xgettext does not look into f-strings.
+    return _("My personal data")
 
 
 def own_account(request) -> User:
@@ -88,7 +83,7 @@ class MyDataView(APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request) -> Response:
         response = Response(personal_data(own_account(request)))
-        response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+        response["Content-Disposition"] = attachment(f"{my_data_name()}.json", "my-data.json")
         return response
 
 
@@ -100,7 +95,7 @@ class MyDataPdfView(APIView):
     @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF")})
     def get(self, request) -> HttpResponse:
         response = HttpResponse(personal_data_pdf(own_account(request)), content_type="application/pdf")
-        response["Content-Disposition"] = "attachment; filename*=UTF-8''my-data.pdf"
+        response["Content-Disposition"] = attachment(f"{my_data_name()}.pdf", "my-data.pdf")
         return response
 
 

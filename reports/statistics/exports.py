@@ -137,7 +137,10 @@ def xlsx_response(report: HoursReport, scope: str) -> FileResponse:
         stream = open(path, "rb")  # noqa: SIM115 (FileResponse closes it)
     finally:
         os.unlink(path)
-    return FileResponse(stream, as_attachment=True, filename=file_name(report, scope, "xlsx"), content_type=XLSX_TYPE)
+    name = file_name(report, scope, "xlsx")
+    response = FileResponse(stream, as_attachment=True, filename=name, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = attachment(name)
+    return response
 
 
 RECORD_HEADERS = [

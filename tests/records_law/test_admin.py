@@ -1,4 +1,5 @@
-"""The admin lists the new parts of the record, scoped, and changes none of them by hand."""
+"""The admin lists the new parts of the record, scoped; awards are entered and corrected there, never deleted
+by a manager (tests/admin/test_legal_records_admin.py); correction requests are decided through the workflow."""
 
 import datetime
 
@@ -44,4 +45,6 @@ def test_managers_read_awards_and_correction_requests_of_their_subtree_only(
     assert corrections.status_code == 200 and "忘签退" not in corrections.content.decode()
     change = client.get(f"/admin/events/correctionrequest/{CorrectionRequest.objects.get().pk}/change/")
     assert change.status_code == 200 and "忘签退" in change.content.decode()
-    assert client.get("/admin/volunteers/award/add/").status_code == 403
+    assert client.get("/admin/volunteers/award/add/").status_code == 200
+    award = Award.objects.get(name="优秀志愿者")
+    assert client.post(f"/admin/volunteers/award/{award.pk}/delete/", {"post": "yes"}).status_code == 403

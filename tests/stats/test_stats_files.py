@@ -45,7 +45,8 @@ def test_file_names_are_chinese_with_scope_and_period(station_manager_client, ho
         "/api/v1/stats/hours/?group_by=station&format=xlsx&date_from=2026-01-01&date_to=2026-12-31"
     )
     disposition = response["Content-Disposition"]
-    assert disposition.startswith("attachment; filename*=utf-8''")
+    # RFC 5987's UTF-8 name, and an ASCII name for clients that read only filename=.
+    assert disposition.startswith('attachment; filename="') and "; filename*=UTF-8''" in disposition
     assert unquote(disposition.split("''", 1)[1]) == "志愿服务时长_S1 单位_按实践站_2026-01-01至2026-12-31.xlsx"
 
 
