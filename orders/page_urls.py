@@ -21,6 +21,7 @@ urlpatterns = [
     path("orders/<int:pk>/accept/", pages.accept, name="orders-accept"),
     path("orders/<int:pk>/decline/", pages.decline, name="orders-decline"),
     path("orders/<int:pk>/claim/", pages.claim, name="orders-claim"),
+    path("orders/<int:pk>/reschedule/", pages.reschedule, name="orders-reschedule"),
     path("orders/<int:pk>/start/", pages.start, name="orders-start"),
     path("orders/<int:pk>/complete/", pages.complete, name="orders-complete"),
     path("orders/<int:pk>/rate/", pages.rate, name="orders-rate"),

@@ -81,6 +81,7 @@ ACTION_LABELS = {
     "refuse": gettext_lazy("Not accepted"),
     "dispatch": gettext_lazy("Dispatched to a team"),
     "redispatch": gettext_lazy("Re-dispatched"),
+    "reschedule": gettext_lazy("Time changed"),
     "open": gettext_lazy("Opened for teams to claim"),
     "decline": gettext_lazy("Declined by the team"),
     "accept": gettext_lazy("Accepted by the team"),
@@ -329,6 +330,7 @@ def _abilities(order: Order, user: User) -> dict:
         "answer": leader and order.state == OrderState.DISPATCHED,
         "claim": _claim_teams(order, user).exists(),
         "start": (leader or handler) and order.state == OrderState.ACCEPTED,
+        "reschedule": (leader or handler) and order.state == OrderState.ACCEPTED,
         # Reported once under way: started (start_service moved the event's start), or past the agreed start.
         "complete": (leader or handler)
         and (
@@ -436,6 +438,14 @@ def _detail(
         context["decline_form"] = given.get("decline") or DeclineForm()
     if can["claim"]:
         context["claim_form"] = given.get("claim") or ClaimForm(teams=_claim_teams(order, user))
+    if can["reschedule"]:
+        context["reschedule_form"] = given.get("reschedule") or AppointmentForm(
+            initial={
+                "starts_at": timezone.localtime(order.starts_at) if order.starts_at else None,
+                "ends_at": timezone.localtime(order.ends_at) if order.ends_at else None,
+                "place": order.place,
+            }
+        )
     if can["complete"]:
         context["complete_form"] = given.get("complete") or CompletionForm()
     if can["rate"]:
@@ -573,6 +583,16 @@ def accept(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return _("Accepted: the event is created and the team's members are signed up.")
 
     return _step(request, pk, "accept", lambda order: AppointmentForm(request.POST), perform)
+
+
+@login_required
+@require_POST
+def reschedule(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    def perform(order: Order, data: dict) -> str:
+        services.reschedule_order(order, _appointment(data), by=request.user)
+        return _("The agreed time is changed; the event moves with it.")
+
+    return _step(request, pk, "reschedule", lambda order: AppointmentForm(request.POST), perform)
 
 
 @login_required

@@ -74,6 +74,7 @@ class OrderError(DomainError):
         "bad_score": _("Give 1 to 5 stars."),
         "rating_window_open": _("The resident may still rate this order."),
         "no_parent_unit": _("The order is already handled by a center."),
+        "already_attended": _("Volunteers have already checked in: the time can no longer change."),
         "same_team": _("The order is already dispatched to this team: choose another team to re-dispatch it."),
         "too_early": _(
             "The agreed time is more than 12 hours away: start the service when the team is at the resident's."
@@ -93,6 +94,7 @@ class OrderError(DomainError):
         "rating_window_open": 409,
         "no_parent_unit": 409,
         "same_team": 409,
+        "already_attended": 409,
         "too_early": 409,
         "service_not_started": 409,
     }
@@ -470,6 +472,47 @@ def _take(order: Order, team: Team, appointment: Appointment, *, action: str, by
         team=team,
         fields=["team", "claim_unit", "event", "starts_at", "ends_at", "place", "accepted_at"],
     )
+
+
+@transaction.atomic
+def reschedule_order(order: Order, appointment: Appointment, *, by: User, at: datetime.datetime | None = None) -> Order:
+    """The serving team's leader (or a handler) changes the agreed time and place before the service.
+
+    A team that claimed an open order reads the resident's phone only then, so it agrees
+    the time after taking the order; any team may have to move a visit the resident asks
+    to move. The order's event moves with it, its sign-ups kept; once a volunteer has
+    checked in, the time stands. Raises OrderError.
+    """
+    order = _locked(order)
+    _require(_may_serve(by, order))
+    if order.state != OrderState.ACCEPTED or order.event_id is None:
+        raise OrderError("invalid_state")
+    at = at or timezone.now()
+    if event_bounds_errors(appointment.starts_at, appointment.ends_at):
+        raise OrderError("bad_schedule")
+    if appointment.ends_at <= at:
+        raise OrderError("schedule_passed")
+    event = Event.objects.select_for_update().get(pk=order.event_id)
+    if event.records.exists():
+        raise OrderError("already_attended")
+    place = (appointment.place or "").strip()[:200] or event.address
+    event.starts_at, event.ends_at, event.address = appointment.starts_at, appointment.ends_at, place
+    event.save(update_fields=["starts_at", "ends_at", "address", "updated_at"])
+    order.starts_at, order.ends_at, order.place = appointment.starts_at, appointment.ends_at, place
+    order.save(update_fields=["starts_at", "ends_at", "place", "updated_at"])
+    start, end = timezone.localtime(appointment.starts_at), timezone.localtime(appointment.ends_at)
+    # Not _enter: the state and its deadline stay (moving the visit does not buy more time).
+    OrderChange.objects.create(
+        order=order,
+        action="reschedule",
+        from_state=order.state,
+        to_state=order.state,
+        changed_by=by,
+        changed_at=at,
+        reason=f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}",
+        team=order.team,
+    )
+    return order
 
 
 PLACE_WARNINGS = {

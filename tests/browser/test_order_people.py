@@ -131,6 +131,13 @@ def test_an_order_from_the_phones_of_its_people_and_the_managers_desk(new_page, 
     assert has_no_horizontal_scroll(leader)
     leader.click("#accept-form button[type=submit]")
     expect(leader.locator("#order-state")).to_have_attribute("data-state", "accepted")
+    # The resident calls back: half an hour later suits her better. The leader moves the time.
+    starts += datetime.timedelta(minutes=30)
+    leader.click("#reschedule-button")
+    leader.fill("#id_reschedule_starts_at", local_input(starts))
+    leader.fill("#id_reschedule_ends_at", local_input(starts + datetime.timedelta(hours=1)))
+    leader.click("#reschedule-form button[type=submit]")
+    expect(leader.locator("#history")).to_contain_text("改时间")
 
     # The resident sees who is coming, when, and the leader's number to call.
     mine.reload()
@@ -181,4 +188,14 @@ def test_an_order_from_the_phones_of_its_people_and_the_managers_desk(new_page, 
     order.refresh_from_db()
     assert order.state == OrderState.RATED and order.team == team_b
     actions = list(order.history.values_list("action", flat=True))
-    assert actions == ["submit", "accept_review", "dispatch", "redispatch", "accept", "start", "complete", "rate"]
+    assert actions == [
+        "submit",
+        "accept_review",
+        "dispatch",
+        "redispatch",
+        "accept",
+        "reschedule",
+        "start",
+        "complete",
+        "rate",
+    ]

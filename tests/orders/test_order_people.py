@@ -253,6 +253,43 @@ def test_starting_late_moves_nothing_and_too_early_is_refused(order, station, te
     assert Event.objects.get(pk=order.event_id).starts_at == local(2026, 12, 2, 10)
 
 
+def test_the_leader_changes_the_agreed_time_and_the_event_moves(order, station, teams, clock):
+    services.dispatch_order(order, by=station, team=teams["a"])
+    order = accept(order, teams["a"])
+    due = order.due_on
+    leader = logged_in(teams["a"].leader.user)
+    page = html(leader.get(f"/orders/{order.pk}/"))
+    assert 'id="reschedule-form"' in page and 'value="2026-12-02T10:00"' in page
+    moved = leader.post(
+        f"/orders/{order.pk}/reschedule/",
+        {"starts_at": "2026-12-03T15:00", "ends_at": "2026-12-03T16:00", "place": "服务站门口"},
+    )
+    assert moved.status_code == 302
+    order.refresh_from_db()
+    event = Event.objects.get(pk=order.event_id)
+    assert (event.starts_at, event.ends_at) == (local(2026, 12, 3, 15), local(2026, 12, 3, 16))
+    assert order.starts_at == event.starts_at and order.state == OrderState.ACCEPTED and order.due_on == due
+    assert order.history.last().action == "reschedule" and event.signups.count() == 2
+    # Nobody else moves it: another team's leader, the resident.
+    later = services.Appointment(local(2026, 12, 4, 9), local(2026, 12, 4, 10))
+    for user in (teams["b"].leader.user, order.resident):
+        with pytest.raises(services.OrderError) as refused:
+            services.reschedule_order(order, later, by=user)
+        assert refused.value.code == "not_allowed"
+        times = {"starts_at": "2026-12-04T09:00", "ends_at": "2026-12-04T10:00"}
+        assert logged_in(user).post(f"/orders/{order.pk}/reschedule/", times).status_code in (403, 404)
+    # Once a volunteer checked in, the time stands.
+    clock.move_to(local(2026, 12, 3, 14, 50))
+    member = teams["a"].members.first()
+    token = make_event_code(event.pk, "in", local(2026, 12, 3, 14, 50))
+    assert client_for(member.user).post("/api/v1/checkins/", {"token": token}, format="json").status_code == 201
+    with pytest.raises(services.OrderError) as late:
+        services.reschedule_order(
+            order, services.Appointment(local(2026, 12, 4, 9), local(2026, 12, 4, 10)), by=teams["a"].leader.user
+        )
+    assert late.value.code == "already_attended"
+
+
 def test_reporting_before_the_start_says_to_start_the_service(order, station, teams, clock):
     services.dispatch_order(order, by=station, team=teams["a"])
     accept(order, teams["a"])
