@@ -446,7 +446,7 @@ def cell_class(values: list) -> str:
         return "day"
     if all(isinstance(value, int | Decimal) and not isinstance(value, bool) for value in present):
         return "num"
-    if all(isinstance(value, bool) or len(in_words(value)) <= 5 for value in present):
+    if all(isinstance(value, bool) or text_width_mm(in_words(value)) <= 5 * EM_MM + PADDING_MM for value in present):
         return "short"
     return ""
 

@@ -7,7 +7,9 @@ PERSONAL_DATA_PDF=/some/file.pdf keeps the rendered file to look at.
 
 import datetime
 import os
+import subprocess
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +25,7 @@ from reports.legal.personal_data import (
     personal_data,
 )
 from tests.events.conftest import at
+from tests.reports.test_ledger_layout import overlapping_words
 from volunteers.models import Award, AwardLevel, Skill, Training
 
 from .conftest import approved, event_on, pdf_text
@@ -136,8 +139,12 @@ def test_the_pdf_reads_like_a_document(tree, a_year_of_service, volunteer_client
     response = volunteer_client.get(PDF)
     assert response.status_code == 200
     if os.environ.get("PERSONAL_DATA_PDF"):
-        with open(os.environ["PERSONAL_DATA_PDF"], "wb") as file:
-            file.write(response.content)
+        Path(os.environ["PERSONAL_DATA_PDF"]).write_bytes(response.content)
+    if os.environ.get("SCREENSHOTS") == "1":
+        # The README's picture: the first page at 60 dpi.
+        target = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "personal-data-pdf"
+        command = ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", "-", str(target)]
+        subprocess.run(command, input=response.content, check=True)
     text = pdf_text(response.content)
     flat = "".join(text.split())
     for words in ["2026年12月4日", "09:00–11:00", "应急救护培训", "2026年11月20日", "优秀志愿者", "县（区）级"]:
@@ -148,5 +155,6 @@ def test_the_pdf_reads_like_a_document(tree, a_year_of_service, volunteer_client
         assert dump not in text, dump
     # No column one character wide: every line of the service records' table keeps its words whole.
     assert "社区环境清洁" in flat and "西湖社区义诊" in flat
+    assert overlapping_words(response.content) == []
     lonely = [line.strip() for line in text.splitlines() if len(line.strip()) == 1 and line.strip() not in "无–—"]
     assert not lonely, lonely
