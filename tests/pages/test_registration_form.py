@@ -166,3 +166,24 @@ def test_opening_a_check_out_code_again_says_when_one_checked_out(client, tree, 
     # A check-in code opened again says the same of the check-in.
     html = client.get(f"/c/{make_event_code(event.pk, 'in', at(11, 5))}").content.decode()
     assert "您已签到（09:00）" in html
+
+
+def visible_text(html: str) -> str:
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_the_volunteers_pages_say_nin_and_use_full_width_colons(client, tree, volunteer, clock):
+    event = make_event(tree["S1"])
+    check_in_by_code(volunteer, make_event_code(event.pk, "in", at(9)), at=at(9))
+    clock.move_to(at(10, 30))
+    check_in_by_code(volunteer, make_event_code(event.pk, "out", at(10, 30)), at=at(10, 30))
+    pages = [client.get("/register/"), client.post("/register/", {"id_type": "passport"})]
+    client.force_login(volunteer.user)
+    pages += [client.get(url) for url in ["/me/", "/me/password/"]]
+    pages += [client.get(f"/c/{make_event_code(event.pk, action, at(10, 30))}") for action in ("in", "out")]
+    pages.append(client.post(f"/c/{make_event_code(event.pk, 'out', at(10, 30))}"))
+    for response in pages:
+        text = visible_text(response.content.decode())
+        assert "你" not in text
+        assert not re.search(r"[\u4e00-\u9fff）]:", text), re.search(r".{20}[\u4e00-\u9fff）]:.{20}", text)
