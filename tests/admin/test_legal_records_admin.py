@@ -271,3 +271,53 @@ def test_evaluations_of_other_units_are_not_listed(
     client.force_login(other_station_manager)
     assert "认真负责" not in page(client.get("/admin/events/evaluation/"))
     assert "李四" not in page(client.get("/admin/events/evaluation/"))
+
+
+def test_another_units_history_and_evaluation_stay_closed(
+    client, station_manager, other_station_manager, tree, event_with_attendees, volunteer
+):
+    training = Training.objects.create(unit=tree["S1"], created_by=station_manager, **TRAINING)
+    record = event_with_attendees.records.get(volunteer=volunteer)
+    evaluation = Evaluation.objects.create(
+        volunteer=volunteer, unit=tree["S1"], record=record, evaluated_on=DAY, comment="认真负责"
+    )
+    client.force_login(other_station_manager)
+    for url in (
+        f"/admin/volunteers/training/{training.pk}/history/",
+        f"/admin/events/evaluation/{evaluation.pk}/change/",
+        f"/admin/events/evaluation/{evaluation.pk}/history/",
+    ):
+        response = client.get(url)
+        assert response.status_code in (302, 404) and "认真负责" not in page(response)
+    response = client.post(
+        f"/admin/events/evaluation/{evaluation.pk}/change/", {"comment": "改掉", "evaluated_on": "2026-11-21"}
+    )
+    evaluation.refresh_from_db()
+    assert evaluation.comment == "认真负责"
+
+
+@pytest.mark.parametrize("who", ["station_manager", "admin_user"])
+def test_every_page_of_the_three_opens(client, request, tree, station_manager, event_with_attendees, volunteer, who):
+    training = Training.objects.create(unit=tree["S1"], created_by=station_manager, **TRAINING)
+    training.attendees.set([volunteer])
+    award = Award.objects.create(volunteer=volunteer, created_by=station_manager, **{**AWARD, "on_certificates": True})
+    record = event_with_attendees.records.get(volunteer=volunteer)
+    evaluation = Evaluation.objects.create(
+        volunteer=volunteer, unit=tree["S1"], record=record, evaluated_on=DAY, comment="好"
+    )
+    client.force_login(request.getfixturevalue(who))
+    for model, pk in (
+        ("volunteers/training", training.pk),
+        ("volunteers/award", award.pk),
+        ("events/evaluation", evaluation.pk),
+    ):
+        for suffix in (
+            "",
+            "add/",
+            f"{pk}/change/",
+            f"{pk}/history/",
+            "?q=李四",
+            "?o=1",
+        ):
+            response = client.get(f"/admin/{model}/{suffix}")
+            assert response.status_code == 200, (model, suffix)
