@@ -815,7 +815,9 @@ class ServiceRecordAdmin(WorkflowOnlyAdmin):
             try:
                 services.approve_record(record, by=request.user)
             except DomainError as error:
-                refused.setdefault(error.detail, []).append(str(record))
+                # A four-eyes refusal says who approves instead, as the record's page does.
+                barred = error.code == "self_review" and approval_notice(record, request.user)
+                refused.setdefault(barred or error.detail, []).append(str(record))
                 continue
             approved += 1
         self.message_user(

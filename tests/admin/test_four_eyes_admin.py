@@ -85,3 +85,16 @@ def test_a_manager_of_another_station_cannot_open_the_approval_page(
     assert client.post(f"/admin/events/servicerecord/{record.pk}/approve/").status_code in (302, 404)
     record.refresh_from_db()
     assert record.status == RecordStatus.PENDING
+
+
+def test_approving_from_the_list_names_who_approves_what_the_manager_corrected(
+    client, station_manager, second_manager, event, volunteer
+):
+    record = corrected(event, volunteer, station_manager)
+    client.force_login(station_manager)
+    response = client.post(
+        "/admin/events/servicerecord/", {"action": "approve_selected", "_selected_action": [record.pk]}, follow=True
+    )
+    assert "此记录将由S1 单位的其他管理员审核：周敏" in text(page(response))
+    record.refresh_from_db()
+    assert record.status == RecordStatus.PENDING
