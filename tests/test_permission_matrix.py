@@ -237,7 +237,7 @@ GET    /api/v1/orders/{id}/                         in   200 200 200 200 404 200
 GET    /api/v1/orders/{id}/                         out  200 404 404 404 404 404 404 401
 GET    /api/v1/orders/{id}/history/                 in   200 200 200 200 404 200 200 401
 GET    /api/v1/orders/{id}/history/                 out  200 404 404 404 404 404 404 401
-GET    /api/v1/orders/{id}/photo/                   in   200 404 404 200 404 200 404 401
+GET    /api/v1/orders/{id}/photo/                   in   200 404 404 200 404 200 200 401
 GET    /api/v1/orders/{id}/photo/                   out  200 404 404 404 404 404 404 401
 POST   /api/v1/orders/{id}/cancel/                  in   403 403 403 403 404 200 404 401
 POST   /api/v1/orders/{id}/cancel/                  out  403 404 404 404 404 404 404 401
