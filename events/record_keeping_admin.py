@@ -23,7 +23,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AdminRequest
@@ -35,6 +35,9 @@ from stations.models import PracticeUnit
 from stations.scoping import root_units
 from volunteers.correction_history import NO_DELETION_HELP, CorrectionHistoryMixin
 from volunteers.models import Training, Volunteer
+
+# Django's Chinese catalog keeps a half-width colon after labels; ours says "：".
+LABEL_SUFFIX = pgettext_lazy("label suffix", ":")
 
 # Fields of the training form carried over when the page reloads with an event's attendees.
 TRAINING_FIELDS = ["unit", "name", "content", "hours", "organiser", "held_on"]
@@ -112,7 +115,8 @@ class TrainingAddForm(forms.ModelForm):
         label=_("the event's attendees"),
         queryset=Volunteer.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        # The admin's list style for choices: a name per line, not squeezed into the label column.
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "radiolist"}),
     )
     volunteers = forms.ModelMultipleChoiceField(
         label=_("other volunteers"),
@@ -126,6 +130,7 @@ class TrainingAddForm(forms.ModelForm):
         fields = TRAINING_FIELDS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", LABEL_SUFFIX)
         super().__init__(*args, **kwargs)
         user = self.request.user
         site = admin.site
@@ -172,6 +177,7 @@ class TrainingChangeForm(forms.ModelForm):
         fields = [*TRAINING_FIELDS, "attendees"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", LABEL_SUFFIX)
         super().__init__(*args, **kwargs)
         user = self.request.user
         field = cast(forms.ModelMultipleChoiceField, self.fields["attendees"])
@@ -215,7 +221,7 @@ class TrainingAdmin(CorrectionHistoryMixin, ScopedAdmin):
 
     def get_fieldsets(self, request, obj=None):
         training = (
-            None,
+            _("Training"),
             {"fields": TRAINING_FIELDS, "description": gettext("Training hours are not service hours.")},
         )
         if obj is None:
@@ -314,6 +320,7 @@ class EvaluationAddForm(forms.ModelForm):
         widgets = {"grade": forms.Select(choices=GRADE_CHOICES), "comment": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", LABEL_SUFFIX)
         super().__init__(*args, **kwargs)
         user = self.request.user
         site = admin.site
@@ -367,6 +374,10 @@ class EvaluationAddForm(forms.ModelForm):
 
 
 class EvaluationChangeForm(forms.ModelForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", LABEL_SUFFIX)
+        super().__init__(*args, **kwargs)
+
     class Meta:
         model = Evaluation
         fields = ["evaluated_on", "grade", "comment"]

@@ -17,7 +17,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AdminRequest
@@ -379,6 +379,10 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class RosterUploadForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", pgettext_lazy("label suffix", ":"))
+        super().__init__(*args, **kwargs)
+
     file = forms.FileField(label=_("Excel file (.xlsx)"), required=False)
     encoded = forms.CharField(widget=forms.HiddenInput, required=False)
     encoded_name = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
@@ -482,6 +486,7 @@ class AwardForm(forms.ModelForm):
         fields = ["volunteer", "name", "awarded_on", "awarding_body", "level", "on_certificates"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", pgettext_lazy("label suffix", ":"))
         super().__init__(*args, **kwargs)
         # On a correction the volunteer is read-only: it changes what was awarded, not to whom.
         if "volunteer" in self.fields:

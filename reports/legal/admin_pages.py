@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from reports.legal import annual_report, national_export
@@ -44,6 +44,7 @@ class ReportForm(forms.Form):
 
     def __init__(self, request: HttpRequest, **kwargs: Any) -> None:
         # Filled in only when the form was sent: a link's ?unit= just pre-selects the unit.
+        kwargs.setdefault("label_suffix", pgettext_lazy("label suffix", ":"))
         super().__init__(request.GET if DOWNLOAD in request.GET else None, **kwargs)
         user = request.user
         field = cast(UnitChoiceField, self.fields["unit"])
