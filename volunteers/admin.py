@@ -17,6 +17,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -36,7 +37,7 @@ from volunteers.serializers import RegistrationSerializer
 from volunteers.services import register_volunteer
 
 if TYPE_CHECKING:
-    from django_stubs_ext import WithAnnotations
+    from django_stubs_ext import StrOrPromise, WithAnnotations
 
 # No look-alikes (0/O, 1/l/I): the password is read out or written on paper.
 PASSWORD_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ"  # noqa: S105 - the characters, not a password
@@ -211,6 +212,15 @@ class VolunteerAdmin(ScopedAdmin):
     @admin.display(description=_("age"))
     def age_display(self, volunteer: Volunteer) -> str:
         return gettext("%(age)d years") % {"age": volunteer.age}
+
+    def tool_links(self, request: HttpRequest, obj) -> list[tuple[StrOrPromise, str]]:
+        # The rest of the volunteer's record (办法 art. 9-10), entered from their page.
+        query = urlencode({"volunteer": obj.pk})
+        return [
+            *super().tool_links(request, obj),
+            (_("Enter an award"), f"{reverse('admin:volunteers_award_add')}?{query}"),
+            (_("Evaluate a period"), f"{reverse('admin:events_evaluation_add')}?{query}"),
+        ]
 
     # Registering on the spot --------------------------------------------------------
 

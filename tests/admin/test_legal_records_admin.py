@@ -321,3 +321,12 @@ def test_every_page_of_the_three_opens(client, request, tree, station_manager, e
         ):
             response = client.get(f"/admin/{model}/{suffix}")
             assert response.status_code == 200, (model, suffix)
+
+
+def test_a_volunteers_page_leads_to_their_award_and_evaluation(client, station_manager, volunteer):
+    client.force_login(station_manager)
+    html = page(client.get(f"/admin/volunteers/volunteer/{volunteer.pk}/change/"))
+    assert f"/admin/volunteers/award/add/?volunteer={volunteer.pk}" in html and "录入表彰" in html
+    assert f"/admin/events/evaluation/add/?volunteer={volunteer.pk}" in html
+    award_form = page(client.get(f"/admin/volunteers/award/add/?volunteer={volunteer.pk}"))
+    assert f'<option value="{volunteer.pk}" selected>李四' in award_form
