@@ -3,6 +3,7 @@ about covering indexes printed by every manage.py call."""
 
 import io
 
+import pytest
 from django.core.management import call_command
 from django.test import Client
 
@@ -36,6 +37,7 @@ def test_api_tokens_are_listed_in_chinese_for_admins_only(tree, admin_user, stat
     assert client.get("/admin/accounts/logintoken/").status_code == 403
 
 
+@pytest.mark.django_db
 def test_sqlite_covering_index_warning_is_silenced():
     out, err = io.StringIO(), io.StringIO()
     call_command("check", databases=["default"], stdout=out, stderr=err)
