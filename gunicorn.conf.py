@@ -1,6 +1,6 @@
 """gunicorn settings for scripts/serve.sh and the container; every value can be set from the environment.
 
-Sync workers, three per two cores: the check-in load benchmark (README, "Load")
+Sync workers, three per two cores: the check-in load benchmark (docs/security.md, "Load")
 found threads only added GIL contention and tail latency.
 """
 

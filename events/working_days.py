@@ -38,7 +38,7 @@ def _log_fallback(year: int) -> None:
     _fallback_logged = True
     logger.warning(
         "chinesecalendar %s has no holiday schedule for %d: working days there are counted Monday to Friday "
-        "until the package is updated (README, Operations)",
+        "until the package is updated (docs/operations.md, Holiday schedule)",
         chinese_calendar.__version__,
         year,
     )

@@ -5,7 +5,7 @@ chinavolunteer.mca.gov.cn) lets an organisation import volunteers and service
 hours from Excel templates it offers for download after login. What its public
 help pages and the 志愿服务记录与证明出具办法 (art. 6-7: name, document type and
 number, service content, place, start and end, hours, recording unit) show is
-followed here; the exact column order is an assumption, listed in the README.
+followed here; the exact column order is an assumption, listed in docs/features.md.
 Closed accounts are left out: their ID numbers are kept masked only.
 """
 

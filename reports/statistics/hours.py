@@ -1,6 +1,6 @@
 """Approved service hours grouped across the hierarchy, aggregated in the database.
 
-Definitions (the README states them too):
+Definitions (docs/features.md states them too):
 
 - Only approved records count. A record falls on the local date (Asia/Shanghai) of
   its check-in; ``date_to`` includes its whole day.
