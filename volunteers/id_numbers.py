@@ -95,6 +95,12 @@ def parse_id_number(value: str) -> IdentityFacts:
             ),
             code="id_region",
         )
+    if value[0] == "9":
+        # GB 11643 numbers start 1-8 (the province codes); a leading 9 marks the 2023 card (see below).
+        raise ValidationError(
+            _("This is the number of a Foreign Permanent Resident ID Card: choose that document."),
+            code="id_region",
+        )
     if value[:2] not in PROVINCE_CODES:
         raise ValidationError(_("The ID number's region code is not valid."), code="id_region")
     return gb11643_facts(value)
@@ -159,11 +165,18 @@ class IdType(models.TextChoices):
 # - Passports: ICAO Doc 9303 part 4 gives the document number 9 characters in the
 #   machine-readable zone (letters and digits, longer numbers continue in the optional
 #   field); a Chinese ordinary passport is E and 8 digits or E, a letter and 7 digits.
-#   We accept 5 to 17 letters and digits with at least one digit.
+#   We accept 5 to 17 letters and digits with at least one digit: some states' numbers are
+#   digits only (the United States', for one), so a letter cannot be required, and people
+#   copy the check digit or more from the machine-readable zone.
 # - 外国人永久居留身份证: the 2017 card has 15 characters (3 letters of the ISO 3166-1
-#   nationality code and 12 digits); the card issued from 2023-12-01 (National Immigration
-#   Administration notice on the new card's machine-readable rules) has 18: a leading 9,
-#   16 digits and a MOD 11-2 check character computed as in GB 11643.
+#   nationality code and 12 digits); the card issued from 2023-12-01 has 18: 17 digits, the
+#   first a 9 "to tell foreigners from citizens, whose numbers start 1-8 by province code",
+#   and a MOD 11-2 check character computed as in GB 11643 (国家移民管理局《新版外国人永久
+#   居留身份证机读信息规则》, 2023, items 2 and 3).
+#
+# None of these is a mainland resident ID number, yet a passport's 5 to 17 characters let one
+# cut to 17 digits through, and a number typed under the wrong document escapes the checks
+# (and the birth date and uniqueness) of its real one: see looks_like_resident_id.
 HK_MACAO_RE = re.compile(r"^[HM][0-9]{8}([0-9]{2})?$")
 TAIWAN_RE = re.compile(r"^[0-9]{8}([0-9]{2}|[A-Z])?$")
 PASSPORT_RE = re.compile(r"^(?=.*[0-9])[A-Z0-9]{5,17}$")
@@ -191,6 +204,26 @@ def normalize_document_number(value: str) -> str:
     return re.sub(r"[\s()（）-]", "", normalize_id_number(value))
 
 
+def looks_like_resident_id(value: str) -> bool:
+    """Whether a normalised number is a GB 11643 number, whole or without its check character.
+
+    17 digits under a province code (or a residence permit's region) with a real birth date
+    at characters 7-14, or 18 with the right check character too. No other document's number
+    has this shape: a passport number takes the 9 characters of the ICAO 9303 machine-readable
+    zone (a few more when people copy its check digit), the travel permits are 8 to 11
+    characters, and the 2023 permanent-residence card starts with 9, which no province code does.
+    """
+    if not (len(value) in (17, 18) and FORMAT_RE.match(value.ljust(18, "0"))):
+        return False
+    if value[:2] not in PROVINCE_CODES and value[:6] not in RESIDENCE_PERMIT_REGIONS:
+        return False
+    try:
+        datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return False
+    return len(value) == 17 or check_character(value[:17]) == value[17]
+
+
 def validate_document_number(id_type: str, value: str) -> IdentityFacts | None:
     """Validate a normalised number of the given document type.
 
@@ -201,6 +234,22 @@ def validate_document_number(id_type: str, value: str) -> IdentityFacts | None:
         return parse_id_number(value)
     if id_type == IdType.RESIDENCE_PERMIT:
         return parse_residence_permit_number(value)
+    if id_type in IdType.values and looks_like_resident_id(value):
+        if value[:6] in RESIDENCE_PERMIT_REGIONS:
+            raise ValidationError(
+                _(
+                    "This is the number of a residence permit for Hong Kong, Macao or Taiwan residents: "
+                    "choose that document."
+                ),
+                code="id_wrong_type",
+            )
+        raise ValidationError(
+            _(
+                "This is a resident ID number: choose “Resident identity card” as the document "
+                "(its number has 18 characters)."
+            ),
+            code="id_wrong_type",
+        )
     if id_type == IdType.HK_MACAO:
         if not HK_MACAO_RE.match(value):
             raise ValidationError(

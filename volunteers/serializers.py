@@ -16,6 +16,7 @@ from accounts.phones import mask_phone, normalize_phone, validate_mobile
 from stations.models import Level, PracticeUnit
 from stations.serializers import ManagedUnitField
 from volunteers.id_numbers import (
+    SELF_DESCRIBING,
     IdentityFacts,
     IdType,
     mask_id_number,
@@ -205,6 +206,14 @@ class ProfileSerializer(SkillsWriteMixin, VolunteerSerializer):
         read_only_fields = [*VolunteerSerializer.Meta.read_only_fields, "home_station", "status"]
 
 
+# The oldest age a typed birth date may give. It is checked against no document (passports
+# and permits do not carry it in their number), and no one over 100 registering online by
+# themselves to serve is plausible (the 2020 census counted about 119,000 centenarians among
+# 1.41 billion): such a date is a slip (1900-01-01, the earliest any date field takes) or is
+# made up, a child passing as an adult among others.
+MAX_TYPED_AGE = 100
+
+
 class RegistrationSerializer(serializers.Serializer):
     real_name = serializers.CharField(label=_("real name"), max_length=60)
     id_type = serializers.ChoiceField(
@@ -276,6 +285,14 @@ class RegistrationSerializer(serializers.Serializer):
             raise serializers.ValidationError(missing)
         if attrs["birth_date"] > timezone.localdate():
             raise serializers.ValidationError({"birth_date": [_("The birth date lies in the future.")]})
+        if age_on(attrs["birth_date"], timezone.localdate()) > MAX_TYPED_AGE:
+            raise serializers.ValidationError(
+                {
+                    "birth_date": [
+                        _("Check the birth date: it would make you older than %(age)d.") % {"age": MAX_TYPED_AGE}
+                    ]
+                }
+            )
         return IdentityFacts(birth_date=attrs["birth_date"], gender=attrs["gender"])
 
     def validate_phone(self, value: str) -> str:
@@ -341,7 +358,9 @@ class RegistrationSerializer(serializers.Serializer):
             check_registration_age(birth_date, guardian=guardian, on=today)
         except RegistrationError as error:
             if error.code == "too_young":
-                raise serializers.ValidationError({"id_number": [error.detail]}) from None
+                # At the field the birth date came from: the number's, or the one typed.
+                field = "id_number" if attrs["id_type"] in SELF_DESCRIBING else "birth_date"
+                raise serializers.ValidationError({field: [error.detail]}) from None
             raise serializers.ValidationError(missing) from None
         if age_on(birth_date, today) >= ADULT_AGE:
             return None  # adults name no guardian, and none is kept (PIPL art. 6: no more than needed)

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.errors import DomainError
 from accounts.models import AnyUser, User
@@ -63,6 +64,9 @@ def check_registration_age(birth_date: datetime.date, *, guardian: Guardian | No
         raise RegistrationError("guardian_required")
 
 
+# The API and the roster import call this too: their error reports show no password. All
+# variables, as transaction.atomic's frame holds the arguments under another name.
+@sensitive_variables()
 @transaction.atomic
 def register_volunteer(
     *,

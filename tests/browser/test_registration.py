@@ -129,6 +129,23 @@ def test_the_guardians_section_appears_for_a_minor_only(new_page, tree):
     assert Volunteer.objects.get(real_name="陈小雨").guardian_name == "陈大文"
 
 
+def test_a_child_too_young_with_a_passport_is_told_so_under_the_birth_date(new_page, tree):
+    page = new_page("phone")
+    page.goto("/register/")
+    page.select_option("#id_id_type", "passport")
+    page.fill("#id_real_name", "李小安")
+    page.fill("#id_id_number", "E12345678")
+    page.fill("#id_birth_date", years_ago(5).isoformat())
+    page.select_option("#id_gender", "female")
+    fill_the_rest(page, tree, "13700005006")
+    page.click("#register-form button[type=submit]")
+    # Under the birth date typed, not under the passport number, which states none.
+    expect(page.locator("#error-birth_date")).to_contain_text("年满8周岁方可注册")
+    expect(page.locator("#id_birth_date")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#error-id_number")).to_have_count(0)
+    assert not Volunteer.objects.exists()
+
+
 def test_a_refused_form_keeps_the_password_which_the_button_shows(new_page, tree):
     page = new_page("phone")
     page.goto("/register/")
