@@ -4,6 +4,7 @@ from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.models import AuthToken
 from rest_framework import permissions, serializers, status
@@ -30,6 +31,8 @@ class TokenLoginView(APIView):
         request=TokenLoginSerializer,
         responses={200: TokenSerializer, 429: OpenApiResponse(description="Too many failed attempts")},
     )
+    # JSON bodies are not in an error report, but the frames' locals are: hide them all below here.
+    @sensitive_variables()
     def post(self, request) -> Response:
         data = request.data if isinstance(request.data, Mapping) else {}
         phone = str(data.get("phone", ""))
@@ -66,6 +69,7 @@ class PasswordChangeView(APIView):
     @extend_schema(
         request=PasswordChangeSerializer, responses=TokenSerializer, summary="修改密码（用一次性密码登录后须先修改）"
     )
+    @sensitive_variables()
     def post(self, request) -> Response:
         serializer = PasswordChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -122,6 +126,7 @@ class LoginView(auth_views.LoginView):
 
     redirect_authenticated_user = True
 
+    @sensitive_variables()
     def post(self, request, *args, **kwargs) -> HttpResponse:
         phone = request.POST.get("username", "")
         ip = client_ip(request)

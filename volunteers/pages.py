@@ -7,12 +7,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from volunteers import services
 
 
+# Error reports carry neither the password posted nor the locals of any frame below (backend/pages.py).
+@sensitive_post_parameters("password")
+@sensitive_variables()
 @login_required
 @require_POST
 def close_account(request: HttpRequest) -> HttpResponse:

@@ -1,6 +1,7 @@
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, permissions, status, viewsets
@@ -54,6 +55,7 @@ class VolunteerViewSet(
         permission_classes=[permissions.AllowAny],
         throttle_scope="register",
     )
+    @sensitive_variables()
     def register(self, request) -> Response:
         """Self-registration of a new volunteer; public and throttled."""
         serializer = RegistrationSerializer(data=request.data)
@@ -95,6 +97,7 @@ class CloseAccountView(APIView):
     """Close the logged-in volunteer's or resident's account (PIPL art. 47); service records stay for certificates."""
 
     @extend_schema(request=CloseAccountSerializer, responses={200: OpenApiTypes.OBJECT})
+    @sensitive_variables()
     def post(self, request) -> Response:
         if not services.holds_own_account(request.user):
             raise NotFound(_("A manager's or admin's account is closed by an admin."))

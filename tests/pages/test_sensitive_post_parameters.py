@@ -87,3 +87,77 @@ def test_a_failing_resident_registration_reports_the_password_as_stars(failing_r
     post = SafeExceptionReporterFilter().get_post_parameters(request)
     assert post["password"] == STARS and post["name"] == "李红"
     assert "Failure" in report
+
+
+@pytest.fixture
+def failing_api_call(client):
+    """As failing_request, for the API's JSON bodies: they are not in a report, the frames' locals are."""
+    caught = {}
+
+    def keep(sender, request, **kwargs):
+        caught["request"], caught["exc_info"] = request, sys.exc_info()
+
+    client.raise_request_exception = False
+    got_request_exception.connect(keep)
+
+    def post(url: str, data: dict, **extra):
+        response = client.post(url, data, content_type="application/json", **extra)
+        assert response.status_code == 500
+        return ExceptionReporter(caught["request"], *caught["exc_info"]).get_traceback_html()
+
+    yield post
+    got_request_exception.disconnect(keep)
+
+
+def test_closing_an_account_from_the_page_reports_no_password(failing_request, volunteer, client, monkeypatch):
+    client.force_login(volunteer.user)
+    monkeypatch.setattr("volunteers.services.close_account", fail)
+    request, report = failing_request("/me/close-account/", {"password": PASSWORD})
+    assert SafeExceptionReporterFilter().get_post_parameters(request)["password"] == STARS
+    assert "Failure" in report and PASSWORD not in report
+
+
+@pytest.mark.parametrize(
+    ("url", "target", "as_volunteer", "body"),
+    [
+        ("/api/v1/auth/token/", "backend.login.token_response", False, {"phone": "13700000001", "password": PASSWORD}),
+        (
+            "/api/v1/auth/password/",
+            "backend.login.choose_password",
+            True,
+            {"old_password": PASSWORD, "new_password": SECRET},
+        ),
+        (
+            "/api/v1/me/close-account/",
+            "volunteers.services.close_account",
+            True,
+            {"password": PASSWORD, "confirm": True},
+        ),
+    ],
+)
+def test_a_failing_api_call_with_a_password_reports_none(
+    failing_api_call, volunteer, client, monkeypatch, url, target, as_volunteer, body
+):
+    monkeypatch.setattr(target, fail)
+    if as_volunteer:
+        client.force_login(volunteer.user)
+    else:
+        body = {**body, "phone": volunteer.user.phone}
+    report = failing_api_call(url, body)
+    assert "Failure" in report
+    assert PASSWORD not in report and SECRET not in report
+
+
+def test_a_failing_api_registration_reports_neither_password_nor_id_number(failing_api_call, tree, monkeypatch):
+    monkeypatch.setattr("volunteers.services.check_registration_age", fail)
+    body = {
+        "real_name": "周九",
+        "id_number": ID_NUMBER,
+        "phone": "13912345678",
+        "password": SECRET,
+        "home_station": tree["S1"].pk,
+        "consent": True,
+    }
+    report = failing_api_call("/api/v1/volunteers/register/", body)
+    assert "Failure" in report
+    assert SECRET not in report and ID_NUMBER not in report
