@@ -6,6 +6,7 @@ Skipped, with the reason in the summary, where Chromium is not installed
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -71,6 +72,17 @@ def new_page(browser, live_server, settings):
     yield open_page
     for context in contexts:
         context.close()
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def screenshot(page, name: str) -> None:
+    """Saves the page's viewport as docs/screenshots/<name> for the README, only when SCREENSHOTS=1
+    (`SCREENSHOTS=1 .venv/bin/pytest tests/browser`), so ordinary runs leave the files alone."""
+    if os.environ.get("SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / (name if name.endswith(".png") else f"{name}.png")))
 
 
 def log_in(page, phone: str, password: str) -> None:

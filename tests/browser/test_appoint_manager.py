@@ -3,8 +3,6 @@ the workbench, follows its link into the admin and publishes an event in one ste
 the appointment locks them out again. Only pages, no API call, on desk-sized windows."""
 
 import datetime
-import os
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -12,16 +10,10 @@ from playwright.sync_api import expect
 
 from events.models import Event, EventStatus
 from stations.models import UnitManager
-from tests.browser.conftest import has_no_horizontal_scroll, log_in
+from tests.browser.conftest import has_no_horizontal_scroll, log_in, screenshot
 from tests.conftest import PASSWORD, make_volunteer
 
 pytestmark = pytest.mark.django_db(transaction=True)
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def screenshot(page, name: str) -> None:
-    if os.environ.get("SCREENSHOTS") == "1":
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
 def test_an_admin_appoints_a_station_manager_who_then_publishes_an_event(new_page, tree, admin_user, station_manager):

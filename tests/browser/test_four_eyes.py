@@ -5,8 +5,6 @@ Also the certificate form as a manager fills it in. Screenshots for the README w
 """
 
 import datetime
-import os
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -15,18 +13,12 @@ from playwright.sync_api import expect
 from certificates.models import Certificate
 from events.models import Method, RecordStatus, ServiceRecord
 from events.services import approve_record, record_scan
+from tests.browser.conftest import screenshot
 from tests.browser.test_admin_lists_fit import admin_log_in
 from tests.conftest import make_manager, make_volunteer
 from tests.events.conftest import make_event
 
 pytestmark = pytest.mark.django_db(transaction=True)
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def screenshot(page, name: str) -> None:
-    if os.environ.get("SCREENSHOTS") == "1":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / name))
 
 
 def says(page, text: str) -> None:

@@ -6,8 +6,6 @@ only for a minor; a refused form keeps the passwords, which a button shows.
 """
 
 import datetime
-import os
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -15,7 +13,7 @@ from playwright.sync_api import expect
 
 from events.checkin_codes import make_event_code
 from events.services import check_in_by_code
-from tests.browser.conftest import has_no_horizontal_scroll, log_in
+from tests.browser.conftest import has_no_horizontal_scroll, log_in, screenshot
 from tests.conftest import PASSWORD, make_volunteer
 from tests.events.conftest import make_event
 from volunteers.id_numbers import check_character
@@ -23,7 +21,6 @@ from volunteers.models import Volunteer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SECRET = "a-long-pass-phrase-9"
 
 
@@ -35,11 +32,6 @@ def years_ago(years: int, days: int = 40) -> datetime.date:
 def numbered(region: str, born: datetime.date, serial: str) -> str:
     first17 = f"{region}{born:%Y%m%d}{serial}"
     return first17 + check_character(first17)
-
-
-def screenshot(page, name: str) -> None:
-    if os.environ.get("SCREENSHOTS") == "1":
-        page.screenshot(path=str(SCREENSHOTS / name))
 
 
 def fill_the_rest(page, tree, phone: str, *, consent: bool = True) -> None:
