@@ -48,3 +48,14 @@ ADMIN = [
         "doesn't have permission to delete the following types of objects:"
     ),
 ]
+
+# django.contrib.admin: labels only screen readers hear (the index's and the sidebar's tables) and the
+# page title's prefix after a mistake; Django's Chinese catalog has none of them.
+ADMIN_UNTRANSLATED = [
+    gettext_noop("Model name"),
+    gettext_noop("Add link"),
+    gettext_noop("Change or view list link"),
+    gettext_noop("Error:"),
+    gettext_noop("Forgotten your login credentials?"),
+    gettext_noop("After you’ve created a user, you’ll be able to edit more user options."),
+]

@@ -2,6 +2,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
@@ -39,6 +40,21 @@ def body_limit(request: HttpRequest) -> int:
     return settings.PHOTO_REQUEST_BODY_BYTES if name in PHOTO_UPLOADS else settings.MAX_REQUEST_BODY_BYTES
 
 
+def wants_json(request: HttpRequest) -> bool:
+    """The API's clients, and a page's script asking for JSON (the activity record's photo upload)."""
+    if request.path_info.startswith("/api/"):
+        return True
+    return request.accepts("application/json") and not request.accepts("text/html")
+
+
+def too_large(request: HttpRequest, limit: int) -> HttpResponse:
+    """413: the API's JSON error, or for a person's page (an admin form, a roster) a page in Chinese."""
+    if wants_json(request):
+        return JsonResponse({"code": "too_large", "detail": _("The request is too large.")}, status=413)
+    context = {"size": f"{round(limit / (1024 * 1024), 1):g}", "back_url": request.path}
+    return HttpResponse(render_to_string("413.html", context), status=413)
+
+
 class RequestSizeLimitMiddleware:
     """Refuse bodies over MAX_REQUEST_BODY_BYTES (PHOTO_REQUEST_BODY_BYTES for photo uploads)
     before anything reads them, and NUL characters in the path or query (PostgreSQL refuses
@@ -58,8 +74,10 @@ class RequestSizeLimitMiddleware:
         except ValueError:
             length = 0
         # The URL is resolved only for the rare body over the general limit.
-        if length > settings.MAX_REQUEST_BODY_BYTES and length > body_limit(request):
-            return JsonResponse({"code": "too_large", "detail": _("The request is too large.")}, status=413)
+        if length > settings.MAX_REQUEST_BODY_BYTES:
+            limit = body_limit(request)
+            if length > limit:
+                return too_large(request, limit)
         query = request.META.get("QUERY_STRING", "")
         if "\x00" in request.path or "\x00" in query or "%00" in query:
             return JsonResponse({"code": "bad_request", "detail": _("The request is malformed.")}, status=400)

@@ -29,7 +29,14 @@ from certificates.serializers import (
 )
 from events.admin import ConfirmForm, ServiceRecordAdmin
 from events.models import Event, ServiceRecord
-from stations.admin import ScopedAdmin, WorkflowForm, WorkflowOnlyAdmin, serializer_errors_to_form
+from stations.admin import (
+    SafeModelChoiceField,
+    ScopedAdmin,
+    WorkflowForm,
+    WorkflowOnlyAdmin,
+    safe_pk,
+    serializer_errors_to_form,
+)
 from stations.models import PracticeUnit
 from stations.scoping import is_under, managed_subtree, root_units
 from volunteers.admin import VolunteerAdmin
@@ -52,13 +59,13 @@ def own_unit(request: HttpRequest) -> PracticeUnit | None:
     return units[0] if len(units) == 1 else None
 
 
-class EventChoiceField(forms.ModelChoiceField):
+class EventChoiceField(SafeModelChoiceField):
     def label_from_instance(self, obj: Event) -> str:
         day = date_format(timezone.localtime(obj.starts_at), "Y-m-d")
         return f"{day} {obj.title}（{obj.unit.name}）"
 
 
-class VolunteerChoiceField(forms.ModelChoiceField):
+class VolunteerChoiceField(SafeModelChoiceField):
     def label_from_instance(self, obj: Volunteer) -> str:
         return f"{obj.real_name}（{obj.number}）"
 
@@ -81,7 +88,7 @@ class DeclineForm(ReasonForm):
 
 
 class UnitForm(WorkflowForm):
-    unit = forms.ModelChoiceField(label=_("issuing unit"), queryset=PracticeUnit.objects.none())
+    unit = SafeModelChoiceField(label=_("issuing unit"), queryset=PracticeUnit.objects.none())
     handler_name = forms.CharField(label=_("handled by"), max_length=30, required=False)
     remarks = forms.CharField(label=_("remarks"), max_length=200, required=False)
 
@@ -175,7 +182,7 @@ class CertificateForm(WorkflowForm):
     """
 
     volunteer = VolunteerChoiceField(label=_("volunteer"), queryset=Volunteer.objects.none())
-    unit = forms.ModelChoiceField(label=_("issuing unit"), queryset=PracticeUnit.objects.none())
+    unit = SafeModelChoiceField(label=_("issuing unit"), queryset=PracticeUnit.objects.none())
     event = EventChoiceField(label=_("event"), queryset=Event.objects.none(), required=False)
     period_start = BoundedFormDateField(label=_("period start"), required=False, widget=DateInput())
     period_end = BoundedFormDateField(label=_("period end"), required=False, widget=DateInput())
@@ -435,10 +442,11 @@ class CertificateAdmin(WorkflowOnlyAdmin):
     def _chosen_volunteer(self, request: HttpRequest) -> Volunteer | None:
         """The volunteer the form is for: posted, or named in the address (?volunteer=) when the choice changed."""
         value = request.POST.get("volunteer") if request.method == "POST" else request.GET.get("volunteer")
-        if not value or not str(value).isdigit() or len(str(value)) > 12:
+        pk = safe_pk(value)
+        if pk is None:
             return None
         approved = ServiceRecord.objects.managed_by(request.user).approved().values("volunteer")
-        return Volunteer.objects.filter(pk=int(value), pk__in=approved).first()
+        return Volunteer.objects.filter(pk=pk, pk__in=approved).first()
 
     def scoped_queryset(self, request):
         certificates = Certificate.objects.managed_by(request.user)
@@ -636,7 +644,7 @@ ACTIVE_JOB_STATES = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
 class BulkJobForm(WorkflowForm):
-    unit = forms.ModelChoiceField(label=_("issuing unit"), queryset=PracticeUnit.objects.none())
+    unit = SafeModelChoiceField(label=_("issuing unit"), queryset=PracticeUnit.objects.none())
     period_start = BoundedFormDateField(label=_("period start"), widget=DateInput())
     period_end = BoundedFormDateField(label=_("period end"), widget=DateInput())
     remarks = forms.CharField(label=_("remarks"), max_length=200, required=False)

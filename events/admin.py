@@ -36,7 +36,13 @@ from events.models import (
 )
 from events.serializers import EventSerializer, ManualRecordSerializer, RecordCorrectionSerializer, RejectSerializer
 from events.working_days import is_working_day, working_days_between
-from stations.admin import ScopedAdmin, WorkflowForm, WorkflowOnlyAdmin, serializer_errors_to_form
+from stations.admin import (
+    SafeModelChoiceField,
+    ScopedAdmin,
+    WorkflowForm,
+    WorkflowOnlyAdmin,
+    serializer_errors_to_form,
+)
 from stations.models import Level, PracticeUnit
 from volunteers.models import Volunteer
 
@@ -499,8 +505,8 @@ class ConfirmForm(WorkflowForm):
 
 
 class ManualRecordForm(WorkflowForm):
-    event = forms.ModelChoiceField(label=_("event"), queryset=Event.objects.none())
-    volunteer = forms.ModelChoiceField(label=_("volunteer"), queryset=Volunteer.objects.none())
+    event = SafeModelChoiceField(label=_("event"), queryset=Event.objects.none())
+    volunteer = SafeModelChoiceField(label=_("volunteer"), queryset=Volunteer.objects.none())
     checked_in_at = local_datetime_field(_("checked in at"))
     checked_out_at = local_datetime_field(_("checked out at"))
     reason = forms.CharField(label=_("reason for manual entry"), max_length=200)

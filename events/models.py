@@ -568,6 +568,9 @@ class Evaluation(models.Model):
                     Q(record__isnull=True) & Q(period_start__isnull=False) & Q(period_end__gte=models.F("period_start"))
                 ),
                 name="evaluation_of_a_record_or_a_period",
+                violation_error_message=_(
+                    "Evaluate either one service record, or a period whose end is not before its start."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(grade__isnull=True) | Q(grade__gte=1, grade__lte=5), name="evaluation_grade_1_to_5"

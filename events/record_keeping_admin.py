@@ -19,10 +19,10 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.http import HttpResponse, HttpResponseRedirect
+from django.forms.utils import ErrorDict
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.http import urlencode
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -30,7 +30,14 @@ from accounts.admin import AdminRequest
 from events import services
 from events.models import Evaluation, Event, RecordStatus, ServiceRecord
 from events.serializers import EvaluationSerializer
-from stations.admin import ScopedAdmin, serializer_errors_to_form
+from stations.admin import (
+    SafeModelChoiceField,
+    SafeModelMultipleChoiceField,
+    ScopedAdmin,
+    safe_pk,
+    safe_pks,
+    serializer_errors_to_form,
+)
 from stations.models import PracticeUnit
 from stations.scoping import root_units
 from volunteers.correction_history import NO_DELETION_HELP, CorrectionHistoryMixin
@@ -39,7 +46,6 @@ from volunteers.models import Training, Volunteer
 # Django's Chinese catalog keeps a half-width colon after labels; ours says "：".
 LABEL_SUFFIX = pgettext_lazy("label suffix", ":")
 
-# Fields of the training form carried over when the page reloads with an event's attendees.
 TRAINING_FIELDS = ["unit", "name", "content", "hours", "organiser", "held_on"]
 LOAD_ATTENDEES = "_load_attendees"
 
@@ -56,9 +62,9 @@ class ManagedUnitFilter(admin.SimpleListFilter):
         return [(unit.pk, unit.name) for unit in units[:200]]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if value and str(value).isdigit():
-            return queryset.filter(**{f"{self.field}_id": value})
+        unit = safe_pk(self.value())
+        if unit is not None:
+            return queryset.filter(**{f"{self.field}_id": unit})
         return queryset
 
 
@@ -76,6 +82,20 @@ def attendees_of(event: Event | None) -> QuerySet[Volunteer]:
     return Volunteer.objects.filter(pk__in=attended).order_by("real_name", "pk")
 
 
+def event_defaults(request: HttpRequest, event: Event) -> dict[str, Any]:
+    """What a training held as an event usually has in common with it; every value stays editable."""
+    managed = PracticeUnit.objects.managed_by(request.user).filter(pk=event.unit_id).exists()
+    unit = sole_unit(request.user)
+    hours = Decimal((event.ends_at - event.starts_at).total_seconds() / 3600).quantize(Decimal("0.01"))
+    return {
+        "unit": event.unit_id if managed else unit and unit.pk,
+        "name": event.title,
+        "organiser": event.unit.name,
+        "held_on": timezone.localdate(event.starts_at).isoformat(),
+        "hours": hours,
+    }
+
+
 def use_widget(field: forms.Field, widget: forms.Widget) -> None:
     """Put a search box on a form field once its rows are known (admin widgets need the site)."""
     widget.is_required = field.required
@@ -86,7 +106,11 @@ def use_widget(field: forms.Field, widget: forms.Widget) -> None:
 
 
 class EventPicker(AutocompleteSelect):
-    """The event search box, with a button that lists the chosen event's attendees below."""
+    """The event search box, with a button that lists the chosen event's attendees below.
+
+    Enter in a text box presses the form's first submit button, which this one would be:
+    the page's template puts a Save button before it (admin/volunteers/training/add_form.html).
+    """
 
     def render(self, name, value, attrs=None, renderer=None):
         picker = super().render(name, value, attrs, renderer)
@@ -102,7 +126,7 @@ class TrainingAddForm(forms.ModelForm):
     """A new training: its attendees are an event's (ticked, untick who did not take part) and/or a chosen list."""
 
     request: AdminRequest
-    event = forms.ModelChoiceField(
+    event = SafeModelChoiceField(
         label=_("event"),
         queryset=Event.objects.none(),
         required=False,
@@ -111,14 +135,14 @@ class TrainingAddForm(forms.ModelForm):
             "or pending service record is ticked."
         ),
     )
-    event_attendees = forms.ModelMultipleChoiceField(
+    event_attendees = SafeModelMultipleChoiceField(
         label=_("the event's attendees"),
         queryset=Volunteer.objects.none(),
         required=False,
         # The admin's list style for choices: a name per line, not squeezed into the label column.
         widget=forms.CheckboxSelectMultiple(attrs={"class": "radiolist"}),
     )
-    volunteers = forms.ModelMultipleChoiceField(
+    volunteers = SafeModelMultipleChoiceField(
         label=_("other volunteers"),
         queryset=Volunteer.objects.none(),
         required=False,
@@ -142,16 +166,38 @@ class TrainingAddForm(forms.ModelForm):
         # The API's rule: a training's listed volunteers are those of the manager's units.
         others.queryset = Volunteer.objects.managed_by(user)
         use_widget(others, AutocompleteSelectMultiple(Training._meta.get_field("attendees"), site))
-        chosen = self.data.get("event") if self.is_bound else self.initial.get("event")
-        self.chosen_event = events.filter(pk=chosen).first() if str(chosen or "").isdigit() else None
+        chosen = safe_pk(self.data.get("event") if self.is_bound else self.initial.get("event"))
+        self.chosen_event = events.filter(pk=chosen).first() if chosen is not None else None
         attendees = cast(forms.ModelMultipleChoiceField, self.fields["event_attendees"])
         attendees.queryset = attendees_of(self.chosen_event)
+        # 「List its attendees」 shows the page again from what was posted (typed text never
+        # goes into an address), with every attendee of the chosen event ticked.
+        self.listing_attendees = self.is_bound and LOAD_ATTENDEES in self.data
         if self.chosen_event is None:
             attendees.help_text = _("Choose an event above to list its attendees.")
-        elif not self.is_bound:
-            attendees.initial = list(attendees.queryset.values_list("pk", flat=True))
-            if not attendees.initial:
+        elif not self.is_bound or self.listing_attendees:
+            everyone = [str(pk) for pk in attendees.queryset.values_list("pk", flat=True)]
+            attendees.initial = everyone
+            if self.listing_attendees:
+                data = cast(QueryDict, self.data).copy()
+                data.setlist("event_attendees", everyone)
+                for name, value in event_defaults(self.request, self.chosen_event).items():
+                    if not data.get(name) and value:
+                        data[name] = str(value)
+                self.data = data
+            if not everyone:
                 attendees.help_text = services.RecordKeepingError("no_attendees").detail
+
+    def full_clean(self) -> None:
+        if self.listing_attendees:
+            # Shown again to go on filling in: neither checked nor saved.
+            self._errors = ErrorDict()
+            self.cleaned_data = {}
+            return
+        super().full_clean()
+
+    def is_valid(self) -> bool:
+        return not self.listing_attendees and super().is_valid()
 
     def clean(self) -> dict:
         cleaned = cast(dict[str, Any], super().clean())  # ModelForm.clean returns cleaned_data
@@ -201,6 +247,7 @@ class TrainingAdmin(CorrectionHistoryMixin, ScopedAdmin):
     search_fields = ["name", "organiser", "content", "attendees__real_name", "attendees__number"]
     list_select_related = ["unit", "created_by"]
     date_hierarchy = "held_on"
+    add_form_template = "admin/volunteers/training/add_form.html"
     readonly_fields = ["created_by", "created_at"]
     autocomplete_fields = ["attendees"]
 
@@ -238,37 +285,24 @@ class TrainingAdmin(CorrectionHistoryMixin, ScopedAdmin):
         return type(form.__name__, (form,), {"request": request})
 
     def get_changeform_initial_data(self, request) -> dict:
+        """A link's ?event= (its attendees ticked, its title and times as the training's) and ?volunteers=1,2."""
         initial: dict[str, Any] = {
-            key: request.GET.get(key) for key in [*TRAINING_FIELDS, "event"] if key in request.GET
+            key: value for key, value in super().get_changeform_initial_data(request).items() if key in TRAINING_FIELDS
         }
         if "volunteers" in request.GET:
-            initial["volunteers"] = [pk for pk in request.GET["volunteers"].split(",") if pk.isdigit()]
-        chosen = str(initial.get("event") or "")
+            initial["volunteers"] = safe_pks(request.GET["volunteers"].split(","))
+        chosen = safe_pk(request.GET.get("event"))
         events = Event.objects.managed_by(request.user).select_related("unit")
-        event = events.filter(pk=chosen).first() if chosen.isdigit() else None
-        unit = sole_unit(request.user)
+        event = events.filter(pk=chosen).first() if chosen is not None else None
         if event is not None:
-            # What a training held as an event usually has in common with it; every value stays editable.
-            managed = PracticeUnit.objects.managed_by(request.user).filter(pk=event.unit_id).exists()
-            initial.setdefault("unit", event.unit_id if managed else unit and unit.pk)
-            initial.setdefault("name", event.title)
-            initial.setdefault("organiser", event.unit.name)
-            initial.setdefault("held_on", timezone.localdate(event.starts_at).isoformat())
-            hours = Decimal((event.ends_at - event.starts_at).total_seconds() / 3600).quantize(Decimal("0.01"))
-            initial.setdefault("hours", hours)
-        elif unit is not None:
-            initial.setdefault("unit", unit.pk)
+            initial["event"] = event.pk
+            for name, value in event_defaults(request, event).items():
+                initial.setdefault(name, value)
+        else:
+            unit = sole_unit(request.user)
+            if unit is not None:
+                initial.setdefault("unit", unit.pk)
         return initial
-
-    def add_view(self, request, form_url="", extra_context=None) -> HttpResponse:
-        if request.method == "POST" and LOAD_ATTENDEES in request.POST and self.has_add_permission(request):
-            # The page again, with what was typed and the chosen event's attendees ticked.
-            query = {key: request.POST[key] for key in [*TRAINING_FIELDS, "event"] if request.POST.get(key)}
-            chosen = ",".join(pk for pk in request.POST.getlist("volunteers") if pk.isdigit())
-            if chosen:
-                query["volunteers"] = chosen
-            return HttpResponseRedirect(f"{request.path}?{urlencode(query)}")
-        return super().add_view(request, form_url, extra_context)
 
     def save_model(self, request, obj: Training, form, change: bool) -> None:
         if change:
@@ -309,6 +343,15 @@ class EvaluationKindFilter(admin.SimpleListFilter):
         return queryset
 
 
+def evaluable_volunteers(user) -> QuerySet[Volunteer]:
+    """Whom a manager may evaluate for a period, as the API takes them: their units' volunteers and the
+    guests who served at their units' events (another station's volunteers), never themself."""
+    served = ServiceRecord.objects.managed_by(user).values("volunteer")
+    return Volunteer.objects.filter(
+        Q(pk__in=Volunteer.objects.managed_by(user).values("pk")) | Q(pk__in=served)
+    ).exclude(user=user)
+
+
 class EvaluationAddForm(forms.ModelForm):
     """An evaluation of one service record, or of a volunteer's period: checked by the API's serializer."""
 
@@ -335,9 +378,11 @@ class EvaluationAddForm(forms.ModelForm):
         record.help_text = _("An approved record, found by the volunteer's name or the event's title.")
         volunteer = cast(forms.ModelChoiceField, self.fields["volunteer"])
         volunteer.required = False
-        volunteer.queryset = Volunteer.objects.managed_by(user)
+        volunteer.queryset = evaluable_volunteers(user)
         use_widget(volunteer, AutocompleteSelect(Evaluation._meta.get_field("volunteer"), site))
-        volunteer.help_text = _("For a period: a volunteer of your units who served there in it.")
+        volunteer.help_text = _(
+            "For a period: a volunteer who served at your units in it, of your units or of another station."
+        )
         unit = cast(forms.ModelChoiceField, self.fields["unit"])
         unit.required = False
         unit.queryset = PracticeUnit.objects.managed_by(user).order_by("path")
@@ -371,6 +416,13 @@ class EvaluationAddForm(forms.ModelForm):
         # What the API would save: the record's volunteer and unit, today's date if none.
         cleaned.update(serializer.validated_data)
         return cleaned
+
+    def _post_clean(self) -> None:
+        # With a mistake already shown, the half-filled row would fail the model's constraint
+        # too and add its name to the page; the serializer has checked what the constraint does.
+        if self._errors:  # type: ignore[attr-defined]  # Django's, missing from the stubs
+            return
+        super()._post_clean()  # type: ignore[misc]
 
 
 class EvaluationChangeForm(forms.ModelForm):
@@ -436,8 +488,16 @@ class EvaluationAdmin(CorrectionHistoryMixin, ScopedAdmin):
         form = super().get_form(request, obj, change, **kwargs)
         return type(form.__name__, (form,), {"request": request})
 
+    def search_box_choices(self, request: HttpRequest, field_name: str) -> QuerySet | None:
+        """The volunteer search box finds guests too, as the form takes them (ScopedAdmin.get_queryset)."""
+        return evaluable_volunteers(request.user) if field_name == "volunteer" else None
+
     def get_changeform_initial_data(self, request) -> dict:
-        initial: dict[str, Any] = {key: request.GET[key] for key in ("record", "volunteer") if key in request.GET}
+        initial = {
+            key: value
+            for key, value in super().get_changeform_initial_data(request).items()
+            if key in ("record", "volunteer")
+        }
         unit = sole_unit(request.user)
         if unit is not None:
             initial["unit"] = unit.pk

@@ -11,6 +11,10 @@ from urllib.parse import quote
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.functional import Promise
+
+# Cells a spreadsheet would run as a formula (or whose leading control character hides one).
+FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
 
 
 def private_file_name(folder: str, filename: str) -> str:
@@ -43,3 +47,15 @@ def private_download(file: FieldFile, filename: str, content_type: str) -> FileR
     response = FileResponse(file.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
     response["Content-Disposition"] = attachment_header(filename)
     return response
+
+
+def safe_cell(value: object) -> object:
+    """Neutralise text a spreadsheet would run as a formula (the hours statistics do this in SQL).
+
+    A lazily translated label becomes its text here: XlsxWriter refuses anything but real strings and numbers.
+    """
+    if isinstance(value, Promise):
+        value = str(value)
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value

@@ -15,20 +15,18 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import xlsxwriter
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils.functional import Promise
 from rest_framework import permissions, renderers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jobs.files import attachment_header
+# The neutraliser lives with the other file pieces below every app, so volunteers/ uses it too.
+from jobs.files import attachment_header, safe_cell
 from stations.permissions import IsManager
 
 BOM = "\ufeff"
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FILE_FORMATS = ("csv", "xlsx")
-# Cells a spreadsheet would run as a formula (or whose leading control character hides one).
-FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
 
 
 class Echo:
@@ -36,18 +34,6 @@ class Echo:
 
     def write(self, value: str) -> str:
         return value
-
-
-def safe_cell(value: object) -> object:
-    """Neutralise text a spreadsheet would run as a formula (the hours statistics do this in SQL).
-
-    A lazily translated label becomes its text here: XlsxWriter refuses anything but real strings and numbers.
-    """
-    if isinstance(value, Promise):
-        value = str(value)
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        return "'" + value
-    return value
 
 
 def attachment(filename: str, ascii_name: str = "") -> str:

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, TypedDict, TypeVar
+import re
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.exceptions import DisallowedModelAdminLookup
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup, NotRegistered
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -16,6 +20,13 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AdminRequest, SuperuserOnlyMixin
+from accounts.bounded_fields import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    BoundedFormDateField,
+    date_in_range,
+    out_of_range_message,
+)
 from accounts.errors import DomainError
 from stations import appointments, services
 from stations.models import Level, PracticeUnit, UnitManager
@@ -32,6 +43,90 @@ PERSONAL_FIELDS = frozenset({"id_number", "phone", "birth_date", "guardian_phone
 
 def touches_personal_data(lookup: str) -> bool:
     return any(part in PERSONAL_FIELDS for part in lookup.split("__"))
+
+
+# An id as the API's and the admin URLs take it: ASCII digits, at most 18 (more overflow the
+# database's integers: SQLite raises OverflowError, which nothing catches). Not ``str.isdigit``,
+# which takes "²", and not ``int()``, which takes " 1", "+1" and "١".
+PK_PATTERN = re.compile(r"[0-9]{1,18}")
+
+
+def safe_pk(value: object) -> int | None:
+    """An id from an address or a posted form as an int, or None for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 0 <= value < 10**18 else None
+    if isinstance(value, str) and PK_PATTERN.fullmatch(value):
+        return int(value)
+    return None
+
+
+def safe_pks(values: Iterable[object]) -> list[int]:
+    """The ids among ``values`` that ``safe_pk`` takes, the others left out."""
+    return [pk for pk in (safe_pk(value) for value in values) if pk is not None]
+
+
+def _integer_key(field: forms.ModelChoiceField) -> bool:
+    if field.queryset is None:
+        return False
+    meta = field.queryset.model._meta
+    key = meta.pk if field.to_field_name is None else meta.get_field(field.to_field_name)
+    return isinstance(key, models.IntegerField)
+
+
+def _takes(field: forms.ModelChoiceField, value: object) -> bool:
+    """Whether ``value`` may be looked up as the field's key: a row, an empty value or an id ``safe_pk`` takes."""
+    if value in field.empty_values or hasattr(value, "_meta") or not _integer_key(field):
+        return True
+    return safe_pk(value) is not None
+
+
+class SafeModelChoiceField(forms.ModelChoiceField):
+    """A choice of a row whose id, whatever a crafted form or address carries, is a row or "not a valid choice".
+
+    Django's ModelChoiceField turns a ValueError into that message but not an OverflowError
+    (23 digits on SQLite); and the admin's search box looks the bound value up again to draw
+    it, where "abc" raised ValueError.
+    """
+
+    def to_python(self, value: Any) -> Any:
+        if not _takes(self, value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        try:
+            return super().to_python(value)
+        except OverflowError:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
+
+    def prepare_value(self, value: Any) -> Any:
+        return super().prepare_value(value if _takes(self, value) else None)
+
+
+class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """SafeModelChoiceField's rule for a list of rows."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value:
+            if not _takes(self, pk):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": str(pk)}
+                )
+        return super()._check_values(value)  # type: ignore[misc]  # Django's, missing from the stubs
+
+    def prepare_value(self, value: Any) -> Any:
+        if hasattr(value, "__iter__") and not isinstance(value, str) and not hasattr(value, "_meta"):
+            value = [item for item in value if _takes(self, item)]
+        elif not _takes(self, value):
+            value = None
+        return super().prepare_value(value)
+
+
+class BoundedSplitDateTimeField(forms.SplitDateTimeField):
+    """The admin's date and time boxes, held between the platform's bounds as the API's date-times are."""
+
+    def compress(self, data_list: Any) -> Any:
+        value = super().compress(data_list)
+        if value is not None and not date_in_range(value):
+            raise ValidationError(out_of_range_message(time=True), code="out_of_range")
+        return value
 
 
 def serializer_errors_to_form(form: forms.BaseForm, errors: dict) -> None:
@@ -62,12 +157,33 @@ class ScopedAdmin(admin.ModelAdmin):
 
     change_form_template = "admin/workflow_change_form.html"
     object_tools: dict[str, StrOrPromise] = {}
+    # The dates the API takes (accounts/bounded_fields.py): 9999-12-31 saved here answered 500 on the list.
+    formfield_overrides = {
+        models.DateField: {"form_class": BoundedFormDateField},
+        models.DateTimeField: {"form_class": BoundedSplitDateTimeField},
+    }
 
     def scoped_queryset(self, request):
         raise NotImplementedError
 
     def get_queryset(self, request):
-        return self.scoped_queryset(request)
+        offered = self.offered_to_search_box(request)
+        return offered if offered is not None else self.scoped_queryset(request)
+
+    def offered_to_search_box(self, request):
+        """The rows a search box on another admin's form offers, when that admin says which (its
+        ``search_box_choices(request, field_name)``): a form may take more than this list shows,
+        as the evaluation form takes guest volunteers. None elsewhere."""
+        match = getattr(request, "resolver_match", None)
+        if match is None or match.url_name != "autocomplete":
+            return None
+        try:
+            source = apps.get_model(request.GET["app_label"], request.GET["model_name"])
+            source_admin = self.admin_site.get_model_admin(source)
+        except (KeyError, LookupError, NotRegistered):
+            return None
+        choices = getattr(source_admin, "search_box_choices", None)
+        return choices(request, request.GET.get("field_name", "")) if choices is not None else None
 
     # Personal numbers --------------------------------------------------------------
 
@@ -89,6 +205,16 @@ class ScopedAdmin(admin.ModelAdmin):
         return [field for field in fields if not touches_personal_data(field.lstrip("^=@"))]
 
     def get_changelist_instance(self, request):
+        if self.date_hierarchy:
+            # Django's drill-down computes the next year, month or day of the one asked for:
+            # ?awarded_on__year=9999 overflowed. Outside the bounds the list says the filter is wrong.
+            # Huge numbers raised OverflowError, which Django does not catch either.
+            bounds = {"year": (EARLIEST_DATE.year, LATEST_DATE.year), "month": (1, 12), "day": (1, 31)}
+            for part, (low, high) in bounds.items():
+                value = request.GET.get(f"{self.date_hierarchy}__{part}")
+                number = safe_pk(value) if value is not None else low
+                if number is None or not low <= number <= high:
+                    raise IncorrectLookupParameters(part)
         # Sorting by a column (?o=) is checked here too: a column backed by a personal
         # field would order rows by the hidden digits.
         changelist = super().get_changelist_instance(request)
@@ -240,10 +366,33 @@ class ScopedAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return request.user.is_superuser
 
+    def get_changeform_initial_data(self, request) -> dict:
+        """The address's values, without ids that ``safe_pk`` refuses (they broke the search boxes)."""
+        initial: dict[str, Any] = dict(super().get_changeform_initial_data(request))
+        for name, value in list(initial.items()):
+            try:
+                field = self.opts.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if not isinstance(field, models.ForeignKey | models.ManyToManyField):
+                continue
+            if not isinstance(field.target_field, models.IntegerField):
+                continue
+            if field.many_to_many:
+                initial[name] = safe_pks(value)
+            elif safe_pk(value) is None:
+                del initial[name]
+        return initial
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model is PracticeUnit:
             kwargs["queryset"] = PracticeUnit.objects.managed_by(request.user).filter(**db_field.get_limit_choices_to())
+        kwargs.setdefault("form_class", SafeModelChoiceField)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", SafeModelMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class WorkflowOnlyAdmin(ScopedAdmin):

@@ -84,13 +84,15 @@ def _context(model_admin: ModelAdmin, request: AdminRequest, title: str, **extra
     }
 
 
-def _refused(model_admin: ModelAdmin, request: AdminRequest, unit: PracticeUnit | None) -> TemplateResponse:
-    """A clear refusal for a unit the user may not appoint for (their own, a sibling's, one elsewhere)."""
+def _refused(model_admin: ModelAdmin, request: AdminRequest) -> TemplateResponse:
+    """A clear refusal for a unit the user may not appoint for (their own, a sibling's, one elsewhere).
+
+    It names no unit: an id typed into the address must not tell the name of a unit elsewhere.
+    """
     context = _context(
         model_admin,
         request,
-        gettext("Managers of %(unit)s") % {"unit": unit.name} if unit is not None else gettext("Appoint managers"),
-        unit=unit,
+        gettext("Appoint managers"),
         refusal=services.UnitError("not_allowed").detail,
     )
     return TemplateResponse(request, "admin/stations/practiceunit/unit_managers.html", context, status=403)
@@ -100,7 +102,7 @@ def overview_view(model_admin: ModelAdmin, request: AdminRequest) -> HttpRespons
     """The units below the user's own with their managers: searched, filtered by level, paginated."""
     user = request.user
     if not services.appoints_anywhere(user):
-        return _refused(model_admin, request, None)
+        return _refused(model_admin, request)
     search = UnitSearchForm(request.GET or None)
     units = services.appointing_scope(user).select_related("parent").prefetch_related(_managers()).order_by("path")
     parent = None
@@ -111,7 +113,8 @@ def overview_view(model_admin: ModelAdmin, request: AdminRequest) -> HttpRespons
         if search.cleaned_data["level"]:
             units = units.filter(level=search.cleaned_data["level"])
         if search.cleaned_data["parent"]:
-            parent = PracticeUnit.objects.filter(pk=search.cleaned_data["parent"]).first()
+            # Named only within the user's reach: their own units and the units below them.
+            parent = PracticeUnit.objects.managed_by(user).filter(pk=search.cleaned_data["parent"]).first()
             units = units.filter(parent_id=search.cleaned_data["parent"])
     page = Paginator(units, UNITS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [
@@ -145,7 +148,7 @@ def unit_view(model_admin: ModelAdmin, request: AdminRequest, unit_id: str) -> H
     user = request.user
     unit = get_object_or_404(PracticeUnit.objects.select_related("parent"), pk=unit_id)
     if not services.can_appoint_managers(user, unit):
-        return _refused(model_admin, request, unit)
+        return _refused(model_admin, request)
     form = AppointForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         # Per user, the API's bucket: a bound on probing who is registered.
@@ -189,7 +192,7 @@ def remove_view(model_admin: ModelAdmin, request: AdminRequest, unit_id: str, us
     user = request.user
     unit = get_object_or_404(PracticeUnit, pk=unit_id)
     if not services.can_appoint_managers(user, unit):
-        return _refused(model_admin, request, unit)
+        return _refused(model_admin, request)
     role = get_object_or_404(UnitManager.objects.select_related("user"), unit=unit, user_id=int(user_id))
     if request.method == "POST":
         try:

@@ -7,6 +7,7 @@ import secrets
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.main import (  # type: ignore[attr-defined]  # the stubs lack IS_FACETS_VAR (5.0)
     IS_FACETS_VAR,
@@ -26,7 +27,7 @@ from accounts.errors import DomainError
 from accounts.phones import mask_phone, normalize_phone, validate_mobile
 from accounts.services import change_password, require_password_change
 from jobs.files import attachment_header
-from stations.admin import ScopedAdmin, WorkflowForm, serializer_errors_to_form
+from stations.admin import SafeModelChoiceField, ScopedAdmin, WorkflowForm, serializer_errors_to_form
 from stations.models import Level, PracticeUnit
 from stations.scoping import is_manager
 from volunteers import roster_import
@@ -73,7 +74,7 @@ class OnTheSpotForm(WorkflowForm):
     real_name = forms.CharField(label=_("real name"), max_length=60)
     id_number = forms.CharField(label=_("ID number"), max_length=30)
     phone = forms.CharField(label=_("mobile number"), max_length=20)
-    home_station = forms.ModelChoiceField(label=_("home station"), queryset=PracticeUnit.objects.none())
+    home_station = SafeModelChoiceField(label=_("home station"), queryset=PracticeUnit.objects.none())
     political_status = forms.ChoiceField(
         label=_("political status"), choices=[("", "—"), *PoliticalStatus.choices], required=False
     )
@@ -326,6 +327,15 @@ class VolunteerAdmin(ScopedAdmin):
         form.is_valid()
         content = form.content()
         rows: list[roster_import.RosterRow] = []
+        if content and roster_import.carried_size(content) > settings.MAX_REQUEST_BODY_BYTES:
+            # The preview sends the file back with the confirmation: refused now, not with a 413 then.
+            largest = roster_import.largest_carried_file(settings.MAX_REQUEST_BODY_BYTES) / (1024 * 1024)
+            message = gettext(
+                "This file is too large to preview and import in one go: at most about %(size).1f MB. "
+                "Split the roster into several files and import them one after another."
+            )
+            form.add_error("file", message % {"size": largest})
+            content = b""
         if content:
             try:
                 rows = roster_import.read_rows(content)

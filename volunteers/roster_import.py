@@ -17,6 +17,7 @@ its row pipeline and still querying per row for the duplicate checks.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import io
 import re
@@ -24,6 +25,7 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from urllib.parse import quote_plus
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -39,6 +41,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from accounts.phones import mask_phone
+from jobs.files import FORMULA_STARTS, safe_cell
 from stations.models import Level, PracticeUnit
 from volunteers.id_numbers import mask_id_number, parse_id_number
 from volunteers.models import GuardianRelation, PoliticalStatus, Volunteer
@@ -58,6 +61,11 @@ MAX_UNCOMPRESSED_BYTES = 20 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
 RATIO_CHECKED_ABOVE_BYTES = 1024 * 1024
 MAX_SHARED_STRINGS = 150_000
+# The preview page carries the file back as base64 in a form field, URL-encoded ("+" and "/"
+# take three characters each), beside a few short fields: this much room is kept for them.
+FORM_FIELDS_ROOM = 16 * 1024
+# Base64 makes 4 characters of 3 bytes; URL-encoding 2 of its 64 characters adds 1/16 on average.
+CARRIED_GROWTH = 4 / 3 * (1 + 1 / 16)
 MAX_CELLS = 150_000
 # Parts other than the sheets and the string table, by their declared (central directory)
 # size: openpyxl parses styles, workbook, content types and properties whole, element by
@@ -275,14 +283,18 @@ def template_workbook(stations: Iterable[PracticeUnit]) -> bytes:
 def failed_rows_workbook(rows: Iterable[RosterRow]) -> bytes:
     """The rows with errors, in the template's columns and an error column, to fix and upload again.
 
-    The error column is ignored on upload (its header is not the template's).
+    The error column is ignored on upload (its header is not the template's). Text a
+    spreadsheet would run as a formula (=HYPERLINK(...) typed in as a name) is written as
+    text, with the apostrophe ``cell_text`` takes off again when the sheet comes back.
     """
     book = Workbook()
     sheet = book.active
     sheet.title = gettext("Volunteers")
     sheet.append([*(str(label) for _name, label in COLUMNS), gettext("Errors")])
     for number, row in enumerate(rows, start=2):
-        sheet.append([*(row.values.get(name, "") for name, _label in COLUMNS), row.error_text])
+        sheet.append(
+            [safe_cell(value) for value in (*(row.values.get(name, "") for name, _label in COLUMNS), row.error_text)]
+        )
         for column in ("B", "C", "G"):
             sheet[f"{column}{number}"].number_format = "@"
     for column, width in zip("ABCDEFGHIJ", (10, 22, 14, 24, 14, 14, 16, 12, 14, 60), strict=True):
@@ -292,6 +304,16 @@ def failed_rows_workbook(rows: Iterable[RosterRow]) -> bytes:
     return out.getvalue()
 
 
+def carried_size(content: bytes) -> int:
+    """The bytes the preview's form posts to carry ``content`` back (the base64 field and the others)."""
+    return len(quote_plus(base64.b64encode(content).decode())) + FORM_FIELDS_ROOM
+
+
+def largest_carried_file(limit: int) -> int:
+    """About the largest file whose preview fits in a request of ``limit`` bytes, to name in a message."""
+    return int((limit - FORM_FIELDS_ROOM) / CARRIED_GROWTH)
+
+
 def cell_text(value) -> str:
     if value is None:
         return ""
@@ -299,7 +321,11 @@ def cell_text(value) -> str:
         value = int(value)
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
-    return str(value).strip()
+    text = str(value).strip()
+    # A value the failed-rows workbook wrote as text ('+86 138..., '=...) comes back as typed.
+    if text[:1] == "'" and text[1:2] in FORMULA_STARTS:
+        return text[1:]
+    return text
 
 
 def check_archive(content: bytes) -> None:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from reports.legal import annual_report, national_export
 from reports.legal.national_export import ExportKind
 from reports.legal.serializers import AnnualReportQuerySerializer, NationalExportQuerySerializer
-from stations.admin import serializer_errors_to_form
+from stations.admin import SafeModelChoiceField, safe_pk, serializer_errors_to_form
 from stations.models import PracticeUnit
 from stations.scoping import is_manager, root_units
 
@@ -30,7 +30,7 @@ DOWNLOAD = "download"
 FIRST_YEAR = 2015
 
 
-class UnitChoiceField(forms.ModelChoiceField):
+class UnitChoiceField(SafeModelChoiceField):
     def label_from_instance(self, obj: PracticeUnit) -> str:
         return f"{obj.get_level_display()} · {obj.name}"
 
@@ -50,9 +50,9 @@ class ReportForm(forms.Form):
         field = cast(UnitChoiceField, self.fields["unit"])
         field.queryset = PracticeUnit.objects.managed_by(user).order_by("path")
         roots = root_units(user) if not user.is_superuser else []
-        linked = request.GET.get("unit", "")
-        if linked.isdigit() and field.queryset.filter(pk=linked).exists():
-            field.initial = int(linked)
+        linked = safe_pk(request.GET.get("unit"))
+        if linked is not None and field.queryset.filter(pk=linked).exists():
+            field.initial = linked
         elif len(roots) == 1:
             field.initial = roots[0].pk
 

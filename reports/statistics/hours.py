@@ -63,7 +63,7 @@ from accounts.bounded_fields import EARLIEST_DATE, LATEST_DATE, date_in_range, o
 from accounts.errors import DomainError
 from accounts.models import AnyUser
 from events.models import Event, EventStatus, RecordStatus, ServiceCategory, ServiceRecord
-from reports.files import FORMULA_STARTS
+from jobs.files import FORMULA_STARTS
 from reports.models import UnitHours
 from reports.rollups import reading
 from stations.models import Level, PracticeUnit

@@ -45,11 +45,15 @@ def test_choosing_an_event_ticks_its_attendees(client, station_manager, tree, ev
         "/admin/volunteers/training/add/",
         {"event": event_with_attendees.pk, "name": "", "_load_attendees": "1"},
     )
-    assert response.status_code == 302 and f"event={event_with_attendees.pk}" in response["Location"]
-    html = page(client.get(response["Location"]))
+    assert response.status_code == 200 and not Training.objects.exists()
+    html = page(response)
     assert "李四" in html and "钱七" in html and "孙八" not in html  # rejected records are no attendance
     assert html.count('name="event_attendees"') == 2 and html.count("checked") >= 2
     assert 'value="社区环境清洁"' in html  # the training's name starts as the event's
+    assert "errornote" not in html and "errorlist" not in html  # nothing is checked yet
+    # A link to the page with ?event= does the same.
+    linked = page(client.get(f"/admin/volunteers/training/add/?event={event_with_attendees.pk}"))
+    assert "钱七" in linked and 'value="社区环境清洁"' in linked
 
 
 def test_a_manager_records_a_training_for_the_ticked_attendees_with_the_service(
