@@ -8,7 +8,6 @@ the training form and the annual report form are saved for the README.
 
 import datetime
 import io
-import os
 from pathlib import Path
 
 import pytest
@@ -17,19 +16,13 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from events.models import Evaluation, RecordStatus
+from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD, make_volunteer
 from tests.events.conftest import make_event
 from tests.records_law.conftest import attended
 from volunteers.models import Award, Skill, Training
 
 pytestmark = pytest.mark.django_db(transaction=True)
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def screenshot(page, name: str) -> None:
-    if os.environ.get("SCREENSHOTS") == "1":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / name))
 
 
 def admin_log_in(page, phone: str) -> None:
