@@ -392,6 +392,9 @@ def record_scan(
     make two records, nor two records covering the same moment. Raises CheckInError.
     """
     volunteer = _lock_volunteer(volunteer)
+    # Read again under the volunteer's lock: a service order's visit may have moved its window
+    # meanwhile (orders.services locks its attendees' rows before moving it).
+    event = Event.objects.get(pk=event.pk)
     if volunteer.status != VolunteerStatus.ACTIVE:
         raise CheckInError("volunteer_suspended")
     if not event.is_open_for(action, at):

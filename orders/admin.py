@@ -246,9 +246,18 @@ class OrderAdmin(WorkflowOnlyAdmin):
     def resident_masked(self, order: Order) -> str:
         return order.masked_name
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            # The page shows ``contact`` in full to whom Order.objects.contact_visible_to allows: a
+            # team leader (who may also manage a unit) reads it here as on the order's page, logged.
+            services.note_contact_views([obj], request.user, via=ContactView.Via.ADMIN)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
     @admin.display(description=_("contact"))
     def contact(self, order: Order) -> str:
-        # 志愿服务条例 art. 21: the dispatching unit's own managers and, after acceptance, the team's leader.
+        # 志愿服务条例 art. 21: the resident, whoever entered the order, the handling unit's own
+        # managers, and the leader of the team it is dispatched to or accepted by until the service
+        # is done (Order.objects.contact_visible_to); a leader's read is logged (render_change_form).
         if getattr(order, "contact_visible", False):
             return f"{order.contact_name} {order.contact_phone} {order.address}"
         return f"{order.masked_name} {mask_phone(order.contact_phone)}"

@@ -185,14 +185,16 @@ RUNNING = tuple(DEADLINE_FIELD)
 # From acceptance on, a team serves the order.
 SERVED = (OrderState.ACCEPTED, OrderState.IN_SERVICE, OrderState.COMPLETED, OrderState.RATED, OrderState.CLOSED)
 # The leader of the team the order is dispatched to sees the resident's contact, to agree a
-# time before answering (issue 21: the resident consented to that use when ordering, and only
-# one team is asked at a time); the accepting team's leader keeps it while the service is still
-# to be done. Each view is logged (ContactView). Open orders (抢单) are offered to every team of
-# a unit: their leaders see the contact only once their team has claimed it.
+# time before answering (issue 21: the resident is told so at registration and on the order
+# form, and only one team is asked at a time); the accepting team's leader keeps it while the
+# service is still to be done. Each view is logged (ContactView), and the resident reads the
+# log on the order's page. Open orders (抢单) are offered to every team of a unit: their
+# leaders see the contact only once their team has claimed it.
 LEADER_SEES_CONTACT = (OrderState.DISPATCHED, OrderState.ACCEPTED, OrderState.IN_SERVICE)
 # The resident reaches the team through its leader's own number from acceptance until the
-# rating: a masked number cannot be called, and a call-through needs a telephony contract a
-# county does not have. The leader gives the number in that role (issue 21).
+# rating, or until the rating window closes unrated (leader_phone_visible_to): a masked number
+# cannot be called, and a call-through needs a telephony contract a county does not have. The
+# leader gives the number in that role (issue 21).
 RESIDENT_SEES_LEADER = (OrderState.ACCEPTED, OrderState.IN_SERVICE, OrderState.COMPLETED)
 
 
@@ -249,11 +251,24 @@ class OrderQuerySet(models.QuerySet):
             "item", "station", "handling_unit", "team", "rating"
         )
 
-    def leader_phone_visible_to(self, user: AnyUser) -> OrderQuerySet:
-        """Orders whose team leader's phone the user reads: their own, from acceptance until rated."""
+    def leader_phone_visible_to(self, user: AnyUser, now: datetime.datetime | None = None) -> OrderQuerySet:
+        """Orders whose team leader's phone the user reads, from acceptance until rated or until the
+        rating window closes: the resident's own; for an order entered on a resident's behalf
+        (no resident account), the managers who speak for that resident (the one who entered it,
+        the handling unit's), who pass the number on or call the team themselves."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(resident=user, state__in=RESIDENT_SEES_LEADER, team__leader__isnull=False)
+        now = now or timezone.now()
+        window = datetime.timedelta(days=settings.ORDER_RATING_WINDOW_DAYS)
+        for_resident = Q(resident=user) | Q(resident__isnull=True, entered_by=user)
+        for_resident |= Q(resident__isnull=True, pk__in=Order.objects.managed_by(user).values("pk"))
+        # As pages._rating_open: once completed, the number stays while the resident may still rate.
+        rating_closed = Q(state=OrderState.COMPLETED) & (
+            Q(completed_at__isnull=True) | Q(completed_at__lt=now - window)
+        )
+        return self.filter(for_resident, state__in=RESIDENT_SEES_LEADER, team__leader__isnull=False).exclude(
+            rating_closed
+        )
 
     def contact_visible_to(self, user: AnyUser) -> OrderQuerySet:
         """Orders whose resident's phone and address the user may read (志愿服务条例 art. 21):
@@ -524,12 +539,13 @@ class ContactViewQuerySet(models.QuerySet):
 
 class ContactView(models.Model):
     """A team leader read a resident's phone and address (志愿服务条例 art. 21, PIPL art. 5-6):
-    who, when, for which team, where (page, API, photo), and in which state of the order."""
+    who, when, for which team, where (page, API, photo, admin site), and in which state of the order."""
 
     class Via(models.TextChoices):
         PAGE = "page", _("order page")
         API = "api", _("API")
         PHOTO = "photo", _("order photo")
+        ADMIN = "admin", _("admin site")
 
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="contact_views")
     viewer = models.ForeignKey(

@@ -142,8 +142,13 @@ def _page_of(request: HttpRequest, rows: QuerySet) -> tuple:
     return page, query.urlencode()
 
 
-def _decorate(order: Order) -> Order:
-    visible = getattr(order, "contact_visible", False)
+def _decorate(order: Order, *, listed: bool = False) -> Order:
+    """Set what the templates show of the order: in lists, the resident's name always masked.
+
+    A list is not a read of the contact: only the order's page shows the full name (and the
+    phone and address), and logs a team leader's read of it (services.note_contact_views).
+    """
+    visible = getattr(order, "contact_visible", False) and not listed
     order.badge = STATE_BADGES.get(order.state, "")  # type: ignore[attr-defined]  # for the templates
     order.shown_name = order.contact_name if visible else order.masked_name  # type: ignore[attr-defined]
     order.shown_phone = order.contact_phone if visible else mask_phone(order.contact_phone)  # type: ignore[attr-defined]
@@ -279,7 +284,7 @@ def my_orders(request: AuthenticatedRequest) -> HttpResponse:
     )
     page, query = _page_of(request, orders)
     for order in page:
-        _decorate(order)
+        _decorate(order, listed=True)
     return _render(request, "orders/my_orders.html", {"page": page, "orders": page.object_list, "query": query})
 
 
@@ -361,8 +366,9 @@ def _crew(order: Order, user: AnyUser) -> dict | None:
     The resident reaches the team through its leader's own number, shown unmasked once the
     team has accepted (a masked number cannot be called, and a call-through service needs a
     telephony contract a county does not have): the leader gives it in that role, as the
-    team's contact for the orders it takes (``Order.objects.leader_phone_visible_to``).
-    Others who see the order read it masked; the other volunteers' names stay masked.
+    team's contact for the orders it takes (``Order.objects.leader_phone_visible_to``: also
+    the managers who speak for a resident without an account). Others who see the order
+    read it masked; the other volunteers' names stay masked.
     """
     if order.state not in SERVED or order.team is None:
         return None
@@ -385,6 +391,8 @@ def _crew(order: Order, user: AnyUser) -> dict | None:
         "leader_phone": phone if callable_ else mask_phone(phone),
         "callable": callable_,
         "volunteers": volunteers,
+        # Whom to call to move the visit: only while it is still to come or under way.
+        "call_to_change": callable_ and order.state in (OrderState.ACCEPTED, OrderState.IN_SERVICE),
         "started_at": order.history.filter(action="start").values_list("changed_at", flat=True).last(),
     }
 
@@ -490,7 +498,10 @@ def order_photo(request: HttpRequest, pk: int) -> FileResponse:
     if not order.photo or not order.contact_visible:  # type: ignore[attr-defined]  # with_contact_visibility()
         raise Http404
     services.note_contact_views([order], request.user, via=ContactView.Via.PHOTO)
-    return FileResponse(order.photo.open("rb"), content_type="image/jpeg")
+    response = FileResponse(order.photo.open("rb"), content_type="image/jpeg")
+    # A photo of a resident's home, each read logged: no cache, shared or the browser's, keeps a copy.
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required
@@ -701,7 +712,7 @@ def team_inbox(request: AuthenticatedRequest) -> HttpResponse:
     )
     groups: dict[str, list[Order]] = {"answer": [], "claim": [], "serving": [], "done": []}
     for order in orders:
-        _decorate(order)
+        _decorate(order, listed=True)
         if order.state == OrderState.DISPATCHED:
             groups["answer"].append(order)
         elif order.state == OrderState.OPEN:
@@ -764,7 +775,7 @@ def manage(request: HttpRequest) -> HttpResponse:
     orders = orders.with_contact_visibility(request.user).order_by("due_on", "-created_at", "-id")
     page, query = _page_of(request, orders)
     for order in page:
-        _decorate(order)
+        _decorate(order, listed=True)
     waiting = {
         "review": counts.get(OrderState.SUBMITTED, 0),
         "dispatch": counts.get(OrderState.REVIEWED, 0),

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +25,7 @@ from accounts.errors import DomainError
 from accounts.models import AnyUser, User
 from accounts.phones import normalize_phone, validate_mobile
 from events.activity import ActivityError, document_event, prepare_activity_photos, store_activity_photos
-from events.models import ActivityPhoto, Event, EventStatus, event_bounds_errors
+from events.models import ActivityPhoto, Event, EventStatus, crew_of, event_bounds_errors
 from events.photos import PhotoRejected, reencode_photo
 from events.services import sign_up
 from events.working_days import add_working_days
@@ -77,7 +78,8 @@ class OrderError(DomainError):
         "already_attended": _("Volunteers have already checked in: the time can no longer change."),
         "same_team": _("The order is already dispatched to this team: choose another team to re-dispatch it."),
         "too_early": _(
-            "The agreed time is more than 12 hours away: start the service when the team is at the resident's."
+            "The agreed time is more than 2 hours away: start the service when the team is at the resident's, "
+            "or change the agreed time with the resident first."
         ),
         "service_not_started": _(
             "The agreed time has not come yet: press 「Start the service」 when the team is at the resident's, "
@@ -152,10 +154,16 @@ def _enter(
     team: Team | None = None,
     unit: PracticeUnit | None = None,
     fields: Iterable[str] = (),
+    keep_due: bool = False,
 ) -> Order:
-    """Move the order to ``state``, start that state's deadline and write the history line."""
+    """Move the order to ``state``, start that state's deadline and write the history line.
+
+    With ``keep_due``, the deadline already running stays (a re-dispatch buys no time).
+    """
     before = order.state
-    order.state, order.state_since, order.due_on = state, at, due_on(order, state, at)
+    order.state, order.state_since = state, at
+    if not keep_due:
+        order.due_on = due_on(order, state, at)
     order.save(update_fields=["state", "state_since", "due_on", "updated_at", *fields])
     OrderChange.objects.create(
         order=order,
@@ -323,7 +331,8 @@ def dispatch_order(
     team or unit chosen. A team that declined the order is not asked again. A
     dispatched or open order may be dispatched anew (改派, action ``redispatch``) while
     no team has accepted it: the team asked before loses the order, its contact and its
-    answer forms at once (they follow ``order.team``). Raises OrderError.
+    answer forms at once (they follow ``order.team``), and the deadline of the first
+    dispatch keeps running. Raises OrderError.
     """
     if (team is None) == (claim_unit is None):
         raise OrderError("dispatch_target")
@@ -333,6 +342,9 @@ def dispatch_order(
         raise OrderError("invalid_state")
     at = at or timezone.now()
     action = "dispatch" if order.state == OrderState.REVIEWED else "redispatch"
+    # 改派 keeps the deadline of the first dispatch: re-dispatching again and again must not
+    # hold off the escalation to the unit above (escalate_overdue_orders).
+    redispatch = order.state != OrderState.REVIEWED
     if team is not None:
         if order.state == OrderState.DISPATCHED and order.team_id == team.pk:
             raise OrderError("same_team")
@@ -343,13 +355,29 @@ def dispatch_order(
             raise OrderError("team_has_no_leader")
         order.team, order.claim_unit = team, None
         return _enter(
-            order, OrderState.DISPATCHED, action=action, by=by, at=at, team=team, fields=["team", "claim_unit"]
+            order,
+            OrderState.DISPATCHED,
+            action=action,
+            by=by,
+            at=at,
+            team=team,
+            fields=["team", "claim_unit"],
+            keep_due=redispatch,
         )
     if claim_unit is None or not manages(by, claim_unit):  # None: ruled out by dispatch_target above
         raise OrderError("unit_out_of_reach")
     order.team, order.claim_unit = None, claim_unit
     action = "open" if order.state == OrderState.REVIEWED else "redispatch"
-    return _enter(order, OrderState.OPEN, action=action, by=by, at=at, unit=claim_unit, fields=["team", "claim_unit"])
+    return _enter(
+        order,
+        OrderState.OPEN,
+        action=action,
+        by=by,
+        at=at,
+        unit=claim_unit,
+        fields=["team", "claim_unit"],
+        keep_due=redispatch,
+    )
 
 
 def _check_team(order: Order, team: Team) -> None:
@@ -357,6 +385,26 @@ def _check_team(order: Order, team: Team) -> None:
         raise OrderError("team_level_not_allowed")
     if TeamDecline.objects.filter(order=order, team=team).exists():
         raise OrderError("team_declined")
+
+
+def _lock_event_and_attendees(event_id: int) -> Event:
+    """The order's event locked, with the rows of everyone who could scan at it: before moving its window.
+
+    A scan locks the volunteer's row, not the event's (events.services.record_scan), and
+    reads the event once it holds it. Locking the rows of the team's crew and of anyone
+    signed up makes a scan and a move of the window one after the other: the scan either
+    comes first (its record is there to see) or reads the moved window. Volunteers before
+    the event, in the order a walk-in check-in takes them (events.services._walk_in).
+    """
+    event = Event.objects.get(pk=event_id)
+    crew = crew_of(event.team_id).values("pk") if event.team_id else Volunteer.objects.none().values("pk")
+    list(
+        Volunteer.objects.select_for_update()
+        .filter(Q(pk__in=crew) | Q(pk__in=event.signups.values("volunteer")))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return Event.objects.select_for_update().get(pk=event_id)
 
 
 # 接单: a team accepts, claims or declines -------------------------------------------------------
@@ -424,11 +472,21 @@ def claim_order(
     return _take(order, team, appointment, action="claim", by=by, at=at or timezone.now())
 
 
-def _take(order: Order, team: Team, appointment: Appointment, *, action: str, by: User, at: datetime.datetime) -> Order:
+# An agreed start this far in the past is a slip of the clock or of typing, not an agreement made
+# now; further back, the service would be reportable at once without 开始服务 (_completable_event).
+START_SLACK = datetime.timedelta(minutes=10)
+
+
+def _check_appointment(appointment: Appointment, at: datetime.datetime) -> None:
+    """Refuse a time that is malformed, or whose start (not only its end) has already passed."""
     if event_bounds_errors(appointment.starts_at, appointment.ends_at):
         raise OrderError("bad_schedule")
-    if appointment.ends_at <= at:
+    if appointment.ends_at <= at or appointment.starts_at < at - START_SLACK:
         raise OrderError("schedule_passed")
+
+
+def _take(order: Order, team: Team, appointment: Appointment, *, action: str, by: User, at: datetime.datetime) -> Order:
+    _check_appointment(appointment, at)
     members = _serving_members(team, appointment.members)
     leader = team.leader
     event = Event.objects.create(
@@ -488,11 +546,8 @@ def reschedule_order(order: Order, appointment: Appointment, *, by: User, at: da
     if order.state != OrderState.ACCEPTED or order.event_id is None:
         raise OrderError("invalid_state")
     at = at or timezone.now()
-    if event_bounds_errors(appointment.starts_at, appointment.ends_at):
-        raise OrderError("bad_schedule")
-    if appointment.ends_at <= at:
-        raise OrderError("schedule_passed")
-    event = Event.objects.select_for_update().get(pk=order.event_id)
+    _check_appointment(appointment, at)
+    event = _lock_event_and_attendees(order.event_id)
     if event.records.exists():
         raise OrderError("already_attended")
     place = (appointment.place or "").strip()[:200] or event.address
@@ -573,32 +628,36 @@ def _may_serve(user: AnyUser, order: Order) -> bool:
     return leads(user, order.team) or _may_handle(user, order)
 
 
-# Starting this much before the agreed time is a new appointment, not an early arrival.
-MAX_EARLY_START = datetime.timedelta(hours=12)
+# The leader presses 开始服务 at the resident's door. Arriving up to two hours early happens
+# (the resident asked the team to come as soon as it could, the previous visit ended early);
+# earlier than that, the visit is not the one agreed: the leader changes the agreed time with
+# the resident first (reschedule_order), which the resident sees in the history.
+MAX_EARLY_START = datetime.timedelta(hours=2)
 
 
 @transaction.atomic
 def start_service(order: Order, *, by: User, at: datetime.datetime | None = None) -> Order:
     """The team is at the resident's: the order is in service. Raises OrderError.
 
-    Starting before the agreed time moves the start of the order's event to now: the
-    service really begins then, so it can be reported as soon as it is done (an activity
-    record is refused before its event starts), the volunteers can check in, and their
-    hours, the overlap of their attendance with the event's schedule (travel excluded,
-    志愿服务记录与证明出具办法), count from the real start and never from before it.
-    Starting late moves nothing: the hours count from each volunteer's check-in.
+    Starting before the agreed time moves the order's event to now, its booked length
+    kept: the service really begins then, so it can be reported as soon as it is done (an
+    activity record is refused before its event starts), the volunteers can check in, and
+    their hours, the overlap of their attendance with the event's schedule (travel
+    excluded, 志愿服务记录与证明出具办法), count from the real start, never from before it,
+    and never for longer than the service booked. Starting late moves nothing: the hours
+    count from each volunteer's check-in. The order keeps the time agreed with the resident.
     """
     order = _locked(order)
     _require(_may_serve(by, order))
     if order.state != OrderState.ACCEPTED:
         raise OrderError("invalid_state")
     at = at or timezone.now()
-    event = Event.objects.select_for_update().get(pk=order.event_id) if order.event_id else None
+    event = _lock_event_and_attendees(order.event_id) if order.event_id else None
     if event is not None and at < event.starts_at:
-        if event.starts_at - at > MAX_EARLY_START or event_bounds_errors(at, event.ends_at):
+        if event.starts_at - at > MAX_EARLY_START:
             raise OrderError("too_early")
-        event.starts_at = at
-        event.save(update_fields=["starts_at", "updated_at"])
+        event.starts_at, event.ends_at = at, at + (event.ends_at - event.starts_at)
+        event.save(update_fields=["starts_at", "ends_at", "updated_at"])
     return _enter(order, OrderState.IN_SERVICE, action="start", by=by, at=at)
 
 
@@ -621,20 +680,40 @@ def complete_order(
         raise OrderError("reason_required", str(_("Describe what was done.")))
     photos = list(photos)
     prepared = []
+    at = at or timezone.now()
     if photos:
         # The cheap checks, then the photos decoded before any lock: on SQLite a transaction
         # holds the whole database, on PostgreSQL the order's and the record's rows.
-        event = _completable_event(Order.objects.select_related("event").get(pk=order.pk), by)
+        event = _completable_event(Order.objects.select_related("event").get(pk=order.pk), by, at=at)
         prepared = prepare_activity_photos(event, photos, by=by)
     with transaction.atomic():
         order = _locked(order)
-        event = _completable_event(order, by)
-        at = at or timezone.now()
+        event = _completable_event(order, by, at=at)
+        # Locked (with its attendees) before its activity record, as start_service and
+        # reschedule_order lock it after the order: its end moves below.
+        event = _lock_event_and_attendees(event.pk)
         document_event(event, summary=summary.strip(), people_served=people_served, by=by)
         if prepared:
             store_activity_photos(event, prepared, by=by)
+        _end_event_at(event, at)
         order.completed_at = at
         return _enter(order, OrderState.COMPLETED, action="complete", by=by, at=at, fields=["completed_at"])
+
+
+def _end_event_at(event: Event, at: datetime.datetime) -> None:
+    """The service is reported done at ``at``: its event (locked) ends then, if it was booked to end later.
+
+    Nobody checks in after the report (a check-in closes at the event's end), and hours,
+    the overlap of attendance with the event's schedule, count up to the report and never
+    past it: a volunteer who scans out later is credited until ``at``; one who never scans
+    out is closed with zero hours and flagged for the unit once the check-out window after
+    ``at`` has passed (events.services.close_stale_records), as at any event.
+    """
+    # An event ends after it starts (a report filed the very minute the service started).
+    end = max(min(event.ends_at, at), event.starts_at + datetime.timedelta(minutes=1))
+    if end != event.ends_at:
+        event.ends_at = end
+        event.save(update_fields=["ends_at", "updated_at"])
 
 
 def add_report_photos(order: Order, photos: Iterable, *, by: User) -> tuple[list[ActivityPhoto], list[str]]:
@@ -663,13 +742,13 @@ def add_report_photos(order: Order, photos: Iterable, *, by: User) -> tuple[list
     return (store_activity_photos(event, prepared, by=by) if prepared else []), refused
 
 
-def _completable_event(order: Order, by: User) -> Event:
-    """The event whose record a completion report fills, if ``by`` may report ``order`` done now."""
+def _completable_event(order: Order, by: User, *, at: datetime.datetime | None = None) -> Event:
+    """The event whose record a completion report fills, if ``by`` may report ``order`` done at ``at``."""
     _require(_may_serve(by, order))
     if order.state not in (OrderState.ACCEPTED, OrderState.IN_SERVICE) or order.event is None:
         # Every accepted order has its event (_take).
         raise OrderError("invalid_state")
-    if order.event.starts_at > timezone.now():
+    if order.event.starts_at > (at or timezone.now()):
         # Not the activity record's "event not started": the leader starts the service (start_service).
         raise OrderError("service_not_started")
     return order.event
@@ -681,7 +760,8 @@ def _completable_event(order: Order, by: User) -> Event:
 def note_contact_views(
     orders: Iterable[Order], viewer: AnyUser, *, via: str = ContactView.Via.PAGE, at: datetime.datetime | None = None
 ) -> list[ContactView]:
-    """Log each time a team leader is shown a resident's phone and address (ContactView).
+    """Log each time a team leader is shown a resident's phone and address (ContactView): on the
+    order's page, its photo, the API or the admin site (``via``).
 
     ``orders`` are those just shown, annotated by ``with_contact_visibility``; only those
     whose contact ``viewer`` reads as the leader of the team the order is dispatched to

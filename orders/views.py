@@ -228,7 +228,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if not order.photo or not order.contact_visible:
             raise NotFound(_("No photo was attached."))
         services.note_contact_views([order], request.user, via=ContactView.Via.PHOTO)
-        return FileResponse(order.photo.open("rb"), content_type="image/jpeg")
+        response = FileResponse(order.photo.open("rb"), content_type="image/jpeg")
+        # A photo of a resident's home, each read logged: no cache, shared or the browser's, keeps a copy.
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     @extend_schema(responses=OrderSerializer(many=True), summary="本队待办订单（派给本队的和可抢的）")
     @action(detail=False, methods=["get"])

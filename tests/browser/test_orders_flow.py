@@ -77,7 +77,8 @@ def test_a_resident_orders_on_a_phone_and_rates_the_service(phone_page, tmp_path
     appointment = services.Appointment(
         starts_at=now - datetime.timedelta(minutes=10), ends_at=now + datetime.timedelta(minutes=50)
     )
-    services.accept_order(order, appointment, by=team.leader.user)
+    # Accepted before the agreed start (an agreed start may not lie in the past when agreed).
+    services.accept_order(order, appointment, by=team.leader.user, at=now - datetime.timedelta(hours=1))
     services.complete_order(order, by=station, summary="理发完成", people_served=1)
 
     # She rates it from "my orders".

@@ -91,11 +91,11 @@ def make_order(world: dict, target: str, state: str) -> Order:
     services.dispatch_order(order, by=admin, team=team)
     if state == "dispatched":
         return order
-    # Under way already, so that its report may be filed now.
+    # Under way already, so that its report may be filed now: accepted an hour ago for half an hour ago.
     appointment = services.Appointment(
         starts_at=now - datetime.timedelta(minutes=30), ends_at=now + datetime.timedelta(hours=1)
     )
-    services.accept_order(order, appointment, by=team.leader.user)
+    services.accept_order(order, appointment, by=team.leader.user, at=now - datetime.timedelta(hours=1))
     if state == "accepted":
         return order
     services.complete_order(order, by=admin, summary="理发完成")

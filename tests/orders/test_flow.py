@@ -117,8 +117,9 @@ def test_an_order_goes_from_the_menu_to_the_public_board(world):
         for record in event.records.all():
             assert station.post(f"/api/v1/records/{record.pk}/approve/").status_code == 200
         assert {r.status for r in event.records.all()} == {RecordStatus.APPROVED}
-        # The service started when the team arrived, ten minutes before the agreed 9:00 (start_service).
-        assert {r.credited_hours for r in event.records.all()} == {Decimal("1.17")}
+        # The service started when the team arrived, ten minutes before the agreed 9:00: the booked
+        # hour moved with it (start_service), so the hours count from 8:50 and for one hour at most.
+        assert {r.credited_hours for r in event.records.all()} == {Decimal("1.00")}
 
         # The completion report with photos is the event's activity record. The station's
         # manager files it here: events.activity lets only the event unit's managers

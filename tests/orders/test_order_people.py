@@ -221,7 +221,8 @@ def test_starting_early_moves_the_events_start_and_the_report_is_taken_at_once(o
     assert 'id="start-form"' in page and 'id="complete-form"' not in page
     assert leader.post(f"/orders/{order.pk}/start/").status_code == 302
     event = Event.objects.get(pk=order.event_id)
-    assert event.starts_at == local(2026, 12, 2, 9, 20) and event.ends_at == local(2026, 12, 2, 11)
+    # The whole booked hour moves with it: an early start never lengthens the service.
+    assert event.starts_at == local(2026, 12, 2, 9, 20) and event.ends_at == local(2026, 12, 2, 10, 20)
     # The volunteers check in now and out when done: the hours count from the real start.
     members = list(teams["a"].members.all())
     for member in members:
@@ -244,7 +245,7 @@ def test_starting_early_moves_the_events_start_and_the_report_is_taken_at_once(o
 def test_starting_late_moves_nothing_and_too_early_is_refused(order, station, teams, clock):
     services.dispatch_order(order, by=station, team=teams["a"])
     accept(order, teams["a"])
-    clock.move_to(local(2026, 12, 1, 21, 59))
+    clock.move_to(local(2026, 12, 2, 7, 59))
     with pytest.raises(services.OrderError) as early:
         services.start_service(order, by=teams["a"].leader.user)
     assert early.value.code == "too_early"

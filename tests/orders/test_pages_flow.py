@@ -148,8 +148,9 @@ def test_an_order_goes_from_the_menu_to_the_public_board_through_the_pages(world
         for record in order.event.records.all():
             assert station.post(f"/admin/events/servicerecord/{record.pk}/approve/").status_code == 302
         assert {r.status for r in order.event.records.all()} == {RecordStatus.APPROVED}
-        # The service started when the team arrived, ten minutes before the agreed 9:00 (start_service).
-        assert {r.credited_hours for r in order.event.records.all()} == {Decimal("1.17")}
+        # The service started when the team arrived, ten minutes before the agreed 9:00: the booked
+        # hour moved with it (start_service), so the hours count from 8:50 and for one hour at most.
+        assert {r.credited_hours for r in order.event.records.all()} == {Decimal("1.00")}
 
         # The leader reports the completion with photos: the event's activity record.
         completed = leader_b.post(
