@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import AnyUser, User
@@ -171,6 +171,7 @@ def _station_or_none(value) -> PracticeUnit | None:
 
 
 @sensitive_post_parameters("password")
+@sensitive_variables()
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
     """A resident's light account (name, mobile number, password): the API's serializer and service."""
