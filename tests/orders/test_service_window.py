@@ -314,7 +314,7 @@ def test_the_call_the_leader_hint_shows_only_before_and_during_the_service(order
 
 
 def test_the_manager_who_entered_an_order_reads_the_leaders_number(
-    station, teams, tree, menu, clock, django_user_model
+    clock, station, teams, tree, menu, django_user_model
 ):
     order = services.place_order(
         item=menu["haircut"],

@@ -153,7 +153,7 @@ def test_the_password_page_speaks_to_nin_in_the_validators_messages_too(client, 
     assert response.status_code == 400 and "你" not in html
 
 
-def test_opening_a_check_out_code_again_says_when_one_checked_out(client, tree, volunteer, clock):
+def test_opening_a_check_out_code_again_says_when_one_checked_out(clock, client, tree, volunteer):
     event = make_event(tree["S1"])
     check_in_by_code(volunteer, make_event_code(event.pk, "in", at(9)), at=at(9))
     clock.move_to(at(10, 47))
@@ -173,7 +173,7 @@ def visible_text(html: str) -> str:
     return re.sub(r"<[^>]+>", " ", html)
 
 
-def test_the_volunteers_pages_say_nin_and_use_full_width_colons(client, tree, volunteer, clock):
+def test_the_volunteers_pages_say_nin_and_use_full_width_colons(clock, client, tree, volunteer):
     event = make_event(tree["S1"])
     check_in_by_code(volunteer, make_event_code(event.pk, "in", at(9)), at=at(9))
     clock.move_to(at(10, 30))
