@@ -1,4 +1,7 @@
-"""Bulk issuing for a unit and period as a background job: progress, outputs, idempotency."""
+"""Bulk issuing for a unit and period as a background job: progress, outputs, idempotency.
+
+The clock is frozen in 2026 for every test here by tests/certificates/conftest.py's autouse
+`in_2026`, so the fixed 2026 dates and numbers below hold on any day the suite runs."""
 
 import io
 import zipfile

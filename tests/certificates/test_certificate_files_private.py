@@ -1,4 +1,7 @@
-"""Certificate PDFs and bulk files are personal: never served as public files, stored under unguessable names."""
+"""Certificate PDFs and bulk files are personal: never served as public files, stored under unguessable names.
+
+The clock is frozen in 2026 for every test here by tests/certificates/conftest.py's autouse
+`in_2026`, so the fixed 2026 dates and numbers below hold on any day the suite runs."""
 
 import importlib
 import re

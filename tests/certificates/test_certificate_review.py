@@ -1,4 +1,7 @@
-"""A certificate follows its records: when a counted record is rejected or its hours change, it needs review."""
+"""A certificate follows its records: when a counted record is rejected or its hours change, it needs review.
+
+The clock is frozen in 2026 for every test here by tests/certificates/conftest.py's autouse
+`in_2026`, so the fixed 2026 dates and numbers below hold on any day the suite runs."""
 
 from datetime import date
 from decimal import Decimal
