@@ -114,7 +114,27 @@ class CoverageSerializer(CertificateIssueSerializer):
         return self.validate_coverage(attrs)
 
 
-class IssueForm(UnitForm):
+class CoverageChecks:
+    """What a certificate covers (one event, or a period): checked as the API checks it, and read back."""
+
+    request: AdminRequest
+    cleaned_data: dict[str, Any]
+
+    def check_coverage(self, cleaned: dict[str, Any]) -> None:
+        data = {key: value.pk if hasattr(value, "pk") else value for key, value in cleaned.items() if value is not None}
+        data.pop("volunteer", None)
+        serializer = CoverageSerializer(data=data, context={"request": self.request})
+        if not serializer.is_valid():
+            serializer_errors_to_form(cast(forms.Form, self), serializer.errors)
+
+    def coverage(self) -> services.Coverage:
+        data = self.cleaned_data
+        if data.get("event") is not None:
+            return services.Coverage(event=data["event"])
+        return services.Coverage(period_start=data["period_start"], period_end=data["period_end"])
+
+
+class IssueForm(CoverageChecks, UnitForm):
     """What one certificate covers: one event, or a period."""
 
     event = EventChoiceField(label=_("event"), queryset=Event.objects.none(), required=False)
@@ -130,19 +150,9 @@ class IssueForm(UnitForm):
 
     def clean(self) -> dict:
         cleaned = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
-        if self.errors:
-            return cleaned
-        data = {key: value.pk if hasattr(value, "pk") else value for key, value in cleaned.items() if value is not None}
-        serializer = CoverageSerializer(data=data, context={"request": self.request})
-        if not serializer.is_valid():
-            serializer_errors_to_form(self, serializer.errors)
+        if not self.errors:
+            self.check_coverage(cleaned)
         return cleaned
-
-    def coverage(self) -> services.Coverage:
-        data = self.cleaned_data
-        if data.get("event") is not None:
-            return services.Coverage(event=data["event"])
-        return services.Coverage(period_start=data["period_start"], period_end=data["period_end"])
 
 
 # One volunteer's certificate: what it may cover follows from what they did --------------
@@ -173,7 +183,7 @@ def issuing_units(user, volunteer) -> QuerySet[PracticeUnit]:
     return managed_subtree(user).filter(pk__in=units).order_by("path")
 
 
-class CertificateForm(WorkflowForm):
+class CertificateForm(CoverageChecks, WorkflowForm):
     """One volunteer's certificate: the units and events offered are those their approved hours allow.
 
     The volunteer comes from the page (a volunteer's own page) or is chosen first; choosing
@@ -230,21 +240,11 @@ class CertificateForm(WorkflowForm):
         cleaned = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         if self.errors:
             return cleaned
-        data = {key: value.pk if hasattr(value, "pk") else value for key, value in cleaned.items() if value is not None}
-        data.pop("volunteer", None)
-        serializer = CoverageSerializer(data=data, context={"request": self.request})
-        if not serializer.is_valid():
-            serializer_errors_to_form(self, serializer.errors)
+        self.check_coverage(cleaned)
         event, unit = cleaned.get("event"), cleaned.get("unit")
         if event is not None and unit is not None and not is_under(event.unit, unit):
             self.add_error("unit", _("An event is certified by its own unit or a unit above it."))
         return cleaned
-
-    def coverage(self) -> services.Coverage:
-        data = self.cleaned_data
-        if data.get("event") is not None:
-            return services.Coverage(event=data["event"])
-        return services.Coverage(period_start=data["period_start"], period_end=data["period_end"])
 
 
 def issued_message(certificate: Certificate) -> str:
