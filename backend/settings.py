@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "events",
     "certificates",
     "orders",
+    "points",
     "reports",
     "django_tasks",
     # django_tasks_db with its admin section named in Chinese.
