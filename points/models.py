@@ -206,6 +206,27 @@ class Entry(models.Model):
         raise ValidationError(_("Points entries are never deleted: post a reversal."))
 
 
+class PointsDue(models.Model):
+    """A record whose points must be brought in line with its hours, written in the approval's own transaction.
+
+    One INSERT is all an approval or rejection pays; the points move in their own
+    transaction right after it commits (points.earning.settle), and ``settle_points``
+    from cron catches any left by a crash between the two.
+    """
+
+    record = models.OneToOneField(
+        ServiceRecord, verbose_name=_("service record"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("points to settle")
+        verbose_name_plural = _("points to settle")
+
+    def __str__(self) -> str:
+        return str(self.record_id)
+
+
 # Rules ---------------------------------------------------------------------------------
 
 
