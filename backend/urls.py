@@ -39,6 +39,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("events.urls")),
     path("", include("certificates.urls")),
     path("", include("orders.urls")),
+    path("", include("points.urls")),
     path("", include("reports.urls")),
 ]
 
@@ -58,6 +59,7 @@ urlpatterns = [
     path("", include("events.page_urls")),
     path("", include("reports.page_urls")),
     path("", include("orders.page_urls")),
+    path("", include("points.page_urls")),
     path("verify/<str:number>", VerifyPageView.as_view(), name="certificate-verify-page"),
     path("admin/statistics/", admin.site.admin_view(statistics_page), name="admin-statistics"),
     path("admin/national-export/", admin.site.admin_view(national_export_page), name="admin-national-export"),

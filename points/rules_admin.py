@@ -1,0 +1,1 @@
+"""Points rules, event coefficients and awards in the admin."""
