@@ -1,7 +1,278 @@
-"""Points follow approved hours (events.signals.hours_changed)."""
+"""Points follow approved hours (events.signals.hours_changed).
+
+An approval, rejection or correction pays one INSERT (a ``PointsDue`` row) inside its
+own transaction; right after it commits, ``settle`` brings the record's points in line
+with what its rule gives now, in a transaction of its own, and deletes the row. A crash
+between the two leaves the row for ``manage.py settle_points`` (cron). Settling compares
+what the rule gives with what stands in the ledger, so running it twice, or twice at
+once, moves points once.
+"""
 
 from __future__ import annotations
 
+import datetime
+import logging
+from decimal import ROUND_HALF_UP, Decimal
 
-def on_hours_changed(sender, records, before, **kwargs) -> None:
-    """Credit or reverse each changed record's points so they equal what its rule gives now."""
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from events.models import RecordStatus, ServiceRecord
+from points import ledger
+from points.models import (
+    ZERO,
+    Account,
+    AccountKind,
+    CapKind,
+    CategoryRate,
+    EventCoefficient,
+    PointsDue,
+    PointsRule,
+    Transfer,
+    TransferKind,
+)
+from stations.models import PracticeUnit
+from volunteers.models import Volunteer
+
+logger = logging.getLogger(__name__)
+
+CENT = Decimal("0.01")
+# Kinds that count as points a volunteer earned, for a lifetime cap (南京: 1,500 in a lifetime).
+EARNING_KINDS = (TransferKind.EARN, TransferKind.AWARD, TransferKind.REFERRAL)
+
+
+# Rules -----------------------------------------------------------------------------------
+
+
+def rule_for(unit: PracticeUnit) -> PointsRule | None:
+    """The rule that applies at ``unit``: its center's, or, where the center lets units
+    override, the nearest rule from the unit up to the center. None: no points there."""
+    center = ledger.center_of(unit)
+    center_rule = PointsRule.objects.filter(unit=center).first()
+    if center_rule is None or not center_rule.units_may_override or unit.pk == center.pk:
+        return center_rule
+    # A unit's path holds its ancestors' paths as prefixes: the longest is the nearest.
+    ancestors = [unit.path[:end] for end in range(len(center.path), len(unit.path) + 1) if unit.path[end - 1] == "/"]
+    nearest = PointsRule.objects.filter(unit__path__in=ancestors).order_by("-unit__path").first()
+    return nearest or center_rule
+
+
+def standing_earns(record: ServiceRecord):
+    """The record's EARN transfers that no reversal has taken back."""
+    reversed_ = Transfer.objects.filter(reverses=OuterRef("pk"), kind=TransferKind.REVERSAL)
+    return Transfer.objects.filter(record=record, kind=TransferKind.EARN).exclude(Exists(reversed_))
+
+
+def _standing(record: ServiceRecord) -> tuple[Decimal, Decimal]:
+    totals = standing_earns(record).aggregate(
+        points=Coalesce(Sum("amount"), ZERO), hours=Coalesce(Sum("hours"), Decimal("0.00"))
+    )
+    return totals["points"], totals["hours"]
+
+
+def _hours_counted_that_day(record: ServiceRecord) -> Decimal:
+    """Hours the volunteer's other records of the same Shanghai day stand credited with."""
+    day = timezone.localdate(record.checked_in_at)
+    start = datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_current_timezone())
+    reversed_ = Transfer.objects.filter(reverses=OuterRef("pk"), kind=TransferKind.REVERSAL)
+    earns = (
+        Transfer.objects.filter(
+            kind=TransferKind.EARN,
+            record__volunteer_id=record.volunteer_id,
+            record__checked_in_at__gte=start,
+            record__checked_in_at__lt=start + datetime.timedelta(days=1),
+        )
+        .exclude(record_id=record.pk)
+        .exclude(Exists(reversed_))
+    )
+    return earns.aggregate(hours=Coalesce(Sum("hours"), Decimal("0.00")))["hours"]
+
+
+def lifetime_earned(account: Account) -> Decimal:
+    """Points the account ever earned (service, awards, referrals), net of their reversals."""
+    totals = Transfer.objects.filter(Q(target=account) | Q(source=account)).aggregate(
+        earned=Coalesce(Sum("amount", filter=Q(target=account, kind__in=EARNING_KINDS)), ZERO),
+        reversed=Coalesce(
+            Sum("amount", filter=Q(source=account, kind=TransferKind.REVERSAL, reverses__kind__in=EARNING_KINDS)),
+            ZERO,
+        ),
+    )
+    return totals["earned"] - totals["reversed"]
+
+
+def cap_room(rule: PointsRule, account: Account, *, already: Decimal = ZERO) -> Decimal | None:
+    """How many more points the rule's cap lets the account receive (None: no cap).
+
+    ``already`` is what the account holds from the very cause being recomputed: it is
+    about to be replaced, so it does not count against itself.
+    """
+    if rule.cap is None:
+        return None
+    held = account.balance if rule.cap_kind == CapKind.BALANCE else lifetime_earned(account)
+    return max(ZERO, rule.cap - (held - already))
+
+
+def cap_memo(rule: PointsRule, cut: Decimal) -> str:
+    """Why ``cut`` points were not credited, in words."""
+    values = {"cap": rule.cap, "cut": cut}
+    if rule.cap_kind == CapKind.LIFETIME:
+        return gettext("Lifetime cap of %(cap)s points: %(cut)s points not credited") % values
+    return gettext("Balance cap of %(cap)s points: %(cut)s points not credited") % values
+
+
+def points_for(record: ServiceRecord) -> tuple[Decimal, Decimal, str]:
+    """What the record earns under its event's rule now: (points, hours counted, memo).
+
+    Whatever the record's status: settling credits this only for an approved record.
+    The memo says which cap cut what.
+    """
+    event = record.event
+    rule = rule_for(event.unit)
+    if rule is None:
+        return ZERO, Decimal("0.00"), ""
+    notes = []
+    hours = record.credited_hours
+    if rule.activity_hours_cap is not None and hours > rule.activity_hours_cap:
+        hours = rule.activity_hours_cap
+        notes.append(gettext("At most %(cap)s hours counted per activity") % {"cap": rule.activity_hours_cap})
+    if rule.day_hours_cap is not None:
+        day_left = max(Decimal("0.00"), rule.day_hours_cap - _hours_counted_that_day(record))
+        if hours > day_left:
+            hours = day_left
+            notes.append(
+                gettext("At most %(cap)s hours counted per day: %(hours)s counted")
+                % {"cap": rule.day_hours_cap, "hours": hours}
+            )
+    rate = (
+        CategoryRate.objects.filter(rule=rule, category=event.category)
+        .values_list("points_per_hour", flat=True)
+        .first()
+    )
+    if rate is None:
+        rate = rule.points_per_hour
+    # DB3205/T 1001-2020 (Suzhou's volunteer service points standard) scores service as
+    # hours × the category's points per hour × a coefficient for difficulty, skill and risk.
+    coefficient = EventCoefficient.objects.filter(event=event).values_list("coefficient", flat=True).first() or Decimal(
+        1
+    )
+    if event.leaders.filter(pk=record.volunteer.user_id).exists():
+        coefficient *= rule.leader_coefficient
+    points = (hours * rate * coefficient).quantize(CENT, rounding=ROUND_HALF_UP)
+    left = cap_room(rule, ledger.volunteer_account(record.volunteer), already=_standing(record)[0])
+    if left is not None and points > left:
+        notes.append(cap_memo(rule, points - left))
+        points = left
+    return points, hours, "；".join(notes)
+
+
+# Following the hours ----------------------------------------------------------------------------
+
+
+def on_hours_changed(sender, records: list[ServiceRecord], before: list, **kwargs) -> None:
+    """``hours_changed``: mark the records' points due (one INSERT), settle them once the change commits."""
+    ids = [record.pk for record in records]
+    if not ids:
+        return
+    PointsDue.objects.bulk_create([PointsDue(record_id=pk) for pk in ids], ignore_conflicts=True)
+    transaction.on_commit(lambda: settle_after_commit(ids))
+
+
+def settle_after_commit(record_ids: list[int]) -> None:
+    # The approval has committed: a failure here must not reach its user. The due rows
+    # stay, and settle_points (cron) settles them.
+    try:
+        settle(record_ids)
+    except Exception:
+        logger.exception("Settling the points of records %s failed; settle_points will retry", record_ids)
+
+
+def settle(record_ids: list[int]) -> None:
+    """Bring each record's points in line with its hours, each in a transaction of its own.
+
+    The target is ``points_for`` for an approved record, else nothing. What stands is
+    reversed (naming the earn transfer it takes back) and the target credited anew,
+    unless the two already agree. Idempotent: two settles of one record, in turn or at
+    once, move its points once (the volunteer's row locks serialise them).
+    """
+    for record_id in sorted(set(record_ids)):
+        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+            _settle_one(record_id)
+
+
+def _settle_one(record_id: int) -> None:
+    # Locks in the events workflows' order (volunteer, record), then the points account:
+    # a correction of the same record waits for this settle or this settle for it.
+    volunteer_id = ServiceRecord.objects.filter(pk=record_id).values_list("volunteer_id", flat=True).first()
+    if volunteer_id is None:
+        PointsDue.objects.filter(record_id=record_id).delete()
+        return
+    volunteer = Volunteer.objects.select_for_update().get(pk=volunteer_id)
+    record = ServiceRecord.objects.select_for_update().select_related("event__unit").get(pk=record_id)
+    record.volunteer = volunteer
+    account = Account.objects.select_for_update().get(pk=ledger.volunteer_account(volunteer).pk)
+    standing = list(standing_earns(record).order_by("pk"))
+    stand_points = sum((earn.amount for earn in standing), ZERO)
+    stand_hours = sum((earn.hours or ZERO for earn in standing), ZERO)
+    if record.status == RecordStatus.APPROVED:
+        points, hours, memo = points_for(record)
+    else:
+        points, hours, memo = ZERO, ZERO, ""
+    if points <= 0:
+        points, hours = ZERO, ZERO
+    if (points, hours) != (stand_points, stand_hours):
+        unit = record.event.unit
+        why = _reversal_memo(record)
+        for earn in standing:
+            ledger.post(
+                TransferKind.REVERSAL,
+                account,
+                ledger.unit_account(unit, AccountKind.REVERSAL),
+                earn.amount,
+                unit=unit,
+                guarded=False,
+                memo=why,
+                record=record,
+                reverses=earn,
+            )
+        if points > 0:
+            ledger.post(
+                TransferKind.EARN,
+                ledger.unit_account(unit, AccountKind.ISSUE),
+                account,
+                points,
+                unit=unit,
+                memo=memo,
+                record=record,
+                hours=hours,
+            )
+    PointsDue.objects.filter(record_id=record_id).delete()
+
+
+def _reversal_memo(record: ServiceRecord) -> str:
+    if record.status == RecordStatus.REJECTED:
+        return gettext("Record rejected: %(reason)s") % {"reason": record.reject_reason}
+    if record.status == RecordStatus.APPROVED:
+        return gettext("Points recalculated for the record's hours")
+    return gettext("Record changed and waiting for approval again")
+
+
+def settle_due(*, dry_run: bool = False) -> dict[str, int]:
+    """Settle every record whose points are due (cron: what a crash after an approval left).
+
+    One record failing does not keep the others waiting; it stays due and is counted.
+    """
+    due = list(PointsDue.objects.order_by("record_id").values_list("record_id", flat=True))
+    if dry_run:
+        return {"due": len(due), "settled": 0, "failed": 0}
+    failed = 0
+    for record_id in due:
+        try:
+            settle([record_id])
+        except Exception:
+            logger.exception("Settling the points of record %s failed", record_id)
+            failed += 1
+    return {"due": len(due), "settled": len(due) - failed, "failed": failed}
