@@ -203,18 +203,29 @@ def settle(record_ids: list[int]) -> None:
             _settle_one(record_id)
 
 
-def _settle_one(record_id: int) -> None:
-    # Locks in the events workflows' order (volunteer, record), then the points account:
-    # a correction of the same record waits for this settle or this settle for it.
+def _locked(record_id: int) -> tuple[ServiceRecord, Account, list[Transfer]] | None:
+    """The record, the volunteer's account and the record's standing earnings, under row locks.
+
+    Locks in the events workflows' order (volunteer, record), then the points account: a
+    correction of the same record waits for this settle or this settle for it, and a second
+    settle reads what stands only once the first has committed.
+    """
     volunteer_id = ServiceRecord.objects.filter(pk=record_id).values_list("volunteer_id", flat=True).first()
     if volunteer_id is None:
-        PointsDue.objects.filter(record_id=record_id).delete()
-        return
+        return None
     volunteer = Volunteer.objects.select_for_update().get(pk=volunteer_id)
     record = ServiceRecord.objects.select_for_update().select_related("event__unit").get(pk=record_id)
     record.volunteer = volunteer
     account = Account.objects.select_for_update().get(pk=ledger.volunteer_account(volunteer).pk)
-    standing = list(standing_earns(record).order_by("pk"))
+    return record, account, list(standing_earns(record).order_by("pk"))
+
+
+def _settle_one(record_id: int) -> None:
+    state = _locked(record_id)
+    if state is None:
+        PointsDue.objects.filter(record_id=record_id).delete()
+        return
+    record, account, standing = state
     stand_points = sum((earn.amount for earn in standing), ZERO)
     stand_hours = sum((earn.hours or ZERO for earn in standing), ZERO)
     if record.status == RecordStatus.APPROVED:
