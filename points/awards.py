@@ -1,0 +1,135 @@
+"""Points given by hand (a referral, a special effort), four eyes: one manager proposes with a reason,
+another approves; only then do the points move, under the rule's caps."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+
+from accounts.models import User
+from points import ledger
+from points.earning import cap_memo, cap_room, rule_for
+from points.errors import PointsError
+from points.models import MAX_POINTS, AccountKind, AwardRequest, RequestStatus, Transfer, TransferKind
+from stations.models import PracticeUnit
+from stations.scoping import is_under, manages
+from volunteers.models import Volunteer
+
+
+def clean_amount(value: object) -> Decimal:
+    """An amount of points as a user may give it: finite, above zero, at most two decimals and MAX_POINTS."""
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise PointsError("invalid_amount") from None
+    if not amount.is_finite() or amount <= 0 or amount > MAX_POINTS or amount != amount.quantize(Decimal("0.01")):
+        raise PointsError("invalid_amount")
+    return amount.quantize(Decimal("0.01"))
+
+
+def propose_award(
+    volunteer: Volunteer,
+    amount: Decimal | None,
+    reason: str,
+    *,
+    by: User,
+    unit: PracticeUnit,
+    is_referral: bool = False,
+) -> AwardRequest:
+    """Propose points for a volunteer; another manager of the unit approves them (``approve_award``).
+
+    The proposer manages ``unit``, which is the volunteer's home station or above it. A
+    referral without an amount gets the rule's referral points. Raises PointsError.
+    """
+    if not manages(by, unit):
+        raise PointsError("not_manager")
+    if not is_under(volunteer.home_station, unit):
+        raise PointsError("not_their_unit")
+    if not reason.strip():
+        raise PointsError("reason_required")
+    rule = rule_for(unit)
+    if rule is None:
+        raise PointsError("not_allowed")
+    if amount is None and is_referral:
+        if not rule.referral_points:
+            raise PointsError("not_allowed")
+        amount = rule.referral_points
+    return AwardRequest.objects.create(
+        volunteer=volunteer,
+        unit=unit,
+        amount=clean_amount(amount),
+        reason=reason.strip(),
+        is_referral=is_referral,
+        proposed_by=by,
+    )
+
+
+def _lock_pending(award: AwardRequest, by: User) -> AwardRequest:
+    award = AwardRequest.objects.select_for_update().select_related("unit", "volunteer").get(pk=award.pk)
+    if award.status != RequestStatus.PENDING:
+        raise PointsError("invalid_state")
+    if not manages(by, award.unit):
+        raise PointsError("not_manager")
+    return award
+
+
+@transaction.atomic
+def approve_award(award: AwardRequest, *, by: User) -> Transfer:
+    """Approve a proposed award: the points move from the center's issue account to the volunteer.
+
+    Another person than the proposer, who manages the award's unit (``self_review``
+    otherwise). The rule's cap applies: points above it are not credited and the memo
+    says so; nothing at all under the cap is refused (``cap_reached``). Raises PointsError.
+    """
+    award = _lock_pending(award, by)
+    if award.proposed_by_id == by.pk:
+        raise PointsError("self_review")
+    rule = rule_for(award.unit)
+    if rule is None:
+        raise PointsError("not_allowed")
+    account = ledger.volunteer_account(award.volunteer)
+    account = type(account).objects.select_for_update().get(pk=account.pk)
+    amount, memo = award.amount, award.reason
+    room = cap_room(rule, account)
+    if room is not None and amount > room:
+        if room <= 0:
+            raise PointsError("cap_reached")
+        with translation.override(settings.LANGUAGE_CODE):
+            memo = f"{award.reason}；{cap_memo(rule, amount - room)}"
+        amount = room
+    now = timezone.now()
+    transfer = ledger.post(
+        TransferKind.REFERRAL if award.is_referral else TransferKind.AWARD,
+        ledger.unit_account(award.unit, AccountKind.ISSUE),
+        account,
+        amount,
+        unit=award.unit,
+        by=by,
+        at=now,
+        memo=memo,
+        award=award,
+    )
+    award.status, award.decided_by, award.decided_at = RequestStatus.APPROVED, by, now
+    award.save(update_fields=["status", "decided_by", "decided_at"])
+    return transfer
+
+
+@transaction.atomic
+def decline_award(award: AwardRequest, *, by: User, reason: str) -> AwardRequest:
+    """Decline a proposed award (by another manager of its unit), or withdraw it (by its proposer).
+
+    A reason is required: the admin keeps it in the award's history. Raises PointsError.
+    """
+    if not reason.strip():
+        raise PointsError("reason_required")
+    award = _lock_pending(award, by)
+    withdrawn = award.proposed_by_id == by.pk
+    award.status = RequestStatus.CANCELLED if withdrawn else RequestStatus.DECLINED
+    # The four-eyes constraint forbids the proposer as decider: a withdrawal names nobody.
+    award.decided_by = None if withdrawn else by
+    award.decided_at = timezone.now()
+    award.save(update_fields=["status", "decided_by", "decided_at"])
+    return award
