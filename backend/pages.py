@@ -16,7 +16,7 @@ from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -34,6 +34,8 @@ from certificates.models import CertificateRequest, RequestStatus
 from certificates.serializers import CertificateRequestSerializer
 from events.models import RecordStatus, ServiceRecord, SignupStatus
 from orders.models import Order, OrderState
+from points.models import ShopKeeper
+from points.statement import summary_of
 from stations.models import Level, PracticeUnit
 from stations.scoping import is_manager
 from volunteers import services as volunteer_services
@@ -77,6 +79,16 @@ def star_progress(hours: Decimal, level: int) -> dict | None:
     }
 
 
+def kept_shops(user: User) -> list[dict]:
+    """The shops the user keeps without managing their unit: the /me/ page links to their redeem pages."""
+    keeping = ShopKeeper.objects.filter(user=user).select_related("unit").order_by("unit__path")
+    links = []
+    for keeper in keeping:
+        with contextlib.suppress(NoReverseMatch):
+            links.append({"unit": keeper.unit, "url": reverse("shop-redeem-page", args=[keeper.unit_id])})
+    return links
+
+
 @login_required
 @require_GET
 def me(request: HttpRequest) -> HttpResponse:
@@ -84,9 +96,10 @@ def me(request: HttpRequest) -> HttpResponse:
     volunteer = Volunteer.objects.of_user(request.user).select_related("home_station").with_hours().first()
     if volunteer is None and is_manager(request.user):
         return redirect("workbench")
-    context = {"volunteer": volunteer}
+    context = {"volunteer": volunteer, "kept_shops": kept_shops(cast(User, request.user))}
     if volunteer is not None:
         now = timezone.now()
+        context["points"] = summary_of(volunteer, now=now)
         records = list(
             ServiceRecord.objects.filter(volunteer=volunteer)
             .select_related("event__unit")
