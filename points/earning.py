@@ -181,6 +181,19 @@ def on_hours_changed(sender, records: list[ServiceRecord], before: list, **kwarg
     transaction.on_commit(lambda: settle_after_commit(ids))
 
 
+def event_points_due(event_id: int) -> None:
+    """An event's points coefficient changed: its records' points follow once the change commits."""
+    ids = list(
+        ServiceRecord.objects.filter(event_id=event_id)
+        .filter(Q(status=RecordStatus.APPROVED) | Q(points_transfers__isnull=False))
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+    if ids:
+        PointsDue.objects.bulk_create([PointsDue(record_id=pk) for pk in ids], ignore_conflicts=True)
+        transaction.on_commit(lambda: settle_after_commit(ids))
+
+
 def settle_after_commit(record_ids: list[int]) -> None:
     # The approval has committed: a failure here must not reach its user. The due rows
     # stay, and settle_points (cron) settles them.
