@@ -102,14 +102,15 @@ def expire_points(*, now: datetime.datetime, dry_run: bool = False) -> dict[str,
     """
     if not PointsRule.objects.filter(expiry_years__isnull=False).exists():
         return {"volunteers": 0, "points": ZERO}
-    accounts = (
+    # Read first, then move each: the moves change the rows a cursor would still be reading.
+    accounts = list(
         Account.objects.filter(kind=AccountKind.VOLUNTEER, balance__gt=0)
         .select_related("volunteer__home_station")
         .order_by("pk")
     )
     years_at: dict[int, int | None] = {}
     volunteers, total = 0, ZERO
-    for account in accounts.iterator(chunk_size=500):
+    for account in accounts:
         volunteer = cast(Volunteer, account.volunteer)  # a volunteer account's owner, by constraint
         station = volunteer.home_station
         if station.pk not in years_at:
