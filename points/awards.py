@@ -41,11 +41,14 @@ def propose_award(
 ) -> AwardRequest:
     """Propose points for a volunteer; another manager of the unit approves them (``approve_award``).
 
-    The proposer manages ``unit``, which is the volunteer's home station or above it. A
-    referral without an amount gets the rule's referral points. Raises PointsError.
+    The proposer manages ``unit``, which is the volunteer's home station or above it, and
+    is not the volunteer. A referral without an amount gets the rule's referral points.
+    Raises PointsError.
     """
     if not manages(by, unit):
         raise PointsError("not_manager")
+    if volunteer.user_id == by.pk:
+        raise PointsError("self_review")
     if not is_under(volunteer.home_station, unit):
         raise PointsError("not_their_unit")
     if not reason.strip():
@@ -80,12 +83,13 @@ def _lock_pending(award: AwardRequest, by: User) -> AwardRequest:
 def approve_award(award: AwardRequest, *, by: User) -> Transfer:
     """Approve a proposed award: the points move from the center's issue account to the volunteer.
 
-    Another person than the proposer, who manages the award's unit (``self_review``
-    otherwise). The rule's cap applies: points above it are not credited and the memo
+    Another person than the proposer and the volunteer, who manages the award's unit
+    (``self_review`` otherwise). The rule's cap applies: points above it are not credited and the memo
     says so; nothing at all under the cap is refused (``cap_reached``). Raises PointsError.
     """
     award = _lock_pending(award, by)
-    if award.proposed_by_id == by.pk:
+    # Neither the proposer nor the volunteer approves: each would be awarding alone.
+    if by.pk in (award.proposed_by_id, award.volunteer.user_id):
         raise PointsError("self_review")
     rule = rule_for(award.unit)
     if rule is None:

@@ -161,6 +161,10 @@ class EventCoefficientAdmin(ScopedAdmin):
     def scoped_queryset(self, request):
         return scoped(EventCoefficient.objects.all(), request.user, "event__unit__path")
 
+    def get_readonly_fields(self, request, obj=None):
+        # Moved to another event, the first event's points would keep a coefficient it no longer has.
+        return ["event"] if obj is not None else []
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "event":
             kwargs["queryset"] = Event.objects.managed_by(request.user).order_by("-starts_at")

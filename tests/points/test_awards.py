@@ -8,6 +8,7 @@ from points import ledger
 from points.awards import approve_award, decline_award, propose_award
 from points.errors import PointsError
 from points.models import AccountKind, CapKind, RequestStatus, TransferKind
+from stations.models import UnitManager
 from tests.conftest import make_manager
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +136,13 @@ def test_an_award_is_approved_once(rule, volunteer, station_manager, institute_m
     second_reviewer = make_manager(django_user_model, tree["S1"], "第二位站管理员")
     refused("invalid_state", approve_award, award, by=second_reviewer)
     assert balance(volunteer) == Decimal("8.00")
+
+
+def test_a_manager_who_volunteers_neither_proposes_nor_approves_points_for_themself(
+    rule, tree, volunteer, station_manager
+):
+    UnitManager.objects.create(user=volunteer.user, unit=tree["S1"])
+    refused("self_review", propose_award, volunteer, Decimal("5"), "表现突出", by=volunteer.user, unit=tree["S1"])
+    award = propose_award(volunteer, Decimal("5"), "表现突出", by=station_manager, unit=tree["S1"])
+    refused("self_review", approve_award, award, by=volunteer.user)
+    assert balance(volunteer) == Decimal("0.00")
