@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from points import ledger
-from points.earning import cap_memo, cap_room, rule_for
+from points.earning import cap_room, rule_for
 from points.errors import PointsError
 from points.models import MAX_POINTS, AccountKind, AwardRequest, RequestStatus, Transfer, TransferKind
 from stations.models import PracticeUnit
@@ -84,8 +84,8 @@ def approve_award(award: AwardRequest, *, by: User) -> Transfer:
     """Approve a proposed award: the points move from the center's issue account to the volunteer.
 
     Another person than the proposer and the volunteer, who manages the award's unit
-    (``self_review`` otherwise). The rule's cap applies: points above it are not credited and the memo
-    says so; nothing at all under the cap is refused (``cap_reached``). Raises PointsError.
+    (``self_review`` otherwise). The rule's cap applies: an award above what the cap leaves
+    is refused (``cap_reached``, saying what still fits). Raises PointsError.
     """
     award = _lock_pending(award, by)
     # Neither the proposer nor the volunteer approves: each would be awarding alone.
@@ -96,24 +96,24 @@ def approve_award(award: AwardRequest, *, by: User) -> Transfer:
         raise PointsError("not_allowed")
     account = ledger.volunteer_account(award.volunteer)
     account = type(account).objects.select_for_update().get(pk=account.pk)
-    amount, memo = award.amount, award.reason
     room = cap_room(rule, account)
-    if room is not None and amount > room:
+    # The approver approves an exact amount: one the cap would cut is refused, saying what fits,
+    # so the ledger always holds what was approved (points.checks compares them).
+    if room is not None and award.amount > room:
         if room <= 0:
             raise PointsError("cap_reached")
-        with translation.override(settings.LANGUAGE_CODE):
-            memo = f"{award.reason}；{cap_memo(rule, amount - room)}"
-        amount = room
+        detail = gettext("Under the points cap the volunteer can receive only %(room)s more points.") % {"room": room}
+        raise PointsError("cap_reached", detail)
     now = timezone.now()
     transfer = ledger.post(
         TransferKind.REFERRAL if award.is_referral else TransferKind.AWARD,
         ledger.unit_account(award.unit, AccountKind.ISSUE),
         account,
-        amount,
+        award.amount,
         unit=award.unit,
         by=by,
         at=now,
-        memo=memo,
+        memo=award.reason,
         award=award,
     )
     award.status, award.decided_by, award.decided_at = RequestStatus.APPROVED, by, now

@@ -98,16 +98,20 @@ def test_a_unit_without_points_rules_cannot_award(volunteer, station_manager):
     )
 
 
-def test_an_award_stops_at_the_cap_and_says_so(rule, volunteer, station_manager, institute_manager):
+def test_an_award_above_the_cap_is_refused_saying_what_still_fits(rule, volunteer, station_manager, institute_manager):
     rule.cap, rule.cap_kind = Decimal("10"), CapKind.LIFETIME
     rule.save()
     first = propose_award(volunteer, Decimal("8"), "表现突出", by=station_manager, unit=volunteer.home_station)
     approve_award(first, by=institute_manager)
     second = propose_award(volunteer, Decimal("8"), "再次表现突出", by=station_manager, unit=volunteer.home_station)
-    transfer = approve_award(second, by=institute_manager)
-    assert transfer.amount == Decimal("2.00") and "10" in transfer.memo
-    third = propose_award(volunteer, Decimal("1"), "第三次", by=station_manager, unit=volunteer.home_station)
-    refused("cap_reached", approve_award, third, by=institute_manager)
+    with pytest.raises(PointsError) as caught:
+        approve_award(second, by=institute_manager)
+    assert caught.value.code == "cap_reached" and "2.00" in caught.value.detail
+    decline_award(second, by=institute_manager, reason="超过上限")
+    third = propose_award(volunteer, Decimal("2"), "按上限补足", by=station_manager, unit=volunteer.home_station)
+    assert approve_award(third, by=institute_manager).amount == Decimal("2.00")
+    fourth = propose_award(volunteer, Decimal("1"), "第四次", by=station_manager, unit=volunteer.home_station)
+    refused("cap_reached", approve_award, fourth, by=institute_manager)
     assert balance(volunteer) == Decimal("10.00")
 
 
