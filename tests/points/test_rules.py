@@ -31,7 +31,7 @@ def test_an_activity_cap_counts_at_most_its_hours(rule, event, volunteer, statio
     long_event = make_event(event.unit, title="长时间服务", starts_at=at(12), ends_at=at(17))
     earn = approve(make_record(long_event, volunteer, hours="5.00", start=12, end=17), station_manager, settled)
     assert (earn.hours, earn.amount) == (Decimal("2.00"), Decimal("20.00"))
-    assert "2.00" in earn.memo
+    assert earn.memo == "每次活动最多计 2.00 小时"
 
 
 def test_a_day_cap_counts_the_other_records_of_the_same_day(rule, event, volunteer, station_manager, settled):
@@ -166,3 +166,37 @@ def test_a_center_without_a_rule_gives_no_points_even_if_a_station_has_one(
     PointsRule.objects.create(unit=tree["S1"], points_per_hour=Decimal("50"))
     assert rule_for(tree["S1"]) is None
     assert approve(make_record(event, volunteer), station_manager, settled) is None
+
+
+# Two real schemes, as the README configures them --------------------------------------------------
+
+
+def test_the_hailin_scheme_counts_at_most_two_hours_of_an_activity(tree, event, volunteer, station_manager, settled):
+    # 海林: one point per hour of service, at most two hours of any one activity counted.
+    PointsRule.objects.create(unit=tree["C"], points_per_hour=Decimal("1"), activity_hours_cap=Decimal("2"))
+    long_event = make_event(event.unit, title="社区义诊", starts_at=at(8), ends_at=at(13))
+    earn = approve(make_record(long_event, volunteer, hours="5.00", start=8, end=13), station_manager, settled)
+    assert (earn.hours, earn.amount) == (Decimal("2.00"), Decimal("2.00"))
+
+
+def test_the_nanjing_time_bank_stops_at_1500_points_in_a_lifetime(tree, event, volunteer, station_manager, settled):
+    # 南京 time bank: an hour is a point, at most 1,500 in a lifetime; points may go to family or be donated.
+    PointsRule.objects.create(
+        unit=tree["C"],
+        points_per_hour=Decimal("1"),
+        cap=Decimal("1500"),
+        cap_kind=CapKind.LIFETIME,
+        gifts_allowed=True,
+        donations_allowed=True,
+    )
+    with transaction.atomic():
+        ledger.post(
+            TransferKind.AWARD,
+            ledger.unit_account(tree["C"], AccountKind.ISSUE),
+            ledger.volunteer_account(volunteer),
+            Decimal("1499"),
+            unit=tree["C"],
+        )
+    earn = approve(make_record(event, volunteer), station_manager, settled)
+    assert earn.amount == Decimal("1.00") and "1500" in earn.memo
+    assert balance(volunteer) == Decimal("1500.00")
