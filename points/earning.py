@@ -67,11 +67,8 @@ def standing_earns(record: ServiceRecord):
     return Transfer.objects.filter(record=record, kind=TransferKind.EARN).exclude(Exists(reversed_))
 
 
-def _standing(record: ServiceRecord) -> tuple[Decimal, Decimal]:
-    totals = standing_earns(record).aggregate(
-        points=Coalesce(Sum("amount"), ZERO), hours=Coalesce(Sum("hours"), Decimal("0.00"))
-    )
-    return totals["points"], totals["hours"]
+def _standing_points(record: ServiceRecord) -> Decimal:
+    return standing_earns(record).aggregate(points=Coalesce(Sum("amount"), ZERO))["points"]
 
 
 def _hours_counted_that_day(record: ServiceRecord) -> Decimal:
@@ -162,7 +159,7 @@ def points_for(record: ServiceRecord) -> tuple[Decimal, Decimal, str]:
     if event.leaders.filter(pk=record.volunteer.user_id).exists():
         coefficient *= rule.leader_coefficient
     points = (hours * rate * coefficient).quantize(CENT, rounding=ROUND_HALF_UP)
-    left = cap_room(rule, ledger.volunteer_account(record.volunteer), already=_standing(record)[0])
+    left = cap_room(rule, ledger.volunteer_account(record.volunteer), already=_standing_points(record))
     if left is not None and points > left:
         notes.append(cap_memo(rule, points - left))
         points = left
