@@ -153,9 +153,8 @@ def points_for(record: ServiceRecord) -> tuple[Decimal, Decimal, str]:
         rate = rule.points_per_hour
     # DB3205/T 1001-2020 (Suzhou's volunteer service points standard) scores service as
     # hours × the category's points per hour × a coefficient for difficulty, skill and risk.
-    coefficient = EventCoefficient.objects.filter(event=event).values_list("coefficient", flat=True).first() or Decimal(
-        1
-    )
+    set_for_event = EventCoefficient.objects.filter(event=event).values_list("coefficient", flat=True).first()
+    coefficient = set_for_event or Decimal(1)
     if event.leaders.filter(pk=record.volunteer.user_id).exists():
         coefficient *= rule.leader_coefficient
     points = (hours * rate * coefficient).quantize(CENT, rounding=ROUND_HALF_UP)
