@@ -39,7 +39,9 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.functions import Coalesce, Lag
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Abs, Coalesce, Lag
+from django.db.models.lookups import GreaterThanOrEqual
 
 from events.models import RecordStatus
 from points.models import (
@@ -60,6 +62,16 @@ from points.models import (
 SHOWN = 20
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
 NO_ITEMS = Value(0)
+HALF_CENT = Value(Decimal("0.005"), output_field=DecimalField(max_digits=14, decimal_places=3))
+
+
+def _differ(left: Combinable, right: Combinable) -> Q:
+    """``left`` and ``right`` differ by a cent or more.
+
+    Exact on PostgreSQL; SQLite adds decimals as floating point, whose sums may be off
+    by far less than a cent, so an equality there would report differences that are not.
+    """
+    return Q(GreaterThanOrEqual(Abs(left - right), HALF_CENT))
 
 
 def _pts(value: object) -> str:
@@ -93,15 +105,15 @@ def check_ledger() -> list[str]:
 def _check_accounts(problems: list[str]) -> None:
     totals = Entry.objects.aggregate(total=_sum("amount"))
     balances = Account.objects.aggregate(total=_sum("balance"))["total"]
-    if totals["total"] != 0:
+    if abs(Decimal(str(totals["total"]))) >= Decimal("0.005"):
         problems.append(f"All entries sum to {_pts(totals['total'])}, not 0.")
-    if balances != 0:
+    if abs(Decimal(str(balances))) >= Decimal("0.005"):
         problems.append(f"All balances sum to {_pts(balances)}, not 0.")
     _report(
         problems,
         "Balance differs from the sum of the account's entries",
         Account.objects.annotate(total=_sum("entries__amount"))
-        .exclude(balance=F("total"))
+        .filter(_differ(F("balance"), F("total")))
         .order_by("pk")
         .values_list("pk", "kind", "balance", "total"),
         lambda row: f"account {row[0]} ({row[1]}) balance {_pts(row[2])}, entries {_pts(row[3])}",
@@ -112,7 +124,7 @@ def _check_accounts(problems: list[str]) -> None:
     _report(
         problems,
         "Entry's balance after differs from the balance before it plus its amount",
-        running.filter(~Q(balance_after=Coalesce(F("before"), ZERO) + F("amount"))).values_list(
+        running.filter(_differ(F("balance_after"), Coalesce(F("before"), ZERO) + F("amount"))).values_list(
             "pk", "account_id", "balance_after", "before", "amount"
         ),
         lambda row: f"entry {row[0]} of account {row[1]}: {_pts(row[3])} + {_pts(row[4])} ≠ {_pts(row[2])}",
@@ -146,7 +158,9 @@ def _check_transfers(problems: list[str]) -> None:
     _report(
         problems,
         "Transfer whose entries are not -amount on its source and +amount on its target",
-        transfers.filter(~Q(sides=2) | ~Q(total=0) | ~Q(out=-F("amount")) | ~Q(into=F("amount")))
+        transfers.filter(
+            ~Q(sides=2) | _differ(F("total"), ZERO) | _differ(F("out"), -F("amount")) | _differ(F("into"), F("amount"))
+        )
         .order_by("pk")
         .values_list("pk", "kind", "amount", "sides", "out", "into"),
         lambda row: (
@@ -206,13 +220,13 @@ def _check_stock(problems: list[str]) -> None:
         payments=Coalesce(Subquery(paid.values("redemption").annotate(n=Count("pk")).values("n")), NO_ITEMS),
         paid_back=Coalesce(Subquery(paid_back.values("redemption").annotate(s=Sum("amount")).values("s")), ZERO),
     )
-    expected_back = Q(status=RedemptionStatus.RETURNED, paid_back=F("points")) | Q(
-        status=RedemptionStatus.DONE, paid_back=0
+    wrong_back = (Q(status=RedemptionStatus.RETURNED) & _differ(F("paid_back"), F("points"))) | (
+        Q(status=RedemptionStatus.DONE) & _differ(F("paid_back"), ZERO)
     )
     _report(
         problems,
         "Redemption not paid once with its points, or its return not paid back once",
-        redemptions.filter(~Q(payments=1) | ~Q(paid=F("points")) | ~expected_back)
+        redemptions.filter(~Q(payments=1) | _differ(F("paid"), F("points")) | wrong_back)
         .order_by("pk")
         .values_list("pk", "status", "points", "paid", "paid_back"),
         lambda row: (
@@ -229,7 +243,7 @@ def _check_causes(problems: list[str]) -> None:
         problems,
         "Points stand for a service record that is not approved",
         earnings.exclude(record__status=RecordStatus.APPROVED)
-        .filter(reversed__lt=F("amount"))
+        .filter(GreaterThanOrEqual(F("amount") - F("reversed"), HALF_CENT))
         .order_by("pk")
         .values_list("pk", "record_id", "record__status", "amount", "reversed"),
         lambda row: f"transfer {row[0]} of record {row[1]} ({row[2]}): {_pts(row[3])} earned, {_pts(row[4])} reversed",
@@ -238,7 +252,7 @@ def _check_causes(problems: list[str]) -> None:
         problems,
         "Transfer reversed by more than its amount",
         Transfer.objects.annotate(reversed=_sum("reversals__amount"))
-        .filter(reversed__gt=F("amount"))
+        .filter(GreaterThanOrEqual(F("reversed") - F("amount"), HALF_CENT))
         .order_by("pk")
         .values_list("pk", "kind", "amount", "reversed"),
         lambda row: f"transfer {row[0]} ({row[1]} {_pts(row[2])}) reversed {_pts(row[3])}",
