@@ -169,3 +169,26 @@ def test_an_outsider_neither_sees_nor_decides_an_award(client, rule, volunteer, 
     assert client.post(f"/admin/points/awardrequest/{award.pk}/approve/").status_code == 404
     award.refresh_from_db()
     assert award.status == RequestStatus.PENDING
+
+
+def test_the_admin_pages_of_rules_coefficients_and_awards_open(
+    client, rule, event, volunteer, station_manager, center_manager
+):
+    coefficient = EventCoefficient.objects.create(event=event, coefficient=Decimal("1.2"), reason="技能")
+    award = propose_award(volunteer, Decimal("8"), "表现突出", by=station_manager, unit=volunteer.home_station)
+    client.force_login(center_manager)
+    for url in [
+        "/admin/points/pointsrule/",
+        "/admin/points/pointsrule/add/",
+        f"/admin/points/pointsrule/{rule.pk}/change/",
+        "/admin/points/eventcoefficient/",
+        "/admin/points/eventcoefficient/add/",
+        f"/admin/points/eventcoefficient/{coefficient.pk}/change/",
+        "/admin/points/awardrequest/",
+        "/admin/points/awardrequest/add/",
+        f"/admin/points/awardrequest/{award.pk}/approve/",
+        f"/admin/points/awardrequest/{award.pk}/decline/",
+    ]:
+        assert client.get(url).status_code == 200, url
+    page = client.get(f"/admin/points/awardrequest/{award.pk}/change/").content.decode()
+    assert f"/admin/points/awardrequest/{award.pk}/approve/" in page and 'name="_save"' not in page
