@@ -14,3 +14,12 @@ class PointsConfig(AppConfig):
         from points import earning
 
         hours_changed.connect(earning.on_hours_changed, sender=ServiceRecord, dispatch_uid="points-follow-hours")
+
+        # A volunteer's points are frozen while a correction request of theirs is pending.
+        from django.db.models.signals import post_delete, post_save
+
+        from events.models import CorrectionRequest
+        from points import watch
+
+        post_save.connect(watch.on_correction_saved, sender=CorrectionRequest, dispatch_uid="points-freeze-disputed")
+        post_delete.connect(watch.on_correction_saved, sender=CorrectionRequest, dispatch_uid="points-thaw-deleted")
