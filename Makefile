@@ -25,6 +25,7 @@ run: setup
 	$(PYTHON) manage.py migrate --noinput
 	$(PYTHON) manage.py load_demo
 	$(PYTHON) manage.py load_demo_orders
+	$(PYTHON) manage.py load_demo_points
 	@echo "Serving at http://$(HOST)/ (API docs /api/docs/, admin /admin/), with a task worker"
 	$(PYTHON) manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
