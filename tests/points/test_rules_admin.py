@@ -192,3 +192,17 @@ def test_the_admin_pages_of_rules_coefficients_and_awards_open(
         assert client.get(url).status_code == 200, url
     page = client.get(f"/admin/points/awardrequest/{award.pk}/change/").content.decode()
     assert f"/admin/points/awardrequest/{award.pk}/approve/" in page and 'name="_save"' not in page
+
+
+def test_a_stranger_or_a_volunteer_cannot_propose_an_award_or_change_a_rule(client, rule, volunteer, stranger, tree):
+    for user in (stranger, volunteer.user):
+        client.force_login(user)
+        response = client.post(
+            "/admin/points/awardrequest/add/",
+            {"volunteer": volunteer.pk, "unit": tree["S1"].pk, "amount": "8", "reason": "给自己加分"},
+        )
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+        client.post(f"/admin/points/pointsrule/{rule.pk}/change/", {**RULE_FIELDS, "points_per_hour": "99"})
+    assert not AwardRequest.objects.exists()
+    rule.refresh_from_db()
+    assert rule.points_per_hour == Decimal("10.00")
