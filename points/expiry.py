@@ -96,9 +96,11 @@ def expiry_date_of_next(volunteer: Volunteer, *, now: datetime.datetime) -> date
 def expire_points(*, now: datetime.datetime, dry_run: bool = False) -> dict[str, int | Decimal]:
     """Take the points older than their rule's years from every volunteer (EXPIRY, to the center's expiry account).
 
-    Counted at the volunteer's home station. Each volunteer in a transaction of their own,
-    under the lock of their account. ``dry_run`` counts without moving. Safe to run from
-    cron as often as you like: what expired is gone, so a second run finds nothing.
+    The rule is that of the volunteer's home station, whose figures count the expiry:
+    wherever points were earned, they are kept where the volunteer belongs. Each volunteer
+    in a transaction of their own, under the lock of their account. ``dry_run`` counts
+    without moving. Safe to run from cron as often as you like: what expired is gone, so
+    a second run finds nothing.
     """
     if not PointsRule.objects.filter(expiry_years__isnull=False).exists():
         return {"volunteers": 0, "points": ZERO}
