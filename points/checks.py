@@ -19,7 +19,8 @@ The checks are:
 - a redemption was paid once with its points, and a returned one paid back once;
 - points earned by service stand only for approved records: an EARN transfer not
   fully reversed belongs to an approved record, and nothing is reversed more than it was;
-- points awarded by hand stand only for approved awards of the same amount.
+- points awarded by hand stand only for approved awards of the same amount, and points
+  given to a relative only for an accepted gift of the same amount.
 """
 
 from __future__ import annotations
@@ -265,4 +266,13 @@ def _check_causes(problems: list[str]) -> None:
         .order_by("pk")
         .values_list("pk", "award_id", "amount"),
         lambda row: f"transfer {row[0]} (award {row[1]}) {_pts(row[2])}",
+    )
+    _report(
+        problems,
+        "Points transferred to a relative without an accepted transfer of that amount",
+        Transfer.objects.filter(kind=TransferKind.GIFT)
+        .exclude(gift__status=RequestStatus.APPROVED, gift__amount=F("amount"))
+        .order_by("pk")
+        .values_list("pk", "gift_id", "amount"),
+        lambda row: f"transfer {row[0]} (gift {row[1]}) {_pts(row[2])}",
     )

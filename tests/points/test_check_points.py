@@ -152,3 +152,18 @@ def test_a_redemption_without_its_payment_is_reported(books, tree, volunteer, st
 def test_the_checks_take_the_same_number_of_queries_however_many_rows(books, django_assert_max_num_queries):
     with django_assert_max_num_queries(15):
         check_ledger()
+
+
+def test_points_given_to_a_relative_without_an_accepted_gift_are_reported(books, tree, other_volunteer):
+    with transaction.atomic():
+        ledger.post(
+            TransferKind.GIFT,
+            books["account"],
+            ledger.volunteer_account(other_volunteer),
+            Decimal(5),
+            unit=tree["S1"],
+        )
+
+    problems = check_ledger()
+
+    assert len(problems) == 1 and problems[0].startswith("Points transferred to a relative without an accepted")
