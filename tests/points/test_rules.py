@@ -172,20 +172,23 @@ def test_a_center_without_a_rule_gives_no_points_even_if_a_station_has_one(
 
 
 def test_the_hailin_scheme_counts_at_most_two_hours_of_an_activity(tree, event, volunteer, station_manager, settled):
-    # 海林: one point per hour of service, at most two hours of any one activity counted.
-    PointsRule.objects.create(unit=tree["C"], points_per_hour=Decimal("1"), activity_hours_cap=Decimal("2"))
+    # 海林: 1小时等于1积分 (art. 3), 每次志愿活动最长为2小时 (art. 7), 推荐一位志愿者注册积分为2分 (art. 9).
+    PointsRule.objects.create(
+        unit=tree["C"], points_per_hour=Decimal("1"), activity_hours_cap=Decimal("2"), referral_points=Decimal("2")
+    )
     long_event = make_event(event.unit, title="社区义诊", starts_at=at(8), ends_at=at(13))
     earn = approve(make_record(long_event, volunteer, hours="5.00", start=8, end=13), station_manager, settled)
     assert (earn.hours, earn.amount) == (Decimal("2.00"), Decimal("2.00"))
 
 
-def test_the_nanjing_time_bank_stops_at_1500_points_in_a_lifetime(tree, event, volunteer, station_manager, settled):
-    # 南京 time bank: an hour is a point, at most 1,500 in a lifetime; points may go to family or be donated.
+def test_the_nanjing_time_bank_stores_at_most_1500_points(tree, event, volunteer, station_manager, settled):
+    # 南京 养老服务时间银行: an hour is a point, 暂定1500小时为存储上限 (a cap on the balance);
+    # points may go to relatives or be donated to make room.
     PointsRule.objects.create(
         unit=tree["C"],
         points_per_hour=Decimal("1"),
         cap=Decimal("1500"),
-        cap_kind=CapKind.LIFETIME,
+        cap_kind=CapKind.BALANCE,
         gifts_allowed=True,
         donations_allowed=True,
     )
@@ -198,5 +201,5 @@ def test_the_nanjing_time_bank_stops_at_1500_points_in_a_lifetime(tree, event, v
             unit=tree["C"],
         )
     earn = approve(make_record(event, volunteer), station_manager, settled)
-    assert earn.amount == Decimal("1.00") and "1500" in earn.memo
+    assert earn.amount == Decimal("1.00") and earn.memo == "积分余额上限 1500.00：1.00 积分未计入"
     assert balance(volunteer) == Decimal("1500.00")
