@@ -101,7 +101,10 @@ def offer_gift(giver: Volunteer, receiver: Volunteer, amount: Decimal, *, relati
 
 def _pending(gift: Gift) -> Gift:
     """The gift's row, locked, if still pending; else ``invalid_state``."""
-    gift = Gift.objects.select_for_update().select_related("giver__home_station", "receiver").get(pk=gift.pk)
+    # The gift's row alone: locking the volunteers' rows too would block the foreign-key checks
+    # of their other transfers and redemptions, which hold account locks this one then waits for.
+    rows = Gift.objects.select_for_update(of=("self",)).select_related("giver__home_station", "receiver")
+    gift = rows.get(pk=gift.pk)
     if gift.status != RequestStatus.PENDING:
         raise PointsError("invalid_state")
     return gift
@@ -185,6 +188,12 @@ def donate(volunteer: Volunteer, unit: PracticeUnit, amount: Decimal) -> Transfe
     )
 
 
+def _lock_item(item: ShopItem) -> ShopItem:
+    """The item's row alone, locked first as the shop locks it; not its unit's row, which every
+    transfer counted in the unit checks as its foreign key (a lock there deadlocks with donations)."""
+    return ShopItem.objects.select_for_update(of=("self",)).select_related("unit").get(pk=item.pk)
+
+
 @transaction.atomic
 def spend_pool(item: ShopItem, *, recipient: str, by: User, quantity: int = 1) -> Redemption:
     """A manager of the item's unit hands it to a resident in need, paid from that unit's pool.
@@ -198,7 +207,7 @@ def spend_pool(item: ShopItem, *, recipient: str, by: User, quantity: int = 1) -
     if not recipient:
         raise PointsError("recipient_required")
     quantity = shop._quantity(quantity)
-    item = shop._lock_item(item)
+    item = _lock_item(item)
     if not manages(by, item.unit):
         raise PointsError("not_manager")
     if not item.is_active:

@@ -74,7 +74,7 @@ def test_two_residents_given_the_last_item_at_once_exactly_one_gets_it(volunteer
 def test_control_without_the_item_lock_both_pass_the_stock_check(volunteer, tree, django_user_model, monkeypatch):
     item, manager = the_last_item(volunteer, tree, django_user_model)
     read = lambda item: ShopItem.objects.select_related("unit").get(pk=item.pk)  # noqa: E731
-    without_lock(monkeypatch, shop, "_lock_item", read, parties=2)
+    without_lock(monkeypatch, gifts, "_lock_item", read, parties=2)
     results = spend_twice(item, manager)
     # Neither is refused as out of stock: the database's stock constraint stops the second, as an error.
     assert not any(type(result).__name__ == "PointsError" for result in results)
