@@ -74,8 +74,14 @@ def sync_dispute_freeze(volunteer: Volunteer) -> None:
 
 
 def on_correction_saved(sender, instance: CorrectionRequest, **kwargs) -> None:
-    """post_save / post_delete of a CorrectionRequest: asked, approved or declined."""
-    sync_dispute_freeze(instance.volunteer)
+    """post_save / post_delete of a CorrectionRequest: asked, approved or declined.
+
+    After the commit, in a transaction of its own: the correction services hold the
+    volunteer's row, which a redemption holding the account's row waits for (its foreign
+    key), so taking the account's row here would be the opposite order: a deadlock.
+    """
+    volunteer = instance.volunteer
+    transaction.on_commit(lambda: sync_dispute_freeze(volunteer), robust=True)
 
 
 def _frozen_by_hand_allowed(account: Account, by: User) -> Account:
@@ -232,7 +238,7 @@ def resolve_alert(alert: Alert, *, by: User, resolution: str) -> Alert:
     resolution = resolution.strip()
     if not resolution:
         raise PointsError("reason_required")
-    alert = Alert.objects.select_for_update().select_related("unit").get(pk=alert.pk)
+    alert = Alert.objects.select_for_update(of=("self",)).select_related("unit").get(pk=alert.pk)
     if not manages(by, alert.unit):
         raise PointsError("not_manager")
     if alert.resolved_at is not None:

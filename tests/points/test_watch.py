@@ -38,24 +38,42 @@ def rice(tree, station_manager) -> ShopItem:
     return item
 
 
-def dispute(record):
-    return ask_correction(record.volunteer, reason="签到时间记错了", record=record, checked_in_at=at(9, 30))
+@pytest.fixture
+def dispute(settled):
+    """``dispute(record)`` asks a correction; the freeze follows once it commits, as in production."""
+
+    def ask(record):
+        with settled():
+            return ask_correction(record.volunteer, reason="签到时间记错了", record=record, checked_in_at=at(9, 30))
+
+    return ask
+
+
+@pytest.fixture
+def decide(settled, station_manager):
+    """``decide(request)`` declines it: the record stands; the freeze lifts once that commits."""
+
+    def decline(request):
+        with settled():
+            return decline_correction(request, by=station_manager, reason="签到记录无误")
+
+    return decline
 
 
 # Freezing ----------------------------------------------------------------------------------------------
 
 
-def test_a_pending_correction_freezes_the_points_and_its_decision_thaws_them(served, station_manager):
+def test_a_pending_correction_freezes_the_points_and_its_decision_thaws_them(served, dispute, decide):
     request = dispute(served)
     assert frozen_reason(served.volunteer) == watch.DISPUTED
     assert watch.frozen_reason_text(volunteer_account(served.volunteer)) == str(watch.DISPUTED_TEXT)
 
-    decline_correction(request, by=station_manager, reason="签到记录无误")
+    decide(request)
     assert frozen_reason(served.volunteer) == ""
 
 
 def test_a_frozen_volunteer_still_earns_but_cannot_redeem_give_or_donate(
-    served, station_manager, other_volunteer, rice, settled, tree
+    served, station_manager, other_volunteer, rice, settled, tree, dispute, decide
 ):
     volunteer = served.volunteer
     credit(volunteer, "50")
@@ -71,19 +89,19 @@ def test_a_frozen_volunteer_still_earns_but_cannot_redeem_give_or_donate(
     )
     assert code_of(lambda: gifts.donate(volunteer, tree["S1"], Decimal("5"))) == "account_frozen"
 
-    decline_correction(request, by=station_manager, reason="无误")
+    decide(request)
     shop.redeem(rice, volunteer, by=station_manager)
     assert balance(volunteer) == Decimal("60.00")
 
 
-def test_the_end_of_a_dispute_keeps_a_managers_freeze(served, station_manager):
+def test_the_end_of_a_dispute_keeps_a_managers_freeze(served, station_manager, dispute, decide):
     request = dispute(served)
     watch.freeze_account(volunteer_account(served.volunteer), reason="举报核查", by=station_manager)
-    decline_correction(request, by=station_manager, reason="无误")
+    decide(request)
     assert frozen_reason(served.volunteer) == "举报核查"
 
 
-def test_lifting_a_managers_freeze_during_a_dispute_keeps_the_points_frozen(served, station_manager):
+def test_lifting_a_managers_freeze_during_a_dispute_keeps_the_points_frozen(served, station_manager, dispute):
     watch.freeze_account(volunteer_account(served.volunteer), reason="举报核查", by=station_manager)
     dispute(served)
     account = watch.unfreeze_account(volunteer_account(served.volunteer), by=station_manager)
