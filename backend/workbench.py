@@ -71,6 +71,34 @@ def orders_waiting(user) -> dict[str, int]:
     )
 
 
+def shop_links(units) -> list[dict]:
+    """The redeem page of each unit's shop (爱心超市), while the shop pages exist."""
+    links = []
+    for unit in units:
+        try:
+            links.append({"unit": unit, "url": reverse("shop-redeem-page", args=[unit.pk])})
+        except NoReverseMatch:
+            return []
+    return links
+
+
+def points_links(user) -> dict[str, str]:
+    """The admin's points sections a manager works in; empty names are not registered (yet)."""
+    if not user.is_staff:
+        return {}
+    statistics = page_url("admin-statistics")
+    return {
+        "transfers": admin_url("points_transfer_changelist"),
+        "awards": admin_url("points_awardrequest_changelist", "status__exact=pending"),
+        "alerts": admin_url("points_alert_changelist", "resolved_at__isnull=True"),
+        "items": admin_url("points_shopitem_changelist"),
+        "stock": admin_url("points_stockmovement_changelist"),
+        "redemptions": admin_url("points_redemption_changelist"),
+        "rules": admin_url("points_pointsrule_changelist"),
+        "statistics": f"{statistics}#points" if statistics else "",
+    }
+
+
 @login_required
 @require_GET
 def workbench(request: HttpRequest) -> HttpResponse:
@@ -124,6 +152,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
     refused_today = RefusedScan.objects.visible_to(user).filter(at__gte=midnight)
     context = {
         "units": units,
+        "shops": shop_links(units),
+        "points_links": points_links(user),
         "events": events,
         "now": now,
         "pending_count": pending.count(),

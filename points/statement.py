@@ -20,9 +20,11 @@ from django.utils.translation import gettext as _
 from events.models import RecordStatus
 from points.expiry import expiring
 from points.models import ZERO, Account, Entry, Transfer, TransferKind
-from stations.models import PracticeUnit
+from stations.models import Level, PracticeUnit
+from stations.scoping import is_under, root_units
 from volunteers.models import Volunteer
 
+CENT = Decimal("0.01")
 ISSUED = (TransferKind.EARN, TransferKind.AWARD, TransferKind.REFERRAL)
 REDEEMED = (TransferKind.REDEMPTION, TransferKind.POOL_SPEND)
 
@@ -241,9 +243,10 @@ def points_by_unit_month(
             unit_name=row["unit__name"],
             unit_path=row["unit__path"],
             month=_month(row["month"]),
-            issued=Decimal(row["earned"]) - Decimal(row["reversed"]),
-            redeemed=Decimal(row["spent"]) - Decimal(row["returned"]),
-            expired=Decimal(row["lapsed"]),
+            # SQLite hands sums back unscaled (20 for 20.00).
+            issued=(Decimal(row["earned"]) - Decimal(row["reversed"])).quantize(CENT),
+            redeemed=(Decimal(row["spent"]) - Decimal(row["returned"])).quantize(CENT),
+            expired=Decimal(row["lapsed"]).quantize(CENT),
         )
         for row in rows
     ]
@@ -263,6 +266,50 @@ def points_totals(figures: Iterable[PointsFigures]) -> dict[str, Decimal]:
         totals["redeemed"] += row.redeemed
         totals["expired"] += row.expired
     return totals
+
+
+# The figures rolled up for reports ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PointsLine:
+    """Figures summed under a label: a month, a unit and what lies below it."""
+
+    label: str
+    issued: Decimal
+    redeemed: Decimal
+    expired: Decimal
+
+
+def scope_units(user, unit: PracticeUnit | None) -> QuerySet[PracticeUnit]:
+    """The unit's subtree, or everything the user manages."""
+    if unit is not None:
+        return PracticeUnit.objects.subtree_of(unit)
+    return PracticeUnit.objects.managed_by(user)
+
+
+def by_child(user, root: PracticeUnit | None, rows: list[PointsFigures]) -> list[PointsLine]:
+    """The rows summed per unit one level below ``root`` (or per unit the user manages), zeros shown;
+    the root's own movements (its shop, its events) on a line of their own."""
+    if root is None:
+        children = list(PracticeUnit.objects.filter(level=Level.CENTER)) if user.is_superuser else root_units(user)
+    else:
+        children = list(PracticeUnit.objects.filter(parent=root).order_by("path"))
+    units = PracticeUnit.objects.in_bulk({row.unit_id for row in rows})
+    totals: dict[int, list[PointsFigures]] = {child.pk: [] for child in children}
+    own: list[PointsFigures] = []
+    for row in rows:
+        child = next((child for child in children if is_under(units[row.unit_id], child)), None)
+        (totals[child.pk] if child is not None else own).append(row)
+    lines = [PointsLine(child.name, **points_totals(totals[child.pk])) for child in children]
+    if root is not None and own:
+        lines.insert(0, PointsLine(_("%(unit)s itself") % {"unit": root.name}, **points_totals(own)))
+    return lines
+
+
+def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
+    following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return month, following - datetime.timedelta(days=1)
 
 
 # A volunteer's points at a glance ---------------------------------------------------------

@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 
 from accounts.bounded_fields import EARLIEST_DATE, LATEST_DATE, BoundedDateField
 from accounts.pagination import PageNumberPagination
+from points.statement import PointsFigures, by_child, month_bounds, points_by_unit_month, points_totals, scope_units
 from reports.dashboard.indicators import AMBER, GREEN, INDICATORS, NO_DATA, RED, Dashboard, Row, Scores, dashboard
 from reports.dashboard.order_reports import order_report, report_file
 from reports.files import FILE_FORMATS, XLSX_TYPE, FileExportView, csv_download, workbook_response
@@ -120,11 +121,26 @@ class IndicatorSerializer(serializers.Serializer):
     drilldown = serializers.CharField()
 
 
+ISSUED_HELP = gettext_lazy("Earned, awarded and referral points less reversals.")
+REDEEMED_HELP = gettext_lazy("Redeemed at the shop, also from the pool, less returns.")
+
+
+class PointsMonthSerializer(serializers.Serializer):
+    issued = serializers.DecimalField(max_digits=14, decimal_places=2, help_text=ISSUED_HELP)
+    redeemed = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        help_text=REDEEMED_HELP,
+    )
+    expired = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
 class DashboardSerializer(serializers.Serializer):
     unit = UnitRefSerializer(allow_null=True)
     month = serializers.CharField(help_text="YYYY-MM")
     as_of = serializers.DateField(help_text=gettext_lazy("The day the month is judged at."))
     indicators = IndicatorSerializer(many=True)
+    points = PointsMonthSerializer(help_text=gettext_lazy("Points of the month, read from the points ledger."))
 
 
 class DrilldownRowSerializer(serializers.Serializer):
@@ -177,6 +193,11 @@ def resolve_root(user, unit_id: int | None) -> PracticeUnit | None:
 
 def month_or_current(data: dict) -> datetime.date:
     return data.get("month") or timezone.localdate().replace(day=1)
+
+
+def month_points(user, root: PracticeUnit | None, month: datetime.date) -> list[PointsFigures]:
+    """The month's points rows of the root's subtree (or the caller's whole reach), from the ledger."""
+    return points_by_unit_month(scope_units(user, root), *month_bounds(month))
 
 
 def row_dict(row: Row) -> dict:
@@ -252,6 +273,7 @@ class DashboardView(APIView):
             "month": month.strftime("%Y-%m"),
             "as_of": board.period.as_of,
             "indicators": indicators,
+            "points": points_totals(month_points(request.user, root, month)),
         }
         return Response(DashboardSerializer(body).data)
 
@@ -502,6 +524,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     rows = dashboard(user, root=root, month=month, indicator=key, rows_by=data["by"]).drilldown(key)
     rows = sorted_rows(rows, data["ordering"])
     page = Paginator(rows, PAGE_ROWS).get_page(data["page"])
+    points_rows = month_points(user, root, month)
     cards = [
         {
             "indicator": indicator,
@@ -532,6 +555,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "page_query": drilldown_query(root, month, indicator=key, by=data["by"], ordering=data["ordering"]),
         "downloads": {fmt: f"{api_url}?{api_query}&format={fmt}" for fmt in FILE_FORMATS},
         "errors": form.errors,
+        "points": {"totals": points_totals(points_rows), "children": by_child(user, root, points_rows)},
         "orders_report": {"url": reverse("report-orders"), "date_from": month, "date_to": board.period.as_of},
     }
     return TemplateResponse(request, "reports/dashboard/page.html", context, status=400 if form.errors else 200)

@@ -50,6 +50,8 @@ from events.models import (
     ServiceCategory,
     ServiceRecord,
 )
+from points.models import StockMovement, StockMovementKind
+from points.statement import points_by_unit_month
 from reports.models import LedgerPeriod
 from stations.models import Level, PracticeUnit
 from stations.scoping import under
@@ -63,6 +65,11 @@ HELD = [EventStatus.PUBLISHED, EventStatus.FINISHED]
 ZERO = Decimal("0.00")
 SIGN_IN_RULE = gettext_lazy(
     "Every record of the activity that was not rejected, with its status; credited hours count only once approved."
+)
+
+POINTS_RULE = gettext_lazy(
+    "Points of this unit and the units below it, read from the points ledger: issued less reversals, "
+    "redeemed less returns, expired."
 )
 
 
@@ -266,6 +273,55 @@ class CertificateRow:
     revoked: bool
 
 
+@dataclass(frozen=True)
+class PointsMonth:
+    """Points of the unit's subtree in a month, as the statistics read them from the points ledger."""
+
+    label: str
+    issued: Decimal
+    redeemed: Decimal
+    expired: Decimal
+
+
+@dataclass(frozen=True)
+class StockRow:
+    """One line of the shop's stock register (入库, 出库, 盘点), with the redemption it records."""
+
+    at: datetime.datetime
+    item: str
+    kind: str
+    kind_label: str
+    quantity: int
+    stock_after: int
+    # Who received the goods (a volunteer, or a resident served from the donations pool), or the donor.
+    party: str
+    points: Decimal | None
+    by: str
+    note: str
+
+
+@dataclass(frozen=True)
+class StockItemTotals:
+    """An item's movements in the period: the register adds up to its stock at the end."""
+
+    item: str
+    received: int
+    redeemed: int
+    returned: int
+    counted: int
+    stock_at_end: int
+
+
+@dataclass
+class ShopRegister:
+    rows: list[StockRow] = field(default_factory=list)
+    items: list[StockItemTotals] = field(default_factory=list)
+
+    @property
+    def redemptions(self) -> int:
+        return sum(1 for row in self.rows if row.kind == StockMovementKind.REDEEMED)
+
+
 class TeamCounts(TypedDict):
     member_count: int
 
@@ -286,6 +342,17 @@ class Ledger:
     activities: list[Activity]
     hours: HoursStatistics
     certificates: list[CertificateRow]
+    points: list[PointsMonth] = field(default_factory=list)
+    shop: ShopRegister = field(default_factory=ShopRegister)
+
+    @property
+    def points_total(self) -> PointsMonth:
+        return PointsMonth(
+            label=_("Total"),
+            issued=sum((month.issued for month in self.points), ZERO),
+            redeemed=sum((month.redeemed for month in self.points), ZERO),
+            expired=sum((month.expired for month in self.points), ZERO),
+        )
 
     @property
     def level_label(self) -> str:
@@ -500,6 +567,63 @@ def _certificates(unit: PracticeUnit, period: Period) -> list[CertificateRow]:
     ]
 
 
+def _points(unit: PracticeUnit, period: Period) -> list[PointsMonth]:
+    """Every month of the period, also those without points, summed over the unit's subtree."""
+    months = {(year, month): [ZERO, ZERO, ZERO] for year, month in period.months()}
+    for row in points_by_unit_month(unit, period.first_day, period.last_day):
+        sums = months[(row.month.year, row.month.month)]
+        sums[:] = [sums[0] + row.issued, sums[1] + row.redeemed, sums[2] + row.expired]
+    return [
+        PointsMonth(_("%(month)d/%(year)d") % {"year": year, "month": month}, issued, redeemed, expired)
+        for (year, month), (issued, redeemed, expired) in sorted(months.items())
+    ]
+
+
+def _shop(unit: PracticeUnit, period: Period) -> ShopRegister:
+    """The stock register of the unit's own shop in the period, every redemption and return with it."""
+    start, end = period.bounds
+    movements = (
+        StockMovement.objects.filter(item__unit=unit, created_at__gte=start, created_at__lt=end)
+        .select_related("item", "redemption__volunteer", "by")
+        .order_by("created_at", "id")
+    )
+    labels = dict(StockMovementKind.choices)
+    register = ShopRegister()
+    totals: dict[int, StockItemTotals] = {}
+    for movement in movements:
+        redemption = movement.redemption
+        if redemption is not None:
+            party = redemption.volunteer.real_name if redemption.volunteer is not None else redemption.recipient
+        else:
+            party = movement.donor
+        register.rows.append(
+            StockRow(
+                at=movement.created_at,
+                item=movement.item.name,
+                kind=movement.kind,
+                kind_label=str(labels.get(movement.kind, movement.kind)),
+                quantity=movement.quantity,
+                stock_after=movement.stock_after,
+                party=party,
+                points=redemption.points if redemption is not None else None,
+                by=movement.by.name or "",
+                note=movement.note,
+            )
+        )
+        before = totals.get(movement.item_id) or StockItemTotals(movement.item.name, 0, 0, 0, 0, 0)
+        kind = movement.kind
+        totals[movement.item_id] = StockItemTotals(
+            item=before.item,
+            received=before.received + (movement.quantity if kind == StockMovementKind.RECEIVED else 0),
+            redeemed=before.redeemed - (movement.quantity if kind == StockMovementKind.REDEEMED else 0),
+            returned=before.returned + (movement.quantity if kind == StockMovementKind.RETURNED else 0),
+            counted=before.counted + (movement.quantity if kind == StockMovementKind.COUNTED else 0),
+            stock_at_end=movement.stock_after,
+        )
+    register.items = sorted(totals.values(), key=lambda row: row.item)
+    return register
+
+
 def build_ledger(unit: PracticeUnit, period: Period, *, made_by=None) -> Ledger:
     """Everything the unit's ledger of the period states, read in a fixed number of queries.
 
@@ -546,4 +670,6 @@ def _build_ledger(unit: PracticeUnit, period: Period, made_by) -> Ledger:
         activities=activities,
         hours=hours,
         certificates=_certificates(unit, period),
+        points=_points(unit, period),
+        shop=_shop(unit, period),
     )

@@ -24,7 +24,7 @@ from weasyprint.document import Document
 
 from jobs import pdfs
 from reports.files import safe_cell
-from reports.ledgers.contents import SIGN_IN_RULE, Ledger, Period, build_ledger
+from reports.ledgers.contents import POINTS_RULE, SIGN_IN_RULE, Ledger, Period, build_ledger
 from stations.models import PracticeUnit
 
 DOCUMENT = "reports/ledger/document.html"
@@ -36,6 +36,7 @@ EVERYTHING = [
     "reports/ledger/activities.html",
     "reports/ledger/hours.html",
     "reports/ledger/certificates.html",
+    "reports/ledger/shop.html",
 ]
 # Activities laid out per document: WeasyPrint holds every page of a document until it is
 # written (about 2 MB a page), so a year's ledger in one piece took 700 MB.
@@ -71,6 +72,7 @@ def contents(ledger: Ledger) -> list[Entry]:
         *(Entry(a.anchor, f"{a.number}. {a.event.title}", 2) for a in ledger.activities),
         Entry("hours", _("Hours statistics"), 1),
         Entry("certificates", _("Certificates issued in the period"), 1),
+        Entry("shop", _("Points and the shop register"), 1),
     ]
 
 
@@ -80,6 +82,7 @@ def _context(ledger: Ledger) -> dict:
         "ledger": ledger,
         "title": f"{_('Ledger')} · {ledger.unit.name} · {ledger.period.label}",
         "sign_in_rule": SIGN_IN_RULE,
+        "points_rule": POINTS_RULE,
         "page_before": before,
         "page_after": after,
         "activities": ledger.activities,
@@ -119,7 +122,9 @@ def write_pdf(ledger: Ledger, target: Path, progress: Progress = _ignore) -> Non
             {"parts": ["reports/ledger/activities.html"], "activities": activities[start : start + ACTIVITIES_PER_PART]}
             for start in range(0, len(activities), ACTIVITIES_PER_PART)
         ]
-        parts.append({"parts": ["reports/ledger/hours.html", "reports/ledger/certificates.html"]})
+        parts.append(
+            {"parts": ["reports/ledger/hours.html", "reports/ledger/certificates.html", "reports/ledger/shop.html"]}
+        )
         starts: dict[str, int] = {}
         files, next_page = [], front_pages + 1
         for index, part in enumerate(parts):
@@ -162,7 +167,7 @@ class _Sheet:
 
 
 def write_xlsx(ledger: Ledger, target: Path) -> None:
-    """Sheets: profile, activities, sign-in sheets, hours, certificates."""
+    """Sheets: profile, activities, sign-in sheets, hours, certificates, points and the shop register."""
     with translation.override(settings.LANGUAGE_CODE):
         book = xlsxwriter.Workbook(
             str(target), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
@@ -173,6 +178,7 @@ def write_xlsx(ledger: Ledger, target: Path) -> None:
         _signin_sheet(_Sheet(book, _("Sign-in sheets"), [6, 30, 18, 8, 12, 22, 18, 18, 12, 12], bold), ledger)
         _hours_sheet(_Sheet(book, _("Hours statistics"), [18, 22, 14, 14], bold), ledger)
         _certificates_sheet(_Sheet(book, _("Certificates"), [20, 12, 22, 36, 10, 10, 12, 10], bold), ledger)
+        _shop_sheet(_Sheet(book, _("Points and shop"), [18, 18, 14, 10, 10, 10, 18, 10, 14, 24], bold), ledger)
         book.close()
 
 
@@ -376,6 +382,51 @@ def _certificates_sheet(sheet: _Sheet, ledger: Ledger) -> None:
                 row.record_count,
                 row.issued_on.isoformat(),
                 _("Revoked") if row.revoked else _("Valid"),
+            ]
+        )
+
+
+def _shop_sheet(sheet: _Sheet, ledger: Ledger) -> None:
+    sheet.write([str(POINTS_RULE)])
+    sheet.write([_("Month"), _("Points issued"), _("Points redeemed"), _("Points expired")], header=True)
+    for month in [*ledger.points, ledger.points_total]:
+        sheet.write([month.label, month.issued, month.redeemed, month.expired])
+    sheet.gap()
+    sheet.write([_("Shop register (爱心超市)")], header=True)
+    sheet.write(
+        [
+            _("Item"),
+            _("Received"),
+            _("Redeemed"),
+            _("Returned"),
+            _("Stocktaking difference"),
+            _("Stock at the end"),
+        ],
+        header=True,
+    )
+    for item in ledger.shop.items:
+        sheet.write([item.item, item.received, item.redeemed, item.returned, item.counted, item.stock_at_end])
+    sheet.gap()
+    sheet.write(
+        [
+            _("No."),
+            _("Time"),
+            _("Item"),
+            _("Kind"),
+            _("Quantity"),
+            _("Stock after"),
+            _("Received by or donor"),
+            _("Points"),
+            _("Handled by"),
+            _("Note"),
+        ],
+        header=True,
+    )
+    for number, row in enumerate(ledger.shop.rows, start=1):
+        sheet.write(
+            [
+                *(number, _time(row.at), row.item, row.kind_label, row.quantity, row.stock_after),
+                *(row.party, row.points, row.by, row.note),
             ]
         )
 

@@ -29,6 +29,7 @@ from rest_framework.views import APIView
 from accounts.bounded_fields import BoundedDateField
 from accounts.pagination import PageNumberPagination
 from events.models import ServiceCategory
+from points.statement import PointsFigures, by_child, points_by_unit_month, points_totals, scope_units
 from reports.files import FILE_FORMATS, XLSX_TYPE, FileExportView
 from reports.statistics import exports
 from reports.statistics.hours import (
@@ -43,6 +44,14 @@ from reports.statistics.hours import (
     parse_group_by,
     report_totals,
     year_summary,
+)
+from reports.statistics.points import (
+    PaginatedPointsSerializer,
+    PointsQuerySerializer,
+    PointsRowSerializer,
+    by_month,
+    points_file,
+    row_dict,
 )
 from stations.models import Level, PracticeUnit
 from stations.permissions import IsManager
@@ -221,6 +230,31 @@ class SummaryStatsView(APIView):
         return Response(SummarySerializer(year_summary(request.user, unit=unit, year=year)).data)
 
 
+class PointsStatsView(FileExportView):
+    """Points issued, redeemed and expired per unit and month in the caller's scope, from the ledger."""
+
+    @extend_schema(
+        operation_id="stats_points",
+        parameters=[PointsQuerySerializer],
+        responses={
+            (200, "application/json"): PaginatedPointsSerializer,
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="UTF-8 with BOM, not paginated"),
+            (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="Not paginated"),
+        },
+    )
+    def get(self, request) -> HttpResponseBase:
+        query = PointsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        unit = scoped_unit(request.user, data.get("unit"))
+        rows = points_by_unit_month(scope_units(request.user, unit), data["date_from"], data["date_to"])
+        if data["format"] in FILE_FORMATS:
+            return points_file(rows, scope_name(request.user, unit), data)
+        paginator = PageNumberPagination()
+        page = cast(list[PointsFigures], paginator.paginate_queryset(rows, request, view=self))  # type: ignore[arg-type]
+        return paginator.get_paginated_response(PointsRowSerializer(map(row_dict, page), many=True).data)
+
+
 # The admin statistics page ------------------------------------------------------------
 
 CHILD_KEY = {None: "center", Level.CENTER: "institute", Level.INSTITUTE: "station", Level.STATION: "volunteer"}
@@ -338,9 +372,19 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
             for fmt in FILE_FORMATS
         }
         exports_links.append({"label": title, **links})
+    points_rows = points_by_unit_month(scope_units(user, unit), data["date_from"], data["date_to"])
+    points_query = {key: value for key, value in query.items() if key != "category"}
     context = {
         **admin.site.each_context(request),
         "title": _("Hour statistics"),
+        "points": {
+            "totals": points_totals(points_rows),
+            "months": by_month(points_rows),
+            "children": by_child(user, unit, points_rows),
+            "downloads": {
+                fmt: f"{reverse('stats-points')}?{urlencode({**points_query, 'format': fmt})}" for fmt in FILE_FORMATS
+            },
+        },
         "units": units,
         "unit": unit,
         "filters": data,

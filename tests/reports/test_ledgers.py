@@ -203,7 +203,17 @@ def test_the_xlsx_sign_in_sheet_matches_the_records(station_manager_client, tree
     assert response.status_code == 201, response.content
     book = load_workbook(io.BytesIO(download(station_manager_client, response.json())), read_only=True)
     with translation.override("zh-hans"):
-        names = [str(name) for name in ["Overview", "Activities", "Sign-in sheets", "Hours statistics", "Certificates"]]
+        names = [
+            str(name)
+            for name in [
+                "Overview",
+                "Activities",
+                "Sign-in sheets",
+                "Hours statistics",
+                "Certificates",
+                "Points and shop",
+            ]
+        ]
         names = [translation.gettext(name) for name in names]
         rule = str(SIGN_IN_RULE)
         statuses = {str(RecordStatus.APPROVED.label), str(RecordStatus.PENDING.label)}
