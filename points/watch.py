@@ -84,6 +84,18 @@ def on_correction_saved(sender, instance: CorrectionRequest, **kwargs) -> None:
     transaction.on_commit(lambda: sync_dispute_freeze(volunteer), robust=True)
 
 
+def resync_freezes() -> int:
+    """Freeze every disputed volunteer's points and thaw the rest, for cron: a freeze that
+    follows a commit is lost if the process dies between the two. Returns the accounts changed."""
+    pending = CorrectionRequest.objects.filter(status=CorrectionStatus.PENDING).values("volunteer_id")
+    with transaction.atomic():
+        thawed = (
+            Account.objects.filter(frozen_reason=DISPUTED).exclude(volunteer_id__in=pending).update(frozen_reason="")
+        )
+        frozen = Account.objects.filter(frozen_reason="", volunteer_id__in=pending).update(frozen_reason=DISPUTED)
+    return thawed + frozen
+
+
 def _frozen_by_hand_allowed(account: Account, by: User) -> Account:
     rows = Account.objects.select_for_update(of=("self",)).select_related("volunteer__home_station")
     account = rows.get(pk=account.pk)

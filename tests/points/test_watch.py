@@ -108,6 +108,20 @@ def test_lifting_a_managers_freeze_during_a_dispute_keeps_the_points_frozen(serv
     assert account.frozen_reason == watch.DISPUTED
 
 
+def test_the_command_freezes_what_a_lost_commit_left_unfrozen_and_thaws_the_rest(served, volunteer, other_volunteer):
+    dispute_without_its_freeze = ask_correction(
+        served.volunteer, reason="签到时间记错了", record=served, checked_in_at=at(9, 30)
+    )
+    assert dispute_without_its_freeze.status == "pending" and frozen_reason(volunteer) == ""
+    thawed_late = volunteer_account(other_volunteer)
+    thawed_late.frozen_reason = watch.DISPUTED
+    thawed_late.save(update_fields=["frozen_reason"])
+
+    call_command("watch_points", stdout=StringIO())
+
+    assert (frozen_reason(volunteer), frozen_reason(other_volunteer)) == (watch.DISPUTED, "")
+
+
 def test_a_manager_freezes_and_unfreezes_with_a_reason(volunteer, station_manager):
     account = volunteer_account(volunteer)
     assert code_of(lambda: watch.freeze_account(account, reason=" ", by=station_manager)) == "reason_required"
