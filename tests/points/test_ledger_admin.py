@@ -169,3 +169,14 @@ def test_a_manager_resolves_alerts_of_their_units_only(client, station_manager, 
     mine.refresh_from_db()
     assert mine.resolved_by == station_manager and mine.resolution == "属实"
     assert listed(client, "alert", resolved="no") == []
+
+
+def test_the_lists_filter_by_kind_unit_date_and_frozen(client, admin_user, ledger, tree):
+    client.force_login(admin_user)
+    year = Transfer.objects.get(kind="donation").created_at.year
+    donations = listed(client, "transfer", kind="donation", unit__id__exact=tree["S1"].pk, created_at__year=year)
+    assert donations == [Transfer.objects.get(kind="donation").pk]
+    assert listed(client, "transfer", created_at__year=year - 1) == []
+    assert listed(client, "account", kind=AccountKind.POOL) == [ledger["pool"].pk]
+    assert listed(client, "account", frozen="yes") == []
+    assert client.get(url("transfer"), {"created_at__year": "99999"}).status_code != 500
