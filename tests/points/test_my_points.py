@@ -8,7 +8,7 @@ from django.test import Client
 
 from points import statement
 from points.ledger import post, unit_account, volunteer_account
-from points.models import AccountKind, TransferKind
+from points.models import AccountKind, ShopKeeper, TransferKind
 from tests.conftest import client_for
 from tests.points.conftest import at, make_event, make_record
 from tests.points.test_statement import earn, expire, moment, redeem, reverse_earning, stock_item
@@ -153,3 +153,10 @@ def test_expired_points_read_as_expired(earned, volunteer):
     body = client_for(volunteer.user).get("/api/v1/me/points/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
     assert body["entries"]["results"][0]["words"] == "积分过期 5 积分"
     assert body["balance"] == "15.00"
+
+
+def test_a_shop_keeper_finds_the_shops_redeem_page_on_their_own_page(tree, volunteer, stranger):
+    ShopKeeper.objects.create(unit=tree["S1"], user=stranger)
+    html = page_client(stranger).get("/me/").content.decode()
+    assert 'id="kept-shops"' in html and f'href="/shop/{tree["S1"].pk}/redeem/"' in html
+    assert 'id="kept-shops"' not in page_client(volunteer.user).get("/me/").content.decode()

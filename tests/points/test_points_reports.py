@@ -186,3 +186,12 @@ def test_the_ledgers_months_are_shanghai_months(tree, volunteer, station_manager
     award(volunteer, "1", "值守", station_manager, center_manager, early)
     [row] = build_ledger(tree["S1"], DECEMBER).points
     assert row.issued == Decimal("1")
+
+
+def test_an_admin_sees_points_per_center(month_of_points, admin_user):
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(admin_user)
+    stats = client.get("/admin/statistics/?date_from=2026-12-01&date_to=2026-12-31").content.decode()
+    table = stats[stats.index('id="points-by-unit"') :]
+    assert "<td>C 单位</td><td>20</td><td>5</td><td>3</td>" in table
+    assert "<td>C2 单位</td><td>0</td><td>0</td><td>0</td>" in table
