@@ -8,7 +8,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -74,6 +74,7 @@ class RedemptionFilter(django_filters.FilterSet):
         fields = ["unit", "item", "status", "date_from", "date_to"]
 
 
+@extend_schema_view(list=extend_schema(summary="爱心超市物品列表"), retrieve=extend_schema(summary="查看爱心超市物品"))
 class ShopItemViewSet(viewsets.ReadOnlyModelViewSet):
     """爱心超市 items: a volunteer sees those offered at their station's shop and the shops above it
     (``affordable`` marks what their points buy now); keepers and managers see their shops' items."""
@@ -121,6 +122,7 @@ class ShopItemViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(list=extend_schema(summary="兑换记录列表"), retrieve=extend_schema(summary="查看兑换记录"))
 class RedemptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Redemptions: keepers and managers see their shops'; a volunteer sees their own."""
 
@@ -130,6 +132,8 @@ class RedemptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     def get_queryset(self):
         user = self.request.user
+        if not user.is_authenticated:
+            return Redemption.objects.none()
         return (
             Redemption.objects.filter(shop.kept_q(user, "item__unit") | Q(volunteer__user=user))
             .select_related("item__unit", "volunteer", "by")
