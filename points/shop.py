@@ -77,7 +77,8 @@ def kept_q(user: AnyUser, unit_field: str = "unit") -> Q:
     if not user.is_authenticated:
         return Q(pk__in=[])
     if user.is_superuser:
-        return Q()
+        # Not ``Q()``: an empty Q drops out of an OR, and the caller ORs the volunteer's own rows to it.
+        return Q(pk__isnull=False)
     keeping = ShopKeeper.objects.filter(user=user).values("unit")
     return managed_q(user, f"{unit_field}__path") | Q(**{f"{unit_field}__in": keeping})
 
