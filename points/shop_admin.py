@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpResponse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import AdminRequest
 from accounts.errors import DomainError
 from accounts.models import User
+from events.photos import PhotoRejected, check_photo, reencode_photo
 from points import shop
 from points.models import Redemption, ShopItem, ShopKeeper, StockMovement
 from stations.admin import ScopedAdmin, WorkflowForm, WorkflowOnlyAdmin
@@ -33,6 +35,38 @@ class CountForm(WorkflowForm):
 
 class ReturnForm(WorkflowForm):
     reason = forms.CharField(label=_("reason"), max_length=200, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+ITEM_FIELDS = [
+    "unit",
+    "name",
+    "description",
+    "kind",
+    "price",
+    "donor",
+    "photo",
+    "limit_per_person",
+    "limit_days",
+    "is_active",
+]
+
+
+class ShopItemForm(forms.ModelForm):
+    class Meta:
+        model = ShopItem
+        fields = ITEM_FIELDS
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if not isinstance(photo, UploadedFile):
+            return photo
+        # As every photo the platform keeps: refused from its header if too large to decode,
+        # then stored as plain pixels (no EXIF position of the donor's shop or home).
+        try:
+            check_photo(photo)
+            return reencode_photo(photo)
+        except PhotoRejected as rejection:
+            raise forms.ValidationError(str(rejection)) from None
 
 
 class StockMovementInline(admin.TabularInline):
@@ -57,24 +91,13 @@ class StockMovementInline(admin.TabularInline):
 
 @admin.register(ShopItem)
 class ShopItemAdmin(ScopedAdmin):
+    form = ShopItemForm
     list_display = ["name", "unit", "price", "stock", "donor", "limit_per_person", "limit_days", "is_active"]
     list_filter = ["is_active", "kind"]
     search_fields = ["name", "donor", "unit__name"]
     list_select_related = ["unit"]
     readonly_fields = ["stock"]
-    fields = [
-        "unit",
-        "name",
-        "description",
-        "kind",
-        "price",
-        "stock",
-        "donor",
-        "photo",
-        "limit_per_person",
-        "limit_days",
-        "is_active",
-    ]
+    fields = [*ITEM_FIELDS[:5], "stock", *ITEM_FIELDS[5:]]
     object_tools = {"receive": _("Receive stock (入库)"), "count": _("Stocktaking (盘点)")}
 
     def scoped_queryset(self, request):

@@ -1,14 +1,18 @@
 """The shop in the admin: items with 入库 and 盘点, the stock register, returns, shop keepers."""
 
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from PIL import Image
 
 from points import shop
 from points.models import Redemption, RedemptionStatus, ShopItem, ShopKeeper, StockMovement
 from tests.conftest import make_user
 from tests.points.test_shop import give_points, make_item, register_adds_up
+from tests.upload_bombs import bomb_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -190,3 +194,27 @@ def test_a_manager_cannot_appoint_keepers_of_other_units(
     assert ShopKeeper.objects.filter(pk=role.pk).exists()
     assert admin_browser(other_station_manager).post(delete, {"post": "yes"}).status_code == 302
     assert not ShopKeeper.objects.exists()
+
+
+def item_form(unit, **extra) -> dict:
+    return {"unit": unit.pk, "name": "毛巾", "kind": "goods", "price": "5", "is_active": "on", **extra}
+
+
+def test_an_items_photo_is_kept_as_plain_pixels(station_manager, tree):
+    photo = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F] = "某品牌手机"  # Make
+    Image.new("RGB", (40, 30), "red").save(photo, format="JPEG", exif=exif)
+    upload = SimpleUploadedFile("towel.jpg", photo.getvalue(), content_type="image/jpeg")
+    response = admin_browser(station_manager).post("/admin/points/shopitem/add/", item_form(tree["S1"], photo=upload))
+    assert response.status_code == 302
+    stored = ShopItem.objects.get(name="毛巾").photo
+    with Image.open(stored.open("rb")) as image:
+        assert image.format == "JPEG" and not image.getexif()
+
+
+def test_a_photo_too_large_to_decode_is_refused(station_manager, tree):
+    response = admin_browser(station_manager).post(
+        "/admin/points/shopitem/add/", item_form(tree["S1"], photo=bomb_upload())
+    )
+    assert response.status_code == 200 and not ShopItem.objects.filter(name="毛巾").exists()
