@@ -1,5 +1,6 @@
 """The volunteer's own points: the /me/points/ page, the API and the card on /me/."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -8,7 +9,7 @@ from django.test import Client
 
 from points import statement
 from points.ledger import post, unit_account, volunteer_account
-from points.models import AccountKind, ShopKeeper, TransferKind
+from points.models import AccountKind, Entry, ShopKeeper, Transfer, TransferKind
 from tests.conftest import client_for
 from tests.points.conftest import at, make_event, make_record
 from tests.points.test_statement import earn, expire, moment, redeem, reverse_earning, stock_item
@@ -160,3 +161,48 @@ def test_a_shop_keeper_finds_the_shops_redeem_page_on_their_own_page(tree, volun
     html = page_client(stranger).get("/me/").content.decode()
     assert 'id="kept-shops"' in html and f'href="/shop/{tree["S1"].pk}/redeem/"' in html
     assert 'id="kept-shops"' not in page_client(volunteer.user).get("/me/").content.decode()
+
+
+def bulk_history(volunteer, count: int) -> None:
+    """``count`` referral transfers written at once: what years of service leave on an account."""
+    issue, account = unit_account(volunteer.home_station, AccountKind.ISSUE), volunteer_account(volunteer)
+    unit = volunteer.home_station
+    transfers = Transfer.objects.bulk_create(
+        Transfer(
+            kind=TransferKind.REFERRAL,
+            source=issue,
+            target=account,
+            amount=Decimal(1),
+            unit=unit,
+            created_at=moment(1, 0) + datetime.timedelta(minutes=n),
+        )
+        for n in range(count)
+    )
+    Entry.objects.bulk_create(
+        entry
+        for n, transfer in enumerate(transfers, start=1)
+        for entry in (
+            Entry(transfer=transfer, account=issue, amount=-1, balance_after=-n, created_at=transfer.created_at),
+            Entry(transfer=transfer, account=account, amount=1, balance_after=n, created_at=transfer.created_at),
+        )
+    )
+
+
+def test_ten_thousand_entries_cost_no_more_queries_than_ten(volunteer, other_volunteer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    bulk_history(volunteer, 10)
+    bulk_history(other_volunteer, 10_000)
+
+    def queries(user, path: str) -> tuple[int, str]:
+        client = page_client(user)
+        client.get(path)
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get(path).content.decode()
+        return len(captured), html
+
+    few, _html = queries(volunteer.user, "/me/points/")
+    many, html = queries(other_volunteer.user, "/me/points/?page=200")
+    assert few == many
+    assert html.count("推荐奖励 获得 1 积分") == 50 and "余额 1<" in html
