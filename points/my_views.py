@@ -1,5 +1,6 @@
 """The volunteer's own points (API): balance, points expiring soon, entries in words."""
 
+from dataclasses import asdict
 from typing import cast
 
 from django.utils import timezone
@@ -30,7 +31,7 @@ class MyPointsView(APIView):
         paginator = PageNumberPagination()
         # Statement pages like a queryset: a COUNT and one query for the page, whatever the entries.
         page = cast(list[StatementRow], paginator.paginate_queryset(Statement(summary.account), request, view=self))  # type: ignore[arg-type]
-        entries = paginator.get_paginated_response([row.__dict__ for row in page]).data
+        entries = paginator.get_paginated_response([asdict(row) for row in page]).data
         body = {
             "balance": summary.balance,
             "expiring": summary.expiring,
