@@ -168,7 +168,7 @@ class StockMovementAdmin(WorkflowOnlyAdmin):
 
 @admin.register(Redemption)
 class RedemptionAdmin(WorkflowOnlyAdmin):
-    list_display = ["created_at", "item", "volunteer_name", "quantity", "points", "status", "method", "by_name"]
+    list_display = ["created_at", "item", "volunteer_name", "quantity", "points", "status", "how", "by_name"]
     list_filter = ["status", ("item", admin.RelatedOnlyFieldListFilter), "created_at"]
     search_fields = ["item__name", "volunteer__real_name", "recipient"]
     list_select_related = ["item", "volunteer", "by"]
@@ -186,6 +186,10 @@ class RedemptionAdmin(WorkflowOnlyAdmin):
     @admin.display(description=_("handed over by"), ordering="by__name")
     def by_name(self, redemption: Redemption) -> str:
         return redemption.by.name
+
+    @admin.display(description=_("how"), ordering="method")
+    def how(self, redemption: Redemption) -> str:
+        return str(shop.METHOD_LABELS.get(redemption.method, redemption.method))
 
     def _take_back(self, request: AdminRequest, redemptions, reason: str) -> int:
         returned = 0
