@@ -71,7 +71,7 @@ def propose_award(
 
 
 def _lock_pending(award: AwardRequest, by: User) -> AwardRequest:
-    award = AwardRequest.objects.select_for_update().select_related("unit", "volunteer").get(pk=award.pk)
+    award = AwardRequest.objects.select_for_update(of=("self",)).select_related("unit", "volunteer").get(pk=award.pk)
     if award.status != RequestStatus.PENDING:
         raise PointsError("invalid_state")
     if not manages(by, award.unit):

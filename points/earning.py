@@ -223,7 +223,7 @@ def _locked(record_id: int) -> tuple[ServiceRecord, Account, list[Transfer]] | N
     if volunteer_id is None:
         return None
     volunteer = Volunteer.objects.select_for_update().get(pk=volunteer_id)
-    record = ServiceRecord.objects.select_for_update().select_related("event__unit").get(pk=record_id)
+    record = ServiceRecord.objects.select_for_update(of=("self",)).select_related("event__unit").get(pk=record_id)
     record.volunteer = volunteer
     account = Account.objects.select_for_update().get(pk=ledger.volunteer_account(volunteer).pk)
     return record, account, list(standing_earns(record).order_by("pk"))

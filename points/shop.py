@@ -109,7 +109,7 @@ def serves(unit: PracticeUnit, volunteer: Volunteer) -> bool:
 
 def _lock_item(item: ShopItem) -> ShopItem:
     """The item's row, locked until the transaction ends: the first lock every shop workflow takes."""
-    return ShopItem.objects.select_for_update().select_related("unit").get(pk=item.pk)
+    return ShopItem.objects.select_for_update(of=("self",)).select_related("unit").get(pk=item.pk)
 
 
 def _move_stock(
