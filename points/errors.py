@@ -39,6 +39,8 @@ class PointsError(DomainError):
         "cap_reached": _("The volunteer has reached the points cap of the rules."),
     }
     status_codes = {
+        # As /me/checkin-code/ answers someone without a volunteer account.
+        "not_volunteer": 403,
         "not_shop_keeper": 403,
         "own_redemption": 403,
         "insufficient_points": 409,

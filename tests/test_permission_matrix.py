@@ -25,6 +25,9 @@ from events.services import approve_record, record_scan, sign_up
 from stations.models import Level
 from tests.conftest import client_for, make_manager, make_unit, make_volunteer
 from tests.events.conftest import make_event
+from tests.points.matrix import PATHS as POINTS_PATHS
+from tests.points.matrix import ROWS as POINTS_ROWS
+from tests.points.matrix import points_request
 from volunteers.models import Skill, Team
 
 PERSONAS = ["admin", "center", "institute", "station", "other_manager", "volunteer", "other_volunteer", "anonymous"]
@@ -280,7 +283,7 @@ GET    /api/v1/activity-photos/{id}/image/          in   200 200 200 200 404 403
 GET    /api/v1/activity-photos/{id}/image/          out  200 404 404 404 404 403 403 401
 GET    /api/v1/activity-photos/{id}/thumbnail/      in   200 200 200 200 404 403 403 401
 GET    /api/v1/activity-photos/{id}/thumbnail/      out  200 404 404 404 404 403 403 401
-"""
+""" + POINTS_ROWS.strip()
 
 CASES = []
 for line in TABLE.strip().splitlines():
@@ -489,6 +492,8 @@ def request_for(method: str, path: str, target: str, persona: str, world: dict) 
         from tests.orders.matrix import order_request
 
         return order_request(method, path, target, persona, world)
+    if path.startswith(POINTS_PATHS):
+        return points_request(method, path, target, persona, world)
     if "certificate" in path:
         certificate_world(world, path)
     if any(part in path for part in ("/trainings/", "/awards/", "/evaluations/", "/correction-requests/")):

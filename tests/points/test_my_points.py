@@ -119,7 +119,7 @@ def test_a_volunteer_sees_only_their_own_points(earned, volunteer, other_volunte
 
 
 def test_people_without_a_volunteer_profile_have_no_points(stranger, station_manager, anon_client):
-    assert client_for(stranger).get("/api/v1/me/points/").status_code == 400
+    assert client_for(stranger).get("/api/v1/me/points/").status_code == 403
     assert anon_client.get("/api/v1/me/points/").status_code in (401, 403)
     assert page_client(stranger).get("/me/points/")["Location"] == "/me/"
     assert Client().get("/me/points/")["Location"].startswith("/login/")

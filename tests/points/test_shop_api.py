@@ -216,7 +216,7 @@ def test_the_redemption_list_answers_in_constant_queries(
 
 def test_only_volunteers_get_exchange_codes(stranger, anon_client, volunteer_client):
     refused = client_for(stranger).post("/api/v1/me/exchange-code/")
-    assert refused.status_code == 400 and refused.json()["code"] == "not_volunteer"
+    assert refused.status_code == 403 and refused.json()["code"] == "not_volunteer"
     assert anon_client.post("/api/v1/me/exchange-code/").status_code == 401
     assert volunteer_client.get("/api/v1/me/exchange-code/").status_code == 405
     assert not ExchangeCode.objects.exists()
