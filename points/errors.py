@@ -37,6 +37,9 @@ class PointsError(DomainError):
         "note_required": _("The count differs from the stock: say why in the note."),
         "not_their_unit": _("The volunteer's home station is not in this unit."),
         "cap_reached": _("The volunteer has reached the points cap of the rules."),
+        "code_attempts": _(
+            "Too many wrong exchange codes in the last hour: scan the volunteer's personal code instead."
+        ),
     }
     status_codes = {
         # As /me/checkin-code/ answers someone without a volunteer account.
@@ -50,4 +53,5 @@ class PointsError(DomainError):
         "not_receiver": 403,
         "not_giver": 403,
         "not_manager": 403,
+        "code_attempts": 429,
     }

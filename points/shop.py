@@ -18,6 +18,7 @@ import re
 import secrets
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
@@ -50,6 +51,10 @@ MAX_QUANTITY = 1000  # one redemption (the message of ``invalid_quantity``)
 MAX_STOCK_QUANTITY = 100_000  # one receipt or count (``stock_quantity``)
 EXCHANGE_CODE_MINUTES = 10
 EXCHANGE_CODE = re.compile(r"[0-9]{8}")
+# Wrong exchange codes one keeper may type in an hour. The scan throttle alone lets a keeper try
+# 300 codes a minute against every live code of the platform; a keeper mistypes a few times a day.
+EXCHANGE_CODE_MISSES = 20
+EXCHANGE_CODE_MISS_SECONDS = 3600
 
 
 class Method:
@@ -190,7 +195,8 @@ def _redeem_locked(
     _check_keeper(by, item)
     if volunteer.user_id == by.pk:
         raise PointsError("own_redemption")
-    if volunteer.closed_at is not None:
+    # A closed account, or one an administrator deactivated: a code shown before then no longer buys.
+    if volunteer.closed_at is not None or not volunteer.user.is_active:
         raise PointsError("not_volunteer")
     if not serves(item.unit, volunteer):
         raise PointsError("foreign_shop")
@@ -253,7 +259,7 @@ def redeem_by_personal_code(
         volunteer_id = read_volunteer_code(token, at)
     except CodeError:
         raise PointsError("code_invalid") from None
-    volunteer = Volunteer.objects.select_related("home_station").filter(pk=volunteer_id).first()
+    volunteer = Volunteer.objects.select_related("home_station", "user").filter(pk=volunteer_id).first()
     if volunteer is None:
         raise PointsError("code_invalid")
     return redeem(item, volunteer, by=by, quantity=quantity, method=Method.PERSONAL_CODE, at=at)
@@ -289,6 +295,9 @@ def redeem_by_exchange_code(
     ``code_used`` when it was used already, ``code_invalid`` when unknown or expired.
     """
     quantity = _quantity(quantity)
+    misses_key = f"points:exchange-code-misses:{by.pk}"
+    if (cache.get(misses_key) or 0) >= EXCHANGE_CODE_MISSES:
+        raise PointsError("code_attempts")
     code = "".join(code.split())  # shown as "1234 5678"
     if not EXCHANGE_CODE.fullmatch(code):
         raise PointsError("code_invalid")
@@ -296,13 +305,19 @@ def redeem_by_exchange_code(
     # After the item: the shop's lock order. The code's lock makes a second use wait and then see it used.
     row = (
         ExchangeCode.objects.select_for_update(of=("self",))
-        .select_related("volunteer__home_station")
+        .select_related("volunteer__home_station", "volunteer__user")
         .filter(code=code)
         .first()
     )
     if row is not None and row.used_at is not None:
         raise PointsError("code_used")
     if row is None or row.expires_at <= at:
+        # Counted outside the transaction (the cache), so the refusal's rollback keeps the count.
+        cache.add(misses_key, 0, EXCHANGE_CODE_MISS_SECONDS)
+        try:
+            cache.incr(misses_key)
+        except ValueError:  # expired between add and incr: this miss starts a new hour
+            cache.set(misses_key, 1, EXCHANGE_CODE_MISS_SECONDS)
         raise PointsError("code_invalid")
     redemption = _redeem_locked(item, row.volunteer, by=by, quantity=quantity, method=Method.EXCHANGE_CODE, at=at)
     ExchangeCode.objects.filter(pk=row.pk).update(used_at=at)

@@ -110,7 +110,7 @@ def shop_redeem_answer(request: AuthenticatedRequest, unit_pk: int) -> JsonRespo
     unit = _kept_unit(request, unit_pk)
     try:
         body = json.loads(request.body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested a hundred thousand deep
         body = None
     if not isinstance(body, dict) or not isinstance(body.get("code"), str) or not body["code"].strip():
         return _answer(False, "invalid", _("Scan the volunteer's code or type their exchange code."), 400)
