@@ -6,17 +6,20 @@ import json
 import pytest
 from django.test import Client
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from events.checkin_codes import make_volunteer_code
 from points import shop
 from points.errors import PointsError
 from points.models import ExchangeCode, Redemption
+from tests.browser.conftest import CHROMIUM, browser, has_no_horizontal_scroll, log_in, new_page  # noqa: F401
+from tests.conftest import PASSWORD
 from tests.points.test_shop import give_points, make_item
 
 pytestmark = pytest.mark.django_db
 
 
-def browser(user) -> Client:
+def logged_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -29,7 +32,7 @@ def rice(tree, station_manager):
 
 def test_the_counters_form_has_a_submit_button_so_enter_redeems(rice, tree, station_manager):
     # A form of two fields submits on Enter (a handheld scanner's last key) only with a submit button.
-    html = browser(station_manager).get(f"/shop/{tree['S1'].pk}/redeem/").content.decode()
+    html = logged_in(station_manager).get(f"/shop/{tree['S1'].pk}/redeem/").content.decode()
     form = html[html.index('<form id="typed"') : html.index("</form>", html.index('<form id="typed"'))]
     assert '<button type="submit"' in form and "兑换" in form
 
@@ -65,7 +68,7 @@ def test_wrong_exchange_codes_count_per_keeper(rice, tree, station_manager, inst
 
 def test_the_counter_answers_too_many_wrong_codes_in_words(rice, tree, station_manager, monkeypatch):
     monkeypatch.setattr(shop, "EXCHANGE_CODE_MISSES", 1)
-    client, url = browser(station_manager), f"/shop/{tree['S1'].pk}/redeem/answer/"
+    client, url = logged_in(station_manager), f"/shop/{tree['S1'].pk}/redeem/answer/"
     body = json.dumps({"item": rice.pk, "code": "00000000"})
     assert client.post(url, body, content_type="application/json").status_code == 400
     refused = client.post(url, body, content_type="application/json")
@@ -88,7 +91,74 @@ def test_a_deactivated_volunteers_code_buys_nothing(rice, station_manager, volun
 
 def test_json_nested_too_deep_at_the_counter_is_a_400(rice, tree, station_manager):
     body = b"[" * 100_000 + b"]" * 100_000
-    response = browser(station_manager).post(
+    response = logged_in(station_manager).post(
         f"/shop/{tree['S1'].pk}/redeem/answer/", body, content_type="application/json"
     )
     assert response.status_code == 400 and not response.json()["ok"]
+
+
+# In the browser ----------------------------------------------------------------------------------
+
+# A camera that films noise and a barcode reader that reads whatever ``window.shownCode`` holds:
+# the volunteer holding their phone up to the counter's camera, for as long as the test says.
+FAKE_CAMERA = """
+navigator.mediaDevices.getUserMedia = async () => {
+  const canvas = document.createElement("canvas");
+  canvas.width = 64; canvas.height = 64;
+  const context = canvas.getContext("2d");
+  setInterval(() => { context.fillStyle = "#" + Math.floor(Math.random() * 0xffffff).toString(16).padStart(6, "0");
+                      context.fillRect(0, 0, 64, 64); }, 40);
+  return canvas.captureStream(25);
+};
+window.shownCode = "";
+window.BarcodeDetector = class { async detect() { return window.shownCode ? [{rawValue: window.shownCode}] : []; } };
+"""
+
+
+@pytest.mark.skipif(not CHROMIUM, reason="Chromium not installed (apt-get install chromium)")
+@pytest.mark.django_db(transaction=True)
+def test_a_code_held_up_to_the_camera_redeems_once_until_the_next_volunteer(
+    new_page, tree, institute_manager, volunteer, other_volunteer
+):
+    rice = make_item(tree["I1"], institute_manager, price="1", stock=10)
+    for person in (volunteer, other_volunteer):
+        give_points(person, "100")
+    counter = new_page("phone")
+    counter.add_init_script(FAKE_CAMERA)
+    counter.goto(f"/login/?next=/shop/{tree['I1'].pk}/redeem/")
+    log_in(counter, institute_manager.phone, PASSWORD)
+    counter.wait_for_url(f"**/shop/{tree['I1'].pk}/redeem/")
+    counter.click("#camera-button")
+    counter.evaluate("code => { window.shownCode = code; }", make_volunteer_code(volunteer.pk, timezone.now()))
+    expect(counter.locator("#panel")).to_have_class("panel ok", timeout=5000)
+    counter.wait_for_timeout(6500)  # the volunteer still holds the phone up while the rice is handed over
+    assert Redemption.objects.filter(item=rice).count() == 1
+    counter.evaluate("() => { window.shownCode = ''; }")
+    counter.wait_for_timeout(2000)
+    counter.evaluate("code => { window.shownCode = code; }", make_volunteer_code(other_volunteer.pk, timezone.now()))
+    expect(counter.locator("#panel-name")).to_have_text(other_volunteer.real_name, timeout=5000)
+    counter.wait_for_timeout(1000)
+    assert [r.volunteer for r in Redemption.objects.filter(item=rice).order_by("id")] == [volunteer, other_volunteer]
+
+
+@pytest.mark.skipif(not CHROMIUM, reason="Chromium not installed (apt-get install chromium)")
+@pytest.mark.django_db(transaction=True)
+def test_a_volunteer_on_a_phone_sees_what_they_can_afford_and_shows_a_code_in_one_tap(
+    new_page, tree, station_manager, volunteer
+):
+    make_item(tree["S1"], station_manager, name="毛巾", price="5")
+    make_item(tree["S1"], station_manager, name="一袋大米", price="50")
+    give_points(volunteer, "20")
+    phone = new_page("phone")
+    phone.goto("/login/?next=/shop/")
+    log_in(phone, volunteer.phone, PASSWORD)
+    phone.wait_for_url("**/shop/")
+    expect(phone.locator("li.affordable")).to_have_count(1)
+    expect(phone.locator("li.affordable")).to_contain_text("毛巾")
+    assert has_no_horizontal_scroll(phone)
+    phone.click("text=出示兑换码")
+    code = ExchangeCode.objects.get(volunteer=volunteer).code
+    expect(phone.locator("#exchange-code")).to_have_text(f"{code[:4]} {code[4:]}")
+    box = phone.locator("#exchange-code").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert has_no_horizontal_scroll(phone)

@@ -6,7 +6,10 @@
   var panel = document.getElementById("panel"), panelName = document.getElementById("panel-name");
   var panelMessage = document.getElementById("panel-message"), results = document.getElementById("results");
   var itemSelect = document.getElementById("item"), quantityField = document.getElementById("quantity");
-  var lastKey = "", lastAt = 0, busy = false;
+  // The camera sees a code many times a second and the volunteer holds it up while the goods are
+  // handed over: a code is sent once, and the camera sends again only after it has seen no code for
+  // a moment (the next volunteer) or the keeper picks another item. Goods go per request.
+  var armed = true, seenAt = 0, busy = false;
 
   function beep(ok) {
     if (navigator.vibrate) navigator.vibrate(ok ? 120 : [200, 100, 200]);
@@ -28,15 +31,11 @@
     var option = itemSelect.querySelector('option[value="' + itemId + '"]');
     if (option) option.dataset.stock = stock;
   }
-  function submit(code, options) {
+  function submit(code) {
     code = code.trim();
-    options = options || {};
-    if (!code || busy) return;
-    if (!itemSelect.value) { show(false, "", text.pick_item); return; }
-    // The camera sees one code many times a second: send it once in a while. Goods are
-    // handed over per request, so a code scanned twice must not redeem twice by accident.
-    if (options.camera && code === lastKey && Date.now() - lastAt < 5000) return;
-    lastKey = code; lastAt = Date.now(); busy = true;
+    if (!code || busy) return false;
+    if (!itemSelect.value) { show(false, "", text.pick_item); return false; }
+    busy = true;
     var body = {item: parseInt(itemSelect.value, 10), quantity: parseInt(quantityField.value, 10) || 1, code: code};
     fetch(answerUrl, {
       method: "POST", credentials: "same-origin",
@@ -48,7 +47,15 @@
       beep(answer.ok);
       if (answer.ok) { updateStock(answer.item, answer.stock); report(answer.name, answer.message); }
     }).catch(function () { busy = false; show(false, "", text.offline); beep(false); });
+    return true;
   }
+  function seen(code) {
+    var now = Date.now();
+    if (!code) { if (now - seenAt > 1500) armed = true; return; }
+    seenAt = now;
+    if (armed && submit(code)) armed = false;
+  }
+  itemSelect.addEventListener("change", function () { armed = true; });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var field = document.getElementById("code");
@@ -65,12 +72,12 @@
       function tick() {
         if (video.readyState >= 2) {
           if (detector) {
-            detector.detect(video).then(function (codes) { if (codes.length) submit(codes[0].rawValue, {camera: true}); });
+            detector.detect(video).then(function (codes) { seen(codes.length ? codes[0].rawValue : ""); });
           } else {
             canvas.width = video.videoWidth; canvas.height = video.videoHeight;
             context.drawImage(video, 0, 0);
             var found = jsQR(context.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height);
-            if (found) submit(found.data, {camera: true});
+            seen(found ? found.data : "");
           }
         }
         setTimeout(tick, 250);
