@@ -12,7 +12,8 @@ from events.checkin_codes import make_volunteer_code
 from points import shop
 from points.errors import PointsError
 from points.models import ExchangeCode, Redemption
-from tests.browser.conftest import CHROMIUM, browser, has_no_horizontal_scroll, log_in, new_page  # noqa: F401
+from tests.browser import conftest as browser_conftest
+from tests.browser.conftest import CHROMIUM, has_no_horizontal_scroll, log_in
 from tests.conftest import PASSWORD
 from tests.points.test_shop import give_points, make_item
 
@@ -98,6 +99,10 @@ def test_json_nested_too_deep_at_the_counter_is_a_400(rice, tree, station_manage
 
 
 # In the browser ----------------------------------------------------------------------------------
+
+# The browser tests' fixtures (tests/browser/conftest.py), here next to the shop's other tests.
+browser = browser_conftest.browser
+new_page = browser_conftest.new_page
 
 # A camera that films noise and a barcode reader that reads whatever ``window.shownCode`` holds:
 # the volunteer holding their phone up to the counter's camera, for as long as the test says.
