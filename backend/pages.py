@@ -35,6 +35,7 @@ from certificates.serializers import CertificateRequestSerializer
 from events.models import RecordStatus, ServiceRecord, SignupStatus
 from orders.models import Order, OrderState
 from points.models import ShopKeeper
+from points.my_pages import link
 from points.statement import summary_of
 from stations.models import Level, PracticeUnit
 from stations.scoping import is_manager
@@ -100,6 +101,7 @@ def me(request: HttpRequest) -> HttpResponse:
     if volunteer is not None:
         now = timezone.now()
         context["points"] = summary_of(volunteer, now=now)
+        context["points_links"] = {"shop": link("shop-page"), "gifts": link("gift-page")}
         records = list(
             ServiceRecord.objects.filter(volunteer=volunteer)
             .select_related("event__unit")

@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events.models import RecordStatus
-from points.expiry import expiring
+from points.expiry import expiring, expiry_date_of_next
 from points.models import ZERO, Account, Entry, Transfer, TransferKind
+from points.watch import frozen_reason_text
 from stations.models import Level, PracticeUnit
 from stations.scoping import is_under, root_units
 from volunteers.models import Volunteer
@@ -129,7 +130,11 @@ def words(entry: Entry) -> str:
     if kind == TransferKind.REVERSAL:
         record = transfer.record or (transfer.reverses.record if transfer.reverses is not None else None)
         if record is not None and record.status == RecordStatus.REJECTED:
-            return _("Service record rejected: %(points)s points reversed") % {"points": points}
+            # Named, so the volunteer knows which of their records it was.
+            return _("Service record of %(event)s rejected: %(points)s points reversed") % {
+                "event": record.event.title,
+                "points": points,
+            }
         if record is not None:
             return _("Service record of %(event)s corrected: %(points)s points reversed") % {
                 "event": record.event.title,
@@ -325,6 +330,7 @@ class Summary:
     balance: Decimal
     expiring: Decimal
     frozen_reason: str
+    expiring_on: datetime.date | None = None
 
     @property
     def in_debt(self) -> bool:
@@ -340,13 +346,16 @@ class Summary:
 
 
 def summary_of(volunteer: Volunteer, *, now: datetime.datetime) -> Summary:
-    """The balance and the points expiring within 30 days; an account not opened yet reads as zero."""
+    """The balance, the points expiring within 30 days and the day the first of them go, and why
+    spending is frozen in words (never the watch's marker); an account not opened yet reads as zero."""
     account = Account.objects.filter(volunteer=volunteer).first()
     if account is None:
         return Summary(account=None, balance=ZERO, expiring=ZERO, frozen_reason="")
+    soon = expiring(volunteer, now=now, within_days=EXPIRING_DAYS)
     return Summary(
         account=account,
         balance=account.balance,
-        expiring=expiring(volunteer, now=now, within_days=EXPIRING_DAYS),
-        frozen_reason=account.frozen_reason,
+        expiring=soon,
+        frozen_reason=frozen_reason_text(account),
+        expiring_on=expiry_date_of_next(volunteer, now=now) if soon > 0 else None,
     )

@@ -226,7 +226,7 @@ def test_each_entry_says_in_chinese_what_happened(history, volunteer):
     assert [row.words for row in rows] == [
         "积分过期 5 积分",
         "转赠给 王五（母亲） 10 积分",
-        "服务记录被驳回，冲正 12 积分",
+        "社区环境清洁 的服务记录被驳回，冲正 12 积分",
         "兑换 一袋大米 使用 50 积分",
         "奖励（社区抗疫） 获得 50 积分",
         "参加 社区环境清洁 获得 12 积分",

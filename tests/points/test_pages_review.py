@@ -1,0 +1,75 @@
+"""The volunteer's points pages as a reviewer attacked them: the frozen reason in words, the day
+points expire, which record a rejection took points from, one tap to the shop and to gifts, odd pages."""
+
+import datetime
+
+import pytest
+
+from events.services import approve_record, reject_record
+from points.ledger import volunteer_account
+from points.models import Account
+from points.watch import DISPUTED
+from tests.conftest import client_for
+from tests.points.conftest import SHANGHAI
+from tests.points.test_my_points import grant, page_client
+from tests.points.test_statement import earn
+
+
+@pytest.fixture
+def disputed(volunteer):
+    grant(volunteer, 2)
+    Account.objects.filter(pk=volunteer_account(volunteer).pk).update(frozen_reason=DISPUTED)
+
+
+def test_a_freeze_for_a_disputed_record_is_explained_in_words_never_as_its_marker(disputed, volunteer):
+    points_page = page_client(volunteer.user).get("/me/points/").content.decode()
+    me_page = page_client(volunteer.user).get("/me/").content.decode()
+    body = client_for(volunteer.user).get("/api/v1/me/points/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    for text in (points_page, me_page, body["frozen_reason"]):
+        assert DISPUTED not in text
+        assert "有服务记录存在争议" in text
+    assert 'id="points-card-frozen"' in me_page
+
+
+def test_a_freeze_by_a_manager_shows_the_managers_reason(volunteer):
+    grant(volunteer, 1)
+    Account.objects.filter(pk=volunteer_account(volunteer).pk).update(frozen_reason="核查异常兑换")
+    html = page_client(volunteer.user).get("/me/points/").content.decode()
+    assert "您的积分暂时不能使用：核查异常兑换" in html
+
+
+def test_points_expiring_soon_show_the_day_the_first_of_them_go(rule, served, volunteer):
+    rule.expiry_years = 1
+    rule.save()
+    earn(served, "20", datetime.datetime(2025, 12, 20, 10, tzinfo=SHANGHAI))
+    points_page = page_client(volunteer.user).get("/me/points/").content.decode()
+    me_page = page_client(volunteer.user).get("/me/").content.decode()
+    assert "20 积分将在 30 天内过期（最早 2026-12-20），请尽早使用。" in points_page
+    assert "20 积分将在 30 天内过期（最早 2026-12-20）" in me_page
+
+
+def test_a_rejection_names_the_record_it_took_points_from_and_its_reason(
+    rule, served, volunteer, station_manager, institute_manager, settled
+):
+    with settled():
+        approve_record(served, by=station_manager)
+    with settled():
+        reject_record(served, by=institute_manager, reason="未实际到岗")
+    html = page_client(volunteer.user).get("/me/points/").content.decode()
+    assert "社区环境清洁 的服务记录被驳回，冲正 20 积分" in html
+    assert "未实际到岗" in html
+
+
+def test_the_me_page_leads_to_the_shop_and_to_gifts_in_one_tap(volunteer):
+    html = page_client(volunteer.user).get("/me/").content.decode()
+    links = html[html.index('id="points-card-links"') :]
+    assert 'href="/shop/"' in links and 'href="/me/points/gifts/"' in links
+
+
+@pytest.mark.parametrize("number", ["0", "-1", "1000000000", "abc", "1e3", "99999999999999999999999", ""])
+def test_odd_page_numbers_never_break_the_points_page_or_its_api(volunteer, number):
+    grant(volunteer, 3)
+    assert page_client(volunteer.user).get("/me/points/", {"page": number}).status_code == 200
+    for size in ("", "1000000", "-1", "abc"):
+        answer = client_for(volunteer.user).get("/api/v1/me/points/", {"page": number, "page_size": size})
+        assert answer.status_code in (200, 404)
