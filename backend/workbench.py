@@ -14,7 +14,7 @@ from typing import cast
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -27,6 +27,7 @@ from certificates.models import Certificate, CertificateRequest, RequestStatus
 from events.models import Event, EventStatus, RecordStatus, RefusedScan, ServiceRecord, SignupStatus
 from events.working_days import working_days_between
 from orders.models import Order, OrderState
+from points.models import ShopItem
 from stations.models import Level, PracticeUnit
 from stations.scoping import is_manager
 from stations.services import appoints_anywhere
@@ -34,6 +35,7 @@ from stations.services import appoints_anywhere
 UPCOMING_DAYS = 14
 WAITING_SHOWN = 8
 UNDOCUMENTED_SHOWN = 10
+SHOPS_SHOWN = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,6 +71,17 @@ def orders_waiting(user) -> dict[str, int]:
         dispatch=Count("pk", filter=Q(state=OrderState.REVIEWED)),
         overdue=Count("pk", filter=Q(pk__in=Order.objects.overdue().values("pk"))),
     )
+
+
+def shop_units(user: User, units) -> list[PracticeUnit]:
+    """The shops a manager keeps at the counter: units in their reach with items on sale (a center's
+    or institute's shops are at its stations), else their own units, where a shop would start."""
+    stocked = (
+        PracticeUnit.objects.managed_by(user)
+        .filter(Exists(ShopItem.objects.filter(unit=OuterRef("pk"), is_active=True)))
+        .order_by("path")[:SHOPS_SHOWN]
+    )
+    return list(stocked) or list(units)
 
 
 def shop_links(units) -> list[dict]:
@@ -152,7 +165,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
     refused_today = RefusedScan.objects.visible_to(user).filter(at__gte=midnight)
     context = {
         "units": units,
-        "shops": shop_links(units),
+        "shops": shop_links(shop_units(user, units)),
         "points_links": points_links(user),
         "events": events,
         "now": now,

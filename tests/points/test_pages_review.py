@@ -2,12 +2,13 @@
 points expire, which record a rejection took points from, one tap to the shop and to gifts, odd pages."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 
 from events.services import approve_record, reject_record
 from points.ledger import volunteer_account
-from points.models import Account
+from points.models import Account, ShopItem
 from points.watch import DISPUTED
 from tests.conftest import client_for
 from tests.points.conftest import SHANGHAI
@@ -73,3 +74,14 @@ def test_odd_page_numbers_never_break_the_points_page_or_its_api(volunteer, numb
     for size in ("", "1000000", "-1", "abc"):
         answer = client_for(volunteer.user).get("/api/v1/me/points/", {"page": number, "page_size": size})
         assert answer.status_code in (200, 404)
+
+
+def test_a_center_manager_finds_the_counters_of_the_stations_shops_on_the_workbench(tree, center_manager):
+    ShopItem.objects.create(unit=tree["S1"], name="一袋大米", price=Decimal("5"))
+    ShopItem.objects.create(unit=tree["S3"], name="理发", price=Decimal("8"))
+    ShopItem.objects.create(unit=tree["S4"], name="食用油", price=Decimal("8"))
+    html = page_client(center_manager).get("/workbench/").content.decode()
+    links = html[html.index('id="points-links"') :]
+    assert f"/shop/{tree['S1'].pk}/redeem/" in links and f"/shop/{tree['S3'].pk}/redeem/" in links
+    assert f"/shop/{tree['S4'].pk}/redeem/" not in links
+    assert f"/shop/{tree['C'].pk}/redeem/" not in links
