@@ -33,6 +33,13 @@ RESOURCES = {
     "orders": ("群众点单", "点单"),
     "order-ratings": ("群众点单", "评单"),
     "residents": ("群众点单", "居民"),
+    "shop-items": ("积分与爱心超市", "爱心超市物品"),
+    "redemptions": ("积分与爱心超市", "兑换记录"),
+    "me/points": ("积分与爱心超市", "我的积分"),
+    "me/gifts": ("积分与爱心超市", "积分转赠"),
+    "me/donations": ("积分与爱心超市", "积分捐赠"),
+    "me/exchange-code": ("积分与爱心超市", "兑换码"),
+    "stats/points": ("统计与导出", "积分统计"),
     # reports/ holds several areas: the second path segment names the resource.
     "reports/dashboard": ("台账与测评", "测评指标"),
     "reports/ledgers": ("台账与测评", "台账"),
@@ -50,6 +57,7 @@ TAGS = [
     {"name": "培训、表彰与评价", "description": "《志愿服务条例》第十九条要求记录的培训、表彰奖励和服务评价。"},
     {"name": "志愿服务证明", "description": "出具、下载、撤销和核验志愿服务证明；志愿者申请；批量出具。"},
     {"name": "群众点单", "description": "服务清单、居民点单、审单、派单、接单、服务、评单和公示。"},
+    {"name": "积分与爱心超市", "description": "服务积分（审核后计入、驳回时冲正）、爱心超市兑换、转赠和捐赠。"},
     {"name": "台账与测评", "description": "单位按月、季、年生成的台账（PDF、Excel），测评指标看板及其明细。"},
     {"name": "统计与导出", "description": "服务时长统计、年度概况、点单统计，CSV 和 Excel 导出。"},
 ]
@@ -100,6 +108,8 @@ SPECIAL = {
     ("me", "close_account", "create"): "注销我的账号",
     ("reports/dashboard", "", ""): "各单位当月测评指标（红黄绿灯）",
     ("reports/ledgers", "", "create"): "生成台账",
+    ("me/exchange-code", "", "create"): "生成一次性兑换码（十分钟内有效）",
+    ("me/donations", "", "create"): "把积分捐给单位的公益池",
     ("reports/national-export", "", "retrieve"): "导出到全国志愿服务信息系统的数据",
 }
 
