@@ -32,5 +32,8 @@ class MyPointsSerializer(serializers.Serializer):
     expiring = serializers.DecimalField(
         max_digits=12, decimal_places=2, help_text=_("Points that expire within the next 30 days.")
     )
+    expiring_on = serializers.DateField(
+        allow_null=True, help_text=_("The day the first of the expiring points go; null when none expire soon.")
+    )
     frozen_reason = serializers.CharField(help_text=_("Why spending is frozen; empty when it is not."))
     entries = PaginatedStatementSerializer()

@@ -35,6 +35,7 @@ class MyPointsView(APIView):
         body = {
             "balance": summary.balance,
             "expiring": summary.expiring,
+            "expiring_on": summary.expiring_on,
             "frozen_reason": summary.frozen_reason,
             "entries": entries,
         }

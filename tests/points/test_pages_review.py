@@ -47,6 +47,8 @@ def test_points_expiring_soon_show_the_day_the_first_of_them_go(rule, served, vo
     me_page = page_client(volunteer.user).get("/me/").content.decode()
     assert "20 积分将在 30 天内过期（最早 2026-12-20），请尽早使用。" in points_page
     assert "20 积分将在 30 天内过期（最早 2026-12-20）" in me_page
+    body = client_for(volunteer.user).get("/api/v1/me/points/").json()
+    assert (body["expiring"], body["expiring_on"]) == ("20.00", "2026-12-20")
 
 
 def test_a_rejection_names_the_record_it_took_points_from_and_its_reason(
