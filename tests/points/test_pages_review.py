@@ -13,7 +13,7 @@ from points.watch import DISPUTED
 from tests.conftest import client_for
 from tests.points.conftest import SHANGHAI
 from tests.points.test_my_points import grant, page_client
-from tests.points.test_statement import earn
+from tests.points.test_statement import earn, moment, redeem, reverse_earning, stock_item
 
 
 @pytest.fixture
@@ -87,3 +87,11 @@ def test_a_center_manager_finds_the_counters_of_the_stations_shops_on_the_workbe
     assert f"/shop/{tree['S1'].pk}/redeem/" in links and f"/shop/{tree['S3'].pk}/redeem/" in links
     assert f"/shop/{tree['S4'].pk}/redeem/" not in links
     assert f"/shop/{tree['C'].pk}/redeem/" not in links
+
+
+def test_a_balance_below_zero_names_both_ways_points_are_taken_back(served, volunteer, tree, station_manager):
+    earning = earn(served, "50", moment(5, 11))
+    redeem(stock_item(tree["S1"], station_manager), volunteer, station_manager, moment(6))
+    reverse_earning(earning, moment(7))
+    html = page_client(volunteer.user).get("/me/points/").content.decode()
+    assert "服务记录被驳回或时长被核减" in html
