@@ -4,12 +4,18 @@ points expire, which record a rejection took points from, one tap to the shop an
 import datetime
 from decimal import Decimal
 
+import openpyxl
 import pytest
+import time_machine
 
 from events.services import approve_record, reject_record
 from points.ledger import volunteer_account
 from points.models import Account, ShopItem
+from points.shop import receive_stock
 from points.watch import DISPUTED
+from reports.ledgers.contents import Period, build_ledger
+from reports.ledgers.files import write_xlsx
+from reports.models import LedgerPeriod
 from tests.conftest import client_for
 from tests.points.conftest import SHANGHAI
 from tests.points.test_my_points import grant, page_client
@@ -95,3 +101,19 @@ def test_a_balance_below_zero_names_both_ways_points_are_taken_back(served, volu
     reverse_earning(earning, moment(7))
     html = page_client(volunteer.user).get("/me/points/").content.decode()
     assert "服务记录被驳回或时长被核减" in html
+
+
+def test_the_ledgers_shop_sheet_keeps_formulas_in_names_donors_and_notes_as_text(tree, station_manager, tmp_path):
+    item = ShopItem.objects.create(unit=tree["S1"], name='=HYPERLINK("http://x","大米")', price=Decimal("5"))
+    with time_machine.travel(moment(3), tick=False):
+        receive_stock(item, 2, by=station_manager, donor="=1+1", note="@SUM(A1)")
+    write_xlsx(build_ledger(tree["S1"], Period(LedgerPeriod.MONTH, 2026, 12)), tmp_path / "ledger.xlsx")
+    cells = [
+        cell
+        for sheet in openpyxl.load_workbook(tmp_path / "ledger.xlsx").worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for cell in row
+        if isinstance(cell, str)
+    ]
+    assert "'=1+1" in cells and "'@SUM(A1)" in cells
+    assert not [cell for cell in cells if cell[:1] in "=+-@"]
