@@ -21,9 +21,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from events.models import RecordStatus, ServiceRecord
+from events.models import Event, RecordStatus, ServiceRecord
 from points import ledger
 from points.models import (
+    MAX_POINTS,
     ZERO,
     Account,
     AccountKind,
@@ -157,7 +158,9 @@ def points_for(record: ServiceRecord) -> tuple[Decimal, Decimal, str]:
     coefficient = set_for_event or Decimal(1)
     if event.leaders.filter(pk=record.volunteer.user_id).exists():
         coefficient *= rule.leader_coefficient
-    points = (hours * rate * coefficient).quantize(CENT, rounding=ROUND_HALF_UP)
+    # One transfer holds at most MAX_POINTS: a rule saved with absurd figures before the
+    # form bounded them must not overflow the ledger's columns and leave the record unsettled.
+    points = min((hours * rate * coefficient).quantize(CENT, rounding=ROUND_HALF_UP), MAX_POINTS)
     left = cap_room(rule, ledger.volunteer_account(record.volunteer), already=_standing_points(record))
     if left is not None and points > left:
         notes.append(cap_memo(rule, points - left))
@@ -188,6 +191,36 @@ def event_points_due(event_id: int) -> None:
     if ids:
         PointsDue.objects.bulk_create([PointsDue(record_id=pk) for pk in ids], ignore_conflicts=True)
         transaction.on_commit(lambda: settle_after_commit(ids))
+
+
+def before_event_saved(sender, instance: Event, raw: bool = False, update_fields=None, **kwargs) -> None:
+    """pre_save of an Event: remember its unit and category, which decide its records' rule and rate."""
+    if raw or instance._state.adding:
+        return
+    if update_fields is not None and not {"unit", "category"} & set(update_fields):
+        return
+    grouping = Event.objects.filter(pk=instance.pk).values_list("unit_id", "category").first()
+    instance.__dict__["_points_grouping"] = grouping
+
+
+def event_saved(sender, instance: Event, created: bool, raw: bool = False, **kwargs) -> None:
+    """post_save of an Event: moved to another unit or category, its approved records' points follow."""
+    old = instance.__dict__.pop("_points_grouping", None)
+    if raw or created or old is None or old == (instance.unit_id, instance.category):
+        return
+    event_points_due(instance.pk)
+
+
+def event_leaders_changed(sender, instance, action: str, reverse: bool, pk_set: set[int] | None, **kwargs) -> None:
+    """m2m_changed of Event.leaders: a leader's records earn the rule's leader coefficient."""
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if not reverse:
+        event_points_due(instance.pk)
+        return
+    # A user's events changed from the user's side: those named, when Django names them.
+    for event_id in sorted(pk_set or ()):
+        event_points_due(event_id)
 
 
 def settle_after_commit(record_ids: list[int]) -> None:
@@ -226,7 +259,7 @@ def _locked(record_id: int) -> tuple[ServiceRecord, Account, list[Transfer]] | N
     record = ServiceRecord.objects.select_for_update(of=("self",)).select_related("event__unit").get(pk=record_id)
     record.volunteer = volunteer
     account = Account.objects.select_for_update().get(pk=ledger.volunteer_account(volunteer).pk)
-    return record, account, list(standing_earns(record).order_by("pk"))
+    return record, account, list(standing_earns(record).select_related("unit").order_by("pk"))
 
 
 def _settle_one(record_id: int) -> None:
@@ -247,12 +280,13 @@ def _settle_one(record_id: int) -> None:
         unit = record.event.unit
         why = _reversal_memo(record)
         for earn in standing:
+            # Taken back where it was issued: the event may have moved to another unit or center since.
             ledger.post(
                 TransferKind.REVERSAL,
                 account,
-                ledger.unit_account(unit, AccountKind.REVERSAL),
+                ledger.unit_account(earn.unit, AccountKind.REVERSAL),
                 earn.amount,
-                unit=unit,
+                unit=earn.unit,
                 guarded=False,
                 memo=why,
                 record=record,

@@ -2,7 +2,8 @@
 
 What a volunteer spent, gave or lost to an earlier expiry used up their oldest points
 first; what is left of the points credited before the cutoff expires. A reversed credit
-and its reversal cancel out: they neither expire nor use up older points. The volunteer's
+and its reversal cancel out: they neither expire nor use up older points; so do a
+redemption and the return of its goods. The volunteer's
 page shows ``expiring`` for the 30 days before a run takes the points.
 """
 
@@ -37,10 +38,18 @@ def years_before(moment: datetime.datetime, years: int) -> datetime.datetime:
         return local.replace(year=local.year - years, day=28)
 
 
+# A reversal takes back a credit; a return (退回) gives back a redemption's points, whole.
+UNDOING = (TransferKind.REVERSAL, TransferKind.RETURN)
+
+
 def _cancelled_out() -> Q:
-    """Entries of credits taken back by a reversal, and of those reversals."""
-    reversed_ = Transfer.objects.filter(reverses=OuterRef("transfer_id"), kind=TransferKind.REVERSAL)
-    return Q(Exists(reversed_)) | Q(transfer__kind=TransferKind.REVERSAL, transfer__reverses__isnull=False)
+    """Entries of transfers undone (a credit reversed, a redemption returned), and of what undid them.
+
+    Returned goods leave the points as they were: had the return counted as a new credit,
+    redeeming old points and returning the goods would renew them for another term.
+    """
+    undone = Transfer.objects.filter(reverses=OuterRef("transfer_id"), kind__in=UNDOING)
+    return Q(Exists(undone)) | Q(transfer__kind__in=UNDOING, transfer__reverses__isnull=False)
 
 
 def _entries(account: Account):

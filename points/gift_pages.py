@@ -51,6 +51,8 @@ def _offer(request: HttpRequest, volunteer: Volunteer) -> None:
         _show_errors(request, serializer)
         return
     data = serializer.validated_data
+    # The giver's side first: whether the number is known must not show in which refusal comes back.
+    gifts.giver_may_offer(volunteer, data["amount"], relation=data["relation"])
     receiver = gifts.find_receiver(data["phone"])
     gift = gifts.offer_gift(volunteer, receiver, data["amount"], relation=data["relation"])
     messages.success(

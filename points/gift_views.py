@@ -62,6 +62,8 @@ class MyGiftViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer = GiftOfferSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        # The giver's side first: whether the number is known must not show in which refusal comes back.
+        gifts.giver_may_offer(giver, data["amount"], relation=data["relation"])
         receiver = gifts.find_receiver(data["phone"])
         gift = gifts.offer_gift(giver, receiver, data["amount"], relation=data["relation"])
         return Response(self.get_serializer(gift).data, status=status.HTTP_201_CREATED)

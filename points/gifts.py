@@ -11,9 +11,11 @@ step is kept: the ``Gift`` row with its status and time, and the ``GIFT`` transf
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -77,17 +79,16 @@ def find_receiver(phone: str) -> Volunteer:
     return receiver
 
 
-@transaction.atomic
-def offer_gift(giver: Volunteer, receiver: Volunteer, amount: Decimal, *, relation: str) -> Gift:
-    """Offer ``amount`` points to a relative; nothing moves until they accept. Raises PointsError."""
+def giver_may_offer(giver: Volunteer, amount: Decimal, *, relation: str) -> Decimal:
+    """What the giver's side decides of an offer, before anyone is looked up: the amount checked, or PointsError.
+
+    Callers that find the receiver by a mobile number ask this first: a refusal that
+    depended on the giver only after the number was found would tell a known number
+    from an unknown one (an amount above the balance: "not enough points" against "not found").
+    """
     amount = checked_amount(amount)
-    relation = relation.strip()
-    if not relation:
+    if not relation.strip():
         raise PointsError("relation_required")
-    if giver.pk == receiver.pk:
-        raise PointsError("same_account")
-    if not _is_open(receiver):
-        raise PointsError("volunteer_not_found")
     if not gifts_allowed(giver):
         raise PointsError("not_allowed")
     account = volunteer_account(giver)
@@ -96,7 +97,18 @@ def offer_gift(giver: Volunteer, receiver: Volunteer, amount: Decimal, *, relati
         raise PointsError("account_frozen")
     if account.balance < amount:
         raise PointsError("insufficient_points")
-    return Gift.objects.create(giver=giver, receiver=receiver, relation=relation[:20], amount=amount)
+    return amount
+
+
+@transaction.atomic
+def offer_gift(giver: Volunteer, receiver: Volunteer, amount: Decimal, *, relation: str) -> Gift:
+    """Offer ``amount`` points to a relative; nothing moves until they accept. Raises PointsError."""
+    amount = giver_may_offer(giver, amount, relation=relation)
+    if giver.pk == receiver.pk:
+        raise PointsError("same_account")
+    if not _is_open(receiver):
+        raise PointsError("volunteer_not_found")
+    return Gift.objects.create(giver=giver, receiver=receiver, relation=relation.strip()[:20], amount=amount)
 
 
 def _pending(gift: Gift) -> Gift:
@@ -157,6 +169,18 @@ def cancel_gift(gift: Gift, *, by: User) -> Gift:
     gift.status, gift.decided_at = RequestStatus.CANCELLED, timezone.now()
     gift.save(update_fields=["status", "decided_at"])
     return gift
+
+
+def withdraw_on_closing(sender, *, volunteer: Volunteer | None, at: datetime.datetime, **kwargs) -> None:
+    """``account_closing``: the volunteer's pending gifts, offered or received, are withdrawn.
+
+    Nobody answers for a closed account any more: an offer to it would wait for ever, and
+    one from it would move points out of an account that can no longer be used or asked.
+    """
+    if volunteer is None:
+        return
+    pending = Gift.objects.filter(Q(giver=volunteer) | Q(receiver=volunteer), status=RequestStatus.PENDING)
+    pending.update(status=RequestStatus.CANCELLED, decided_at=at)
 
 
 def donation_units(volunteer: Volunteer) -> list[PracticeUnit]:

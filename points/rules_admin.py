@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.validators import MaxValueValidator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -57,7 +58,25 @@ def rules_in_reach(user: AnyUser):
     return scoped(PointsRule.objects.select_related("unit"), user, "unit__path", own=Q(unit__path__in=above))
 
 
+# Far above any scheme in use (南京 1 point an hour, 海林 10); what the model's 12 digits hold
+# would, times the hours and the coefficients, overflow one transfer's amount.
+MAX_POINTS_PER_HOUR = Decimal(10000)
+
+
+def bound_rate(form: forms.BaseForm) -> None:
+    """Points per hour at most MAX_POINTS_PER_HOUR, said in the field's message and the input's max."""
+    field = form.fields.get("points_per_hour")
+    # Absent when the page shows the rule read-only.
+    if field is not None:
+        field.validators.append(MaxValueValidator(MAX_POINTS_PER_HOUR))
+        field.widget.attrs["max"] = str(MAX_POINTS_PER_HOUR)
+
+
 class PointsRuleForm(forms.ModelForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bound_rate(self)
+
     class Meta:
         model = PointsRule
         fields = [
@@ -102,8 +121,19 @@ class RuleChildPermissions:
         return self._may(request, obj)
 
 
+class CategoryRateForm(forms.ModelForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bound_rate(self)
+
+    class Meta:
+        model = CategoryRate
+        fields = ["category", "points_per_hour"]
+
+
 class CategoryRateInline(RuleChildPermissions, admin.TabularInline):
     model = CategoryRate
+    form = CategoryRateForm
     extra = 0
 
 
