@@ -364,3 +364,22 @@ def return_redemption(redemption: Redemption, *, by: User, reason: str) -> Redem
 def points_of(volunteer: Volunteer) -> Decimal:
     """The volunteer's balance as it stands (zero before their first points)."""
     return Account.objects.filter(volunteer=volunteer).values_list("balance", flat=True).first() or ZERO
+
+
+def points_frozen(volunteer: Volunteer) -> bool:
+    """Whether the volunteer's points are frozen (a disputed record, or a manager's freeze): they buy nothing."""
+    return Account.objects.filter(volunteer=volunteer).exclude(frozen_reason="").exists()
+
+
+def limits_reached(volunteer: Volunteer, items: list[ShopItem], at: datetime.datetime) -> set[int]:
+    """The items (by id) of which the volunteer already had as many as the per-person limit allows, in one query."""
+    limited = {item.pk: item for item in items if item.limit_per_person}
+    if not limited:
+        return set()
+    had: dict[int, int] = {}
+    done = Redemption.objects.filter(item__in=list(limited), volunteer=volunteer, status=RedemptionStatus.DONE)
+    for item_id, quantity, created_at in done.values_list("item_id", "quantity", "created_at"):
+        days = limited[item_id].limit_days
+        if not days or created_at > at - datetime.timedelta(days=days):
+            had[item_id] = had.get(item_id, 0) + quantity
+    return {pk for pk, item in limited.items() if had.get(pk, 0) >= (item.limit_per_person or 0)}

@@ -36,16 +36,24 @@ def shop_page(request: AuthenticatedRequest) -> HttpResponse:
     volunteer = own_volunteer(request.user)
     context: dict = {"volunteer": volunteer, "kept_shops": shop.shops_kept_by(request.user)}
     if volunteer is not None:
-        balance = shop.points_of(volunteer)
+        balance, frozen = shop.points_of(volunteer), shop.points_frozen(volunteer)
         items = list(
             ShopItem.objects.filter(unit__path__in=shop.shop_paths(volunteer), is_active=True)
             .select_related("unit")
             .order_by("-unit__path", "price", "id")
         )
+        # "You can redeem this" only where the counter would hand it over: not with frozen points,
+        # nor beyond the per-person limit.
+        had_enough = shop.limits_reached(volunteer, items, timezone.now())
+
+        def affordable(item: ShopItem) -> bool:
+            return not frozen and item.pk not in had_enough and item.stock > 0 and item.price <= balance
+
         context.update(
             balance=balance,
+            frozen=PointsError("account_frozen").detail if frozen else "",
             shops=[
-                (unit, [(item, item.stock > 0 and item.price <= balance) for item in rows])
+                (unit, [(item, affordable(item)) for item in rows])
                 for unit, rows in groupby(items, key=lambda item: item.unit)
             ],
         )

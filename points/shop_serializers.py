@@ -10,7 +10,7 @@ class ShopItemSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     photo = serializers.SerializerMethodField()
     affordable = serializers.SerializerMethodField(
-        help_text=_("For a volunteer: in stock and within their balance. Empty for others.")
+        help_text=_("For a volunteer: in stock and within their balance, which is not frozen. Empty for others.")
     )
 
     class Meta:
@@ -41,7 +41,7 @@ class ShopItemSerializer(serializers.ModelSerializer):
         balance = self.context.get("balance")
         if balance is None:
             return None
-        return item.is_active and item.stock > 0 and item.price <= balance
+        return not self.context.get("frozen") and item.is_active and item.stock > 0 and item.price <= balance
 
 
 class RedeemSerializer(serializers.Serializer):

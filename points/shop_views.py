@@ -97,6 +97,7 @@ class ShopItemViewSet(viewsets.ReadOnlyModelViewSet):
         context = super().get_serializer_context()
         if self.volunteer is not None:
             context["balance"] = shop.points_of(self.volunteer)
+            context["frozen"] = shop.points_frozen(self.volunteer)
         return context
 
     @extend_schema(

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from events.checkin_codes import make_volunteer_code
 from points import shop
 from points.errors import PointsError
-from points.models import ExchangeCode, Redemption
+from points.models import Account, ExchangeCode, Redemption
 from tests.browser import conftest as browser_conftest
 from tests.browser.conftest import CHROMIUM, has_no_horizontal_scroll, log_in
 from tests.conftest import PASSWORD
@@ -167,3 +167,24 @@ def test_a_volunteer_on_a_phone_sees_what_they_can_afford_and_shows_a_code_in_on
     box = phone.locator("#exchange-code").bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
     assert has_no_horizontal_scroll(phone)
+
+
+def test_frozen_points_mark_nothing_as_redeemable_and_say_why(tree, station_manager, volunteer, volunteer_client):
+    towel = make_item(tree["S1"], station_manager, name="毛巾", price="5")
+    give_points(volunteer, "20")
+    Account.objects.filter(volunteer=volunteer).update(frozen_reason="服务记录有争议")
+    html = logged_in(volunteer.user).get("/shop/").content.decode()
+    assert 'class="affordable"' not in html and "冻结" in html
+    listed = volunteer_client.get("/api/v1/shop-items/").json()["results"]
+    assert [(row["id"], row["affordable"]) for row in listed] == [(towel.pk, False)]
+
+
+def test_an_item_had_up_to_the_limit_is_not_marked_as_redeemable(tree, station_manager, volunteer):
+    soap = make_item(tree["S1"], station_manager, name="肥皂", price="1", stock=5, limit_per_person=2, limit_days=30)
+    towel = make_item(tree["S1"], station_manager, name="毛巾", price="1", stock=5, limit_per_person=2)
+    give_points(volunteer, "20")
+    shop.redeem(soap, volunteer, by=station_manager, quantity=2)
+    shop.redeem(towel, volunteer, by=station_manager)
+    html = logged_in(volunteer.user).get("/shop/").content.decode()
+    assert f'class="" data-item="{soap.pk}"' in html
+    assert f'class="affordable" data-item="{towel.pk}"' in html
