@@ -71,7 +71,8 @@ def propose_award(
 
 
 def _lock_pending(award: AwardRequest, by: User) -> AwardRequest:
-    award = AwardRequest.objects.select_for_update(of=("self",)).select_related("unit", "volunteer").get(pk=award.pk)
+    rows = AwardRequest.objects.select_for_update(of=("self",)).select_related("unit", "volunteer__home_station")
+    award = rows.get(pk=award.pk)
     if award.status != RequestStatus.PENDING:
         raise PointsError("invalid_state")
     if not manages(by, award.unit):
@@ -91,6 +92,9 @@ def approve_award(award: AwardRequest, *, by: User) -> Transfer:
     # Neither the proposer nor the volunteer approves: each would be awarding alone.
     if by.pk in (award.proposed_by_id, award.volunteer.user_id):
         raise PointsError("self_review")
+    # The volunteer may have moved since the proposal: a unit no longer theirs does not pay them.
+    if not is_under(award.volunteer.home_station, award.unit):
+        raise PointsError("not_their_unit")
     rule = rule_for(award.unit)
     if rule is None:
         raise PointsError("not_allowed")

@@ -9,11 +9,13 @@ from django.db import transaction
 from events.models import ServiceCategory
 from events.services import approve_record
 from points import gifts, ledger
+from points.awards import approve_award, propose_award
 from points.errors import PointsError
 from points.expiry import expire_points
 from points.models import (
     MAX_POINTS,
     AccountKind,
+    AwardRequest,
     CategoryRate,
     EventCoefficient,
     Gift,
@@ -215,3 +217,36 @@ def test_closing_an_account_withdraws_its_pending_gifts(volunteer, other_volunte
         gifts.accept_gift(gift, by=other_volunteer.user)
     assert refused.value.code == "invalid_state"
     assert balance(volunteer) == Decimal("50.00") and balance(other_volunteer) == 0
+
+
+# Awards ------------------------------------------------------------------------------------------------------
+
+
+def test_an_award_is_not_approved_once_the_volunteer_moved_out_of_its_unit(
+    rule, volunteer, station_manager, center_manager, tree
+):
+    award = propose_award(volunteer, Decimal("30"), "社区抗疫", by=station_manager, unit=tree["S1"])
+    volunteer.home_station = tree["S4"]
+    volunteer.save(update_fields=["home_station"])
+    with pytest.raises(PointsError) as refused:
+        approve_award(award, by=center_manager)
+    assert refused.value.code == "not_their_unit"
+    assert not Transfer.objects.exists()
+
+
+def test_a_superuser_who_is_the_volunteer_does_not_approve_their_own_award(rule, volunteer, station_manager, tree):
+    volunteer.user.is_superuser = volunteer.user.is_staff = True
+    volunteer.user.save(update_fields=["is_superuser", "is_staff"])
+    award = propose_award(volunteer, Decimal("30"), "社区抗疫", by=station_manager, unit=tree["S1"])
+    with pytest.raises(PointsError) as refused:
+        approve_award(award, by=volunteer.user)
+    assert refused.value.code == "self_review"
+
+
+@pytest.mark.parametrize("amount", ["1.001", "NaN", "Infinity", "-5", "0", "10000000000", "1e12"])
+def test_the_award_form_refuses_a_bad_amount_with_a_message(client, rule, station_manager, volunteer, amount):
+    client.force_login(station_manager)
+    data = {"volunteer": volunteer.pk, "unit": volunteer.home_station_id, "amount": amount, "reason": "社区抗疫"}
+    response = client.post("/admin/points/awardrequest/add/", data)
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    assert not AwardRequest.objects.exists()
