@@ -268,9 +268,9 @@ def redeem_by_personal_code(
 def issue_exchange_code(volunteer: Volunteer, *, now: datetime.datetime) -> ExchangeCode:
     """A new one-time code of 8 digits for the volunteer, valid for ten minutes; earlier unused ones stop working."""
     with transaction.atomic():
-        ExchangeCode.objects.filter(volunteer=volunteer, used_at__isnull=True, expires_at__gt=now).update(
-            expires_at=now
-        )
+        # Deleted, not expired: a volunteer asking for codes all day (30 a minute pass the throttle)
+        # would otherwise leave a row for each. The used ones stay with their redemptions.
+        ExchangeCode.objects.filter(volunteer=volunteer, used_at__isnull=True).delete()
         while True:
             code = f"{secrets.randbelow(10**8):08d}"
             # Codes are unique for ever, but an expired one is worthless: its digits may serve again.

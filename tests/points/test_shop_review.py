@@ -1,6 +1,7 @@
 """The shop as a red team and its users found it: the counter's Enter, guessing exchange codes,
 deactivated accounts and malformed requests."""
 
+import datetime
 import json
 
 import pytest
@@ -188,3 +189,15 @@ def test_an_item_had_up_to_the_limit_is_not_marked_as_redeemable(tree, station_m
     html = logged_in(volunteer.user).get("/shop/").content.decode()
     assert f'class="" data-item="{soap.pk}"' in html
     assert f'class="affordable" data-item="{towel.pk}"' in html
+
+
+def test_asking_for_codes_all_day_keeps_one_unused_code(rice, station_manager, volunteer):
+    give_points(volunteer, "100")
+    now = timezone.now()
+    for minute in range(50):
+        shop.issue_exchange_code(volunteer, now=now + datetime.timedelta(minutes=minute))
+    used = shop.issue_exchange_code(volunteer, now=now + datetime.timedelta(minutes=50))
+    shop.redeem_by_exchange_code(rice, used.code, by=station_manager, at=now + datetime.timedelta(minutes=51))
+    shop.issue_exchange_code(volunteer, now=now + datetime.timedelta(minutes=52))
+    assert ExchangeCode.objects.filter(volunteer=volunteer).count() == 2
+    assert ExchangeCode.objects.filter(volunteer=volunteer, used_at__isnull=False).get().code == used.code
