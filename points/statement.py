@@ -87,13 +87,24 @@ def entries_in_words(account: Account, *, limit: int, offset: int = 0) -> list[S
             id=entry.pk,
             at=entry.created_at,
             kind=entry.transfer.kind,
-            words=words(entry),
+            words=text,
             amount=entry.amount,
             balance_after=entry.balance_after,
-            memo=entry.transfer.memo,
+            memo=_memo(entry, text),
         )
         for entry in entries
+        for text in [words(entry)]
     ]
+
+
+def _memo(entry: Entry, text: str) -> str:
+    """The memo where it adds to the words: an award's reason, a gift's relation or a pool's
+    recipient are in the words already, and a gift's relation (the giver's word for the receiver:
+    「母亲」) would tell the receiver the opposite of who they are."""
+    memo = entry.transfer.memo
+    if entry.transfer.kind == TransferKind.GIFT or memo in text:
+        return ""
+    return memo
 
 
 class Statement:

@@ -7,16 +7,20 @@ from decimal import Decimal
 import openpyxl
 import pytest
 import time_machine
+from django.db import transaction
+from django.utils import translation
 
 from events.services import approve_record, reject_record
-from points.ledger import volunteer_account
-from points.models import Account, ShopItem
+from points.gifts import accept_gift, offer_gift
+from points.ledger import post, unit_account, volunteer_account
+from points.models import Account, AccountKind, ShopItem, TransferKind
 from points.shop import receive_stock
+from points.statement import entries_in_words
 from points.watch import DISPUTED
 from reports.ledgers.contents import Period, build_ledger
 from reports.ledgers.files import write_xlsx
 from reports.models import LedgerPeriod
-from tests.conftest import client_for
+from tests.conftest import client_for, make_volunteer
 from tests.points.conftest import SHANGHAI
 from tests.points.test_my_points import grant, page_client
 from tests.points.test_statement import earn, moment, redeem, reverse_earning, stock_item
@@ -117,3 +121,30 @@ def test_the_ledgers_shop_sheet_keeps_formulas_in_names_donors_and_notes_as_text
     ]
     assert "'=1+1" in cells and "'@SUM(A1)" in cells
     assert not [cell for cell in cells if cell[:1] in "=+-@"]
+
+
+def test_a_gift_and_an_award_read_without_their_relation_or_reason_said_twice(rule, served, volunteer, tree):
+    rule.gifts_allowed = True
+    rule.save()
+    earn(served, "100", moment(4, 11))
+    mother = make_volunteer(tree["S1"], "王五")
+    accept_gift(offer_gift(volunteer, mother, Decimal("10"), relation="母亲"), by=mother.user)
+    with transaction.atomic():
+        post(
+            TransferKind.AWARD,
+            unit_account(tree["S1"], AccountKind.ISSUE),
+            volunteer_account(volunteer),
+            Decimal("5"),
+            unit=tree["S1"],
+            memo="社区抗疫",
+        )
+    with translation.override("zh-hans"):
+        given = entries_in_words(volunteer_account(volunteer), limit=2)
+        [received] = entries_in_words(volunteer_account(mother), limit=1)
+    assert [(row.words, row.memo) for row in given] == [
+        ("奖励（社区抗疫） 获得 5 积分", ""),
+        ("转赠给 王五（母亲） 10 积分", ""),
+    ]
+    assert (received.words, received.memo) == ("收到 李四 转赠 10 积分", "")
+    html = page_client(mother.user).get("/me/points/").content.decode()
+    assert "母亲" not in html
