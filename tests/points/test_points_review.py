@@ -4,11 +4,12 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from events.models import ServiceCategory
 from events.services import approve_record
-from points import gifts, ledger
+from points import earning, gifts, ledger
 from points.awards import approve_award, propose_award
 from points.errors import PointsError
 from points.expiry import expire_points
@@ -250,3 +251,31 @@ def test_the_award_form_refuses_a_bad_amount_with_a_message(client, rule, statio
     response = client.post("/admin/points/awardrequest/add/", data)
     assert response.status_code == 200 and "errorlist" in response.content.decode()
     assert not AwardRequest.objects.exists()
+
+
+def test_settle_points_fails_loudly_when_a_record_cannot_be_settled(
+    rule, served, station_manager, settled, monkeypatch
+):
+    def broken(record):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(earning, "points_for", broken)
+    with settled():
+        approve_record(served, by=station_manager)
+    with pytest.raises(CommandError, match="0 of 1 records; 1 failed"):
+        call_command("settle_points")
+    assert PointsDue.objects.filter(record=served).exists()
+
+
+# Rules -------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("unit", ["S2", "C2", "S4", "C", "I1"])
+def test_a_station_manager_sets_no_rule_for_a_unit_not_theirs_by_a_crafted_post(
+    client, rule, station_manager, tree, unit
+):
+    PointsRule.objects.filter(pk=rule.pk).update(units_may_override=True)
+    client.force_login(station_manager)
+    response = client.post("/admin/points/pointsrule/add/", {**RULE_FIELDS, "unit": tree[unit].pk})
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    assert list(PointsRule.objects.values_list("unit__code", flat=True)) == ["C"]

@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from points.earning import settle_due
 
@@ -18,4 +18,8 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(f"{outcome['due']} records have points due (dry run).")
             return
-        self.stdout.write(f"Settled {outcome['settled']} of {outcome['due']} records; {outcome['failed']} failed.")
+        summary = f"Settled {outcome['settled']} of {outcome['due']} records; {outcome['failed']} failed."
+        if outcome["failed"]:
+            # A non-zero exit: cron and the monitoring see that records stay due (the log says why).
+            raise CommandError(summary)
+        self.stdout.write(summary)
