@@ -99,6 +99,7 @@ def shop_redeem_page(request: AuthenticatedRequest, unit_pk: int) -> HttpRespons
         "no_camera": _("The camera is not available: use a handheld scanner or type the code."),
         "failed": _("Not accepted"),
         "pick_item": _("Pick the item first."),
+        "in_stock": _("%(stock)s in stock"),
     }
     return render(
         request,

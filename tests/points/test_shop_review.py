@@ -201,3 +201,23 @@ def test_asking_for_codes_all_day_keeps_one_unused_code(rice, station_manager, v
     shop.issue_exchange_code(volunteer, now=now + datetime.timedelta(minutes=52))
     assert ExchangeCode.objects.filter(volunteer=volunteer).count() == 2
     assert ExchangeCode.objects.filter(volunteer=volunteer, used_at__isnull=False).get().code == used.code
+
+
+@pytest.mark.skipif(not CHROMIUM, reason="Chromium not installed (apt-get install chromium)")
+@pytest.mark.django_db(transaction=True)
+def test_after_a_redemption_the_counter_shows_the_stock_left_and_a_quantity_of_one(
+    new_page, tree, station_manager, volunteer
+):
+    rice = make_item(tree["S1"], station_manager, price="1", stock=3)
+    give_points(volunteer, "100")
+    counter = new_page("desk")
+    counter.goto(f"/login/?next=/shop/{tree['S1'].pk}/redeem/")
+    log_in(counter, station_manager.phone, PASSWORD)
+    counter.wait_for_url(f"**/shop/{tree['S1'].pk}/redeem/")
+    counter.fill("#quantity", "2")
+    counter.fill("#code", shop.issue_exchange_code(volunteer, now=timezone.now()).code)
+    counter.press("#code", "Enter")  # as a handheld scanner ends
+    expect(counter.locator("#panel")).to_have_class("panel ok", timeout=5000)
+    expect(counter.locator(f'#item option[value="{rice.pk}"]')).to_contain_text("库存 1")
+    expect(counter.locator("#quantity")).to_have_value("1")
+    assert Redemption.objects.get().quantity == 2

@@ -29,7 +29,9 @@
   }
   function updateStock(itemId, stock) {
     var option = itemSelect.querySelector('option[value="' + itemId + '"]');
-    if (option) option.dataset.stock = stock;
+    if (!option) return;
+    option.dataset.stock = stock;
+    option.textContent = option.dataset.label + " · " + text.in_stock.replace("%(stock)s", stock);
   }
   function submit(code) {
     code = code.trim();
@@ -45,7 +47,11 @@
       busy = false;
       show(answer.ok, answer.name, answer.message || text.failed);
       beep(answer.ok);
-      if (answer.ok) { updateStock(answer.item, answer.stock); report(answer.name, answer.message); }
+      if (answer.ok) {
+        updateStock(answer.item, answer.stock); report(answer.name, answer.message);
+        // The next volunteer most often takes one: a quantity left at 3 would charge them for 3.
+        quantityField.value = 1;
+      }
     }).catch(function () { busy = false; show(false, "", text.offline); beep(false); });
     return true;
   }
