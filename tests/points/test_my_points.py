@@ -50,6 +50,17 @@ def test_the_volunteer_sees_balance_and_entries_in_words(earned, volunteer, monk
     assert "8 积分将在 30 天内过期" in html
 
 
+def test_points_about_to_expire_are_shown_with_their_day(earned, volunteer, rule, clock):
+    rule.expiry_years = 1
+    rule.save()
+    # The 20 points of 2026-12-05 expire a year later: shown from 30 days before, with their day.
+    clock.move_to(datetime.datetime(2027, 11, 20, 9, tzinfo=datetime.timezone(datetime.timedelta(hours=8))))
+    html = page_client(volunteer.user).get("/me/points/").content.decode()
+    assert "20 积分将在 30 天内过期" in html and "2027-12-05" in html
+    clock.move_to(datetime.datetime(2027, 10, 20, 9, tzinfo=datetime.timezone(datetime.timedelta(hours=8))))
+    assert "将在 30 天内过期" not in page_client(volunteer.user).get("/me/points/").content.decode()
+
+
 def test_a_negative_balance_is_explained(served, volunteer, tree, station_manager):
     earning = earn(served, "50", moment(5, 11))
     redeem(stock_item(tree["S1"], station_manager), volunteer, station_manager, moment(6))

@@ -302,14 +302,15 @@ def test_figures_leave_out_units_outside_the_subtree_and_days_outside_the_period
 
 
 def test_months_follow_shanghai_time(volunteer, tree, station_manager, center_manager):
-    # 2026-12-31 23:30 in Shanghai is 15:30 UTC: December here, whatever the server's zone.
+    # 2027-01-01 00:30 in Shanghai is still 2026-12-31 16:30 UTC: January here, whatever the server's zone.
     award(
         volunteer,
         "7",
         "跨年值守",
         station_manager,
         center_manager,
-        datetime.datetime(2026, 12, 31, 23, 30, tzinfo=SHANGHAI),
+        datetime.datetime(2027, 1, 1, 0, 30, tzinfo=SHANGHAI),
     )
     [row] = points_by_unit_month(tree["S1"], datetime.date(2026, 12, 1), datetime.date(2027, 1, 31))
-    assert row.month == datetime.date(2026, 12, 1)
+    assert row.month == datetime.date(2027, 1, 1)
+    assert points_by_unit_month(tree["S1"], datetime.date(2026, 12, 1), datetime.date(2026, 12, 31)) == []
