@@ -44,15 +44,13 @@ class MyGiftViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated]
     queryset = Gift.objects.none()
     filterset_fields = ["status"]
+    # Offering looks volunteers up by mobile number: a bound on how many numbers one account can try
+    # (listing and answering gifts count too; a person does either a few times an hour).
+    throttle_scope = "points_gift"
 
     def get_queryset(self) -> QuerySet[Gift]:
         volunteer = Volunteer.objects.of_user(self.request.user).first()
         return gifts_of(volunteer) if volunteer is not None else Gift.objects.none()
-
-    def get_throttles(self):
-        # Offering looks volunteers up by mobile number: a bound on how many numbers one account can try.
-        self.throttle_scope = "points_gift" if self.action == "create" else ""
-        return super().get_throttles()
 
     @extend_schema(
         summary="转赠积分给亲属（对方确认后转出）", request=GiftOfferSerializer, responses={201: GiftSerializer}
