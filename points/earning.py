@@ -72,6 +72,17 @@ def _standing_points(record: ServiceRecord) -> Decimal:
     return standing_earns(record).aggregate(points=Coalesce(Sum("amount"), ZERO))["points"]
 
 
+def _same_day(record: ServiceRecord):
+    """The volunteer's other records checked in on the record's Shanghai day."""
+    day = timezone.localdate(record.checked_in_at)
+    start = datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_current_timezone())
+    return ServiceRecord.objects.filter(
+        volunteer_id=record.volunteer_id,
+        checked_in_at__gte=start,
+        checked_in_at__lt=start + datetime.timedelta(days=1),
+    ).exclude(pk=record.pk)
+
+
 def _hours_counted_that_day(record: ServiceRecord) -> Decimal:
     """Hours the volunteer's other records of the same Shanghai day stand credited with."""
     day = timezone.localdate(record.checked_in_at)
@@ -240,9 +251,14 @@ def settle(record_ids: list[int]) -> None:
     unless the two already agree. Idempotent: two settles of one record, in turn or at
     once, move its points once (the volunteer's row locks serialise them).
     """
-    for record_id in sorted(set(record_ids)):
+    queue, seen = sorted(set(record_ids)), set(record_ids)
+    while queue:
+        record_id = queue.pop(0)
         with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-            _settle_one(record_id)
+            freed = _settle_one(record_id)
+        # Hours a record gave back under a day cap go to its siblings of that day, settled after it.
+        queue += [pk for pk in freed if pk not in seen]
+        seen.update(freed)
 
 
 def _locked(record_id: int) -> tuple[ServiceRecord, Account, list[Transfer]] | None:
@@ -262,11 +278,12 @@ def _locked(record_id: int) -> tuple[ServiceRecord, Account, list[Transfer]] | N
     return record, account, list(standing_earns(record).select_related("unit").order_by("pk"))
 
 
-def _settle_one(record_id: int) -> None:
+def _settle_one(record_id: int) -> list[int]:
+    """Settle one record; return the records of the same day that may now count hours it gave back."""
     state = _locked(record_id)
     if state is None:
         PointsDue.objects.filter(record_id=record_id).delete()
-        return
+        return []
     record, account, standing = state
     stand_points = sum((earn.amount for earn in standing), ZERO)
     stand_hours = sum((earn.hours or ZERO for earn in standing), ZERO)
@@ -304,6 +321,12 @@ def _settle_one(record_id: int) -> None:
                 hours=hours,
             )
     PointsDue.objects.filter(record_id=record_id).delete()
+    if hours >= stand_hours:
+        return []
+    rule = rule_for(record.event.unit)
+    if rule is None or rule.day_hours_cap is None:
+        return []
+    return list(_same_day(record).filter(status=RecordStatus.APPROVED).values_list("pk", flat=True))
 
 
 def _reversal_memo(record: ServiceRecord) -> str:

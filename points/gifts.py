@@ -27,6 +27,7 @@ from points.ledger import CENT, post, unit_account, volunteer_account
 from points.models import (
     MAX_POINTS,
     AccountKind,
+    CapKind,
     Gift,
     Redemption,
     RequestStatus,
@@ -144,6 +145,12 @@ def accept_gift(gift: Gift, *, by: User) -> Transfer:
         memo=gift.relation,
         gift=gift,
     )
+    # A balance cap (南京's 1,500) holds for points received as for points earned. Checked after the
+    # UPDATE, which holds the receiver's row: two gifts accepted at once cannot both slip under it.
+    rule = rule_for(gift.receiver.home_station)
+    receiving = transfer.target
+    if rule is not None and rule.cap is not None and rule.cap_kind == CapKind.BALANCE and receiving.balance > rule.cap:
+        raise PointsError("cap_reached")
     gift.status, gift.decided_at = RequestStatus.APPROVED, now
     gift.save(update_fields=["status", "decided_at"])
     return transfer

@@ -9,6 +9,7 @@ from points.errors import PointsError
 from points.ledger import unit_account, volunteer_account
 from points.models import (
     AccountKind,
+    CapKind,
     Entry,
     Gift,
     Redemption,
@@ -259,3 +260,19 @@ def test_only_a_manager_of_the_items_unit_spends_its_pool_and_names_the_recipien
         assert code_of(lambda u=outsider: gifts.spend_pool(rice, recipient="王奶奶", by=u)) == "not_manager"
     assert code_of(lambda: gifts.spend_pool(rice, recipient=" ", by=station_manager)) == "recipient_required"
     assert unit_account(tree["S1"], AccountKind.POOL).balance == Decimal("100.00")
+
+
+def test_a_gift_never_lifts_the_receiver_above_a_balance_cap(volunteer, other_volunteer):
+    # 南京's time bank stores at most 1,500: points received count as points earned.
+    set_rule(cap=Decimal("1500"), cap_kind=CapKind.BALANCE)
+    credit(volunteer, "100")
+    credit(other_volunteer, "1450")
+    gift = gifts.offer_gift(volunteer, other_volunteer, Decimal("60"), relation="母亲")
+    with pytest.raises(PointsError) as refused:
+        gifts.accept_gift(gift, by=other_volunteer.user)
+    assert refused.value.code == "cap_reached"
+    assert volunteer_account(volunteer).balance == Decimal("100.00")
+    assert volunteer_account(other_volunteer).balance == Decimal("1450.00")
+    fitting = gifts.offer_gift(volunteer, other_volunteer, Decimal("50"), relation="母亲")
+    gifts.accept_gift(fitting, by=other_volunteer.user)
+    assert volunteer_account(other_volunteer).balance == Decimal("1500.00")

@@ -58,6 +58,22 @@ def test_a_day_cap_frees_the_hours_of_a_rejected_record(
     assert earn.hours == Decimal("2.00")
 
 
+def test_hours_a_rejected_record_gives_back_go_to_the_capped_record_of_that_day(
+    rule, event, volunteer, station_manager, institute_manager, settled
+):
+    rule.day_hours_cap = Decimal("3.00")
+    rule.save()
+    morning = make_record(event, volunteer)
+    approve(morning, station_manager, settled)
+    afternoon = make_event(event.unit, title="下午服务", starts_at=at(14), ends_at=at(16))
+    capped = approve(make_record(afternoon, volunteer, start=14, end=16), station_manager, settled)
+    assert capped.hours == Decimal("1.00")
+    with settled():
+        reject_record(morning, by=institute_manager, reason="重复")
+    # The afternoon's two hours now fit under the day's three: as if the morning had never counted.
+    assert balance(volunteer) == Decimal("20.00")
+
+
 def test_a_category_rate_replaces_the_rule_rate(rule, event, volunteer, station_manager, settled):
     CategoryRate.objects.create(rule=rule, category=ServiceCategory.ENVIRONMENT, points_per_hour=Decimal("15"))
     CategoryRate.objects.create(rule=rule, category=ServiceCategory.HEALTH, points_per_hour=Decimal("99"))
