@@ -424,6 +424,8 @@ LOGIN_ATTEMPTS_PER_IP = envint("LOGIN_ATTEMPTS_PER_IP", 30)
 # Points fraud watch (points/watch.py, `manage.py watch_points` from cron): an alert when a volunteer
 # earns more than this many points within 24 hours, or a shop hands over more than this many
 # redemptions within an hour. Offering gifts looks volunteers up by mobile number: throttled per user.
+# Records whose points settle in the approving request itself; a larger batch goes to the task worker.
+POINTS_SETTLE_INLINE = envint("POINTS_SETTLE_INLINE", 50)
 POINTS_ALERT_POINTS_PER_DAY = envint("POINTS_ALERT_POINTS_PER_DAY", 200)
 POINTS_ALERT_REDEMPTIONS_PER_HOUR = envint("POINTS_ALERT_REDEMPTIONS_PER_HOUR", 20)
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["points_gift"] = os.getenv("THROTTLE_POINTS_GIFT", "30/hour")

@@ -236,9 +236,16 @@ def event_leaders_changed(sender, instance, action: str, reverse: bool, pk_set: 
 
 def settle_after_commit(record_ids: list[int]) -> None:
     # The approval has committed: a failure here must not reach its user. The due rows
-    # stay, and settle_points (cron) settles them.
+    # stay, and settle_points (cron) settles them. A large batch (a bulk approval of up to
+    # 500 records, some 20 ms each) goes to the task worker, so the reviewer's request
+    # does not wait seconds for it.
     try:
-        settle(record_ids)
+        if len(record_ids) > settings.POINTS_SETTLE_INLINE:
+            from points.tasks import settle_records
+
+            settle_records.enqueue(record_ids)
+        else:
+            settle(record_ids)
     except Exception:
         logger.exception("Settling the points of records %s failed; settle_points will retry", record_ids)
 

@@ -1,5 +1,6 @@
 """Points follow the hours: credited on approval, reversed fully and traceably on rejection or correction."""
 
+import io
 from decimal import Decimal
 
 import pytest
@@ -135,3 +136,33 @@ def test_a_failed_settle_leaves_the_record_due_for_the_cron_command(
     call_command("settle_points")
     assert balance(served.volunteer) == Decimal("20.00")
     assert not PointsDue.objects.exists()
+
+
+def test_a_large_bulk_approval_settles_its_points_through_the_task_worker(
+    rule, event, volunteer, station_manager, settled, settings
+):
+    settings.POINTS_SETTLE_INLINE = 2
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    people = [volunteer, *(make_volunteer(event.unit, f"志愿者{n}") for n in range(2))]
+    records = [make_record(event, person) for person in people]
+    with settled():
+        outcome = bulk_approve(records, by=station_manager)
+    assert sorted(outcome["approved"]) == sorted(record.pk for record in records)
+    assert [ledger.volunteer_account(person).balance for person in people] == [Decimal("20.00")] * 3
+    assert not PointsDue.objects.exists()
+
+
+def test_a_large_bulk_approval_waits_for_the_worker_and_cron_when_none_runs(
+    rule, event, volunteer, station_manager, settled, settings
+):
+    settings.POINTS_SETTLE_INLINE = 2
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    people = [volunteer, *(make_volunteer(event.unit, f"志愿者{n}") for n in range(2))]
+    records = [make_record(event, person) for person in people]
+    with settled():
+        bulk_approve(records, by=station_manager)
+    # Nothing settled in the request: the points are due, and settle_points (cron) brings them.
+    assert PointsDue.objects.count() == 3
+    assert ledger.volunteer_account(volunteer).balance == Decimal("0.00")
+    call_command("settle_points", stdout=io.StringIO())
+    assert [ledger.volunteer_account(person).balance for person in people] == [Decimal("20.00")] * 3
