@@ -44,7 +44,7 @@ def center_of(unit: PracticeUnit) -> PracticeUnit:
 
 
 def _get_or_open(*, kind: str, volunteer: Volunteer | None, unit: PracticeUnit | None) -> Account:
-    lookup = {"volunteer": volunteer} if volunteer is not None else {"kind": kind, "unit": unit}
+    lookup: dict[str, object] = {"volunteer": volunteer} if volunteer is not None else {"kind": kind, "unit": unit}
     account = Account.objects.filter(**lookup).first()
     if account is not None:
         return account

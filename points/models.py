@@ -22,13 +22,12 @@ from stations.models import PracticeUnit
 from volunteers.models import Volunteer
 
 # Points are kept to two decimals (hours are): 1.5 h × 10 points per hour × 1.2 = 18.00.
-POINTS = {"max_digits": 12, "decimal_places": 2}
 MAX_POINTS = Decimal("9999999999.99")
 ZERO = Decimal("0.00")
 
 
 def points_field(verbose_name, **kwargs) -> models.DecimalField:
-    return models.DecimalField(verbose_name, **POINTS, **kwargs)
+    return models.DecimalField(verbose_name, max_digits=12, decimal_places=2, **kwargs)
 
 
 # Accounts -----------------------------------------------------------------------------
@@ -93,7 +92,7 @@ class Account(models.Model):
         ]
 
     def __str__(self) -> str:
-        owner = self.volunteer.real_name if self.volunteer_id else str(self.unit)
+        owner = self.volunteer.real_name if self.volunteer is not None else str(self.unit)
         return f"{owner} · {self.get_kind_display()}"
 
 
