@@ -9,7 +9,9 @@ approval, and the volunteer's page with 10,000 entries answers in constant queri
 
 An approval with points pays, inside its own transaction, one INSERT (the record's
 ``PointsDue`` row); the points move right after it commits (``points.earning.settle``,
-in a transaction of its own), so the reviewer does not wait for them. The table gives
+in a transaction of its own): the approval's transaction and its locks never wait for
+them, though a single approval's request does (a bulk approval beyond
+POINTS_SETTLE_INLINE records hands them to the task worker). The table gives
 both: the approval's own statements and time with and without the points app
 listening (its receiver disconnected), and the settle's statements and time.
 Medians over the runs. The page: ``/me/points/`` of a volunteer with 10 entries and of

@@ -42,7 +42,7 @@ from volunteers.models import Volunteer
 logger = logging.getLogger(__name__)
 
 CENT = Decimal("0.01")
-# Kinds that count as points a volunteer earned, for a lifetime cap (南京: 1,500 in a lifetime).
+# Kinds that count as points a volunteer earned, for a lifetime cap.
 EARNING_KINDS = (TransferKind.EARN, TransferKind.AWARD, TransferKind.REFERRAL)
 
 
