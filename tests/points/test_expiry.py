@@ -89,9 +89,11 @@ def test_hours_never_expire(earned, served):
     assert (served.status, served.credited_hours) == (RecordStatus.APPROVED, Decimal("2.00"))
 
 
-def test_a_dry_run_counts_without_moving_points(earned):
+def test_a_dry_run_counts_without_moving_points(earned, clock):
+    clock.move_to(moment(2028, 12, 6))
     out = StringIO()
     call_command("expire_points", "--dry-run", stdout=out)
+    assert "15.00" in out.getvalue()
     assert ledger.volunteer_account(earned).balance == Decimal("25.00")
     assert not Transfer.objects.filter(kind=TransferKind.EXPIRY).exists()
 

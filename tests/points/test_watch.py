@@ -166,6 +166,15 @@ def test_many_points_within_a_day_raise_one_alert_a_day(volunteer, other_volunte
     assert len(watch.scan_for_alerts(now=NOW + datetime.timedelta(hours=13))) == 1
 
 
+def test_one_alert_a_shanghai_day_even_across_midnight_utc(volunteer, settings):
+    settings.POINTS_ALERT_POINTS_PER_DAY = 100
+    # 06:00 in Shanghai is 22:00 UTC the day before: three hours later it is a new UTC day, not a new day here.
+    credit(volunteer, "150", at=at(5))
+    assert len(watch.scan_for_alerts(now=at(6))) == 1
+    credit(volunteer, "150", at=at(8, 30))
+    assert watch.scan_for_alerts(now=at(9)) == []
+
+
 def test_points_below_the_limit_raise_nothing(volunteer, settings):
     settings.POINTS_ALERT_POINTS_PER_DAY = 100
     credit(volunteer, "100", at=NOW - datetime.timedelta(hours=1))
