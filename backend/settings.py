@@ -293,6 +293,8 @@ REST_FRAMEWORK = {
         # Per user, requests that may carry photos (events/photos.py, at most nine each): an
         # event's 30 activity photos sent one by one, twice an hour, with room to spare.
         "photos": os.getenv("THROTTLE_PHOTOS", "100/hour"),
+        # Per user, the gift API: offering looks volunteers up by mobile number.
+        "points_gift": os.getenv("THROTTLE_POINTS_GIFT", "30/hour"),
     },
 }
 
@@ -421,11 +423,10 @@ LOGIN_FAILURES_PER_PHONE = envint("LOGIN_FAILURES_PER_PHONE", 100)
 LOGIN_LOCK_SECONDS = envint("LOGIN_LOCK_SECONDS", 15 * 60)
 LOGIN_ATTEMPTS_PER_IP = envint("LOGIN_ATTEMPTS_PER_IP", 30)
 
-# Points fraud watch (points/watch.py, `manage.py watch_points` from cron): an alert when a volunteer
-# earns more than this many points within 24 hours, or a shop hands over more than this many
-# redemptions within an hour. Offering gifts looks volunteers up by mobile number: throttled per user.
-# Records whose points settle in the approving request itself; a larger batch goes to the task worker.
+# Points (积分): records whose points settle in the approving request itself; a larger batch
+# goes to the task worker. The fraud watch (points/watch.py, `manage.py watch_points` from cron)
+# raises an alert when a volunteer earns more than this many points within 24 hours, or a shop
+# hands over more than this many redemptions within an hour.
 POINTS_SETTLE_INLINE = envint("POINTS_SETTLE_INLINE", 50)
 POINTS_ALERT_POINTS_PER_DAY = envint("POINTS_ALERT_POINTS_PER_DAY", 200)
 POINTS_ALERT_REDEMPTIONS_PER_HOUR = envint("POINTS_ALERT_REDEMPTIONS_PER_HOUR", 20)
-REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["points_gift"] = os.getenv("THROTTLE_POINTS_GIFT", "30/hour")

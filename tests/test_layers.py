@@ -1,8 +1,9 @@
 """The apps are layers: accounts < jobs < stations < volunteers < events < certificates < orders
-and points (side by side, neither importing the other) < reports < backend. An app imports only apps below it, and none imports backend/, the project
-on top. Inside reports/, the sub-packages import none of each other, and no view module imports
-another. import-linter checks the contracts in pyproject.toml, in its own process (parsing
-imports in this one trips CPython 3.11's AST builder while a live-server thread compiles)."""
+and points (side by side, neither importing the other) < reports < backend. An app imports only
+apps below it, and none imports backend/, the project on top. Inside reports/, the sub-packages
+import none of each other, and no view module imports another. import-linter checks the contracts
+in pyproject.toml, in its own process (parsing imports in this one trips CPython 3.11's AST builder
+while a live-server thread compiles)."""
 
 import subprocess
 import sys
@@ -10,7 +11,17 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LADDER = ["backend", "reports", "orders | points", "certificates", "events", "volunteers", "stations", "jobs", "accounts"]
+LADDER = [
+    "backend",
+    "reports",
+    "orders | points",
+    "certificates",
+    "events",
+    "volunteers",
+    "stations",
+    "jobs",
+    "accounts",
+]
 
 
 def contract_config() -> dict:
