@@ -273,13 +273,17 @@ def _locked(record_id: int) -> tuple[ServiceRecord, Account, list[Transfer]] | N
 
     Locks in the events workflows' order (volunteer, record), then the points account: a
     correction of the same record waits for this settle or this settle for it, and a second
-    settle reads what stands only once the first has committed.
+    settle reads what stands only once the first has committed. FOR NO KEY UPDATE: it queues
+    behind those workflows' locks as FOR UPDATE would, but lets other transactions insert rows
+    that refer to the volunteer or the record (a statistics row, a change log), whose foreign-key
+    checks would otherwise wait on this settle while it waits on them.
     """
     volunteer_id = ServiceRecord.objects.filter(pk=record_id).values_list("volunteer_id", flat=True).first()
     if volunteer_id is None:
         return None
-    volunteer = Volunteer.objects.select_for_update().get(pk=volunteer_id)
-    record = ServiceRecord.objects.select_for_update(of=("self",)).select_related("event__unit").get(pk=record_id)
+    volunteer = Volunteer.objects.select_for_update(no_key=True).get(pk=volunteer_id)
+    records = ServiceRecord.objects.select_for_update(of=("self",), no_key=True).select_related("event__unit")
+    record = records.get(pk=record_id)
     record.volunteer = volunteer
     account = Account.objects.select_for_update().get(pk=ledger.volunteer_account(volunteer).pk)
     return record, account, list(standing_earns(record).select_related("unit").order_by("pk"))
