@@ -1,4 +1,6 @@
-"""A manager issues a certificate: what it says, its PDF, its number and code, and what it refuses."""
+"""A manager issues a certificate: what it says, its PDF, its number and code, and what it refuses.
+
+Dates are 2026's: tests/certificates/conftest.py's autouse ``in_2026`` freezes the clock on 2026-12-05."""
 
 import hashlib
 from decimal import Decimal

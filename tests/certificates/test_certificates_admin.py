@@ -1,3 +1,6 @@
+"""Certificates in the admin. Dates are 2026's: tests/certificates/conftest.py's autouse ``in_2026``
+freezes the clock on 2026-12-05."""
+
 from certificates.models import Certificate, CertificateRequest, RequestStatus
 from certificates.services import Coverage, issue_certificate, request_certificate
 from tests.certificates.conftest import approved, event_on

@@ -1,5 +1,6 @@
 """Every certificates endpoint refuses those outside the unit's subtree, volunteers where they may not act,
-and the anonymous; list queries do not grow with the page."""
+and the anonymous; list queries do not grow with the page. Its dates are 2026's:
+tests/certificates/conftest.py's autouse ``in_2026`` freezes the clock on 2026-12-05."""
 
 import pytest
 from django.db import connection
