@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "certificates",
     "orders",
     "points",
+    "notifications",
     "reports",
     "django_tasks",
     # django_tasks_db with its admin section named in Chinese.
@@ -430,3 +431,25 @@ LOGIN_ATTEMPTS_PER_IP = envint("LOGIN_ATTEMPTS_PER_IP", 30)
 POINTS_SETTLE_INLINE = envint("POINTS_SETTLE_INLINE", 50)
 POINTS_ALERT_POINTS_PER_DAY = envint("POINTS_ALERT_POINTS_PER_DAY", 200)
 POINTS_ALERT_REDEMPTIONS_PER_HOUR = envint("POINTS_ALERT_REDEMPTIONS_PER_HOUR", 20)
+
+# Notifications (notifications/): one backend per channel beyond the in-app inbox, chosen as
+# django.core.mail chooses its backend. The embedded default prints messages (console) and sends
+# nothing anywhere; docs/features.md "Notifications" says how to connect SMS, WeChat and email.
+NOTIFY_BACKENDS = {
+    "sms": os.getenv("NOTIFY_SMS_BACKEND", "notifications.backends.console.ConsoleBackend"),
+    "wechat": os.getenv("NOTIFY_WECHAT_BACKEND", "notifications.backends.console.ConsoleBackend"),
+    "email": os.getenv("NOTIFY_EMAIL_BACKEND", "notifications.backends.console.ConsoleBackend"),
+}
+# Quiet hours (local time): nothing but urgent changes goes out from the start hour to the end hour.
+NOTIFY_QUIET_START_HOUR = envint("NOTIFY_QUIET_START_HOUR", 21)
+NOTIFY_QUIET_END_HOUR = envint("NOTIFY_QUIET_END_HOUR", 8)
+# Messages per person per day on each channel beyond the inbox (urgent ones are not counted out).
+NOTIFY_DAILY_CAP = envint("NOTIFY_DAILY_CAP", 5)
+# How long before an event its reminder goes out.
+NOTIFY_REMINDER_LEAD_HOURS = envint("NOTIFY_REMINDER_LEAD_HOURS", 24)
+# A message claimed by a sender that crashed is tried again after this long.
+NOTIFY_SENDING_STALE_SECONDS = envint("NOTIFY_SENDING_STALE_SECONDS", 600)
+# Recurring events: occurrences are materialised this many weeks ahead by the daily job.
+SERIES_HORIZON_WEEKS = envint("SERIES_HORIZON_WEEKS", 8)
+# A volunteer promoted from the waitlist has this long (at most until the start) to confirm the place.
+SIGNUP_CONFIRM_HOURS = envint("SIGNUP_CONFIRM_HOURS", 12)

@@ -142,6 +142,10 @@ def is_documented() -> Q:
     return Q(activity_record__isnull=False) & Q(Exists(complete))
 
 
+# What volunteers see of an event and must hear of when it changes (events.signals.event_changed).
+EVENT_FIELDS_PEOPLE_SEE = ("title", "starts_at", "ends_at", "address", "status")
+
+
 class Event(models.Model):
     unit = models.ForeignKey(
         PracticeUnit, verbose_name=_("organising unit"), on_delete=models.PROTECT, related_name="events"
@@ -238,6 +242,12 @@ class Event(models.Model):
 
     objects = EventQuerySet.as_manager()
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        # What was loaded, so that a save from any path (admin, API, pages) can tell volunteers
+        # what changed (events.signals.announce_event_changes) without reading the row again.
+        return _remember_loaded_fields(super().from_db(db, field_names, values))
+
     class Meta:
         verbose_name = _("event")
         verbose_name_plural = _("events")
@@ -317,6 +327,11 @@ class Event(models.Model):
         return (Decimal(minutes) / 60).quantize(Decimal("0.01"))
 
 
+def _remember_loaded_fields(event: Event) -> Event:
+    event._as_loaded = {f: event.__dict__[f] for f in EVENT_FIELDS_PEOPLE_SEE if f in event.__dict__}
+    return event
+
+
 class SignupStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
     WAITLISTED = "waitlisted", _("Waitlisted")
@@ -332,6 +347,14 @@ class Signup(models.Model):
     # When the volunteer (last) joined the queue: the waitlist is served in this order.
     queued_at = models.DateTimeField(_("signed up at"))
     risk_acknowledged_at = models.DateTimeField(_("risk notice acknowledged at"), null=True, blank=True)
+    # Promoted from the waitlist: the place is the volunteer's if they confirm by then, else it
+    # goes to the next in the queue. Null for places taken directly.
+    confirm_by = models.DateTimeField(_("confirm by"), null=True, blank=True)
+    # When the volunteer answered a reminder or a promotion: "I am coming".
+    reconfirmed_at = models.DateTimeField(_("confirmed coming at"), null=True, blank=True)
+    # Marked when the event ends: confirmed, never checked in, place not given back before the start.
+    # An absence never changes hours (docs/features.md "No-shows" says how a unit may use it).
+    absent = models.BooleanField(_("absent"), default=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,7 +32,7 @@ from events.models import (
     crew_of,
 )
 from events.photos import PhotoRejected, reencode_photo
-from events.signals import counted, hours_changed
+from events.signals import SignupChange, counted, event_changed, hours_changed, signup_changed
 from stations.models import PracticeUnit
 from volunteers.models import Training, Volunteer, VolunteerStatus
 
@@ -189,12 +190,15 @@ def cancel_event(event: Event) -> Event:
     return _transition(event, (EventStatus.DRAFT, EventStatus.PUBLISHED), EventStatus.CANCELLED)
 
 
+@transaction.atomic
 def _transition(event: Event, allowed_from, to: str) -> Event:
     allowed = (allowed_from,) if isinstance(allowed_from, str) else allowed_from
+    before = event.status
     updated = Event.objects.filter(pk=event.pk, status__in=allowed).update(status=to, updated_at=timezone.now())
     if not updated:
         raise EventError("invalid_transition")
     event.refresh_from_db()
+    event_changed.send(sender=Event, event=event, changes={"status": (before, to)})
     return event
 
 
@@ -243,7 +247,10 @@ def sign_up(
         raise EventError("risk_not_acknowledged")
     confirmed = Signup.objects.filter(event=event, status=SignupStatus.CONFIRMED).count()
     status = SignupStatus.CONFIRMED if event.capacity is None or confirmed < event.capacity else SignupStatus.WAITLISTED
-    return _place(event, volunteer, status, at=at, risk_acknowledged=risk_acknowledged, signup=signup), True
+    signup = _place(event, volunteer, status, at=at, risk_acknowledged=risk_acknowledged, signup=signup)
+    change = SignupChange.CONFIRMED if status == SignupStatus.CONFIRMED else SignupChange.WAITLISTED
+    signup_changed.send(sender=Signup, signup=signup, change=change)
+    return signup, True
 
 
 def _place(
@@ -255,14 +262,20 @@ def _place(
             event=event, volunteer=volunteer, status=status, queued_at=at, risk_acknowledged_at=acknowledged_at
         )
     signup.status, signup.queued_at, signup.risk_acknowledged_at = status, at, acknowledged_at
-    signup.save(update_fields=["status", "queued_at", "risk_acknowledged_at", "updated_at"])
+    signup.confirm_by = signup.reconfirmed_at = None
+    signup.absent = False
+    signup.save(
+        update_fields=["status", "queued_at", "risk_acknowledged_at", "confirm_by", "reconfirmed_at", "absent", "updated_at"]
+    )
     return signup
 
 
 @transaction.atomic
-def cancel_signup(event: Event, volunteer: Volunteer) -> Signup:
+def cancel_signup(event: Event, volunteer: Volunteer, *, at: datetime.datetime | None = None) -> Signup:
     """Give up a place; the first on the waitlist takes it (at a team's own event, the first
-    of the team's members: someone who left the team waits on). Raises EventError."""
+    of the team's members: someone who left the team waits on), with until
+    ``SIGNUP_CONFIRM_HOURS`` (at most the start) to confirm. Raises EventError."""
+    at = at or timezone.now()
     event = _lock_event(event)
     signup = Signup.objects.filter(event=event, volunteer=volunteer).exclude(status=SignupStatus.CANCELLED).first()
     if signup is None:
@@ -270,15 +283,25 @@ def cancel_signup(event: Event, volunteer: Volunteer) -> Signup:
     was_confirmed = signup.status == SignupStatus.CONFIRMED
     signup.status = SignupStatus.CANCELLED
     signup.save(update_fields=["status", "updated_at"])
+    signup_changed.send(sender=Signup, signup=signup, change=SignupChange.CANCELLED)
     if was_confirmed:
-        first_waiting = Signup.objects.filter(event=event, status=SignupStatus.WAITLISTED).order_by("queued_at", "id")
-        if event.team_id is not None:
-            first_waiting = first_waiting.filter(volunteer__in=crew_of(event.team_id))
-        promoted = first_waiting.first()
-        if promoted is not None:
-            promoted.status = SignupStatus.CONFIRMED
-            promoted.save(update_fields=["status", "updated_at"])
+        _promote_first_waiting(event, at=at)
     return signup
+
+
+def _promote_first_waiting(event: Event, *, at: datetime.datetime) -> Signup | None:
+    first_waiting = Signup.objects.filter(event=event, status=SignupStatus.WAITLISTED).order_by("queued_at", "id")
+    if event.team_id is not None:
+        first_waiting = first_waiting.filter(volunteer__in=crew_of(event.team_id))
+    promoted = first_waiting.first()
+    if promoted is None:
+        return None
+    promoted.status = SignupStatus.CONFIRMED
+    deadline = at + datetime.timedelta(hours=settings.SIGNUP_CONFIRM_HOURS)
+    promoted.confirm_by = min(deadline, event.starts_at) if at < event.starts_at else None
+    promoted.save(update_fields=["status", "confirm_by", "updated_at"])
+    signup_changed.send(sender=Signup, signup=promoted, change=SignupChange.PROMOTED)
+    return promoted
 
 
 def _walk_in(event: Event, volunteer: Volunteer, *, at: datetime.datetime) -> None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.dispatch import Signal
 
-from events.models import RecordStatus, ServiceRecord
+from events.models import Event, RecordStatus, ServiceRecord
 
 # Sent inside the transaction of every change that may move approved hours or their
 # grouping (approval, rejection, correction, check-out of an auto-approved event,
@@ -20,6 +20,30 @@ from events.models import RecordStatus, ServiceRecord
 # needs their event); ``before`` is what the changed records counted before, from
 # ``counted`` (None for a record that counted nothing). The two lists need not pair up.
 hours_changed = Signal()
+
+# Sent inside the transaction when a volunteer's place changes, after the sign-up is saved:
+#
+#     signup_changed.send(sender=Signup, signup=signup, change=SignupChange.CONFIRMED)
+#
+# PROMOTED is a waitlisted volunteer given a freed place (``signup.confirm_by`` holds the deadline).
+signup_changed = Signal()
+
+# Sent after an event is saved with a change its volunteers must hear of (from any path:
+# admin, API, pages, a series regenerated):
+#
+#     event_changed.send(sender=Event, event=event, changes={"starts_at": (old, new), ...})
+#
+# ``changes`` holds the fields of events.models.EVENT_FIELDS_PEOPLE_SEE that changed; a cancellation is a
+# change of ``status`` to cancelled.
+event_changed = Signal()
+
+
+
+class SignupChange:
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    PROMOTED = "promoted"
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -44,3 +68,18 @@ def counted(record: ServiceRecord) -> Counted | None:
         checked_in_at=record.checked_in_at,
         hours=record.credited_hours,
     )
+
+
+def announce_event_changes(sender, instance: Event, created: bool, **kwargs) -> None:
+    """post_save of Event: send ``event_changed`` with what changed since the event was loaded."""
+    loaded = getattr(instance, "_as_loaded", None)
+    if created or not loaded:
+        return
+    changes = {
+        field: (old, getattr(instance, field)) for field, old in loaded.items() if getattr(instance, field) != old
+    }
+    if not changes:
+        return
+    # Saved twice in one request: the second save reports only what changed since the first.
+    instance._as_loaded = {**loaded, **{field: new for field, (_old, new) in changes.items()}}
+    event_changed.send(sender=Event, event=instance, changes=changes)

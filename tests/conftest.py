@@ -27,6 +27,19 @@ def fast_hashing_and_fresh_throttles(settings):
 
 
 @pytest.fixture(autouse=True)
+def notifications_kept_in_memory(settings):
+    """Messages beyond the inbox go to ``notifications.backends.locmem.outbox``, emptied for each test."""
+    from notifications import backends
+    from notifications.backends import locmem
+
+    settings.NOTIFY_BACKENDS = dict.fromkeys(("sms", "wechat", "email"), "notifications.backends.locmem.LocmemBackend")
+    backends.reset()
+    locmem.outbox.clear()
+    yield
+    backends.reset()
+
+
+@pytest.fixture(autouse=True)
 def files_in_a_temporary_folder(settings, tmp_path_factory):
     """Files a test stores (photos, PDFs) go to a folder of its own, never the project's media/."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LADDER = [
     "backend",
     "reports",
+    "notifications",
     "orders | points",
     "certificates",
     "events",
