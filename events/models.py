@@ -242,12 +242,6 @@ class Event(models.Model):
 
     objects = EventQuerySet.as_manager()
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        # What was loaded, so that a save from any path (admin, API, pages) can tell volunteers
-        # what changed (events.signals.announce_event_changes) without reading the row again.
-        return _remember_loaded_fields(super().from_db(db, field_names, values))
-
     class Meta:
         verbose_name = _("event")
         verbose_name_plural = _("events")
@@ -271,6 +265,12 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title}（{self.starts_at:%Y-%m-%d}）"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        # What was loaded, so that a save from any path (admin, API, pages) can tell volunteers
+        # what changed (events.signals.announce_event_changes) without reading the row again.
+        return _remember_loaded_fields(super().from_db(db, field_names, values))
 
     def clean(self) -> None:
         # The admin's forms call this; the API's serializer asks the same function.

@@ -264,9 +264,8 @@ def _place(
     signup.status, signup.queued_at, signup.risk_acknowledged_at = status, at, acknowledged_at
     signup.confirm_by = signup.reconfirmed_at = None
     signup.absent = False
-    signup.save(
-        update_fields=["status", "queued_at", "risk_acknowledged_at", "confirm_by", "reconfirmed_at", "absent", "updated_at"]
-    )
+    fields = ["status", "queued_at", "risk_acknowledged_at", "confirm_by", "reconfirmed_at", "absent", "updated_at"]
+    signup.save(update_fields=fields)
     return signup
 
 

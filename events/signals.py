@@ -38,7 +38,6 @@ signup_changed = Signal()
 event_changed = Signal()
 
 
-
 class SignupChange:
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"

@@ -53,14 +53,18 @@ KINDS: dict[str, Kind] = {
         Kind("event_changed", _("Event changed"), Audience.VOLUNTEER, (Channel.INBOX, Channel.WECHAT)),
         Kind("event_cancelled", _("Event cancelled"), Audience.VOLUNTEER, _INBOX_WECHAT_SMS),
         # The same notice when the cancellation comes within 24 hours of the start: it passes quiet hours.
-        Kind("event_cancelled_urgent", _("Event cancelled at short notice"), Audience.VOLUNTEER, _INBOX_WECHAT_SMS, True),
+        Kind(
+            "event_cancelled_urgent", _("Event cancelled at short notice"), Audience.VOLUNTEER, _INBOX_WECHAT_SMS, True
+        ),
         Kind("reminder", _("Reminder before an event"), Audience.VOLUNTEER, (Channel.INBOX, Channel.WECHAT)),
         Kind("hours_approved", _("Hours approved"), Audience.VOLUNTEER),
         Kind("hours_rejected", _("Hours rejected"), Audience.VOLUNTEER),
         Kind("certificate_issued", _("Certificate issued"), Audience.VOLUNTEER),
         Kind("certificate_request_answered", _("Certificate request answered"), Audience.VOLUNTEER),
         Kind("points_expiring", _("Points about to expire"), Audience.VOLUNTEER),
-        Kind("new_events_digest", _("New events of my station and teams (daily digest)"), Audience.VOLUNTEER, opt_in=True),
+        Kind(
+            "new_events_digest", _("New events of my station and teams (daily digest)"), Audience.VOLUNTEER, opt_in=True
+        ),
         Kind("order_update", _("My service order moved on"), Audience.RESIDENT),
         Kind("order_rating_request", _("Rate the service I received"), Audience.RESIDENT),
         Kind("manager_digest", _("What waits for me (daily digest)"), Audience.MANAGER),

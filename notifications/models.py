@@ -75,9 +75,7 @@ class Message(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["recipient", "channel", "key"], name="message_once_per_occasion"),
-            models.CheckConstraint(
-                condition=Q(status__in=MessageStatus.values), name="message_status_known"
-            ),
+            models.CheckConstraint(condition=Q(status__in=MessageStatus.values), name="message_status_known"),
             models.CheckConstraint(condition=Q(channel__in=Channel.values), name="message_channel_known"),
         ]
         indexes = [

@@ -10,8 +10,6 @@ from notifications.backends.base import BaseBackend
 class ConsoleBackend(BaseBackend):
     def send(self, message) -> str:
         recipient = message.recipient
-        sys.stdout.write(
-            f"[{message.get_channel_display()}] → {recipient} · {message.title}\n{message.body}\n\n"
-        )
+        sys.stdout.write(f"[{message.get_channel_display()}] → {recipient} · {message.title}\n{message.body}\n\n")
         sys.stdout.flush()
         return ""
