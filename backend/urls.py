@@ -40,6 +40,11 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("certificates.urls")),
     path("", include("orders.urls")),
     path("", include("points.urls")),
+    path("", include("events.series_urls")),
+    path("", include("events.attendance_urls")),
+    path("", include("events.absence_urls")),
+    path("", include("notifications.urls")),
+    path("", include("notifications.calendar_api_urls")),
     path("", include("reports.urls")),
 ]
 
@@ -60,6 +65,9 @@ urlpatterns = [
     path("", include("reports.page_urls")),
     path("", include("orders.page_urls")),
     path("", include("points.page_urls")),
+    path("", include("events.attendance_page_urls")),
+    path("", include("notifications.page_urls")),
+    path("", include("notifications.calendar_urls")),
     path("verify/<str:number>", VerifyPageView.as_view(), name="certificate-verify-page"),
     path("admin/statistics/", admin.site.admin_view(statistics_page), name="admin-statistics"),
     path("admin/national-export/", admin.site.admin_view(national_export_page), name="admin-national-export"),
