@@ -145,6 +145,167 @@ def is_documented() -> Q:
 # What volunteers see of an event and must hear of when it changes (events.signals.event_changed).
 EVENT_FIELDS_PEOPLE_SEE = ("title", "starts_at", "ends_at", "address", "status")
 
+# The fields a series gives each of its occurrences besides the schedule (events/series.py). A change
+# to any of them, or to the schedule, by anything but the series marks the occurrence as edited by hand.
+SERIES_TEMPLATE_FIELDS = (
+    "title",
+    "description",
+    "category",
+    "recipients",
+    "address",
+    "latitude",
+    "longitude",
+    "radius_m",
+    "capacity",
+    "signup_required",
+    "approval_required",
+    "walk_ins_allowed",
+    "min_age",
+    "risk_notice",
+    "lead_name",
+    "checkin_opens_minutes",
+    "checkout_closes_minutes",
+    "min_presence_ratio",
+    "rounding_minutes",
+    "team_id",
+)
+_HAND_EDIT_FIELDS = (*SERIES_TEMPLATE_FIELDS, "starts_at", "ends_at")
+# Longest occurrence, as for any event.
+MAX_SERIES_DURATION_MINUTES = MAX_EVENT_DAYS * 24 * 60
+
+
+class SeriesStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    ENDED = "ended", _("Ended")
+
+
+class EventSeriesQuerySet(models.QuerySet):
+    def managed_by(self, user: AnyUser) -> EventSeriesQuerySet:
+        return scoped(self, user, "unit__path")
+
+
+class EventSeries(models.Model):
+    """A recurring event: a template and an RFC 5545 rule; events/series.py turns it into events.
+
+    The rule's start is ``starts_on`` at ``start_time``, Shanghai wall time: every occurrence
+    begins at that time of day whatever the date.
+    """
+
+    unit = models.ForeignKey(
+        PracticeUnit, verbose_name=_("organising unit"), on_delete=models.PROTECT, related_name="event_series"
+    )
+    title = models.CharField(_("title"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    category = models.CharField(_("service category"), max_length=20, choices=ServiceCategory.choices)
+    recipients = models.CharField(_("service recipients"), max_length=100, blank=True)
+    address = models.CharField(_("address"), max_length=200)
+    latitude = coordinate_field(_("latitude"), 90)
+    longitude = coordinate_field(_("longitude"), 180)
+    radius_m = models.PositiveIntegerField(
+        _("check-in radius (metres)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(10), MaxValueValidator(50_000)],
+    )
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True, validators=[MinValueValidator(1)])
+    signup_required = models.BooleanField(_("sign-up required"), default=True)
+    approval_required = models.BooleanField(_("records need approval"), default=True)
+    walk_ins_allowed = models.BooleanField(_("walk-ins allowed"), default=False)
+    min_age = models.PositiveSmallIntegerField(
+        _("minimum age"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    risk_notice = models.TextField(_("risk notice"), blank=True)
+    lead_name = models.CharField(_("activity lead"), max_length=30, blank=True)
+    checkin_opens_minutes = models.PositiveIntegerField(
+        _("check-in opens (minutes before start)"), default=30, validators=[MaxValueValidator(MAX_WINDOW_MINUTES)]
+    )
+    checkout_closes_minutes = models.PositiveIntegerField(
+        _("check-out closes (minutes after end)"), default=60, validators=[MaxValueValidator(MAX_WINDOW_MINUTES)]
+    )
+    min_presence_ratio = models.DecimalField(
+        _("minimum presence share"),
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(1)],
+    )
+    rounding_minutes = models.PositiveSmallIntegerField(
+        _("rounding"), choices=Rounding.choices, default=Rounding.MINUTE
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("for the members of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    starts_on = models.DateField(_("first date"))
+    start_time = models.TimeField(_("start time"))
+    duration_minutes = models.PositiveIntegerField(
+        _("duration (minutes)"), validators=[MinValueValidator(1), MaxValueValidator(MAX_SERIES_DURATION_MINUTES)]
+    )
+    # RFC 5545 RRULE without DTSTART (the first date and start time above), e.g. FREQ=WEEKLY;BYDAY=SA.
+    rule = models.CharField(_("recurrence rule"), max_length=500)
+    skip_official_holidays = models.BooleanField(
+        _("skip official holidays"),
+        default=False,
+        help_text=_("No occurrence on China's official public holidays (such as the National Day week)."),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=SeriesStatus.choices, default=SeriesStatus.ACTIVE)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = EventSeriesQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("event series")
+        verbose_name_plural = _("event series")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=1) & Q(duration_minutes__lte=MAX_SERIES_DURATION_MINUTES),
+                name="series_duration_within_event_bounds",
+            ),
+            models.CheckConstraint(
+                condition=Q(radius_m__isnull=True) | Q(latitude__isnull=False, longitude__isnull=False),
+                name="series_radius_needs_point",
+            ),
+            models.CheckConstraint(
+                condition=Q(checkin_opens_minutes__lte=MAX_WINDOW_MINUTES)
+                & Q(checkout_closes_minutes__lte=MAX_WINDOW_MINUTES),
+                name="series_windows_at_most_a_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SeriesSignup(models.Model):
+    """A volunteer signed up for every occurrence of a series, those to come included."""
+
+    series = models.ForeignKey(
+        EventSeries, verbose_name=_("series"), on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("volunteer"), on_delete=models.CASCADE, related_name="series_signups"
+    )
+    created_at = models.DateTimeField(_("signed up at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("series sign-up")
+        verbose_name_plural = _("series sign-ups")
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["series", "volunteer"], name="one_series_signup_each")]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer.real_name} · {self.series.title}"
+
 
 class Event(models.Model):
     unit = models.ForeignKey(
@@ -234,6 +395,24 @@ class Event(models.Model):
         related_name="+",
         help_text=_("The managers of this unit and of the units above it see the team's event too."),
     )
+    # An occurrence of a series: the series' events keep it (PROTECT) until they go; a series
+    # ends rather than disappears. ``occurrence_start`` is the rule's start for this event,
+    # unchanged when the event is moved by hand: the key regeneration finds it by.
+    series = models.ForeignKey(
+        EventSeries,
+        verbose_name=_("series"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="occurrences",
+    )
+    occurrence_start = models.DateTimeField(_("occurrence of"), null=True, blank=True, editable=False)
+    edited_by_hand = models.BooleanField(
+        _("edited by hand"),
+        default=False,
+        editable=False,
+        help_text=_("Changed apart from its series: changes to the series leave it as it is."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -261,10 +440,30 @@ class Event(models.Model):
                 & Q(checkout_closes_minutes__lte=MAX_WINDOW_MINUTES),
                 name="event_windows_at_most_a_day",
             ),
+            # Regeneration, however often and concurrently it runs, makes each occurrence once.
+            models.UniqueConstraint(fields=["series", "occurrence_start"], name="one_event_per_series_occurrence"),
+            models.CheckConstraint(
+                condition=Q(series__isnull=True, occurrence_start__isnull=True)
+                | Q(series__isnull=False, occurrence_start__isnull=False),
+                name="event_occurrence_with_series",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.title}（{self.starts_at:%Y-%m-%d}）"
+
+    def save(self, *args, **kwargs) -> None:
+        # Any path but the series' own (admin, API, pages, orders) that changes an occurrence
+        # makes it the manager's: regeneration and later series edits leave it alone.
+        if self.pk and self.series_id and not self.edited_by_hand and not getattr(self, "_saved_by_series", False):
+            loaded = getattr(self, "_hand_edit_loaded", {})
+            if any(getattr(self, field) != value for field, value in loaded.items()):
+                self.edited_by_hand = True
+                update_fields = kwargs.get("update_fields")
+                if update_fields is not None:
+                    kwargs["update_fields"] = {*update_fields, "edited_by_hand"}
+        super().save(*args, **kwargs)
+        self._hand_edit_loaded = {f: getattr(self, f) for f in _HAND_EDIT_FIELDS if f in self.__dict__}
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -329,6 +528,7 @@ class Event(models.Model):
 
 def _remember_loaded_fields(event: Event) -> Event:
     event._as_loaded = {f: event.__dict__[f] for f in EVENT_FIELDS_PEOPLE_SEE if f in event.__dict__}
+    event._hand_edit_loaded = {f: event.__dict__[f] for f in _HAND_EDIT_FIELDS if f in event.__dict__}
     return event
 
 

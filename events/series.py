@@ -1,0 +1,379 @@
+"""Recurring events: a series' rule turned into ordinary events, a horizon ahead, each once.
+
+Each occurrence is an event keyed by (series, occurrence_start); the database's unique
+constraint on that key is what keeps regeneration from duplicating, however many
+generators run at once: every generator inserts what it did not see, and the loser
+of a race gets an IntegrityError for that row and moves on.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+from dateutil.rrule import rrule, rrulestr
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
+
+from accounts.errors import DomainError
+from events import services
+from events.models import (
+    SERIES_TEMPLATE_FIELDS,
+    Event,
+    EventSeries,
+    EventStatus,
+    SeriesSignup,
+    SeriesStatus,
+    ServiceRecord,
+    Signup,
+    SignupStatus,
+)
+from volunteers.models import Volunteer
+
+logger = logging.getLogger(__name__)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# How far a new rule is tried: a rule with no occurrence in this time is refused, and the
+# checks (one occurrence a day at most, at the series' time) look at this much of it.
+RULE_PROBE_DAYS = 3 * 366
+# The schedule of a series: changed for what follows by ``split_series``, never in place.
+SCHEDULE_FIELDS = ("rule", "starts_on", "start_time", "skip_official_holidays")
+
+
+class SeriesError(DomainError):
+    messages = {
+        "invalid_rule": _("The recurrence rule is not valid."),
+        "rule_has_start": _("Give the first date and the time separately, not in the rule."),
+        "too_frequent": _("A series has at most one occurrence a day, at its start time."),
+        "no_occurrences": _("The rule gives no occurrence in the next three years."),
+        "series_ended": _("This series has ended."),
+        "not_an_occurrence": _("That event is not a later occurrence of this series."),
+        "not_signed_up": _("You have not signed up for this series."),
+    }
+    status_codes = {"series_ended": 409, "not_an_occurrence": 409, "not_signed_up": 404}
+
+
+# The rule -----------------------------------------------------------------------------
+
+
+def parse_rule(rule: str, starts_on: datetime.date, start_time: datetime.time) -> rrule:
+    """The rule as dateutil's rrule from the first date and time (naive Shanghai wall time). Raises SeriesError."""
+    text = rule.strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[len("RRULE:") :]
+    if "DTSTART" in text.upper() or "\n" in text:
+        raise SeriesError("rule_has_start")
+    try:
+        parsed = rrulestr(text, dtstart=datetime.datetime.combine(starts_on, start_time), forceset=False)
+    except (ValueError, TypeError, OverflowError) as error:
+        raise SeriesError("invalid_rule") from error
+    if not isinstance(parsed, rrule):
+        raise SeriesError("invalid_rule")
+    return parsed
+
+
+def validate_rule(rule: str, starts_on: datetime.date, start_time: datetime.time, *, skip_holidays: bool) -> str:
+    """The rule, normalised (no ``RRULE:`` prefix), if it is one a series may have. Raises SeriesError."""
+    parsed = parse_rule(rule, starts_on, start_time)
+    first = datetime.datetime.combine(starts_on, start_time)
+    # A bounded probe: an impossible rule (February 30th) would otherwise be searched to the year 9999.
+    try:
+        probe = parsed.replace(until=first + datetime.timedelta(days=RULE_PROBE_DAYS), count=None)
+        previous = None
+        found = False
+        for moment in probe:
+            if moment.time() != start_time or (previous is not None and moment.date() == previous.date()):
+                raise SeriesError("too_frequent")
+            previous = moment
+            if not (skip_holidays and is_official_holiday(moment.date())):
+                found = True
+    except (ValueError, OverflowError) as error:
+        raise SeriesError("invalid_rule") from error
+    if not found:
+        raise SeriesError("no_occurrences")
+    return rule.strip().removeprefix("RRULE:").upper()
+
+
+def is_official_holiday(day: datetime.date) -> bool:
+    """Whether the day is one of China's official public holidays (a plain weekend is not)."""
+    try:
+        holiday, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        # Beyond the schedules the package knows (events/working_days.py logs that): no holiday to skip.
+        return False
+    return bool(holiday and name)
+
+
+def occurrence_starts(
+    series: EventSeries, after: datetime.datetime, until: datetime.datetime
+) -> list[datetime.datetime]:
+    """The series' occurrence starts in ``(after, until]``, aware, holidays skipped if the series says so."""
+    parsed = parse_rule(series.rule, series.starts_on, series.start_time)
+    local_after = after.astimezone(SHANGHAI).replace(tzinfo=None)
+    local_until = until.astimezone(SHANGHAI).replace(tzinfo=None)
+    starts = []
+    for moment in parsed.between(local_after, local_until, inc=False):
+        if series.skip_official_holidays and is_official_holiday(moment.date()):
+            continue
+        starts.append(moment.replace(tzinfo=SHANGHAI))
+    return starts
+
+
+def upcoming(series: EventSeries, *, now: datetime.datetime, count: int = 8) -> list[datetime.datetime]:
+    """The next ``count`` occurrence starts after ``now`` (a preview for the admin)."""
+    end = now + datetime.timedelta(days=RULE_PROBE_DAYS)
+    return occurrence_starts(series, now, end)[:count]
+
+
+# Occurrences ----------------------------------------------------------------------------
+
+
+def template_values(series: EventSeries) -> dict:
+    return {name: getattr(series, name) for name in SERIES_TEMPLATE_FIELDS}
+
+
+def _times(series: EventSeries, start: datetime.datetime) -> dict:
+    return {"starts_at": start, "ends_at": start + datetime.timedelta(minutes=series.duration_minutes)}
+
+
+def _existing_starts(series: EventSeries, starts: list[datetime.datetime]) -> set[datetime.datetime]:
+    """The keys already taken, cancelled occurrences included: those are never made again."""
+    taken = Event.objects.filter(series=series, occurrence_start__in=starts)
+    return set(taken.values_list("occurrence_start", flat=True))
+
+
+@dataclass
+class Generated:
+    created: list[Event] = field(default_factory=list)
+    # (volunteer id, event id, why) for series sign-ups that could not take a place.
+    refused: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+def generate_occurrences(series: EventSeries | None = None, *, now: datetime.datetime) -> Generated:
+    """Make every missing occurrence up to ``SERIES_HORIZON_WEEKS`` ahead as a published event.
+
+    Idempotent and safe to run concurrently (see the module's docstring). Each new
+    occurrence takes its series' subscribers in the same transaction, so a crash
+    never leaves an occurrence without them.
+    """
+    horizon = now + datetime.timedelta(weeks=settings.SERIES_HORIZON_WEEKS)
+    chosen = [series] if series is not None else EventSeries.objects.filter(status=SeriesStatus.ACTIVE)
+    result = Generated()
+    for one in chosen:
+        if one.status != SeriesStatus.ACTIVE:
+            continue
+        starts = occurrence_starts(one, now, horizon)
+        taken = _existing_starts(one, starts)
+        for start in starts:
+            if start not in taken:
+                _make_occurrence(one, start, now=now, result=result)
+    return result
+
+
+def _make_occurrence(series: EventSeries, start: datetime.datetime, *, now, result: Generated) -> None:
+    try:
+        with transaction.atomic():
+            event = Event.objects.create(
+                unit_id=series.unit_id,
+                series=series,
+                occurrence_start=start,
+                status=EventStatus.PUBLISHED,
+                created_by_id=series.created_by_id,
+                **template_values(series),
+                **_times(series, start),
+            )
+            for subscription in series.subscriptions.select_related("volunteer"):
+                _signup, refusal = _join(event, subscription.volunteer, now=now)
+                if refusal:
+                    result.refused.append((subscription.volunteer_id, event.pk, refusal))
+    except IntegrityError:
+        # Another generator made this occurrence first: the key is taken, which is all we wanted.
+        return
+    result.created.append(event)
+
+
+def _join(event: Event, volunteer: Volunteer, *, now: datetime.datetime) -> tuple[Signup | None, str]:
+    """Sign the volunteer up for one occurrence for their series sign-up: the sign-up, or the refusal's words.
+
+    Signing up for the series acknowledged its risk notice, which every occurrence repeats.
+    """
+    try:
+        signup, _new = services.sign_up(event, volunteer, at=now, risk_acknowledged=True)
+    except DomainError as error:
+        return None, error.detail
+    return signup, ""
+
+
+def _future_untouched(series: EventSeries, now: datetime.datetime):
+    """Occurrences the series may still change: published, to come, not edited by hand, no records."""
+    # Not a join: PostgreSQL locks no row on the nullable side of an outer join.
+    recorded = ServiceRecord.objects.filter(event=OuterRef("pk"))
+    return series.occurrences.filter(status=EventStatus.PUBLISHED, starts_at__gt=now, edited_by_hand=False).exclude(
+        Exists(recorded)
+    )
+
+
+def _apply_template(event: Event, series: EventSeries, *, start: datetime.datetime | None = None) -> None:
+    for name, value in template_values(series).items():
+        setattr(event, name, value)
+    if start is not None:
+        event.occurrence_start = start
+    times = _times(series, event.occurrence_start)
+    event.starts_at, event.ends_at = times["starts_at"], times["ends_at"]
+    event._saved_by_series = True
+    try:
+        event.save()
+    finally:
+        event._saved_by_series = False
+
+
+@transaction.atomic
+def create_series(*, now: datetime.datetime, **values) -> tuple[EventSeries, Generated]:
+    """A new series, its rule checked, and its occurrences up to the horizon. Raises SeriesError."""
+    values["rule"] = validate_rule(
+        values["rule"],
+        values["starts_on"],
+        values["start_time"],
+        skip_holidays=values.get("skip_official_holidays", False),
+    )
+    series = EventSeries.objects.create(**values)
+    return series, generate_occurrences(series, now=now)
+
+
+@transaction.atomic
+def update_series(series: EventSeries, changes: dict, *, now: datetime.datetime) -> EventSeries:
+    """Change the template (not the schedule: see ``split_series``) and the occurrences it still owns.
+
+    Occurrences edited by hand, cancelled, past or with records keep what they have.
+    """
+    series = EventSeries.objects.select_for_update().get(pk=series.pk)
+    for name, value in changes.items():
+        if name in SCHEDULE_FIELDS:
+            raise ValueError(f"{name} is changed by split_series")
+        setattr(series, name, value)
+    series.save()
+    for event in _future_untouched(series, now).select_for_update():
+        _apply_template(event, series)
+    return series
+
+
+@transaction.atomic
+def split_series(
+    series: EventSeries, from_occurrence: Event, changes: dict, *, now: datetime.datetime
+) -> tuple[EventSeries, Generated]:
+    """ "This and following": the series ends before ``from_occurrence``; a new one, with ``changes``, goes on.
+
+    The untouched occurrences from there on (see ``_future_untouched``) move to the new
+    series and take its template; one whose date the new schedule no longer has is
+    cancelled (its volunteers are told), one at a new time of day is moved. Occurrences
+    edited by hand or with records stay with the old series, as they are. Series
+    sign-ups carry over. Raises SeriesError.
+    """
+    series = EventSeries.objects.select_for_update().get(pk=series.pk)
+    if series.status != SeriesStatus.ACTIVE:
+        raise SeriesError("series_ended")
+    split_at = from_occurrence.occurrence_start
+    if from_occurrence.series_id != series.pk or split_at is None or from_occurrence.starts_at <= now:
+        raise SeriesError("not_an_occurrence")
+    values = {f.name: getattr(series, f.name) for f in EventSeries._meta.concrete_fields if f.name != "id"}
+    values.update(changes)
+    values.pop("created_at", None)
+    values.pop("updated_at", None)
+    values["starts_on"] = changes.get("starts_on", split_at.astimezone(SHANGHAI).date())
+    values["rule"] = validate_rule(
+        values["rule"] if "rule" in changes else _rest_of(series, split_at),
+        values["starts_on"],
+        values["start_time"],
+        skip_holidays=values["skip_official_holidays"],
+    )
+    successor = EventSeries.objects.create(**values)
+    # The old rule stops just before the split: UNTIL is inclusive and in the rule's (local) time.
+    until = split_at.astimezone(SHANGHAI).replace(tzinfo=None) - datetime.timedelta(seconds=1)
+    series.rule = f"{_without_end(series.rule)};UNTIL={until:%Y%m%dT%H%M%S}"
+    series.status = SeriesStatus.ENDED
+    series.save(update_fields=["rule", "status", "updated_at"])
+    subscribers = series.subscriptions.values_list("volunteer", flat=True)
+    SeriesSignup.objects.bulk_create([SeriesSignup(series=successor, volunteer_id=v) for v in subscribers])
+    horizon = now + datetime.timedelta(weeks=settings.SERIES_HORIZON_WEEKS)
+    moving = list(_future_untouched(series, now).filter(occurrence_start__gte=split_at).select_for_update())
+    last = max([horizon, *(event.occurrence_start for event in moving)])
+    new_starts = {start.date(): start for start in occurrence_starts(successor, now, last)}
+    for event in moving:
+        event.series = successor
+        new_start = new_starts.get(event.occurrence_start.astimezone(SHANGHAI).date())
+        _apply_template(event, successor, start=new_start or event.occurrence_start)
+        if new_start is None:
+            services.cancel_event(event)
+    return successor, generate_occurrences(successor, now=now)
+
+
+def _rest_of(series: EventSeries, split_at: datetime.datetime) -> str:
+    """The old rule from ``split_at`` on: its UNTIL kept, its COUNT reduced to the occurrences left."""
+    parsed = parse_rule(series.rule, series.starts_on, series.start_time)
+    if parsed._count is None:
+        return series.rule
+    local = split_at.astimezone(SHANGHAI).replace(tzinfo=None)
+    left = sum(1 for moment in parsed if moment >= local)
+    return f"{_without_end(series.rule)};COUNT={left}"
+
+
+def _without_end(rule: str) -> str:
+    """The rule without its COUNT or UNTIL part."""
+    parts = [part for part in rule.split(";") if part and not part.upper().startswith(("UNTIL=", "COUNT="))]
+    return ";".join(parts)
+
+
+# Series sign-ups ------------------------------------------------------------------------
+
+
+@dataclass
+class SeriesJoined:
+    subscription: SeriesSignup
+    # (event, status) for each occurrence joined, and (event, why) for each that could not be.
+    joined: list[tuple[Event, str]] = field(default_factory=list)
+    refused: list[tuple[Event, str]] = field(default_factory=list)
+
+
+@transaction.atomic
+def sign_up_for_series(series: EventSeries, volunteer: Volunteer, *, now: datetime.datetime) -> SeriesJoined:
+    """Sign the volunteer up for every occurrence to come: those made already and those made later.
+
+    A place where one is free, the waitlist otherwise; an occurrence they cannot join
+    (too young, not of the team...) is skipped with the reason. Raises SeriesError.
+    """
+    series = EventSeries.objects.select_for_update().get(pk=series.pk)
+    if series.status != SeriesStatus.ACTIVE:
+        raise SeriesError("series_ended")
+    subscription, _created = SeriesSignup.objects.get_or_create(series=series, volunteer=volunteer)
+    result = SeriesJoined(subscription)
+    for event in series.occurrences.filter(status=EventStatus.PUBLISHED, starts_at__gt=now).order_by("starts_at"):
+        signup, refusal = _join(event, volunteer, now=now)
+        if signup is None:
+            result.refused.append((event, refusal))
+        else:
+            result.joined.append((event, signup.status))
+    return result
+
+
+@transaction.atomic
+def cancel_series_signup(series: EventSeries, volunteer: Volunteer, *, now: datetime.datetime) -> int:
+    """End the series sign-up and give back the places to come; returns how many. Raises SeriesError."""
+    deleted, _rows = SeriesSignup.objects.filter(series=series, volunteer=volunteer).delete()
+    if not deleted:
+        raise SeriesError("not_signed_up")
+    held = Event.objects.filter(
+        series=series,
+        starts_at__gt=now,
+        signups__volunteer=volunteer,
+        signups__status__in=[SignupStatus.CONFIRMED, SignupStatus.WAITLISTED],
+    ).order_by("starts_at")
+    given_back = 0
+    for event in held:
+        services.cancel_signup(event, volunteer, at=now)
+        given_back += 1
+    return given_back
