@@ -3,13 +3,15 @@
 import dataclasses
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists
+from django.db.models import Count, Exists, IntegerField, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from accounts.models import AnyUser
+from notifications.models import Message
 from orders.models import Order
 from stations.scoping import is_manager
 from volunteers.models import Team, Volunteer
@@ -22,10 +24,11 @@ class Link:
     current: bool
 
 
-def roles(user: AnyUser | None) -> dict[str, bool]:
-    """Who the person is, for the header: two queries at most (the units managed are cached on the user)."""
+def roles(user: AnyUser | None) -> dict[str, bool | int]:
+    """Who the person is and their unread messages, for the header: two queries at most (the units
+    managed are cached on the user)."""
     if user is None or not user.is_authenticated:
-        return dict.fromkeys(("manager", "volunteer", "staff", "leader", "resident", "ordered"), False)
+        return {**dict.fromkeys(("manager", "volunteer", "staff", "leader", "resident", "ordered"), False), "unread": 0}
     manager = is_manager(user)
     flags = (
         get_user_model()
@@ -34,10 +37,23 @@ def roles(user: AnyUser | None) -> dict[str, bool]:
             Exists(Volunteer.objects.of_user(user)),
             Exists(Team.objects.filter(leader__user=user)),
             Exists(Order.objects.filter(resident=user)),
+            # The bell's count rides on the same query: no page pays an extra one for it.
+            Coalesce(
+                Subquery(
+                    Message.objects.inbox_of(user)
+                    .unread()
+                    .order_by()
+                    .values("recipient")
+                    .annotate(n=Count("pk"))
+                    .values("n"),
+                    output_field=IntegerField(),
+                ),
+                Value(0),
+            ),
         )
         .first()
     )
-    volunteer, leader, ordered = flags or (False, False, False)
+    volunteer, leader, ordered, unread = flags or (False, False, False, 0)
     return {
         "manager": manager,
         "volunteer": volunteer,
@@ -47,10 +63,11 @@ def roles(user: AnyUser | None) -> dict[str, bool]:
         # ordered something keeps the way to their orders too.
         "resident": ordered or not (manager or volunteer),
         "ordered": ordered,
+        "unread": unread,
     }
 
 
-def links(request: HttpRequest, who: dict[str, bool]) -> list[Link]:
+def links(request: HttpRequest, who: dict[str, bool | int]) -> list[Link]:
     """The header's links in order, each marked current on the pages it stands for."""
     match = getattr(request, "resolver_match", None)
     here = match.url_name if match else None

@@ -1,0 +1,125 @@
+"""A person's choices: which kinds of message reach them on which channel, their email, their WeChat consents."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.functional import Promise
+
+from accounts.models import AnyUser
+from notifications.kinds import KINDS, Audience, Channel, Kind
+from notifications.models import Address, Preference, WechatConsent
+from notifications.services import channels_from
+from orders.models import Order
+from stations.scoping import is_manager
+from volunteers.models import Volunteer
+
+# One accepted wx.requestSubscribeMessage allows one message; a person rarely needs more than a few weeks'
+# worth. The cap keeps a client that reports acceptances in a loop from piling up consents nobody gave.
+MAX_UNUSED_CONSENTS = 20
+# wx.requestSubscribeMessage asks for at most three templates at once.
+MAX_TEMPLATES_PER_REQUEST = 3
+
+
+def audiences_of(user: AnyUser) -> list[str]:
+    """Who the person is for messages: a volunteer, a resident, a manager, or several."""
+    if not user.is_authenticated:
+        return []
+    manager = is_manager(user)
+    volunteer = Volunteer.objects.of_user(user).exists()
+    # As on the header: a resident orders services; someone neither volunteering nor managing is one.
+    resident = not (manager or volunteer) or Order.objects.filter(resident=user).exists()
+    found = {Audience.VOLUNTEER: volunteer, Audience.RESIDENT: resident, Audience.MANAGER: manager}
+    return [audience for audience in Audience.values if found[audience]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """One kind with the channels the person receives it on (their choices, else the kind's defaults)."""
+
+    kind: Kind
+    channels: dict[str, bool]
+    mine: bool
+
+    @property
+    def code(self) -> str:
+        return self.kind.code
+
+    @property
+    def label(self) -> str | Promise:
+        return self.kind.label
+
+
+def choice_matrix(user: AnyUser, *, only_mine: bool = False) -> list[Row]:
+    """Every kind × every channel with the value ``notify`` uses, in the order of ``KINDS``: one query."""
+    chosen: dict[str, dict[str, bool]] = {}
+    for kind_code, channel, enabled in Preference.objects.filter(user=user).values_list("kind", "channel", "enabled"):
+        chosen.setdefault(kind_code, {})[channel] = enabled
+    mine = set(audiences_of(user))
+    rows = []
+    for code, spec in KINDS.items():
+        if only_mine and spec.audience not in mine:
+            continue
+        on = set(channels_from(code, chosen.get(code, {})))
+        rows.append(Row(spec, {channel: channel in on for channel in Channel.values}, spec.audience in mine))
+    return rows
+
+
+def save_choices(user: AnyUser, choices: dict[str, dict[str, bool]]) -> None:
+    """Write the person's choices ``{kind: {channel: enabled}}``: one row per kind and channel named."""
+    rows = [
+        Preference(user=user, kind=code, channel=channel, enabled=enabled)
+        for code, channels in choices.items()
+        for channel, enabled in channels.items()
+    ]
+    # Upsert: saving twice at once (two tabs, a double tap) cannot trip the one-choice constraint.
+    Preference.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["user", "kind", "channel"], update_fields=["enabled", "updated_at"]
+    )
+
+
+def address_of(user: AnyUser) -> Address:
+    """The person's addresses; an unsaved empty one if they never gave any."""
+    return Address.objects.filter(user=user).first() or Address(user=user)
+
+
+def set_email(user: AnyUser, email: str) -> Address:
+    """Set (or clear, with "") the email address messages on the email channel go to."""
+    address, _ = Address.objects.update_or_create(user=user, defaults={"email": email})
+    return address
+
+
+def configured_template_ids() -> set[str] | None:
+    """The WeChat subscription template ids configured for some kind, or None where none is configured yet."""
+    templates = getattr(settings, "NOTIFY_WECHAT_TEMPLATES", None)
+    if not templates:
+        return None
+    values = templates.values() if isinstance(templates, dict) else templates
+    return {str(value) for value in values if value}
+
+
+@transaction.atomic
+def record_wechat_consents(
+    user: AnyUser, template_ids: list[str], *, at: datetime.datetime | None = None
+) -> dict[str, int]:
+    """Store one consent per template the person accepted in wx.requestSubscribeMessage, up to the cap.
+
+    Returns the unused consents per template afterwards. Reports beyond the cap are dropped, not refused:
+    the person did accept, the platform just holds enough of their consents already.
+    """
+    now = at or timezone.now()
+    # Serialises one person's reports, so two at once cannot both pass the cap.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    unused: dict[str, int] = {}
+    for template_id in dict.fromkeys(template_ids):
+        held = WechatConsent.objects.filter(user=user, template_id=template_id, used_at__isnull=True).count()
+        if held < MAX_UNUSED_CONSENTS:
+            WechatConsent.objects.create(user=user, template_id=template_id, granted_at=now)
+            held += 1
+        unused[template_id] = held
+    return unused
