@@ -1,3 +1,7 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from events import attendance_pages
+
+urlpatterns = [
+    path("signups/<int:pk>/confirm/", attendance_pages.confirm_page, name="signup-confirm-page"),
+]

@@ -1,3 +1,8 @@
-from django.urls import URLPattern
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern] = []
+from events.attendance_views import SignupAttendanceViewSet
+
+router = SimpleRouter()
+router.register("signups", SignupAttendanceViewSet, basename="signup-attendance")
+
+urlpatterns = router.urls
