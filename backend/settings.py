@@ -5,6 +5,7 @@ environment (see .env.example).
 """
 
 import datetime
+import json
 import os
 from pathlib import Path
 
@@ -26,6 +27,16 @@ def envlist(name: str, default: str) -> list[str]:
 
 def envint(name: str, default: int) -> int:
     return int(os.getenv(name, str(default)))
+
+
+def envjson(name: str, default: str) -> dict:
+    try:
+        value = json.loads(os.getenv(name, default) or default)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object")
+    return value
 
 
 DEBUG = envbool("DEBUG", "True")
@@ -449,6 +460,41 @@ NOTIFY_DAILY_CAP = envint("NOTIFY_DAILY_CAP", 5)
 NOTIFY_REMINDER_LEAD_HOURS = envint("NOTIFY_REMINDER_LEAD_HOURS", 24)
 # A message claimed by a sender that crashed is tried again after this long.
 NOTIFY_SENDING_STALE_SECONDS = envint("NOTIFY_SENDING_STALE_SECONDS", 600)
+# Delivery (notifications/delivery.py): a failed send is tried again after these many minutes
+# (one entry per retry); after the last it stays failed with the provider's reason.
+NOTIFY_RETRY_MINUTES = [int(minutes) for minutes in envlist("NOTIFY_RETRY_MINUTES", "1,5,30,120,720")]
+# Rows claimed per round of the delivery job (bounded memory; each round is one short transaction).
+NOTIFY_BATCH_SIZE = envint("NOTIFY_BATCH_SIZE", 100)
+# Seconds a provider's HTTP API may take to answer before the send counts as failed (and is retried).
+NOTIFY_HTTP_TIMEOUT = envint("NOTIFY_HTTP_TIMEOUT", 10)
+# SMS through Aliyun Dysmsapi (notifications.backends.sms.AliyunSmsBackend). Only 通知 (notification)
+# templates approved in the console; the templates map a kind to its TemplateCode, e.g.
+# {"promoted": "SMS_123", "event_cancelled_urgent": "SMS_456"}; a kind without one is skipped.
+NOTIFY_SMS_ENDPOINT = os.getenv("NOTIFY_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+NOTIFY_SMS_ACCESS_KEY_ID = os.getenv("NOTIFY_SMS_ACCESS_KEY_ID", "")
+NOTIFY_SMS_ACCESS_KEY_SECRET = os.getenv("NOTIFY_SMS_ACCESS_KEY_SECRET", "")
+NOTIFY_SMS_SIGN_NAME = os.getenv("NOTIFY_SMS_SIGN_NAME", "")
+NOTIFY_SMS_TEMPLATES = envjson("NOTIFY_SMS_TEMPLATES", "{}")
+# WeChat subscription messages of the mini program (notifications.backends.wechat.WechatBackend).
+# The templates map a kind to its template and which message variable fills each of its fields, e.g.
+# {"reminder": {"id": "TEMPLATE_ID", "data": {"thing1": "title", "time2": "time"}}}. The page opened
+# from the message: "{link}" stands for the message's link (URL-encoded); empty opens no page.
+NOTIFY_WECHAT_API_BASE = os.getenv("NOTIFY_WECHAT_API_BASE", "https://api.weixin.qq.com")
+NOTIFY_WECHAT_APPID = os.getenv("NOTIFY_WECHAT_APPID", "")
+NOTIFY_WECHAT_SECRET = os.getenv("NOTIFY_WECHAT_SECRET", "")
+NOTIFY_WECHAT_TEMPLATES = envjson("NOTIFY_WECHAT_TEMPLATES", "{}")
+NOTIFY_WECHAT_PAGE = os.getenv("NOTIFY_WECHAT_PAGE", "")
+# formal, trial or developer: which version of the mini program the message opens.
+NOTIFY_WECHAT_MINIPROGRAM_STATE = os.getenv("NOTIFY_WECHAT_MINIPROGRAM_STATE", "formal")
+# Email (notifications.backends.email.EmailBackend sends through django.core.mail): the SMTP server.
+EMAIL_HOST = os.getenv("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.getenv("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", "false")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "false") and not EMAIL_USE_SSL
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 # Recurring events: occurrences are materialised this many weeks ahead by the daily job.
 SERIES_HORIZON_WEEKS = envint("SERIES_HORIZON_WEEKS", 8)
 # A volunteer promoted from the waitlist has this long (at most until the start) to confirm the place.

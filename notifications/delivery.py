@@ -1,53 +1,155 @@
-"""Sending what the outbox holds: claim due rows, hand each to its channel's backend, record the outcome."""
+"""Sending what the outbox holds: claim due rows, hand each to its channel's backend, record the outcome.
+
+Exactly once: a round claims its rows in one short transaction (PostgreSQL: ``FOR UPDATE SKIP
+LOCKED``, so a second delivery running at the same moment takes other rows; SQLite: the
+IMMEDIATE transaction lets one writer in at a time) and marks them 'sending' before any is
+sent. A row left in 'sending' by a crash is due again after NOTIFY_SENDING_STALE_SECONDS: the
+one case where a message may go out twice, preferred to never sending it.
+"""
 
 from __future__ import annotations
 
 import datetime
+import logging
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from notifications.backends import backend_for
 from notifications.backends.base import DeliveryError, Skip
 from notifications.models import Message, MessageStatus
+from notifications.services import quiet_until
+
+logger = logging.getLogger(__name__)
 
 
 def deliver_soon() -> None:
-    """After a commit that queued messages: send them now (a failure waits for the periodic run)."""
-    deliver_due()
+    """After a commit that queued messages: hand delivery to the task worker, never to the request.
+
+    A queue that cannot take the task (the broker is down) must not fail the request that
+    already committed: the periodic ``deliver_notifications`` sends the rows instead.
+    """
+    from notifications.tasks import deliver_notifications
+
+    try:
+        deliver_notifications.enqueue()
+    except Exception:
+        logger.exception("delivery task not queued; the periodic delivery will send the messages")
+
+
+def _due_ids(now: datetime.datetime, limit: int) -> list[int]:
+    """Lock and return the ids of up to ``limit`` due rows that no other delivery holds."""
+    stale = now - datetime.timedelta(seconds=settings.NOTIFY_SENDING_STALE_SECONDS)
+    due = (
+        Message.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(
+            Q(status=MessageStatus.PENDING, not_before__lte=now, next_attempt_at__lte=now)
+            | Q(status=MessageStatus.SENDING, claimed_at__lt=stale)
+        )
+        .order_by("next_attempt_at", "id")
+    )
+    return list(due.values_list("pk", flat=True)[:limit])
 
 
 def _claim(now: datetime.datetime, limit: int) -> list[Message]:
     with transaction.atomic():
-        due = (
-            Message.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(status=MessageStatus.PENDING, not_before__lte=now, next_attempt_at__lte=now)
-            .order_by("next_attempt_at", "id")[:limit]
+        ids = _due_ids(now, limit)
+        # The attempt counts when claimed: a message that crashes its sender every time still gives up.
+        Message.objects.filter(pk__in=ids).update(
+            status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
         )
-        rows = list(due.select_related("recipient"))
-        Message.objects.filter(pk__in=[row.pk for row in rows]).update(status=MessageStatus.SENDING, claimed_at=now)
-    return rows
+    return list(Message.objects.filter(pk__in=ids).select_related("recipient").order_by("next_attempt_at", "id"))
 
 
-def deliver_due(*, now: datetime.datetime | None = None, limit: int = 500) -> dict[str, int]:
-    """Send every due message once; return how many ended in each status."""
+def deliver_due(*, now: datetime.datetime | None = None, batch: int | None = None) -> dict[str, int]:
+    """Send every message due at ``now``, a batch at a time; return how many ended in each status.
+
+    'deferred' counts the rows put back to wait (quiet hours, a retry later).
+    """
     now = now or timezone.now()
+    batch = batch or settings.NOTIFY_BATCH_SIZE
     counts: dict[str, int] = {}
-    for message in _claim(now, limit):
-        status, fields = _send(message, now)
-        Message.objects.filter(pk=message.pk).update(status=status, **fields)
-        counts[status] = counts.get(status, 0) + 1
+    while rows := _claim(now, batch):
+        for message in rows:
+            outcome, fields = _outcome(message, now)
+            # Only while still ours: a row taken over as stale by another delivery is theirs to record.
+            Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, claimed_at=now).update(**fields)
+            counts[outcome] = counts.get(outcome, 0) + 1
     return counts
 
 
-def _send(message: Message, now: datetime.datetime) -> tuple[str, dict]:
-    attempts = message.attempts + 1
+def _outcome(message: Message, now: datetime.datetime) -> tuple[str, dict]:
+    """What became of ``message``: the name counted and the fields to save."""
     if message.expires_at is not None and now >= message.expires_at:
-        return MessageStatus.SKIPPED, {"reason": "expired", "attempts": message.attempts}
+        return _skipped("expired")
+    if not message.recipient.is_active:
+        return _skipped("recipient inactive")
+    if not message.urgent:
+        quiet_end = quiet_until(now)
+        if quiet_end is not None:
+            # Not an attempt: the message simply waits for the morning.
+            return "deferred", {
+                "status": MessageStatus.PENDING,
+                "attempts": message.attempts - 1,
+                "next_attempt_at": quiet_end,
+            }
+        if _sent_today(message, now) >= settings.NOTIFY_DAILY_CAP:
+            return _skipped("daily cap")
     try:
         provider_id = backend_for(message.channel).send(message)
     except Skip as skip:
-        return MessageStatus.SKIPPED, {"reason": skip.reason, "attempts": attempts}
+        return _skipped(skip.reason)
     except DeliveryError as error:
-        return MessageStatus.FAILED, {"reason": error.reason, "attempts": attempts}
-    return MessageStatus.SENT, {"sent_at": now, "attempts": attempts, "provider_id": provider_id or ""}
+        return _failed(message, error, now)
+    except Exception as error:
+        # A bug or an unexpected answer in a backend must not leave the row in 'sending' until it is stale.
+        logger.exception("backend %s raised on message %s", message.channel, message.pk)
+        return _failed(message, DeliveryError(f"{type(error).__name__}: {error}"), now)
+    return MessageStatus.SENT, {
+        "status": MessageStatus.SENT,
+        "sent_at": now,
+        "reason": "",
+        "provider_id": (provider_id or "")[:100],
+    }
+
+
+def _skipped(reason: str) -> tuple[str, dict]:
+    return MessageStatus.SKIPPED, {"status": MessageStatus.SKIPPED, "reason": reason[:300]}
+
+
+def _failed(message: Message, error: DeliveryError, now: datetime.datetime) -> tuple[str, dict]:
+    logger.warning("message %s on %s not sent: %s", message.pk, message.channel, error.reason)
+    delays = settings.NOTIFY_RETRY_MINUTES
+    if error.permanent or message.attempts > len(delays):
+        return MessageStatus.FAILED, {"status": MessageStatus.FAILED, "reason": error.reason}
+    retry_at = now + datetime.timedelta(minutes=delays[message.attempts - 1])
+    if not message.urgent:
+        retry_at = quiet_until(retry_at) or retry_at
+    return "deferred", {"status": MessageStatus.PENDING, "reason": error.reason, "next_attempt_at": retry_at}
+
+
+def _sent_today(message: Message, now: datetime.datetime) -> int:
+    """How many messages the recipient got on this channel since local midnight (urgent ones count too)."""
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return Message.objects.filter(
+        recipient_id=message.recipient_id,
+        channel=message.channel,
+        status=MessageStatus.SENT,
+        sent_at__gte=midnight,
+    ).count()
+
+
+def retry_now(messages, *, now: datetime.datetime | None = None) -> int:
+    """Make failed or pending ``messages`` due at once (the admin's action); return how many.
+
+    A failed row starts its attempts again; quiet hours and expiry still hold when it is sent.
+    """
+    now = now or timezone.now()
+    count = messages.filter(status__in=[MessageStatus.FAILED, MessageStatus.PENDING]).update(
+        status=MessageStatus.PENDING, next_attempt_at=now, not_before=now, attempts=0
+    )
+    if count:
+        transaction.on_commit(deliver_soon)
+    return count
