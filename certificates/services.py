@@ -33,6 +33,7 @@ from certificates.models import (
     RequestStatus,
     Scope,
 )
+from certificates.signals import certificates_issued, request_answered
 from events.models import Event, ServiceCategory, ServiceRecord
 from jobs import runner
 from jobs.pdfs import merge_pdfs
@@ -367,6 +368,7 @@ def issue_certificate(
             _attach_pdf(certificate, pdfs.render_certificate(certificate))
             certificate.save()
             count_records([certificate], {volunteer.pk: facts})
+            certificates_issued.send(sender=Certificate, certificates=[certificate])
     except IntegrityError:
         # The partial unique constraints caught a duplicate issued across a year boundary.
         raise CertificateError("already_issued") from None
@@ -481,6 +483,7 @@ def accept_request(
     certificate_request.status, certificate_request.certificate = RequestStatus.ISSUED, certificate
     certificate_request.decided_by, certificate_request.decided_at = by, certificate.issued_at
     certificate_request.save(update_fields=["status", "certificate", "decided_by", "decided_at", "updated_at"])
+    request_answered.send(sender=CertificateRequest, certificate_request=certificate_request)
     return certificate_request
 
 
@@ -495,6 +498,7 @@ def decline_request(certificate_request: CertificateRequest, *, by: User, reason
     certificate_request.status, certificate_request.decline_reason = RequestStatus.DECLINED, reason.strip()
     certificate_request.decided_by, certificate_request.decided_at = by, timezone.now()
     certificate_request.save(update_fields=["status", "decline_reason", "decided_by", "decided_at", "updated_at"])
+    request_answered.send(sender=CertificateRequest, certificate_request=certificate_request)
     return certificate_request
 
 
@@ -614,6 +618,7 @@ def _issue_batch(job: BulkIssueJob, coverage: Coverage, volunteer_ids: list[int]
             _attach_pdf(certificate, page)
         Certificate.objects.bulk_create(certificates)
         count_records(certificates, facts)
+        certificates_issued.send(sender=Certificate, certificates=certificates)
         BulkIssueJob.objects.filter(pk=job.pk).update(
             issued=F("issued") + len(certificates),
             processed=F("processed") + len(certificates),

@@ -1,5 +1,228 @@
-"""What the platform tells people, connected to the domain events of the apps below."""
+"""What the platform tells people, connected to the domain events of the apps below.
+
+Each receiver runs inside the sender's transaction, so a notice exists if and only if what
+it tells of was saved, and names its occasion in a key that a repeat of the same change
+produces again (queueing nothing) while a new occasion (a later sign-up, another change of
+time) produces a new one. Notices tell people of their own sign-ups, hours, certificates and
+orders; they never carry anyone else's personal data.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from certificates.models import Certificate, CertificateRequest, RequestStatus
+from certificates.signals import certificates_issued, request_answered
+from events.models import Event, EventStatus, RecordStatus, ServiceRecord, Signup, SignupStatus
+from events.signals import SignupChange, event_changed, hours_changed, signup_changed
+from notifications.fanout import Notice, notify_many
+from notifications.services import notify
+from orders.models import Order, OrderState
+from orders.services import rating_closes_at
+from orders.signals import order_changed
+from volunteers.models import Volunteer
+
+# A cancellation this close to the start is urgent: it passes quiet hours (issue 22).
+URGENT_CANCELLATION = datetime.timedelta(hours=24)
+
+SIGNUP_KINDS = {
+    SignupChange.CONFIRMED: "signup_confirmed",
+    SignupChange.WAITLISTED: "signup_waitlisted",
+    SignupChange.PROMOTED: "promoted",
+}
+
+CHANGE_LABELS = {
+    "title": _("Title"),
+    "starts_at": _("Starts"),
+    "ends_at": _("Ends"),
+    "address": _("Place"),
+}
+
+# The steps of an order its resident hears of. Not: their own submission and rating, a
+# re-dispatch or an escalation between units (nothing changes for them), nor any step they took.
+ORDER_STEPS_TOLD = {
+    "accept_review",
+    "refuse",
+    "dispatch",
+    "open",
+    "accept",
+    "claim",
+    "reschedule",
+    "decline",
+    "start",
+    "complete",
+    "close_unrated",
+    "cancel",
+}
+
+
+def _stamp(moment: datetime.datetime | None) -> str:
+    return f"{moment.timestamp():.0f}" if moment is not None else "-"
+
+
+def _local(value) -> str:
+    if isinstance(value, datetime.datetime):
+        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+    return str(value)
+
+
+def event_link(event: Event) -> str:
+    return reverse("event-page", args=[event.pk])
+
+
+# Sign-ups ----------------------------------------------------------------------------------
+
+
+def on_signup_changed(sender, signup: Signup, change: str, **kwargs) -> None:
+    """confirmed, waitlisted, promoted → a notice to the volunteer; a cancellation is their own doing."""
+    kind_code = SIGNUP_KINDS.get(change)
+    if kind_code is None:
+        return
+    link = event_link(signup.event)
+    notify(
+        signup.volunteer.user,
+        kind_code,
+        key=f"signup:{signup.pk}:{change}:{_stamp(signup.queued_at)}",
+        # The full address too: an SMS or WeChat message has no page to be relative to.
+        context={"event": signup.event, "signup": signup, "url": settings.SITE_URL + link},
+        about=signup,
+        link=link,
+    )
+
+
+# Events ------------------------------------------------------------------------------------
+
+
+def on_event_changed(sender, event: Event, changes: dict, **kwargs) -> None:
+    """A change of what volunteers see (or a cancellation) → every confirmed and waitlisted volunteer."""
+    now = timezone.now()
+    if event.ends_at <= now:
+        return
+    cancelled = changes.get("status", (None, None))[1] == EventStatus.CANCELLED
+    shown = [
+        {"label": CHANGE_LABELS[field], "old": _local(old), "new": _local(new)}
+        for field, (old, new) in changes.items()
+        if field in CHANGE_LABELS
+    ]
+    if cancelled:
+        urgent = event.starts_at - now <= URGENT_CANCELLATION
+        kind_code = "event_cancelled_urgent" if urgent else "event_cancelled"
+        key = f"event:{event.pk}:cancelled:{_stamp(event.updated_at)}"
+    elif shown:
+        kind_code = "event_changed"
+        values = "|".join(f"{field}={changes[field][1]!r}" for field in sorted(changes))
+        digest = hashlib.sha256(values.encode()).hexdigest()[:12]
+        key = f"event:{event.pk}:changed:{_stamp(event.updated_at)}:{digest}"
+    else:
+        return
+    signups = Signup.objects.filter(
+        event=event, status__in=(SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
+    ).select_related("volunteer__user")
+    link = event_link(event)
+    notices = [
+        Notice(signup.volunteer.user, key, {"event": event, "changes": shown}, about=event, link=link)
+        for signup in signups
+    ]
+    notify_many(kind_code, notices, at=now)
+
+
+# Hours -------------------------------------------------------------------------------------
+
+
+def on_hours_changed(sender, records: list[ServiceRecord], before: list, **kwargs) -> None:
+    """Records newly approved or rejected → a notice to their volunteer.
+
+    ``before`` holds what the changed records counted before (None unless approved): a
+    record whose volunteer's record counted already (a re-scan of an auto-approved
+    check-out, a correction) was not newly approved.
+    """
+    counted_before = {was.volunteer_id for was in before if was is not None}
+    told = [
+        record.pk
+        for record in records
+        if record.status == RecordStatus.REJECTED
+        or (record.status == RecordStatus.APPROVED and record.volunteer_id not in counted_before)
+    ]
+    if not told:
+        return
+    rows = ServiceRecord.objects.filter(pk__in=told).select_related("event", "volunteer__user")
+    by_kind: dict[str, list[Notice]] = {"hours_approved": [], "hours_rejected": []}
+    for record in rows:
+        kind_code = "hours_approved" if record.status == RecordStatus.APPROVED else "hours_rejected"
+        by_kind[kind_code].append(
+            Notice(
+                record.volunteer.user,
+                f"hours:{record.pk}:{record.status}:{_stamp(record.reviewed_at)}",
+                {"record": record, "event": record.event},
+                about=record,
+                link=reverse("me-page"),
+            )
+        )
+    for kind_code, notices in by_kind.items():
+        notify_many(kind_code, notices)
+
+
+# Certificates ------------------------------------------------------------------------------
+
+
+def on_certificates_issued(sender, certificates: list[Certificate], **kwargs) -> None:
+    """Each certificate issued → its volunteer; a bulk batch in a few queries, not a few per certificate."""
+    volunteers = Volunteer.objects.select_related("user").in_bulk({c.volunteer_id for c in certificates})
+    link = reverse("me-page")
+    notices = [
+        Notice(
+            volunteers[certificate.volunteer_id].user,
+            f"certificate:{certificate.pk}",
+            {"certificate": certificate},
+            about=certificate,
+            link=link,
+        )
+        for certificate in certificates
+    ]
+    notify_many("certificate_issued", notices)
+
+
+def on_request_answered(sender, certificate_request: CertificateRequest, **kwargs) -> None:
+    """A volunteer's certificate request accepted or declined → the volunteer."""
+    if certificate_request.status == RequestStatus.PENDING:
+        return
+    notify(
+        certificate_request.volunteer.user,
+        "certificate_request_answered",
+        key=f"certificate-request:{certificate_request.pk}:{certificate_request.status}",
+        context={"request": certificate_request, "issued": certificate_request.status == RequestStatus.ISSUED},
+        about=certificate_request,
+        link=reverse("me-page"),
+    )
+
+
+# Orders ------------------------------------------------------------------------------------
+
+
+def on_order_changed(sender, order: Order, step, **kwargs) -> None:
+    """A step of a resident's order → the resident; once completed, also the request to rate it."""
+    if order.resident_id is None or step.action not in ORDER_STEPS_TOLD or step.changed_by_id == order.resident_id:
+        return
+    resident = order.resident
+    link = reverse("orders-detail", args=[order.pk])
+    context = {"order": order, "step": step}
+    notify(resident, "order_update", key=f"order:{order.pk}:step:{step.pk}", context=context, about=order, link=link)
+    if step.to_state == OrderState.COMPLETED:
+        context["closes_at"] = rating_closes_at(order)
+        notify(resident, "order_rating_request", key=f"order:{order.pk}:rate", context=context, about=order, link=link)
 
 
 def connect() -> None:
     """Connect every receiver (called once from the app config)."""
+    signup_changed.connect(on_signup_changed, sender=Signup, dispatch_uid="notify-signup-changed")
+    event_changed.connect(on_event_changed, sender=Event, dispatch_uid="notify-event-changed")
+    hours_changed.connect(on_hours_changed, sender=ServiceRecord, dispatch_uid="notify-hours-changed")
+    certificates_issued.connect(on_certificates_issued, sender=Certificate, dispatch_uid="notify-certificates-issued")
+    request_answered.connect(on_request_answered, sender=CertificateRequest, dispatch_uid="notify-request-answered")
+    order_changed.connect(on_order_changed, sender=Order, dispatch_uid="notify-order-changed")

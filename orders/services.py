@@ -42,6 +42,7 @@ from orders.models import (
     TeamDecline,
     led_by,
 )
+from orders.signals import order_changed
 from stations.models import Level, PracticeUnit
 from stations.scoping import is_under, manages
 from volunteers.models import Team, Volunteer, VolunteerStatus
@@ -165,7 +166,7 @@ def _enter(
     if not keep_due:
         order.due_on = due_on(order, state, at)
     order.save(update_fields=["state", "state_since", "due_on", "updated_at", *fields])
-    OrderChange.objects.create(
+    step = OrderChange.objects.create(
         order=order,
         action=action,
         from_state=before,
@@ -176,6 +177,7 @@ def _enter(
         team=team,
         unit=unit,
     )
+    order_changed.send(sender=Order, order=order, step=step)
     return order
 
 
@@ -557,7 +559,7 @@ def reschedule_order(order: Order, appointment: Appointment, *, by: User, at: da
     order.save(update_fields=["starts_at", "ends_at", "place", "updated_at"])
     start, end = timezone.localtime(appointment.starts_at), timezone.localtime(appointment.ends_at)
     # Not _enter: the state and its deadline stay (moving the visit does not buy more time).
-    OrderChange.objects.create(
+    step = OrderChange.objects.create(
         order=order,
         action="reschedule",
         from_state=order.state,
@@ -567,6 +569,7 @@ def reschedule_order(order: Order, appointment: Appointment, *, by: User, at: da
         reason=f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}",
         team=order.team,
     )
+    order_changed.send(sender=Order, order=order, step=step)
     return order
 
 
