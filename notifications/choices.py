@@ -95,12 +95,11 @@ def set_email(user: AnyUser, email: str) -> Address:
 
 
 def configured_template_ids() -> set[str] | None:
-    """The WeChat subscription template ids configured for some kind, or None where none is configured yet."""
-    templates = getattr(settings, "NOTIFY_WECHAT_TEMPLATES", None)
-    if not templates:
-        return None
-    values = templates.values() if isinstance(templates, dict) else templates
-    return {str(value) for value in values if value}
+    """The WeChat subscription template ids configured for some kind (NOTIFY_WECHAT_TEMPLATES,
+    ``{kind: {"id": ..., "data": {...}}}``), or None where none is configured yet."""
+    templates = getattr(settings, "NOTIFY_WECHAT_TEMPLATES", None) or {}
+    ids = {str(spec.get("id", "")) if isinstance(spec, dict) else str(spec) for spec in templates.values()}
+    return (ids - {""}) or None
 
 
 @transaction.atomic
