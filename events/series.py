@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import warnings
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -83,7 +84,11 @@ def validate_rule(rule: str, starts_on: datetime.date, start_time: datetime.time
     first = datetime.datetime.combine(starts_on, start_time)
     # A bounded probe: an impossible rule (February 30th) would otherwise be searched to the year 9999.
     try:
-        probe = parsed.replace(until=first + datetime.timedelta(days=RULE_PROBE_DAYS), count=None)
+        bound = first + datetime.timedelta(days=RULE_PROBE_DAYS)
+        with warnings.catch_warnings():
+            # dateutil warns of COUNT with UNTIL (RFC 5545 has one or the other) but honours both: the probe's bound.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            probe = parsed.replace(until=min(parsed._until or bound, bound))
         previous = None
         found = False
         for moment in probe:
@@ -96,7 +101,7 @@ def validate_rule(rule: str, starts_on: datetime.date, start_time: datetime.time
         raise SeriesError("invalid_rule") from error
     if not found:
         raise SeriesError("no_occurrences")
-    return rule.strip().removeprefix("RRULE:").upper()
+    return rule.strip().upper().removeprefix("RRULE:")
 
 
 def is_official_holiday(day: datetime.date) -> bool:
@@ -266,13 +271,14 @@ def update_series(series: EventSeries, changes: dict, *, now: datetime.datetime)
 def split_series(
     series: EventSeries, from_occurrence: Event, changes: dict, *, now: datetime.datetime
 ) -> tuple[EventSeries, Generated]:
-    """ "This and following": the series ends before ``from_occurrence``; a new one, with ``changes``, goes on.
+    """This and following: the series ends before ``from_occurrence``; a new one, with ``changes``, goes on.
 
-    The untouched occurrences from there on (see ``_future_untouched``) move to the new
-    series and take its template; one whose date the new schedule no longer has is
-    cancelled (its volunteers are told), one at a new time of day is moved. Occurrences
-    edited by hand or with records stay with the old series, as they are. Series
-    sign-ups carry over. Raises SeriesError.
+    Every occurrence from there on moves to the new series, keyed by the new schedule's
+    start on its date, so the new series never makes a second event on a day the old one
+    had (one cancelled or edited by hand included). The untouched ones (see
+    ``_future_untouched``) take the new template and time; one whose date the new
+    schedule no longer has is cancelled (its volunteers are told). Those edited by hand,
+    cancelled or with records stay as they are. Series sign-ups carry over. Raises SeriesError.
     """
     series = EventSeries.objects.select_for_update().get(pk=series.pk)
     if series.status != SeriesStatus.ACTIVE:
@@ -300,12 +306,18 @@ def split_series(
     subscribers = series.subscriptions.values_list("volunteer", flat=True)
     SeriesSignup.objects.bulk_create([SeriesSignup(series=successor, volunteer_id=v) for v in subscribers])
     horizon = now + datetime.timedelta(weeks=settings.SERIES_HORIZON_WEEKS)
-    moving = list(_future_untouched(series, now).filter(occurrence_start__gte=split_at).select_for_update())
-    last = max([horizon, *(event.occurrence_start for event in moving)])
+    following = list(series.occurrences.filter(occurrence_start__gte=split_at).select_for_update())
+    untouched = set(_future_untouched(series, now).filter(occurrence_start__gte=split_at).values_list("pk", flat=True))
+    last = max([horizon, *(event.occurrence_start for event in following)])
     new_starts = {start.date(): start for start in occurrence_starts(successor, now, last)}
-    for event in moving:
-        event.series = successor
+    for event in following:
         new_start = new_starts.get(event.occurrence_start.astimezone(SHANGHAI).date())
+        event.series = successor
+        if event.pk not in untouched:
+            Event.objects.filter(pk=event.pk).update(
+                series=successor, occurrence_start=new_start or event.occurrence_start
+            )
+            continue
         _apply_template(event, successor, start=new_start or event.occurrence_start)
         if new_start is None:
             services.cancel_event(event)
