@@ -46,7 +46,6 @@ class SuperuserReadOnlyAdmin(admin.ModelAdmin):
 class MessageAdmin(SuperuserReadOnlyAdmin):
     list_display = ["created", "recipient_shown", "channel", "kind", "title_short", "status", "reason", "attempts"]
     list_filter = ["status", "channel", "kind", "urgent", "created_at"]
-    date_hierarchy = "created_at"
     search_fields = ["recipient__phone", "recipient__name", "title"]
     list_select_related = ["recipient"]
     actions = ["retry_now"]
