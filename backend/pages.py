@@ -33,6 +33,8 @@ from certificates import services as certificate_services
 from certificates.models import CertificateRequest, RequestStatus
 from certificates.serializers import CertificateRequestSerializer
 from events.models import RecordStatus, ServiceRecord, SignupStatus
+from events.no_shows import absences_of
+from notifications.calendars import feed_of_user, feed_url
 from orders.models import Order, OrderState
 from points.models import ShopKeeper
 from points.my_pages import link
@@ -149,6 +151,10 @@ def me(request: HttpRequest) -> HttpResponse:
         ).order_by("path")
         today = timezone.localdate(now)
         context["period_defaults"] = {"start": today.replace(month=1, day=1), "end": today}
+        context["absences"] = absences_of(volunteer.pk, now=now, start=today.replace(month=1, day=1))
+        calendar_url = feed_url(feed_of_user(request.user))
+        # webcal:// opens an iPhone's "subscribe to calendar" screen directly.
+        context["calendar"] = {"url": calendar_url, "webcal": "webcal://" + calendar_url.split("://", 1)[1]}
         # A team leader answers the orders offered to the team from here (orders-team).
         if volunteer.led_teams.exists():
             context["team_orders"] = (

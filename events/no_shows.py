@@ -134,6 +134,10 @@ class OwnAbsences:
     def rate(self) -> float | None:
         return self.absences / self.places if self.places else None
 
+    @property
+    def percent(self) -> int | None:
+        return None if self.rate is None else round(self.rate * 100)
+
 
 def absences_of(
     volunteer_id: int,
