@@ -1,6 +1,7 @@
 """What the header offers: only the pages the person may open."""
 
 import dataclasses
+from typing import TypedDict
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, IntegerField, Subquery, Value
@@ -24,11 +25,21 @@ class Link:
     current: bool
 
 
-def roles(user: AnyUser | None) -> dict[str, bool | int]:
+class Who(TypedDict):
+    manager: bool
+    volunteer: bool
+    staff: bool
+    leader: bool
+    resident: bool
+    ordered: bool
+    unread: int
+
+
+def roles(user: AnyUser | None) -> Who:
     """Who the person is and their unread messages, for the header: two queries at most (the units
     managed are cached on the user)."""
     if user is None or not user.is_authenticated:
-        return {**dict.fromkeys(("manager", "volunteer", "staff", "leader", "resident", "ordered"), False), "unread": 0}
+        return Who(manager=False, volunteer=False, staff=False, leader=False, resident=False, ordered=False, unread=0)
     manager = is_manager(user)
     flags = (
         get_user_model()
@@ -67,7 +78,7 @@ def roles(user: AnyUser | None) -> dict[str, bool | int]:
     }
 
 
-def links(request: HttpRequest, who: dict[str, bool | int]) -> list[Link]:
+def links(request: HttpRequest, who: Who) -> list[Link]:
     """The header's links in order, each marked current on the pages it stands for."""
     match = getattr(request, "resolver_match", None)
     here = match.url_name if match else None

@@ -6,12 +6,11 @@ import dataclasses
 import datetime
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 
-from accounts.models import AnyUser
+from accounts.models import AnyUser, User
 from notifications.kinds import KINDS, Audience, Channel, Kind
 from notifications.models import Address, Preference, WechatConsent
 from notifications.services import channels_from
@@ -34,7 +33,7 @@ def audiences_of(user: AnyUser) -> list[str]:
     volunteer = Volunteer.objects.of_user(user).exists()
     # As on the header: a resident orders services; someone neither volunteering nor managing is one.
     resident = not (manager or volunteer) or Order.objects.filter(resident=user).exists()
-    found = {Audience.VOLUNTEER: volunteer, Audience.RESIDENT: resident, Audience.MANAGER: manager}
+    found: dict[str, bool] = {Audience.VOLUNTEER: volunteer, Audience.RESIDENT: resident, Audience.MANAGER: manager}
     return [audience for audience in Audience.values if found[audience]]
 
 
@@ -55,7 +54,7 @@ class Row:
         return self.kind.label
 
 
-def choice_matrix(user: AnyUser, *, only_mine: bool = False) -> list[Row]:
+def choice_matrix(user: User, *, only_mine: bool = False) -> list[Row]:
     """Every kind × every channel with the value ``notify`` uses, in the order of ``KINDS``: one query."""
     chosen: dict[str, dict[str, bool]] = {}
     for kind_code, channel, enabled in Preference.objects.filter(user=user).values_list("kind", "channel", "enabled"):
@@ -70,7 +69,7 @@ def choice_matrix(user: AnyUser, *, only_mine: bool = False) -> list[Row]:
     return rows
 
 
-def save_choices(user: AnyUser, choices: dict[str, dict[str, bool]]) -> None:
+def save_choices(user: User, choices: dict[str, dict[str, bool]]) -> None:
     """Write the person's choices ``{kind: {channel: enabled}}``: one row per kind and channel named."""
     rows = [
         Preference(user=user, kind=code, channel=channel, enabled=enabled)
@@ -83,12 +82,12 @@ def save_choices(user: AnyUser, choices: dict[str, dict[str, bool]]) -> None:
     )
 
 
-def address_of(user: AnyUser) -> Address:
+def address_of(user: User) -> Address:
     """The person's addresses; an unsaved empty one if they never gave any."""
     return Address.objects.filter(user=user).first() or Address(user=user)
 
 
-def set_email(user: AnyUser, email: str) -> Address:
+def set_email(user: User, email: str) -> Address:
     """Set (or clear, with "") the email address messages on the email channel go to."""
     address, _ = Address.objects.update_or_create(user=user, defaults={"email": email})
     return address
@@ -104,7 +103,7 @@ def configured_template_ids() -> set[str] | None:
 
 @transaction.atomic
 def record_wechat_consents(
-    user: AnyUser, template_ids: list[str], *, at: datetime.datetime | None = None
+    user: User, template_ids: list[str], *, at: datetime.datetime | None = None
 ) -> dict[str, int]:
     """Store one consent per template the person accepted in wx.requestSubscribeMessage, up to the cap.
 
@@ -113,7 +112,7 @@ def record_wechat_consents(
     """
     now = at or timezone.now()
     # Serialises one person's reports, so two at once cannot both pass the cap.
-    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    User.objects.select_for_update().filter(pk=user.pk).first()
     unused: dict[str, int] = {}
     for template_id in dict.fromkeys(template_ids):
         held = WechatConsent.objects.filter(user=user, template_id=template_id, used_at__isnull=True).count()

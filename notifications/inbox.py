@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import AnyUser
-from notifications.models import Message
+from notifications.models import Message, MessageQuerySet
 
 
-def inbox_of(user: AnyUser) -> QuerySet[Message]:
+def inbox_of(user: AnyUser) -> MessageQuerySet:
     """The person's inbox, newest first; nobody else's messages are ever in it."""
     if not user.is_authenticated:
         return Message.objects.none()

@@ -6,6 +6,8 @@ and the mini program accept and refuse exactly the same.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.models import User
 from notifications import choices, inbox
 from notifications.kinds import Audience, Channel
 from notifications.serializers import AddressSerializer
@@ -49,11 +52,12 @@ def read_all(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def choices_page(request: HttpRequest) -> HttpResponse:
-    rows = choices.choice_matrix(request.user, only_mine=True)
+    user = cast(User, request.user)  # login_required
+    rows = choices.choice_matrix(user, only_mine=True)
     if request.method == "POST" and request.POST.get("do") == "email":
         serializer = AddressSerializer(data={"email": request.POST.get("email", "").strip()})
         if serializer.is_valid():
-            choices.set_email(request.user, serializer.validated_data["email"])
+            choices.set_email(user, serializer.validated_data["email"])
             messages.success(request, _("Your email address is saved."))
             return redirect("notification-choices-page")
         for error in serializer.errors.get("email", []):
@@ -63,7 +67,7 @@ def choices_page(request: HttpRequest) -> HttpResponse:
         wanted = {
             row.code: {channel: f"{row.code}:{channel}" in request.POST for channel in Channel.values} for row in rows
         }
-        choices.save_choices(request.user, wanted)
+        choices.save_choices(user, wanted)
         messages.success(request, _("Your choices are saved."))
         return redirect("notification-choices-page")
     # Per kind shown: its checkboxes as (name, channel's label, ticked).
@@ -81,7 +85,7 @@ def choices_page(request: HttpRequest) -> HttpResponse:
     ]
     context = {
         "groups": groups,
-        "address": choices.address_of(request.user),
+        "address": choices.address_of(user),
         "quiet_start": settings.NOTIFY_QUIET_START_HOUR,
         "quiet_end": settings.NOTIFY_QUIET_END_HOUR,
         "daily_cap": settings.NOTIFY_DAILY_CAP,

@@ -38,7 +38,7 @@ class MarkedSerializer(serializers.Serializer):
 
 class ChoiceRowSerializer(serializers.Serializer):
     kind = serializers.CharField(source="code")
-    label = serializers.CharField()
+    name = serializers.CharField(source="label")
     audience = serializers.CharField(source="kind.audience")
     urgent = serializers.BooleanField(source="kind.urgent")
     opt_in = serializers.BooleanField(source="kind.opt_in")
@@ -80,11 +80,10 @@ class AddressSerializer(serializers.ModelSerializer):
         return bool(address.wechat_openid)
 
 
-def _template_id(value: str) -> str:
+def _template_id(value: str) -> None:
     configured = choices.configured_template_ids()
     if configured is not None and value not in configured:
         raise serializers.ValidationError(_("This WeChat message template is not used by the platform."))
-    return value
 
 
 class WechatConsentsSerializer(serializers.Serializer):

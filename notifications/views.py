@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import cast
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
@@ -12,8 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
 from notifications import choices, inbox
-from notifications.models import Message
+from notifications.models import Message, MessageQuerySet
 from notifications.serializers import (
     AddressSerializer,
     ChoiceRowSerializer,
@@ -37,7 +39,7 @@ class MyNotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated]
     queryset = Message.objects.none()
 
-    def get_queryset(self) -> QuerySet[Message]:
+    def get_queryset(self) -> MessageQuerySet:
         messages = inbox.inbox_of(self.request.user)
         if self.action == "list" and self.request.query_params.get("unread") in ("true", "1"):
             messages = messages.unread()
@@ -66,7 +68,7 @@ class MyChoicesView(APIView):
 
     @extend_schema(summary="我的通知选择（每类消息 × 每个渠道）", responses=ChoiceRowSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return Response(ChoiceRowSerializer(choices.choice_matrix(request.user), many=True).data)
+        return Response(ChoiceRowSerializer(choices.choice_matrix(cast(User, request.user)), many=True).data)
 
     @extend_schema(
         summary="修改通知选择（只改所列的类别和渠道）",
@@ -76,7 +78,7 @@ class MyChoicesView(APIView):
     def put(self, request: Request) -> Response:
         serializer = ChoicesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        choices.save_choices(request.user, serializer.validated_data["choices"])
+        choices.save_choices(cast(User, request.user), serializer.validated_data["choices"])
         return self.get(request)
 
 
@@ -87,13 +89,13 @@ class MyAddressView(APIView):
 
     @extend_schema(summary="我的通知地址（邮箱、微信绑定）", responses=AddressSerializer)
     def get(self, request: Request) -> Response:
-        return Response(AddressSerializer(choices.address_of(request.user)).data)
+        return Response(AddressSerializer(choices.address_of(cast(User, request.user))).data)
 
     @extend_schema(summary="设置接收通知的邮箱", request=AddressSerializer, responses=AddressSerializer)
     def put(self, request: Request) -> Response:
         serializer = AddressSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        address = choices.set_email(request.user, serializer.validated_data["email"])
+        address = choices.set_email(cast(User, request.user), serializer.validated_data["email"])
         return Response(AddressSerializer(address).data)
 
 
@@ -110,6 +112,6 @@ class MyWechatConsentsView(APIView):
     def post(self, request: Request) -> Response:
         serializer = WechatConsentsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        unused = choices.record_wechat_consents(request.user, serializer.validated_data["template_ids"])
+        unused = choices.record_wechat_consents(cast(User, request.user), serializer.validated_data["template_ids"])
         rows = [{"template_id": template_id, "unused": count} for template_id, count in unused.items()]
         return Response(ConsentCountSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
