@@ -1,3 +1,8 @@
-from django.urls import URLPattern
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern] = []
+from events.series_views import EventSeriesViewSet
+
+router = SimpleRouter()
+router.register("series", EventSeriesViewSet, basename="event-series")
+
+urlpatterns = router.urls
