@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -113,10 +113,11 @@ class EventAdminForm(forms.ModelForm):
 @admin.register(Event)
 class EventAdmin(ScopedAdmin):
     form = EventAdminForm
-    list_display = ["title_short", "unit_short", "category", "when", "capacity", "status"]
+    list_display = ["title_short", "unit_short", "category", "when", "capacity", "status", "occurrence_mark"]
     list_filter = [
         "status",
         "category",
+        "edited_by_hand",
         "signup_required",
         *existing_fields(Event, ["walk_ins_allowed"]),
         "approval_required",
@@ -125,14 +126,27 @@ class EventAdmin(ScopedAdmin):
     search_fields = ["title", "address", "unit__name"]
     list_select_related = ["unit"]
     date_hierarchy = "starts_at"
-    readonly_fields = ["status", "leaders", "created_by", "created_at", "updated_at"]
+    readonly_fields = ["status", "series_link", "leaders", "created_by", "created_at", "updated_at"]
     actions = ["publish_selected", "cancel_selected", "duplicate_selected"]
     inlines = [ActivityRecordInline]
     object_tools = {}
 
     def get_fieldsets(self, request, obj=None):
         return [
-            (None, {"fields": ["unit", "title", "category", "description", "recipients", "status"]}),
+            (
+                None,
+                {
+                    "fields": [
+                        "unit",
+                        "title",
+                        "category",
+                        "description",
+                        "recipients",
+                        "status",
+                        *(["series_link"] if obj is not None and obj.series_id else []),
+                    ]
+                },
+            ),
             (
                 _("Time and place"),
                 {"fields": ["starts_at", "ends_at", "address", "latitude", "longitude", "radius_m"]},
@@ -184,6 +198,20 @@ class EventAdmin(ScopedAdmin):
     @admin.display(description=_("time"), ordering="starts_at")
     def when(self, event: Event) -> str:
         return list_columns.time_span(event.starts_at, event.ends_at)
+
+    @admin.display(description=_("series"))
+    def occurrence_mark(self, event: Event) -> str:
+        if event.series_id is None:
+            return ""
+        return gettext("edited by hand") if event.edited_by_hand else gettext("from series")
+
+    @admin.display(description=_("series"))
+    def series_link(self, event: Event) -> str:
+        if event.series_id is None:
+            return ""
+        url = reverse("admin:events_eventseries_change", args=[event.series_id])
+        note = gettext("edited by hand: changes to the series leave it as it is") if event.edited_by_hand else ""
+        return format_html('<a href="{}">{}</a> {}', url, event.series, note)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -307,8 +335,8 @@ class EventAdmin(ScopedAdmin):
 
 @admin.register(Signup)
 class SignupAdmin(WorkflowOnlyAdmin):
-    list_display = ["volunteer_name", "event_title", "event_time", "status", "queued", "risk_read"]
-    list_filter = ["status"]
+    list_display = ["volunteer_name", "event_title", "event_time", "status", "queued", "risk_read", "absent"]
+    list_filter = ["status", "absent"]
     search_fields = ["volunteer__real_name", "volunteer__number", "event__title"]
     list_select_related = ["volunteer", "event"]
 
@@ -864,8 +892,9 @@ class RefusedScanAdmin(WorkflowOnlyAdmin):
         return RefusedScan.objects.visible_to(request.user)
 
 
-# Evaluations (art. 10) are entered and corrected beside trainings (art. 8): importing registers both.
-from events import record_keeping_admin  # noqa: E402, F401
+# Evaluations (art. 10) are entered and corrected beside trainings (art. 8); event series have their own
+# module too: importing registers them.
+from events import record_keeping_admin, series_admin  # noqa: E402, F401
 
 
 @admin.register(CorrectionRequest)
