@@ -124,7 +124,8 @@ def _failed(message: Message, error: DeliveryError, now: datetime.datetime) -> t
     delays = settings.NOTIFY_RETRY_MINUTES
     if error.permanent or message.attempts > len(delays):
         return MessageStatus.FAILED, {"status": MessageStatus.FAILED, "reason": error.reason}
-    retry_at = now + datetime.timedelta(minutes=delays[message.attempts - 1])
+    # At least a minute: a retry due at once would be claimed again by this very run, without end.
+    retry_at = now + datetime.timedelta(minutes=max(delays[message.attempts - 1], 1))
     if not message.urgent:
         retry_at = quiet_until(retry_at) or retry_at
     return "deferred", {"status": MessageStatus.PENDING, "reason": error.reason, "next_attempt_at": retry_at}

@@ -76,18 +76,23 @@ def access_token(*, refresh: bool = False) -> str:
     return token
 
 
+def _unused_consent(user_id: int, template_id: str) -> WechatConsent | None:
+    """Lock the person's oldest unused consent for the template; one a concurrent send holds is not theirs."""
+    return (
+        WechatConsent.objects.select_for_update(skip_locked=True)
+        .filter(user_id=user_id, template_id=template_id, used_at__isnull=True)
+        .order_by("granted_at", "id")
+        .first()
+    )
+
+
 def _claim_consent(message, template_id: str, now) -> WechatConsent | None:
     with transaction.atomic():
         # A retry of the same message (after a crash) keeps the consent it already took.
         held = WechatConsent.objects.filter(used_by=message).first()
         if held is not None:
             return held
-        consent = (
-            WechatConsent.objects.select_for_update(skip_locked=True)
-            .filter(user_id=message.recipient_id, template_id=template_id, used_at__isnull=True)
-            .order_by("granted_at", "id")
-            .first()
-        )
+        consent = _unused_consent(message.recipient_id, template_id)
         if consent is None:
             return None
         consent.used_at, consent.used_by = now, message

@@ -9,8 +9,10 @@ import pytest
 from django.core import mail
 
 from notifications import backends, delivery
+from notifications.backends import wechat as wechat_backend
 from notifications.kinds import Channel
 from notifications.models import Address, Message, MessageStatus, WechatConsent
+from tests.concurrency import run_together, without_lock
 from tests.events.conftest import at
 from tests.notifications.fake_providers import FakeAliyunSms, FakeWechat, Server
 
@@ -263,3 +265,34 @@ def test_nothing_leaves_the_machine_by_default():
     from backend import settings as project_settings
 
     assert set(project_settings.NOTIFY_BACKENDS.values()) == {"notifications.backends.console.ConsoleBackend"}
+
+
+# One consent, two deliveries at once on PostgreSQL -------------------------------------------
+
+
+def _unused_consent_unlocked(user_id, template_id):
+    return WechatConsent.objects.filter(user_id=user_id, template_id=template_id, used_at__isnull=True).first()
+
+
+def _two_messages_one_consent(user) -> list:
+    consent(user)
+    queue(user, Channel.WECHAT, key="a")
+    queue(user, Channel.WECHAT, key="b")
+    return run_together([lambda: delivery.deliver_due(now=at(10), batch=1) for _ in range(2)])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_consent_allows_one_message_even_to_two_deliveries_at_once(linked, wechat):
+    _two_messages_one_consent(linked.user)
+    assert len(wechat.sends()) == 1
+    statuses = sorted(Message.objects.values_list("status", "reason"))
+    assert statuses == [(MessageStatus.SENT, ""), (MessageStatus.SKIPPED, "no consent")]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_control_without_the_consent_lock_one_consent_sends_twice(linked, wechat, monkeypatch):
+    without_lock(monkeypatch, wechat_backend, "_unused_consent", _unused_consent_unlocked, parties=2)
+    _two_messages_one_consent(linked.user)
+    assert len(wechat.sends()) == 2
