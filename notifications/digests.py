@@ -23,11 +23,17 @@ from events.record_deadlines import UNREVIEWED, due_records, overdue_q
 from notifications.fanout import BATCH, Notice, notify_many
 from notifications.models import JobRun, Preference
 from orders.models import Order
+from points.earning import rule_for
+from points.expiry import expiring, expiry_date_of_next
+from points.models import Account, AccountKind, PointsRule
 from stations.models import PATH_STEP, UnitManager
 from volunteers.models import Team, Volunteer, VolunteerStatus
 
 NEW_EVENTS = "new_events_digest"
 MANAGER = "manager_digest"
+POINTS_EXPIRING = "points_expiring"
+# As long ahead as the volunteer's page shows points as expiring (points.expiry.expiring's default).
+EXPIRY_NOTICE_DAYS = 30
 # A message lists this many events; the rest are counted ("and 5 more"), the events page has them all.
 LISTED_EVENTS = 15
 # The first digest (no earlier run) covers this much.
@@ -174,4 +180,48 @@ def send_manager_digests(*, now: datetime.datetime | None = None) -> int:
         with transaction.atomic():
             queued += notify_many(MANAGER, notices[start : start + BATCH], at=now)
     _finished(MANAGER, now)
+    return queued
+
+
+# Points about to expire ----------------------------------------------------------------------------
+
+
+def send_points_expiring(*, now: datetime.datetime | None = None) -> int:
+    """Tell each volunteer whose points expire within EXPIRY_NOTICE_DAYS, once per expiry date.
+
+    The reading is the expiry run's own (``points.expiry``), a few queries per volunteer
+    holding points where a rule lets them expire, like that run: nobody else is read.
+    """
+    now = now or timezone.now()
+    if (
+        _ran_today(_last_run(POINTS_EXPIRING), now)
+        or not PointsRule.objects.filter(expiry_years__isnull=False).exists()
+    ):
+        return 0
+    accounts = (
+        Account.objects.filter(kind=AccountKind.VOLUNTEER, balance__gt=0, volunteer__status=VolunteerStatus.ACTIVE)
+        .select_related("volunteer__home_station", "volunteer__user")
+        .order_by("pk")
+    )
+    expires_at_station: dict[int, bool] = {}
+    notices = []
+    for account in accounts.iterator(chunk_size=BATCH):
+        volunteer = account.volunteer
+        station = volunteer.home_station
+        if station.pk not in expires_at_station:
+            rule = rule_for(station)
+            expires_at_station[station.pk] = rule is not None and rule.expiry_years is not None
+        if not expires_at_station[station.pk]:
+            continue
+        points = expiring(volunteer, now=now, within_days=EXPIRY_NOTICE_DAYS)
+        expires_on = expiry_date_of_next(volunteer, now=now) if points > 0 else None
+        if expires_on is None:
+            continue
+        context = {"points": format(points.normalize(), "f"), "expires_on": expires_on}
+        notices.append(Notice(volunteer.user, f"points-expiring:{volunteer.pk}:{expires_on:%Y-%m-%d}", context))
+    queued = 0
+    for start in range(0, len(notices), BATCH):
+        with transaction.atomic():
+            queued += notify_many(POINTS_EXPIRING, notices[start : start + BATCH], at=now)
+    _finished(POINTS_EXPIRING, now)
     return queued

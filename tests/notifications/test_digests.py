@@ -189,4 +189,25 @@ def test_the_command_runs_both_digests(tree, volunteer, station_manager, clock, 
     later(tree["S1"], "社区环境清洁")
     clock.move_to(at(20))
     call_command("send_digests")
-    assert "new events digests: 1; manager digests: 0" in capsys.readouterr().out
+    assert "new events digests: 1; manager digests: 0; points expiring: 0" in capsys.readouterr().out
+
+
+# Points about to expire ---------------------------------------------------------------------
+
+
+def test_points_about_to_expire_are_told_once_per_expiry_date(tree, volunteer, other_volunteer):
+    from decimal import Decimal
+
+    from points.models import PointsRule
+    from tests.points.test_expiry import credit, moment
+
+    PointsRule.objects.create(unit=tree["C"], points_per_hour=Decimal("10.00"), expiry_years=2)
+    credit(volunteer, "20", moment(2026, 12, 5), tree["S1"])
+    credit(other_volunteer, "30", moment(2027, 6, 1), tree["S1"])  # expires later: not yet
+    assert digests.send_points_expiring(now=moment(2028, 10, 1)) == 0  # more than 30 days ahead
+    JobRun.objects.all().delete()
+    digests.send_points_expiring(now=moment(2028, 11, 10))
+    (told,) = Message.objects.filter(kind="points_expiring", channel=Channel.INBOX)
+    assert told.recipient == volunteer.user and "20" in told.title and "2028-12-05" in told.body
+    JobRun.objects.all().delete()
+    assert digests.send_points_expiring(now=moment(2028, 11, 11)) == 0  # the same expiry: told already
