@@ -101,6 +101,19 @@ def configured_template_ids() -> set[str] | None:
     return (ids - {""}) or None
 
 
+def unused_consents(user: User, template_id: str) -> int:
+    return WechatConsent.objects.filter(user=user, template_id=template_id, used_at__isnull=True).count()
+
+
+def locked_unused_consents(user: User, template_id: str) -> int:
+    """The unused consents, counted under a lock on the person: two reports at once cannot both pass the cap.
+
+    FOR NO KEY UPDATE: rows of others that refer to the person (a notice queued meanwhile) need not wait on it.
+    """
+    User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
+    return unused_consents(user, template_id)
+
+
 @transaction.atomic
 def record_wechat_consents(
     user: User, template_ids: list[str], *, at: datetime.datetime | None = None
@@ -111,11 +124,9 @@ def record_wechat_consents(
     the person did accept, the platform just holds enough of their consents already.
     """
     now = at or timezone.now()
-    # Serialises one person's reports, so two at once cannot both pass the cap.
-    User.objects.select_for_update().filter(pk=user.pk).first()
     unused: dict[str, int] = {}
     for template_id in dict.fromkeys(template_ids):
-        held = WechatConsent.objects.filter(user=user, template_id=template_id, used_at__isnull=True).count()
+        held = locked_unused_consents(user, template_id)
         if held < MAX_UNUSED_CONSENTS:
             WechatConsent.objects.create(user=user, template_id=template_id, granted_at=now)
             held += 1
