@@ -13,6 +13,7 @@ import datetime
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -95,7 +96,7 @@ def _outcome(message: Message, now: datetime.datetime) -> tuple[str, dict]:
                 "attempts": message.attempts - 1,
                 "next_attempt_at": quiet_end,
             }
-        if _sent_today(message, now) >= settings.NOTIFY_DAILY_CAP:
+        if not _reserve_within_cap(message, now):
             return _skipped("daily cap")
     try:
         provider_id = backend_for(message.channel).send(message)
@@ -116,30 +117,55 @@ def _outcome(message: Message, now: datetime.datetime) -> tuple[str, dict]:
 
 
 def _skipped(reason: str) -> tuple[str, dict]:
-    return MessageStatus.SKIPPED, {"status": MessageStatus.SKIPPED, "reason": reason[:300]}
+    return MessageStatus.SKIPPED, {"status": MessageStatus.SKIPPED, "reason": reason[:300], "sent_at": None}
 
 
 def _failed(message: Message, error: DeliveryError, now: datetime.datetime) -> tuple[str, dict]:
     logger.warning("message %s on %s not sent: %s", message.pk, message.channel, error.reason)
     delays = settings.NOTIFY_RETRY_MINUTES
     if error.permanent or message.attempts > len(delays):
-        return MessageStatus.FAILED, {"status": MessageStatus.FAILED, "reason": error.reason}
+        return MessageStatus.FAILED, {"status": MessageStatus.FAILED, "reason": error.reason, "sent_at": None}
     # At least a minute: a retry due at once would be claimed again by this very run, without end.
     retry_at = now + datetime.timedelta(minutes=max(delays[message.attempts - 1], 1))
     if not message.urgent:
         retry_at = quiet_until(retry_at) or retry_at
-    return "deferred", {"status": MessageStatus.PENDING, "reason": error.reason, "next_attempt_at": retry_at}
+    return "deferred", {
+        "status": MessageStatus.PENDING,
+        "reason": error.reason,
+        "next_attempt_at": retry_at,
+        "sent_at": None,
+    }
 
 
-def _sent_today(message: Message, now: datetime.datetime) -> int:
-    """How many messages the recipient got on this channel since local midnight (urgent ones count too)."""
+def _reserve_within_cap(message: Message, now: datetime.datetime) -> bool:
+    """Take one of the recipient's messages of the day on this channel for ``message``, if any is left.
+
+    The reservation is the message's ``sent_at``, set while it is still 'sending' (and cleared if the
+    send does not happen), so two deliveries sending to the same person at once cannot both take the
+    last one: the person's row is locked while counting.
+    """
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    return Message.objects.filter(
-        recipient_id=message.recipient_id,
-        channel=message.channel,
-        status=MessageStatus.SENT,
-        sent_at__gte=midnight,
-    ).count()
+    with transaction.atomic():
+        if _used_today(message, midnight) >= settings.NOTIFY_DAILY_CAP:
+            return False
+        Message.objects.filter(pk=message.pk).update(sent_at=now)
+    return True
+
+
+def _used_today(message: Message, midnight: datetime.datetime) -> int:
+    """Lock the recipient (FOR NO KEY UPDATE: new rows referring to them still go in) and count the
+    messages they got or are being sent on this channel since local midnight (urgent ones count too)."""
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=message.recipient_id).values_list("pk").first()
+    return (
+        Message.objects.filter(
+            recipient_id=message.recipient_id,
+            channel=message.channel,
+            status__in=[MessageStatus.SENT, MessageStatus.SENDING],
+            sent_at__gte=midnight,
+        )
+        .exclude(pk=message.pk)
+        .count()
+    )
 
 
 def retry_now(messages, *, now: datetime.datetime | None = None) -> int:

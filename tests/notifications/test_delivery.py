@@ -272,3 +272,42 @@ def test_control_without_the_lock_two_deliveries_send_messages_twice(volunteer, 
     without_lock(monkeypatch, delivery, "_due_ids", _due_ids_unlocked, parties=2)
     run_together([lambda: delivery.deliver_due(now=at(10), batch=50) for _ in range(2)])
     assert len(sent) == 40
+
+
+def _used_today_unlocked(message, midnight):
+    return (
+        Message.objects.filter(
+            recipient_id=message.recipient_id,
+            channel=message.channel,
+            status__in=[MessageStatus.SENT, MessageStatus.SENDING],
+            sent_at__gte=midnight,
+        )
+        .exclude(pk=message.pk)
+        .count()
+    )
+
+
+def _two_messages_one_left_in_the_cap(user, settings) -> None:
+    settings.NOTIFY_DAILY_CAP = 1
+    queue(user, key="a")
+    queue(user, key="b")
+    run_together([lambda: delivery.deliver_due(now=at(10), batch=1) for _ in range(2)])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_deliveries_at_once_keep_the_daily_cap(volunteer, sent, settings):
+    _two_messages_one_left_in_the_cap(volunteer.user, settings)
+    assert len(sent) == 1
+    assert sorted(Message.objects.values_list("status", "reason")) == [
+        (MessageStatus.SENT, ""),
+        (MessageStatus.SKIPPED, "daily cap"),
+    ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_control_without_the_persons_lock_two_deliveries_exceed_the_cap(volunteer, sent, settings, monkeypatch):
+    without_lock(monkeypatch, delivery, "_used_today", _used_today_unlocked, parties=2)
+    _two_messages_one_left_in_the_cap(volunteer.user, settings)
+    assert len(sent) == 2
