@@ -54,7 +54,7 @@ def ended_events(*, now: datetime.datetime) -> QuerySet[Event]:
 def mark_no_shows(*, now: datetime.datetime | None = None) -> NoShowRun:
     """Mark the absences of the events ended in the window; clear those a record now disproves.
 
-    Idempotent: a second run, or two at once, changes nothing more.
+    Idempotent: a second run changes nothing more.
     """
     now = now or timezone.now()
     missing = Signup.objects.filter(

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -39,7 +39,7 @@ def _ics(body: bytes, *, filename: str, private: bool) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """A volunteer's or a unit's feed; calendar apps cannot log in, the secret in the URL is the key."""
     subscription = CalendarFeed.objects.select_related("unit").filter(token=token).first()
@@ -50,7 +50,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     return _ics(body, filename="calendar.ics", private=True)
 
 
-@require_GET
+@require_safe
 def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
     """One public event as a file to open in a calendar; drafts and team events are no such page."""
     event = calendars.public_event(pk)

@@ -7,11 +7,13 @@ import datetime
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from events.models import EventStatus, Method, Signup
 from events.no_shows import CATCH_UP_DAYS, absence_rates, mark_no_shows
 from events.services import approve_record, cancel_event, cancel_signup, create_manual_record, record_scan, sign_up
-from tests.conftest import client_for
+from tests.conftest import client_for, make_volunteer
 from tests.events.conftest import at, make_event
 from volunteers.models import Volunteer
 
@@ -231,3 +233,36 @@ def test_drafts_never_count(tree, volunteer, clock):
 
     assert mark_no_shows().marked == 0
     assert not Signup.objects.filter(absent=True).exists()
+
+
+def test_marking_goes_in_batches(tree, clock, monkeypatch):
+    from events import no_shows
+
+    monkeypatch.setattr(no_shows, "BATCH_SIZE", 2)
+    event = make_event(tree["S1"])
+    people = [make_volunteer(tree["S1"], f"志愿者{n}") for n in range(5)]
+    for person in people:
+        sign_up(event, person, at=at(8))
+    clock.move_to(at(12))
+
+    assert mark_no_shows().marked == 5
+    assert Signup.objects.filter(event=event, absent=True).count() == 5
+
+
+def test_the_rates_take_the_same_queries_for_two_volunteers_or_twenty(tree, station_manager, clock):
+    api = client_for(station_manager)
+    event = make_event(tree["S1"])
+
+    def queries(count: int) -> int:
+        for n in range(count):
+            sign_up(event, make_volunteer(tree["S1"], f"志愿者{count}-{n}"), at=at(8))
+        clock.move_to(at(12))
+        mark_no_shows()
+        api.get("/api/v1/absences/events/")  # the manager's units are read once and kept
+        with CaptureQueriesContext(connection) as captured:
+            for path in ("/api/v1/absences/volunteers/", "/api/v1/absences/events/"):
+                assert api.get(path).status_code == 200
+        clock.move_to(at(8))
+        return len(captured)
+
+    assert queries(2) == queries(18)
