@@ -317,7 +317,9 @@ class EventAdmin(ScopedAdmin):
     @admin.action(description=_("Duplicate the selected events as new drafts"))
     def duplicate_selected(self, request, queryset) -> HttpResponse | None:
         copies = []
+        # A copy is a one-off event, never a second occurrence of the original's series.
         skip = {"id", "status", "created_by", "created_at", "updated_at"}
+        skip |= {"series", "occurrence_start", "edited_by_hand"}
         for event in queryset:
             values = {
                 field.attname: getattr(event, field.attname)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from events import series as series_service
@@ -43,11 +43,11 @@ WEEKDAYS = [
     ("SU", _("Sunday")),
 ]
 POSITIONS = [
-    ("1", _("first")),
-    ("2", _("second")),
-    ("3", _("third")),
-    ("4", _("fourth")),
-    ("-1", _("last")),
+    ("1", pgettext_lazy("position in the month", "first")),
+    ("2", pgettext_lazy("position in the month", "second")),
+    ("3", pgettext_lazy("position in the month", "third")),
+    ("4", pgettext_lazy("position in the month", "fourth")),
+    ("-1", pgettext_lazy("position in the month", "last")),
 ]
 # The longest COUNT the form takes: a few years of a daily series.
 MAX_COUNT = 1000
@@ -77,7 +77,7 @@ def build_rule(data: dict) -> str:
 class EventSeriesAddForm(forms.ModelForm):
     frequency = forms.ChoiceField(label=_("repeats"), choices=Frequency.CHOICES, initial=Frequency.WEEKLY)
     weekdays = forms.MultipleChoiceField(
-        label=_("on"),
+        label=_("on these days"),
         choices=WEEKDAYS,
         required=False,
         widget=forms.CheckboxSelectMultiple,

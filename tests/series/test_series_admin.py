@@ -2,7 +2,7 @@
 
 import pytest
 
-from events.models import EventSeries, Signup
+from events.models import Event, EventSeries, Signup
 from events.series_admin import build_rule
 from tests.series.conftest import SHANGHAI, make_series
 
@@ -131,3 +131,11 @@ def test_an_unknown_series_makes_no_500(client, station_manager, tree, clock):
     make_series(tree["S1"])
     client.force_login(station_manager)
     assert client.get("/admin/events/eventseries/999999/change/").status_code == 302
+
+
+def test_a_duplicated_occurrence_is_a_one_off_draft(client, station_manager, weekly):
+    first = weekly.occurrences.order_by("starts_at").first()
+    client.force_login(station_manager)
+    client.post("/admin/events/event/", {"action": "duplicate_selected", "_selected_action": [first.pk]})
+    copy = Event.objects.exclude(series=weekly).get()
+    assert copy.series is None and copy.occurrence_start is None and copy.status == "draft"
