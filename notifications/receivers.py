@@ -14,7 +14,7 @@ import hashlib
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from certificates.models import Certificate, CertificateRequest, RequestStatus
@@ -76,6 +76,11 @@ def event_link(event: Event) -> str:
     return reverse("event-page", args=[event.pk])
 
 
+def event_params(event: Event) -> dict[str, str]:
+    """The SMS and WeChat template variables of a notice about an event (as the reminders use them)."""
+    return {"title": event.title, "time": _local(event.starts_at), "place": event.address}
+
+
 # Sign-ups ----------------------------------------------------------------------------------
 
 
@@ -84,15 +89,22 @@ def on_signup_changed(sender, signup: Signup, change: str, **kwargs) -> None:
     kind_code = SIGNUP_KINDS.get(change)
     if kind_code is None:
         return
-    link = event_link(signup.event)
+    event = signup.event
+    promoted = change == SignupChange.PROMOTED
+    # A promoted volunteer confirms or gives the place back on its page (events/attendance_pages).
+    link = reverse("signup-confirm-page", args=[signup.pk]) if promoted else event_link(event)
+    params = event_params(event)
+    if promoted and signup.confirm_by is not None:
+        params["deadline"] = _local(signup.confirm_by)
     notify(
         signup.volunteer.user,
         kind_code,
         key=f"signup:{signup.pk}:{change}:{_stamp(signup.queued_at)}",
         # The full address too: an SMS or WeChat message has no page to be relative to.
-        context={"event": signup.event, "signup": signup, "url": settings.SITE_URL + link},
+        context={"event": event, "signup": signup, "url": settings.SITE_URL + link},
         about=signup,
         link=link,
+        params=params,
     )
 
 
@@ -125,10 +137,8 @@ def on_event_changed(sender, event: Event, changes: dict, **kwargs) -> None:
         event=event, status__in=(SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
     ).select_related("volunteer__user")
     link = event_link(event)
-    notices = [
-        Notice(signup.volunteer.user, key, {"event": event, "changes": shown}, about=event, link=link)
-        for signup in signups
-    ]
+    context, params = {"event": event, "changes": shown}, event_params(event)
+    notices = [Notice(signup.volunteer.user, key, context, about=event, link=link, params=params) for signup in signups]
     notify_many(kind_code, notices, at=now)
 
 
@@ -162,6 +172,7 @@ def on_hours_changed(sender, records: list[ServiceRecord], before: list, **kwarg
                 {"record": record, "event": record.event},
                 about=record,
                 link=reverse("me-page"),
+                params={**event_params(record.event), "hours": str(record.credited_hours)},
             )
         )
     for kind_code, notices in by_kind.items():
@@ -182,6 +193,7 @@ def on_certificates_issued(sender, certificates: list[Certificate], **kwargs) ->
             {"certificate": certificate},
             about=certificate,
             link=link,
+            params={"number": certificate.number, "hours": str(certificate.hours), "unit": certificate.unit_name},
         )
         for certificate in certificates
     ]
@@ -212,7 +224,17 @@ def on_order_changed(sender, order: Order, step, **kwargs) -> None:
     resident = order.resident
     link = reverse("orders-detail", args=[order.pk])
     context = {"order": order, "step": step}
-    notify(resident, "order_update", key=f"order:{order.pk}:step:{step.pk}", context=context, about=order, link=link)
+    with translation.override(settings.LANGUAGE_CODE):
+        params = {"item": order.item.name, "state": str(order.get_state_display())}
+    notify(
+        resident,
+        "order_update",
+        key=f"order:{order.pk}:step:{step.pk}",
+        context=context,
+        about=order,
+        link=link,
+        params=params,
+    )
     if step.to_state == OrderState.COMPLETED:
         context["closes_at"] = rating_closes_at(order)
         notify(resident, "order_rating_request", key=f"order:{order.pk}:rate", context=context, about=order, link=link)

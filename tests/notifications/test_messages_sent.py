@@ -61,7 +61,14 @@ def test_a_waitlisted_volunteer_is_told_then_promoted_with_a_deadline_and_a_link
     cancel_signup(event, volunteer, at=at(8))
     (promoted,) = inbox(other_volunteer.user, "promoted")
     assert "2026-12-05 09:00" in promoted.body  # confirm by: at most the start
-    assert f"/events/{event.pk}/" in promoted.body and promoted.link.endswith(f"/events/{event.pk}/")
+    confirm = f"/signups/{promoted.about_id}/confirm/"
+    assert confirm in promoted.body and promoted.link == confirm
+    assert promoted.params == {
+        "title": "社区环境清洁",
+        "time": "2026-12-05 09:00",
+        "place": "东门社区广场",
+        "deadline": "2026-12-05 09:00",
+    }
     # SMS too (a missed promotion costs the place), queued for delivery.
     assert Message.objects.filter(recipient=other_volunteer.user, kind="promoted", channel=Channel.SMS).exists()
 
