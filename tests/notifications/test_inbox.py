@@ -3,10 +3,13 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from notifications.kinds import Channel
 from notifications.models import Message, MessageStatus
+from notifications.services import notify
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -135,8 +138,18 @@ def test_the_api_refuses_visitors(anon_client):
 
 
 def test_a_notice_queued_with_notify_reaches_the_inbox(volunteer, event):
-    from notifications.services import notify
-
     notify(volunteer.user, "signup_confirmed", key="signup:1", context={"event": event}, link=f"/events/{event.pk}/")
     rows = client_for(volunteer.user).get("/api/v1/me/notifications/").json()["results"]
     assert len(rows) == 1 and "社区环境清洁" in rows[0]["title"] and rows[0]["link"] == f"/events/{event.pk}/"
+
+
+def test_the_api_list_costs_the_same_queries_however_many_messages(volunteer):
+    api = client_for(volunteer.user)
+    inbox_message(volunteer.user)
+    with CaptureQueriesContext(connection) as few:
+        api.get("/api/v1/me/notifications/")
+    for n in range(25):
+        inbox_message(volunteer.user, f"消息{n}")
+    with CaptureQueriesContext(connection) as many:
+        assert len(api.get("/api/v1/me/notifications/").json()["results"]) == 20
+    assert len(many.captured_queries) == len(few.captured_queries)
