@@ -296,3 +296,9 @@ def test_control_without_the_consent_lock_one_consent_sends_twice(linked, wechat
     without_lock(monkeypatch, wechat_backend, "_unused_consent", _unused_consent_unlocked, parties=2)
     _two_messages_one_consent(linked.user)
     assert len(wechat.sends()) == 2
+
+
+def test_a_long_sms_variable_is_cut_to_aliyuns_limit(volunteer, aliyun):
+    deliver(queue(volunteer.user, Channel.SMS, params={"title": "长" * 50}))
+    title = json.loads(aliyun.calls[0].form()["TemplateParam"])["title"]
+    assert len(title) == 35 and title.endswith("…")

@@ -311,3 +311,23 @@ def test_control_without_the_persons_lock_two_deliveries_exceed_the_cap(voluntee
     without_lock(monkeypatch, delivery, "_used_today", _used_today_unlocked, parties=2)
     _two_messages_one_left_in_the_cap(volunteer.user, settings)
     assert len(sent) == 2
+
+
+def test_the_command_in_a_loop_runs_again_until_stopped(volunteer, clock, sent, monkeypatch, capsys):
+    from notifications.management.commands import deliver_notifications
+
+    clock.move_to(at(10))
+    naps = []
+
+    def nap(seconds):
+        naps.append(seconds)
+        if len(naps) == 1:
+            queue(volunteer.user)
+            return
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(deliver_notifications.time, "sleep", nap)
+    call_command("deliver_notifications", "--loop", "5")
+    assert naps == [5, 5]
+    assert capsys.readouterr().out.splitlines() == ["nothing due", "sent 1"]
+    assert len(sent) == 1

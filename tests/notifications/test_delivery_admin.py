@@ -81,3 +81,11 @@ def test_the_calendar_feed_admin_never_shows_the_secret(client, admin_user, volu
     client.force_login(admin_user)
     assert feed.token not in client.get("/admin/notifications/calendarfeed/").content.decode()
     assert feed.token not in client.get(f"/admin/notifications/calendarfeed/{feed.pk}/change/").content.decode()
+
+
+def test_a_superuser_finds_a_persons_messages_by_name(client, admin_user, volunteer, other_volunteer, clock):
+    refused_sms(volunteer.user)
+    client.force_login(admin_user)
+    html = client.get(LIST, {"q": volunteer.user.name}).content.decode()
+    assert "isv.MOBILE_NUMBER_ILLEGAL" in html
+    assert "isv.MOBILE_NUMBER_ILLEGAL" not in client.get(LIST, {"q": other_volunteer.user.name}).content.decode()
