@@ -83,9 +83,13 @@ def choices_page(request: HttpRequest) -> HttpResponse:
         for audience, label in Audience.choices
         if any(row.kind.audience == audience for row in rows)
     ]
+    address = choices.address_of(user)
     context = {
         "groups": groups,
-        "address": choices.address_of(user),
+        # A channel chosen without an address to reach the person on: say so where it is set.
+        "email_missing": not address.email and any(row.channels[Channel.EMAIL] for row in rows),
+        "wechat_missing": not address.wechat_openid and any(row.channels[Channel.WECHAT] for row in rows),
+        "address": address,
         "quiet_start": settings.NOTIFY_QUIET_START_HOUR,
         "quiet_end": settings.NOTIFY_QUIET_END_HOUR,
         "daily_cap": settings.NOTIFY_DAILY_CAP,

@@ -135,3 +135,15 @@ def test_a_person_without_wechat_is_told_how_to_bind_it(client, volunteer):
     client.force_login(volunteer.user)
     assert 'id="wechat-status">' in client.get("/me/notifications/").content.decode()
     assert client_for(volunteer.user).get("/api/v1/me/notification-address/").json()["wechat_bound"] is False
+
+
+def test_the_page_says_when_a_chosen_channel_has_no_address(client, volunteer):
+    client.force_login(volunteer.user)
+    html = client.get("/me/notifications/").content.decode()
+    # WeChat is on by default for some kinds, email for none.
+    assert 'id="wechat-missing"' in html and 'id="email-missing"' not in html
+    client.post("/me/notifications/", {"promoted:email": "on"})
+    assert 'id="email-missing"' in client.get("/me/notifications/").content.decode()
+    Address.objects.create(user=volunteer.user, email="lisi@example.com", wechat_openid="o-from-login")
+    html = client.get("/me/notifications/").content.decode()
+    assert 'id="email-missing"' not in html and 'id="wechat-missing"' not in html
