@@ -13,6 +13,7 @@ import datetime
 import hashlib
 
 from django.conf import settings
+from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -153,18 +154,30 @@ def on_hours_changed(sender, records: list[ServiceRecord], before: list, **kwarg
     check-out, a correction) was not newly approved.
     """
     counted_before = {was.volunteer_id for was in before if was is not None}
-    told = [
-        record.pk
-        for record in records
-        if record.status == RecordStatus.REJECTED
-        or (record.status == RecordStatus.APPROVED and record.volunteer_id not in counted_before)
-    ]
-    if not told:
+    _tell_reviewed(
+        [
+            record.pk
+            for record in records
+            if record.status == RecordStatus.REJECTED
+            or (record.status == RecordStatus.APPROVED and record.volunteer_id not in counted_before)
+        ]
+    )
+
+
+def on_record_saved(sender, instance: ServiceRecord, update_fields=None, **kwargs) -> None:
+    """post_save of a record rejected while pending: ``hours_changed`` is not sent then (no hours moved)."""
+    if instance.status == RecordStatus.REJECTED and update_fields and "reject_reason" in update_fields:
+        _tell_reviewed([instance.pk])
+
+
+def _tell_reviewed(record_ids: list[int]) -> None:
+    if not record_ids:
         return
-    rows = ServiceRecord.objects.filter(pk__in=told).select_related("event", "volunteer__user")
+    rows = ServiceRecord.objects.filter(pk__in=record_ids).select_related("event", "volunteer__user")
     by_kind: dict[str, list[Notice]] = {"hours_approved": [], "hours_rejected": []}
     for record in rows:
         kind_code = "hours_approved" if record.status == RecordStatus.APPROVED else "hours_rejected"
+        # The same key from either receiver: a rejection told by both is queued once.
         by_kind[kind_code].append(
             Notice(
                 record.volunteer.user,
@@ -245,6 +258,7 @@ def connect() -> None:
     signup_changed.connect(on_signup_changed, sender=Signup, dispatch_uid="notify-signup-changed")
     event_changed.connect(on_event_changed, sender=Event, dispatch_uid="notify-event-changed")
     hours_changed.connect(on_hours_changed, sender=ServiceRecord, dispatch_uid="notify-hours-changed")
+    post_save.connect(on_record_saved, sender=ServiceRecord, dispatch_uid="notify-record-rejected")
     certificates_issued.connect(on_certificates_issued, sender=Certificate, dispatch_uid="notify-certificates-issued")
     request_answered.connect(on_request_answered, sender=CertificateRequest, dispatch_uid="notify-request-answered")
     order_changed.connect(on_order_changed, sender=Order, dispatch_uid="notify-order-changed")

@@ -162,6 +162,14 @@ def test_hours_approved_then_rejected_are_each_told_once(tree, volunteer, admin_
     assert len(inbox(volunteer.user, "hours_approved")) == 1
 
 
+def test_a_pending_record_rejected_is_told_once(tree, volunteer, admin_user, clock):
+    event = make_event(tree["S1"], starts_at=at(9) - NEXT_DAY, ends_at=at(11) - NEXT_DAY)
+    record = approved(event, volunteer, status=RecordStatus.PENDING)
+    reject_record(record, by=admin_user, reason="签到地点不符", at=at(8))
+    (rejected,) = inbox(volunteer.user, "hours_rejected")
+    assert "签到地点不符" in rejected.body and inbox(volunteer.user, "hours_approved") == []
+
+
 # Certificates -------------------------------------------------------------------------------
 
 
