@@ -117,6 +117,7 @@ def absence_rates(
     """Absences and places per volunteer (``by="volunteer"``) or per event (``by="event"``), as rows of values,
     at the events of the units the user manages (admins: all)."""
     rows = scoped(held_places(now=now, start=start, end=end), user, "event__unit__path")
+    grouped: QuerySet
     if by == "volunteer":
         grouped = rows.values("volunteer", "volunteer__number", "volunteer__real_name")
     else:

@@ -45,8 +45,8 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     subscription = CalendarFeed.objects.select_related("unit").filter(token=token).first()
     if subscription is None:
         raise Http404
-    events = calendars.events_of_feed(subscription, now=timezone.now())
-    body = calendars.calendar_of(events, name=calendars.feed_name(subscription))
+    events, waitlisted = calendars.events_of_feed(subscription, now=timezone.now())
+    body = calendars.calendar_of(events, name=calendars.feed_name(subscription), waitlisted=waitlisted)
     return _ics(body, filename="calendar.ics", private=True)
 
 

@@ -9,7 +9,7 @@ only the link to the event page, which asks for a login.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from urllib.parse import urlsplit
 
 import icalendar
@@ -57,18 +57,16 @@ def reset_feed(feed: CalendarFeed) -> CalendarFeed:
     return feed
 
 
-def events_of_feed(feed: CalendarFeed, *, now: datetime.datetime) -> list[Event]:
-    """A volunteer's confirmed and waitlisted events, or a unit subtree's public events, from a month ago on.
-
-    A volunteer's events carry ``signup_status``, their place's status. One query either way.
-    """
+def events_of_feed(feed: CalendarFeed, *, now: datetime.datetime) -> tuple[list[Event], set[int]]:
+    """A volunteer's confirmed and waitlisted events, or a unit subtree's public events, from a month ago on,
+    with the ids of those where the volunteer waits for a place. One query either way."""
     since = now - datetime.timedelta(days=FEED_PAST_DAYS)
     if feed.unit is not None:
         events = Event.objects.filter(public_q(), under(feed.unit, "unit__path"), ends_at__gte=since)
-        return list(events.order_by("starts_at", "id"))
-    places = (
+        return list(events.order_by("starts_at", "id")), set()
+    places = list(
         Signup.objects.filter(
-            volunteer__user_id=feed.user_id,
+            volunteer__user__calendar_feed=feed,
             status__in=(SignupStatus.CONFIRMED, SignupStatus.WAITLISTED),
             event__ends_at__gte=since,
         )
@@ -76,11 +74,8 @@ def events_of_feed(feed: CalendarFeed, *, now: datetime.datetime) -> list[Event]
         .select_related("event")
         .order_by("event__starts_at", "event_id")
     )
-    events = []
-    for place in places:
-        place.event.signup_status = place.status
-        events.append(place.event)
-    return events
+    waiting = {place.event_id for place in places if place.status == SignupStatus.WAITLISTED}
+    return [place.event for place in places], waiting
 
 
 def public_event(pk: int) -> Event | None:
@@ -94,8 +89,9 @@ def feed_name(feed: CalendarFeed) -> str:
     return _("My volunteer events")
 
 
-def calendar_of(events: Iterable[Event], *, name: str) -> bytes:
-    """An iCalendar file (RFC 5545) of the events, times in Shanghai time with its VTIMEZONE."""
+def calendar_of(events: Iterable[Event], *, name: str, waitlisted: Set[int] = frozenset()) -> bytes:
+    """An iCalendar file (RFC 5545) of the events, times in Shanghai time with its VTIMEZONE;
+    the events ``waitlisted`` names are marked tentative."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -108,15 +104,14 @@ def calendar_of(events: Iterable[Event], *, name: str) -> bytes:
     calendar.add("x-published-ttl", datetime.timedelta(hours=1))
     host = urlsplit(settings.SITE_URL).hostname or "localhost"
     for event in events:
-        calendar.add_component(_entry(event, host))
+        calendar.add_component(_entry(event, host, waitlisted=event.pk in waitlisted))
     calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
-def _entry(event: Event, host: str) -> icalendar.Event:
+def _entry(event: Event, host: str, *, waitlisted: bool) -> icalendar.Event:
     zone = timezone.get_default_timezone()
     page = settings.SITE_URL + reverse("event-page", args=[event.pk])
-    waitlisted = getattr(event, "signup_status", None) == SignupStatus.WAITLISTED
     entry = icalendar.Event()
     # Stable across edits and feeds, so a phone updates the entry instead of adding a second one.
     entry.add("uid", f"event-{event.pk}@{host}")

@@ -11,7 +11,9 @@ from tests.events.conftest import at, make_event
 
 
 def absences_card(html: str) -> str:
-    return re.search(r'<div class="card" id="my-absences">(.*?)</div>', html, re.S).group(1)
+    found = re.search(r'<div class="card" id="my-absences">(.*?)</div>', html, re.S)
+    assert found, "no absences card"
+    return found.group(1)
 
 
 def test_my_page_shows_my_absences_this_year(client, tree, volunteer, other_volunteer, clock):
