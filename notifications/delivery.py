@@ -54,14 +54,21 @@ def _due_ids(now: datetime.datetime, limit: int) -> list[int]:
     return list(due.values_list("pk", flat=True)[:limit])
 
 
-def _claim(now: datetime.datetime, limit: int) -> list[Message]:
+def _claim(now: datetime.datetime, limit: int) -> tuple[datetime.datetime, list[Message]]:
+    """Claim up to ``limit`` rows due at ``now``; return when they were claimed, and the rows.
+
+    The claim is stamped with the time it happens, not the run's ``now``: rows claimed late in a
+    long run must not look stale to another delivery already.
+    """
+    claimed_at = max(now, timezone.now())
     with transaction.atomic():
         ids = _due_ids(now, limit)
         # The attempt counts when claimed: a message that crashes its sender every time still gives up.
         Message.objects.filter(pk__in=ids).update(
-            status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            status=MessageStatus.SENDING, claimed_at=claimed_at, attempts=F("attempts") + 1
         )
-    return list(Message.objects.filter(pk__in=ids).select_related("recipient").order_by("next_attempt_at", "id"))
+    rows = Message.objects.filter(pk__in=ids).select_related("recipient").order_by("next_attempt_at", "id")
+    return claimed_at, list(rows)
 
 
 def deliver_due(*, now: datetime.datetime | None = None, batch: int | None = None) -> dict[str, int]:
@@ -72,13 +79,16 @@ def deliver_due(*, now: datetime.datetime | None = None, batch: int | None = Non
     now = now or timezone.now()
     batch = batch or settings.NOTIFY_BATCH_SIZE
     counts: dict[str, int] = {}
-    while rows := _claim(now, batch):
+    while True:
+        claimed_at, rows = _claim(now, batch)
+        if not rows:
+            return counts
         for message in rows:
             outcome, fields = _outcome(message, now)
             # Only while still ours: a row taken over as stale by another delivery is theirs to record.
-            Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, claimed_at=now).update(**fields)
+            mine = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, claimed_at=claimed_at)
+            mine.update(**fields)
             counts[outcome] = counts.get(outcome, 0) + 1
-    return counts
 
 
 def _outcome(message: Message, now: datetime.datetime) -> tuple[str, dict]:

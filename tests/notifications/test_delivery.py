@@ -331,3 +331,14 @@ def test_the_command_in_a_loop_runs_again_until_stopped(volunteer, clock, sent, 
     assert naps == [5, 5]
     assert capsys.readouterr().out.splitlines() == ["nothing due", "sent 1"]
     assert len(sent) == 1
+
+
+def test_a_claim_is_stamped_when_it_happens_so_a_long_run_does_not_look_stale(volunteer, clock, scripted, settings):
+    # The run started at 10:00 and reaches this row at 10:30: another delivery must not take it over.
+    settings.NOTIFY_SENDING_STALE_SECONDS = 600
+    clock.move_to(at(10, 30))
+    message = queue(volunteer.user)
+    scripted.append(DeliveryError("busy"))
+    delivery.deliver_due(now=at(10))
+    message.refresh_from_db()
+    assert message.claimed_at == at(10, 30)
