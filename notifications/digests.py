@@ -26,7 +26,8 @@ from orders.models import Order
 from points.earning import rule_for
 from points.expiry import expiring, expiry_date_of_next
 from points.models import Account, AccountKind, PointsRule
-from stations.models import PATH_STEP, UnitManager
+from stations.models import PATH_STEP, PracticeUnit, UnitManager
+from stations.scoping import is_under
 from volunteers.models import Team, Volunteer, VolunteerStatus
 
 NEW_EVENTS = "new_events_digest"
@@ -127,7 +128,11 @@ def _new_events_batch(batch, by_station, by_team, day: datetime.date, now: datet
 
 
 def _rolled_up(rows: Iterable[tuple[str, int]]) -> Counter:
-    """Counts by unit path → counts by every path at or above it (a manager's unit covers its subtree)."""
+    """Counts by unit path → counts by every path at or above it (a manager's unit covers its subtree).
+
+    The grouped counts' equivalent of ``stations.scoping.under`` for every unit at once: a
+    unit's path holds its ancestors' paths as prefixes of whole steps.
+    """
     totals: Counter = Counter()
     for path, count in rows:
         for end in range(PATH_STEP, len(path) + 1, PATH_STEP):
@@ -161,18 +166,22 @@ def send_manager_digests(*, now: datetime.datetime | None = None) -> int:
         return 0
     waiting = waiting_by_unit(now)
     day = timezone.localdate(now)
-    roots: dict[int, list[str]] = defaultdict(list)
+    roots: dict[int, list[PracticeUnit]] = defaultdict(list)
     users = {}
-    roles = UnitManager.objects.filter(user__is_active=True).select_related("user").order_by("user_id", "unit__path")
-    for user, path in ((role.user, role.unit.path) for role in roles.select_related("unit")):
-        users[user.pk] = user
-        # A unit under another of the same manager's is already counted with it.
-        if not any(path.startswith(root) for root in roots[user.pk]):
-            roots[user.pk].append(path)
+    roles = (
+        UnitManager.objects.filter(user__is_active=True)
+        .select_related("user", "unit")
+        .order_by("user_id", "unit__path")
+    )
+    for role in roles:
+        users[role.user_id] = role.user
+        # A unit under another of the same manager's is already counted with it (parents come first by path).
+        if not any(is_under(role.unit, root) for root in roots[role.user_id]):
+            roots[role.user_id].append(role.unit)
     link = reverse("workbench")
     notices = []
-    for user_id, paths in roots.items():
-        counts = {kind: sum(totals[path] for path in paths) for kind, totals in waiting.items()}
+    for user_id, units in roots.items():
+        counts = {kind: sum(totals[unit.path] for unit in units) for kind, totals in waiting.items()}
         if any(counts.values()):
             notices.append(Notice(users[user_id], f"manager-digest:{day:%Y-%m-%d}", counts, link=link))
     queued = 0
