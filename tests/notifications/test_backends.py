@@ -95,12 +95,16 @@ def test_an_sms_goes_to_aliyun_signed_with_the_template_and_its_variables(volunt
     assert form["OutId"] == str(message.pk)
 
 
-def test_a_refused_number_fails_at_once_with_the_providers_reason(volunteer, aliyun):
+def test_a_refused_number_fails_at_once_with_the_providers_reason_shown_in_the_admin(
+    volunteer, aliyun, client, admin_user
+):
     aliyun.fail_next(200, {"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号", "RequestId": "r"})
     message = deliver(queue(volunteer.user, Channel.SMS))
     assert (message.status, message.reason) == (MessageStatus.FAILED, "isv.MOBILE_NUMBER_ILLEGAL: 非法手机号")
     assert delivery.deliver_due(now=at(12)) == {}
     assert len(aliyun.calls) == 1
+    client.force_login(admin_user)
+    assert "isv.MOBILE_NUMBER_ILLEGAL: 非法手机号" in client.get("/admin/notifications/message/").content.decode()
 
 
 def test_flow_control_is_retried_later(volunteer, aliyun):
