@@ -78,13 +78,23 @@ def parse_rule(rule: str, starts_on: datetime.date, start_time: datetime.time) -
     return parsed
 
 
-def validate_rule(rule: str, starts_on: datetime.date, start_time: datetime.time, *, skip_holidays: bool) -> str:
-    """The rule, normalised (no ``RRULE:`` prefix), if it is one a series may have. Raises SeriesError."""
+def validate_rule(
+    rule: str,
+    starts_on: datetime.date,
+    start_time: datetime.time,
+    *,
+    skip_holidays: bool,
+    after: datetime.datetime | None = None,
+) -> str:
+    """The rule, normalised (no ``RRULE:`` prefix), if it is one a series may have: at most one
+    occurrence a day, at the start time, and one at least in the three years from the first date
+    or from ``after`` (now), whichever is later. Raises SeriesError."""
     parsed = parse_rule(rule, starts_on, start_time)
     first = datetime.datetime.combine(starts_on, start_time)
+    start = max(first, after.astimezone(SHANGHAI).replace(tzinfo=None)) if after is not None else first
     # A bounded probe: an impossible rule (February 30th) would otherwise be searched to the year 9999.
     try:
-        bound = first + datetime.timedelta(days=RULE_PROBE_DAYS)
+        bound = start + datetime.timedelta(days=RULE_PROBE_DAYS)
         with warnings.catch_warnings():
             # dateutil warns of COUNT with UNTIL (RFC 5545 has one or the other) but honours both: the probe's bound.
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -95,7 +105,7 @@ def validate_rule(rule: str, starts_on: datetime.date, start_time: datetime.time
             if moment.time() != start_time or (previous is not None and moment.date() == previous.date()):
                 raise SeriesError("too_frequent")
             previous = moment
-            if not (skip_holidays and is_official_holiday(moment.date())):
+            if moment > start and not (skip_holidays and is_official_holiday(moment.date())):
                 found = True
     except (ValueError, OverflowError) as error:
         raise SeriesError("invalid_rule") from error
@@ -245,6 +255,7 @@ def create_series(*, now: datetime.datetime, **values) -> tuple[EventSeries, Gen
         values["starts_on"],
         values["start_time"],
         skip_holidays=values.get("skip_official_holidays", False),
+        after=now,
     )
     series = EventSeries.objects.create(**values)
     return series, generate_occurrences(series, now=now)
@@ -296,6 +307,7 @@ def split_series(
         values["starts_on"],
         values["start_time"],
         skip_holidays=values["skip_official_holidays"],
+        after=now,
     )
     successor = EventSeries.objects.create(**values)
     # The old rule stops just before the split: UNTIL is inclusive and in the rule's (local) time.

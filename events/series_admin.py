@@ -128,6 +128,7 @@ class EventSeriesAddForm(forms.ModelForm):
                 starts_on,
                 cleaned["start_time"],
                 skip_holidays=cleaned.get("skip_official_holidays", False),
+                after=timezone.now(),
             )
         except series_service.SeriesError as error:
             self.add_error(None, error.detail)

@@ -1,3 +1,4 @@
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -70,6 +71,7 @@ class EventSeriesSerializer(serializers.ModelSerializer):
                     attrs["starts_on"],
                     attrs["start_time"],
                     skip_holidays=attrs.get("skip_official_holidays", False),
+                    after=timezone.now(),
                 )
             except SeriesError as error:
                 raise serializers.ValidationError({"rule": error.detail}) from error

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
-from events.models import Event, EventStatus, SeriesStatus
+from events.models import Event, EventStatus, SeriesStatus, ServiceRecord
 from events.series import SeriesError, generate_occurrences, split_series, update_series, validate_rule
 from events.services import cancel_event
 from tests.series.conftest import NOW, SHANGHAI, local, make_series
@@ -204,3 +204,28 @@ def test_a_rule_with_count_is_accepted_and_normalised():
     assert validate_rule(
         "rrule:freq=weekly;count=4", datetime.date(2026, 9, 5), datetime.time(9), skip_holidays=False
     ) == ("FREQ=WEEKLY;COUNT=4")
+
+
+def test_a_rule_whose_occurrences_all_lie_in_the_past_is_refused():
+    with pytest.raises(SeriesError) as refused:
+        validate_rule(
+            "FREQ=WEEKLY;UNTIL=20260301T000000",
+            datetime.date(2026, 1, 3),
+            datetime.time(9),
+            skip_holidays=False,
+            after=NOW,
+        )
+    assert refused.value.code == "no_occurrences"
+
+
+def test_a_series_begun_long_ago_is_accepted_for_what_comes():
+    rule = validate_rule("FREQ=WEEKLY", datetime.date(2020, 1, 4), datetime.time(9), skip_holidays=False, after=NOW)
+    assert rule == "FREQ=WEEKLY"
+
+
+def test_an_occurrence_with_records_keeps_what_it_had(weekly, volunteer):
+    first = weekly.occurrences.order_by("starts_at").first()
+    ServiceRecord.objects.create(event=first, volunteer=volunteer, checked_in_at=first.starts_at, method="manual")
+    update_series(weekly, {"title": "周六探访"}, now=NOW)
+    first.refresh_from_db()
+    assert first.title == "周六助老探访" and not first.edited_by_hand

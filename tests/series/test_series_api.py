@@ -102,3 +102,15 @@ def test_a_volunteer_cannot_create_or_edit_a_series(volunteer_client, weekly, tr
 def test_another_station_manager_cannot_edit_the_series(other_station_manager, weekly):
     client = client_for(other_station_manager)
     assert client.patch(f"{URL}{weekly.pk}/", {"title": "x"}, format="json").status_code == 404
+
+
+def test_an_occurrence_edited_through_the_events_api_is_marked_and_kept(station_manager_client, weekly):
+    first = weekly.occurrences.order_by("starts_at").first()
+    answer = station_manager_client.patch(f"/api/v1/events/{first.pk}/", {"capacity": 5}, format="json")
+    assert answer.status_code == 200
+    first.refresh_from_db()
+    assert first.edited_by_hand
+    station_manager_client.patch(f"{URL}{weekly.pk}/", {"capacity": 30}, format="json")
+    first.refresh_from_db()
+    assert first.capacity == 5
+    assert set(weekly.occurrences.exclude(pk=first.pk).values_list("capacity", flat=True)) == {30}
