@@ -15,7 +15,8 @@ setup-dev:
 	@scripts/setup.sh dev
 
 ## Set up, migrate SQLite, load the demo data, print the logins and serve at http://$(HOST), with the
-## task worker beside it (ledgers, bulk certificates): both stop with Ctrl-C.
+## task worker beside it (ledgers, bulk certificates) and the periodic jobs (reminders, digests, series, no-shows,
+## delivery: the console backend prints each message here): all stop with Ctrl-C.
 ## `make run HOST=192.168.1.20:8080` serves on that address and port for the phones of the LAN: the
 ## address becomes an allowed host and the site URL printed in QR codes and certificates (set
 ## ALLOWED_HOSTS or SITE_URL yourself to choose otherwise).
@@ -26,9 +27,10 @@ run: setup
 	$(PYTHON) manage.py load_demo
 	$(PYTHON) manage.py load_demo_orders
 	$(PYTHON) manage.py load_demo_points
-	@echo "Serving at http://$(HOST)/ (API docs /api/docs/, admin /admin/), with a task worker"
+	@echo "Serving at http://$(HOST)/ (API docs /api/docs/, admin /admin/), with a task worker and the periodic jobs"
 	$(PYTHON) manage.py db_worker --no-reload & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PYTHON) manage.py run_periodic_jobs --loop 60 & periodic=$$!; \
+	trap 'kill $$worker $$periodic 2>/dev/null' EXIT INT TERM; \
 	$(PYTHON) manage.py runserver $(HOST)
 
 ## Production: migrate, collect static files, start the task worker and gunicorn (settings from the environment or .env).
