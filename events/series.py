@@ -34,7 +34,7 @@ from events.models import (
     Signup,
     SignupStatus,
 )
-from volunteers.models import Volunteer
+from volunteers.models import Volunteer, VolunteerStatus
 
 logger = logging.getLogger(__name__)
 
@@ -370,9 +370,14 @@ def sign_up_for_series(series: EventSeries, volunteer: Volunteer, *, now: dateti
     A place where one is free, the waitlist otherwise; an occurrence they cannot join
     (too young, not of the team...) is skipped with the reason. Raises SeriesError.
     """
+    # The generator's insert of a new occurrence takes a key-share lock on this row (its foreign
+    # key), so it waits for this sign-up, then reads the subscribers anew; or this waits for it
+    # and finds its occurrence below. Either way the volunteer misses no occurrence.
     series = EventSeries.objects.select_for_update().get(pk=series.pk)
     if series.status != SeriesStatus.ACTIVE:
         raise SeriesError("series_ended")
+    if volunteer.status != VolunteerStatus.ACTIVE:
+        raise services.EventError("volunteer_suspended")
     subscription, _created = SeriesSignup.objects.get_or_create(series=series, volunteer=volunteer)
     result = SeriesJoined(subscription)
     for event in series.occurrences.filter(status=EventStatus.PUBLISHED, starts_at__gt=now).order_by("starts_at"):

@@ -6,9 +6,10 @@ import pytest
 
 from events.models import SeriesSignup, Signup, SignupStatus
 from events.series import SeriesError, cancel_series_signup, generate_occurrences, sign_up_for_series
-from events.services import cancel_signup, sign_up
+from events.services import EventError, cancel_signup, sign_up
 from tests.conftest import make_volunteer
 from tests.series.conftest import NOW, make_series
+from volunteers.models import VolunteerStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +76,12 @@ def test_one_occurrence_given_back_is_not_taken_again_by_the_series(weekly, volu
     cancel_signup(first, volunteer, at=NOW)
     generate_occurrences(now=NOW + datetime.timedelta(days=1))
     assert first.signups.get(volunteer=volunteer).status == SignupStatus.CANCELLED
+
+
+def test_a_suspended_volunteer_cannot_sign_up_for_a_series(weekly, volunteer):
+    volunteer.status = VolunteerStatus.SUSPENDED
+    volunteer.save()
+    with pytest.raises(EventError) as refused:
+        sign_up_for_series(weekly, volunteer, now=NOW)
+    assert refused.value.code == "volunteer_suspended"
+    assert not SeriesSignup.objects.exists()
