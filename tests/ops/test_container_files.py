@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Read by Python, pip or the PostgreSQL image, not by our code.
 OUTSIDE_NAMES = {"PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "PIP_NO_CACHE_DIR", "PIP_DISABLE_PIP_VERSION_CHECK"}
 POSTGRES_IMAGE_NAMES = {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"}
-PY_ENV = re.compile(r"""(?:getenv|environ\.get|envbool|envlist|envint)\(\s*["']([A-Z][A-Z0-9_]+)["']""")
+PY_ENV = re.compile(r"""(?:getenv|environ\.get|envbool|envlist|envint|envjson)\(\s*["']([A-Z][A-Z0-9_]+)["']""")
 SH_ENV = re.compile(r"\$\{?([A-Z][A-Z0-9_]+)")
 
 
