@@ -421,6 +421,11 @@ class Event(models.Model):
 
     objects = EventQuerySet.as_manager()
 
+    # What was loaded (see from_db), and whether events/series.py itself is saving the event.
+    _as_loaded: dict[str, object]
+    _hand_edit_loaded: dict[str, object]
+    _saved_by_series = False
+
     class Meta:
         verbose_name = _("event")
         verbose_name_plural = _("events")
@@ -455,7 +460,7 @@ class Event(models.Model):
     def save(self, *args, **kwargs) -> None:
         # Any path but the series' own (admin, API, pages, orders) that changes an occurrence
         # makes it the manager's: regeneration and later series edits leave it alone.
-        if self.pk and self.series_id and not self.edited_by_hand and not getattr(self, "_saved_by_series", False):
+        if self.pk and self.series_id and not self.edited_by_hand and not self._saved_by_series:
             loaded = getattr(self, "_hand_edit_loaded", {})
             if any(getattr(self, field) != value for field, value in loaded.items()):
                 self.edited_by_hand = True

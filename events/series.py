@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-from dateutil.rrule import rrule, rrulestr
+from dateutil.rrule import rrule, rrulestr  # type: ignore[import-untyped]
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -236,9 +236,11 @@ def _future_untouched(series: EventSeries, now: datetime.datetime):
 def _apply_template(event: Event, series: EventSeries, *, start: datetime.datetime | None = None) -> None:
     for name, value in template_values(series).items():
         setattr(event, name, value)
-    if start is not None:
-        event.occurrence_start = start
-    times = _times(series, event.occurrence_start)
+    start = start or event.occurrence_start
+    if start is None:
+        raise ValueError("an occurrence has its start (event_occurrence_with_series)")
+    event.occurrence_start = start
+    times = _times(series, start)
     event.starts_at, event.ends_at = times["starts_at"], times["ends_at"]
     event._saved_by_series = True
     try:

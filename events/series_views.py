@@ -1,3 +1,5 @@
+from typing import cast
+
 from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -48,7 +50,8 @@ class EventSeriesViewSet(
             for name, value in serializer.validated_data.items()
             if name not in series_service.SCHEDULE_FIELDS
         }
-        serializer.instance = series_service.update_series(serializer.instance, changes, now=timezone.now())
+        series = cast(EventSeries, serializer.instance)  # an update has its instance
+        serializer.instance = series_service.update_series(series, changes, now=timezone.now())
 
     @extend_schema(request=SeriesSplitSerializer, responses={201: EventSeriesSerializer})
     @action(detail=True, methods=["post"])
