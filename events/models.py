@@ -148,6 +148,7 @@ EVENT_FIELDS_PEOPLE_SEE = ("title", "starts_at", "ends_at", "address", "status")
 # The fields a series gives each of its occurrences besides the schedule (events/series.py). A change
 # to any of them, or to the schedule, by anything but the series marks the occurrence as edited by hand.
 SERIES_TEMPLATE_FIELDS = (
+    "unit_id",
     "title",
     "description",
     "category",

@@ -194,7 +194,6 @@ def _make_occurrence(series: EventSeries, start: datetime.datetime, *, now, resu
     try:
         with transaction.atomic():
             event = Event.objects.create(
-                unit_id=series.unit_id,
                 series=series,
                 occurrence_start=start,
                 status=EventStatus.PUBLISHED,

@@ -229,3 +229,8 @@ def test_an_occurrence_with_records_keeps_what_it_had(weekly, volunteer):
     update_series(weekly, {"title": "周六探访"}, now=NOW)
     first.refresh_from_db()
     assert first.title == "周六助老探访" and not first.edited_by_hand
+
+
+def test_a_series_moved_to_another_unit_takes_its_untouched_occurrences_along(weekly, tree):
+    update_series(weekly, {"unit": tree["S2"]}, now=NOW)
+    assert set(weekly.occurrences.values_list("unit", flat=True)) == {tree["S2"].pk}
