@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,13 +12,14 @@ from django.views.decorators.http import require_http_methods
 
 from events import attendance
 from events.models import EventStatus, Signup, SignupStatus
+from events.pages import AuthenticatedRequest
 
 ANSWERS = ("coming", "give_back")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def confirm_page(request: HttpRequest, pk: int) -> HttpResponse:
+def confirm_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The volunteer's own sign-up (anyone else's is not found): the event, the deadline and the two answers."""
     signup = get_object_or_404(
         Signup.objects.filter(volunteer__user=request.user).select_related("event__unit", "volunteer"), pk=pk

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -66,22 +67,30 @@ def due(now: datetime.datetime) -> models.QuerySet[Signup]:
     )
 
 
-def _claim(now: datetime.datetime, after: int, size: int) -> tuple[list[Signup], set[tuple[int, str, str]]]:
+class Due(NamedTuple):
+    """A sign-up due for a reminder, as much of it as the reminder needs."""
+
+    pk: int
+    event_id: int
+    user_id: int
+    starts_at: datetime.datetime
+
+
+def _claim(now: datetime.datetime, after: int, size: int) -> tuple[list[Due], set[tuple[int, str, str]]]:
     """Lock the next batch of due sign-ups after id ``after``; return them and the reminders they already have.
 
     Locked rows are another job's batch: skipped, not waited for. A sign-up whose lock came free
     just as it was read may have been reminded by that job after this statement's snapshot: the
     second read (a new snapshot) finds its rows, so the batch queues and counts only what is missing.
-    The sign-ups carry only their ids, their volunteer's user and their event's start.
     """
-    batch = list(
-        due(now)
+    batch = [
+        Due(*row)
+        for row in due(now)
         .filter(pk__gt=after)
-        .only("pk", "event_id")
-        .annotate(user_id=F("volunteer__user_id"), starts_at=F("event__starts_at"))
         .select_for_update(skip_locked=True, no_key=True, of=("self",))
-        .order_by("pk")[:size]
-    )
+        .order_by("pk")
+        .values_list("pk", "event_id", "volunteer__user_id", "event__starts_at")[:size]
+    ]
     if not batch:
         return [], set()
     keys = [reminder_key(signup.pk, signup.starts_at) for signup in batch]
@@ -126,9 +135,7 @@ def _texts(event: Event) -> tuple[str, str]:
     return render(KIND, {"event": event, "url": LINK_MARK})
 
 
-def notify_many(
-    signups: list[Signup], existing: set[tuple[int, str, str]], *, now: datetime.datetime
-) -> tuple[int, int]:
+def notify_many(signups: list[Due], existing: set[tuple[int, str, str]], *, now: datetime.datetime) -> tuple[int, int]:
     """Queue a reminder for each sign-up on the channels its volunteer receives reminders on.
 
     ``services.notify`` for a batch: the volunteers' choices and the events in one query each,
@@ -222,7 +229,8 @@ def _insert(rows: list[tuple]) -> None:
     if not rows:
         return
     table = connection.ops.quote_name(Message._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(Message._meta.get_field(name).column) for name in COLUMNS)
+    column_of = {field.attname: field.column for field in Message._meta.concrete_fields}
+    columns = ", ".join(connection.ops.quote_name(column_of[name]) for name in COLUMNS)
     values = ", ".join(["%s"] * len(COLUMNS))
     # Names from the model's meta, values as parameters: nothing from outside reaches the SQL text.
     sql = f"INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT DO NOTHING"  # noqa: S608
