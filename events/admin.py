@@ -31,10 +31,12 @@ from events.models import (
     RecordChange,
     RecordStatus,
     RefusedScan,
+    SeriesStatus,
     ServiceRecord,
     Signup,
 )
 from events.serializers import EventSerializer, ManualRecordSerializer, RecordCorrectionSerializer, RejectSerializer
+from events.series_admin import split_series_page
 from events.working_days import is_working_day, working_days_between
 from stations.admin import (
     SafeModelChoiceField,
@@ -129,7 +131,7 @@ class EventAdmin(ScopedAdmin):
     readonly_fields = ["status", "series_link", "leaders", "created_by", "created_at", "updated_at"]
     actions = ["publish_selected", "cancel_selected", "duplicate_selected"]
     inlines = [ActivityRecordInline]
-    object_tools = {}
+    object_tools = {"split_series": _("Change this and the following")}
 
     def get_fieldsets(self, request, obj=None):
         return [
@@ -284,9 +286,15 @@ class EventAdmin(ScopedAdmin):
     def delete_model(self, request, obj) -> None:
         services.delete_event(obj)
 
+    def split_series_view(self, request: AdminRequest, event: Event) -> HttpResponse:
+        return split_series_page(self, request, event)
+
     def tool_links(self, request: HttpRequest, obj: Event) -> list[tuple[StrOrPromise, str]]:
+        # "This and following" belongs to an occurrence still to come of a running series.
+        splittable = obj.series_id is not None and obj.series.status == SeriesStatus.ACTIVE
+        splittable = splittable and obj.starts_at > timezone.now()
         return [
-            *super().tool_links(request, obj),
+            *(super().tool_links(request, obj) if splittable else []),
             (gettext("Venue screen (kiosk)"), reverse("event-kiosk", args=[obj.pk])),
             (gettext("Scan page"), reverse("event-scan-page", args=[obj.pk])),
             (gettext("Activity record"), reverse("event-record-page", args=[obj.pk])),
@@ -894,9 +902,8 @@ class RefusedScanAdmin(WorkflowOnlyAdmin):
         return RefusedScan.objects.visible_to(request.user)
 
 
-# Evaluations (art. 10) are entered and corrected beside trainings (art. 8); event series have their own
-# module too: importing registers them.
-from events import record_keeping_admin, series_admin  # noqa: E402, F401
+# Evaluations (art. 10) are entered and corrected beside trainings (art. 8): importing registers both.
+from events import record_keeping_admin  # noqa: E402, F401
 
 
 @admin.register(CorrectionRequest)

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -14,10 +15,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from accounts.errors import DomainError
 from events import series as series_service
-from events.models import EventSeries
+from events.models import MAX_SERIES_DURATION_MINUTES, Event, EventSeries
 from events.series_serializers import TEMPLATE_FIELDS
-from stations.admin import ScopedAdmin
+from stations.admin import ScopedAdmin, WorkflowForm
 
 
 class Frequency:
@@ -254,3 +256,48 @@ class EventSeriesAdmin(ScopedAdmin):
 
 def _local(moment: datetime.datetime) -> str:
     return date_format(timezone.localtime(moment), "Y-m-d D H:i")
+
+
+class SplitSeriesForm(WorkflowForm):
+    """This and following: what changes from the chosen occurrence on; the rest stays."""
+
+    title = forms.CharField(label=_("title"), max_length=100)
+    address = forms.CharField(label=_("address"), max_length=200)
+    start_time = forms.TimeField(label=_("start time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    duration_minutes = forms.IntegerField(
+        label=_("duration (minutes)"), min_value=1, max_value=MAX_SERIES_DURATION_MINUTES
+    )
+    capacity = forms.IntegerField(label=_("capacity"), min_value=1, required=False)
+
+
+def split_series_page(model_admin: ScopedAdmin, request: HttpRequest, event: Event) -> HttpResponse:
+    """The event admin's "this and following" page for an occurrence of a series."""
+    series = event.series
+    if series is None:
+        raise Http404
+    fields = list(SplitSeriesForm.base_fields)
+
+    def perform(form: SplitSeriesForm) -> HttpResponse | None:
+        changes = {name: form.cleaned_data[name] for name in fields if form.cleaned_data[name] != getattr(series, name)}
+        try:
+            successor, _made = series_service.split_series(series, event, changes, now=timezone.now())
+        except DomainError as error:
+            form.add_error(None, error.detail)
+            return None
+        model_admin.message_user(
+            request, gettext("From this occurrence on, the series goes on with the changes."), messages.SUCCESS
+        )
+        return HttpResponseRedirect(reverse("admin:events_eventseries_change", args=[successor.pk]))
+
+    return model_admin.object_form(
+        request,
+        event,
+        SplitSeriesForm,
+        title=gettext("Change this and the following occurrences"),
+        intro=gettext(
+            "The series ends before this occurrence and a new one goes on from it with these values. "
+            "Occurrences edited by hand or with records keep what they have."
+        ),
+        perform=perform,
+        form_kwargs={"initial": {name: getattr(series, name) for name in fields}},
+    )

@@ -4,7 +4,8 @@ import pytest
 
 from events.models import Event, EventSeries, Signup
 from events.series_admin import build_rule
-from tests.series.conftest import SHANGHAI, make_series
+from tests.events.conftest import make_event
+from tests.series.conftest import SHANGHAI, local, make_series
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +140,29 @@ def test_a_duplicated_occurrence_is_a_one_off_draft(client, station_manager, wee
     client.post("/admin/events/event/", {"action": "duplicate_selected", "_selected_action": [first.pk]})
     copy = Event.objects.exclude(series=weekly).get()
     assert copy.series is None and copy.occurrence_start is None and copy.status == "draft"
+
+
+def test_this_and_following_in_the_event_admin(client, station_manager, weekly):
+    occurrences = list(weekly.occurrences.order_by("starts_at"))
+    client.force_login(station_manager)
+    page = client.get(f"/admin/events/event/{occurrences[3].pk}/change/").content.decode()
+    url = f"/admin/events/event/{occurrences[3].pk}/split_series/"
+    assert url in page
+    answer = client.post(
+        url, {"title": "周六下午探访", "address": weekly.address, "start_time": "14:00", "duration_minutes": "90"}
+    )
+    assert answer.status_code == 302
+    successor = EventSeries.objects.exclude(pk=weekly.pk).get()
+    assert answer["Location"] == f"/admin/events/eventseries/{successor.pk}/change/"
+    moved = occurrences[3]
+    moved.refresh_from_db()
+    assert moved.series == successor and moved.title == "周六下午探访"
+    assert moved.starts_at == local(2026, 9, 26, 14) and moved.ends_at == local(2026, 9, 26, 15, 30)
+    assert occurrences[0].pk in weekly.occurrences.values_list("pk", flat=True)
+
+
+def test_a_one_off_event_offers_no_split(client, station_manager, tree, clock):
+    event = make_event(tree["S1"], starts_at=local(2026, 9, 5), ends_at=local(2026, 9, 5, 11))
+    client.force_login(station_manager)
+    assert "split_series" not in client.get(f"/admin/events/event/{event.pk}/change/").content.decode()
+    assert client.get(f"/admin/events/event/{event.pk}/split_series/").status_code == 404
