@@ -291,8 +291,8 @@ class EventAdmin(ScopedAdmin):
 
     def tool_links(self, request: HttpRequest, obj: Event) -> list[tuple[StrOrPromise, str]]:
         # "This and following" belongs to an occurrence still to come of a running series.
-        splittable = obj.series_id is not None and obj.series.status == SeriesStatus.ACTIVE
-        splittable = splittable and obj.starts_at > timezone.now()
+        series = obj.series
+        splittable = series is not None and series.status == SeriesStatus.ACTIVE and obj.starts_at > timezone.now()
         return [
             *(super().tool_links(request, obj) if splittable else []),
             (gettext("Venue screen (kiosk)"), reverse("event-kiosk", args=[obj.pk])),
