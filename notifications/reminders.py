@@ -76,8 +76,25 @@ class Due(NamedTuple):
     starts_at: datetime.datetime
 
 
-def _claim(now: datetime.datetime, after: int, size: int) -> tuple[list[Due], set[tuple[int, str, str]]]:
-    """Lock the next batch of due sign-ups after id ``after``; return them and the reminders they already have.
+def _page(now: datetime.datetime, after: int, size: int) -> list[int]:
+    """The ids of the next ``size`` sign-ups after id ``after`` in the window, reminded or not.
+
+    Cheap and in id order; whether each still needs a reminder is asked of these few in ``_claim``,
+    not of every sign-up of the window again for each batch.
+    """
+    lead = datetime.timedelta(hours=settings.NOTIFY_REMINDER_LEAD_HOURS)
+    window = Signup.objects.filter(
+        pk__gt=after,
+        status=SignupStatus.CONFIRMED,
+        event__status=EventStatus.PUBLISHED,
+        event__starts_at__gt=now,
+        event__starts_at__lte=now + lead,
+    )
+    return list(window.order_by("pk").values_list("pk", flat=True)[:size])
+
+
+def _claim(now: datetime.datetime, ids: list[int]) -> tuple[list[Due], set[tuple[int, str, str]]]:
+    """Lock those of ``ids`` still due for a reminder; return them and the reminders they already have.
 
     Locked rows are another job's batch: skipped, not waited for. A sign-up whose lock came free
     just as it was read may have been reminded by that job after this statement's snapshot: the
@@ -86,10 +103,10 @@ def _claim(now: datetime.datetime, after: int, size: int) -> tuple[list[Due], se
     batch = [
         Due(*row)
         for row in due(now)
-        .filter(pk__gt=after)
+        .filter(pk__in=ids)
         .select_for_update(skip_locked=True, no_key=True, of=("self",))
         .order_by("pk")
-        .values_list("pk", "event_id", "volunteer__user_id", "event__starts_at")[:size]
+        .values_list("pk", "event_id", "volunteer__user_id", "event__starts_at")
     ]
     if not batch:
         return [], set()
@@ -248,13 +265,11 @@ def send_reminders(*, now: datetime.datetime, batch_size: int = BATCH_SIZE, dry_
         return {"signups": due(now).count(), "messages": 0, "batches": 0}
     totals = {"signups": 0, "messages": 0, "batches": 0}
     after = 0
-    while True:
+    while ids := _page(now, after, batch_size):
+        after = ids[-1]
         with transaction.atomic():
-            batch, existing = _claim(now, after, batch_size)
-            if not batch:
-                break
-            reminded, queued = notify_many(batch, existing, now=now)
-        after = batch[-1].pk
+            batch, existing = _claim(now, ids)
+            reminded, queued = notify_many(batch, existing, now=now) if batch else (0, 0)
         totals["batches"] += 1
         totals["signups"] += reminded
         totals["messages"] += queued
