@@ -50,10 +50,11 @@ def due(now: datetime.datetime) -> models.QuerySet[Signup]:
     A reminder's ``expires_at`` is the start it was queued for, so a moved event's sign-ups are due again.
     """
     lead = datetime.timedelta(hours=settings.NOTIFY_REMINDER_LEAD_HOURS)
+    # A reminder is always about a sign-up: its kind says so, and asking about_type too would tempt
+    # PostgreSQL into that column's index, which holds every message about a sign-up.
     reminded = Message.objects.filter(
         recipient=OuterRef("volunteer__user"),
         kind=KIND,
-        about_type=ContentType.objects.get_for_model(Signup),
         about_id=OuterRef("pk"),
         expires_at=OuterRef("event__starts_at"),
     )
@@ -225,7 +226,6 @@ def notify_many(signups: list[Due], existing: set[tuple[int, str, str]], *, now:
     Message.objects.filter(
         recipient_id__in=user_ids,
         kind=KIND,
-        about_type=about_type,
         about_id__in=[signup.pk for signup in signups],
         status=MessageStatus.PENDING,
     ).exclude(key__in=[reminder_key(signup.pk, signup.starts_at) for signup in signups]).update(
