@@ -90,8 +90,10 @@ class SeriesSplitSerializer(serializers.ModelSerializer):
 
     def get_fields(self):
         fields = super().get_fields()
-        series = self.context["series"]
-        fields["from_event"].queryset = series.occurrences.all()
+        # The API schema builds the serializer without a series: it then offers no occurrence.
+        series = self.context.get("series")
+        if series is not None:
+            fields["from_event"].queryset = series.occurrences.all()
         return fields
 
     def validate(self, attrs: dict) -> dict:

@@ -25,6 +25,7 @@ from events.services import approve_record, record_scan, sign_up
 from stations.models import Level
 from tests.conftest import client_for, make_manager, make_unit, make_volunteer
 from tests.events.conftest import make_event
+from tests.notifications import matrix_b, matrix_d, matrix_e, matrix_f
 from tests.points.matrix import PATHS as POINTS_PATHS
 from tests.points.matrix import ROWS as POINTS_ROWS
 from tests.points.matrix import points_request
@@ -283,7 +284,7 @@ GET    /api/v1/activity-photos/{id}/image/          in   200 200 200 200 404 403
 GET    /api/v1/activity-photos/{id}/image/          out  200 404 404 404 404 403 403 401
 GET    /api/v1/activity-photos/{id}/thumbnail/      in   200 200 200 200 404 403 403 401
 GET    /api/v1/activity-photos/{id}/thumbnail/      out  200 404 404 404 404 403 403 401
-""" + POINTS_ROWS.strip()
+""" + "\n".join(rows.strip() for rows in (POINTS_ROWS, matrix_b.ROWS, matrix_d.ROWS, matrix_e.ROWS, matrix_f.ROWS))
 
 CASES = []
 for line in TABLE.strip().splitlines():
@@ -494,6 +495,14 @@ def request_for(method: str, path: str, target: str, persona: str, world: dict) 
         return order_request(method, path, target, persona, world)
     if path.startswith(POINTS_PATHS):
         return points_request(method, path, target, persona, world)
+    if path.startswith(matrix_b.PATHS):
+        return matrix_b.notifications_b_request(method, path, target, persona, world)
+    if path.startswith(matrix_d.PATHS):
+        return matrix_d.series_request(method, path, target, persona, world)
+    if path.startswith(matrix_e.PATHS):
+        return matrix_e.attendance_request(method, path, target, persona, world)
+    if path.startswith(matrix_f.PATHS):
+        return matrix_f.calendar_request(method, path, target, persona, world)
     if "certificate" in path:
         certificate_world(world, path)
     if any(part in path for part in ("/trainings/", "/awards/", "/evaluations/", "/correction-requests/")):
