@@ -40,6 +40,15 @@ RESOURCES = {
     "me/donations": ("积分与爱心超市", "积分捐赠"),
     "me/exchange-code": ("积分与爱心超市", "兑换码"),
     "stats/points": ("统计与导出", "积分统计"),
+    "series": ("活动与报名", "周期活动"),
+    "signups": ("活动与报名", "报名"),
+    "absences": ("活动与报名", "缺席统计"),
+    "me/absences": ("活动与报名", "我的缺席记录"),
+    "me/notifications": ("消息与日历", "站内消息"),
+    "me/notification-choices": ("消息与日历", "通知偏好"),
+    "me/notification-address": ("消息与日历", "通知地址"),
+    "me/wechat-consents": ("消息与日历", "微信订阅授权"),
+    "me/calendar-feed": ("消息与日历", "我的日历订阅"),
     # reports/ holds several areas: the second path segment names the resource.
     "reports/dashboard": ("台账与测评", "测评指标"),
     "reports/ledgers": ("台账与测评", "台账"),
@@ -58,6 +67,10 @@ TAGS = [
     {"name": "志愿服务证明", "description": "出具、下载、撤销和核验志愿服务证明；志愿者申请；批量出具。"},
     {"name": "群众点单", "description": "服务清单、居民点单、审单、派单、接单、服务、评单和公示。"},
     {"name": "积分与爱心超市", "description": "服务积分（审核后计入、驳回时冲正）、爱心超市兑换、转赠和捐赠。"},
+    {
+        "name": "消息与日历",
+        "description": "站内消息、通知渠道选择（站内、短信、微信、邮件）、微信订阅授权、日历订阅（.ics）。",
+    },
     {"name": "台账与测评", "description": "单位按月、季、年生成的台账（PDF、Excel），测评指标看板及其明细。"},
     {"name": "统计与导出", "description": "服务时长统计、年度概况、点单统计，CSV 和 Excel 导出。"},
 ]
@@ -96,6 +109,17 @@ ACTIONS = {
     ("summary", "*"): "单位年度概况",
     ("drilldown", "*"): "{noun}明细（可导出 CSV、Excel）",
     ("download", "*"): "下载{noun}",
+    ("split", "*"): "从某次活动起修改周期活动（此次及以后）",
+    ("confirm", "*"): "确认参加（回复提醒或候补转正）",
+    ("give_back", "*"): "让出名额（候补第一位转正）",
+    ("read", "*"): "标为已读",
+    ("read_all", "*"): "全部标为已读",
+    ("unread_count", "*"): "未读消息数",
+    ("reset", "*"): "重置{noun}链接（旧链接失效）",
+    ("calendar_feed", "get"): "单位的日历订阅",
+    ("calendar_feed_reset", "*"): "重置单位的日历订阅链接（旧链接失效）",
+    ("volunteers", "*"): "各志愿者的缺席率",
+    ("events", "*"): "各活动的缺席率",
 }
 
 SPECIAL = {
@@ -111,6 +135,8 @@ SPECIAL = {
     ("me/exchange-code", "", "create"): "生成一次性兑换码（十分钟内有效）",
     ("me/donations", "", "create"): "把积分捐给单位的公益池",
     ("reports/national-export", "", "retrieve"): "导出到全国志愿服务信息系统的数据",
+    ("series", "signup", "create"): "报名整个周期活动（以后的每次活动自动报名）",
+    ("series", "signup", "destroy"): "取消周期活动报名（以后各次的名额让出）",
 }
 
 STANDARD = {
