@@ -43,7 +43,7 @@ serve: setup
 ## browser tests run here as in CI.
 ##
 ## CLOCK_AHEAD=420d runs it with the clock moved that far ahead (Debian's faketime, installed by
-## setup-dev): no test may pass only before a given day. CI runs the SQLite pass both ways.
+## setup-dev): no test may pass only before a given day. CI runs its SQLite pass this way.
 test: setup-dev
 	$(if $(CLOCK_AHEAD),faketime -f "+$(CLOCK_AHEAD)") .venv/bin/pytest --numprocesses $(TEST_WORKERS)
 
