@@ -10,14 +10,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.bounded_fields import BoundedDateField
 from events.no_shows import absence_rates, absences_of
 from events.views import own_volunteer
 from stations.permissions import IsManager
 
 
 class PeriodSerializer(serializers.Serializer):
-    start = serializers.DateField(required=False, help_text=_("Events starting on or after this day."))
-    end = serializers.DateField(required=False, help_text=_("Events starting on or before this day."))
+    # Bounded: a day after 9999-12-31 or 0001-01-01 in UTC overflows (a 500 before).
+    start = BoundedDateField(required=False, help_text=_("Events starting on or after this day."))
+    end = BoundedDateField(required=False, help_text=_("Events starting on or before this day."))
 
     def validate(self, attrs: dict) -> dict:
         if "start" in attrs and "end" in attrs and attrs["end"] < attrs["start"]:
