@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime
 import logging
+import types
 import warnings
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-from dateutil.rrule import rrule, rrulestr  # type: ignore[import-untyped]
+import dateutil.rrule  # type: ignore[import-untyped]
+from dateutil.rrule import DAILY, rrule, rrulestr
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -44,11 +46,19 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 RULE_PROBE_DAYS = 3 * 366
 # The schedule of a series: changed for what follows by ``split_series``, never in place.
 SCHEDULE_FIELDS = ("rule", "starts_on", "start_time", "skip_official_holidays")
+# The first dates a rule may start from: dateutil walks a rule from its first date, so an
+# ancient one would be walked for centuries on every generation, and one near the year 9999 overflows.
+EARLIEST_FIRST_DATE = datetime.date(2000, 1, 1)
+LATEST_FIRST_DATE = datetime.date(2100, 12, 31)
+# More occurrences than any real series has; COUNT=10**9 would otherwise be walked to the end by a split.
+MAX_COUNT = 5000
 
 
 class SeriesError(DomainError):
     messages = {
         "invalid_rule": _("The recurrence rule is not valid."),
+        "first_date_out_of_range": _("The first date must lie between the years 2000 and 2100."),
+        "count_too_large": _("A rule's COUNT may be at most 5000."),
         "rule_has_start": _("Give the first date and the time separately, not in the rule."),
         "too_frequent": _("A series has at most one occurrence a day, at its start time."),
         "no_occurrences": _("The rule gives no occurrence in the next three years."),
@@ -78,6 +88,24 @@ def parse_rule(rule: str, starts_on: datetime.date, start_time: datetime.time) -
     return parsed
 
 
+def _walk(parsed: rrule, last: datetime.datetime):
+    """The rule's moments up to ``last``, the walk bounded even when the rule matches nothing.
+
+    dateutil stops at UNTIL only when a moment matches; a rule that never matches (the 99th
+    of a month) is otherwise walked to the year 9999. Its loop gives up past ``datetime.MAXYEAR``:
+    this runs that very loop with the year after ``last`` as that limit.
+    """
+    bounded = types.SimpleNamespace(
+        MAXYEAR=last.year + 1, date=datetime.date, datetime=datetime.datetime, time=datetime.time
+    )
+    scope = {**vars(dateutil.rrule), "datetime": bounded}
+    loop = types.FunctionType(rrule._iter.__code__, scope, "_iter", rrule._iter.__defaults__, rrule._iter.__closure__)
+    for moment in loop(parsed):
+        if moment > last:
+            return
+        yield moment
+
+
 def validate_rule(
     rule: str,
     starts_on: datetime.date,
@@ -89,7 +117,14 @@ def validate_rule(
     """The rule, normalised (no ``RRULE:`` prefix), if it is one a series may have: at most one
     occurrence a day, at the start time, and one at least in the three years from the first date
     or from ``after`` (now), whichever is later. Raises SeriesError."""
+    if not EARLIEST_FIRST_DATE <= starts_on <= LATEST_FIRST_DATE:
+        raise SeriesError("first_date_out_of_range")
     parsed = parse_rule(rule, starts_on, start_time)
+    if parsed._freq > DAILY:
+        # HOURLY, MINUTELY, SECONDLY: more than once a day, or once a day walked second by second.
+        raise SeriesError("too_frequent")
+    if parsed._count is not None and parsed._count > MAX_COUNT:
+        raise SeriesError("count_too_large")
     first = datetime.datetime.combine(starts_on, start_time)
     start = max(first, after.astimezone(SHANGHAI).replace(tzinfo=None)) if after is not None else first
     # A bounded probe: an impossible rule (February 30th) would otherwise be searched to the year 9999.
@@ -101,7 +136,7 @@ def validate_rule(
             probe = parsed.replace(until=min(parsed._until or bound, bound))
         previous = None
         found = False
-        for moment in probe:
+        for moment in _walk(probe, bound):
             if moment.time() != start_time or (previous is not None and moment.date() == previous.date()):
                 raise SeriesError("too_frequent")
             previous = moment
@@ -132,7 +167,9 @@ def occurrence_starts(
     local_after = after.astimezone(SHANGHAI).replace(tzinfo=None)
     local_until = until.astimezone(SHANGHAI).replace(tzinfo=None)
     starts = []
-    for moment in parsed.between(local_after, local_until, inc=False):
+    for moment in _walk(parsed, local_until):
+        if moment <= local_after:
+            continue
         if series.skip_official_holidays and is_official_holiday(moment.date()):
             continue
         starts.append(moment.replace(tzinfo=SHANGHAI))
@@ -343,7 +380,8 @@ def _rest_of(series: EventSeries, split_at: datetime.datetime) -> str:
     if parsed._count is None:
         return series.rule
     local = split_at.astimezone(SHANGHAI).replace(tzinfo=None)
-    left = sum(1 for moment in parsed if moment >= local)
+    before = sum(1 for moment in _walk(parsed, local) if moment < local)
+    left = max(parsed._count - before, 0)
     return f"{_without_end(series.rule)};COUNT={left}"
 
 

@@ -74,7 +74,8 @@ class EventSeriesSerializer(serializers.ModelSerializer):
                     after=timezone.now(),
                 )
             except SeriesError as error:
-                raise serializers.ValidationError({"rule": error.detail}) from error
+                field = "starts_on" if error.code == "first_date_out_of_range" else "rule"
+                raise serializers.ValidationError({field: error.detail}) from error
         return attrs
 
 
