@@ -23,6 +23,9 @@ from volunteers.models import Volunteer
 MAX_UNUSED_CONSENTS = 20
 # wx.requestSubscribeMessage asks for at most three templates at once.
 MAX_TEMPLATES_PER_REQUEST = 3
+# Each kind has at most one template: a person holds unused consents of no more templates than that. Where no
+# template is configured any short id is taken, and a client reporting ever new ids would otherwise pile up rows.
+MAX_TEMPLATES_PER_PERSON = len(KINDS)
 
 
 def audiences_of(user: AnyUser) -> list[str]:
@@ -114,6 +117,17 @@ def locked_unused_consents(user: User, template_id: str) -> int:
     return unused_consents(user, template_id)
 
 
+def _templates_held(user: User) -> int:
+    """How many templates the person holds unused consents of (counted under the lock on the person)."""
+    return (
+        WechatConsent.objects.filter(user=user, used_at__isnull=True)
+        .order_by()
+        .values("template_id")
+        .distinct()
+        .count()
+    )
+
+
 @transaction.atomic
 def record_wechat_consents(
     user: User, template_ids: list[str], *, at: datetime.datetime | None = None
@@ -127,6 +141,9 @@ def record_wechat_consents(
     unused: dict[str, int] = {}
     for template_id in dict.fromkeys(template_ids):
         held = locked_unused_consents(user, template_id)
+        if held == 0 and _templates_held(user) >= MAX_TEMPLATES_PER_PERSON:
+            unused[template_id] = 0
+            continue
         if held < MAX_UNUSED_CONSENTS:
             WechatConsent.objects.create(user=user, template_id=template_id, granted_at=now)
             held += 1
