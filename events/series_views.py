@@ -13,6 +13,7 @@ from events.models import EventSeries, SeriesStatus
 from events.series_serializers import EventSeriesSerializer, SeriesSignupSerializer, SeriesSplitSerializer
 from events.views import own_volunteer
 from stations.permissions import IsManagerOrReadOnly
+from volunteers.models import Team
 
 
 class EventSeriesViewSet(
@@ -33,8 +34,13 @@ class EventSeriesViewSet(
         user = self.request.user
         managed = EventSeries.objects.managed_by(user)
         if self.request.method in permissions.SAFE_METHODS or self.action == "signup":
-            open_to_all = Q(status=SeriesStatus.ACTIVE, team__isnull=True)
-            managed = EventSeries.objects.filter(Q(pk__in=managed.values("pk")) | open_to_all)
+            # A team's own series, like its events, is open to the team's members and leader only.
+            member_of = Team.members.through.objects.filter(volunteer__user_id=user.pk).values("team")
+            led = Team.objects.filter(leader__user_id=user.pk).values("pk")
+            open_to_them = Q(status=SeriesStatus.ACTIVE) & (
+                Q(team__isnull=True) | Q(team__in=member_of) | Q(team__in=led)
+            )
+            managed = EventSeries.objects.filter(Q(pk__in=managed.values("pk")) | open_to_them)
         return managed.select_related("unit").order_by("-created_at", "-id")
 
     def perform_create(self, serializer: BaseSerializer) -> None:
