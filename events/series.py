@@ -126,7 +126,8 @@ def validate_rule(
     if parsed._count is not None and parsed._count > MAX_COUNT:
         raise SeriesError("count_too_large")
     first = datetime.datetime.combine(starts_on, start_time)
-    start = max(first, after.astimezone(SHANGHAI).replace(tzinfo=None)) if after is not None else first
+    local_now = after.astimezone(SHANGHAI).replace(tzinfo=None) if after is not None else None
+    start = max(first, local_now) if local_now is not None else first
     # A bounded probe: an impossible rule (February 30th) would otherwise be searched to the year 9999.
     try:
         bound = start + datetime.timedelta(days=RULE_PROBE_DAYS)
@@ -140,7 +141,8 @@ def validate_rule(
             if moment.time() != start_time or (previous is not None and moment.date() == previous.date()):
                 raise SeriesError("too_frequent")
             previous = moment
-            if moment > start and not (skip_holidays and is_official_holiday(moment.date())):
+            # The first date's own occurrence counts (a split at a series' last occurrence is one).
+            if (local_now is None or moment > local_now) and not (skip_holidays and is_official_holiday(moment.date())):
                 found = True
     except (ValueError, OverflowError) as error:
         raise SeriesError("invalid_rule") from error
