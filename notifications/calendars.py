@@ -29,6 +29,10 @@ from stations.scoping import under
 FEED_PAST_DAYS = 30
 # Calendar apps refresh a subscription about hourly; the feed may be cached a little.
 FEED_MAX_AGE_SECONDS = 300
+# A feed stays bounded however busy a unit's subtree: a year ahead, and at most so many entries, the soonest
+# kept (a phone fetches the feed hourly; a centre's weeks of events must not become megabytes).
+FEED_FUTURE_DAYS = 366
+FEED_MAX_EVENTS = 2000
 PRODID = "-//Civilization practice volunteer platform//calendar//ZH"
 
 
@@ -61,18 +65,22 @@ def events_of_feed(feed: CalendarFeed, *, now: datetime.datetime) -> tuple[list[
     """A volunteer's confirmed and waitlisted events, or a unit subtree's public events, from a month ago on,
     with the ids of those where the volunteer waits for a place. One query either way."""
     since = now - datetime.timedelta(days=FEED_PAST_DAYS)
+    until = now + datetime.timedelta(days=FEED_FUTURE_DAYS)
     if feed.unit is not None:
-        events = Event.objects.filter(public_q(), under(feed.unit, "unit__path"), ends_at__gte=since)
-        return list(events.order_by("starts_at", "id")), set()
+        events = Event.objects.filter(
+            public_q(), under(feed.unit, "unit__path"), ends_at__gte=since, starts_at__lt=until
+        )
+        return list(events.order_by("starts_at", "id")[:FEED_MAX_EVENTS]), set()
     places = list(
         Signup.objects.filter(
             volunteer__user__calendar_feed=feed,
             status__in=(SignupStatus.CONFIRMED, SignupStatus.WAITLISTED),
             event__ends_at__gte=since,
+            event__starts_at__lt=until,
         )
         .exclude(event__status=EventStatus.DRAFT)
         .select_related("event")
-        .order_by("event__starts_at", "event_id")
+        .order_by("event__starts_at", "event_id")[:FEED_MAX_EVENTS]
     )
     waiting = {place.event_id for place in places if place.status == SignupStatus.WAITLISTED}
     return [place.event for place in places], waiting
@@ -97,7 +105,9 @@ def calendar_of(events: Iterable[Event], *, name: str, waitlisted: Set[int] = fr
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
+    # An X- property is not escaped by icalendar: a line break in a title or a unit's name broke the file (500)
+    # or, a lone CR, passed into it raw. One line, escaped as text.
+    calendar.add("x-wr-calname", icalendar.vText(" ".join(str(name).split())))
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
     # Asks subscribed apps to refresh hourly (Apple's and Google's names for it).
     calendar.add("refresh-interval", datetime.timedelta(hours=1), parameters={"VALUE": "DURATION"})
