@@ -232,6 +232,14 @@ def generate_occurrences(series: EventSeries | None = None, *, now: datetime.dat
 def _make_occurrence(series: EventSeries, start: datetime.datetime, *, now, result: Generated) -> None:
     try:
         with transaction.atomic():
+            # The series as it is now, under a lock a template edit, a split and a series sign-up
+            # (FOR UPDATE) wait for: one read before them would make an occurrence with the old
+            # template, or, after a split moved the occurrences on, a second one in the ended series.
+            series = EventSeries.objects.select_for_update(no_key=True).get(pk=series.pk)
+            if series.status != SeriesStatus.ACTIVE or start not in occurrence_starts(
+                series, start - datetime.timedelta(seconds=1), start
+            ):
+                return
             event = Event.objects.create(
                 series=series,
                 occurrence_start=start,
