@@ -37,6 +37,7 @@ JOB = "send_reminders"
 BATCH_SIZE = 1000
 QUIET_UNTIL_START = "quiet hours last until the event starts"
 SUPERSEDED = "superseded: the event moved"
+WITHDRAWN = "withdrawn: the place was given back or the event cancelled"
 
 
 def reminder_key(signup_id: int, starts_at: datetime.datetime) -> str:
@@ -273,7 +274,21 @@ def send_reminders(*, now: datetime.datetime, batch_size: int = BATCH_SIZE, dry_
         totals["batches"] += 1
         totals["signups"] += reminded
         totals["messages"] += queued
+    _withdraw_stale()
     JobRun.objects.update_or_create(name=JOB, defaults={"finished_at": now})
     if totals["messages"]:
         delivery.deliver_soon()
     return totals
+
+
+def _withdraw_stale() -> int:
+    """Skip the reminders still waiting (for the morning, a retry) whose sign-up is no longer a confirmed
+    place at a published event: "please come" must not reach someone who gave the place back."""
+    holding = Signup.objects.filter(
+        pk=OuterRef("about_id"), status=SignupStatus.CONFIRMED, event__status=EventStatus.PUBLISHED
+    )
+    return (
+        Message.objects.filter(kind=KIND, status=MessageStatus.PENDING)
+        .exclude(Exists(holding))
+        .update(status=MessageStatus.SKIPPED, reason=WITHDRAWN)
+    )
