@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections import defaultdict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from notifications.backends import backend_for
 from notifications.backends.base import DeliveryError, Skip
-from notifications.models import Message, MessageStatus
+from notifications.models import Message, MessageStatus, Preference
 from notifications.services import quiet_until
 
 logger = logging.getLogger(__name__)
@@ -83,12 +84,32 @@ def deliver_due(*, now: datetime.datetime | None = None, batch: int | None = Non
         claimed_at, rows = _claim(now, batch)
         if not rows:
             return counts
+        refused = _refused(rows)
         for message in rows:
-            outcome, fields = _outcome(message, now)
-            # Only while still ours: a row taken over as stale by another delivery is theirs to record.
+            # Renew the claim just before sending, and only while still ours: a batch of slow sends may
+            # outlast NOTIFY_SENDING_STALE_SECONDS, and a row another delivery took over as stale meanwhile
+            # is theirs to send and record (sending it here too would send it twice).
+            renewed = max(claimed_at, timezone.now())
             mine = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, claimed_at=claimed_at)
-            mine.update(**fields)
+            if not mine.update(claimed_at=renewed):
+                continue
+            if message.pk in refused:
+                outcome, fields = _skipped("opted out")
+            else:
+                outcome, fields = _outcome(message, now)
+            Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, claimed_at=renewed).update(**fields)
             counts[outcome] = counts.get(outcome, 0) + 1
+
+
+def _refused(rows: list[Message]) -> set[int]:
+    """The rows whose recipient has turned their kind off on their channel since they were queued (one query)."""
+    off: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    choices = Preference.objects.filter(
+        user_id__in={row.recipient_id for row in rows}, kind__in={row.kind for row in rows}, enabled=False
+    )
+    for user_id, kind_code, channel in choices.values_list("user_id", "kind", "channel"):
+        off[user_id].add((kind_code, channel))
+    return {row.pk for row in rows if (row.kind, row.channel) in off[row.recipient_id]}
 
 
 def _outcome(message: Message, now: datetime.datetime) -> tuple[str, dict]:

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from notifications.kinds import Channel, kind
 from notifications.models import Message, MessageStatus, Preference
-from notifications.services import channels_from, quiet_until, render
+from notifications.services import channels_from, quiet_until, render, template_source
 
 # Rows per query: well below SQLite's limit of bound variables, also for several columns.
 BATCH = 500
@@ -63,6 +63,8 @@ def notify_many(kind_code: str, notices: Iterable[Notice], *, at: datetime.datet
     quiet = None if spec.urgent else quiet_until(now)
     later = quiet or now
     rows = []
+    personal = "recipient" in template_source(kind_code)
+    texts: dict[int, tuple[str, str]] = {}
     for notice in notices:
         key = notice.key[:200]
         wanted = [
@@ -72,7 +74,17 @@ def notify_many(kind_code: str, notices: Iterable[Notice], *, at: datetime.datet
         ]
         if not wanted:
             continue
-        title, body = render(kind_code, {"recipient": notice.recipient, **notice.context})
+        # Notices sharing one context (everyone told of an event's change) share its text, rendered once,
+        # unless the template names its recipient: 5,000 sign-ups must not cost 5,000 renderings.
+        shared = None if personal else id(notice.context)
+        if shared is None or shared not in texts:
+            rendered = render(kind_code, {"recipient": notice.recipient, **notice.context})
+            if shared is None:
+                title, body = rendered
+            else:
+                texts[shared] = rendered
+        if shared is not None:
+            title, body = texts[shared]
         about_type = ContentType.objects.get_for_model(notice.about) if notice.about is not None else None
         for channel in wanted:
             inbox = channel == Channel.INBOX

@@ -10,9 +10,14 @@ orders; they never carry anyone else's personal data.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
+import logging
+from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import DatabaseError
 from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -28,6 +33,29 @@ from orders.models import Order, OrderState
 from orders.services import rating_closes_at
 from orders.signals import order_changed
 from volunteers.models import Volunteer
+
+logger = logging.getLogger(__name__)
+
+
+def never_breaks(receiver: Callable[..., None]) -> Callable[..., None]:
+    """A notice that cannot be written (a bug, odd data) is logged, never undoes what it tells of.
+
+    The receivers run inside the sender's transaction: an exception would roll back the sign-up,
+    the approval or the order step itself. A database error is the exception: the transaction is
+    broken then (PostgreSQL), so it must reach the caller.
+    """
+
+    @functools.wraps(receiver)
+    def guarded(*args, **kwargs) -> None:
+        try:
+            receiver(*args, **kwargs)
+        except DatabaseError:
+            raise
+        except Exception:
+            logger.exception("notice not queued by %s", receiver.__name__)
+
+    return guarded
+
 
 # A cancellation this close to the start is urgent: it passes quiet hours (issue 22).
 URGENT_CANCELLATION = datetime.timedelta(hours=24)
@@ -85,6 +113,7 @@ def event_params(event: Event) -> dict[str, str]:
 # Sign-ups ----------------------------------------------------------------------------------
 
 
+@never_breaks
 def on_signup_changed(sender, signup: Signup, change: str, **kwargs) -> None:
     """confirmed, waitlisted, promoted → a notice to the volunteer; a cancellation is their own doing."""
     kind_code = SIGNUP_KINDS.get(change)
@@ -112,6 +141,7 @@ def on_signup_changed(sender, signup: Signup, change: str, **kwargs) -> None:
 # Events ------------------------------------------------------------------------------------
 
 
+@never_breaks
 def on_event_changed(sender, event: Event, changes: dict, **kwargs) -> None:
     """A change of what volunteers see (or a cancellation) → every confirmed and waitlisted volunteer."""
     now = timezone.now()
@@ -134,18 +164,27 @@ def on_event_changed(sender, event: Event, changes: dict, **kwargs) -> None:
         key = f"event:{event.pk}:changed:{_stamp(event.updated_at)}:{digest}"
     else:
         return
-    signups = Signup.objects.filter(
-        event=event, status__in=(SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
-    ).select_related("volunteer__user")
+    # Only who they are: an event with thousands of sign-ups loads their users, not their volunteers' records.
+    recipients = (
+        get_user_model()
+        .objects.filter(
+            volunteer__signups__event=event,
+            volunteer__signups__status__in=(SignupStatus.CONFIRMED, SignupStatus.WAITLISTED),
+        )
+        .only("pk", "is_active")
+        .distinct()
+        .order_by("pk")
+    )
     link = event_link(event)
     context, params = {"event": event, "changes": shown}, event_params(event)
-    notices = [Notice(signup.volunteer.user, key, context, about=event, link=link, params=params) for signup in signups]
+    notices = [Notice(user, key, context, about=event, link=link, params=params) for user in recipients]
     notify_many(kind_code, notices, at=now)
 
 
 # Hours -------------------------------------------------------------------------------------
 
 
+@never_breaks
 def on_hours_changed(sender, records: list[ServiceRecord], before: list, **kwargs) -> None:
     """Records newly approved or rejected → a notice to their volunteer.
 
@@ -164,6 +203,7 @@ def on_hours_changed(sender, records: list[ServiceRecord], before: list, **kwarg
     )
 
 
+@never_breaks
 def on_record_saved(sender, instance: ServiceRecord, update_fields=None, **kwargs) -> None:
     """post_save of a record rejected while pending: ``hours_changed`` is not sent then (no hours moved)."""
     if instance.status == RecordStatus.REJECTED and update_fields and "reject_reason" in update_fields:
@@ -195,6 +235,7 @@ def _tell_reviewed(record_ids: list[int]) -> None:
 # Certificates ------------------------------------------------------------------------------
 
 
+@never_breaks
 def on_certificates_issued(sender, certificates: list[Certificate], **kwargs) -> None:
     """Each certificate issued → its volunteer; a bulk batch in a few queries, not a few per certificate."""
     volunteers = Volunteer.objects.select_related("user").in_bulk({c.volunteer_id for c in certificates})
@@ -213,6 +254,7 @@ def on_certificates_issued(sender, certificates: list[Certificate], **kwargs) ->
     notify_many("certificate_issued", notices)
 
 
+@never_breaks
 def on_request_answered(sender, certificate_request: CertificateRequest, **kwargs) -> None:
     """A volunteer's certificate request accepted or declined → the volunteer."""
     if certificate_request.status == RequestStatus.PENDING:
@@ -230,6 +272,7 @@ def on_request_answered(sender, certificate_request: CertificateRequest, **kwarg
 # Orders ------------------------------------------------------------------------------------
 
 
+@never_breaks
 def on_order_changed(sender, order: Order, step, **kwargs) -> None:
     """A step of a resident's order → the resident; once completed, also the request to rate it."""
     if order.resident_id is None or step.action not in ORDER_STEPS_TOLD or step.changed_by_id == order.resident_id:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
 from notifications.kinds import Channel, kind
@@ -43,6 +43,11 @@ def quiet_until(at: datetime.datetime) -> datetime.datetime | None:
         return None
     day = local.date() if hour < end else local.date() + datetime.timedelta(days=1)
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(end)), local.tzinfo)
+
+
+def template_source(kind_code: str) -> str:
+    """The text of a kind's template (to tell whether it names its recipient)."""
+    return get_template(f"notifications/messages/{kind_code}.txt").template.source
 
 
 def render(kind_code: str, context: dict) -> tuple[str, str]:

@@ -2,7 +2,7 @@
 
 import time
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from notifications import delivery
 
@@ -15,6 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, help="Rows claimed per round (default NOTIFY_BATCH_SIZE).")
 
     def handle(self, *args, loop: int | None = None, batch: int | None = None, **options) -> None:
+        if (batch is not None and batch < 1) or (loop is not None and loop < 0):
+            raise CommandError("--batch must be at least 1 and --loop at least 0")
         while True:
             counts = delivery.deliver_due(batch=batch)
             summary = ", ".join(f"{status} {count}" for status, count in sorted(counts.items())) or "nothing due"
