@@ -56,6 +56,9 @@ class ChoicesSerializer(serializers.Serializer):
     )
 
     def validate_choices(self, value: dict[str, dict[str, bool]]) -> dict[str, dict[str, bool]]:
+        if len(value) > len(KINDS):
+            # Some codes cannot be kinds: one message, not one per code sent (a huge body echoed back).
+            raise serializers.ValidationError(str(NotificationError.messages["unknown_kind"]))
         errors: dict[str, list[str]] = {}
         for code, channels in value.items():
             if code not in KINDS:

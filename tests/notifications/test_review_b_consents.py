@@ -37,3 +37,12 @@ def test_a_used_consent_frees_its_templates_room(volunteer, settings):
     WechatConsent.objects.filter(user=volunteer.user, template_id="t0").update(used_at="2026-12-05T08:00:00+08:00")
     response = api.post("/api/v1/me/wechat-consents/", {"template_ids": ["new"]}, format="json")
     assert response.json() == [{"template_id": "new", "unused": 1}]
+
+
+def test_a_huge_choices_matrix_is_one_short_400(volunteer):
+    body = {"choices": {f"kind{n}": {"sms": True} for n in range(5000)}}
+    response = client_for(volunteer.user).put("/api/v1/me/notification-choices/", body, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["choices"] and len(response.content) < 500
+    assert "消息类型" in str(response.json()["choices"])
