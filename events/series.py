@@ -221,7 +221,12 @@ def generate_occurrences(series: EventSeries | None = None, *, now: datetime.dat
     for one in chosen:
         if one.status != SeriesStatus.ACTIVE:
             continue
-        starts = occurrence_starts(one, now, horizon)
+        try:
+            starts = occurrence_starts(one, now, horizon)
+        except SeriesError:
+            # A rule stored past the checks (by hand in the database): that series waits, the others go on.
+            logger.exception("Series %s has a rule that cannot be read: %r", one.pk, one.rule)
+            continue
         taken = _existing_starts(one, starts)
         for start in starts:
             if start not in taken:

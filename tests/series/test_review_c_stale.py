@@ -29,3 +29,11 @@ def test_a_generator_that_read_the_series_before_a_template_edit_uses_the_new_te
     assert made.created
     assert {event.address for event in made.created} == {"西门社区"}
     assert all(event.status == EventStatus.PUBLISHED for event in made.created)
+
+
+def test_one_series_with_a_broken_stored_rule_does_not_stop_the_others(tree, clock):
+    broken = make_series(tree["S1"])
+    fine = make_series(tree["S1"], title="周日", rule="FREQ=WEEKLY;BYDAY=SU", starts_on=datetime.date(2026, 9, 6))
+    EventSeries.objects.filter(pk=broken.pk).update(rule="FREQ=SOMETIMES")
+    made = generate_occurrences(now=NOW + datetime.timedelta(weeks=1))
+    assert {event.series_id for event in made.created} == {fine.pk}
