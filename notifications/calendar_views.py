@@ -42,7 +42,10 @@ def _ics(body: bytes, *, filename: str, private: bool) -> HttpResponse:
 @require_safe
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """A volunteer's or a unit's feed; calendar apps cannot log in, the secret in the URL is the key."""
-    subscription = CalendarFeed.objects.select_related("unit").filter(token=token).first()
+    # A deactivated or closed account's link ends with its logins (a unit's feed has no user and stays).
+    subscription = (
+        CalendarFeed.objects.select_related("unit").filter(token=token).exclude(user__is_active=False).first()
+    )
     if subscription is None:
         raise Http404
     events, waitlisted = calendars.events_of_feed(subscription, now=timezone.now())

@@ -61,3 +61,15 @@ def test_a_reset_revokes_the_old_url_at_once(client, volunteer):
 @pytest.mark.parametrize("token", ["x" * 5000, "%00", "..%2F..%2Fetc", "' OR 1=1 --"])
 def test_any_guessed_token_is_refused(client, db, token):
     assert client.get(f"/calendar/{token}.ics").status_code in (400, 404)
+
+
+def test_a_deactivated_or_closed_accounts_feed_answers_404_and_unit_feeds_still_answer(client, tree, volunteer):
+    from accounts.services import deactivate_user
+
+    mine = calendars.feed_of_user(volunteer.user)
+    unit = calendars.feed_of_unit(tree["S1"])
+    assert client.get(f"/calendar/{mine.token}.ics").status_code == 200
+    deactivate_user(volunteer.user)
+
+    assert client.get(f"/calendar/{mine.token}.ics").status_code == 404
+    assert client.get(f"/calendar/{unit.token}.ics").status_code == 200
