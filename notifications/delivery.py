@@ -15,16 +15,21 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from events.models import Signup, SignupStatus
 from notifications.backends import backend_for
 from notifications.backends.base import DeliveryError, Skip
 from notifications.models import Message, MessageStatus, Preference
 from notifications.services import quiet_until
 
 logger = logging.getLogger(__name__)
+
+# The notices about a sign-up that no longer hold once it is given back.
+SIGNUP_KINDS = frozenset({"signup_confirmed", "signup_waitlisted", "promoted"})
 
 
 def deliver_soon() -> None:
@@ -85,6 +90,7 @@ def deliver_due(*, now: datetime.datetime | None = None, batch: int | None = Non
         if not rows:
             return counts
         refused = _refused(rows)
+        withdrawn = _withdrawn(rows)
         for message in rows:
             # Renew the claim just before sending, and only while still ours: a batch of slow sends may
             # outlast NOTIFY_SENDING_STALE_SECONDS, and a row another delivery took over as stale meanwhile
@@ -95,10 +101,34 @@ def deliver_due(*, now: datetime.datetime | None = None, batch: int | None = Non
                 continue
             if message.pk in refused:
                 outcome, fields = _skipped("opted out")
+            elif message.pk in withdrawn:
+                outcome, fields = _skipped("sign-up given back")
+            elif message.attempts > len(settings.NOTIFY_RETRY_MINUTES) + 1:
+                # Only a row reclaimed as stale gets here: its sender stopped (crashed) each time it was sent.
+                outcome, fields = (
+                    MessageStatus.FAILED,
+                    {
+                        "status": MessageStatus.FAILED,
+                        "reason": f"gave up: the sender stopped during {message.attempts - 1} attempts",
+                        "sent_at": None,
+                    },
+                )
             else:
                 outcome, fields = _outcome(message, now)
             Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, claimed_at=renewed).update(**fields)
             counts[outcome] = counts.get(outcome, 0) + 1
+
+
+def _withdrawn(rows: list[Message]) -> set[int]:
+    """The notices of a sign-up (confirmed, waitlisted, promoted) that was given back while they waited (one query):
+    "you have a place" must not reach someone who gave it back at night."""
+    about_signup = [row for row in rows if row.kind in SIGNUP_KINDS and row.about_id is not None]
+    if not about_signup:
+        return set()
+    signup_type = ContentType.objects.get_for_model(Signup)
+    ids = {row.about_id for row in about_signup if row.about_type_id == signup_type.pk}
+    given_back = set(Signup.objects.filter(pk__in=ids, status=SignupStatus.CANCELLED).values_list("pk", flat=True))
+    return {row.pk for row in about_signup if row.about_type_id == signup_type.pk and row.about_id in given_back}
 
 
 def _refused(rows: list[Message]) -> set[int]:

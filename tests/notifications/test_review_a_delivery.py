@@ -168,3 +168,29 @@ def test_a_change_told_to_many_renders_once_in_a_bounded_number_of_queries(tree,
         assert len(renders) == 1
         counted.append(len(queries))
     assert counted[1] <= counted[0] + 40  # more batches (SQLite inserts ~50 rows at a time), not a query per person
+
+
+def test_a_promotion_waiting_for_the_morning_is_not_sent_once_the_place_is_given_back(event, volunteer, clock, sent):
+    from django.contrib.contenttypes.models import ContentType
+
+    from events.models import SignupStatus
+
+    signup = Signup.objects.create(event=event, volunteer=volunteer, status=SignupStatus.CONFIRMED, queued_at=at(7))
+    message = queue(volunteer.user, "promoted", kind="promoted")
+    Message.objects.filter(pk=message.pk).update(
+        about_type=ContentType.objects.get_for_model(Signup), about_id=signup.pk
+    )
+    Signup.objects.filter(pk=signup.pk).update(status=SignupStatus.CANCELLED)
+    assert delivery.deliver_due(now=at(10)) == {"skipped": 1}
+    message.refresh_from_db()
+    assert message.reason == "sign-up given back" and sent == []
+
+
+def test_a_message_whose_sender_crashed_every_time_gives_up(volunteer, clock, sent, settings):
+    message = queue(volunteer.user, "poison")
+    attempts = len(settings.NOTIFY_RETRY_MINUTES) + 1
+    long_ago = at(9)
+    Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENDING, claimed_at=long_ago, attempts=attempts)
+    assert delivery.deliver_due(now=at(10)) == {"failed": 1}
+    message.refresh_from_db()
+    assert message.status == MessageStatus.FAILED and "gave up" in message.reason and sent == []
