@@ -65,6 +65,12 @@ class _AbsenceRates(generics.ListAPIView):
         rows = absence_rates(self.request.user, by=self.by, now=timezone.now(), **_period(self.request))
         return rows.order_by("-rate", "-absences", self.by)
 
+    def filter_queryset(self, queryset):
+        rows = super().filter_queryset(queryset)
+        # ``ordering=rate`` replaces the whole order: ties need the volunteer or event last, or a row may show
+        # on two pages and another on none.
+        return rows.order_by(*rows.query.order_by, self.by)
+
 
 class VolunteerAbsenceRatesView(_AbsenceRates):
     """Absences per volunteer at the events of the manager's units (``ordering=rate``, ``-absences``...)."""

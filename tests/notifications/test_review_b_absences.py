@@ -35,3 +35,23 @@ def test_the_widest_period_allowed_answers(station_manager, volunteer, clock):
 
     assert client_for(station_manager).get(f"/api/v1/absences/events/?{query}").status_code == 200
     assert client_for(volunteer.user).get(f"/api/v1/me/absences/?{query}").status_code == 200
+
+
+@pytest.mark.parametrize("view", ["VolunteerAbsenceRatesView", "EventAbsenceRatesView"])
+@pytest.mark.parametrize("ordering", ["rate", "-absences", "places,-rate"])
+def test_a_chosen_order_ends_with_a_tie_breaker_so_pages_never_repeat_or_skip_rows(station_manager, view, ordering):
+    from rest_framework.test import APIRequestFactory, force_authenticate
+
+    from events import absence_views
+
+    request = APIRequestFactory().get("/", {"ordering": ordering})
+    force_authenticate(request, station_manager)
+    cls = getattr(absence_views, view)
+    instance = cls()
+    instance.setup(request)
+    instance.request = instance.initialize_request(request)
+    instance.format_kwarg = None
+    rows = instance.filter_queryset(instance.get_queryset())
+
+    assert rows.query.order_by[: len(ordering.split(","))] == tuple(ordering.split(","))
+    assert rows.query.order_by[-1] == cls.by
