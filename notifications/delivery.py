@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from events.models import Signup, SignupStatus
+from events.models import Event, Signup, SignupStatus
 from notifications.backends import backend_for
 from notifications.backends.base import DeliveryError, Skip
 from notifications.models import Message, MessageStatus, Preference
@@ -124,11 +124,29 @@ def _withdrawn(rows: list[Message]) -> set[int]:
     "you have a place" must not reach someone who gave it back at night."""
     about_signup = [row for row in rows if row.kind in SIGNUP_KINDS and row.about_id is not None]
     if not about_signup:
-        return set()
+        return _changes_no_longer_theirs(rows)
     signup_type = ContentType.objects.get_for_model(Signup)
     ids = {row.about_id for row in about_signup if row.about_type_id == signup_type.pk}
     given_back = set(Signup.objects.filter(pk__in=ids, status=SignupStatus.CANCELLED).values_list("pk", flat=True))
-    return {row.pk for row in about_signup if row.about_type_id == signup_type.pk and row.about_id in given_back}
+    withdrawn = {row.pk for row in about_signup if row.about_type_id == signup_type.pk and row.about_id in given_back}
+    return withdrawn | _changes_no_longer_theirs(rows)
+
+
+def _changes_no_longer_theirs(rows: list[Message]) -> set[int]:
+    """The notices of an event's change whose recipient has given their place back since (one query)."""
+    changed = [row for row in rows if row.kind == "event_changed" and row.about_id is not None]
+    if not changed:
+        return set()
+    event_type = ContentType.objects.get_for_model(Event)
+    changed = [row for row in changed if row.about_type_id == event_type.pk]
+    holding = set(
+        Signup.objects.filter(
+            event_id__in={row.about_id for row in changed},
+            volunteer__user_id__in={row.recipient_id for row in changed},
+            status__in=(SignupStatus.CONFIRMED, SignupStatus.WAITLISTED),
+        ).values_list("event_id", "volunteer__user_id")
+    )
+    return {row.pk for row in changed if (row.about_id, row.recipient_id) not in holding}
 
 
 def _refused(rows: list[Message]) -> set[int]:

@@ -194,3 +194,20 @@ def test_a_message_whose_sender_crashed_every_time_gives_up(volunteer, clock, se
     assert delivery.deliver_due(now=at(10)) == {"failed": 1}
     message.refresh_from_db()
     assert message.status == MessageStatus.FAILED and "gave up" in message.reason and sent == []
+
+
+def test_a_change_waiting_for_the_morning_is_not_sent_to_who_gave_the_place_back(event, volunteer, clock, sent):
+    from django.contrib.contenttypes.models import ContentType
+
+    from events.models import Event, SignupStatus
+
+    signup = Signup.objects.create(event=event, volunteer=volunteer, status=SignupStatus.CONFIRMED, queued_at=at(7))
+    kept, gone = queue(volunteer.user, "changed", kind="event_changed"), None
+    Message.objects.filter(pk=kept.pk).update(about_type=ContentType.objects.get_for_model(Event), about_id=event.pk)
+    assert delivery.deliver_due(now=at(10)) == {"sent": 1}  # still signed up: told
+    gone = queue(volunteer.user, "changed again", kind="event_changed")
+    Message.objects.filter(pk=gone.pk).update(about_type=ContentType.objects.get_for_model(Event), about_id=event.pk)
+    Signup.objects.filter(pk=signup.pk).update(status=SignupStatus.CANCELLED)
+    assert delivery.deliver_due(now=at(10, 1)) == {"skipped": 1}
+    gone.refresh_from_db()
+    assert gone.reason == "sign-up given back" and len(sent) == 1
