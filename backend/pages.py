@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework import serializers
@@ -92,6 +93,8 @@ def kept_shops(user: User) -> list[dict]:
     return links
 
 
+# The page holds the secret link of the person's calendar feed: no shared or browser cache keeps it.
+@never_cache
 @login_required
 @require_GET
 def me(request: HttpRequest) -> HttpResponse:

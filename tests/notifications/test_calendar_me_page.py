@@ -7,8 +7,11 @@ def test_my_page_shows_my_calendar_link(client, volunteer, settings):
     settings.SITE_URL = "https://zhiyuan.example.cn"
     client.force_login(volunteer.user)
 
-    html = client.get("/me/").content.decode()
+    response = client.get("/me/")
+    html = response.content.decode()
 
+    # The link is a secret: neither the browser nor a proxy keeps a copy of the page.
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
     token = CalendarFeed.objects.get(user=volunteer.user).token
     assert f'value="https://zhiyuan.example.cn/calendar/{token}.ics"' in html
     assert f'href="webcal://zhiyuan.example.cn/calendar/{token}.ics"' in html
