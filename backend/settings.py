@@ -454,6 +454,8 @@ NOTIFY_BACKENDS = {
 # Quiet hours (local time): nothing but urgent changes goes out from the start hour to the end hour.
 NOTIFY_QUIET_START_HOUR = envint("NOTIFY_QUIET_START_HOUR", 21)
 NOTIFY_QUIET_END_HOUR = envint("NOTIFY_QUIET_END_HOUR", 8)
+if not (0 <= NOTIFY_QUIET_START_HOUR <= 23 and 0 <= NOTIFY_QUIET_END_HOUR <= 23):
+    raise ImproperlyConfigured("NOTIFY_QUIET_START_HOUR and NOTIFY_QUIET_END_HOUR are hours of the day, 0 to 23")
 # Messages per person per day on each channel beyond the inbox (urgent ones are not counted out).
 NOTIFY_DAILY_CAP = envint("NOTIFY_DAILY_CAP", 5)
 # How long before an event its reminder goes out.

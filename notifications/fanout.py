@@ -39,7 +39,9 @@ def _batches(items: list, size: int = BATCH) -> Iterator[list]:
         yield items[start : start + size]
 
 
-def notify_many(kind_code: str, notices: Iterable[Notice], *, at: datetime.datetime | None = None) -> int:
+def notify_many(
+    kind_code: str, notices: Iterable[Notice], *, at: datetime.datetime | None = None, urgent: bool | None = None
+) -> int:
     """Queue ``kind_code`` for each notice on its recipient's channels; return how many rows were new.
 
     The same rules as ``services.notify`` (choices, defaults, quiet hours, one row per
@@ -60,7 +62,8 @@ def notify_many(kind_code: str, notices: Iterable[Notice], *, at: datetime.datet
             chosen[user_id][channel] = enabled
         sent = Message.objects.filter(recipient_id__in=ids, key__in=keys)
         existing.update(sent.values_list("recipient_id", "channel", "key"))
-    quiet = None if spec.urgent else quiet_until(now)
+    urgent = spec.urgent if urgent is None else urgent
+    quiet = None if urgent else quiet_until(now)
     later = quiet or now
     rows = []
     personal = "recipient" in template_source(kind_code)
@@ -100,7 +103,7 @@ def notify_many(kind_code: str, notices: Iterable[Notice], *, at: datetime.datet
                     body=body,
                     link=notice.link[:300],
                     params=notice.params,
-                    urgent=spec.urgent,
+                    urgent=urgent,
                     status=MessageStatus.SENT if inbox else MessageStatus.PENDING,
                     sent_at=now if inbox else None,
                     not_before=now if inbox else later,

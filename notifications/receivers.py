@@ -28,7 +28,7 @@ from certificates.signals import certificates_issued, request_answered
 from events.models import Event, EventStatus, RecordStatus, ServiceRecord, Signup, SignupStatus
 from events.signals import SignupChange, event_changed, hours_changed, signup_changed
 from notifications.fanout import Notice, notify_many
-from notifications.services import notify
+from notifications.services import notify, quiet_until
 from orders.models import Order, OrderState
 from orders.services import rating_closes_at
 from orders.signals import order_changed
@@ -124,8 +124,13 @@ def on_signup_changed(sender, signup: Signup, change: str, **kwargs) -> None:
     # A promoted volunteer confirms or gives the place back on its page (events/attendance_pages).
     link = reverse("signup-confirm-page", args=[signup.pk]) if promoted else event_link(event)
     params = event_params(event)
+    urgent = None
     if promoted and signup.confirm_by is not None:
         params["deadline"] = _local(signup.confirm_by)
+        # A deadline inside the quiet hours (promoted at 23:00 for an event at 07:00): waiting for
+        # the morning would tell the volunteer of a place already gone.
+        morning = quiet_until(timezone.now())
+        urgent = True if morning is not None and signup.confirm_by <= morning else None
     notify(
         signup.volunteer.user,
         kind_code,
@@ -135,6 +140,7 @@ def on_signup_changed(sender, signup: Signup, change: str, **kwargs) -> None:
         about=signup,
         link=link,
         params=params,
+        urgent=urgent,
     )
 
 
@@ -178,7 +184,9 @@ def on_event_changed(sender, event: Event, changes: dict, **kwargs) -> None:
     link = event_link(event)
     context, params = {"event": event, "changes": shown}, event_params(event)
     notices = [Notice(user, key, context, about=event, link=link, params=params) for user in recipients]
-    notify_many(kind_code, notices, at=now)
+    # A new time or place the evening before matters as much as a cancellation: it passes quiet hours too.
+    soon = event.starts_at - now <= URGENT_CANCELLATION
+    notify_many(kind_code, notices, at=now, urgent=True if soon else None)
 
 
 # Hours -------------------------------------------------------------------------------------

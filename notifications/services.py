@@ -70,6 +70,7 @@ def notify(
     expires_at: datetime.datetime | None = None,
     at: datetime.datetime | None = None,
     channels: Iterable[str] | None = None,
+    urgent: bool | None = None,
 ) -> list[Message]:
     """Queue ``kind_code`` for ``recipient`` on each channel they receive it on; return the new rows.
 
@@ -77,7 +78,8 @@ def notify(
     on a channel that already has it, whoever calls and however often (the outbox's unique
     constraint decides, also between concurrent jobs). ``channels`` narrows the person's
     channels (never widens them). Inbox messages are visible at once; the others wait for
-    the end of quiet hours unless the kind is urgent. Must run inside the caller's transaction.
+    the end of quiet hours unless the kind is urgent (``urgent`` overrides the kind's for one
+    occasion: a deadline that falls inside the quiet hours). Must run inside the caller's transaction.
     """
     spec = kind(kind_code)
     now = at or timezone.now()
@@ -88,7 +90,8 @@ def notify(
         return []
     title, body = render(kind_code, {"recipient": recipient, **(context or {})})
     about_type = ContentType.objects.get_for_model(about) if about is not None else None
-    quiet = None if spec.urgent else quiet_until(now)
+    urgent = spec.urgent if urgent is None else urgent
+    quiet = None if urgent else quiet_until(now)
     rows = [
         Message(
             recipient=recipient,
@@ -101,7 +104,7 @@ def notify(
             body=body,
             link=link[:300],
             params=params or {},
-            urgent=spec.urgent,
+            urgent=urgent,
             status=MessageStatus.SENT if channel == Channel.INBOX else MessageStatus.PENDING,
             sent_at=now if channel == Channel.INBOX else None,
             not_before=now if channel == Channel.INBOX else (quiet or now),

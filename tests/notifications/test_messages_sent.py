@@ -124,8 +124,33 @@ def test_a_cancellation_within_24_hours_at_night_goes_out_at_once_on_sms(tree, v
     assert sms.status == MessageStatus.SENT and len(sent) >= 1
 
 
-def test_a_normal_change_at_night_waits_for_the_morning_but_shows_in_the_inbox(tree, volunteer, clock):
+def test_a_change_the_evening_before_goes_out_at_once_like_a_cancellation(tree, volunteer, clock, sent):
     event = make_event(tree["S1"], starts_at=at(9) + NEXT_DAY, ends_at=at(11) + NEXT_DAY)
+    sign_up(event, volunteer, at=at(8))
+    clock.move_to(at(22))
+    moved = fresh(event)
+    moved.address = "西门社区广场"
+    moved.save()
+    wechat = Message.objects.get(recipient=volunteer.user, kind="event_changed", channel=Channel.WECHAT)
+    assert wechat.urgent and wechat.not_before == at(22)
+    deliver_due(now=at(22, 1))
+    wechat.refresh_from_db()
+    assert wechat.status == MessageStatus.SENT
+
+
+def test_a_promotion_whose_deadline_falls_in_the_night_goes_out_at_once(tree, volunteer, other_volunteer, clock):
+    event = make_event(tree["S1"], capacity=1, starts_at=at(7) + NEXT_DAY, ends_at=at(9) + NEXT_DAY)
+    sign_up(event, volunteer, at=at(8))
+    sign_up(event, other_volunteer, at=at(8, 5))
+    clock.move_to(at(23))
+    cancel_signup(event, volunteer, at=at(23))
+    wechat = Message.objects.get(recipient=other_volunteer.user, kind="promoted", channel=Channel.WECHAT)
+    # Confirm by 07:00, the start: a message held until 08:00 would come after the place was gone.
+    assert wechat.urgent and wechat.not_before == at(23)
+
+
+def test_a_normal_change_at_night_waits_for_the_morning_but_shows_in_the_inbox(tree, volunteer, clock):
+    event = make_event(tree["S1"], starts_at=at(9) + 3 * NEXT_DAY, ends_at=at(11) + 3 * NEXT_DAY)
     sign_up(event, volunteer, at=at(8))
     clock.move_to(at(22))
     moved = fresh(event)
