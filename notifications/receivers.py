@@ -194,7 +194,7 @@ def on_event_changed(sender, event: Event, changes: dict, **kwargs) -> None:
 
 @never_breaks
 def on_hours_changed(sender, records: list[ServiceRecord], before: list, **kwargs) -> None:
-    """Records newly approved or rejected → a notice to their volunteer.
+    """Records newly approved by a reviewer, or rejected → a notice to their volunteer.
 
     ``before`` holds what the changed records counted before (None unless approved): a
     record whose volunteer's record counted already (a re-scan of an auto-approved
@@ -206,7 +206,13 @@ def on_hours_changed(sender, records: list[ServiceRecord], before: list, **kwarg
             record.pk
             for record in records
             if record.status == RecordStatus.REJECTED
-            or (record.status == RecordStatus.APPROVED and record.volunteer_id not in counted_before)
+            # Approved by its own check-out (an event without review): the scan's answer already
+            # showed the hours, and a check-out never waits on a message (DESIGN.md).
+            or (
+                record.status == RecordStatus.APPROVED
+                and record.reviewed_by_id is not None
+                and record.volunteer_id not in counted_before
+            )
         ]
     )
 
