@@ -51,3 +51,14 @@ def test_the_demo_hours_show_in_the_statistics_the_rollups_answer(client, db, se
     year = timezone.localtime(ServiceRecord.objects.filter(status=RecordStatus.APPROVED).first().checked_in_at).year
     summary = client.get("/api/v1/stats/summary/", {"year": year}).json()
     assert Decimal(str(summary["total_hours"])) == approved["hours"]
+
+
+def test_the_demo_volunteer_finds_notices_in_the_inbox_after_make_run(client, db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    run("load_demo")
+    first = run("load_demo_notifications")
+    again = run("load_demo_notifications")
+    assert first == again and "occurrences" in first
+    client.post("/login/", {"username": "13700000000", "password": "volunteer12345"})
+    inbox = client.get("/me/inbox/").content.decode()
+    assert "报名成功" in inbox and "每周助老探访" in inbox
