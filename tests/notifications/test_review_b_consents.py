@@ -2,6 +2,7 @@
 pile up consents: a person holds unused consents of at most as many templates as there are kinds of message."""
 
 import pytest
+from django.utils import timezone
 
 from notifications.choices import MAX_UNUSED_CONSENTS
 from notifications.kinds import KINDS
@@ -34,7 +35,7 @@ def test_a_used_consent_frees_its_templates_room(volunteer, settings):
     api = client_for(volunteer.user)
     for n in range(len(KINDS)):
         api.post("/api/v1/me/wechat-consents/", {"template_ids": [f"t{n}"]}, format="json")
-    WechatConsent.objects.filter(user=volunteer.user, template_id="t0").update(used_at="2026-12-05T08:00:00+08:00")
+    WechatConsent.objects.filter(user=volunteer.user, template_id="t0").update(used_at=timezone.now())
     response = api.post("/api/v1/me/wechat-consents/", {"template_ids": ["new"]}, format="json")
     assert response.json() == [{"template_id": "new", "unused": 1}]
 
