@@ -1,4 +1,8 @@
-"""Certificates in the admin: issue, revoke with a reason, answer requests, bulk jobs with downloads."""
+"""Certificates in the admin: issue, revoke with a reason, answer requests, bulk jobs with downloads.
+
+The clock is frozen at noon of 2026-12-05, the tests' event day, by tests/admin/conftest.py's autouse
+``after_the_event``: the fixed dates below are that day's and its year's.
+"""
 
 import datetime
 

@@ -1,4 +1,8 @@
-"""Service records in the admin: correct, approve and reject through the services; history in words."""
+"""Service records in the admin: correct, approve and reject through the services; history in words.
+
+The clock is frozen at noon of 2026-12-05, the tests' event day, by tests/admin/conftest.py's autouse
+``after_the_event``: the fixed dates below are that day's and its year's.
+"""
 
 import datetime
 

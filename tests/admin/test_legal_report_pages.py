@@ -1,4 +1,8 @@
-"""The national-system export and the annual report (办法 art. 18) as admin forms: scope, errors, file names."""
+"""The national-system export and the annual report (办法 art. 18) as admin forms: scope, errors, file names.
+
+The clock is frozen at noon of 2026-12-05, the tests' event day, by tests/admin/conftest.py's autouse
+``after_the_event``: the fixed dates below are that day's and its year's.
+"""
 
 import datetime
 import io
