@@ -50,6 +50,6 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
-        logger.warning("database unavailable: %s", type(exception).__name__)
+        logger.warning("database unavailable: %s: %s", type(exception).__name__, exception)
         DATABASE_UNAVAILABLE.inc()
         return unavailable_response(request)

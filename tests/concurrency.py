@@ -1,8 +1,28 @@
 """Helpers for the race tests on PostgreSQL."""
 
+import contextlib
+import fcntl
+import tempfile
 import threading
+from collections.abc import Iterator
+from pathlib import Path
 
 from django.db import connection
+
+# One burst at a time across xdist workers: a test and its control each open 50
+# connections, and on two workers at once they passed PostgreSQL's default
+# max_connections of 100, so one racer got "too many clients" and answered 503.
+BURST_LOCK = Path(tempfile.gettempdir()) / "volunteers-race-bursts.lock"
+
+
+@contextlib.contextmanager
+def one_burst_at_a_time() -> Iterator[None]:
+    with open(BURST_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def run_together(calls) -> list:
@@ -10,6 +30,11 @@ def run_together(calls) -> list:
 
     A call that raises leaves its exception in its place.
     """
+    with one_burst_at_a_time():
+        return _run_together(calls)
+
+
+def _run_together(calls) -> list:
     barrier = threading.Barrier(len(calls))
     results = [None] * len(calls)
 
