@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "accounts",
     "jobs",
     "stations",
+    "venues",
     "volunteers",
     "events",
     "certificates",

@@ -45,6 +45,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("events.absence_urls")),
     path("", include("notifications.urls")),
     path("", include("notifications.calendar_api_urls")),
+    path("", include("venues.urls")),
+    path("", include("events.project_urls")),
     path("", include("reports.urls")),
 ]
 
@@ -68,6 +70,9 @@ urlpatterns = [
     path("", include("events.attendance_page_urls")),
     path("", include("notifications.page_urls")),
     path("", include("notifications.calendar_urls")),
+    path("", include("venues.page_urls")),
+    path("", include("events.project_page_urls")),
+    path("", include("notifications.activity_calendar_urls")),
     path("verify/<str:number>", VerifyPageView.as_view(), name="certificate-verify-page"),
     path("admin/statistics/", admin.site.admin_view(statistics_page), name="admin-statistics"),
     path("admin/national-export/", admin.site.admin_view(national_export_page), name="admin-national-export"),

@@ -15,8 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AnyUser
 from events.choices import ChangeAction, RecordFlag, ScanAction
+from events.themes import validate_theme
 from stations.models import PracticeUnit, coordinate_field
 from stations.scoping import managed_q, scoped
+from venues.models import Booking, Venue
 from volunteers.models import Team, Volunteer
 
 if TYPE_CHECKING:
@@ -308,6 +310,68 @@ class SeriesSignup(models.Model):
         return f"{self.volunteer.real_name} · {self.series.title}"
 
 
+class ProjectQuerySet(models.QuerySet):
+    def managed_by(self, user: AnyUser) -> ProjectQuerySet:
+        return scoped(self, user, "lead_unit__path")
+
+    def public(self) -> ProjectQuerySet:
+        return self.filter(is_public=True)
+
+
+class Project(models.Model):
+    """A brand project (品牌项目): events, teams and orders grouped under a name, goals and a period."""
+
+    lead_unit = models.ForeignKey(
+        PracticeUnit, verbose_name=_("lead unit"), on_delete=models.PROTECT, related_name="projects"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    summary = models.CharField(_("summary"), max_length=200, blank=True)
+    goals = models.TextField(_("goals"), blank=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True, help_text=_("Empty while it runs on."))
+    teams = models.ManyToManyField(Team, verbose_name=_("teams"), blank=True, related_name="projects")
+    is_public = models.BooleanField(_("shown to the public"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("brand project")
+        verbose_name_plural = _("brand projects")
+        ordering = ["lead_unit__path", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="project_ends_after_start",
+            ),
+            models.UniqueConstraint(fields=["lead_unit", "name"], name="project_name_unique_per_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MarkedTheme(models.Model):
+    """A theme day (``events.themes``) a center marks for its network's events and calendar."""
+
+    center = models.ForeignKey(
+        PracticeUnit, verbose_name=_("center"), on_delete=models.CASCADE, related_name="marked_themes"
+    )
+    theme = models.CharField(_("theme day"), max_length=30, validators=[validate_theme])
+
+    class Meta:
+        verbose_name = _("marked theme day")
+        verbose_name_plural = _("marked theme days")
+        constraints = [models.UniqueConstraint(fields=["center", "theme"], name="marked_theme_once_per_center")]
+
+    def __str__(self) -> str:
+        return self.theme
+
+
 class Event(models.Model):
     unit = models.ForeignKey(
         PracticeUnit, verbose_name=_("organising unit"), on_delete=models.PROTECT, related_name="events"
@@ -414,6 +478,28 @@ class Event(models.Model):
         editable=False,
         help_text=_("Changed apart from its series: changes to the series leave it as it is."),
     )
+    # Where the event is held, if at one of a unit's venues: publishing it books the venue.
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("venue"), null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    venue_booking = models.OneToOneField(
+        Booking,
+        verbose_name=_("venue booking"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="event",
+    )
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("brand project"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+    )
+    theme = models.CharField(_("theme day"), max_length=30, blank=True, validators=[validate_theme])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )

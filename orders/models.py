@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AnyUser
-from events.models import Event, ServiceCategory
+from events.models import Event, Project, ServiceCategory
 from stations.models import Level, PracticeUnit
 from stations.scoping import managed_q, scoped, under
 from volunteers.models import Team
@@ -368,6 +368,14 @@ class Order(models.Model):
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("brand project"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
     created_at = models.DateTimeField(_("ordered at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

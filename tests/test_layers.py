@@ -18,7 +18,7 @@ LADDER = [
     "orders | points",
     "certificates",
     "events",
-    "volunteers",
+    "volunteers | venues",
     "stations",
     "jobs",
     "accounts",
