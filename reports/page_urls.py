@@ -4,4 +4,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("reports.ledgers.page_urls")),
+    path("", include("reports.assessment.page_urls")),
 ]

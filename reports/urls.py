@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("reports.dashboard.urls")),
     path("", include("reports.statistics.urls")),
     path("", include("reports.ledgers.urls")),
+    path("", include("reports.assessment.urls")),
 ]
