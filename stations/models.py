@@ -106,6 +106,15 @@ class PracticeUnit(models.Model):
         validators=[MaxValueValidator(MAX_POPULATION)],
         help_text=_("Resident population (常住人口) of the unit's area, from the latest statistics."),
     )
+    # Schemes count Party members registered as volunteers against the members in the area
+    # (the 在职党员 社区报到 rule); only the unit knows that total, so it is recorded, never guessed.
+    party_members = models.PositiveIntegerField(
+        _("Party members in the area"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_POPULATION)],
+        help_text=_("Party members (中共党员) living or working in the unit's area, for the self-assessment."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     # Checked from its header and stored re-encoded as a small PNG on every path (stations/seals.py):
     # it is embedded in every certificate.
