@@ -917,3 +917,4 @@ class CorrectionRequestAdmin(WorkflowOnlyAdmin):
 
     def scoped_queryset(self, request):
         return CorrectionRequest.objects.visible_to(request.user)
+from events import theme_admin  # noqa: E402, F401
