@@ -21,13 +21,14 @@ from accounts.admin import AdminRequest
 from accounts.bounded_fields import BoundedFormDateTimeField
 from accounts.errors import DomainError
 from accounts.models import User
-from events import list_columns, services
+from events import list_columns, services, venue_booking
 from events.activity_admin import ActivityRecordInline, DocumentedFilter
 from events.choices import ChangeAction, RecordFlag
 from events.models import (
     CorrectionRequest,
     Event,
     EventStatus,
+    Project,
     RecordChange,
     RecordStatus,
     RefusedScan,
@@ -37,6 +38,7 @@ from events.models import (
 )
 from events.serializers import EventSerializer, ManualRecordSerializer, RecordCorrectionSerializer, RejectSerializer
 from events.series_admin import split_series_page
+from events.themes import THEMES
 from events.working_days import is_working_day, working_days_between
 from stations.admin import (
     SafeModelChoiceField,
@@ -46,6 +48,7 @@ from stations.admin import (
     serializer_errors_to_form,
 )
 from stations.models import Level, PracticeUnit
+from venues.models import Venue
 from volunteers.models import Volunteer
 
 if TYPE_CHECKING:
@@ -109,6 +112,15 @@ class EventAdminForm(forms.ModelForm):
         )
         if not serializer.is_valid():
             serializer_errors_to_form(self, serializer.errors)
+        elif self.instance.pk:
+            taken = venue_booking.check_free(
+                self.instance,
+                venue=cleaned.get("venue"),
+                starts_at=cleaned.get("starts_at"),
+                ends_at=cleaned.get("ends_at"),
+            )
+            if taken:
+                self.add_error("venue", taken)
         return cleaned
 
 
@@ -151,8 +163,19 @@ class EventAdmin(ScopedAdmin):
             ),
             (
                 _("Time and place"),
-                {"fields": ["starts_at", "ends_at", "address", "latitude", "longitude", "radius_m"]},
+                {
+                    "fields": [
+                        "starts_at",
+                        "ends_at",
+                        "venue",
+                        "address",
+                        "latitude",
+                        "longitude",
+                        "radius_m",
+                    ]
+                },
             ),
+            (_("Brand project and theme day"), {"fields": ["project", "theme"]}),
             (
                 _("Sign-up"),
                 {
@@ -225,10 +248,27 @@ class EventAdmin(ScopedAdmin):
                 initial["unit"] = units[0].pk
         return initial
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A venue or project of the manager's subtrees or of a unit above them; the form says which fit.
+        if db_field.name == "venue":
+            kwargs["queryset"] = Venue.objects.filter(venue_booking.in_line_q(request.user, "unit__path"))
+        elif db_field.name == "project":
+            kwargs["queryset"] = Project.objects.filter(venue_booking.in_line_q(request.user, "lead_unit__path"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "theme":
+            choices = [("", "---------"), *((key, name) for key, name in THEMES.items())]
+            return forms.ChoiceField(label=db_field.verbose_name, choices=choices, required=False)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change) -> None:
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        if change and {"venue", "starts_at", "ends_at"} & set(form.changed_data):
+            # Moves the venue booking of a published event (the form checked the slot is free).
+            venue_booking.sync_booking(obj, by=request.user)
 
     # Save and publish ------------------------------------------------------------------
 
@@ -245,7 +285,7 @@ class EventAdmin(ScopedAdmin):
     def _publish_after_save(self, request: HttpRequest, obj: Event) -> HttpResponse:
         """Publish the event just saved; on a refusal it stays a saved draft and its form says why."""
         try:
-            services.publish_event(obj)
+            services.publish_event(obj, by=request.user)
         except DomainError as error:
             self.message_user(
                 request,

@@ -40,7 +40,7 @@ class ProjectSummary:
     - ``event_recipients``: people served as recorded in those events' activity records.
     - ``people_served``: ``orders_done + event_recipients``.
     - ``mean_rating``: the mean, on 1–5 stars, of the evaluations' grades of those events'
-      records and of the done orders' ratings (each the mean of its three scores);
+      approved records and of the done orders' ratings (each the mean of its three scores);
       None when there is neither.
     - ``ratings_count``: how many grades and ratings the mean is made of.
     - ``photos``: activity photos of those events.
@@ -108,7 +108,7 @@ def project_summary(
     recipients = ActivityRecord.objects.filter(event__in=event_ids).aggregate(n=Sum("people_served"))["n"] or 0
     photos = ActivityPhoto.objects.filter(record__event__in=event_ids).count()
 
-    grades = Evaluation.objects.filter(record__event__in=event_ids, grade__isnull=False).aggregate(
+    grades = Evaluation.objects.filter(record__in=approved.values("pk"), grade__isnull=False).aggregate(
         n=Count("pk"), total=Sum("grade")
     )
     orders = done_orders(project, start=start, end=end)

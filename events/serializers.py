@@ -16,6 +16,7 @@ from events.models import (
     CorrectionRequest,
     Evaluation,
     Event,
+    Project,
     RecordChange,
     RecordStatus,
     RefusedScan,
@@ -26,8 +27,11 @@ from events.models import (
 )
 from events.photos import MAX_PHOTOS_PER_REQUEST, PhotoRejected, check_photo
 from events.record_deadlines import deadline_of, kind_of
+from events.themes import THEMES
+from events.venue_booking import needs_booking, sync_booking, venue_project_errors
 from stations.models import PracticeUnit
 from stations.serializers import ManagedUnitField
+from venues.models import Venue
 from volunteers.models import Training, Volunteer
 
 
@@ -39,6 +43,9 @@ class EventSerializer(serializers.ModelSerializer):
     confirmed_count = serializers.IntegerField(read_only=True)
     waitlisted_count = serializers.IntegerField(read_only=True)
     my_signup_status = serializers.CharField(read_only=True, allow_null=True)
+    venue_name = serializers.CharField(source="venue.name", read_only=True, default=None, allow_null=True)
+    project_name = serializers.CharField(source="project.name", read_only=True, default=None, allow_null=True)
+    theme_name = serializers.SerializerMethodField()
 
     class Meta:
         model = Event
@@ -74,10 +81,27 @@ class EventSerializer(serializers.ModelSerializer):
             "confirmed_count",
             "waitlisted_count",
             "my_signup_status",
+            "venue",
+            "venue_name",
+            "venue_booking",
+            "project",
+            "project_name",
+            "theme",
+            "theme_name",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["status", "created_at", "updated_at"]
+        read_only_fields = ["status", "venue_booking", "created_at", "updated_at"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # Any venue or project may be named; validate() says which fit the event's unit (400 otherwise).
+        fields["venue"].queryset = Venue.objects.select_related("unit")
+        fields["project"].queryset = Project.objects.select_related("lead_unit")
+        return fields
+
+    def get_theme_name(self, event: Event) -> str | None:
+        return str(THEMES[event.theme]) if event.theme in THEMES else None
 
     def validate(self, attrs: dict) -> dict:
         def current(name):
@@ -88,7 +112,24 @@ class EventSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(errors)
         if current("radius_m") and (current("latitude") is None or current("longitude") is None):
             raise serializers.ValidationError({"radius_m": _("A check-in radius needs the latitude and longitude.")})
+        errors = venue_project_errors(
+            self.instance, unit=current("unit"), venue=current("venue"), project=current("project"), changed=attrs
+        )
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
+
+    def update(self, instance: Event, validated_data: dict) -> Event:
+        moved = any(
+            field in validated_data and validated_data[field] != getattr(instance, field)
+            for field in ("venue", "starts_at", "ends_at")
+        )
+        event = super().update(instance, validated_data)
+        if moved and (event.venue_booking_id is not None or needs_booking(event)):
+            # Cancel the old booking and hold the new slot; a taken slot rolls the whole update back.
+            user = self.context["request"].user
+            event.venue_booking = sync_booking(event, by=user).venue_booking
+        return event
 
 
 class SignupSerializer(serializers.ModelSerializer):

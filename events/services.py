@@ -33,6 +33,7 @@ from events.models import (
 )
 from events.photos import PhotoRejected, reencode_photo
 from events.signals import SignupChange, counted, event_changed, hours_changed, signup_changed
+from events.venue_booking import release_booking, sync_booking
 from stations.models import PracticeUnit
 from volunteers.models import Training, Volunteer, VolunteerStatus
 
@@ -180,14 +181,25 @@ def _hours_changed(records: list[ServiceRecord], before: list) -> None:
 # Events ---------------------------------------------------------------------------
 
 
-def publish_event(event: Event) -> Event:
-    """Publish a draft so volunteers see it and can sign up. Raises EventError."""
-    return _transition(event, EventStatus.DRAFT, EventStatus.PUBLISHED)
+@transaction.atomic
+def publish_event(event: Event, *, by: User | None = None) -> Event:
+    """Publish a draft so volunteers see it and can sign up; an event at a venue books it
+    (in ``by``'s name, else its creator's). Raises EventError, or VenueError when the slot is taken."""
+    event = _transition(event, EventStatus.DRAFT, EventStatus.PUBLISHED)
+    if event.venue_id is not None:
+        sync_booking(event, by=by)
+        event.refresh_from_db()
+    return event
 
 
+@transaction.atomic
 def cancel_event(event: Event) -> Event:
-    """Cancel a draft or published event. Raises EventError."""
-    return _transition(event, (EventStatus.DRAFT, EventStatus.PUBLISHED), EventStatus.CANCELLED)
+    """Cancel a draft or published event; its venue booking, if any, is freed. Raises EventError."""
+    event = _transition(event, (EventStatus.DRAFT, EventStatus.PUBLISHED), EventStatus.CANCELLED)
+    if event.venue_booking_id is not None:
+        sync_booking(event)
+        event.refresh_from_db()
+    return event
 
 
 @transaction.atomic
@@ -206,7 +218,10 @@ def delete_event(event: Event) -> None:
     """Delete a draft; anything published stays for the record. Raises EventError."""
     if event.status != EventStatus.DRAFT:
         raise EventError("not_draft")
-    event.delete()
+    with transaction.atomic():
+        if event.venue_booking_id is not None:
+            release_booking(event)
+        event.delete()
 
 
 # Sign-ups ---------------------------------------------------------------------------
