@@ -16,6 +16,11 @@ What a ledger counts:
 - Registered volunteers are those whose home station lies in the unit's subtree,
   registered before the period's end and not closed by then; active volunteers are
   those of them with approved hours (at any unit's events) checked in during the period.
+- Venue use (阵地使用) lists every venue of the unit's subtree with its approved bookings
+  that start in the period; pending, refused and cancelled bookings are not uses. A
+  booking an event holds is marked with the event.
+- Brand projects (品牌项目) are those led by a unit of the subtree whose period meets the
+  ledger's; their figures are ``events.projects.project_summary`` for the period.
 """
 
 from __future__ import annotations
@@ -46,15 +51,18 @@ from events.models import (
     ActivityPhoto,
     Event,
     EventStatus,
+    Project,
     RecordStatus,
     ServiceCategory,
     ServiceRecord,
 )
+from events.projects import ProjectSummary, active_in, held_events, project_summary
 from points.models import StockMovement, StockMovementKind
 from points.statement import points_by_unit_month
 from reports.models import LedgerPeriod
 from stations.models import Level, PracticeUnit
 from stations.scoping import under
+from venues.models import Booking, BookingStatus, Venue
 from volunteers.id_numbers import mask_document_number
 from volunteers.models import Gender, Team, Volunteer, VolunteerStatus
 
@@ -322,6 +330,123 @@ class ShopRegister:
         return sum(1 for row in self.rows if row.kind == StockMovementKind.REDEEMED)
 
 
+@dataclass(frozen=True)
+class BookingRow:
+    """An approved booking of a venue; the booker as the ledger shows people: name and masked mobile."""
+
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    venue: str
+    purpose: str
+    attendees: int
+    booker: str
+    masked_phone: str
+    team: str
+    # The event held at the venue with this booking, "" for a resident's or team's own booking.
+    event: str
+
+    @property
+    def hours(self) -> Decimal:
+        return hours_between(self.starts_at, self.ends_at)
+
+    @property
+    def is_event(self) -> bool:
+        return bool(self.event)
+
+
+def hours_between(start: datetime.datetime, end: datetime.datetime) -> Decimal:
+    return (Decimal((end - start).total_seconds()) / 3600).quantize(Decimal("0.01"))
+
+
+@dataclass
+class VenueUse:
+    """A venue of the subtree with its approved bookings in the period (none: listed with zeros)."""
+
+    name: str
+    unit: str
+    kind_label: str
+    capacity: int
+    bookings: list[BookingRow] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.bookings)
+
+    @property
+    def hours(self) -> Decimal:
+        return sum((row.hours for row in self.bookings), ZERO)
+
+    @property
+    def attendees(self) -> int:
+        return sum(row.attendees for row in self.bookings)
+
+    @property
+    def events(self) -> int:
+        return sum(1 for row in self.bookings if row.is_event)
+
+
+@dataclass
+class VenueSection:
+    venues: list[VenueUse] = field(default_factory=list)
+
+    @property
+    def bookings(self) -> list[BookingRow]:
+        """Every booking of the section in time order, as the chapter lists them."""
+        return sorted((row for venue in self.venues for row in venue.bookings), key=lambda row: row.starts_at)
+
+    @property
+    def count(self) -> int:
+        return sum(venue.count for venue in self.venues)
+
+    @property
+    def hours(self) -> Decimal:
+        return sum((venue.hours for venue in self.venues), ZERO)
+
+    @property
+    def attendees(self) -> int:
+        return sum(venue.attendees for venue in self.venues)
+
+    @property
+    def events(self) -> int:
+        return sum(venue.events for venue in self.venues)
+
+    @property
+    def used(self) -> int:
+        return sum(1 for venue in self.venues if venue.bookings)
+
+
+@dataclass(frozen=True)
+class ProjectEvent:
+    starts_at: datetime.datetime
+    title: str
+    unit: str
+    hours: Decimal
+    volunteers: int
+    people_served: int | None
+
+
+@dataclass
+class ProjectRow:
+    """A brand project active in the period, with what it did in the period."""
+
+    name: str
+    lead_unit: str
+    starts_on: datetime.date
+    ends_on: datetime.date | None
+    teams: list[str]
+    summary: ProjectSummary
+    events: list[ProjectEvent] = field(default_factory=list)
+
+    @property
+    def period_label(self) -> str:
+        return project_period_label(self.starts_on, self.ends_on)
+
+
+def project_period_label(starts_on: datetime.date, ends_on: datetime.date | None) -> str:
+    """E.g. 2026-03-01 — 2026-12-31, or 2026-03-01 — 至今 while it runs on."""
+    return f"{starts_on:%Y-%m-%d} — {f'{ends_on:%Y-%m-%d}' if ends_on else _('ongoing')}"
+
+
 class TeamCounts(TypedDict):
     member_count: int
 
@@ -344,6 +469,8 @@ class Ledger:
     certificates: list[CertificateRow]
     points: list[PointsMonth] = field(default_factory=list)
     shop: ShopRegister = field(default_factory=ShopRegister)
+    venues: VenueSection = field(default_factory=VenueSection)
+    projects: list[ProjectRow] = field(default_factory=list)
 
     @property
     def points_total(self) -> PointsMonth:
@@ -624,6 +751,103 @@ def _shop(unit: PracticeUnit, period: Period) -> ShopRegister:
     return register
 
 
+def _venues(unit: PracticeUnit, period: Period) -> VenueSection:
+    """Every venue of the subtree that takes bookings or was booked in the period, with its approved bookings."""
+    start, end = period.bounds
+    approved = Booking.objects.filter(
+        under(unit, "venue__unit__path"), status=BookingStatus.APPROVED, starts_at__gte=start, starts_at__lt=end
+    )
+    bookings = approved.select_related("booker", "team", "event").order_by("starts_at", "id")
+    venues = (
+        Venue.objects.filter(under(unit, "unit__path"))
+        .filter(Q(is_active=True) | Q(pk__in=approved.values("venue_id")))
+        .select_related("unit")
+        .order_by("unit__path", "name", "id")
+    )
+    kinds = dict(Venue._meta.get_field("kind").choices or [])
+    uses = {
+        venue.pk: VenueUse(venue.name, venue.unit.name, str(kinds.get(venue.kind, venue.kind)), venue.capacity)
+        for venue in venues
+    }
+    for booking in bookings:
+        use = uses.get(booking.venue_id)
+        if use is None:
+            continue
+        try:
+            event = booking.event.title
+        except Booking.event.RelatedObjectDoesNotExist:
+            event = ""
+        use.bookings.append(
+            BookingRow(
+                starts_at=booking.starts_at,
+                ends_at=booking.ends_at,
+                venue=use.name,
+                purpose=booking.purpose,
+                attendees=booking.attendees,
+                booker=booking.booker.name or "",
+                masked_phone=mask_phone(booking.booker.phone),
+                team=booking.team.name if booking.team else "",
+                event=event,
+            )
+        )
+    return VenueSection(list(uses.values()))
+
+
+def ledger_projects(unit: PracticeUnit, period: Period):
+    """Brand projects led in the unit's subtree whose period meets the ledger's."""
+    projects = Project.objects.filter(under(unit, "lead_unit__path"))
+    return active_in(projects, period.first_day, period.last_day)
+
+
+def _projects(unit: PracticeUnit, period: Period) -> list[ProjectRow]:
+    """Each project's figures are its summary for the period; its events are those the summary counts."""
+    projects = (
+        ledger_projects(unit, period)
+        .select_related("lead_unit")
+        .prefetch_related("teams")
+        .order_by("lead_unit__path", "starts_on", "name", "id")
+    )
+    rows = []
+    approved = Q(records__status=RecordStatus.APPROVED)
+    for project in projects:
+        events = (
+            held_events(project, start=period.first_day, end=period.last_day)
+            .select_related("unit", "activity_record")
+            .annotate(
+                approved_hours=Sum("records__credited_hours", filter=approved),
+                served=Count("records__volunteer", filter=approved, distinct=True),
+            )
+            .order_by("starts_at", "id")
+        )
+        rows.append(
+            ProjectRow(
+                name=project.name,
+                lead_unit=project.lead_unit.name,
+                starts_on=project.starts_on,
+                ends_on=project.ends_on,
+                teams=sorted(team.name for team in project.teams.all()),
+                summary=project_summary(project, start=period.first_day, end=period.last_day),
+                events=[_project_event(event) for event in events],
+            )
+        )
+    return rows
+
+
+def _project_event(event) -> ProjectEvent:
+    try:
+        people_served: int | None = event.activity_record.people_served
+    except Event.activity_record.RelatedObjectDoesNotExist:
+        people_served = None
+    return ProjectEvent(
+        starts_at=event.starts_at,
+        title=event.title,
+        unit=event.unit.name,
+        hours=(event.approved_hours or ZERO).quantize(Decimal("0.01")),
+        volunteers=event.served,
+        people_served=people_served,
+    )
+
+
 def build_ledger(unit: PracticeUnit, period: Period, *, made_by=None) -> Ledger:
     """Everything the unit's ledger of the period states, read in a fixed number of queries.
 
@@ -672,4 +896,6 @@ def _build_ledger(unit: PracticeUnit, period: Period, made_by) -> Ledger:
         certificates=_certificates(unit, period),
         points=_points(unit, period),
         shop=_shop(unit, period),
+        venues=_venues(unit, period),
+        projects=_projects(unit, period),
     )

@@ -37,6 +37,16 @@ EVERYTHING = [
     "reports/ledger/hours.html",
     "reports/ledger/certificates.html",
     "reports/ledger/shop.html",
+    "reports/ledger/venues.html",
+    "reports/ledger/projects.html",
+]
+# The chapters after the activities, laid out as the last part.
+CLOSING = [
+    "reports/ledger/hours.html",
+    "reports/ledger/certificates.html",
+    "reports/ledger/shop.html",
+    "reports/ledger/venues.html",
+    "reports/ledger/projects.html",
 ]
 # Activities laid out per document: WeasyPrint holds every page of a document until it is
 # written (about 2 MB a page), so a year's ledger in one piece took 700 MB.
@@ -73,6 +83,8 @@ def contents(ledger: Ledger) -> list[Entry]:
         Entry("hours", _("Hours statistics"), 1),
         Entry("certificates", _("Certificates issued in the period"), 1),
         Entry("shop", _("Points and the shop register"), 1),
+        Entry("venues", _("Venue use"), 1),
+        Entry("projects", _("Brand projects"), 1),
     ]
 
 
@@ -122,9 +134,7 @@ def write_pdf(ledger: Ledger, target: Path, progress: Progress = _ignore) -> Non
             {"parts": ["reports/ledger/activities.html"], "activities": activities[start : start + ACTIVITIES_PER_PART]}
             for start in range(0, len(activities), ACTIVITIES_PER_PART)
         ]
-        parts.append(
-            {"parts": ["reports/ledger/hours.html", "reports/ledger/certificates.html", "reports/ledger/shop.html"]}
-        )
+        parts.append({"parts": CLOSING})
         starts: dict[str, int] = {}
         files, next_page = [], front_pages + 1
         for index, part in enumerate(parts):
@@ -167,7 +177,8 @@ class _Sheet:
 
 
 def write_xlsx(ledger: Ledger, target: Path) -> None:
-    """Sheets: profile, activities, sign-in sheets, hours, certificates, points and the shop register."""
+    """Sheets: profile, activities, sign-in sheets, hours, certificates, points and the shop register,
+    venue use and brand projects."""
     with translation.override(settings.LANGUAGE_CODE):
         book = xlsxwriter.Workbook(
             str(target), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
@@ -179,6 +190,8 @@ def write_xlsx(ledger: Ledger, target: Path) -> None:
         _hours_sheet(_Sheet(book, _("Hours statistics"), [18, 22, 14, 14], bold), ledger)
         _certificates_sheet(_Sheet(book, _("Certificates"), [20, 12, 22, 36, 10, 10, 12, 10], bold), ledger)
         _shop_sheet(_Sheet(book, _("Points and shop"), [18, 18, 14, 10, 10, 10, 18, 10, 14, 24], bold), ledger)
+        _venues_sheet(_Sheet(book, _("Venue use"), [6, 12, 13, 20, 24, 10, 10, 12, 16, 16, 24], bold), ledger)
+        _projects_sheet(_Sheet(book, _("Brand projects"), [6, 24, 18, 26, 24, 10, 12, 12, 12, 10], bold), ledger)
         book.close()
 
 
@@ -429,6 +442,111 @@ def _shop_sheet(sheet: _Sheet, ledger: Ledger) -> None:
                 *(row.party, row.points, row.by, row.note),
             ]
         )
+
+
+def _venues_sheet(sheet: _Sheet, ledger: Ledger) -> None:
+    section = ledger.venues
+    for label, value in [
+        (_("Venues"), len(section.venues)),
+        (_("Venues used"), section.used),
+        (_("Bookings"), section.count),
+        (_("Booked hours"), section.hours),
+        (_("Attendees"), section.attendees),
+        (_("Held by events"), section.events),
+    ]:
+        sheet.write([label, value])
+    sheet.gap()
+    sheet.write([_("By venue")], header=True)
+    sheet.write(
+        [_("No."), _("Venue"), _("Unit"), _("Kind"), _("Capacity"), _("Bookings"), _("Booked hours"), _("Attendees")],
+        header=True,
+    )
+    for number, venue in enumerate(section.venues, start=1):
+        sheet.write(
+            [
+                number,
+                venue.name,
+                venue.unit,
+                venue.kind_label,
+                venue.capacity,
+                venue.count,
+                venue.hours,
+                venue.attendees,
+            ]
+        )
+    sheet.gap()
+    sheet.write(
+        [
+            _("No."),
+            _("Date"),
+            _("Time"),
+            _("Venue"),
+            _("Purpose"),
+            _("Attendees"),
+            _("Hours"),
+            _("Booked by"),
+            _("Mobile number"),
+            _("For team"),
+            _("Event held"),
+        ],
+        header=True,
+    )
+    for number, row in enumerate(section.bookings, start=1):
+        start, end = timezone.localtime(row.starts_at), timezone.localtime(row.ends_at)
+        sheet.write(
+            [
+                *(number, start.strftime("%Y-%m-%d"), f"{start:%H:%M}–{end:%H:%M}", row.venue, row.purpose),
+                *(row.attendees, row.hours, row.booker, row.masked_phone, row.team, row.event),
+            ]
+        )
+
+
+def _projects_sheet(sheet: _Sheet, ledger: Ledger) -> None:
+    sheet.write(
+        [
+            _("No."),
+            _("Project"),
+            _("Lead unit"),
+            _("Project period"),
+            _("Teams"),
+            _("Events"),
+            _("Approved hours"),
+            _("Volunteers"),
+            _("People served"),
+            _("Mean rating"),
+        ],
+        header=True,
+    )
+    for number, project in enumerate(ledger.projects, start=1):
+        summary = project.summary
+        sheet.write(
+            [
+                *(number, project.name, project.lead_unit, project.period_label, "、".join(project.teams)),
+                *(summary.events_held, summary.service_hours, summary.volunteers_served, summary.people_served),
+                summary.mean_rating,
+            ]
+        )
+    sheet.gap()
+    sheet.write(
+        [
+            _("Project"),
+            _("Time"),
+            _("Activity"),
+            _("Organiser"),
+            _("Approved hours"),
+            _("Volunteers"),
+            _("People served"),
+        ],
+        header=True,
+    )
+    for project in ledger.projects:
+        for event in project.events:
+            sheet.write(
+                [
+                    *(project.name, _time(event.starts_at), event.title, event.unit),
+                    *(event.hours, event.volunteers, event.people_served),
+                ]
+            )
 
 
 def zip_units(unit: PracticeUnit) -> list[PracticeUnit]:
