@@ -68,6 +68,9 @@ KINDS: dict[str, Kind] = {
         Kind("order_update", _("My service order moved on"), Audience.RESIDENT),
         Kind("order_rating_request", _("Rate the service I received"), Audience.RESIDENT),
         Kind("manager_digest", _("What waits for me (daily digest)"), Audience.MANAGER),
+        # Venue bookings (notifications/venue_receivers.py).
+        Kind("venue_booking_requested", _("A venue booking waits for my approval"), Audience.MANAGER),
+        Kind("venue_booking_answered", _("My venue booking approved, refused or cancelled"), Audience.RESIDENT),
     ]
 }
 

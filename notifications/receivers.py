@@ -319,3 +319,6 @@ def connect() -> None:
     certificates_issued.connect(on_certificates_issued, sender=Certificate, dispatch_uid="notify-certificates-issued")
     request_answered.connect(on_request_answered, sender=CertificateRequest, dispatch_uid="notify-request-answered")
     order_changed.connect(on_order_changed, sender=Order, dispatch_uid="notify-order-changed")
+    from notifications import venue_receivers  # it imports never_breaks from here
+
+    venue_receivers.connect()

@@ -204,5 +204,5 @@ def cancel(booking: Booking, *, by: AnyUser, at: datetime.datetime) -> Booking:
         raise VenueError("not_cancellable")
     booking.status = BookingStatus.CANCELLED
     booking.save(update_fields=["status", "updated_at"])
-    booking_changed.send(sender=Booking, booking=booking, change=BookingChange.CANCELLED)
+    booking_changed.send(sender=Booking, booking=booking, change=BookingChange.CANCELLED, by=by)
     return booking

@@ -1,3 +1,10 @@
 from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from venues.views import BookingViewSet, VenueViewSet
+
+router = SimpleRouter()
+router.register("venues", VenueViewSet, basename="venue")
+router.register("venue-bookings", BookingViewSet, basename="venue-booking")
+
+urlpatterns: list[URLPattern | URLResolver] = [*router.urls]

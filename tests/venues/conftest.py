@@ -1,7 +1,10 @@
 import datetime
 
+import pytest
+import time_machine
 from django.utils import timezone
 
+from tests.venues.clock import NOW
 from venues.models import Booking, BookingStatus, Venue
 
 
@@ -22,3 +25,16 @@ def make_booking(venue, booker, *, starts_at=None, hours=2, status=BookingStatus
         status=status,
         **fields,
     )
+
+
+@pytest.fixture
+def clock():
+    """The clock frozen on Wednesday 2026-12-02, 09:00 (tests/venues/clock.py)."""
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def reading_room(tree, clock) -> Venue:
+    """S1's reading room: open every day 08:30–21:00, 30 people, 4 hours at most, 4 a month, 30 days ahead."""
+    return make_venue(tree["S1"])
