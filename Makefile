@@ -28,6 +28,7 @@ run: setup
 	$(PYTHON) manage.py load_demo_orders
 	$(PYTHON) manage.py load_demo_points
 	$(PYTHON) manage.py load_demo_notifications
+	$(PYTHON) manage.py load_demo_places
 	@echo "Serving at http://$(HOST)/ (API docs /api/docs/, admin /admin/), with a task worker and the periodic jobs"
 	$(PYTHON) manage.py db_worker --no-reload & worker=$$!; \
 	$(PYTHON) manage.py run_periodic_jobs --loop 60 & periodic=$$!; \
