@@ -1,3 +1,8 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from notifications import activity_calendar_views
+
+# The unit's .ics feed, /calendar/<code>.ics, is answered by notifications/calendar_urls.py's "calendar-feed".
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("calendar/<str:code>/", activity_calendar_views.calendar_page, name="activity-calendar"),
+]

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from events.views import own_volunteer
-from notifications import calendars
+from notifications import activity_calendar, calendars
 from notifications.models import CalendarFeed
 from stations.models import PracticeUnit
 
@@ -41,16 +41,32 @@ def _ics(body: bytes, *, filename: str, private: bool) -> HttpResponse:
 
 @require_safe
 def feed(request: HttpRequest, token: str) -> HttpResponse:
-    """A volunteer's or a unit's feed; calendar apps cannot log in, the secret in the URL is the key."""
+    """A volunteer's or a unit's feed; calendar apps cannot log in, the secret in the URL is the key.
+
+    The same address with a unit's code instead of a secret is the unit's public activity calendar
+    (``/calendar/<code>.ics``): a secret is looked up first, so no unit's code can shadow one.
+    """
     # A deactivated or closed account's link ends with its logins (a unit's feed has no user and stays).
     subscription = (
         CalendarFeed.objects.select_related("unit").filter(token=token).exclude(user__is_active=False).first()
     )
     if subscription is None:
-        raise Http404
+        return public_unit_feed(request, token)
     events, waitlisted = calendars.events_of_feed(subscription, now=timezone.now())
     body = calendars.calendar_of(events, name=calendars.feed_name(subscription), waitlisted=waitlisted)
     return _ics(body, filename="calendar.ics", private=True)
+
+
+def public_unit_feed(request: HttpRequest, code: str) -> HttpResponse:
+    """The public activity calendar of a unit's subtree as .ics: public events and public approved bookings from
+    a month ago to three months ahead (``notifications.activity_calendar``)."""
+    unit = activity_calendar.calendar_unit(code)
+    if unit is None:
+        raise Http404
+    events, bookings = activity_calendar.feed_entries(unit, now=timezone.now())
+    name = _("Activity calendar of %(unit)s") % {"unit": unit.name}
+    body = calendars.calendar_of(events, name=name, bookings=bookings)
+    return _ics(body, filename=f"{unit.code}.ics", private=False)
 
 
 @require_safe

@@ -24,6 +24,7 @@ from events.models import Event, EventStatus, Signup, SignupStatus, public_q
 from notifications.models import CalendarFeed, new_feed_token
 from stations.models import PracticeUnit
 from stations.scoping import under
+from venues.models import Booking
 
 # A feed shows what happened in the last month too, so a phone keeps recent events.
 FEED_PAST_DAYS = 30
@@ -97,9 +98,16 @@ def feed_name(feed: CalendarFeed) -> str:
     return _("My volunteer events")
 
 
-def calendar_of(events: Iterable[Event], *, name: str, waitlisted: Set[int] = frozenset()) -> bytes:
+def calendar_of(
+    events: Iterable[Event],
+    *,
+    name: str,
+    waitlisted: Set[int] = frozenset(),
+    bookings: Iterable[Booking] = (),
+) -> bytes:
     """An iCalendar file (RFC 5545) of the events, times in Shanghai time with its VTIMEZONE;
-    the events ``waitlisted`` names are marked tentative."""
+    the events ``waitlisted`` names are marked tentative. ``bookings``: public venue bookings
+    (a unit's public activity calendar), shown by venue, time and purpose, never by booker."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -115,6 +123,8 @@ def calendar_of(events: Iterable[Event], *, name: str, waitlisted: Set[int] = fr
     host = urlsplit(settings.SITE_URL).hostname or "localhost"
     for event in events:
         calendar.add_component(_entry(event, host, waitlisted=event.pk in waitlisted))
+    for booking in bookings:
+        calendar.add_component(_booking_entry(booking, host))
     calendar.add_missing_timezones()
     return calendar.to_ical()
 
@@ -144,6 +154,24 @@ def _entry(event: Event, host: str, *, waitlisted: bool) -> icalendar.Event:
     else:
         # A team's own event may be at a resident's home: the details stay behind the login.
         entry.add("description", _("Details on the event page: %(url)s") % {"url": page})
+    return entry
+
+
+def _booking_entry(booking: Booking, host: str) -> icalendar.Event:
+    """A public venue booking (its venue's unit's ``select_related``): the venue, the time and the purpose."""
+    zone = timezone.get_default_timezone()
+    page = settings.SITE_URL + reverse("activity-calendar", args=[booking.venue.unit.code])
+    entry = icalendar.Event()
+    entry.add("uid", f"booking-{booking.pk}@{host}")
+    entry.add("dtstamp", booking.updated_at)
+    entry.add("last-modified", booking.updated_at)
+    entry.add("sequence", max(0, int((booking.updated_at - booking.created_at).total_seconds())))
+    entry.add("dtstart", booking.starts_at.astimezone(zone))
+    entry.add("dtend", booking.ends_at.astimezone(zone))
+    entry.add("summary", booking.purpose)
+    entry.add("status", "CONFIRMED")
+    entry.add("location", ", ".join(part for part in (booking.venue.name, booking.venue.address) if part))
+    entry.add("url", page)
     return entry
 
 
