@@ -45,6 +45,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("events.absence_urls")),
     path("", include("notifications.urls")),
     path("", include("notifications.calendar_api_urls")),
+    path("", include("notifications.activity_calendar_api_urls")),
     path("", include("venues.urls")),
     path("", include("events.project_urls")),
     path("", include("reports.urls")),
