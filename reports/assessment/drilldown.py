@@ -49,7 +49,9 @@ def unit_rows(a: Assessment) -> list[dict]:
                 "unit": unit,
                 "registered": reading.registered(unit, until_year=a.period.last_month.year).volunteers,
                 "active": reading.volunteer_counts(reach, since=a.active_since()).active or 0,
-                "hours": reading.totals(reach, a.period.start, a.period.last_month).hours or Decimal("0.00"),
+                "hours": Decimal(str(reading.totals(reach, a.period.start, a.period.last_month).hours or 0)).quantize(
+                    Decimal("0.01")
+                ),
                 "population": unit.population,
             }
         )

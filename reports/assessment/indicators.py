@@ -502,7 +502,9 @@ def m_active(a: Assessment):
 
 
 def m_hours(a: Assessment):
-    hours = reading.totals(a.reach, a.period.start, a.period.last_month).hours or Decimal("0.00")
+    total = reading.totals(a.reach, a.period.start, a.period.last_month).hours or 0
+    # SQLite sums to a float, PostgreSQL to a Decimal: read as the statistics show it.
+    hours = Decimal(str(total)).quantize(Decimal("0.01"), ROUND_HALF_UP)
     return ratio(hours, a.registered_count), hours, a.registered_count
 
 

@@ -217,7 +217,13 @@ def eligibility_page(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         header = [_("Category"), _("Name"), _("Unit"), _("Eligible"), _("Evidence")]
         return workbook_response(
-            [(str(_("'Four 100' eligibility")), header, [eligibility_cells(candidate) for candidate in listed])],
+            [
+                (
+                    str(_("'Four 100' eligibility")).replace("'", ""),
+                    header,
+                    [eligibility_cells(candidate) for candidate in listed],
+                )
+            ],
             file_name(result, _("'Four 100' eligibility"), "xlsx"),
             "four100.xlsx",
         )

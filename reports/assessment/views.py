@@ -55,9 +55,7 @@ class AssessmentQuerySerializer(serializers.Serializer):
         max_value=MAX_UNIT_ID,
         help_text=gettext_lazy("A unit in your scope; default the unit you manage."),
     )
-    period = PeriodField(
-        required=False, max_length=7, help_text=gettext_lazy("YYYY, YYYY-Qn or YYYY-MM; default the current month.")
-    )
+    period = PeriodField(required=False, help_text=gettext_lazy("YYYY, YYYY-Qn or YYYY-MM; default the current month."))
 
 
 def resolve_unit(user, unit_id: int | None) -> PracticeUnit:
