@@ -100,9 +100,9 @@ def candidates(a: Assessment) -> list[Candidate]:
     )
     result: list[Candidate] = []
     for unit in units:
-        row = figures.get(unit.path)
-        registered = row.registered if row else 0
-        active = row.active if row else 0
+        found = figures.get(unit.path)
+        registered = found.registered if found else 0
+        active = found.active if found else 0
         regular = share(active, registered)
         running = sum(
             1 for project in projects if project.lead_unit.path.startswith(unit.path) and project.recent_events

@@ -7,8 +7,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -108,7 +109,7 @@ def drilldown_page(request: HttpRequest, key: str) -> HttpResponse:
         return TemplateResponse(request, "reports/assessment/drilldown.html", {**context, "errors": errors}, status=400)
     figure = result.figures[key]
     drill = table(result, key)
-    page = Paginator(drill.rows, PAGE_ROWS).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+    page: Page = Paginator(drill.rows, PAGE_ROWS).get_page(request.GET.get("page"))  # type: ignore[arg-type]
     cells = drill.cells
     context.update(
         figure=figure,
@@ -155,7 +156,7 @@ def table_cells(request: HttpRequest, row: dict) -> list:
     ]
 
 
-def assessment_download(request: HttpRequest) -> HttpResponse:
+def assessment_download(request: HttpRequest) -> HttpResponseBase:
     """The self-assessment as a printable PDF or an XLSX workbook (the table, then each drill-down)."""
     if (redirect := _check(request)) is not None:
         return redirect
@@ -203,7 +204,7 @@ def eligibility_cells(candidate: Candidate) -> list:
     ]
 
 
-def eligibility_page(request: HttpRequest) -> HttpResponse:
+def eligibility_page(request: HttpRequest) -> HttpResponseBase:
     """Units and brand projects against the 四个100 thresholds, each with its evidence; ``format=xlsx`` downloads it."""
     if (redirect := _check(request)) is not None:
         return redirect

@@ -79,7 +79,7 @@ def text(value: object) -> str | None:
 
 
 def drilldown_url(result: Assessment, key: str) -> str:
-    query = urlencode({"unit": result.unit.pk, "period": result.period.label})
+    query = urlencode({"unit": str(result.unit.pk), "period": result.period.label})
     return f"{reverse('assessment-drilldown', args=[key])}?{query}"
 
 
