@@ -21,7 +21,7 @@ from accounts.admin import AdminRequest
 from accounts.bounded_fields import BoundedFormDateTimeField
 from accounts.errors import DomainError
 from accounts.models import User
-from events import list_columns, services, venue_booking
+from events import list_columns, project_admin, services, venue_booking  # noqa: F401 - registers ProjectAdmin
 from events.activity_admin import ActivityRecordInline, DocumentedFilter
 from events.choices import ChangeAction, RecordFlag
 from events.models import (
@@ -957,4 +957,6 @@ class CorrectionRequestAdmin(WorkflowOnlyAdmin):
 
     def scoped_queryset(self, request):
         return CorrectionRequest.objects.visible_to(request.user)
+
+
 from events import theme_admin  # noqa: E402, F401

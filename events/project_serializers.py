@@ -44,6 +44,8 @@ class ProjectSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+        # The unique name per lead unit is checked in validate(), with the name field's message.
+        validators: list = []
 
     def get_fields(self):
         fields = super().get_fields()

@@ -124,7 +124,7 @@ def sync_booking(event: Event, *, by: AnyUser | None = None, at: datetime.dateti
     Raises VenueError (``overlaps``) when the slot is taken; the caller's transaction rolls back.
     """
     at = at or timezone.now()
-    event = Event.objects.select_for_update().select_related("venue_booking").get(pk=event.pk)
+    event = Event.objects.select_for_update(of=("self",)).select_related("venue_booking").get(pk=event.pk)
     current = event.venue_booking
     if needs_booking(event) and current is not None and _matches(event, current):
         return event

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +14,7 @@ from accounts.admin import AdminRequest
 from accounts.errors import DomainError
 from accounts.models import User
 from accounts.phones import mask_phone
+from events.models import Project
 from orders import services
 from orders.models import (
     RUNNING,
@@ -165,6 +166,14 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ProjectForm(WorkflowForm):
+    project = forms.ModelChoiceField(label=_("brand project"), queryset=Project.objects.none(), required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.managed_by(user).select_related("lead_unit")
+
+
 class ReasonForm(WorkflowForm):
     reason = forms.CharField(label=_("reason"), max_length=200, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -201,6 +210,7 @@ ORDER_FIELDS = (
     "accepted_at",
     "completed_at",
     "closed_at",
+    "project",
 )
 
 
@@ -224,7 +234,12 @@ class OrderAdmin(WorkflowOnlyAdmin):
     date_hierarchy = "created_at"
     inlines = [TeamDeclineInline, OrderChangeInline, ContactViewInline]
     actions = ["accept_selected", "refuse_selected", "close_selected"]
-    object_tools = {"review": _("Accept for dispatch"), "refuse": _("Refuse"), "dispatch": _("Dispatch")}
+    object_tools = {
+        "review": _("Accept for dispatch"),
+        "refuse": _("Refuse"),
+        "dispatch": _("Dispatch"),
+        "project": _("Brand project"),
+    }
     fields = ORDER_FIELDS
     readonly_fields = ORDER_FIELDS
 
@@ -234,13 +249,15 @@ class OrderAdmin(WorkflowOnlyAdmin):
     def tool_links(self, request: HttpRequest, obj) -> list[tuple[StrOrPromise, str]]:
         """Only the steps the order's state allows: once dispatched, 改派 instead of a second 派单."""
         links = dict(zip(self.object_tools, super().tool_links(request, obj), strict=True))
+        # A manager of the handling unit files the order under a brand project, in any state.
+        project = [links["project"]] if Order.objects.managed_by(request.user).filter(pk=obj.pk).exists() else []
         if obj.state == OrderState.SUBMITTED:
-            return [links["review"], links["refuse"]]
+            return [links["review"], links["refuse"], *project]
         if obj.state == OrderState.REVIEWED:
-            return [links["dispatch"]]
+            return [links["dispatch"], *project]
         if obj.state in (OrderState.DISPATCHED, OrderState.OPEN):
-            return [(gettext("Re-dispatch"), links["dispatch"][1])]
-        return []
+            return [(gettext("Re-dispatch"), links["dispatch"][1]), *project]
+        return project
 
     @admin.display(description=_("resident"))
     def resident_masked(self, order: Order) -> str:
@@ -339,6 +356,23 @@ class OrderAdmin(WorkflowOnlyAdmin):
             )
 
         return self.object_form(request, order, ReasonForm, title=gettext("Refuse the order"), perform=perform)
+
+    def project_view(self, request: AdminRequest, order: Order) -> HttpResponse:
+        if not Order.objects.managed_by(request.user).filter(pk=order.pk).exists():
+            raise Http404
+
+        def perform(form: ProjectForm) -> None:
+            Order.objects.filter(pk=order.pk).update(project=form.cleaned_data["project"])
+            self.message_user(request, gettext("The order's brand project was saved."), messages.SUCCESS)
+
+        return self.object_form(
+            request,
+            order,
+            ProjectForm,
+            title=gettext("File the order under a brand project"),
+            perform=perform,
+            form_kwargs={"user": request.user, "initial": {"project": order.project_id}},
+        )
 
     def dispatch_view(self, request: AdminRequest, order: Order) -> HttpResponse:
         def perform(form: DispatchForm) -> None:

@@ -35,8 +35,8 @@ def world(tree, project, people, django_user_model):
     make_record(make_event(s1, day=2, project=project, status=EventStatus.DRAFT), people["丙"], "approved", "4.00")
     document(make_event(s1, day=4, project=project, status=EventStatus.CANCELLED), people_served=100, photos=1)
     make_event(s1, day=11, project=project)
-    make_record(make_event(s1, day=1, project=other), people["丙"], RecordStatus.APPROVED, "5.00")
-    make_record(make_event(s1, day=1), people["丙"], RecordStatus.APPROVED, "5.00")
+    make_record(make_event(s1, day=5, project=other), people["丙"], RecordStatus.APPROVED, "5.00")
+    make_record(make_event(s1, day=6), people["丙"], RecordStatus.APPROVED, "5.00")
     # Orders: two done in December (one rated 4 on average, one closed unrated), one done in
     # November (rated 1), one still in service, one of another project.
     rate(make_order(s1, resident, "rated", project=project, completed=local(2, 15)), 5, 4, 3)
