@@ -107,9 +107,11 @@ class Period:
             return month_of(self.start - datetime.timedelta(days=1))
         return month_of(self.end + datetime.timedelta(days=1))
 
-    def as_week(self) -> Period:
-        """The week the month begins in (or this week)."""
-        return week_of(self.start)
+    def as_week(self, today: datetime.date) -> Period:
+        """This week, if it lies in the month; else the month's first week with four of its days in the month."""
+        if self.kind == "week":
+            return self
+        return week_of(today if self.start <= today <= self.end else self.start + datetime.timedelta(days=3))
 
     def as_month(self) -> Period:
         """The month this week's Thursday lies in, as ISO weeks belong to years (or this month)."""

@@ -78,7 +78,7 @@ def calendar_page(request: HttpRequest, code: str) -> HttpResponse:
         "previous": _link(unit.code, previous, filters) if previous else "",
         "following": _link(unit.code, following, filters) if following else "",
         "current": _link(unit.code, current, filters) if current != period else "",
-        "as_week": _link(unit.code, period.as_week(), filters),
+        "as_week": _link(unit.code, period.as_week(today), filters),
         "as_month": _link(unit.code, period.as_month(), filters),
         "clear": _link(unit.code, period, Filters()) if filters.active else "",
         "categories": ServiceCategory.choices,
