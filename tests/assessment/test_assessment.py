@@ -205,3 +205,19 @@ def test_four_hundred_eligibility_shows_its_evidence(admin_user, tree, world, mo
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     names = [row[1] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
     assert "邻里守望" in names and tree["S1"].name in names
+
+
+def test_every_drilldown_page_lists_its_rows(center_manager, tree, world):
+    client = Client()
+    client.force_login(center_manager)
+    result = Assessment(center_manager, tree["C"], parse_period("2026-10"))
+    result.compute()
+    for spec in SPECS:
+        response = client.get(f"/reports/assessment/{spec.key}/?unit={tree['C'].pk}&period=2026-10")
+        assert response.status_code == 200, spec.key
+        html = response.content.decode()
+        listing = html[html.index('id="records"') : html.index("</table>", html.index('id="records"'))]
+        rows = list(table(result, spec.key).rows)
+        assert listing.count("<tr>") == 1 + max(len(rows), 1), spec.key  # the header, then a row each (or "none")
+    units = client.get(f"/reports/assessment/registered-volunteers/?unit={tree['C'].pk}&period=2026-10")
+    assert tree["I1"].name in units.content.decode()
