@@ -277,10 +277,10 @@ def raw_figures(unit, period, user) -> dict:
     bookings = [
         b
         for b in Booking.objects.filter(status="approved")
-        if b.venue.unit_id in subtree and b.starts_at < end and b.ends_at > start
+        if b.venue.unit_id in subtree and b.starts_at < min(end, now) and b.ends_at > start
     ]
     used = {b.venue_id for b in bookings} | {e.venue_id for e in events if e.venue_id}
-    booked = sum((min(b.ends_at, end) - max(b.starts_at, start)).total_seconds() for b in bookings) / 3600
+    booked = sum((min(b.ends_at, end, now) - max(b.starts_at, start)).total_seconds() for b in bookings) / 3600
     running = [
         p
         for p in Project.objects.all()

@@ -171,7 +171,7 @@ def table(a: Assessment, key: str) -> Table:
                 booking.purpose,
                 local(booking.starts_at),
                 local(booking.ends_at),
-                booking_hours(type(booking).objects.filter(pk=booking.pk), a.start, a.end),
+                booking_hours(type(booking).objects.filter(pk=booking.pk), a.start, a.until),
             ],
         )
     if kind == "projects":

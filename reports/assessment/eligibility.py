@@ -75,8 +75,8 @@ def years_between(first: datetime.date, last: datetime.date) -> int:
 
 
 def candidates(a: Assessment) -> list[Candidate]:
-    """Every unit of the subtree (at most the root's and the next two levels) and every brand project
-    led in it, with the figures each threshold is judged on."""
+    """Every active unit of the subtree and every brand project led in it and running in the period,
+    with the figures each threshold is judged on (units in one rollup statement per level)."""
     as_of = a.period.as_of
     since = a.active_since()
     units = list(PracticeUnit.objects.filter(under(a.unit), is_active=True).order_by("path"))

@@ -180,7 +180,7 @@ def parse_period(text: str, today: datetime.date | None = None) -> AssessmentPer
         kind, end = "quarter", next_month(next_month(next_month(start)))
     else:
         start = datetime.date(year, 1, 1)
-        kind, end = "year", datetime.date(year + 1, 1, 1) if year < 9999 else datetime.date(9999, 12, 31)
+        kind, end = "year", datetime.date(year + 1, 1, 1)
     if start > today:
         raise PeriodError(_("The period must not start after today."))
     return AssessmentPeriod(kind, start, end, today)
@@ -333,8 +333,13 @@ class Assessment:
     def venues(self) -> QuerySet[Venue]:
         return Venue.objects.filter(under(self.unit, "unit__path"), is_active=True).order_by("unit__path", "pk")
 
-    def _in_period(self, prefix: str = "") -> Q:
-        return Q(**{f"{prefix}starts_at__lt": self.end, f"{prefix}ends_at__gt": self.start})
+    @property
+    def until(self) -> datetime.datetime:
+        """The period's end, or now while it runs: a venue is used when its booking has begun."""
+        return min(self.end, self.now)
+
+    def _in_period(self) -> Q:
+        return Q(starts_at__lt=self.until, ends_at__gt=self.start)
 
     def bookings_approved(self) -> QuerySet[Booking]:
         return Booking.objects.filter(
@@ -344,7 +349,7 @@ class Assessment:
     def venues_used(self) -> QuerySet[Venue]:
         booked = Booking.objects.filter(self._in_period(), venue=OuterRef("pk"), status=BookingStatus.APPROVED)
         held = Event.objects.filter(
-            venue=OuterRef("pk"), status__in=HELD_STATUSES, starts_at__gte=self.start, starts_at__lt=self.end
+            venue=OuterRef("pk"), status__in=HELD_STATUSES, starts_at__gte=self.start, starts_at__lt=self.until
         )
         return self.venues().filter(Exists(booked) | Exists(held))
 
@@ -561,7 +566,7 @@ def booking_hours(bookings: QuerySet[Booking], start: datetime.datetime, end: da
 
 def m_venue_hours(a: Assessment):
     total = a.venues().count()
-    hours = booking_hours(a.bookings_approved(), a.start, a.end)
+    hours = booking_hours(a.bookings_approved(), a.start, a.until)
     return ratio(hours, total), hours, total
 
 
@@ -719,7 +724,7 @@ SPECS: list[Spec] = [
         _("Venues open and used"),
         ("chengdu", "bijie"),
         "percent",
-        _("Share of the venues taking bookings that had an approved booking or an event in the period."),
+        _("Share of the venues taking bookings that had an approved booking or an event in the period (so far)."),
         m_venues_open,
         "venues",
     ),
