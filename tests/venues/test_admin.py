@@ -79,13 +79,16 @@ def test_another_stations_venue_cannot_be_opened_or_changed(tree, clock, client,
 
 def test_a_manager_adds_a_venue_with_a_photo_stored_without_exif(tree, clock, client, station_manager):
     client.force_login(station_manager)
-    response = client.post(VENUES + "add/", venue_form(tree["S1"], **{"photos-0-image": phone_photo(), "photos-0-caption": "阅览区"}))
+    response = client.post(
+        VENUES + "add/", venue_form(tree["S1"], **{"photos-0-image": phone_photo(), "photos-0-caption": "阅览区"})
+    )
     assert response.status_code == 302, text(response)
     venue = Venue.objects.get(name="新时代文明实践书屋")
     photo = venue.photos.get()
     with Image.open(photo.image.path) as stored:
         assert stored.format == "JPEG" and not stored.getexif()
-        assert b"SecretPhone" not in open(photo.image.path, "rb").read()
+    with open(photo.image.path, "rb") as stored_bytes:
+        assert b"SecretPhone" not in stored_bytes.read()
 
 
 def test_a_huge_photo_is_shrunk(tree, clock, client, station_manager):

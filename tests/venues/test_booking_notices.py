@@ -22,7 +22,9 @@ def inbox(user) -> list[Message]:
 
 
 def book(venue, user, start=10):
-    return services.book(venue, user, starts_at=on(THURSDAY, start), ends_at=on(THURSDAY, start + 2), purpose="读书会", at=NOW)
+    return services.book(
+        venue, user, starts_at=on(THURSDAY, start), ends_at=on(THURSDAY, start + 2), purpose="读书会", at=NOW
+    )
 
 
 def test_a_pending_booking_tells_the_stations_managers_not_those_above_or_beside(
@@ -75,7 +77,13 @@ def test_a_refused_booking_leaves_no_notice(tree, clock, volunteer, station_mana
     venue = make_venue(tree["S1"], capacity=5)
     with pytest.raises(services.VenueError):
         services.book(
-            venue, volunteer.user, starts_at=on(THURSDAY, 10), ends_at=on(THURSDAY, 11), purpose="x", attendees=6, at=NOW
+            venue,
+            volunteer.user,
+            starts_at=on(THURSDAY, 10),
+            ends_at=on(THURSDAY, 11),
+            purpose="x",
+            attendees=6,
+            at=NOW,
         )
     assert inbox(station_manager) == []
 

@@ -65,7 +65,9 @@ def test_a_closed_weekday_is_refused_and_an_open_one_taken(tree, clock, voluntee
 
 
 def test_a_booking_crossing_midnight_is_refused(tree, clock, volunteer):
-    late = make_venue(tree["S1"], opens_at=datetime.time(0, 0), closes_at=datetime.time(23, 59), max_booking_minutes=1440)
+    late = make_venue(
+        tree["S1"], opens_at=datetime.time(0, 0), closes_at=datetime.time(23, 59), max_booking_minutes=1440
+    )
     friday = THURSDAY + datetime.timedelta(days=1)
     refused_with("not_open_then", late, volunteer.user, on(THURSDAY, 22), on(friday, 1))
 
