@@ -19,6 +19,11 @@ far), and the annual target is judged on the year's hours.
 Service orders belong to the resident's station (the area served, as in
 ``orders.statistics``), whoever handles or serves them, and are counted straight from
 the orders, which are far fewer than service records.
+
+Venues (阵地) belong to their unit. A venue counts while it takes bookings (and its unit
+is switched on); it was used in the month when an approved booking of it, or an event
+held at it, started in the month (up to now). Booked hours are those of the month's
+approved bookings, of every venue of the unit, as the ledger's 阵地使用 lists them.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from typing import cast
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -46,11 +51,12 @@ from orders.statistics import DONE, SATISFIED_TOTAL
 from reports.rollups import reading
 from stations.models import PATH_STEP, Level, PracticeUnit
 from stations.scoping import is_under, root_units, under
+from venues.models import Booking, BookingStatus, Venue
 
 GREEN, AMBER, RED, NO_DATA = "green", "amber", "red", "none"
 HELD_STATUSES = (EventStatus.PUBLISHED, EventStatus.FINISHED)
 HUNDRED = Decimal(100)
-ALL_SOURCES = ("events", "records", "rollups", "orders")
+ALL_SOURCES = ("events", "records", "rollups", "orders", "venues")
 STARS = Decimal("0.01")
 
 
@@ -79,6 +85,10 @@ class Figures:
     response_stars: int = 0
     attitude_stars: int = 0
     result_stars: int = 0
+    venues: int = 0  # taking bookings
+    venues_used: int = 0
+    venue_bookings: int = 0  # approved, this month
+    venue_hours: Decimal = Decimal("0.00")
 
     def add(self, other: Figures) -> None:
         for name in FIGURE_NAMES:
@@ -140,11 +150,19 @@ class Indicator:
     unit: str  # how the value reads: "percent", "count", "hours" or "stars"
     help: str | Promise = ""
     scores: bool = False  # rows carry the mean of each of the three rating scores
+    venues: bool = False  # rows carry the venue figures and the no-venue-use flag
+
+
+# Bounds of indicators newer than a deployment's DASHBOARD_THRESHOLDS setting.
+DEFAULT_THRESHOLDS: dict[str, dict] = {
+    "venue_use": {"green": 80, "amber": 50},
+}
 
 
 def threshold(key: str) -> dict:
     # The settings' mix of int and float bounds reads as object to mypy.
-    return cast(dict, settings.DASHBOARD_THRESHOLDS[key])
+    configured = cast(dict, getattr(settings, "DASHBOARD_THRESHOLDS", {}))
+    return cast(dict, configured.get(key) or DEFAULT_THRESHOLDS[key])
 
 
 def share(part, whole) -> Decimal | None:
@@ -235,6 +253,30 @@ def measure_order_satisfaction(f: Figures, population, period):
     stars = f.response_stars + f.attitude_stars + f.result_stars
     value = mean_stars(stars, 3 * f.ratings)
     return value, f.ratings, f.ratings + f.unrated, light_at_least(value, threshold("order_satisfaction"))
+
+
+def measure_venue_use(f: Figures, population, period):
+    value = share(f.venues_used, f.venues)
+    return value, f.venues_used, f.venues, light_at_least(value, threshold("venue_use"))
+
+
+@dataclass(frozen=True)
+class VenueFigures:
+    """A row's venues: how many take bookings, how many were used, the month's approved bookings and hours."""
+
+    venues: int
+    used: int
+    bookings: int
+    hours: Decimal
+
+    @property
+    def unused(self) -> bool:
+        """No venue used this month: the flag of the drill-down (also where the unit lists no venue)."""
+        return self.used == 0
+
+
+def venue_figures(f: Figures) -> VenueFigures:
+    return VenueFigures(f.venues, f.venues_used, f.venue_bookings, f.venue_hours)
 
 
 @dataclass(frozen=True)
@@ -358,6 +400,18 @@ INDICATORS = {
             ),
             scores=True,
         ),
+        Indicator(
+            "venue-use",
+            _("Venues in use"),
+            ("venues",),
+            measure_venue_use,
+            "percent",
+            _(
+                "Share of the venues taking bookings that had an approved booking or held an event this month; "
+                "the month's approved bookings and their hours beside it."
+            ),
+            venues=True,
+        ),
     ]
 }
 
@@ -378,6 +432,7 @@ class Row:
     zero_activity: bool
     zero_hours: bool
     scores: Scores | None = None
+    venues: VenueFigures | None = None
 
 
 @dataclass
@@ -630,6 +685,38 @@ class Dashboard:
                 for name in ("response_stars", "attitude_stars", "result_stars"):
                     setattr(figures, name, getattr(figures, name) + row[name])
 
+    def _load_venues(self, segment: Segment) -> None:
+        period = self.period
+        start = local_midnight(period.month)
+        end = min(local_midnight(next_month(period.month)), period.now)
+        approved = Booking.objects.filter(status=BookingStatus.APPROVED, starts_at__gte=start, starts_at__lt=end)
+        held = Event.objects.filter(status__in=HELD_STATUSES, starts_at__gte=start, starts_at__lt=end)
+        used = Exists(approved.filter(venue=OuterRef("pk"))) | Exists(held.filter(venue=OuterRef("pk")))
+        venues = (
+            Venue.objects.filter(segment.q("unit__path"), is_active=True, unit__is_active=True)
+            .order_by()
+            .values(path=segment.head("unit__path"))
+            .annotate(n=Count("id"), used=Count("id", filter=used))
+        )
+        for row in venues:
+            group = segment.group_of(row["path"])
+            if group is not None:
+                group.figures.venues += row["n"]
+                group.figures.venues_used += row["used"]
+        length = ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
+        booked = (
+            approved.filter(segment.q("venue__unit__path"))
+            .order_by()
+            .values(path=segment.head("venue__unit__path"))
+            .annotate(n=Count("id"), length=Sum(length))
+        )
+        for row in booked:
+            group = segment.group_of(row["path"])
+            if group is not None:
+                hours = Decimal(row["length"].total_seconds()) / 3600 if row["length"] else Decimal(0)
+                group.figures.venue_bookings += row["n"]
+                group.figures.venue_hours += hours.quantize(Decimal("0.01"), ROUND_HALF_UP)
+
     # Reading ---------------------------------------------------------------------------
 
     def groups(self) -> list[Group]:
@@ -666,6 +753,7 @@ class Dashboard:
             zero_activity=figures.events_held == 0,
             zero_hours=figures.hours_month == 0,
             scores=scores(figures) if indicator.scores else None,
+            venues=venue_figures(figures) if indicator.venues else None,
         )
 
     def indicators(self) -> list[tuple[Indicator, Row]]:

@@ -28,7 +28,18 @@ from rest_framework.views import APIView
 from accounts.bounded_fields import EARLIEST_DATE, LATEST_DATE, BoundedDateField
 from accounts.pagination import PageNumberPagination
 from points.statement import PointsFigures, by_child, month_bounds, points_by_unit_month, points_totals, scope_units
-from reports.dashboard.indicators import AMBER, GREEN, INDICATORS, NO_DATA, RED, Dashboard, Row, Scores, dashboard
+from reports.dashboard.indicators import (
+    AMBER,
+    GREEN,
+    INDICATORS,
+    NO_DATA,
+    RED,
+    Dashboard,
+    Row,
+    Scores,
+    VenueFigures,
+    dashboard,
+)
 from reports.dashboard.order_reports import order_report, report_file
 from reports.files import FILE_FORMATS, XLSX_TYPE, FileExportView, csv_download, workbook_response
 from stations.models import Level, PracticeUnit
@@ -108,6 +119,19 @@ class ScoresSerializer(serializers.Serializer):
 SCORES_HELP = gettext_lazy("Only for the satisfaction indicator: the mean of each rating score.")
 
 
+class VenueFiguresSerializer(serializers.Serializer):
+    venues = serializers.IntegerField(help_text=gettext_lazy("Venues taking bookings."))
+    used = serializers.IntegerField(
+        help_text=gettext_lazy("Of them, booked (approved) or holding an event this month.")
+    )
+    bookings = serializers.IntegerField(help_text=gettext_lazy("Approved bookings starting this month."))
+    hours = serializers.DecimalField(max_digits=14, decimal_places=2, help_text=gettext_lazy("Their booked hours."))
+    unused = serializers.BooleanField(help_text=gettext_lazy("No venue used this month."))
+
+
+VENUES_HELP = gettext_lazy("Only for the venue-use indicator: the venue figures.")
+
+
 class IndicatorSerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]  # the output key, not Field.label
@@ -118,6 +142,7 @@ class IndicatorSerializer(serializers.Serializer):
     denominator = serializers.CharField(allow_null=True)
     light = serializers.ChoiceField(choices=[GREEN, AMBER, RED, NO_DATA])
     scores = ScoresSerializer(allow_null=True, help_text=SCORES_HELP)
+    venues = VenueFiguresSerializer(allow_null=True, help_text=VENUES_HELP)
     drilldown = serializers.CharField()
 
 
@@ -156,6 +181,7 @@ class DrilldownRowSerializer(serializers.Serializer):
     zero_activity = serializers.BooleanField(help_text=gettext_lazy("No event held this month."))
     zero_hours = serializers.BooleanField(help_text=gettext_lazy("No approved hours this month."))
     scores = ScoresSerializer(allow_null=True, help_text=SCORES_HELP)
+    venues = VenueFiguresSerializer(allow_null=True, help_text=VENUES_HELP)
 
 
 class PaginatedDrilldownSerializer(serializers.Serializer):
@@ -177,6 +203,18 @@ def scores_dict(scores: Scores | None) -> dict | None:
         "attitude": text(scores.attitude),
         "result": text(scores.result),
         "satisfied": scores.satisfied,
+    }
+
+
+def venues_dict(venues: VenueFigures | None) -> dict | None:
+    if venues is None:
+        return None
+    return {
+        "venues": venues.venues,
+        "used": venues.used,
+        "bookings": venues.bookings,
+        "hours": venues.hours,
+        "unused": venues.unused,
     }
 
 
@@ -214,6 +252,7 @@ def row_dict(row: Row) -> dict:
         "zero_activity": row.zero_activity,
         "zero_hours": row.zero_hours,
         "scores": scores_dict(row.scores),
+        "venues": venues_dict(row.venues),
     }
 
 
@@ -263,6 +302,7 @@ class DashboardView(APIView):
                 "denominator": text(row.denominator),
                 "light": row.light,
                 "scores": scores_dict(row.scores),
+                "venues": venues_dict(row.venues),
                 "drilldown": f"{reverse('report-dashboard-drilldown', args=[indicator.key])}?"
                 f"{drilldown_query(root, month)}",
             }
@@ -293,6 +333,8 @@ def drilldown_header(key: str) -> list[str]:
     ]
     if INDICATORS[key].scores:
         header += [_("Response"), _("Attitude"), _("Result"), _("Satisfied ratings")]
+    if INDICATORS[key].venues:
+        header += [_("Venues"), _("Venues used"), _("Bookings"), _("Booked hours"), _("No venue use")]
     return header
 
 
@@ -313,6 +355,9 @@ def drilldown_cells(row: Row) -> list:
     if row.scores is not None:
         scores = row.scores
         cells += [text(scores.response) or "", text(scores.attitude) or "", text(scores.result) or "", scores.satisfied]
+    if row.venues is not None:
+        venues = row.venues
+        cells += [venues.venues, venues.used, venues.bookings, venues.hours, yes if venues.unused else no]
     return cells
 
 

@@ -1,7 +1,7 @@
 """Ledgers (台账) of a unit and a period: what inspectors open a station's files for.
 
 ``build_ledger`` gathers everything a ledger states in a fixed number of queries,
-whatever the number of activities, records or photos: the unit's profile, its
+whatever the number of activities, records, photos, venues or bookings: the unit's profile, its
 activities with their sign-in sheets, activity records and photos, the hours and
 the certificates issued. ``reports.ledgers.files`` lays it out as PDF and XLSX.
 
@@ -849,7 +849,8 @@ def _project_event(event) -> ProjectEvent:
 
 
 def build_ledger(unit: PracticeUnit, period: Period, *, made_by=None) -> Ledger:
-    """Everything the unit's ledger of the period states, read in a fixed number of queries.
+    """Everything the unit's ledger of the period states, read in a fixed number of queries
+    (but for brand projects: a few each, as ``project_summary`` counts one project at a time).
 
     Labels (statuses, categories, months) are in the documents' language, Chinese,
     whatever language the person asking reads.

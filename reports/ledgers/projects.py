@@ -135,7 +135,7 @@ class ProjectListQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class UnitRefSerializer(serializers.Serializer):
+class LeadUnitSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
@@ -143,7 +143,7 @@ class UnitRefSerializer(serializers.Serializer):
 class ProjectListRowSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    lead_unit = UnitRefSerializer()
+    lead_unit = LeadUnitSerializer()
     starts_on = serializers.DateField()
     ends_on = serializers.DateField(allow_null=True)
     teams = serializers.ListField(child=serializers.CharField())
