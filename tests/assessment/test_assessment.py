@@ -3,6 +3,7 @@
 The clock is frozen at 2026-10-22 10:00 Asia/Shanghai (fixture ``clock`` of conftest.py).
 """
 
+import csv
 import io
 
 import openpyxl
@@ -221,3 +222,14 @@ def test_every_drilldown_page_lists_its_rows(center_manager, tree, world):
         assert listing.count("<tr>") == 1 + max(len(rows), 1), spec.key  # the header, then a row each (or "none")
     units = client.get(f"/reports/assessment/registered-volunteers/?unit={tree['C'].pk}&period=2026-10")
     assert tree["I1"].name in units.content.decode()
+
+
+def test_figures_add_up_to_the_dashboards_export(center_manager, tree, world):
+    """The dashboard's drill-down CSV (its export) per institute sums to our figures for the center."""
+    client = client_for(center_manager)
+    ours = report(client, f"unit={tree['C'].pk}&period=2026-10")
+    for key in ("documented-events", "registered-volunteers", "order-completion"):
+        response = client.get(f"/api/v1/reports/dashboard/{key}/?unit={tree['C'].pk}&month=2026-10&format=csv")
+        lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+        numerators = [int(line[3] or 0) for line in lines[1:]]
+        assert str(sum(numerators)) == ours[key]["numerator"], key
