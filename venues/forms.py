@@ -31,7 +31,7 @@ class BookingForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         teams = teams_of(user)
-        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+        self.fields["team"].queryset = teams
         if not teams.exists():
             del self.fields["team"]
 

@@ -134,7 +134,7 @@ def _weekday_name(day: int) -> str:
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def my_bookings(request: HttpRequest) -> HttpResponse:
-    bookings = Booking.objects.filter(booker=request.user).select_related("venue__unit", "team")
+    bookings = Booking.objects.filter(booker_id=request.user.pk).select_related("venue__unit", "team")
     page = Paginator(bookings.order_by("-starts_at", "-pk"), PER_PAGE).get_page(request.GET.get("page"))
     return _render(request, "venues/my_bookings.html", {"page": page, "now": timezone.now()})
 

@@ -34,8 +34,7 @@ class VenuePhotoSerializer(serializers.ModelSerializer):
 
 
 class VenueSerializer(serializers.ModelSerializer):
-    # DRF's metaclass takes declared fields off the class; the stubs see Field.parent.
-    unit = ManagedUnitField()  # type: ignore[assignment]
+    unit = ManagedUnitField()
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     photos = VenuePhotoSerializer(many=True, read_only=True)
@@ -107,7 +106,7 @@ class TeamField(serializers.PrimaryKeyRelatedField):
 
 class BookingSerializer(serializers.ModelSerializer):
     venue = serializers.PrimaryKeyRelatedField(queryset=Venue.objects.all())
-    team = TeamField(required=False, allow_null=True)  # type: ignore[assignment]
+    team = TeamField(required=False, allow_null=True)
     venue_name = serializers.CharField(source="venue.name", read_only=True)
     unit_name = serializers.CharField(source="venue.unit.name", read_only=True)
     booker_name = serializers.CharField(source="booker.name", read_only=True)
