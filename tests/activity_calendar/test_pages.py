@@ -193,7 +193,8 @@ def _fill(tree, reading_room, booker, n: int) -> None:
     for index in range(n):
         start = on(3, 1 + index % 28, 8 + index % 10)
         event_on(tree[("S1", "S2", "S3")[index % 3]], start, category=categories[index % len(categories)])
-        make_booking(reading_room, booker, starts_at=on(3, 1 + index % 28, 19), hours=1, is_public=True)
+        # One hour each, never overlapping (PostgreSQL's exclusion constraint): a day's second booking is an hour later.
+        make_booking(reading_room, booker, starts_at=on(3, 1 + index % 28, 9 + index // 28), hours=1, is_public=True)
 
 
 @pytest.mark.parametrize("size", [2, 40])
