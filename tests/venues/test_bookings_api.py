@@ -214,3 +214,48 @@ def test_another_volunteer_cannot_see_or_cancel_my_booking(bookings, other_volun
     client = client_for(other_volunteer.user)
     assert client.get(f"{URL}{bookings['own'].pk}/").status_code == 404
     assert client.post(f"{URL}{bookings['own'].pk}/cancel/").status_code == 404
+
+
+def test_the_list_costs_the_same_queries_for_more_bookings(bookings, station_manager, reading_room, tree):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(station_manager)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(URL).status_code == 200
+        return len(queries)
+
+    count()  # the manager's appointments are read once per user object, on the first request
+    before = count()
+    team = Team.objects.create(name="东门读书队", unit=tree["S1"])
+    for hour in (15, 17, 19):
+        make_booking(
+            reading_room, make_volunteer(tree["S1"], f"新{hour}").user, starts_at=on(THURSDAY, hour), team=team
+        )
+    assert count() == before
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/venue-bookings/99999999999999999999999/",
+        "/api/v1/venue-bookings/99999999999999999999999/cancel/",
+        "/api/v1/venues/99999999999999999999999/",
+        "/api/v1/venues/99999999999999999999999/availability/",
+    ],
+)
+def test_huge_ids_are_not_found_never_a_500(bookings, admin_user, url):
+    client = client_for(admin_user)
+    response = client.post(url) if url.endswith("cancel/") else client.get(url)
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url", ["/venues/99999999999999999999999/", "/venues/bookings/99999999999999999999999/cancel/"]
+)
+def test_huge_ids_on_the_pages_are_not_found(bookings, client, volunteer, url):
+    client.force_login(volunteer.user)
+    response = client.post(url) if url.endswith("cancel/") else client.get(url)
+    assert response.status_code == 404
