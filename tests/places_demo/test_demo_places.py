@@ -8,6 +8,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from events.models import Event, MarkedTheme, Project
 from venues.models import Booking, BookingStatus, Venue, VenueKind
@@ -69,3 +70,28 @@ def test_a_first_visit_finds_a_reading_room_bookings_at_each_step_projects_and_t
     assert (booking.starts_at, booking.ends_at) == (held.starts_at, held.ends_at)
     # The rehearsal was refused for the evening of the lecture.
     assert refused.venue == held.venue and refused.starts_at.date() == held.starts_at.date()
+
+
+def test_the_first_visit_after_make_run_finds_the_places_on_the_pages(demo, client):
+    run("load_demo_places")
+    waiting = Booking.objects.get(status=BookingStatus.PENDING)
+    refused = Booking.objects.get(status=BookingStatus.REFUSED)
+    lecture = Booking.objects.get(status=BookingStatus.APPROVED, purpose="家庭教育公益讲座")
+
+    # Anyone: the reading room's page and the center's calendar with the public lecture.
+    assert "东门社区农家书屋" in client.get("/venues/").content.decode()
+    assert "使用须知" in client.get(f"/venues/{waiting.venue_id}/").content.decode()
+    month = f"{timezone.localtime(lecture.starts_at):%Y-%m}"
+    calendar = client.get(f"/calendar/DEMO-C/?month={month}").content.decode()
+    assert f'id="booking-{lecture.pk}-' in calendar and "家庭教育公益讲座" in calendar
+    projects = client.get("/projects/").content.decode()
+    assert "小板凳宣讲" in projects and "邻里守望" in projects
+
+    # The resident reads why the rehearsal was refused.
+    client.post("/login/", {"username": "13600000001", "password": "resident12345"})
+    assert refused.refuse_reason in client.get("/venues/my-bookings/").content.decode()
+
+    # The station's manager finds the reading-room booking waiting.
+    client.post("/logout/")
+    client.post("/login/", {"username": "13900000101", "password": "manager12345"})
+    assert f'id="booking-{waiting.pk}"' in client.get("/venues/bookings/").content.decode()
