@@ -444,7 +444,8 @@ class ProjectRow:
 
 def project_period_label(starts_on: datetime.date, ends_on: datetime.date | None) -> str:
     """E.g. 2026-03-01 — 2026-12-31, or 2026-03-01 — 至今 while it runs on."""
-    return f"{starts_on:%Y-%m-%d} — {f'{ends_on:%Y-%m-%d}' if ends_on else _('ongoing')}"
+    end = ends_on.isoformat() if ends_on else _("ongoing")
+    return f"{starts_on.isoformat()} — {end}"
 
 
 class TeamCounts(TypedDict):

@@ -92,9 +92,9 @@ def places(tree, clock, django_user_model):
         "room": book(room, resident, local("2026-11-20", 14), 2, purpose="读书会", attendees=15, team=team),
         "before": book(hall, resident, local("2026-10-31", 23), 0.5, purpose="十月夜场"),
         "after": book(hall, resident, local("2026-12-01", 0), 1, purpose="十二月晨练"),
-        "pending": book(hall, resident, local("2026-11-10"), 1, BookingStatus.PENDING, purpose="待批"),
-        "refused": book(hall, resident, local("2026-11-11"), 1, BookingStatus.REFUSED, purpose="被拒"),
-        "cancelled": book(hall, resident, local("2026-11-12"), 1, BookingStatus.CANCELLED, purpose="已取消"),
+        "pending": book(hall, resident, local("2026-11-10"), 1, BookingStatus.PENDING, purpose="待批讲座"),
+        "refused": book(hall, resident, local("2026-11-11"), 1, BookingStatus.REFUSED, purpose="被拒排练"),
+        "cancelled": book(hall, resident, local("2026-11-12"), 1, BookingStatus.CANCELLED, purpose="取消的聚会"),
         "far": book(far, resident, local("2026-11-20"), 2, purpose="远方活动"),
     }
     make_event(

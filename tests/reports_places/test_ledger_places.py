@@ -76,7 +76,7 @@ def test_an_approval_in_the_period_shows_and_a_cancellation_goes(tree, places):
     bookings["pending"].save(update_fields=["status"])
     bookings["last"].status = BookingStatus.CANCELLED
     bookings["last"].save(update_fields=["status"])
-    assert purposes(build_ledger(tree["S1"], Period("month", 2026, 11))) == ["晨练", "待批", "重阳敬老"]
+    assert purposes(build_ledger(tree["S1"], Period("month", 2026, 11))) == ["晨练", "待批讲座", "重阳敬老"]
 
 
 def test_bookers_are_shown_by_name_and_masked_mobile(tree, places):
@@ -120,7 +120,7 @@ def test_the_pdf_has_both_chapters_with_masked_bookers(station_manager_client, t
     assert zh("Venue use") in text and zh("Brand projects") in text
     for expected in ("东门文化礼堂", "东门球场", "晨练", "合唱排练", "重阳敬老", "邻里守望", "守望巡访", "4.50"):
         assert expected in text, expected
-    for absent in ("待批", "被拒", "已取消", "十月夜场", "十二月晨练", "西湖书屋", "夏日课堂", "远方"):
+    for absent in ("待批讲座", "被拒排练", "取消的聚会", "十月夜场", "十二月晨练", "西湖书屋", "夏日课堂", "远方"):
         assert absent not in text, absent
     assert f"{resident.phone[:3]}****{resident.phone[7:]}" in text
     assert resident.phone not in text
