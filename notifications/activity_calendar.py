@@ -393,6 +393,10 @@ def theme_choices(unit: PracticeUnit, year: int) -> list[ThemeChoice]:
     return [ThemeChoice(key, name, key in marked, dates.get(key)) for key, name in THEMES.items()]
 
 
+def _lock_center(center: PracticeUnit) -> PracticeUnit:
+    return PracticeUnit.objects.select_for_update().get(pk=center.pk)
+
+
 @transaction.atomic
 def mark_themes(center: PracticeUnit, keys: Iterable[str]) -> list[str]:
     """Make ``keys`` the center's marked theme days: the others are unmarked. Raises CalendarError."""
@@ -402,8 +406,9 @@ def mark_themes(center: PracticeUnit, keys: Iterable[str]) -> list[str]:
     unknown = wanted - THEMES.keys()
     if unknown:
         raise CalendarError("unknown_theme")
-    # Two managers saving at once: the center's row lock makes the second see the first's choice.
-    PracticeUnit.objects.select_for_update().filter(pk=center.pk).first()
+    # Two managers saving at once: the second waits for the first and then replaces its choice whole;
+    # without the lock each kept the other's additions and the center ended with neither's list.
+    _lock_center(center)
     had = set(MarkedTheme.objects.filter(center=center).values_list("theme", flat=True))
     MarkedTheme.objects.filter(center=center, theme__in=had - wanted).delete()
     MarkedTheme.objects.bulk_create(
