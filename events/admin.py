@@ -285,7 +285,7 @@ class EventAdmin(ScopedAdmin):
     def _publish_after_save(self, request: HttpRequest, obj: Event) -> HttpResponse:
         """Publish the event just saved; on a refusal it stays a saved draft and its form says why."""
         try:
-            services.publish_event(obj, by=request.user)
+            services.publish_event(obj, by=request.user if request.user.is_authenticated else None)
         except DomainError as error:
             self.message_user(
                 request,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from accounts.bounded_fields import BoundedDateField, BoundedDateFilter
@@ -18,6 +19,7 @@ from volunteers.models import Team
 MAX_GOALS_CHARS = 5000
 
 
+@extend_schema_serializer(component_name="BrandProject")
 class ProjectSerializer(serializers.ModelSerializer):
     lead_unit = ManagedUnitField()
     lead_unit_name = serializers.CharField(source="lead_unit.name", read_only=True)
@@ -94,6 +96,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         return attrs
 
 
+@extend_schema_serializer(component_name="BrandProjectSummary")
 class ProjectSummarySerializer(serializers.Serializer):
     events_held = serializers.IntegerField()
     service_hours = serializers.DecimalField(max_digits=12, decimal_places=2)
@@ -108,6 +111,7 @@ class ProjectSummarySerializer(serializers.Serializer):
     end = serializers.DateField(allow_null=True)
 
 
+@extend_schema_serializer(component_name="BrandProjectPeriod")
 class PeriodSerializer(serializers.Serializer):
     """An optional period, both days included."""
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -47,7 +50,20 @@ class ProjectViewSet(viewsets.ModelViewSet):
         return projects.select_related("lead_unit").prefetch_related("teams").order_by("-starts_on", "-id")
 
     def perform_create(self, serializer: BaseSerializer) -> None:
-        serializer.save(created_by=self.request.user)
+        self._save(serializer, created_by=self.request.user)
+
+    def perform_update(self, serializer: BaseSerializer) -> None:
+        self._save(serializer)
+
+    def _save(self, serializer: BaseSerializer, **extra) -> None:
+        # Two managers naming two projects alike at once: the second hears it like any duplicate.
+        try:
+            with transaction.atomic():
+                serializer.save(**extra)
+        except IntegrityError as error:
+            if "project_name_unique_per_unit" not in str(error) and "UNIQUE" not in str(error):
+                raise
+            raise ValidationError({"name": _("The lead unit already has a project of this name.")}) from error
 
     @extend_schema(
         parameters=[

@@ -85,7 +85,7 @@ def held_events(
 
 def done_orders(project: Project, *, start: datetime.date | None = None, end: datetime.date | None = None):
     """The project's orders whose service is done, completed in the period."""
-    orders = project.orders.filter(state__in=ORDER_DONE_STATES)  # type: ignore[attr-defined]
+    orders = project.orders.filter(state__in=ORDER_DONE_STATES)
     if start is not None:
         orders = orders.filter(completed_at__gte=_day_start(start))
     if end is not None:

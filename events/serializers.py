@@ -112,11 +112,11 @@ class EventSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(errors)
         if current("radius_m") and (current("latitude") is None or current("longitude") is None):
             raise serializers.ValidationError({"radius_m": _("A check-in radius needs the latitude and longitude.")})
-        errors = venue_project_errors(
+        placement = venue_project_errors(
             self.instance, unit=current("unit"), venue=current("venue"), project=current("project"), changed=attrs
         )
-        if errors:
-            raise serializers.ValidationError(errors)
+        if placement:
+            raise serializers.ValidationError(placement)
         return attrs
 
     def update(self, instance: Event, validated_data: dict) -> Event:

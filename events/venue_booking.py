@@ -11,6 +11,7 @@ whole change, so nothing is half moved.
 from __future__ import annotations
 
 import datetime
+from typing import cast
 
 from django.db import transaction
 from django.db.models import Q
@@ -133,10 +134,11 @@ def sync_booking(event: Event, *, by: AnyUser | None = None, at: datetime.dateti
     booking = None
     if needs_booking(event):
         booker = by if by is not None and by.is_authenticated else event.created_by
+        venue = cast(Venue, event.venue)  # needs_booking: the event names one
         if booker is None:
             raise EventVenueError("no_booker")
         booking = hold_for_event(
-            event.venue,
+            venue,
             starts_at=event.starts_at,
             ends_at=event.ends_at,
             purpose=event.title[:100],
