@@ -230,7 +230,7 @@ def test_the_list_costs_the_same_queries_for_more_bookings(bookings, station_man
     count()  # the manager's appointments are read once per user object, on the first request
     before = count()
     team = Team.objects.create(name="东门读书队", unit=tree["S1"])
-    for hour in (15, 17, 19):
+    for hour in (16, 18, 20):
         make_booking(
             reading_room, make_volunteer(tree["S1"], f"新{hour}").user, starts_at=on(THURSDAY, hour), team=team
         )
