@@ -81,9 +81,11 @@ class Period:
     def label(self) -> str:
         if self.kind == "month":
             return date_format(self.start, "YEAR_MONTH_FORMAT")
+        # A date format as a translatable string: "n月j日" in Chinese, without the zero MONTH_DAY_FORMAT pads.
+        day_format = _("n/j")
         return _("%(start)s to %(end)s") % {
-            "start": date_format(self.start, "MONTH_DAY_FORMAT"),
-            "end": date_format(self.end, "MONTH_DAY_FORMAT"),
+            "start": date_format(self.start, day_format),
+            "end": date_format(self.end, day_format),
         }
 
     @property
