@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +29,7 @@ from events.models import (
 from events.photos import MAX_PHOTOS_PER_REQUEST, PhotoRejected, check_photo
 from events.record_deadlines import deadline_of, kind_of
 from events.themes import THEMES
-from events.venue_booking import needs_booking, sync_booking, venue_project_errors
+from events.venue_booking import in_line_q, needs_booking, sync_booking, venue_project_errors
 from stations.models import PracticeUnit
 from stations.serializers import ManagedUnitField
 from venues.models import Venue
@@ -97,7 +98,12 @@ class EventSerializer(serializers.ModelSerializer):
         fields = super().get_fields()
         # Any venue or project may be named; validate() says which fit the event's unit (400 otherwise).
         fields["venue"].queryset = Venue.objects.select_related("unit")
-        fields["project"].queryset = Project.objects.select_related("lead_unit")
+        # A private project outside the manager's line is as unknown as a wrong id.
+        user = self.context["request"].user if "request" in self.context else None
+        projects = Project.objects.filter(is_public=True)
+        if user is not None:
+            projects = Project.objects.filter(Q(is_public=True) | in_line_q(user, "lead_unit__path"))
+        fields["project"].queryset = projects.select_related("lead_unit")
         return fields
 
     def get_theme_name(self, event: Event) -> str | None:

@@ -192,3 +192,14 @@ def test_two_events_published_at_once_for_one_slot_book_it_once(tree, venue, sta
     assert len(holding(venue)) == 1
     assert Event.objects.filter(status=EventStatus.PUBLISHED).count() == 1
     assert datetime.timedelta(hours=2) == holding(venue)[0].ends_at - holding(venue)[0].starts_at
+
+
+def test_taking_the_venue_off_a_published_event_frees_it(draft, venue, station_manager):
+    event = published(draft, station_manager)
+
+    response = client_for(station_manager).patch(f"/api/v1/events/{event.pk}/", {"venue": None}, format="json")
+
+    assert response.status_code == 200
+    assert holding(venue) == []
+    event.refresh_from_db()
+    assert event.venue_booking is None

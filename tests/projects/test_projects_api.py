@@ -60,6 +60,8 @@ def test_filters_by_unit_subtree_period_and_search(tree, anon_client):
     assert names(running) == {"三站项目", "远方项目"}
     assert names(anon_client.get("/api/v1/projects/?q=老人")) == {"三站项目"}
     assert names(anon_client.get("/api/v1/projects/?unit=999999999")) == set()
+    assert anon_client.get("/api/v1/projects/?unit=" + "9" * 30).status_code in (200, 400)
+    assert anon_client.get("/api/v1/projects/?active_from=99999-01-01").status_code == 400
 
 
 def test_a_manager_creates_a_project_of_their_unit_with_its_teams(tree, station_manager):
