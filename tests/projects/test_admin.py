@@ -116,3 +116,14 @@ def test_a_manager_of_another_station_cannot_file_the_order(tree, client, other_
     assert response.status_code in (302, 403, 404)
     order.refresh_from_db()
     assert order.project is None
+
+
+def test_the_order_api_shows_the_order_s_project(tree, station_manager, order):
+    from tests.conftest import client_for
+
+    order.project = make_project(tree["S1"], "本站项目")
+    order.save()
+
+    body = client_for(station_manager).get(f"/api/v1/orders/{order.pk}/").json()
+
+    assert (body["project"], body["project_name"]) == (order.project.pk, "本站项目")

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from events.models import EventStatus, RecordStatus
-from tests.conftest import make_manager
+from tests.conftest import make_user
 from tests.orders.conftest import make_team
 from tests.projects.conftest import document, make_event, make_order, make_project, make_record
 
@@ -25,7 +25,7 @@ def shown(tree, project, people, django_user_model):
     make_record(event, people["甲"], RecordStatus.APPROVED, "2.00")
     document(event, people_served=12, photos=2)
     make_event(s1, day=4, project=project, title="内部筹备会", status=EventStatus.DRAFT)
-    resident = make_manager(django_user_model, s1, "不相干")  # any user will do as the resident
+    resident = make_user(django_user_model, "居民")
     make_order(s1, resident, "closed", project=project, completed=event.ends_at)
     return {"project": project, "event": event, "team": team}
 
