@@ -49,9 +49,14 @@ RESOURCES = {
     "me/notification-address": ("消息与日历", "通知地址"),
     "me/wechat-consents": ("消息与日历", "微信订阅授权"),
     "me/calendar-feed": ("消息与日历", "我的日历订阅"),
+    "venues": ("阵地与品牌项目", "阵地"),
+    "venue-bookings": ("阵地与品牌项目", "阵地预约"),
+    "projects": ("阵地与品牌项目", "品牌项目"),
     # reports/ holds several areas: the second path segment names the resource.
     "reports/dashboard": ("台账与测评", "测评指标"),
     "reports/ledgers": ("台账与测评", "台账"),
+    "reports/assessment": ("台账与测评", "测评自查"),
+    "reports/projects": ("统计与导出", "品牌项目清单"),
     "reports/orders": ("统计与导出", "点单统计"),
     "reports/annual": ("统计与导出", "年度报告"),
     "reports/national-export": ("统计与导出", "全国志愿服务信息系统导出"),
@@ -70,6 +75,10 @@ TAGS = [
     {
         "name": "消息与日历",
         "description": "站内消息、通知渠道选择（站内、短信、微信、邮件）、微信订阅授权、日历订阅（.ics）。",
+    },
+    {
+        "name": "阵地与品牌项目",
+        "description": "阵地（场馆、农家书屋等）的开放时间和预约规则、群众和队伍预约、管理员审核；品牌项目及其成效。",
     },
     {"name": "台账与测评", "description": "单位按月、季、年生成的台账（PDF、Excel），测评指标看板及其明细。"},
     {"name": "统计与导出", "description": "服务时长统计、年度概况、点单统计，CSV 和 Excel 导出。"},
@@ -118,6 +127,8 @@ ACTIONS = {
     ("reset", "*"): "重置{noun}链接（旧链接失效）",
     ("calendar_feed", "get"): "单位的日历订阅",
     ("calendar_feed_reset", "*"): "重置单位的日历订阅链接（旧链接失效）",
+    ("availability", "*"): "某日已被预约的时段（仅时间）",
+    ("refuse", "*"): "驳回{noun}（需说明理由）",
     ("volunteers", "*"): "各志愿者的缺席率",
     ("events", "*"): "各活动的缺席率",
 }
@@ -135,6 +146,10 @@ SPECIAL = {
     ("me/exchange-code", "", "create"): "生成一次性兑换码（十分钟内有效）",
     ("me/donations", "", "create"): "把积分捐给单位的公益池",
     ("reports/national-export", "", "retrieve"): "导出到全国志愿服务信息系统的数据",
+    ("projects", "summary", "retrieve"): "品牌项目成效（活动、服务时长、参与志愿者、服务人次、评价）",
+    ("venue-bookings", "cancel", "create"): "取消阵地预约",
+    ("reports/assessment", "", ""): "单位测评自查：各指标的分子、分母、目标值、红黄绿灯、测评依据及明细链接",
+    ("reports/projects", "", ""): "辖区品牌项目清单及成效（JSON，或 CSV、Excel 下载）",
     ("series", "signup", "create"): "报名整个周期活动（以后的每次活动自动报名）",
     ("series", "signup", "destroy"): "取消周期活动报名（以后各次的名额让出）",
 }

@@ -86,6 +86,7 @@ def links(request: HttpRequest, who: Who) -> list[Link]:
         (who["manager"], "workbench", _("Workbench"), ()),
         (True, "events-page", _("Events"), ("event-page",)),
         (True, "orders-menu", _("Service menu"), ("orders-new", "orders-register")),
+        (True, "venue-list-page", _("Venues"), ("venue-page", "venue-my-bookings-page")),
         (who["resident"], "orders-mine", _("My orders"), ()),
         (who["leader"], "orders-team", _("My team's orders"), ()),
         (who["manager"], "orders-manage", _("Orders to handle"), ("orders-manage-new", "orders-statistics")),

@@ -402,7 +402,12 @@ DASHBOARD_THRESHOLDS = {
     "order_completion": {"green": 90, "amber": 70},
     # Mean stars (1-5) of residents' ratings.
     "order_satisfaction": {"green": 4.5, "amber": 4},
+    # Percent of bookable venues used in the month (an approved booking or an event held there).
+    "venue_use": {"green": 80, "amber": 50},
 }
+# Self-assessment (reports/assessment/indicators.py): per indicator key, bounds that replace the built-in
+# targets, e.g. {"venue-hours": {"green": 30, "amber": 10, "per_month": true}}.
+ASSESSMENT_TARGETS = envjson("ASSESSMENT_TARGETS", "{}")
 # PostgreSQL work_mem for export queries: grouping a million records in memory, not on disk.
 STATS_WORK_MEM = os.getenv("STATS_WORK_MEM", "64MB")
 

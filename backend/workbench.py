@@ -31,6 +31,7 @@ from points.models import ShopItem
 from stations.models import Level, PracticeUnit
 from stations.scoping import is_manager
 from stations.services import appoints_anywhere
+from venues.models import Booking, BookingStatus
 
 UPCOMING_DAYS = 14
 WAITING_SHOWN = 8
@@ -175,6 +176,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "refused_today": refused_today.count(),
         "certificates_to_review": certificates_to_review(user),
         "undocumented_count": undocumented.count(),
+        "bookings_to_decide": Booking.objects.managed_by(user).filter(status=BookingStatus.PENDING).count(),
         "undocumented": undocumented_shown,
         "min_photos": settings.ACTIVITY_MIN_PHOTOS,
         "orders": orders_waiting(user),
@@ -190,8 +192,12 @@ def workbench(request: HttpRequest) -> HttpResponse:
             "new_order": reverse("orders-manage-new"),
             "order_statistics": reverse("orders-statistics"),
             "ledgers": reverse("ledger-page"),
+            "bookings": reverse("venue-manage-bookings-page"),
+            "projects": reverse("projects-page"),
+            "calendar": reverse("activity-calendar", args=[units[0].code]) if units else "",
             "statistics": reverse("admin-statistics") if user.is_staff else "",
             "dashboard": reverse("admin-dashboard") if user.is_staff else "",
+            "assessment": reverse("assessment-page") if user.is_staff else "",
             "admin": reverse("admin:index") if user.is_staff else "",
             # The records the law asks for beside service (办法 art. 8-10), the legal exports
             # (art. 18) and the appointments of the units below: admin pages, for staff.

@@ -152,7 +152,7 @@ class EventViewSet(viewsets.ModelViewSet):
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None) -> Response:
-        return self._answer(services.publish_event(self.get_object()))
+        return self._answer(services.publish_event(self.get_object(), by=request.user))
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])

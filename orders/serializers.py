@@ -9,7 +9,6 @@ from rest_framework import serializers
 
 from accounts.bounded_fields import BoundedDateTimeField
 from accounts.phones import mask_phone, normalize_phone, validate_mobile
-from events.models import Project
 from events.photos import MAX_PHOTOS_PER_REQUEST, PhotoRejected, check_photo, check_photos
 from orders.models import (
     MAX_DEADLINE_WORKING_DAYS,
@@ -198,19 +197,6 @@ class OrderSerializer(serializers.ModelSerializer):
     def get_rating(self, order: Order) -> dict | None:
         rating = getattr(order, "rating", None)
         return RatingSerializer(rating).data if rating is not None else None
-
-
-class OrderProjectSerializer(serializers.Serializer):
-    """Attach an order to a brand project (or detach it, with null): a project the manager's subtree leads."""
-
-    project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.none(), allow_null=True)
-
-    def get_fields(self):
-        fields = super().get_fields()
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        fields["project"].queryset = Project.objects.managed_by(user) if user is not None else Project.objects.none()
-        return fields
 
 
 class OrderCreateSerializer(serializers.Serializer):

@@ -23,12 +23,17 @@ from events.checkin_codes import make_event_code, make_volunteer_code
 from events.models import Method, RefusedScan
 from events.services import approve_record, record_scan, sign_up
 from stations.models import Level
+from tests.activity_calendar import matrix_c as calendar_matrix
+from tests.assessment import matrix_d as assessment_matrix
 from tests.conftest import client_for, make_manager, make_unit, make_volunteer
 from tests.events.conftest import make_event
 from tests.notifications import matrix_b, matrix_d, matrix_e, matrix_f
 from tests.points.matrix import PATHS as POINTS_PATHS
 from tests.points.matrix import ROWS as POINTS_ROWS
 from tests.points.matrix import points_request
+from tests.projects import matrix_b as projects_matrix
+from tests.reports_places import matrix_e as project_list_matrix
+from tests.venues import matrix_a as venues_matrix
 from volunteers.models import Skill, Team
 
 PERSONAS = ["admin", "center", "institute", "station", "other_manager", "volunteer", "other_volunteer", "anonymous"]
@@ -284,7 +289,21 @@ GET    /api/v1/activity-photos/{id}/image/          in   200 200 200 200 404 403
 GET    /api/v1/activity-photos/{id}/image/          out  200 404 404 404 404 403 403 401
 GET    /api/v1/activity-photos/{id}/thumbnail/      in   200 200 200 200 404 403 403 401
 GET    /api/v1/activity-photos/{id}/thumbnail/      out  200 404 404 404 404 403 403 401
-""" + "\n".join(rows.strip() for rows in (POINTS_ROWS, matrix_b.ROWS, matrix_d.ROWS, matrix_e.ROWS, matrix_f.ROWS))
+""" + "\n".join(
+    rows.strip()
+    for rows in (
+        POINTS_ROWS,
+        matrix_b.ROWS,
+        matrix_d.ROWS,
+        matrix_e.ROWS,
+        matrix_f.ROWS,
+        venues_matrix.ROWS,
+        projects_matrix.ROWS,
+        calendar_matrix.ROWS,
+        assessment_matrix.ROWS,
+        project_list_matrix.ROWS,
+    )
+)
 
 CASES = []
 for line in TABLE.strip().splitlines():
@@ -489,6 +508,16 @@ def matrix_photo():
 
 def request_for(method: str, path: str, target: str, persona: str, world: dict) -> tuple[str, dict | None]:
     """The URL and a valid body for the operation, so that success is possible."""
+    if path.startswith(venues_matrix.PATHS):
+        return venues_matrix.venues_a_request(method, path, target, persona, world)
+    if path.startswith(projects_matrix.PATHS):
+        return projects_matrix.projects_b_request(method, path, target, persona, world)
+    if path.startswith(calendar_matrix.PATHS):
+        return calendar_matrix.themes_request(method, path, target, persona, world)
+    if path.startswith(assessment_matrix.PATHS):
+        return assessment_matrix.assessment_d_request(method, path, target, persona, world)
+    if path.startswith(project_list_matrix.PATHS):
+        return project_list_matrix.projects_request(method, path, target, persona, world)
     if path.startswith(("/api/v1/orders/", "/api/v1/order-ratings/", "/api/v1/menu-", "/api/v1/residents/")):
         from tests.orders.matrix import order_request
 

@@ -21,6 +21,14 @@ ORDER = SimpleNamespace(
     starts_at=at(15),
     place="东门社区服务站",
 )
+BOOKING = SimpleNamespace(
+    venue=SimpleNamespace(name="东门农家书屋"),
+    starts_at=at(9),
+    ends_at=at(11),
+    purpose="读书会",
+    attendees=12,
+    refuse_reason="场地维修",
+)
 
 
 def step(action: str, reason: str = ""):
@@ -29,6 +37,8 @@ def step(action: str, reason: str = ""):
 
 # kind → (context, facts the text must contain)
 CASES = {
+    "venue_booking_requested": ({"booking": BOOKING}, ["东门农家书屋", "2026-12-05 09:00", "读书会"]),
+    "venue_booking_answered": ({"booking": BOOKING, "change": "refused"}, ["东门农家书屋", "原因：场地维修"]),
     "signup_confirmed": ({"event": EVENT}, ["社区环境清洁", "2026-12-05 09:00", "东门社区广场", "报名成功"]),
     "signup_waitlisted": ({"event": EVENT}, ["社区环境清洁", "2026-12-05 09:00", "候补"]),
     "promoted": (

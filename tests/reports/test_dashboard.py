@@ -127,6 +127,7 @@ def test_the_centers_indicators_and_their_lights(admin_client_api, tree, world):
         "overdue-orders",
         "order-completion",
         "order-satisfaction",
+        "venue-use",
     ]
     # S3 held nothing: 2 of 3 stations, below the amber 80 %.
     assert figures(board["active-stations"]) == ("66.7", "2", "3", "red")
