@@ -48,6 +48,7 @@ from stations.admin import (
     serializer_errors_to_form,
 )
 from stations.models import Level, PracticeUnit
+from venues.errors import VenueError
 from venues.models import Venue
 from volunteers.models import Volunteer
 
@@ -261,6 +262,18 @@ class EventAdmin(ScopedAdmin):
             choices = [("", "---------"), *((key, name) for key, name in THEMES.items())]
             return forms.ChoiceField(label=db_field.verbose_name, choices=choices, required=False)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except VenueError as error:
+            # The venue was taken after the form's check: the whole save rolled back; say why.
+            self.message_user(
+                request,
+                gettext("Not saved: %(reason)s") % {"reason": error.detail},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change) -> None:
         if not change:

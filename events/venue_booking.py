@@ -155,13 +155,16 @@ def sync_booking(event: Event, *, by: AnyUser | None = None, at: datetime.dateti
 def check_free(event: Event, *, venue: Venue | None, starts_at, ends_at) -> str | None:
     """A form's early word: would the published ``event`` still fit at ``venue`` then? None if so.
 
-    The booking itself (``sync_booking``) decides under the venue's lock; this only spares a
-    manager a refused save.
+    Takes the venue's lock, so inside the admin's transaction no other booking can slip in
+    between this check and ``sync_booking``; the admin still turns a refused booking into a
+    message rather than an error page.
     """
     if venue is None or starts_at is None or ends_at is None or event.status != EventStatus.PUBLISHED:
         return None
     if event.series_id is not None:
         return None
+    if transaction.get_connection().in_atomic_block:
+        _lock_venue(venue)
     taken = Booking.objects.filter(venue=venue).holding().overlapping(starts_at, ends_at)
     if event.venue_booking_id:
         taken = taken.exclude(pk=event.venue_booking_id)
