@@ -279,9 +279,13 @@ def public_events(unit: PracticeUnit) -> QuerySet[Event]:
 
 
 def public_bookings(unit: PracticeUnit) -> QuerySet[Booking]:
-    """The subtree's approved bookings that their booker opened to the public."""
+    """The subtree's approved bookings that their booker opened to the public.
+
+    A booking that holds the venue for an event stays off: a public event shows as itself, and
+    a team's own event (a visit to a resident) must not show at all, not even by its title.
+    """
     return Booking.objects.filter(
-        under(unit, "venue__unit__path"), is_public=True, status=BookingStatus.APPROVED
+        under(unit, "venue__unit__path"), is_public=True, status=BookingStatus.APPROVED, event__isnull=True
     ).select_related("venue__unit")
 
 

@@ -46,9 +46,13 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     The same address with a unit's code instead of a secret is the unit's public activity calendar
     (``/calendar/<code>.ics``): a secret is looked up first, so no unit's code can shadow one.
     """
-    # A deactivated or closed account's link ends with its logins (a unit's feed has no user and stays).
+    # A deactivated or closed account's link ends with its logins; a deactivated unit's, like its public calendar.
     subscription = (
-        CalendarFeed.objects.select_related("unit").filter(token=token).exclude(user__is_active=False).first()
+        CalendarFeed.objects.select_related("unit")
+        .filter(token=token)
+        .exclude(user__is_active=False)
+        .exclude(unit__is_active=False)
+        .first()
     )
     if subscription is None:
         return public_unit_feed(request, token)

@@ -7,10 +7,12 @@ import datetime
 
 import pytest
 
+from events import venue_booking
 from events.models import EventStatus, ServiceCategory
 from stations.models import PracticeUnit
 from tests.activity_calendar.conftest import event_on, on
 from tests.venues.conftest import make_booking
+from venues.models import Booking
 from volunteers.models import Team
 
 pytestmark = pytest.mark.django_db
@@ -228,3 +230,19 @@ def test_days_of_the_period_are_listed_in_order_with_padding_outside(client, tre
     assert html.index('id="day-2026-02-23"') < html.index('id="day-2026-03-01"') < html.index('id="day-2026-04-05"')
     assert 'class="day outside empty" id="day-2026-02-23"' in html
     assert datetime.date(2026, 3, 1).weekday() == 6
+
+
+def test_a_team_s_own_event_at_a_venue_stays_off_by_its_booking_too(client, tree, clock, reading_room, station_manager):
+    team = Team.objects.create(name="东门队", unit=tree["S1"])
+    visit = event_on(
+        tree["S1"], on(3, 16), title="入户探访张大爷", team=team, venue=reading_room, created_by=station_manager
+    )
+    lecture = event_on(tree["S1"], on(3, 17), title="公开讲座", venue=reading_room, created_by=station_manager)
+    for event in (visit, lecture):
+        venue_booking.sync_booking(event, by=station_manager)
+    assert Booking.objects.filter(venue=reading_room, is_public=True).count() == 2
+
+    response = client.get("/calendar/S1/?month=2026-03")
+
+    assert "入户探访张大爷" not in response.content.decode()
+    assert day_html(response, "2026-03-17").count("公开讲座") == 1  # the event, not again as its booking

@@ -5,8 +5,10 @@ three months ahead, as a valid iCalendar file. The clock stands on 2026-03-04, 1
 import icalendar
 import pytest
 
+from events import venue_booking
 from notifications import calendars
 from tests.activity_calendar.conftest import event_on, on
+from venues.models import Booking
 from volunteers.models import Team
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +85,30 @@ def test_the_feed_takes_two_queries_and_the_unit(client, tree, march, django_ass
     # The secret lookup, the unit, the events, the bookings.
     with django_assert_max_num_queries(4):
         assert client.get("/calendar/C.ics").status_code == 200
+
+
+def test_a_deactivated_unit_s_secret_feed_answers_404_like_its_public_one(client, tree, march):
+    feed = calendars.feed_of_unit(tree["S1"])
+    assert client.get(f"/calendar/{feed.token}.ics").status_code == 200
+    tree["S1"].is_active = False
+    tree["S1"].save(update_fields=["is_active"])
+    assert client.get(f"/calendar/{feed.token}.ics").status_code == 404
+
+
+def test_a_team_s_own_event_at_a_venue_is_not_in_the_feed_by_its_booking_either(
+    client, tree, clock, reading_room, station_manager
+):
+    team = Team.objects.create(name="东门队", unit=tree["S1"])
+    visit = event_on(
+        tree["S1"], on(3, 16), title="入户探访张大爷", team=team, venue=reading_room, created_by=station_manager
+    )
+    lecture = event_on(tree["S1"], on(3, 17), title="公开讲座", venue=reading_room, created_by=station_manager)
+    for event in (visit, lecture):
+        venue_booking.sync_booking(event, by=station_manager)
+    assert Booking.objects.filter(venue=reading_room, is_public=True).count() == 2
+
+    calendar = icalendar.Calendar.from_ical(client.get("/calendar/S1.ics").content)
+    summaries = [str(entry["summary"]) for entry in calendar.walk("VEVENT")]
+
+    assert "入户探访张大爷" not in summaries
+    assert summaries.count("公开讲座") == 1  # the event itself, not again as its booking
