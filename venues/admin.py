@@ -15,8 +15,23 @@ from accounts.admin import AdminRequest
 from accounts.errors import DomainError
 from stations.admin import ScopedAdmin, WorkflowForm, WorkflowOnlyAdmin
 from venues import services
-from venues.models import Booking, Venue, VenuePhoto
+from venues.models import ALL_WEEKDAYS, Booking, Venue, VenuePhoto
 from venues.photos import PhotoRejected, reencode_venue_photo
+
+
+def tidy_weekdays(typed: str) -> str:
+    return "".join(sorted({c for c in typed if c in ALL_WEEKDAYS}))
+
+
+class VenueAdminForm(forms.ModelForm):
+    def clean_open_weekdays(self) -> str:
+        typed = self.cleaned_data.get("open_weekdays", "")
+        if not tidy_weekdays(typed):
+            # Saved as "" before: a venue that is never open.
+            raise forms.ValidationError(
+                _("Give the open weekdays as digits 1 (Monday) to 7 (Sunday)."), code="no_weekday"
+            )
+        return typed
 
 
 class VenuePhotoForm(forms.ModelForm):
@@ -41,6 +56,13 @@ class VenuePhotoInline(admin.TabularInline):
     extra = 1
     max_num = 12
 
+    def get_formset(self, request, obj=None, **kwargs):
+        # Django builds and cleans up to max_num + 1000 rows from a crafted TOTAL_FORMS, each
+        # upload decoded; at most max_num rows are read and more are refused.
+        kwargs.setdefault("validate_max", True)
+        kwargs.setdefault("absolute_max", self.max_num)
+        return super().get_formset(request, obj, **kwargs)
+
     # The venue around it is already scoped to the manager.
     def has_view_permission(self, request, obj=None) -> bool:
         return True
@@ -61,6 +83,7 @@ class VenueAdmin(ScopedAdmin):
     list_filter = ["kind", "is_active", "approval_required", "unit__level"]
     search_fields = ["name", "address", "unit__name"]
     list_select_related = ["unit"]
+    form = VenueAdminForm
     inlines = [VenuePhotoInline]
     fieldsets = [
         (None, {"fields": ["unit", "name", "kind", "address", "capacity", "facilities", "description", "is_active"]}),
@@ -92,7 +115,7 @@ class VenueAdmin(ScopedAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         # Keep the digits once each and in order, whatever was typed ("5 3,1" → "135").
-        obj.open_weekdays = "".join(sorted({c for c in obj.open_weekdays if c in "1234567"}))
+        obj.open_weekdays = tidy_weekdays(obj.open_weekdays)
         super().save_model(request, obj, form, change)
 
 

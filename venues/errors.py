@@ -15,6 +15,7 @@ class VenueError(DomainError):
         "monthly_limit": _("You have reached this venue's bookings for the month."),
         "overlaps": _("The venue is already booked at that time."),
         "not_pending": _("Only a booking waiting for approval can be approved or refused."),
+        "already_begun": _("This booking has already begun; it can no longer be approved."),
         "not_cancellable": _("This booking can no longer be cancelled."),
         "reason_required": _("Give a reason for refusing."),
         "not_yours": _("This booking is not yours."),

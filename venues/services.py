@@ -176,12 +176,20 @@ def _locked(booking: Booking) -> Booking:
 
 @transaction.atomic
 def decide(booking: Booking, *, by: AnyUser, approve: bool, reason: str = "", at: datetime.datetime) -> Booking:
-    """A manager of the venue's unit approves or refuses a pending booking. Raises VenueError."""
+    """A manager of the venue's unit approves or refuses a pending booking. Raises VenueError.
+
+    Only a booking that has not begun, at a venue (and unit) still taking bookings, can be
+    approved; refusing stays possible, so that a manager can clear what waits in vain.
+    """
     booking = _locked(booking)
     if not manages(by, booking.venue.unit):
         raise VenueError("not_yours")
     if booking.status != BookingStatus.PENDING:
         raise VenueError("not_pending")
+    if approve and (not booking.venue.is_active or not booking.venue.unit.is_active):
+        raise VenueError("venue_closed")
+    if approve and booking.starts_at <= at:
+        raise VenueError("already_begun")
     reason = reason.strip()
     if not approve and not reason:
         raise VenueError("reason_required")

@@ -1,0 +1,186 @@
+"""Holes found on review: deciding bookings that have begun or whose venue closed since, the
+admin's venue form, and more paths around the monthly limit.
+
+The clock is frozen on Wednesday 2026-12-02, 09:00 Asia/Shanghai (the ``clock`` fixture of
+tests/venues/conftest.py); every booking is built from that week (tests/venues/clock.py).
+"""
+
+import datetime
+
+import pytest
+import time_machine
+
+from notifications.kinds import Channel
+from notifications.models import Message
+from tests.conftest import client_for
+from tests.venues.clock import NOW, THURSDAY, on
+from tests.venues.conftest import make_booking
+from venues import services
+from venues.errors import VenueError
+from venues.models import BookingStatus
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1/venue-bookings/"
+
+
+@pytest.fixture
+def pending(reading_room, volunteer):
+    return make_booking(reading_room, volunteer.user, starts_at=on(THURSDAY, 10), status=BookingStatus.PENDING)
+
+
+def answered(user) -> int:
+    return Message.objects.filter(recipient=user, channel=Channel.INBOX, kind="venue_booking_answered").count()
+
+
+# Deciding ---------------------------------------------------------------------------------
+
+
+def test_a_booking_that_has_begun_can_no_longer_be_approved_but_can_be_refused(pending, station_manager, volunteer):
+    begun = on(THURSDAY, 10, 30)
+    with pytest.raises(VenueError) as caught:
+        services.decide(pending, by=station_manager, approve=True, at=begun)
+    assert caught.value.code == "already_begun"
+    pending.refresh_from_db()
+    assert pending.status == BookingStatus.PENDING and answered(volunteer.user) == 0
+    services.decide(pending, by=station_manager, approve=False, reason="过期未审", at=begun)
+    pending.refresh_from_db()
+    assert pending.status == BookingStatus.REFUSED
+
+
+def test_approving_a_begun_booking_through_the_api_is_a_400(pending, station_manager):
+    with time_machine.travel(on(THURSDAY, 10), tick=False):
+        response = client_for(station_manager).post(f"{API}{pending.pk}/approve/")
+    assert response.status_code == 400 and response.json()["code"] == "already_begun"
+    pending.refresh_from_db()
+    assert pending.status == BookingStatus.PENDING
+
+
+def test_a_booking_starting_a_minute_later_is_still_approved(pending, station_manager):
+    services.decide(pending, by=station_manager, approve=True, at=on(THURSDAY, 9, 59))
+    pending.refresh_from_db()
+    assert pending.status == BookingStatus.APPROVED
+
+
+@pytest.mark.parametrize("closed", ["venue", "unit"])
+def test_a_venue_closed_after_the_booking_was_made_refuses_approval(pending, station_manager, volunteer, closed):
+    target = pending.venue if closed == "venue" else pending.venue.unit
+    target.is_active = False
+    target.save()
+    with pytest.raises(VenueError) as caught:
+        services.decide(pending, by=station_manager, approve=True, at=NOW)
+    assert caught.value.code == "venue_closed"
+    pending.refresh_from_db()
+    assert pending.status == BookingStatus.PENDING
+    # Refusing (to tell the booker) and cancelling still work.
+    services.decide(pending, by=station_manager, approve=False, reason="场地停用", at=NOW)
+    pending.refresh_from_db()
+    assert pending.status == BookingStatus.REFUSED and answered(volunteer.user) == 1
+
+
+def test_the_admin_refuses_to_approve_a_begun_booking_with_a_message(pending, client, station_manager):
+    client.force_login(station_manager)
+    with time_machine.travel(on(THURSDAY, 11), tick=False):
+        response = client.post(f"/admin/venues/booking/{pending.pk}/approve/")
+    assert response.status_code == 200
+    pending.refresh_from_db()
+    assert pending.status == BookingStatus.PENDING
+
+
+def test_the_manager_page_refuses_to_approve_a_begun_booking(pending, client, station_manager):
+    client.force_login(station_manager)
+    with time_machine.travel(on(THURSDAY, 11), tick=False):
+        client.post(f"/venues/bookings/{pending.pk}/approve/")
+    pending.refresh_from_db()
+    assert pending.status == BookingStatus.PENDING
+
+
+def test_a_decision_tells_the_booker_once(pending, station_manager, volunteer):
+    services.decide(pending, by=station_manager, approve=True, at=NOW)
+    with pytest.raises(VenueError):
+        services.decide(pending, by=station_manager, approve=True, at=NOW + datetime.timedelta(minutes=1))
+    assert answered(volunteer.user) == 1
+
+
+# The venue admin ---------------------------------------------------------------------------
+
+VENUES = "/admin/venues/venue/"
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def tiny_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "teal").save(out, format="PNG")
+    return out.getvalue()
+
+
+def venue_form(unit, photos: int = 0, **fields) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    form = {
+        "unit": unit.pk,
+        "name": "新时代文明实践书屋",
+        "kind": "reading_room",
+        "capacity": 20,
+        "open_weekdays": "12345",
+        "opens_at": "08:30",
+        "closes_at": "17:30",
+        "approval_required": "on",
+        "max_booking_minutes": 180,
+        "bookings_per_month": 4,
+        "advance_days": 30,
+        "is_active": "on",
+        "photos-TOTAL_FORMS": str(max(photos, 1)),
+        "photos-INITIAL_FORMS": "0",
+        "photos-MIN_NUM_FORMS": "0",
+        "photos-MAX_NUM_FORMS": "12",
+        **fields,
+    }
+    for index in range(photos):
+        form[f"photos-{index}-image"] = SimpleUploadedFile(f"{index}.png", tiny_png(), content_type="image/png")
+    return form
+
+
+def test_the_admin_decodes_at_most_twelve_photos_a_request(tree, clock, client, station_manager, media, monkeypatch):
+    """The inline shows at most 12 rows, but a crafted form said 40 and all 40 were decoded and kept."""
+    from tests.upload_bombs import spy_on_decodings
+    from venues.models import Venue
+
+    decoded = spy_on_decodings(monkeypatch)
+    client.force_login(station_manager)
+    assert client.post(VENUES + "add/", venue_form(tree["S1"], photos=1)).status_code == 302
+    per_photo = len(decoded)
+    Venue.objects.get().photos.all().delete()
+    Venue.objects.all().delete()
+    decoded.clear()
+    response = client.post(VENUES + "add/", venue_form(tree["S1"], photos=40))
+    assert response.status_code == 200 and not Venue.objects.exists()
+    assert 0 < len(decoded) <= 12 * per_photo
+    assert client.post(VENUES + "add/", venue_form(tree["S1"], photos=12)).status_code == 302
+    assert Venue.objects.get().photos.count() == 12
+
+
+@pytest.mark.parametrize("weekdays", ["", "abc", "089", "  "])
+def test_the_admin_refuses_open_weekdays_without_a_weekday(tree, clock, client, station_manager, weekdays):
+    """They were saved as "" (a venue never open) where the API answers 400."""
+    from venues.models import Venue
+
+    client.force_login(station_manager)
+    response = client.post(VENUES + "add/", venue_form(tree["S1"], open_weekdays=weekdays))
+    assert response.status_code == 200 and not Venue.objects.exists()
+
+
+def test_the_admin_still_tidies_typed_weekdays(tree, clock, client, station_manager):
+    from venues.models import Venue
+
+    client.force_login(station_manager)
+    assert client.post(VENUES + "add/", venue_form(tree["S1"], open_weekdays="5 3,1")).status_code == 302
+    assert Venue.objects.get().open_weekdays == "135"
