@@ -129,7 +129,8 @@ def _year(request: Request) -> int:
     raw = request.query_params.get("year", "")
     if not raw:
         return timezone.localdate().year
-    if not raw.isdigit() or not MIN_YEAR <= int(raw) <= MAX_YEAR:
+    # ASCII digits only: "²" is a digit to str.isdigit but not to int() (a 500).
+    if not (raw.isascii() and raw.isdigit()) or not MIN_YEAR <= int(raw) <= MAX_YEAR:
         raise serializers.ValidationError({"year": [CalendarError.messages["out_of_range"]]})
     return int(raw)
 

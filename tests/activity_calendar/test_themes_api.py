@@ -37,7 +37,7 @@ def test_a_year_without_laba_answers_no_date_for_it(tree):
     assert next(theme for theme in body["themes"] if theme["key"] == "laba")["date"] is None
 
 
-@pytest.mark.parametrize("year", ["abc", "1800", "2100", "-1", "99999999999999999999"])
+@pytest.mark.parametrize("year", ["abc", "1800", "2100", "-1", "99999999999999999999", "²", "2026²", " 2026"])
 def test_a_bad_year_is_a_400(tree, year):
     answer = client_for(None).get(url(tree["C"]) + f"?year={year}")
     assert answer.status_code == 400 and "year" in answer.json()
