@@ -192,3 +192,20 @@ def test_a_slot_taken_after_the_form_s_check_is_a_message_not_a_server_error(
     html = response.content.decode()
     assert "该时段场地已被预约" in html  # 未保存：… once /tmp/po/rb.po is merged
     _unchanged(event, venue)
+
+
+def test_renaming_an_event_in_the_admin_leaves_its_booking_alone(two_bookings, client, station_manager):
+    venue, event = two_bookings
+    stamp = event.venue_booking.updated_at
+    client.force_login(station_manager)
+
+    data = change_form_data(event, title="改名后的活动", venue=venue.pk, **INLINE)
+
+    response = client.post(f"/admin/events/event/{event.pk}/change/", data)
+
+    assert response.status_code == 302
+    booking = event.venue_booking
+    event.refresh_from_db()
+    booking.refresh_from_db()
+    assert event.title == "改名后的活动" and event.venue_booking_id == booking.pk
+    assert (booking.status, booking.updated_at) == (BookingStatus.APPROVED, stamp)

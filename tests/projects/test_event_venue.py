@@ -203,3 +203,37 @@ def test_taking_the_venue_off_a_published_event_frees_it(draft, venue, station_m
     assert holding(venue) == []
     event.refresh_from_db()
     assert event.venue_booking is None
+
+
+def test_a_title_change_or_the_same_times_in_utc_leave_the_booking_alone(draft, venue, station_manager):
+    event = published(draft, station_manager)
+    booking = event.venue_booking
+    stamp = booking.updated_at
+    client = client_for(station_manager)
+
+    renamed = client.patch(f"/api/v1/events/{event.pk}/", {"title": "改名后的活动"}, format="json")
+    same_times = client.patch(
+        f"/api/v1/events/{event.pk}/",
+        {
+            "starts_at": event.starts_at.astimezone(datetime.UTC).isoformat(),
+            "ends_at": event.ends_at.astimezone(datetime.UTC).isoformat(),
+        },
+        format="json",
+    )
+
+    assert renamed.status_code == 200 and same_times.status_code == 200
+    event.refresh_from_db()
+    booking.refresh_from_db()
+    assert event.venue_booking_id == booking.pk
+    assert (booking.status, booking.updated_at) == (BookingStatus.APPROVED, stamp)
+    assert holding(venue) == [booking]
+
+
+def test_a_venue_of_another_center_is_refused_by_the_event_api(draft, tree, station_manager):
+    far = make_venue(tree["S4"], name="别的中心的书屋")
+
+    response = client_for(station_manager).patch(f"/api/v1/events/{draft.pk}/", {"venue": far.pk}, format="json")
+
+    assert response.status_code == 400 and "venue" in response.json()
+    draft.refresh_from_db()
+    assert draft.venue_id != far.pk
