@@ -77,8 +77,12 @@ class ProjectSerializer(serializers.ModelSerializer):
         if starts_on and ends_on and ends_on < starts_on:
             raise serializers.ValidationError({"ends_on": _("A project cannot end before it starts.")})
         lead_unit = current("lead_unit")
-        if lead_unit is not None and "teams" in attrs:
-            outside = [team.name for team in attrs["teams"] if not team.unit.path.startswith(lead_unit.path)]
+        teams = attrs.get("teams")
+        if teams is None and isinstance(self.instance, Project) and "lead_unit" in attrs:
+            # A new lead unit keeps the project's teams only if they lie under it.
+            teams = list(self.instance.teams.select_related("unit"))
+        if lead_unit is not None and teams is not None:
+            outside = [team.name for team in teams if not team.unit.path.startswith(lead_unit.path)]
             if outside:
                 raise serializers.ValidationError(
                     {

@@ -83,3 +83,10 @@ def test_a_very_long_project_name_renders(tree, client):
     long = make_project(tree["S1"], "很" * 100)
 
     assert "很" * 100 in page(client, f"/projects/{long.pk}/")
+
+
+def test_a_team_s_own_event_of_the_project_is_not_listed_to_the_public(tree, project, client):
+    team = make_team(tree["S1"], "入户队")
+    make_event(tree["S1"], day=5, project=project, title="入户探访张大爷", team=team)
+
+    assert "入户探访张大爷" not in page(client, f"/projects/{project.pk}/")

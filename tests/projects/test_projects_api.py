@@ -134,3 +134,19 @@ def test_an_institute_manager_edits_a_station_project_and_a_team_outside_the_lea
     response = client.patch(f"/api/v1/projects/{project.pk}/", {"teams": [aside.pk]}, format="json")
     assert response.status_code == 400
     assert "teams" in response.json()
+
+
+def test_a_new_lead_unit_must_hold_the_project_s_teams(tree, project, institute_manager):
+    team = make_team(tree["S1"], "一站队")
+    project.teams.set([team])
+    client = client_for(institute_manager)
+
+    moved = client.patch(f"/api/v1/projects/{project.pk}/", {"lead_unit": tree["S2"].pk}, format="json")
+    assert moved.status_code == 400 and "teams" in moved.json()
+    project.refresh_from_db()
+    assert project.lead_unit == tree["S1"]
+
+    both = client.patch(f"/api/v1/projects/{project.pk}/", {"lead_unit": tree["S2"].pk, "teams": []}, format="json")
+    assert both.status_code == 200
+    up = client.patch(f"/api/v1/projects/{project.pk}/", {"lead_unit": tree["I1"].pk}, format="json")
+    assert up.status_code == 200
