@@ -89,3 +89,23 @@ def test_who_may_not_change_a_centers_days(tree, station_manager, volunteer, dja
 
 def test_an_unknown_unit_is_a_404(tree):
     assert client_for(None).get("/api/v1/units/999999/themes/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "themes",
+    [["arbor_day"] * 10_000, [f"k{n}" for n in range(10_000)], "arbor_day", {"arbor_day": True}, [["arbor_day"]]],
+)
+def test_too_many_or_malformed_keys_are_a_400_and_change_nothing(tree, center_manager, marked, themes):
+    answer = client_for(center_manager).put(url(tree["C"]), {"themes": themes}, format="json")
+    assert answer.status_code == 400 and "themes" in answer.json()
+    assert set(MarkedTheme.objects.filter(center=tree["C"]).values_list("theme", flat=True)) == {
+        "lei_feng_day",
+        "arbor_day",
+    }
+
+
+def test_an_institute_manager_marks_nothing(tree, institute_manager):
+    answer = client_for(institute_manager).put(url(tree["I1"]), {"themes": ["arbor_day"]}, format="json")
+    assert answer.status_code == 400 and answer.json()["code"] == "not_a_center"
+    assert client_for(institute_manager).put(url(tree["C"]), {"themes": []}, format="json").status_code == 404
+    assert not MarkedTheme.objects.exists()
