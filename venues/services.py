@@ -111,8 +111,10 @@ def book(
     if attendees > venue.capacity:
         raise VenueError("over_capacity")
     month_start, month_end = _month_bounds(starts_at)
+    # A venue held for an event (events.Event.venue_booking) is the unit's, outside the residents'
+    # limit: it never counts against the publishing manager's own bookings.
     same_month = Booking.objects.filter(
-        venue=venue, status__in=HOLDING, starts_at__gte=month_start, starts_at__lt=month_end
+        venue=venue, status__in=HOLDING, starts_at__gte=month_start, starts_at__lt=month_end, event__isnull=True
     )
     same_month = same_month.filter(team=team) if team is not None else same_month.filter(booker=booker, team=None)
     if same_month.count() >= venue.bookings_per_month:

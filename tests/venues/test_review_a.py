@@ -184,3 +184,71 @@ def test_the_admin_still_tidies_typed_weekdays(tree, clock, client, station_mana
     client.force_login(station_manager)
     assert client.post(VENUES + "add/", venue_form(tree["S1"], open_weekdays="5 3,1")).status_code == 302
     assert Venue.objects.get().open_weekdays == "135"
+
+
+# The monthly limit ----------------------------------------------------------------------
+
+
+def test_a_venue_held_for_the_units_events_never_counts_against_the_managers_own_limit(tree, clock, station_manager):
+    """hold_for_event books in the publishing manager's name; those bookings filled their own monthly limit."""
+    from tests.events.conftest import make_event
+    from tests.venues.conftest import make_venue
+
+    venue = make_venue(tree["S1"], bookings_per_month=1)
+    held = services.hold_for_event(
+        venue,
+        starts_at=on(THURSDAY, 10),
+        ends_at=on(THURSDAY, 12),
+        purpose="宣讲",
+        attendees=20,
+        by=station_manager,
+        at=NOW,
+    )
+    make_event(tree["S1"], venue=venue, venue_booking=held, starts_at=held.starts_at, ends_at=held.ends_at)
+    mine = services.book(
+        venue, station_manager, starts_at=on(THURSDAY, 14), ends_at=on(THURSDAY, 15), purpose="党小组会", at=NOW
+    )
+    assert mine.pk
+    # The manager's own booking does count.
+    with pytest.raises(VenueError) as caught:
+        services.book(
+            venue, station_manager, starts_at=on(THURSDAY, 16), ends_at=on(THURSDAY, 17), purpose="党小组会", at=NOW
+        )
+    assert caught.value.code == "monthly_limit"
+
+
+def test_cancelling_and_booking_again_keeps_to_the_limit_but_a_begun_booking_still_counts(tree, clock, volunteer):
+    from tests.venues.conftest import make_venue
+
+    venue = make_venue(tree["S1"], bookings_per_month=1)
+    first = services.book(
+        venue, volunteer.user, starts_at=on(THURSDAY, 10), ends_at=on(THURSDAY, 11), purpose="读书会", at=NOW
+    )
+    services.cancel(first, by=volunteer.user, at=NOW)
+    second = services.book(
+        venue, volunteer.user, starts_at=on(THURSDAY, 12), ends_at=on(THURSDAY, 13), purpose="读书会", at=NOW
+    )
+    # Once it has begun it can no longer be cancelled to free the month.
+    later = on(THURSDAY, 12, 30)
+    with pytest.raises(VenueError):
+        services.cancel(second, by=volunteer.user, at=later)
+    with pytest.raises(VenueError) as caught:
+        services.book(
+            venue, volunteer.user, starts_at=on(THURSDAY, 15), ends_at=on(THURSDAY, 16), purpose="读书会", at=later
+        )
+    assert caught.value.code == "monthly_limit"
+
+
+def test_the_api_refuses_booking_for_a_team_one_does_not_belong_to(tree, reading_room, volunteer, far_volunteer):
+    from volunteers.models import Team
+
+    team = Team.objects.create(name="远方队", unit=tree["S4"], leader=far_volunteer)
+    body = {
+        "venue": reading_room.pk,
+        "team": team.pk,
+        "purpose": "读书会",
+        "starts_at": on(THURSDAY, 10).isoformat(),
+        "ends_at": on(THURSDAY, 11).isoformat(),
+    }
+    response = client_for(volunteer.user).post(API, body, format="json")
+    assert response.status_code == 400 and "team" in response.json()
