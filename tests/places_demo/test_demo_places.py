@@ -84,6 +84,11 @@ def test_the_first_visit_after_make_run_finds_the_places_on_the_pages(demo, clie
     month = f"{timezone.localtime(lecture.starts_at):%Y-%m}"
     calendar = client.get(f"/calendar/DEMO-C/?month={month}").content.decode()
     assert f'id="booking-{lecture.pk}-' in calendar and "家庭教育公益讲座" in calendar
+    # The lecture held at the hall is on its month's calendar once, as the event (its booking stays off).
+    held = Event.objects.get(title="小板凳宣讲：民法典与百姓生活")
+    month = f"{timezone.localtime(held.starts_at):%Y-%m}"
+    calendar = client.get(f"/calendar/DEMO-C/?month={month}").content.decode()
+    assert f'id="event-{held.pk}-' in calendar and calendar.count("民法典与百姓生活") == 1
     projects = client.get("/projects/").content.decode()
     assert "小板凳宣讲" in projects and "邻里守望" in projects
 
