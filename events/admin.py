@@ -379,6 +379,8 @@ class EventAdmin(ScopedAdmin):
         # A copy is a one-off event, never a second occurrence of the original's series.
         skip = {"id", "status", "created_by", "created_at", "updated_at"}
         skip |= {"series", "occurrence_start", "edited_by_hand"}
+        # The original's venue booking stays its own: a draft holds none (publishing books the venue).
+        skip |= {"venue_booking"}
         for event in queryset:
             values = {
                 field.attname: getattr(event, field.attname)

@@ -9,7 +9,7 @@ import pytest
 from django.utils import translation
 
 from events import venue_booking
-from events.models import EventStatus, Project
+from events.models import Event, EventStatus, Project
 from tests.admin.test_admin_events import change_form_data
 from tests.conftest import make_user
 from tests.projects.conftest import local, make_event, make_order, make_project
@@ -209,3 +209,15 @@ def test_renaming_an_event_in_the_admin_leaves_its_booking_alone(two_bookings, c
     booking.refresh_from_db()
     assert event.title == "改名后的活动" and event.venue_booking_id == booking.pk
     assert (booking.status, booking.updated_at) == (BookingStatus.APPROVED, stamp)
+
+
+def test_duplicating_an_event_at_a_venue_makes_a_draft_without_its_booking(two_bookings, client, station_manager):
+    venue, event = two_bookings
+    client.force_login(station_manager)
+
+    response = client.post("/admin/events/event/", {"action": "duplicate_selected", "_selected_action": [event.pk]})
+
+    assert response.status_code == 302
+    copy = Event.objects.exclude(pk=event.pk).get(title=event.title, status=EventStatus.DRAFT)
+    assert copy.venue == venue and copy.venue_booking is None
+    _unchanged(event, venue)
