@@ -197,7 +197,7 @@ def decide(booking: Booking, *, by: AnyUser, approve: bool, reason: str = "", at
         raise VenueError("reason_required")
     booking.status = BookingStatus.APPROVED if approve else BookingStatus.REFUSED
     booking.refuse_reason = "" if approve else reason
-    booking.decided_by, booking.decided_at = by, at
+    booking.decided_by_id, booking.decided_at = by.pk, at
     booking.save(update_fields=["status", "refuse_reason", "decided_by", "decided_at", "updated_at"])
     change = BookingChange.APPROVED if approve else BookingChange.REFUSED
     booking_changed.send(sender=Booking, booking=booking, change=change)
