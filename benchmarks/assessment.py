@@ -21,8 +21,9 @@ otherwise and never dropped.
 ``--smoke`` builds a small world (a center, two institutes, four stations, volunteers, events
 with records, orders, venues and bookings, brand projects, trainings) in a throwaway database,
 then checks that every figure the assessment gives equals the answer of a plain query over
-the records (hand-written, not the assessment's querysets) and that the figures are not empty,
-so the benchmark can never time an empty result; then prints the same table.
+the records (hand-written, not the assessment's querysets), that each value is its numerator over
+its denominator, and that the figures are not empty, so the benchmark can never time an empty or
+wrong result (a wrong figure ends it with exit status 1); then prints the same table.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import statistics
 import sys
 import tempfile
 import time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -232,7 +233,7 @@ def raw_figures(unit, period, user) -> dict:
     from django.utils import timezone
 
     from events.models import ActivityPhoto, Event, Project, RecordStatus, ServiceRecord
-    from orders.models import Order, Rating
+    from orders.models import RUNNING, Order, Rating
     from stations.models import PracticeUnit
     from venues.models import Booking, Venue
     from volunteers.models import Training, Volunteer
@@ -272,15 +273,23 @@ def raw_figures(unit, period, user) -> dict:
     orders = [o for o in Order.objects.all() if o.station_id in subtree and start <= o.created_at < end]
     received = [o for o in orders if o.state != "cancelled"]
     answered = [o for o in received if o.state in ("completed", "rated", "closed")]
+    running_states = {str(state) for state in RUNNING}
+    overdue = [
+        o
+        for o in Order.objects.all()
+        if o.station_id in subtree and o.state in running_states and o.due_on and o.due_on < period.as_of
+    ]
+    settled = [o for o in orders if o.state in ("completed", "rated", "closed", "refused") or o in overdue]
+    completed = [o for o in settled if o.state in ("completed", "rated", "closed")]
     ratings = [r for r in Rating.objects.all() if r.order.station_id in subtree and start <= r.rated_at < end]
-    venues = [v for v in Venue.objects.filter(is_active=True) if v.unit_id in subtree]
+    venues = [v for v in Venue.objects.filter(is_active=True) if v.unit_id in subtree and v.unit.is_active]
     bookings = [
         b
         for b in Booking.objects.filter(status="approved")
-        if b.venue.unit_id in subtree and b.starts_at < min(end, now) and b.ends_at > start
+        if b.venue.unit_id in subtree and start <= b.starts_at < min(end, now)
     ]
     used = {b.venue_id for b in bookings} | {e.venue_id for e in events if e.venue_id}
-    booked = sum((min(b.ends_at, end, now) - max(b.starts_at, start)).total_seconds() for b in bookings) / 3600
+    booked = sum((b.ends_at - b.starts_at).total_seconds() for b in bookings) / 3600
     running = [
         p
         for p in Project.objects.all()
@@ -302,12 +311,28 @@ def raw_figures(unit, period, user) -> dict:
         "active-volunteers": (active, registered),
         "hours-per-volunteer": (hours, registered),
         "orders-answered": (len(answered), len(received)),
+        "order-completion": (len(completed), len(settled)),
         "order-satisfaction": (len(ratings), None),
+        "overdue-orders": (len(overdue), None),
         "venues-open": (len(used & {v.pk for v in venues}), len(venues)),
         "venue-hours": (Decimal(str(booked)).quantize(Decimal("0.01")), len(venues)),
         "projects-active": (len(active_projects), len(running)),
         "trainings-held": (len(trainings), None),
     }
+
+
+def expected_value(figure) -> Decimal | int | None:
+    """The value its numerator and denominator make: a percent to 0.1, a ratio or hours to 0.01, a count itself."""
+    if figure.unit == "count":
+        return figure.numerator
+    if figure.unit == "stars":
+        return figure.value  # a mean of the ratings' stars, its numerator is the ratings' count
+    if not figure.denominator:
+        return None
+    quotient = Decimal(figure.numerator) / Decimal(figure.denominator)
+    if figure.unit == "percent":
+        return (quotient * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return quotient.quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def check_smoke(world: dict) -> None:
@@ -331,6 +356,11 @@ def check_smoke(world: dict) -> None:
                 )
             if not figure.numerator:
                 raise SystemExit(f"{label} {key}: empty, the smoke world must count something")
+            made = expected_value(figure)
+            if figure.value != made:
+                raise SystemExit(
+                    f"{label} {key}: value {figure.value}, {figure.numerator}/{figure.denominator} make {made}"
+                )
     print("smoke: every figure equals its plain query, none empty", flush=True)
 
 

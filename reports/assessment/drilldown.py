@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from certificates.services import mask_name
 from events.models import is_documented
 from orders.models import masked_resident
-from reports.assessment.indicators import SPEC_BY_KEY, Assessment, booking_hours
+from reports.assessment.indicators import SPEC_BY_KEY, Assessment, length_hours
 from reports.rollups import reading
 from stations.models import Level, PracticeUnit
 
@@ -171,7 +171,7 @@ def table(a: Assessment, key: str) -> Table:
                 booking.purpose,
                 local(booking.starts_at),
                 local(booking.ends_at),
-                booking_hours(type(booking).objects.filter(pk=booking.pk), a.start, a.until),
+                length_hours(booking.starts_at, booking.ends_at),
             ],
         )
     if kind == "projects":

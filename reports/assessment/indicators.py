@@ -23,7 +23,9 @@ published scheme(s) it comes from. The schemes (short names used in ``SCHEMES``)
   registered volunteers taking part); 最美志愿服务村(社区).
 
 The targets (``TARGETS``, overridable per key by ``settings.ASSESSMENT_TARGETS``) are starting
-points taken from those schemes where they state a number, else from the dashboard's thresholds.
+points taken from those schemes where they state a number. Where the dashboard judges the same
+indicator (``SHARED_THRESHOLDS``), the bounds are read from ``settings.DASHBOARD_THRESHOLDS``, so
+one setting moves both lights; ``ASSESSMENT_TARGETS`` may still replace them for the assessment.
 
 Figures shared with the dashboard (``reports.dashboard.indicators``) use its definitions: events
 held (published or finished, started in the period and not after now, organised inside the
@@ -37,6 +39,7 @@ them (``reading.totals`` with the manager's reach). For a month the figures equa
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import re
 from collections.abc import Callable
@@ -57,6 +60,7 @@ from events.working_days import latest_day_not_overdue
 from orders.models import RUNNING, Order, OrderState, Rating
 from orders.statistics import DONE
 from reports.dashboard.indicators import AMBER, GREEN, HELD_STATUSES, NO_DATA, RED, local_midnight, share
+from reports.dashboard.indicators import threshold as dashboard_threshold
 from reports.rollups import reading
 from stations.models import Level, PracticeUnit
 from stations.scoping import is_under, root_units, under
@@ -80,7 +84,9 @@ SCHEME_SHORT = {
     "four100": "四个100推选通知",
 }
 
-# Higher is better unless "at_most". Per month where marked "per_month" (scaled by the period's months).
+# Higher is better unless "at_most". Per month where marked "per_month" (scaled by the period's months);
+# "year_to_date": a figure accumulating over the period's year, judged pro rata to the day as the dashboard does.
+# The bounds of the keys in SHARED_THRESHOLDS are only fallbacks: settings.DASHBOARD_THRESHOLDS decides them.
 TARGETS: dict[str, dict] = {
     "stations-every-month": {"green": 100, "amber": 80},
     "events-per-station": {"green": 2, "amber": 1, "per_month": True},
@@ -89,16 +95,37 @@ TARGETS: dict[str, dict] = {
     "party-members-registered": {"green": 80, "amber": 50},
     "active-volunteers": {"green": 50, "amber": 30},
     "hours-per-volunteer": {"green": Decimal("10") / 12, "amber": Decimal("5") / 12, "per_month": True},
-    "volunteers-reaching-target": {"green": 30, "amber": 10},
+    "volunteers-reaching-target": {"green": 30, "amber": 10, "year_to_date": True},
     "overdue-records": {"green": 0, "amber": 10, "at_most": True},
     "orders-answered": {"green": 90, "amber": 70},
     "order-completion": {"green": 90, "amber": 70},
     "order-satisfaction": {"green": Decimal("4.5"), "amber": 4},
     "overdue-orders": {"green": 0, "amber": 3, "at_most": True},
-    "venues-open": {"green": 100, "amber": 80},
+    "venues-open": {"green": 80, "amber": 50},
     "venue-hours": {"green": 20, "amber": 8, "per_month": True},
     "projects-active": {"green": 100, "amber": 50},
     "trainings-held": {"green": Decimal(1) / 3, "amber": Decimal(1) / 3, "per_month": True},
+}
+
+
+# Assessment key: (DASHBOARD_THRESHOLDS key, divisor). The dashboard's bounds of the same measure, so that
+# one setting changes both. hours_per_volunteer is hours a year: a twelfth of it is the assessment's
+# target per month. stations-every-month asks for a station's events in each month, as the dashboard's
+# active_stations does in its one month; venues-open is the dashboard's venue_use over the period.
+# Not shared: the figures the dashboard does not show (events per station, Party members, orders
+# answered, venue hours, brand projects, trainings), judged on the schemes' own numbers.
+SHARED_THRESHOLDS: dict[str, tuple[str, int]] = {
+    "stations-every-month": ("active_stations", 1),
+    "documented-events": ("documented_events", 1),
+    "registered-volunteers": ("registered_volunteers", 1),
+    "active-volunteers": ("active_volunteers", 1),
+    "hours-per-volunteer": ("hours_per_volunteer", 12),
+    "volunteers-reaching-target": ("volunteers_reaching_target", 1),
+    "overdue-records": ("overdue_records", 1),
+    "order-completion": ("order_completion", 1),
+    "order-satisfaction": ("order_satisfaction", 1),
+    "overdue-orders": ("overdue_orders", 1),
+    "venues-open": ("venue_use", 1),
 }
 
 
@@ -106,7 +133,7 @@ class PeriodError(ValueError):
     pass
 
 
-PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])))?$")
+PERIOD_PATTERN = re.compile(r"([0-9]{4})(?:-(?:([0-9]{2})|Q([1-4])))?")
 
 
 @dataclass(frozen=True)
@@ -159,7 +186,8 @@ def next_month(month: datetime.date) -> datetime.date:
 def parse_period(text: str, today: datetime.date | None = None) -> AssessmentPeriod:
     """``YYYY``, ``YYYY-Qn`` or ``YYYY-MM`` inside the bounded dates and not after the current period."""
     today = today or timezone.localdate()
-    match = PERIOD_PATTERN.match(text or "")
+    # fullmatch with ASCII digits: "２０２６" or "2026\n" is no period.
+    match = PERIOD_PATTERN.fullmatch(text or "")
     if not match:
         raise PeriodError(_("Enter a period as YYYY, YYYY-Qn or YYYY-MM, e.g. 2026, 2026-Q3 or 2026-10."))
     year = int(match[1])
@@ -213,19 +241,38 @@ class Figure:
 
 
 def target_bounds(key: str) -> dict:
+    """The built-in target, the dashboard's bounds where it judges the same figure, then ASSESSMENT_TARGETS."""
+    bounds = dict(TARGETS[key])
+    if key in SHARED_THRESHOLDS:
+        name, divisor = SHARED_THRESHOLDS[key]
+        board = dashboard_threshold(name)
+        bounds.update(
+            green=Decimal(str(board["green"])) / divisor,
+            amber=Decimal(str(board["amber"])) / divisor,
+        )
     custom = getattr(settings, "ASSESSMENT_TARGETS", {}) or {}
-    return {**TARGETS[key], **custom.get(key, {})}
+    return {**bounds, **custom.get(key, {})}
 
 
-def scaled(key: str, months: int) -> tuple[Decimal, Decimal, bool]:
+def year_share(day: datetime.date) -> Decimal:
+    """The share of ``day``'s year passed by it (the dashboard's ``Period.elapsed_share``)."""
+    days = (day - day.replace(month=1, day=1)).days + 1
+    return Decimal(days) / Decimal(366 if calendar.isleap(day.year) else 365)
+
+
+def scaled(key: str, period: AssessmentPeriod) -> tuple[Decimal, Decimal, bool]:
     bounds = target_bounds(key)
-    scale = Decimal(months) if bounds.get("per_month") else Decimal(1)
+    scale = Decimal(1)
+    if bounds.get("per_month"):
+        scale = Decimal(period.month_count)
+    elif bounds.get("year_to_date"):
+        scale = year_share(period.as_of)
     return Decimal(str(bounds["green"])) * scale, Decimal(str(bounds["amber"])) * scale, bool(bounds.get("at_most"))
 
 
-def judge(key: str, value, months: int) -> tuple[str, str]:
+def judge(key: str, value, period: AssessmentPeriod) -> tuple[str, str]:
     """The light and the target as read (``≥ 13`` or ``≤ 0``)."""
-    green, amber, at_most = scaled(key, months)
+    green, amber, at_most = scaled(key, period)
     shown = green.quantize(Decimal("0.01"), ROUND_HALF_UP).normalize()
     target = f"≤ {shown:f}" if at_most else f"≥ {shown:f}"
     if value is None:
@@ -331,7 +378,10 @@ class Assessment:
         ).order_by("pk")
 
     def venues(self) -> QuerySet[Venue]:
-        return Venue.objects.filter(under(self.unit, "unit__path"), is_active=True).order_by("unit__path", "pk")
+        """The venues taking bookings, of units switched on (as the dashboard counts them)."""
+        return Venue.objects.filter(under(self.unit, "unit__path"), is_active=True, unit__is_active=True).order_by(
+            "unit__path", "pk"
+        )
 
     @property
     def until(self) -> datetime.datetime:
@@ -339,7 +389,9 @@ class Assessment:
         return min(self.end, self.now)
 
     def _in_period(self) -> Q:
-        return Q(starts_at__lt=self.until, ends_at__gt=self.start)
+        """Bookings that began in the period (so far), as the dashboard and the ledger's 阵地使用 count them:
+        a booking across midnight at a month's end belongs, with all its hours, to the month it began in."""
+        return Q(starts_at__gte=self.start, starts_at__lt=self.until)
 
     def bookings_approved(self) -> QuerySet[Booking]:
         return Booking.objects.filter(
@@ -412,12 +464,11 @@ class Assessment:
     def compute(self) -> list[Figure]:
         if self.figures:
             return list(self.figures.values())
-        months = self.period.month_count
         for spec in SPECS:
             figure = Figure(spec.key, spec.name, spec.schemes, spec.unit, spec.help)
             value, numerator, denominator = spec.measure(self)
             figure.value, figure.numerator, figure.denominator = value, numerator, denominator
-            figure.light, figure.target = judge(spec.key, value, months)
+            figure.light, figure.target = judge(spec.key, value, self.period)
             if spec.key == "projects-active" and denominator == 0:
                 figure.light = RED  # no brand project at all is the scheme's deduction
             if spec.key == "party-members-registered" and denominator is None:
@@ -556,17 +607,26 @@ def m_venues_open(a: Assessment):
     return share(used, total), used, total
 
 
-def booking_hours(bookings: QuerySet[Booking], start: datetime.datetime, end: datetime.datetime) -> Decimal:
-    """Approved hours booked, clipped to the period."""
-    seconds = 0.0
-    for starts_at, ends_at in bookings.values_list("starts_at", "ends_at"):
-        seconds += max((min(ends_at, end) - max(starts_at, start)).total_seconds(), 0)
+def as_hours(seconds: float) -> Decimal:
     return (Decimal(seconds) / Decimal(3600)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def length_hours(starts_at: datetime.datetime, ends_at: datetime.datetime) -> Decimal:
+    """One booking's hours (a drill-down row: no query per row)."""
+    return as_hours((ends_at - starts_at).total_seconds())
+
+
+def booking_hours(bookings: QuerySet[Booking]) -> Decimal:
+    """Approved hours booked: each booking begun in the period with all its length, as the ledger lists them."""
+    seconds = sum(
+        (ends_at - starts_at).total_seconds() for starts_at, ends_at in bookings.values_list("starts_at", "ends_at")
+    )
+    return as_hours(seconds)
 
 
 def m_venue_hours(a: Assessment):
     total = a.venues().count()
-    hours = booking_hours(a.bookings_approved(), a.start, a.until)
+    hours = booking_hours(a.bookings_approved())
     return ratio(hours, total), hours, total
 
 
@@ -727,6 +787,7 @@ SPECS: list[Spec] = [
         _("Share of the venues taking bookings that had an approved booking or an event in the period (so far)."),
         m_venues_open,
         "venues",
+        "venue-use",
     ),
     Spec(
         "venue-hours",
