@@ -252,3 +252,70 @@ def test_the_api_refuses_booking_for_a_team_one_does_not_belong_to(tree, reading
     }
     response = client_for(volunteer.user).post(API, body, format="json")
     assert response.status_code == 400 and "team" in response.json()
+
+
+# Venue photos ---------------------------------------------------------------------------
+
+
+def _png(width: int, height: int, depth: int, colour: int, pixel_bytes: int, extra: bytes = b"") -> bytes:
+    import struct
+    import zlib
+
+    from tests.upload_bombs import _chunk
+
+    row = b"\0" * (1 + width * pixel_bytes)
+    compressor = zlib.compressobj(9)
+    pixels = compressor.compress(row * height) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + extra + _chunk(b"IDAT", pixels) + _chunk(b"IEND", b"")
+
+
+def _reencode(data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from venues.photos import reencode_venue_photo
+
+    return reencode_venue_photo(SimpleUploadedFile("x.png", data, content_type="image/png"))
+
+
+def test_a_png_that_would_take_too_much_memory_is_refused_before_decoding(monkeypatch):
+    """6000 x 6000 of 16-bit RGBA: 300 KB sent, 740 MB and 2.7 s to re-encode before."""
+    from tests.upload_bombs import spy_on_decodings
+    from venues.photos import PhotoRejected
+
+    decoded = spy_on_decodings(monkeypatch)
+    with pytest.raises(PhotoRejected):
+        _reencode(_png(6000, 6000, 16, 6, 8))
+    assert decoded == []
+    # A photo-sized PNG with transparency still goes through.
+    assert _reencode(_png(1200, 900, 8, 6, 4)).name == "photo.jpg"
+
+
+def test_a_png_of_many_metadata_chunks_is_refused():
+    from tests.upload_bombs import _chunk
+    from venues.photos import PhotoRejected
+
+    comment = _chunk(b"tEXt", b"Comment\0" + b"x" * 100)
+    with pytest.raises(PhotoRejected):
+        _reencode(_png(40, 30, 8, 2, 3, extra=comment * 100))
+    assert _reencode(_png(40, 30, 8, 2, 3, extra=comment * 5)).name == "photo.jpg"
+
+
+def test_a_large_progressive_jpeg_is_refused_an_ordinary_one_kept():
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from venues.photos import PhotoRejected, reencode_venue_photo
+
+    def jpeg(size, **options) -> SimpleUploadedFile:
+        out = io.BytesIO()
+        Image.new("RGB", size, "teal").save(out, format="JPEG", **options)
+        return SimpleUploadedFile("x.jpg", out.getvalue(), content_type="image/jpeg")
+
+    # Every coefficient of 36 megapixels is held until the last scan, whatever the draft scale.
+    with pytest.raises(PhotoRejected):
+        reencode_venue_photo(jpeg((6000, 6000), progressive=True))
+    assert reencode_venue_photo(jpeg((6000, 6000))).name == "photo.jpg"
+    assert reencode_venue_photo(jpeg((4000, 3000), progressive=True)).name == "photo.jpg"
