@@ -50,7 +50,7 @@ def availability(venue: Venue, day: datetime.date) -> dict:
     )
     return {
         "date": day,
-        "open": venue.is_active and str(day.isoweekday()) in venue.open_weekdays,
+        "open": venue.is_active and venue.unit.is_active and str(day.isoweekday()) in venue.open_weekdays,
         "opens_at": venue.opens_at,
         "closes_at": venue.closes_at,
         "taken": list(taken),

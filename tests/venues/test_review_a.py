@@ -319,3 +319,12 @@ def test_a_large_progressive_jpeg_is_refused_an_ordinary_one_kept():
         reencode_venue_photo(jpeg((6000, 6000), progressive=True))
     assert reencode_venue_photo(jpeg((6000, 6000))).name == "photo.jpg"
     assert reencode_venue_photo(jpeg((4000, 3000), progressive=True)).name == "photo.jpg"
+
+
+def test_a_venue_of_a_closed_unit_shows_its_manager_no_open_hours(reading_room, station_manager):
+    """The manager still finds the venue; its days said "open" though book() refuses every slot."""
+    unit = reading_room.unit
+    unit.is_active = False
+    unit.save()
+    response = client_for(station_manager).get(f"/api/v1/venues/{reading_room.pk}/availability/?date=2026-12-03")
+    assert response.status_code == 200 and response.json()["open"] is False
