@@ -126,7 +126,7 @@ class EventViewSet(viewsets.ModelViewSet):
             status=SignupStatus.CANCELLED
         )
         return (
-            events.select_related("unit")
+            events.select_related("unit", "venue", "project")
             .annotate(
                 confirmed_count=Count("signups", filter=Q(signups__status=SignupStatus.CONFIRMED)),
                 waitlisted_count=Count("signups", filter=Q(signups__status=SignupStatus.WAITLISTED)),

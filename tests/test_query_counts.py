@@ -40,8 +40,12 @@ def test_list_queries_do_not_grow_with_the_page(center_manager, crowd, resource)
 
 @pytest.fixture
 def busy_event(tree, crowd):
-    from events.models import Event, RefusedScan, ServiceRecord
+    from events.models import Event, Project, RefusedScan, ServiceRecord
+    from tests.venues.conftest import make_venue
 
+    # The other events are held at a venue and belong to a brand project: the list names both.
+    hall = make_venue(tree["S2"], name="多功能厅")
+    project = Project.objects.create(lead_unit=tree["S2"], name="邻里守望", starts_on="2026-01-01")
     event = Event.objects.create(
         unit=tree["S1"],
         title="大型活动",
@@ -61,6 +65,8 @@ def busy_event(tree, crowd):
             Event.objects.create(
                 unit=tree["S2"],
                 title=f"活动{n}",
+                venue=hall,
+                project=project,
                 category="other",
                 address="广场",
                 starts_at="2026-12-06T09:00:00+08:00",
