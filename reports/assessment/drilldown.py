@@ -40,18 +40,34 @@ def child_units(a: Assessment) -> list[PracticeUnit]:
 
 
 def unit_rows(a: Assessment) -> list[dict]:
-    """Per child unit: registered volunteers, active volunteers and hours in the period (from the rollups)."""
+    """Per child unit: registered volunteers, active volunteers and hours in the period (from the rollups),
+    in two grouped statements whatever the number of units: the year's hours up to the period's last
+    month, less those up to the month before it began (the period never spans two years)."""
+    units = child_units(a)
+    if not units:
+        return []
+    level = units[0].level
+    since = a.active_since()
+    last = {
+        row.path: row for row in reading.month_figures_by_unit(a.reach, level, a.period.last_month, active_since=since)
+    }
+    before: dict[str, Decimal] = {}
+    if a.period.start.month > 1:
+        previous = a.period.start.replace(month=a.period.start.month - 1)
+        before = {
+            row.path: Decimal(str(row.year_hours or 0))
+            for row in reading.month_figures_by_unit(a.reach, level, previous, active_since=since)
+        }
     rows = []
-    for unit in child_units(a):
-        reach = reading.Reach(unit, a.reach.events_in)
+    for unit in units:
+        found = last.get(unit.path)
+        hours = (Decimal(str(found.year_hours or 0)) if found else Decimal(0)) - before.get(unit.path, Decimal(0))
         rows.append(
             {
                 "unit": unit,
-                "registered": reading.registered(unit, until_year=a.period.last_month.year).volunteers,
-                "active": reading.volunteer_counts(reach, since=a.active_since()).active or 0,
-                "hours": Decimal(str(reading.totals(reach, a.period.start, a.period.last_month).hours or 0)).quantize(
-                    Decimal("0.01")
-                ),
+                "registered": found.registered if found else 0,
+                "active": found.active if found else 0,
+                "hours": hours.quantize(Decimal("0.01")),
                 "population": unit.population,
             }
         )

@@ -170,3 +170,28 @@ def test_venue_figures_equal_the_dashboard_and_the_ledger_at_a_months_end(center
     september = Assessment(center_manager, tree["C"], parse_period("2026-09"))
     september.compute()
     assert [booking.purpose for booking in table(september, "venue-hours").rows] == ["跨月"]
+
+
+@pytest.mark.parametrize("period", ["2026-10", "2026-09", "2026-Q3", "2026-Q4", "2026"])
+@pytest.mark.parametrize("code", ["C", "I1", "S1"])
+def test_unit_rows_equal_each_units_own_rollup_reading(center_manager, tree, world, period, code):
+    """The units drill-down reads every child unit in two statements; each row equals that unit read alone."""
+    from decimal import Decimal
+
+    from reports.rollups import reading
+
+    result = Assessment(center_manager, tree[code], parse_period(period))
+    with CaptureQueriesContext(connection) as queries:
+        rows = list(table(result, "registered-volunteers").rows)
+    assert len(queries) <= 3  # the child units, then the rollups (twice)
+    assert rows
+    for row in rows:
+        unit = row["unit"]
+        reach = reading.Reach(unit, result.reach.events_in)
+        hours = reading.totals(reach, result.period.start, result.period.last_month).hours or 0
+        assert row["registered"] == reading.registered(unit, until_year=result.period.last_month.year).volunteers
+        assert row["active"] == (reading.volunteer_counts(reach, since=result.active_since()).active or 0)
+        assert row["hours"] == Decimal(str(hours)).quantize(Decimal("0.01")), (unit.name, period)
+    if code == "C" and period == "2026-10":
+        assert sum(row["hours"] for row in rows) == Decimal("7.00")
+        assert sum(row["registered"] for row in rows) == 3
