@@ -24,7 +24,7 @@ from venues import services
 from venues.errors import VenueError
 from venues.forms import BookingForm, DayForm, RefuseForm
 from venues.models import Booking, BookingStatus, Venue, VenueKind
-from venues.views import availability, public_venues
+from venues.views import availability, booking_allowed, public_venues
 
 PER_PAGE = 20
 SLOT_MINUTES = 30
@@ -89,7 +89,9 @@ def venue_page(request: HttpRequest, pk: int) -> HttpResponse:
     if user.is_authenticated:
         if request.method == "POST":
             form = BookingForm(request.POST, user=user)
-            if form.is_valid():
+            if not booking_allowed(request):
+                form.add_error(None, _("Too many bookings: wait a while and try again."))
+            elif form.is_valid():
                 starts_at, ends_at = form.times()
                 try:
                     services.book(

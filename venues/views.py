@@ -7,9 +7,11 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.throttles import ScopedThrottle
 from stations.permissions import IsManagerOrReadOnly
 from stations.scoping import is_manager
 from venues import services
@@ -22,6 +24,26 @@ from venues.serializers import (
     RefuseSerializer,
     VenueSerializer,
 )
+
+# Booking requests a person may make an hour, on the API and the pages together. Each booking
+# waiting for approval tells the venue's managers (SMS for some); the monthly limit counts the
+# bookings that hold a slot, so booking and cancelling in a loop was not limited at all.
+BOOKING_RATE = "30/hour"
+
+
+class BookingThrottle(ScopedThrottle):
+    """The ``venue_booking`` bucket, at ``DEFAULT_THROTTLE_RATES["venue_booking"]`` where set, else ``BOOKING_RATE``."""
+
+    def __init__(self) -> None:
+        super().__init__("venue_booking")
+
+    def get_rate(self) -> str:
+        return self.THROTTLE_RATES.get("venue_booking") or BOOKING_RATE
+
+
+def booking_allowed(request) -> bool:
+    """Whether this person may make another booking request now (the API's bucket, shared with the pages)."""
+    return BookingThrottle().allow_request(request, None)
 
 
 def public_venues(user) -> QuerySet[Venue]:
@@ -111,6 +133,9 @@ class BookingViewSet(
         )
 
     def create(self, request: Request, *args, **kwargs) -> Response:
+        throttle = BookingThrottle()
+        if not throttle.allow_request(request, self):
+            raise Throttled(wait=throttle.wait())
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

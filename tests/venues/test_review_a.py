@@ -328,3 +328,31 @@ def test_a_venue_of_a_closed_unit_shows_its_manager_no_open_hours(reading_room, 
     unit.save()
     response = client_for(station_manager).get(f"/api/v1/venues/{reading_room.pk}/availability/?date=2026-12-03")
     assert response.status_code == 200 and response.json()["open"] is False
+
+
+# Booking and cancelling in a loop -------------------------------------------------------------
+
+
+def test_booking_requests_are_throttled_on_the_api_and_the_pages_together(reading_room, volunteer, client, monkeypatch):
+    """Each pending booking tells the managers; booking and cancelling in a loop was unlimited."""
+    from venues import views
+
+    monkeypatch.setattr(views, "BOOKING_RATE", "3/hour")
+    api = client_for(volunteer.user)
+    for hour in (10, 12):
+        body = {
+            "venue": reading_room.pk,
+            "purpose": "读书会",
+            "starts_at": on(THURSDAY, hour).isoformat(),
+            "ends_at": on(THURSDAY, hour + 1).isoformat(),
+        }
+        made = api.post(API, body, format="json")
+        assert made.status_code == 201
+        assert api.post(f"{API}{made.json()['id']}/cancel/").status_code == 200
+    client.force_login(volunteer.user)
+    form = {"day": "2026-12-03", "start": "14:00", "end": "15:00", "purpose": "读书会", "attendees": 1}
+    assert client.post(f"/venues/{reading_room.pk}/", form).status_code == 302
+    refused = client.post(f"/venues/{reading_room.pk}/", {**form, "start": "16:00", "end": "17:00"})
+    assert refused.status_code == 200 and refused.context["form"].non_field_errors()
+    assert api.post(API, {**body, "starts_at": on(THURSDAY, 18).isoformat()}, format="json").status_code == 429
+    assert reading_room.bookings.count() == 3
