@@ -422,14 +422,16 @@ class Assessment:
         ).order_by("held_on", "pk")
 
     def station_months(self) -> dict[int, int]:
-        """Per station of the subtree that held events: the number of the period's months it held one in."""
+        """Per station of the subtree that held events: the number of the period's months it held enough in
+        (``settings.ACTIVE_STATION_MIN_EVENTS``, the dashboard's active station, 1 by default)."""
         zone = timezone.get_default_timezone()
         rows = (
             self.events_held()
             .filter(unit__level=Level.STATION, unit__is_active=True)
             .order_by()
             .values("unit_id", month=TruncMonth("starts_at", tzinfo=zone))
-            .distinct()
+            .annotate(n=Count("id"))
+            .filter(n__gte=settings.ACTIVE_STATION_MIN_EVENTS)
         )
         counts: dict[int, int] = {}
         for row in rows:
@@ -659,9 +661,10 @@ SPECS: list[Spec] = [
         _("Stations holding activities every month"),
         ("bijie", "district100"),
         "percent",
-        _("Share of the active stations that held at least one event in every month of the period."),
+        _("Share of the active stations that held the set number of events (one by default) in every month."),
         m_every_month,
         "stations",
+        "active-stations",
     ),
     Spec(
         "events-per-station",

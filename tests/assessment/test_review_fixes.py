@@ -195,3 +195,19 @@ def test_unit_rows_equal_each_units_own_rollup_reading(center_manager, tree, wor
     if code == "C" and period == "2026-10":
         assert sum(row["hours"] for row in rows) == Decimal("7.00")
         assert sum(row["registered"] for row in rows) == 3
+
+
+def test_stations_every_month_follows_the_dashboards_active_station(center_manager, tree, world, settings):
+    """With two events asked of a station a month, only S1 (the clean-up and the lecture) counts, here and there."""
+    settings.ACTIVE_STATION_MIN_EVENTS = 2
+    client = client_for(center_manager)
+    ours = lights(client, f"/api/v1/reports/assessment/?unit={tree['C'].pk}&period=2026-10")
+    board = lights(client, f"/api/v1/reports/dashboard/?unit={tree['C'].pk}&month=2026-10")
+    mine, theirs = ours["stations-every-month"], board["active-stations"]
+    assert (mine["value"], mine["numerator"], mine["denominator"]) == ("33.3", "1", "3")
+    assert (mine["value"], mine["numerator"], mine["denominator"], mine["light"]) == (
+        theirs["value"],
+        theirs["numerator"],
+        theirs["denominator"],
+        theirs["light"],
+    )
