@@ -356,3 +356,24 @@ def test_booking_requests_are_throttled_on_the_api_and_the_pages_together(readin
     assert refused.status_code == 200 and refused.context["form"].non_field_errors()
     assert api.post(API, {**body, "starts_at": on(THURSDAY, 18).isoformat()}, format="json").status_code == 429
     assert reading_room.bookings.count() == 3
+
+
+def test_the_month_of_the_limit_turns_at_shanghai_midnight(tree, clock, volunteer):
+    """00:30 on 1 January in Shanghai is still 31 December in UTC; it counts in January."""
+    from tests.venues.conftest import make_venue
+
+    venue = make_venue(
+        tree["S1"],
+        bookings_per_month=1,
+        advance_days=60,
+        opens_at=datetime.time(0, 0),
+        closes_at=datetime.time(23, 59),
+    )
+    december, january = datetime.date(2026, 12, 31), datetime.date(2027, 1, 1)
+    services.book(venue, volunteer.user, starts_at=on(december, 22), ends_at=on(december, 23), purpose="跨年", at=NOW)
+    assert services.book(
+        venue, volunteer.user, starts_at=on(january, 0, 30), ends_at=on(january, 1), purpose="跨年", at=NOW
+    ).pk
+    with pytest.raises(VenueError) as caught:
+        services.book(venue, volunteer.user, starts_at=on(december, 7), ends_at=on(december, 8), purpose="跨年", at=NOW)
+    assert caught.value.code == "monthly_limit"
