@@ -308,6 +308,10 @@ REST_FRAMEWORK = {
         "photos": os.getenv("THROTTLE_PHOTOS", "100/hour"),
         # Per user, the gift API: offering looks volunteers up by mobile number.
         "points_gift": os.getenv("THROTTLE_POINTS_GIFT", "30/hour"),
+        # Per user, venue booking requests on the API and the pages together: each pending booking tells the
+        # venue's managers, and the monthly limit counts only bookings that hold a slot, so booking and
+        # cancelling in a loop is limited here.
+        "venue_booking": os.getenv("THROTTLE_VENUE_BOOKING", "30/hour"),
     },
 }
 

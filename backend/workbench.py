@@ -176,7 +176,10 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "refused_today": refused_today.count(),
         "certificates_to_review": certificates_to_review(user),
         "undocumented_count": undocumented.count(),
-        "bookings_to_decide": Booking.objects.managed_by(user).filter(status=BookingStatus.PENDING).count(),
+        # As the bookings page: one that has begun can no longer be approved.
+        "bookings_to_decide": Booking.objects.managed_by(user)
+        .filter(status=BookingStatus.PENDING, starts_at__gt=now)
+        .count(),
         "undocumented": undocumented_shown,
         "min_photos": settings.ACTIVITY_MIN_PHOTOS,
         "orders": orders_waiting(user),

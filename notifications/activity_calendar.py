@@ -279,13 +279,19 @@ def public_events(unit: PracticeUnit) -> QuerySet[Event]:
 
 
 def public_bookings(unit: PracticeUnit) -> QuerySet[Booking]:
-    """The subtree's approved bookings that their booker opened to the public.
+    """The subtree's bookings that their booker opened to the public and a manager approved.
 
     A booking that holds the venue for an event stays off: a public event shows as itself, and
-    a team's own event (a visit to a resident) must not show at all, not even by its title.
+    a team's own event (a visit to a resident) must not show at all, not even by its title. A
+    booking of a venue that needs no approval stays off too: its purpose is anyone's free text,
+    and nothing reaches the public calendar that no manager has read.
     """
     return Booking.objects.filter(
-        under(unit, "venue__unit__path"), is_public=True, status=BookingStatus.APPROVED, event__isnull=True
+        under(unit, "venue__unit__path"),
+        is_public=True,
+        status=BookingStatus.APPROVED,
+        decided_by__isnull=False,
+        event__isnull=True,
     ).select_related("venue__unit")
 
 

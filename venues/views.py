@@ -25,20 +25,12 @@ from venues.serializers import (
     VenueSerializer,
 )
 
-# Booking requests a person may make an hour, on the API and the pages together. Each booking
-# waiting for approval tells the venue's managers (SMS for some); the monthly limit counts the
-# bookings that hold a slot, so booking and cancelling in a loop was not limited at all.
-BOOKING_RATE = "30/hour"
-
 
 class BookingThrottle(ScopedThrottle):
-    """The ``venue_booking`` bucket, at ``DEFAULT_THROTTLE_RATES["venue_booking"]`` where set, else ``BOOKING_RATE``."""
+    """The ``venue_booking`` bucket (``DEFAULT_THROTTLE_RATES``), shared by the API and the pages."""
 
     def __init__(self) -> None:
         super().__init__("venue_booking")
-
-    def get_rate(self) -> str:
-        return self.THROTTLE_RATES.get("venue_booking") or BOOKING_RATE
 
 
 def booking_allowed(request) -> bool:

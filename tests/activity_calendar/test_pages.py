@@ -10,8 +10,8 @@ import pytest
 from events import venue_booking
 from events.models import EventStatus, ServiceCategory
 from stations.models import PracticeUnit
-from tests.activity_calendar.conftest import event_on, on
-from tests.venues.conftest import make_booking
+from tests.activity_calendar.conftest import NOW, event_on, on
+from tests.venues.conftest import make_booking, make_venue
 from venues.models import Booking
 from volunteers.models import Team
 
@@ -41,6 +41,19 @@ def test_what_is_not_public_stays_off(client, tree, march):
     html = client.get("/calendar/C/?month=2026-03").content.decode()
     for hidden in ("草稿活动", "取消的活动", "别的中心的活动", "四月活动", "私人会议", "待批读书会"):
         assert hidden not in html
+
+
+def test_a_public_booking_nobody_approved_stays_off(client, tree, clock, booker):
+    """A venue without approval takes any text at once: the public calendar waits for a manager's approval."""
+    from venues import services
+
+    hall = make_venue(tree["S1"], name="东门多功能厅", approval_required=False)
+    booking = services.book(
+        hall, booker, starts_at=on(3, 20, 14), ends_at=on(3, 20, 16), purpose="未经审核的文字", is_public=True, at=NOW
+    )
+    assert booking.status == "approved"
+    assert "未经审核的文字" not in client.get("/calendar/S1/?month=2026-03").content.decode()
+    assert "未经审核的文字" not in client.get("/calendar/S1.ics").content.decode()
 
 
 def test_a_teams_own_event_stays_off(client, tree, clock):

@@ -14,8 +14,14 @@ def make_venue(unit, **fields) -> Venue:
 
 
 def make_booking(venue, booker, *, starts_at=None, hours=2, status=BookingStatus.APPROVED, **fields) -> Booking:
-    """A booking written straight to the table (no rules checked): for tests of what reads bookings."""
+    """A booking written straight to the table (no rules checked): for tests of what reads bookings.
+
+    An approved one is approved by its booker unless ``decided_by`` says who (a manager's approval:
+    the public calendar shows no booking that nobody approved).
+    """
     starts_at = starts_at or timezone.now() + datetime.timedelta(days=1)
+    if status == BookingStatus.APPROVED:
+        fields.setdefault("decided_by", booker)
     return Booking.objects.create(
         venue=venue,
         booker=booker,

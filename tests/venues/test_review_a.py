@@ -335,9 +335,9 @@ def test_a_venue_of_a_closed_unit_shows_its_manager_no_open_hours(reading_room, 
 
 def test_booking_requests_are_throttled_on_the_api_and_the_pages_together(reading_room, volunteer, client, monkeypatch):
     """Each pending booking tells the managers; booking and cancelling in a loop was unlimited."""
-    from venues import views
+    from accounts.throttles import ScopedThrottle
 
-    monkeypatch.setattr(views, "BOOKING_RATE", "3/hour")
+    monkeypatch.setitem(ScopedThrottle.THROTTLE_RATES, "venue_booking", "3/hour")
     api = client_for(volunteer.user)
     for hour in (10, 12):
         body = {
