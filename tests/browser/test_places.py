@@ -103,13 +103,24 @@ def test_a_volunteer_books_the_reading_room_on_a_phone_an_overlap_is_refused_and
 
 
 def test_the_public_calendar_shows_an_open_booking_and_the_months_events_on_a_phone(
-    phone_page, tree, reading_room, volunteer, other_volunteer
+    phone_page, tree, reading_room, volunteer, other_volunteer, station_manager
 ):
     day = timezone.localdate() + datetime.timedelta(days=2)
     at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(14)))
-    lecture = make_booking(reading_room, volunteer.user, starts_at=at, purpose="家庭教育公益讲座", is_public=True)
+    lecture = make_booking(
+        reading_room,
+        volunteer.user,
+        starts_at=at,
+        purpose="家庭教育公益讲座",
+        is_public=True,
+        decided_by=station_manager,
+    )
     private = make_booking(
-        reading_room, other_volunteer.user, starts_at=at + datetime.timedelta(hours=3), purpose="合唱排练"
+        reading_room,
+        other_volunteer.user,
+        starts_at=at + datetime.timedelta(hours=3),
+        purpose="合唱排练",
+        decided_by=station_manager,
     )
     waiting = make_booking(
         reading_room,
