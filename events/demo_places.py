@@ -17,6 +17,7 @@ from django.utils import timezone
 from events.models import Event, EventStatus, MarkedTheme, Project, ServiceCategory
 from events.themes import THEMES
 from stations.models import PracticeUnit, UnitManager
+from stations.scoping import under
 from venues import services as venue_services
 from venues.demo import HALL, booking_counts, demo_venues, load_demo_venues, open_slot
 from volunteers.models import Team
@@ -66,7 +67,7 @@ def load_demo_places(now: datetime.datetime | None = None) -> dict[str, int]:
         },
     )
     if created:
-        lectures.teams.set(Team.objects.filter(unit__path__startswith=center.path).order_by("pk")[:2])
+        lectures.teams.set(Team.objects.filter(under(center, "unit__path")).order_by("pk")[:2])
     neighbours, created = Project.objects.get_or_create(
         lead_unit=station,
         name="邻里守望",
@@ -123,7 +124,7 @@ def load_demo_places(now: datetime.datetime | None = None) -> dict[str, int]:
             Event.objects.filter(pk=lecture.pk).update(venue_booking=booking)
     return {
         **booking_counts(demo_venues().values()),
-        "projects": Project.objects.filter(lead_unit__path__startswith=center.path).count(),
+        "projects": Project.objects.filter(under(center, "lead_unit__path")).count(),
         "themes": MarkedTheme.objects.filter(center=center).count(),
         "events at venues": Event.objects.filter(unit=station, venue_booking__isnull=False).count(),
     }

@@ -12,7 +12,7 @@ from accounts.bounded_fields import BoundedDateField, BoundedDateFilter
 from events.models import Project
 from events.projects import active_in
 from stations.models import PracticeUnit
-from stations.scoping import under
+from stations.scoping import is_under, under
 from stations.serializers import ManagedUnitField
 from volunteers.models import Team
 
@@ -82,7 +82,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             # A new lead unit keeps the project's teams only if they lie under it.
             teams = list(self.instance.teams.select_related("unit"))
         if lead_unit is not None and teams is not None:
-            outside = [team.name for team in teams if not team.unit.path.startswith(lead_unit.path)]
+            outside = [team.name for team in teams if not is_under(team.unit, lead_unit)]
             if outside:
                 raise serializers.ValidationError(
                     {

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from stations.admin import safe_pk
 from stations.models import PracticeUnit
-from stations.scoping import is_manager
+from stations.scoping import is_manager, under
 from venues import services
 from venues.errors import VenueError
 from venues.forms import BookingForm, DayForm, RefuseForm
@@ -66,7 +66,7 @@ def venue_list(request: HttpRequest) -> HttpResponse:
     if unit_id is not None:
         unit = PracticeUnit.objects.filter(pk=unit_id).first()
         if unit is not None:
-            venues = venues.filter(unit__path__startswith=unit.path)
+            venues = venues.filter(under(unit, "unit__path"))
     kind = request.GET.get("kind", "")
     if kind in VenueKind.values:
         venues = venues.filter(kind=kind)

@@ -33,7 +33,7 @@ from reports.assessment.indicators import HELD_STATUSES, Assessment
 from reports.dashboard.indicators import local_midnight, share
 from reports.rollups import reading
 from stations.models import Level, PracticeUnit
-from stations.scoping import under
+from stations.scoping import is_under, under
 
 YEARS_IN_SERVICE = 3
 MIN_VOLUNTEERS = 20
@@ -104,9 +104,7 @@ def candidates(a: Assessment) -> list[Candidate]:
         registered = found.registered if found else 0
         active = found.active if found else 0
         regular = share(active, registered)
-        running = sum(
-            1 for project in projects if project.lead_unit.path.startswith(unit.path) and project.recent_events
-        )
+        running = sum(1 for project in projects if is_under(project.lead_unit, unit) and project.recent_events)
         age = years_between(timezone.localtime(unit.created_at).date(), as_of)
         common = [
             Criterion(str(_("Years on the platform")), age, f"≥ {YEARS_IN_SERVICE}", age >= YEARS_IN_SERVICE),
