@@ -24,6 +24,8 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from accounts.throttles import ScopedThrottle
+from jobs.image_checks import PhotoRejected, check_segments
+from jobs.image_checks import decode_bytes as decode_bytes_of
 
 # iPhones save HEIC by default; the plug-in teaches Pillow to read it.
 register_heif_opener()
@@ -42,13 +44,6 @@ MAX_DECODE_BYTES = 128 * 1024 * 1024
 MAX_REQUEST_DECODE_BYTES = 3 * MAX_DECODE_BYTES
 # What a person sends from a phone at once (WeChat's nine).
 MAX_PHOTOS_PER_REQUEST = 9
-# Bytes a decoding holds per pixel: Pillow keeps a colour pixel in four (RGB as RGBX); libheif
-# and libwebp decode into buffers of their own that Pillow then copies (measured with
-# benchmarks/uploads.py: HEIC 7, WebP 15).
-BYTES_PER_PIXEL = {"HEIF": 8, "WEBP": 16}
-PILLOW_BYTES_PER_PIXEL = 4
-# Shrinking a photo with transparency works on a premultiplied copy of it (Pillow): twice the memory.
-ALPHA_MODES = {"RGBA", "LA", "PA"}
 # Enough to read a sign-in sheet; keeps each stored file to a few hundred kilobytes.
 LONG_SIDE = 2000
 THUMBNAIL_SIDE = 400
@@ -62,21 +57,6 @@ EARLIEST_TAKEN = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 NOT_A_PHOTO = _("Upload a photo (JPEG, PNG, WebP or HEIC).")
 UPLOADS_THROTTLED = _("Too many uploads: wait a while and try again.")
 TOO_MANY_PIXELS = _("The photo has too many pixels.")
-TOO_MUCH_METADATA = _("The photo carries too much hidden data: save it again as an ordinary photo.")
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# Pixels (and an animation's frames), as many as the encoder likes; everything else is metadata.
-PNG_IMAGE_CHUNKS = {b"IHDR", b"PLTE", b"IDAT", b"fdAT", b"fcTL", b"acTL", b"IEND"}
-# Chunks Pillow inflates when it meets them.
-PNG_COMPRESSED_CHUNKS = {b"iCCP", b"zTXt", b"iTXt"}
-# A phone photo has a few segments of metadata (EXIF with its thumbnail, XMP, an ICC
-# profile, the MPF index of a multi-picture file): a few hundred kilobytes at most.
-MAX_METADATA_SEGMENTS = 64
-MAX_METADATA_BYTES = 512 * 1024
-
-
-class PhotoRejected(ValueError):
-    """The upload is not a usable photo; ``str(error)`` is the message for the person."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +76,7 @@ def _open(upload) -> tuple[Image.Image, int]:
     if upload.size > MAX_PHOTO_BYTES:
         raise PhotoRejected(_("The photo may be at most 5 MB."))
     upload.seek(0)
-    multiscan = _check_segments(upload.read())
+    multiscan = check_segments(upload.read())
     upload.seek(0)
     try:
         with warnings.catch_warnings():
@@ -121,60 +101,6 @@ def _open(upload) -> tuple[Image.Image, int]:
     return image, decode_bytes
 
 
-def _check_segments(data: bytes) -> bool:
-    """Refuse a PNG or JPEG whose metadata would cost more to read than its pixels; whether a JPEG
-    has several scans.
-
-    Pillow reads a PNG's chunks and a JPEG's markers in Python when it opens a file, and
-    inflates every iCCP profile: a 5 MB PNG of 4,900 one-megabyte profiles took 10 s to
-    open, a JPEG of a million empty comments 1.3 s. Real photos carry a handful. A JPEG of
-    more than one scan (progressive, or one scan per colour) keeps every coefficient of
-    the whole image while it decodes. Raises PhotoRejected.
-    """
-    if data.startswith(PNG_SIGNATURE):
-        _check_png_chunks(data)
-        return False
-    if data.startswith(b"\xff\xd8"):
-        _check_jpeg_markers(data)
-        # Bytes 0xFF in entropy-coded data are always followed by 0x00: this counts markers only.
-        return data.count(b"\xff\xda") > 1
-    return False
-
-
-def _check_png_chunks(data: bytes) -> None:
-    position, metadata, compressed, count = len(PNG_SIGNATURE), 0, 0, 0
-    while position + 8 <= len(data):
-        length = int.from_bytes(data[position : position + 4], "big")
-        kind = data[position + 4 : position + 8]
-        if kind == b"IEND":
-            return
-        if kind not in PNG_IMAGE_CHUNKS:
-            count += 1
-            metadata += length
-            compressed += kind in PNG_COMPRESSED_CHUNKS
-            if count > MAX_METADATA_SEGMENTS or metadata > MAX_METADATA_BYTES or compressed > 4:
-                raise PhotoRejected(TOO_MUCH_METADATA)
-        position += 12 + length
-
-
-def _check_jpeg_markers(data: bytes) -> None:
-    position, metadata, count = 2, 0, 0
-    # The markers Pillow reads itself come before the first scan; libjpeg skips the rest in C.
-    while position + 4 <= len(data) and data[position] == 0xFF:
-        marker = data[position + 1]
-        if marker == 0xFF:  # fill byte
-            position += 1
-            continue
-        if marker == 0xDA:
-            return
-        length = int.from_bytes(data[position + 2 : position + 4], "big")
-        count += 1
-        metadata += length
-        if count > MAX_METADATA_SEGMENTS or metadata > MAX_METADATA_BYTES:
-            raise PhotoRejected(TOO_MUCH_METADATA)
-        position += 2 + length
-
-
 def _check_header(image: Image.Image, *, multiscan: bool = False) -> int:
     if image.format not in ACCEPTED_FORMATS:
         raise PhotoRejected(NOT_A_PHOTO)
@@ -186,27 +112,10 @@ def _check_header(image: Image.Image, *, multiscan: bool = False) -> int:
             _("The photo is too long or too wide: at most %(side)d pixels a side, and 1 : %(ratio)d.")
             % {"side": MAX_SIDE, "ratio": MAX_ASPECT_RATIO}
         )
-    decode_bytes = _decode_bytes(image, multiscan=multiscan)
+    decode_bytes = decode_bytes_of(image, multiscan=multiscan, long_side=LONG_SIDE)
     if decode_bytes > MAX_DECODE_BYTES:
         raise PhotoRejected(TOO_MANY_PIXELS)
     return decode_bytes
-
-
-def _decode_bytes(image: Image.Image, *, multiscan: bool = False) -> int:
-    """What decoding ``image`` holds in memory at once, from its header alone (a JPEG is drafted down first)."""
-    original = image.width * image.height
-    coefficients = 0
-    if image.format in ("JPEG", "MPO"):
-        # A JPEG of several scans (progressive, or baseline with one scan per colour) keeps every
-        # DCT coefficient of the whole image until its last scan, two bytes each, whatever the
-        # scale it is decoded at.
-        if multiscan or image.info.get("progressive") or image.info.get("progression"):
-            coefficients = original * len(image.getbands()) * 2
-        image.draft("RGB", (LONG_SIDE, LONG_SIDE))
-    per_pixel = BYTES_PER_PIXEL.get(image.format or "", PILLOW_BYTES_PER_PIXEL)
-    if image.mode in ALPHA_MODES:
-        per_pixel *= 2
-    return image.width * image.height * per_pixel + coefficients
 
 
 def check_photo(upload) -> int:
