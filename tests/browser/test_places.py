@@ -1,4 +1,4 @@
-"""Stations as places (issue 25, "Done when"), in the browser: a volunteer books the 农家书屋 on a
+"""Stations as places (issue 25, "Done when"), in the browser: a resident books the 农家书屋 on a
 phone and a second, overlapping booking is refused in Chinese, the manager approves; the public
 calendar shows the open booking and the month's events; a manager reads the self-assessment,
 follows one indicator to its records and downloads it as PDF.
@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from reports.assessment.indicators import SPECS
 from tests.browser.conftest import has_no_horizontal_scroll, log_in, screenshot
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_user
 from tests.events.conftest import make_event
 from tests.venues.conftest import make_booking, make_venue
 from venues.errors import VenueError
@@ -47,22 +47,24 @@ def book(page, venue, day: datetime.date, start: str, end: str, purpose: str, at
     page.click("#booking-form button[type=submit]")
 
 
-def phone_of(new_page, person, path: str):
+def phone_of(new_page, user, path: str):
     page = new_page("phone")
     page.goto(f"/login/?next={path}")
-    log_in(page, person.user.phone, PASSWORD)
+    log_in(page, user.phone, PASSWORD)
     page.wait_for_url(f"**{path}")
     return page
 
 
-def test_a_volunteer_books_the_reading_room_on_a_phone_an_overlap_is_refused_and_the_manager_approves(
-    new_page, tree, reading_room, volunteer, other_volunteer, station_manager
+def test_a_resident_books_the_reading_room_on_a_phone_an_overlap_is_refused_and_the_manager_approves(
+    new_page, tree, reading_room, django_user_model, other_volunteer, station_manager
 ):
     day = timezone.localdate() + datetime.timedelta(days=2)
     venue_path = f"/venues/{reading_room.pk}/"
+    # A resident: an account with no volunteer profile, as residents have who order services.
+    resident = make_user(django_user_model, "李居民")
 
-    # The first volunteer sees the rules and a free day, and books 10:00-12:00.
-    phone = phone_of(new_page, volunteer, venue_path)
+    # The resident sees the rules and a free day, and books 10:00-12:00.
+    phone = phone_of(new_page, resident, venue_path)
     expect(phone.locator("#rules")).to_be_visible()
     phone.goto(f"{venue_path}?date={day:%Y-%m-%d}")
     expect(phone.locator("#slots .slot.taken")).to_have_count(0)
@@ -71,14 +73,14 @@ def test_a_volunteer_books_the_reading_room_on_a_phone_an_overlap_is_refused_and
     phone.wait_for_url("**/venues/my-bookings/")
     booking = Booking.objects.get()
     expect(phone.locator(f"#booking-{booking.pk} .status-pending")).to_be_visible()
-    assert booking.booker == volunteer.user and booking.status == BookingStatus.PENDING
+    assert booking.booker == resident and booking.status == BookingStatus.PENDING
     screenshot(phone, "venue-my-bookings")
 
-    # The slot is held at once: a second volunteer sees four taken half hours that day, and nobody's name.
-    other = phone_of(new_page, other_volunteer, venue_path)
+    # The slot is held at once: a volunteer sees four taken half hours that day, and nobody's name.
+    other = phone_of(new_page, other_volunteer.user, venue_path)
     other.goto(f"{venue_path}?date={day:%Y-%m-%d}")
     expect(other.locator("#slots .slot.taken")).to_have_count(4)
-    assert volunteer.real_name not in other.content()
+    assert resident.name not in other.content()
 
     # They ask for 11:00-13:00 the same day anyway and are told why not, in Chinese.
     book(other, reading_room, day, "11:00", "13:00", "合唱排练", 20)
