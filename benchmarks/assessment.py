@@ -23,7 +23,9 @@ with records, orders, venues and bookings, brand projects, trainings) in a throw
 then checks that every figure the assessment gives equals the answer of a plain query over
 the records (hand-written, not the assessment's querysets), that each value is its numerator over
 its denominator, and that the figures are not empty, so the benchmark can never time an empty or
-wrong result (a wrong figure ends it with exit status 1); then prints the same table.
+wrong result (a wrong figure ends it with exit status 1); then prints the same table. It checks
+last month and the last quarter that is over, not the current ones: early on the first of a
+month nothing of it has happened yet.
 """
 
 from __future__ import annotations
@@ -103,15 +105,16 @@ def build_world() -> dict:
     from stations.models import Level, PracticeUnit, UnitManager
     from venues.models import Booking, BookingStatus, Venue
     from volunteers.id_numbers import check_character
-    from volunteers.models import PoliticalStatus, Team, Training
+    from volunteers.models import PoliticalStatus, Team, Training, Volunteer
     from volunteers.services import register_volunteer
 
     call_command("migrate", verbosity=0)
     User = get_user_model()
     today = timezone.localdate()
     month = today.replace(day=1)
+    # This month and the five before: the smoke checks last month and the last quarter that is over.
     months = [month]
-    for _ in range(2):
+    for _ in range(5):
         months.insert(0, (months[0] - datetime.timedelta(days=1)).replace(day=1))
     center = PracticeUnit.objects.create(
         code="A-C", name="示范县新时代文明实践中心", level=Level.CENTER, population=400, party_members=30
@@ -143,6 +146,8 @@ def build_world() -> dict:
             volunteer.political_status = PoliticalStatus.PARTY_MEMBER
             volunteer.save(update_fields=["political_status"])
         volunteers.append(volunteer)
+    # Registered before the first month of the world, so that every period checked counts them.
+    Volunteer.objects.filter(pk__in=[v.pk for v in volunteers]).update(created_at=local(months[0]))
     project = Project.objects.create(lead_unit=stations[0], name="邻里守望", starts_on=datetime.date(2020, 1, 1))
     Project.objects.create(lead_unit=stations[1], name="书香社区", starts_on=months[0])
     n = 0
@@ -338,8 +343,12 @@ def expected_value(figure) -> Decimal | int | None:
 def check_smoke(world: dict) -> None:
     from reports.assessment.indicators import Assessment, current_period, parse_period
 
-    period = current_period()
-    quarter_label = f"{period.start.year}-Q{(period.start.month - 1) // 3 + 1}"
+    # Last month and the last quarter that is over, not the current ones: early on the first of a
+    # month nothing of it has happened yet, and a smoke run must count the same whatever the hour.
+    this_month = current_period().start
+    period = parse_period(f"{this_month - datetime.timedelta(days=1):%Y-%m}")
+    quarter_ended = this_month.replace(month=(this_month.month - 1) // 3 * 3 + 1) - datetime.timedelta(days=1)
+    quarter_label = f"{quarter_ended.year}-Q{(quarter_ended.month - 1) // 3 + 1}"
 
     for label in (period.label, quarter_label):
         asked = parse_period(label)
