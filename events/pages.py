@@ -441,7 +441,7 @@ def _parse_date(value: str) -> datetime.date | None:
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One event, open to everyone once published (a team's own event to its team only); sign-up for
     volunteers, venue tools for those who run it."""
-    event = get_object_or_404(Event.objects.visible_to(request.user).select_related("unit"), pk=pk)
+    event = get_object_or_404(Event.objects.visible_to(request.user).select_related("unit", "venue", "project"), pk=pk)
     volunteer = Volunteer.objects.of_user(request.user).select_related("home_station").first()
     signup = event.signups.filter(volunteer=volunteer).first() if volunteer else None
     confirmed = event.signups.filter(status=SignupStatus.CONFIRMED).count()
