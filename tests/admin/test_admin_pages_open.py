@@ -1,4 +1,8 @@
-"""Every admin page a manager or an admin reaches opens (no 500), with a row of each kind present."""
+"""Every admin page a manager or an admin reaches opens (no 500), with a row of each kind present.
+
+The clock is frozen at noon of the tests' event day (2026-12-05) by tests/admin/conftest.py's autouse
+``after_the_event``, so the fixed dates here never pass.
+"""
 
 import datetime
 

@@ -1,4 +1,8 @@
-"""Trainings, awards and evaluations (办法 art. 8-10) entered and corrected in the admin, within the manager's units."""
+"""Trainings, awards and evaluations (办法 art. 8-10) entered and corrected in the admin, within the manager's units.
+
+The clock is frozen at noon of the tests' event day (2026-12-05) by tests/admin/conftest.py's autouse
+``after_the_event``, so the fixed dates here never pass.
+"""
 
 import datetime
 import json

@@ -1,4 +1,8 @@
-"""「保存并发布」 on the event form: one click saves and publishes; a refusal keeps what was typed."""
+"""「保存并发布」 on the event form: one click saves and publishes; a refusal keeps what was typed.
+
+The clock is frozen at noon of the tests' event day (2026-12-05) by tests/admin/conftest.py's autouse
+``after_the_event``, so the fixed dates here never pass.
+"""
 
 from django.utils import translation
 
