@@ -113,7 +113,7 @@ class EventAdminForm(forms.ModelForm):
         )
         if not serializer.is_valid():
             serializer_errors_to_form(self, serializer.errors)
-        elif self.instance.pk:
+        elif self.instance.pk and {"venue", "starts_at", "ends_at"} & set(self.changed_data):
             taken = venue_booking.check_free(
                 self.instance,
                 venue=cleaned.get("venue"),
@@ -367,7 +367,11 @@ class EventAdmin(ScopedAdmin):
 
     @admin.action(description=_("Publish the selected events"))
     def publish_selected(self, request, queryset) -> None:
-        self._each(request, queryset, services.publish_event, gettext("%(count)d event(s) published."))
+        # Booked in the name of the manager who publishes, as the single publish does.
+        def publish(event):
+            return services.publish_event(event, by=request.user)
+
+        self._each(request, queryset, publish, gettext("%(count)d event(s) published."))
 
     @admin.action(description=_("Cancel the selected events"))
     def cancel_selected(self, request, queryset) -> None:

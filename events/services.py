@@ -33,7 +33,7 @@ from events.models import (
 )
 from events.photos import PhotoRejected, reencode_photo
 from events.signals import SignupChange, counted, event_changed, hours_changed, signup_changed
-from events.venue_booking import release_booking, sync_booking
+from events.venue_booking import sync_booking
 from stations.models import PracticeUnit
 from volunteers.models import Training, Volunteer, VolunteerStatus
 
@@ -218,10 +218,8 @@ def delete_event(event: Event) -> None:
     """Delete a draft; anything published stays for the record. Raises EventError."""
     if event.status != EventStatus.DRAFT:
         raise EventError("not_draft")
-    with transaction.atomic():
-        if event.venue_booking_id is not None:
-            release_booking(event)
-        event.delete()
+    # A draft holds no venue: publishing books it.
+    event.delete()
 
 
 # Sign-ups ---------------------------------------------------------------------------

@@ -3,9 +3,9 @@
 A published event with a venue holds the venue through one approved booking
 (``Event.venue_booking``), made by ``venues.services.hold_for_event`` in the transaction
 that publishes it. Moving the event (its times or its venue) cancels that booking and holds
-the new slot; cancelling or deleting the event frees it. Every step runs inside the
-caller's transaction: when the new slot is taken, ``VenueError("overlaps")`` rolls back the
-whole change, so nothing is half moved.
+the new slot; cancelling the event frees it (a draft, the only event that may be deleted,
+holds none). Every step runs inside the caller's transaction: when the new slot is taken,
+``VenueError("overlaps")`` rolls back the whole change, so nothing is half moved.
 """
 
 from __future__ import annotations
@@ -24,9 +24,8 @@ from events.models import Event, EventStatus, Project
 from stations.models import PATH_STEP, PracticeUnit
 from stations.scoping import is_under, managed_q, root_units
 from venues.errors import VenueError
-from venues.models import HOLDING, Booking, BookingStatus, Venue
-from venues.services import BookingChange, _lock_venue, hold_for_event
-from venues.signals import booking_changed
+from venues.models import HOLDING, Booking, Venue
+from venues.services import hold_for_event, is_free, lock_venue, release
 
 
 class EventVenueError(DomainError):
@@ -89,26 +88,6 @@ def needs_booking(event: Event) -> bool:
     return event.venue_id is not None and event.status == EventStatus.PUBLISHED and event.series_id is None
 
 
-def _release(booking: Booking) -> None:
-    _lock_venue(booking.venue)
-    booking = Booking.objects.get(pk=booking.pk)
-    if booking.status not in HOLDING:
-        return
-    booking.status = BookingStatus.CANCELLED
-    booking.save(update_fields=["status", "updated_at"])
-    booking_changed.send(sender=Booking, booking=booking, change=BookingChange.CANCELLED)
-
-
-@transaction.atomic
-def release_booking(event: Event) -> None:
-    """Free the venue an event holds (the event is going or no longer needs it)."""
-    if event.venue_booking_id is None:
-        return
-    _release(Booking.objects.get(pk=event.venue_booking_id))
-    Event.objects.filter(pk=event.pk).update(venue_booking=None)
-    event.venue_booking = None
-
-
 def _matches(event: Event, booking: Booking) -> bool:
     return (
         booking.status in HOLDING
@@ -130,7 +109,7 @@ def sync_booking(event: Event, *, by: AnyUser | None = None, at: datetime.dateti
     if needs_booking(event) and current is not None and _matches(event, current):
         return event
     if current is not None:
-        _release(current)
+        release(current)
     booking = None
     if needs_booking(event):
         booker = by if by is not None and by.is_authenticated else event.created_by
@@ -164,10 +143,7 @@ def check_free(event: Event, *, venue: Venue | None, starts_at, ends_at) -> str 
     if event.series_id is not None:
         return None
     if transaction.get_connection().in_atomic_block:
-        _lock_venue(venue)
-    taken = Booking.objects.filter(venue=venue).holding().overlapping(starts_at, ends_at)
-    if event.venue_booking_id:
-        taken = taken.exclude(pk=event.venue_booking_id)
-    if taken.exists():
+        lock_venue(venue)
+    if not is_free(venue, starts_at, ends_at, besides=event.venue_booking_id):
         return str(VenueError.messages["overlaps"])
     return None

@@ -70,8 +70,18 @@ def check_times(
         raise VenueError("not_open_then")
 
 
+def is_free(
+    venue: Venue, starts_at: datetime.datetime, ends_at: datetime.datetime, *, besides: int | None = None
+) -> bool:
+    """Whether no booking but ``besides`` (a booking's id) holds the venue then; call it under the venue's lock."""
+    taken = Booking.objects.filter(venue=venue).holding().overlapping(starts_at, ends_at)
+    if besides is not None:
+        taken = taken.exclude(pk=besides)
+    return not taken.exists()
+
+
 def _check_free(venue: Venue, starts_at: datetime.datetime, ends_at: datetime.datetime) -> None:
-    if Booking.objects.filter(venue=venue).holding().overlapping(starts_at, ends_at).exists():
+    if not is_free(venue, starts_at, ends_at):
         raise VenueError("overlaps")
 
 
@@ -154,6 +164,8 @@ def hold_for_event(
     how far ahead, monthly limits), but never on top of another booking.
     """
     venue = _lock_venue(venue)
+    if not venue.is_active or not venue.unit.is_active:
+        raise VenueError("venue_closed")
     if ends_at <= starts_at:
         raise VenueError("ends_before_start")
     _check_free(venue, starts_at, ends_at)
@@ -202,6 +214,22 @@ def decide(booking: Booking, *, by: AnyUser, approve: bool, reason: str = "", at
     change = BookingChange.APPROVED if approve else BookingChange.REFUSED
     booking_changed.send(sender=Booking, booking=booking, change=change)
     return booking
+
+
+@transaction.atomic
+def release(booking: Booking) -> None:
+    """Free the slot an event's booking holds (the event moved, was cancelled or left the venue)."""
+    booking = _locked(booking)
+    if booking.status not in HOLDING:
+        return
+    booking.status = BookingStatus.CANCELLED
+    booking.save(update_fields=["status", "updated_at"])
+    booking_changed.send(sender=Booking, booking=booking, change=BookingChange.CANCELLED)
+
+
+def lock_venue(venue: Venue) -> None:
+    """Hold the venue's row until the transaction ends: no booking of it can start or move meanwhile."""
+    _lock_venue(venue)
 
 
 @transaction.atomic

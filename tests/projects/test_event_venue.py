@@ -237,3 +237,31 @@ def test_a_venue_of_another_center_is_refused_by_the_event_api(draft, tree, stat
     assert response.status_code == 400 and "venue" in response.json()
     draft.refresh_from_db()
     assert draft.venue_id != far.pk
+
+
+def test_a_venue_closed_after_the_draft_named_it_is_not_booked_by_publishing(draft, venue, station_manager):
+    venue.is_active = False
+    venue.save()
+
+    response = client_for(station_manager).post(f"/api/v1/events/{draft.pk}/publish/")
+
+    assert response.status_code == 400 and response.json()["code"] == "venue_closed"
+    draft.refresh_from_db()
+    assert draft.status == EventStatus.DRAFT and holding(venue) == []
+
+
+def test_publishing_from_the_admin_list_books_in_the_clicking_managers_name(
+    client, tree, venue, station_manager, django_user_model
+):
+    from tests.conftest import make_manager
+
+    colleague = make_manager(django_user_model, tree["S1"], "另一位站管理员")
+    draft = make_event(tree["S1"], day=15, status=EventStatus.DRAFT, venue=venue, created_by=colleague)
+    client.force_login(station_manager)
+    response = client.post(
+        "/admin/events/event/", {"action": "publish_selected", "_selected_action": [draft.pk]}, follow=True
+    )
+
+    assert response.status_code == 200
+    [booking] = holding(venue)
+    assert booking.booker == station_manager and booking.decided_by == station_manager
