@@ -11,6 +11,7 @@ venue's row lock on every path, and on PostgreSQL an exclusion constraint
 from __future__ import annotations
 
 import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -104,6 +105,15 @@ class VenuePhoto(models.Model):
 
     def __str__(self) -> str:
         return self.caption or f"{self.venue} #{self.pk}"
+
+
+def booked_hours(seconds: float) -> Decimal:
+    """Hours of bookings from their summed length, rounded once (half up) to the hundredth.
+
+    Every report rounds the sum, never each booking, so the ledger, the dashboard and the
+    self-assessment give the same hours for the same bookings.
+    """
+    return (Decimal(seconds) / Decimal(3600)).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 class BookingStatus(models.TextChoices):

@@ -64,7 +64,7 @@ from reports.dashboard.indicators import threshold as dashboard_threshold
 from reports.rollups import reading
 from stations.models import Level, PracticeUnit
 from stations.scoping import is_under, root_units, under
-from venues.models import Booking, BookingStatus, Venue
+from venues.models import Booking, BookingStatus, Venue, booked_hours
 from volunteers.models import PoliticalStatus, Training, Volunteer
 
 SCHEMES: dict[str, Promise] = {
@@ -610,7 +610,7 @@ def m_venues_open(a: Assessment):
 
 
 def as_hours(seconds: float) -> Decimal:
-    return (Decimal(seconds) / Decimal(3600)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return booked_hours(seconds)
 
 
 def length_hours(starts_at: datetime.datetime, ends_at: datetime.datetime) -> Decimal:

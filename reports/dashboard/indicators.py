@@ -51,7 +51,7 @@ from orders.statistics import DONE, SATISFIED_TOTAL
 from reports.rollups import reading
 from stations.models import PATH_STEP, Level, PracticeUnit
 from stations.scoping import is_under, root_units, under
-from venues.models import Booking, BookingStatus, Venue
+from venues.models import Booking, BookingStatus, Venue, booked_hours
 
 GREEN, AMBER, RED, NO_DATA = "green", "amber", "red", "none"
 HELD_STATUSES = (EventStatus.PUBLISHED, EventStatus.FINISHED)
@@ -88,7 +88,7 @@ class Figures:
     venues: int = 0  # taking bookings
     venues_used: int = 0
     venue_bookings: int = 0  # approved, this month
-    venue_hours: Decimal = Decimal("0.00")
+    venue_seconds: float = 0  # summed, rounded to hours once when shown (venues.models.booked_hours)
 
     def add(self, other: Figures) -> None:
         for name in FIGURE_NAMES:
@@ -276,7 +276,7 @@ class VenueFigures:
 
 
 def venue_figures(f: Figures) -> VenueFigures:
-    return VenueFigures(f.venues, f.venues_used, f.venue_bookings, f.venue_hours)
+    return VenueFigures(f.venues, f.venues_used, f.venue_bookings, booked_hours(f.venue_seconds))
 
 
 @dataclass(frozen=True)
@@ -713,9 +713,8 @@ class Dashboard:
         for row in booked:
             group = segment.group_of(row["path"])
             if group is not None:
-                hours = Decimal(row["length"].total_seconds()) / 3600 if row["length"] else Decimal(0)
                 group.figures.venue_bookings += row["n"]
-                group.figures.venue_hours += hours.quantize(Decimal("0.01"), ROUND_HALF_UP)
+                group.figures.venue_seconds += row["length"].total_seconds() if row["length"] else 0
 
     # Reading ---------------------------------------------------------------------------
 

@@ -62,7 +62,7 @@ from points.statement import points_by_unit_month
 from reports.models import LedgerPeriod
 from stations.models import Level, PracticeUnit
 from stations.scoping import under
-from venues.models import Booking, BookingStatus, Venue
+from venues.models import Booking, BookingStatus, Venue, booked_hours
 from volunteers.id_numbers import mask_document_number
 from volunteers.models import Gender, Team, Volunteer, VolunteerStatus
 
@@ -346,16 +346,16 @@ class BookingRow:
     event: str
 
     @property
+    def seconds(self) -> float:
+        return (self.ends_at - self.starts_at).total_seconds()
+
+    @property
     def hours(self) -> Decimal:
-        return hours_between(self.starts_at, self.ends_at)
+        return booked_hours(self.seconds)
 
     @property
     def is_event(self) -> bool:
         return bool(self.event)
-
-
-def hours_between(start: datetime.datetime, end: datetime.datetime) -> Decimal:
-    return (Decimal((end - start).total_seconds()) / 3600).quantize(Decimal("0.01"))
 
 
 @dataclass
@@ -374,7 +374,7 @@ class VenueUse:
 
     @property
     def hours(self) -> Decimal:
-        return sum((row.hours for row in self.bookings), ZERO)
+        return booked_hours(sum(row.seconds for row in self.bookings))
 
     @property
     def attendees(self) -> int:
@@ -400,7 +400,7 @@ class VenueSection:
 
     @property
     def hours(self) -> Decimal:
-        return sum((venue.hours for venue in self.venues), ZERO)
+        return booked_hours(sum(row.seconds for venue in self.venues for row in venue.bookings))
 
     @property
     def attendees(self) -> int:
