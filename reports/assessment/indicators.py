@@ -55,6 +55,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.bounded_fields import EARLIEST_DATE, LATEST_DATE
 from events.models import Event, Project, ServiceRecord, is_documented
+from events.projects import active_in
 from events.record_deadlines import RECORDING_WORKING_DAYS, UNREVIEWED
 from events.working_days import latest_day_not_overdue
 from orders.models import RUNNING, Order, OrderState, Rating
@@ -406,11 +407,8 @@ class Assessment:
         return self.venues().filter(Exists(booked) | Exists(held))
 
     def projects_running(self) -> QuerySet[Project]:
-        return Project.objects.filter(
-            Q(ends_on__isnull=True) | Q(ends_on__gte=self.period.start),
-            under(self.unit, "lead_unit__path"),
-            starts_on__lte=self.period.as_of,
-        ).order_by("starts_on", "pk")
+        led = Project.objects.filter(under(self.unit, "lead_unit__path"))
+        return active_in(led, self.period.start, self.period.as_of).order_by("starts_on", "pk")
 
     def projects_active(self) -> QuerySet[Project]:
         held = self.events_held().filter(project=OuterRef("pk"))

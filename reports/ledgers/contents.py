@@ -765,9 +765,8 @@ def _venues(unit: PracticeUnit, period: Period) -> VenueSection:
         .select_related("unit")
         .order_by("unit__path", "name", "id")
     )
-    kinds = dict(Venue._meta.get_field("kind").choices or [])
     uses = {
-        venue.pk: VenueUse(venue.name, venue.unit.name, str(kinds.get(venue.kind, venue.kind)), venue.capacity)
+        venue.pk: VenueUse(venue.name, venue.unit.name, str(venue.get_kind_display()), venue.capacity)
         for venue in venues
     }
     for booking in bookings:
