@@ -378,6 +378,13 @@ READYZ_STORAGE_CHECK_SECONDS = envint("READYZ_STORAGE_CHECK_SECONDS", 10)
 # QR check-in: a code's window and how many windows it is accepted for.
 CHECKIN_CODE_WINDOW_SECONDS = envint("CHECKIN_CODE_WINDOW_SECONDS", 30)
 CHECKIN_CODE_ACCEPTED_WINDOWS = envint("CHECKIN_CODE_ACCEPTED_WINDOWS", 2)
+# Offline scanning: personal codes and cards are signed with Ed25519 keys derived from this secret
+# (events.offline_codes); set it apart from SECRET_KEY to rotate one without reprinting cards.
+CARD_SIGNING_SECRET = os.getenv("CARD_SIGNING_SECRET", "") or SECRET_KEY
+# A scanner device's clock may be this far off the server's and its scans are corrected; beyond, reviewed.
+OFFLINE_CLOCK_BOUND_SECONDS = envint("OFFLINE_CLOCK_BOUND_SECONDS", 600)
+# The most scans one upload may carry; a device sends a longer queue in several uploads.
+OFFLINE_UPLOAD_MAX_SCANS = envint("OFFLINE_UPLOAD_MAX_SCANS", 1000)
 # Star levels (星级) by approved lifetime hours: 1 to 5 stars.
 STAR_THRESHOLDS_HOURS = [int(h) for h in envlist("STAR_THRESHOLDS_HOURS", "100,300,600,1000,1500")]
 # Statistics: the annual service hours a volunteer is expected to reach (summary endpoint).

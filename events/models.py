@@ -664,6 +664,7 @@ class Method(models.TextChoices):
     EVENT_QR = "event_qr", _("Scanned the event code")
     VOLUNTEER_QR = "volunteer_qr", _("Manager scanned the volunteer code")
     MANUAL = "manual", _("Entered manually")
+    OFFLINE_QR = "offline_qr", _("Scanned offline, uploaded later")
 
 
 class RecordStatus(models.TextChoices):
@@ -1091,3 +1092,210 @@ class ActivityPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.caption or f"{self.record.event.title} · {self.pk}"
+
+
+# --- Offline scanning: signed personal codes, scanner devices and their uploaded scans ---
+
+
+class CardKey(models.Model):
+    """One generation of the Ed25519 key that signs volunteers' personal codes and cards.
+
+    Only the public half is stored: the private half is derived from CARD_SIGNING_SECRET and
+    the generation (events.offline_codes), so a copy of the database cannot forge a code.
+    """
+
+    generation = models.PositiveSmallIntegerField(_("generation"), unique=True)
+    public_key = models.CharField(_("public key"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("card signing key")
+        verbose_name_plural = _("card signing keys")
+        ordering = ["-generation"]
+
+    def __str__(self) -> str:
+        return f"{self.generation}"
+
+
+class VolunteerCard(models.Model):
+    """A printed personal code. Its serial is signed into the code; revoking it refuses the card."""
+
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("volunteer"), on_delete=models.CASCADE, related_name="cards"
+    )
+    serial = models.PositiveIntegerField(_("serial"))
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoke_reason = models.CharField(_("reason for revoking"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("volunteer card")
+        verbose_name_plural = _("volunteer cards")
+        ordering = ["volunteer", "-serial"]
+        constraints = [
+            models.UniqueConstraint(fields=["volunteer", "serial"], name="one_card_per_serial"),
+            models.CheckConstraint(condition=Q(serial__gte=1), name="card_serial_from_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer_id}-{self.serial}"
+
+
+class ScannerDeviceQuerySet(models.QuerySet):
+    def visible_to(self, user: AnyUser) -> ScannerDeviceQuerySet:
+        return scoped(self, user, "unit__path")
+
+
+class ScannerDevice(models.Model):
+    """A manager's phone registered to scan offline for a unit (and the units below it)."""
+
+    unit = models.ForeignKey(
+        PracticeUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="scanner_devices"
+    )
+    name = models.CharField(_("name"), max_length=60)
+    # SHA-256 of the device's secret, which only the device holds; shown once at registration.
+    secret_hash = models.CharField(max_length=64, editable=False)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("registered by"), on_delete=models.PROTECT, related_name="+"
+    )
+    registered_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    last_seen_at = models.DateTimeField(_("last contact"), null=True, blank=True)
+    # Server clock minus the device's, estimated from its contacts (events.offline_merge).
+    clock_offset_ms = models.BigIntegerField(_("clock offset (ms)"), null=True, blank=True)
+    refused_uploads = models.PositiveIntegerField(_("uploads refused after revocation"), default=0)
+    last_refused_at = models.DateTimeField(_("last refused upload"), null=True, blank=True)
+
+    objects = ScannerDeviceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("scanner device")
+        verbose_name_plural = _("scanner devices")
+        ordering = ["-registered_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class OfflineScanOutcome(models.TextChoices):
+    PENDING = "pending", _("Not merged yet")
+    APPLIED = "applied", _("Applied")
+    NO_EFFECT = "no_effect", _("No effect (already checked in)")
+    CONFLICT = "conflict", _("Refused: awaiting review")
+
+
+class OfflineResolution(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class OfflineScanQuerySet(models.QuerySet):
+    def visible_to(self, user: AnyUser) -> OfflineScanQuerySet:
+        return scoped(self, user, "event__unit__path")
+
+    def awaiting_review(self) -> OfflineScanQuerySet:
+        return self.filter(outcome=OfflineScanOutcome.CONFLICT, resolution="")
+
+
+class OfflineScan(models.Model):
+    """One scan as a scanner device recorded it, stored once per nonce, whenever it arrives.
+
+    ``device_time`` is the device's clock at the scan; ``scanned_at`` the same moment on the
+    server's clock once the device's offset is known; ``uploaded_at`` when it arrived. Attendance
+    is built from a volunteer's scans ordered by (scanned_at, device, counter).
+    """
+
+    device = models.ForeignKey(ScannerDevice, verbose_name=_("device"), on_delete=models.PROTECT, related_name="scans")
+    nonce = models.CharField(_("nonce"), max_length=32)
+    counter = models.PositiveBigIntegerField(_("device counter"))
+    event = models.ForeignKey(Event, verbose_name=_("event"), on_delete=models.PROTECT, related_name="offline_scans")
+    volunteer = models.ForeignKey(
+        Volunteer,
+        verbose_name=_("volunteer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="offline_scans",
+    )
+    code = models.CharField(_("scanned code"), max_length=200)
+    action = models.CharField(_("action"), max_length=3, choices=ScanAction.choices)
+    walk_in = models.BooleanField(_("walk-in"), default=False)
+    device_time = models.DateTimeField(_("time on the device"))
+    scanned_at = models.DateTimeField(_("scan time"), null=True, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    scanned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("scanned by"), on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=OfflineScanOutcome.choices, default=OfflineScanOutcome.PENDING
+    )
+    # The refusal code an online scan would have got (CheckInError codes), or "clock_skew".
+    reason = models.CharField(_("reason"), max_length=30, blank=True)
+    record = models.ForeignKey(
+        ServiceRecord,
+        verbose_name=_("service record"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="offline_scans",
+    )
+    # Set when a second person accepts a conflict: the merge then lets this scan past the rule it broke.
+    forced = models.BooleanField(_("accepted despite the conflict"), default=False)
+    resolution = models.CharField(_("resolution"), max_length=10, choices=OfflineResolution.choices, blank=True)
+    resolution_note = models.CharField(_("note"), max_length=200, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    objects = OfflineScanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("offline scan")
+        verbose_name_plural = _("offline scans")
+        ordering = ["scanned_at", "device", "counter"]
+        constraints = [
+            models.UniqueConstraint(fields=["device", "nonce"], name="offline_scan_once_per_nonce"),
+            models.UniqueConstraint(fields=["device", "counter"], name="offline_scan_once_per_counter"),
+        ]
+        indexes = [
+            models.Index(fields=["volunteer", "scanned_at"], name="offline_scan_volunteer_idx"),
+            models.Index(fields=["outcome", "resolution"], name="offline_scan_review_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}#{self.counter} {self.action}"
