@@ -48,6 +48,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("notifications.activity_calendar_api_urls")),
     path("", include("venues.urls")),
     path("", include("events.project_urls")),
+    path("", include("events.offline_urls")),
     path("", include("reports.urls")),
 ]
 
@@ -73,6 +74,7 @@ urlpatterns = [
     path("", include("notifications.calendar_urls")),
     path("", include("venues.page_urls")),
     path("", include("events.project_page_urls")),
+    path("", include("events.offline_page_urls")),
     path("", include("notifications.activity_calendar_urls")),
     path("verify/<str:number>", VerifyPageView.as_view(), name="certificate-verify-page"),
     path("admin/statistics/", admin.site.admin_view(statistics_page), name="admin-statistics"),

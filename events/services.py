@@ -76,8 +76,12 @@ class CheckInError(DomainError):
         "too_young": _("This event is for volunteers of at least the minimum age set by the organiser."),
         "event_full": _("The event has no free places left."),
         "members_only": _("Only the members of the team serving this event can check in to it."),
+        "card_revoked": _("This volunteer card has been revoked; ask the volunteer for the new card."),
+        # Offline scans only: the scanner's clock was further off than OFFLINE_CLOCK_BOUND_SECONDS.
+        "clock_skew": _("The scanner's clock was too far off to trust this scan's time."),
     }
     status_codes = {
+        "card_revoked": 403,
         "event_not_open": 409,
         "not_signed_up": 409,
         "not_checked_in": 409,
