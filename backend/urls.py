@@ -49,6 +49,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("venues.urls")),
     path("", include("events.project_urls")),
     path("", include("events.offline_urls")),
+    path("", include("events.card_urls")),
     path("", include("reports.urls")),
 ]
 

@@ -1,0 +1,3 @@
+"""Pages of volunteer cards and the kiosk's offline codes."""
+
+urlpatterns: list = []

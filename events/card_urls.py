@@ -1,0 +1,3 @@
+"""API of volunteer cards: issue, revoke, print (offline-verifiable personal codes)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of the offline scans' review queue and scanner devices."""
+
+urlpatterns: list = []

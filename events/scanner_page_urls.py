@@ -1,0 +1,3 @@
+"""The installable offline scanner: its page, manifest and service worker."""
+
+urlpatterns: list = []
