@@ -141,18 +141,6 @@ def device_covers(device: ScannerDevice, event: Event) -> bool:
 # The offline pack -------------------------------------------------------------------
 
 
-def _revoked_cards() -> list[tuple[int, int]]:
-    listed = getattr(offline_codes, "revoked_cards", None)
-    if listed is not None:
-        return [(int(volunteer), int(serial)) for volunteer, serial in listed()]
-    return [
-        (volunteer, serial)
-        for volunteer, serial in VolunteerCard.objects.filter(revoked_at__isnull=False)
-        .order_by("volunteer_id", "serial")
-        .values_list("volunteer_id", "serial")
-    ]
-
-
 def offline_pack(device: ScannerDevice, event: Event, *, now: datetime.datetime) -> dict:
     """What a scanner needs to judge scans of ``event`` without the network.
 
@@ -194,7 +182,7 @@ def offline_pack(device: ScannerDevice, event: Event, *, now: datetime.datetime)
         "window_seconds": settings.CHECKIN_CODE_WINDOW_SECONDS,
         "accepted_windows": settings.CHECKIN_CODE_ACCEPTED_WINDOWS,
         "signups": [[volunteer, masked_name(name), card or 0] for volunteer, name, card in signups],
-        "revoked_cards": [list(card) for card in _revoked_cards()],
+        "revoked_cards": [list(card) for card in offline_codes.revoked_cards()],
         "clock_bound_seconds": settings.OFFLINE_CLOCK_BOUND_SECONDS,
     }
     canonical = json.dumps([PACK_VERSION, body], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
