@@ -37,7 +37,7 @@ from typing import cast
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db.models import Count, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -138,6 +138,26 @@ def local_midnight(day: datetime.date) -> datetime.datetime:
 
 def next_month(month: datetime.date) -> datetime.date:
     return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def marks(values: Iterable) -> str:
+    """Placeholders for the values of an IN list."""
+    return ", ".join(["%s"] * len(tuple(values)))
+
+
+def moment(value: datetime.datetime):
+    """A timestamp as the database takes it in a parameter (SQLite: naive UTC text)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 @dataclass
@@ -460,6 +480,10 @@ class Segment:
     def q(self, path_field: str) -> Q:
         return under(self.scope, path_field) if self.scope else Q()
 
+    def scope_sql(self, alias: str) -> tuple[str, list]:
+        """The subtree as a condition on the units table ``alias`` (paths are digits and slashes: no escaping)."""
+        return (f"AND {alias}.path LIKE %s", [f"{self.scope.path}%"]) if self.scope else ("", [])
+
     def head(self, path_field: str) -> Substr:
         return Substr(path_field, 1, self.depth)
 
@@ -551,20 +575,19 @@ class Dashboard:
                 setattr(group.figures, name, getattr(group.figures, name) + value)
 
     def _load_stations(self, segment: Segment) -> None:
-        stations = (
-            PracticeUnit.objects.filter(segment.q("path"), level=Level.STATION, is_active=True)
-            .annotate(head=segment.head("path"))
-            .values("head")
-            .annotate(n=Count("id"), known=Count("population"), people=Sum("population"))
-            .order_by()
+        scope, scope_params = segment.scope_sql("u")
+        rows = fetch(
+            f"SELECT SUBSTR(u.path, 1, %s), COUNT(*), COUNT(u.population), SUM(u.population) "  # noqa: S608
+            f"FROM {table(PracticeUnit)} u WHERE u.level = %s AND u.is_active {scope} GROUP BY 1",
+            [segment.depth, Level.STATION, *scope_params],
         )
-        for row in stations:
-            group = segment.groups.get(row["head"])
+        for head, n, known, people in rows:
+            group = segment.groups.get(head)
             if group is not None:
-                group.figures.stations = row["n"]
+                group.figures.stations = n
                 # A partial sum of stations' populations would overstate the registered share.
                 own = cast(Unit, group.unit).population  # only the dashboard's total has no unit
-                group.population = own or (row["people"] if row["known"] == row["n"] else None)
+                group.population = own or (int(people) if known == n else None)
 
     def _load_events(self, segment: Segment) -> None:
         period = self.period
@@ -608,15 +631,14 @@ class Dashboard:
         # 志愿服务记录与证明出具办法 art. 11: records are completed within 10 working days
         # of the activity's end. Judged at the month's end (or today), with today's status.
         cutoff = latest_day_not_overdue(self.period.as_of, RECORDING_WORKING_DAYS)
-        overdue = (
-            ServiceRecord.objects.filter(
-                segment.q("event__unit__path"), status__in=UNREVIEWED, event__ends_at__lt=local_midnight(cutoff)
-            )
-            .order_by()
-            .values(path=segment.head("event__unit__path"))
-            .annotate(n=Count("id"))
+        scope, scope_params = segment.scope_sql("u")
+        rows = fetch(
+            f"SELECT SUBSTR(u.path, 1, %s), COUNT(*) FROM {table(ServiceRecord)} r "  # noqa: S608
+            f"INNER JOIN {table(Event)} e ON e.id = r.event_id INNER JOIN {table(PracticeUnit)} u ON u.id = e.unit_id "
+            f"WHERE r.status IN ({marks(UNREVIEWED)}) AND e.ends_at < %s {scope} GROUP BY 1",
+            [segment.depth, *UNREVIEWED, moment(local_midnight(cutoff)), *scope_params],
         )
-        self._add(segment, ((row["path"], row["n"]) for row in overdue), "overdue_records")
+        self._add(segment, rows, "overdue_records")
 
     def _load_rollups(self, segment: Segment) -> None:
         period = self.period
@@ -635,86 +657,116 @@ class Dashboard:
 
     def _load_orders(self, segment: Segment) -> None:
         period = self.period
-        start, end = local_midnight(period.month), local_midnight(next_month(period.month))
-        orders = Order.objects.filter(segment.q("station__path")).order_by()
-        head = segment.head("station__path")
+        start, end = moment(local_midnight(period.month)), moment(local_midnight(next_month(period.month)))
+        scope, scope_params = segment.scope_sql("u")
         # Judged like the records: deadlines at the month's end (or today), states as they are now.
         # Orders settled in the month count towards completion; those closed unrated, never as satisfied.
-        overdue = Q(state__in=RUNNING, due_on__lt=period.as_of)
-        placed = Q(created_at__gte=start, created_at__lt=end)
-        settled = (Q(state__in=DONE) | Q(state=OrderState.REFUSED) | overdue) & placed
-        unrated = Q(state=OrderState.CLOSED, rating__isnull=True, closed_at__gte=start, closed_at__lt=end)
-        counted = (
-            orders.filter(overdue | settled | unrated)
-            .values(path=head)
-            .annotate(
-                overdue=Count("id", filter=overdue),
-                settled=Count("id", filter=settled),
-                completed=Count("id", filter=settled & Q(state__in=DONE)),
-                unrated=Count("id", filter=unrated),
-            )
-        )
-        for row in counted:
-            group = segment.group_of(row["path"])
-            if group is not None:
-                figures = group.figures
-                figures.overdue_orders += row["overdue"]
-                figures.orders_settled += row["settled"]
-                figures.orders_completed += row["completed"]
-                figures.unrated += row["unrated"]
-
-        ratings = (
-            Rating.objects.filter(segment.q("order__station__path"), rated_at__gte=start, rated_at__lt=end)
-            .order_by()
-            .alias(total=F("response") + F("attitude") + F("result"))
-            .values(path=segment.head("order__station__path"))
-            .annotate(
-                n=Count("id"),
-                response_stars=Sum("response"),
-                attitude_stars=Sum("attitude"),
-                result_stars=Sum("result"),
-                satisfied=Count("id", filter=Q(total__gte=SATISFIED_TOTAL)),
-            )
-        )
-        for row in ratings:
-            group = segment.group_of(row["path"])
-            if group is not None:
-                figures = group.figures
-                figures.ratings += row["n"]
-                figures.satisfied += row["satisfied"]
-                for name in ("response_stars", "attitude_stars", "result_stars"):
-                    setattr(figures, name, getattr(figures, name) + row[name])
+        overdue = f"(o.state IN ({marks(RUNNING)}) AND o.due_on < %s)"
+        overdue_params = [*RUNNING, connection.ops.adapt_datefield_value(period.as_of)]
+        placed, placed_params = "(o.created_at >= %s AND o.created_at < %s)", [start, end]
+        done, done_params = f"o.state IN ({marks(DONE)})", list(DONE)
+        settled = f"((({done}) OR o.state = %s OR {overdue}) AND {placed})"
+        settled_params = [*done_params, OrderState.REFUSED, *overdue_params, *placed_params]
+        unrated = "(o.state = %s AND t.id IS NULL AND o.closed_at >= %s AND o.closed_at < %s)"
+        unrated_params = [OrderState.CLOSED, start, end]
+        orders, units, ratings = table(Order), table(PracticeUnit), table(Rating)
+        # One round trip for both: built by the ORM, these two queries cost more than the database's answer.
+        sql = f"""
+            SELECT 1, SUBSTR(u.path, 1, %s), COUNT(*) FILTER (WHERE {overdue}), COUNT(*) FILTER (WHERE {settled}),
+                   COUNT(*) FILTER (WHERE {settled} AND {done}), COUNT(*) FILTER (WHERE {unrated}), NULL
+              FROM {orders} o INNER JOIN {units} u ON u.id = o.station_id
+              LEFT OUTER JOIN {ratings} t ON t.order_id = o.id
+             WHERE ({overdue} OR {settled} OR {unrated}) {scope}
+             GROUP BY 2
+            UNION ALL
+            SELECT 2, SUBSTR(u.path, 1, %s), COUNT(*), SUM(t.response), SUM(t.attitude), SUM(t.result),
+                   COUNT(*) FILTER (WHERE t.response + t.attitude + t.result >= %s)
+              FROM {ratings} t INNER JOIN {orders} o ON o.id = t.order_id INNER JOIN {units} u ON u.id = o.station_id
+             WHERE t.rated_at >= %s AND t.rated_at < %s {scope}
+             GROUP BY 2
+        """  # noqa: S608 (names from the models, values as parameters)
+        params = [
+            segment.depth,
+            *overdue_params,
+            *settled_params,
+            *settled_params,
+            *done_params,
+            *unrated_params,
+            *overdue_params,
+            *settled_params,
+            *unrated_params,
+            *scope_params,
+            segment.depth,
+            SATISFIED_TOTAL,
+            start,
+            end,
+            *scope_params,
+        ]
+        for kind, path, a, b, c, d, e in fetch(sql, params):
+            group = segment.group_of(path)
+            if group is None:
+                continue
+            figures = group.figures
+            if kind == 1:
+                figures.overdue_orders += a
+                figures.orders_settled += b
+                figures.orders_completed += c
+                figures.unrated += d
+            else:
+                figures.ratings += a
+                figures.response_stars += int(b)
+                figures.attitude_stars += int(c)
+                figures.result_stars += int(d)
+                figures.satisfied += e
 
     def _load_venues(self, segment: Segment) -> None:
         period = self.period
-        start = local_midnight(period.month)
-        end = min(local_midnight(next_month(period.month)), period.now)
-        approved = Booking.objects.filter(status=BookingStatus.APPROVED, starts_at__gte=start, starts_at__lt=end)
-        held = Event.objects.filter(status__in=HELD_STATUSES, starts_at__gte=start, starts_at__lt=end)
-        used = Exists(approved.filter(venue=OuterRef("pk"))) | Exists(held.filter(venue=OuterRef("pk")))
-        venues = (
-            Venue.objects.filter(segment.q("unit__path"), is_active=True, unit__is_active=True)
-            .order_by()
-            .values(path=segment.head("unit__path"))
-            .annotate(n=Count("id"), used=Count("id", filter=used))
+        start = moment(local_midnight(period.month))
+        end = moment(min(local_midnight(next_month(period.month)), period.now))
+        scope, scope_params = segment.scope_sql("u")
+        venues, bookings, units, events = table(Venue), table(Booking), table(PracticeUnit), table(Event)
+        approved = "b.status = %s AND b.starts_at >= %s AND b.starts_at < %s"
+        approved_params = [BookingStatus.APPROVED, start, end]
+        held = f"e.status IN ({marks(HELD_STATUSES)}) AND e.starts_at >= %s AND e.starts_at < %s"
+        held_params = [*HELD_STATUSES, start, end]
+        # Exact in both: PostgreSQL's seconds as a numeric, SQLite's as Django's microseconds.
+        length = (
+            "EXTRACT(EPOCH FROM b.ends_at - b.starts_at)"
+            if connection.vendor == "postgresql"
+            else "django_timestamp_diff(b.ends_at, b.starts_at) / 1000000.0"
         )
-        for row in venues:
-            group = segment.group_of(row["path"])
-            if group is not None:
-                group.figures.venues += row["n"]
-                group.figures.venues_used += row["used"]
-        length = ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
-        booked = (
-            approved.filter(segment.q("venue__unit__path"))
-            .order_by()
-            .values(path=segment.head("venue__unit__path"))
-            .annotate(n=Count("id"), length=Sum(length))
-        )
-        for row in booked:
-            group = segment.group_of(row["path"])
-            if group is not None:
-                group.figures.venue_bookings += row["n"]
-                group.figures.venue_seconds += row["length"].total_seconds() if row["length"] else 0
+        sql = f"""
+            SELECT 1, SUBSTR(u.path, 1, %s), COUNT(*), COUNT(*) FILTER (WHERE
+                       EXISTS (SELECT 1 FROM {bookings} b WHERE b.venue_id = v.id AND {approved})
+                       OR EXISTS (SELECT 1 FROM {events} e WHERE e.venue_id = v.id AND {held})), NULL
+              FROM {venues} v INNER JOIN {units} u ON u.id = v.unit_id
+             WHERE v.is_active AND u.is_active {scope}
+             GROUP BY 2
+            UNION ALL
+            SELECT 2, SUBSTR(u.path, 1, %s), COUNT(*), NULL, SUM({length})
+              FROM {bookings} b INNER JOIN {venues} v ON v.id = b.venue_id INNER JOIN {units} u ON u.id = v.unit_id
+             WHERE {approved} {scope}
+             GROUP BY 2
+        """  # noqa: S608 (names from the models, values as parameters)
+        params = [
+            segment.depth,
+            *approved_params,
+            *held_params,
+            *scope_params,
+            segment.depth,
+            *approved_params,
+            *scope_params,
+        ]
+        for kind, path, n, used, seconds in fetch(sql, params):
+            group = segment.group_of(path)
+            if group is None:
+                continue
+            if kind == 1:
+                group.figures.venues += n
+                group.figures.venues_used += used
+            else:
+                group.figures.venue_bookings += n
+                group.figures.venue_seconds += float(seconds or 0)
 
     # Reading ---------------------------------------------------------------------------
 
