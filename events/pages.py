@@ -44,6 +44,7 @@ from events.models import (
 )
 from events.photos import UPLOADS_THROTTLED, photo_uploads_allowed
 from events.qr_codes import qr_svg
+from events.scanner_pages import scanner_config, scanner_texts
 from events.views import checkin_url
 from stations.models import PracticeUnit
 from volunteers.models import Volunteer
@@ -242,8 +243,15 @@ def scan_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "offline": _("No connection: scan again."),
         "no_camera": _("The camera is not available: use a handheld scanner or type the code."),
         "failed": _("Not accepted"),
+        **scanner_texts(),
     }
-    return render(request, "events/scan.html", {"event": event, "messages_json": texts, "ScanAction": ScanAction})
+    context = {
+        "event": event,
+        "messages_json": texts,
+        "scanner_config": scanner_config(request.user, event),
+        "ScanAction": ScanAction,
+    }
+    return render(request, "events/scan.html", context)
 
 
 # Refusals as a manager reads them at the door, naming the person.
