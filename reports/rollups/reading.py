@@ -182,14 +182,18 @@ def period_q(month_from: datetime.date | None, month_to: datetime.date | None, p
     return result
 
 
-def months_q(month_from: datetime.date | None, month_to: datetime.date | None) -> Q:
-    """``UnitHours`` month rows (never year rows) inside the period."""
-    q = Q(month__gte=1)
+def months_q(month_from: datetime.date | None, month_to: datetime.date | None, prefix: str = "") -> Q:
+    """``UnitHours`` month rows (never year rows) inside the period; ``prefix`` as for ``period_q``."""
+
+    def q(**lookups) -> Q:
+        return Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
+
+    result = q(month__gte=1)
     if month_from is not None:
-        q &= Q(year__gt=month_from.year) | Q(year=month_from.year, month__gte=month_from.month)
+        result &= q(year__gt=month_from.year) | q(year=month_from.year, month__gte=month_from.month)
     if month_to is not None:
-        q &= Q(year__lt=month_to.year) | Q(year=month_to.year, month__lte=month_to.month)
-    return q
+        result &= q(year__lt=month_to.year) | q(year=month_to.year, month__lte=month_to.month)
+    return result
 
 
 def unit_rows(reach: Reach) -> QuerySet:
