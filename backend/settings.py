@@ -297,6 +297,9 @@ REST_FRAMEWORK = {
         # Per user: a phone scanning in a loop, or a manager's scanner at a large event.
         "checkin": os.getenv("THROTTLE_CHECKIN", "30/minute"),
         "scan": os.getenv("THROTTLE_SCAN", "300/minute"),
+        # Per user, offline scanners' uploads (up to OFFLINE_UPLOAD_MAX_SCANS scans each): a phone coming back
+        # online retries every few seconds while the network is flaky; uploads are idempotent, so 429 only delays.
+        "offline_upload": os.getenv("THROTTLE_OFFLINE_UPLOAD", "30/minute"),
         "export": os.getenv("THROTTLE_EXPORT", "60/hour"),
         # Per user, a JSON page of a report (hour statistics, dashboard drill-down, orders):
         # an API client paging a report; its files (?format=csv|xlsx) count as exports.

@@ -1125,6 +1125,9 @@ class VolunteerCard(models.Model):
         Volunteer, verbose_name=_("volunteer"), on_delete=models.CASCADE, related_name="cards"
     )
     serial = models.PositiveIntegerField(_("serial"))
+    # The CardKey generation its code is signed with: reprinting gives the same code, and
+    # retiring that generation refuses the card.
+    generation = models.PositiveSmallIntegerField(_("key generation"), default=1)
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
