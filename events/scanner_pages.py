@@ -64,9 +64,9 @@ def scanner_config(user: User, event: Event) -> dict[str, Any]:
         "units": [{"id": unit.pk, "name": unit.name} for unit in device_units(user, event)],
         "device_name": _("%(name)s's scanner") % {"name": user.get_short_name()},
         "urls": {
-            "devices": "/api/v1/scanner-devices/",
-            "pack": f"/api/v1/scanner/events/{event.pk}/pack/",
-            "upload": "/api/v1/scanner/upload/",
+            "devices": reverse("scanner-device-list"),
+            "pack": reverse("scanner-pack", args=[event.pk]),
+            "upload": reverse("scanner-upload"),
             "worker": reverse("scanner-worker"),
             "login": f"{reverse('login')}?next={reverse('event-scan-page', args=[event.pk])}",
         },

@@ -98,6 +98,7 @@
 
     function isOpen(action, now) {
       var event = self.pack.event, opens = Date.parse(event.checkin_opens_at);
+      if (event.status !== "published") return false;
       var closes = Date.parse(action === "in" ? (event.checkin_closes_at || event.ends_at) : event.checkout_closes_at);
       return opens <= now && now <= closes;
     }
