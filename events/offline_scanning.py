@@ -22,6 +22,7 @@ import secrets
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
@@ -141,6 +142,11 @@ def device_covers(device: ScannerDevice, event: Event) -> bool:
 # The offline pack -------------------------------------------------------------------
 
 
+def iso(moment: datetime.datetime) -> str:
+    """A time as the rest of the API writes it: local, with its offset."""
+    return timezone.localtime(moment).isoformat()
+
+
 def offline_pack(device: ScannerDevice, event: Event, *, now: datetime.datetime) -> dict:
     """What a scanner needs to judge scans of ``event`` without the network.
 
@@ -169,11 +175,11 @@ def offline_pack(device: ScannerDevice, event: Event, *, now: datetime.datetime)
             "id": event.pk,
             "title": event.title,
             "status": event.status,
-            "starts_at": event.starts_at.isoformat(),
-            "ends_at": event.ends_at.isoformat(),
-            "checkin_opens_at": event.checkin_opens_at.isoformat(),
-            "checkin_closes_at": event.ends_at.isoformat(),
-            "checkout_closes_at": event.checkout_closes_at.isoformat(),
+            "starts_at": iso(event.starts_at),
+            "ends_at": iso(event.ends_at),
+            "checkin_opens_at": iso(event.checkin_opens_at),
+            "checkin_closes_at": iso(event.ends_at),
+            "checkout_closes_at": iso(event.checkout_closes_at),
             "signup_required": event.signup_required,
             "walk_ins_allowed": event.walk_ins_allowed,
             "capacity": event.capacity,
@@ -187,7 +193,7 @@ def offline_pack(device: ScannerDevice, event: Event, *, now: datetime.datetime)
     }
     canonical = json.dumps([PACK_VERSION, body], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     body["pack_version"] = hashlib.sha256(canonical.encode()).hexdigest()[:16]
-    body["server_time"] = now.isoformat()
+    body["server_time"] = iso(now)
     return body
 
 
