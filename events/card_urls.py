@@ -1,3 +1,10 @@
 """API of volunteer cards: issue, revoke, print (offline-verifiable personal codes)."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from events.card_views import VolunteerCardViewSet
+
+router = SimpleRouter()
+router.register("volunteer-cards", VolunteerCardViewSet, basename="volunteer-card")
+
+urlpatterns = router.urls

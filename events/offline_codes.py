@@ -1,13 +1,14 @@
 """Volunteers' personal codes and printed cards, signed with Ed25519.
 
 A code reads ``P1.<generation>.<volunteer>.<serial>.<window>.<signature>``: ``serial`` 0 and a
-``window`` (``events.checkin_codes.window_of``) for the code a phone shows, accepted for
+``window`` (``events.code_windows.window_of``) for the code a phone shows, accepted for
 ``CHECKIN_CODE_ACCEPTED_WINDOWS`` windows; a card's serial (``VolunteerCard``) and window 0 for a
 printed card, valid until revoked. The signature covers everything before it, in ASCII.
 
 A scanner verifies a code with the public keys it downloaded (WebCrypto's Ed25519), without the
 server and without anything that could sign. The private key of each generation is derived from
-``CARD_SIGNING_SECRET``; only public keys are stored (``CardKey``).
+``CARD_SIGNING_SECRET``; only public keys are stored (``CardKey``). New codes are signed with the
+newest generation still in use; older ones keep verifying until retired (``rotate_card_key``).
 """
 
 import base64
@@ -22,11 +23,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
+from django.core.cache import cache
 
-from events.checkin_codes import CodeError, window_of
-from events.models import CardKey
+from events.code_windows import CodeError, window_of
+from events.models import CardKey, VolunteerCard
 
 PREFIX = "P1"
+# The generations in use, shared by the processes through the cache (Redis in production), so an
+# online scan reads no key row. Retiring a generation deletes the entry (``forget_keys``); a
+# process whose cache is its own memory (no Redis) may accept the retired generation for up to
+# KEYS_CACHE_SECONDS more, which is the delay the operator's README states.
+KEYS_CACHE = "events:card-keys"
+KEYS_CACHE_SECONDS = 60
 CODE_PATTERN = re.compile(r"^P1\.(\d{1,5})\.(\d{1,12})\.(\d{1,9})\.(\d{1,12})\.([A-Za-z0-9_-]{86})$")
 
 
@@ -72,7 +80,27 @@ def current_key() -> CardKey:
     key = CardKey.objects.filter(retired_at__isnull=True).order_by("-generation").first()
     if key is None:
         key, _ = CardKey.objects.get_or_create(generation=1, defaults={"public_key": public_key_text(1)})
+        forget_keys()
     return key
+
+
+def active_public_keys() -> dict[int, str]:
+    """Generation → public key of the keys in use (not retired), from the cache when it has them."""
+    keys = cache.get(KEYS_CACHE)
+    if keys is None:
+        keys = dict(CardKey.objects.filter(retired_at__isnull=True).values_list("generation", "public_key"))
+        cache.set(KEYS_CACHE, keys, KEYS_CACHE_SECONDS)
+    return keys
+
+
+def forget_keys() -> None:
+    """Drop the cached keys after a generation was made or retired."""
+    cache.delete(KEYS_CACHE)
+
+
+def current_generation() -> int:
+    keys = active_public_keys()
+    return max(keys) if keys else current_key().generation
 
 
 def sign(generation: int, volunteer_id: int, serial: int, window: int) -> str:
@@ -81,11 +109,16 @@ def sign(generation: int, volunteer_id: int, serial: int, window: int) -> str:
 
 
 def make_phone_code(volunteer_id: int, at: datetime.datetime) -> str:
-    return sign(current_key().generation, volunteer_id, 0, window_of(at))
+    return sign(current_generation(), volunteer_id, 0, window_of(at))
 
 
-def make_card_code(volunteer_id: int, serial: int) -> str:
-    return sign(current_key().generation, volunteer_id, serial, 0)
+def make_card_code(volunteer_id: int, serial: int, generation: int | None = None) -> str:
+    """A printed card's code: the same text each time for the same card (Ed25519 signs deterministically)."""
+    return sign(generation or current_generation(), volunteer_id, serial, 0)
+
+
+def card_code(card: VolunteerCard) -> str:
+    return make_card_code(card.volunteer_id, card.serial, card.generation)
 
 
 def parse(token: str) -> PersonalCode:
@@ -123,5 +156,28 @@ def verify(token: str, at: datetime.datetime, public_keys: dict[int, str]) -> Pe
     return code
 
 
-def active_public_keys() -> dict[int, str]:
-    return dict(CardKey.objects.filter(retired_at__isnull=True).values_list("generation", "public_key"))
+def read_personal_code(token: str, at: datetime.datetime) -> PersonalCode:
+    """A scanned personal code, checked as the server can: signature by a key in use, a phone
+    code's window, a card not revoked. Raises CodeError; a genuine card of a retired
+    generation is "card_revoked", so the manager knows to print a new one."""
+    keys = active_public_keys()
+    code = parse(token)
+    if code.generation not in keys and code.is_card:
+        retired = CardKey.objects.filter(generation=code.generation).values_list("public_key", flat=True).first()
+        if retired is not None:
+            verify(token, at, {code.generation: retired})
+            raise CodeError("card_revoked")
+    code = verify(token, at, keys)
+    if code.is_card:
+        in_use = VolunteerCard.objects.filter(
+            volunteer_id=code.volunteer_id, serial=code.serial, generation=code.generation, revoked_at__isnull=True
+        )
+        if not in_use.exists():
+            raise CodeError("card_revoked")
+    return code
+
+
+def revoked_cards() -> list[tuple[int, int]]:
+    """(volunteer, serial) of every revoked card, for the scanners' offline pack."""
+    rows = VolunteerCard.objects.filter(revoked_at__isnull=False).order_by("volunteer_id", "serial")
+    return [(volunteer_id, serial) for volunteer_id, serial in rows.values_list("volunteer_id", "serial")]
