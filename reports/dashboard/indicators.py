@@ -37,20 +37,18 @@ from typing import cast
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Q
-from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from events.models import Event, EventStatus, ServiceRecord, is_documented
+from events.models import ActivityPhoto, ActivityRecord, Event, EventStatus, ServiceRecord
 from events.record_deadlines import RECORDING_WORKING_DAYS, UNREVIEWED
 from events.working_days import latest_day_not_overdue
 from orders.models import RUNNING, Order, OrderState, Rating
 from orders.statistics import DONE, SATISFIED_TOTAL
 from reports.rollups import reading
 from stations.models import PATH_STEP, Level, PracticeUnit
-from stations.scoping import is_under, root_units, under
+from stations.scoping import is_under, root_units
 from venues.models import Booking, BookingStatus, Venue, booked_hours
 
 GREEN, AMBER, RED, NO_DATA = "green", "amber", "red", "none"
@@ -477,15 +475,9 @@ class Segment:
     def depth(self) -> int:
         return PATH_STEP * LEVEL_DEPTH[self.level]
 
-    def q(self, path_field: str) -> Q:
-        return under(self.scope, path_field) if self.scope else Q()
-
     def scope_sql(self, alias: str) -> tuple[str, list]:
         """The subtree as a condition on the units table ``alias`` (paths are digits and slashes: no escaping)."""
         return (f"AND {alias}.path LIKE %s", [f"{self.scope.path}%"]) if self.scope else ("", [])
-
-    def head(self, path_field: str) -> Substr:
-        return Substr(path_field, 1, self.depth)
 
     def group_of(self, path: str) -> Group | None:
         return self.groups.get(path[: self.depth])
@@ -591,41 +583,47 @@ class Dashboard:
 
     def _load_events(self, segment: Segment) -> None:
         period = self.period
-        held = Event.objects.filter(
-            segment.q("unit__path"),
-            status__in=HELD_STATUSES,
-            starts_at__gte=local_midnight(period.month),
-            starts_at__lt=min(local_midnight(next_month(period.month)), period.now),
-        ).order_by()
-        # One pass over the month's events (a province's month is some 20,000): counted, and counted
-        # documented, per organising unit, then per row with the stations among those units that held
-        # enough. SQL, because the ORM does not select from a grouped subquery.
-        per_unit, params = (
-            held.values("unit_id")
-            .annotate(n=Count("id"), documented=Count("id", filter=is_documented()))
-            .query.sql_with_params()
+        start = moment(local_midnight(period.month))
+        end = moment(min(local_midnight(next_month(period.month)), period.now))
+        inner_scope, inner_params = segment.scope_sql("su")
+        units, events = table(PracticeUnit), table(Event)
+        # Documented as events.models.is_documented has it: an activity record with a summary and enough photos.
+        documented = (
+            f"EXISTS (SELECT 1 FROM {table(ActivityRecord)} a WHERE a.event_id = ev.id AND a.summary <> '' "  # noqa: S608
+            f"AND (SELECT COUNT(*) FROM {table(ActivityPhoto)} p WHERE p.record_id = a.id) >= %s)"
         )
-        # The scope's units only: joined with the whole table, a center's month would scan a province's units.
-        units, unit_params = (
-            PracticeUnit.objects.filter(segment.q("path"))
-            .values("id", "path", "level", "is_active")
-            .query.sql_with_params()
-        )
-        sql = (
-            "SELECT SUBSTR(u.path, 1, %s), SUM(e.n), SUM(e.documented), "  # noqa: S608 (the ORM's own SQL)
-            "COUNT(*) FILTER (WHERE u.level = %s AND u.is_active AND e.n >= %s) "
-            f"FROM ({per_unit}) e INNER JOIN ({units}) u ON u.id = e.unit_id GROUP BY 1"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                sql, [segment.depth, Level.STATION, settings.ACTIVE_STATION_MIN_EVENTS, *params, *unit_params]
-            )
-            for head, events, documented, busy_stations in cursor.fetchall():
-                group = segment.groups.get(head)
-                if group is not None:
-                    group.figures.events_held += int(events)
-                    group.figures.events_documented += int(documented)
-                    group.figures.active_stations += int(busy_stations)
+        # One pass over the month's events of the scope (a province's month is some 20,000): counted, and
+        # counted documented, per organising unit, then per row with the stations among those units that
+        # held enough.
+        sql = f"""
+            SELECT SUBSTR(u.path, 1, %s), SUM(e.n), SUM(e.documented),
+                   COUNT(*) FILTER (WHERE u.level = %s AND u.is_active AND e.n >= %s)
+              FROM (
+                    SELECT ev.unit_id, COUNT(*) AS n, COUNT(*) FILTER (WHERE {documented}) AS documented
+                      FROM {events} ev INNER JOIN {units} su ON su.id = ev.unit_id
+                     WHERE ev.status IN ({marks(HELD_STATUSES)}) AND ev.starts_at >= %s AND ev.starts_at < %s
+                           {inner_scope}
+                     GROUP BY ev.unit_id
+                   ) e
+             INNER JOIN {units} u ON u.id = e.unit_id
+             GROUP BY 1
+        """  # noqa: S608 (names from the models, values as parameters)
+        params = [
+            segment.depth,
+            Level.STATION,
+            settings.ACTIVE_STATION_MIN_EVENTS,
+            settings.ACTIVITY_MIN_PHOTOS,
+            *HELD_STATUSES,
+            start,
+            end,
+            *inner_params,
+        ]
+        for head, n, n_documented, busy_stations in fetch(sql, params):
+            group = segment.groups.get(head)
+            if group is not None:
+                group.figures.events_held += int(n)
+                group.figures.events_documented += int(n_documented)
+                group.figures.active_stations += int(busy_stations)
 
     def _load_records(self, segment: Segment) -> None:
         # 志愿服务记录与证明出具办法 art. 11: records are completed within 10 working days
