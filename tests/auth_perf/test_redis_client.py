@@ -35,6 +35,8 @@ def test_cache_calls_in_several_threads_share_one_redis_client(redis_cache, monk
         made.append(self)
         real_init(self, *args, **kwargs)
 
+    keys = [f"throttle_checkin_{n}" for n in range(3)]
+    redis.Redis.from_url("redis://127.0.0.1:6379/11").delete(*(f"auth-perf:1:{key}" for key in keys))
     monkeypatch.setattr(redis.Redis, "__init__", counting_init)
 
     def throttle_like_calls(user_id: int) -> None:
@@ -50,6 +52,5 @@ def test_cache_calls_in_several_threads_share_one_redis_client(redis_cache, monk
         thread.join()
     throttle_like_calls(0)
     assert len(made) == 1
-    keys = [f"throttle_checkin_{n}" for n in range(3)]
     assert caches["default"].get_many(keys) == {keys[0]: [1, 1], keys[1]: [1], keys[2]: [1]}
     caches["default"].delete_many(keys)
