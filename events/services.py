@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -335,6 +336,20 @@ def _walk_in(event: Event, volunteer: Volunteer, *, at: datetime.datetime) -> No
 
 
 # Check-in and check-out ---------------------------------------------------------------
+#
+# A scan reads, under the volunteer's row lock: the volunteer (the lock itself), the event
+# with whether the volunteer holds a confirmed place there, and in one query the volunteer's
+# records that decide the scan (this event's, and those claiming the same time); then it
+# writes once. Nothing else in a check-in touches the database.
+
+
+@dataclass
+class _Scanned:
+    """What a scan had read by the time it was refused, for the refusal's row."""
+
+    volunteer: Volunteer | None
+    event: Event | None = None
+    action: str = ""
 
 
 def check_in_by_code(
@@ -352,24 +367,49 @@ def check_in_by_code(
     the record and whether it was created. Refusals raise CheckInError and are
     stored as RefusedScan for fraud review.
     """
-    event, action = None, ""
+    scanned = _Scanned(volunteer)
     try:
         try:
             code = read_event_code(token, at)
         except CodeError as error:
             raise CheckInError(error.code) from None
-        event, action = Event.objects.filter(pk=code.event_id).first(), code.action
-        if event is None:
-            raise CheckInError("token_invalid")
-        if not (event.admits(volunteer) or Event.objects.visible_to(volunteer.user).filter(pk=event.pk).exists()):
-            # A forwarded code of a team's visit tells an outsider nothing: not its window, not
-            # its place (out_of_area), not even that it exists; the refusal names no event either.
-            event = None
-            raise CheckInError("token_invalid")
-        return record_scan(volunteer, event, action, method=Method.EVENT_QR, at=at, context=context, walk_in=walk_in)
+        scanned.action = code.action
+        return _retrying_a_lost_insert(
+            lambda: _scan_event_code(
+                volunteer, code.event_id, code.action, scanned, at=at, context=context, walk_in=walk_in
+            )
+        )
     except CheckInError as error:
-        _store_refusal(error, volunteer=volunteer, event=event, action=action, at=at, context=context)
+        # The scan's transaction has rolled back by now; the refusal is kept on its own.
+        _store_refusal(
+            error, volunteer=scanned.volunteer, event=scanned.event, action=scanned.action, at=at, context=context
+        )
         raise
+
+
+@transaction.atomic
+def _scan_event_code(
+    volunteer: Volunteer,
+    event_id: int,
+    action: ScanAction,
+    scanned: _Scanned,
+    *,
+    at: datetime.datetime,
+    context: ScanContext,
+    walk_in: bool,
+) -> tuple[ServiceRecord, bool]:
+    volunteer = scanned.volunteer = _lock_volunteer(volunteer)
+    # The event is read once, under the volunteer's lock: a service order's visit may move its
+    # window meanwhile (orders.services locks its attendees' rows before moving it).
+    event = _scanned_events(volunteer).filter(pk=event_id).first()
+    if event is None:
+        raise CheckInError("token_invalid")
+    if not (event.admits(volunteer) or Event.objects.visible_to(volunteer.user).filter(pk=event.pk).exists()):
+        # A forwarded code of a team's visit tells an outsider nothing: not its window, not
+        # its place (out_of_area), not even that it exists; the refusal names no event either.
+        raise CheckInError("token_invalid")
+    scanned.event = event
+    return _scan(volunteer, event, action, method=Method.EVENT_QR, at=at, context=context, by=None, walk_in=walk_in)
 
 
 def check_in_volunteer_code(
@@ -412,7 +452,6 @@ def _store_refusal(error: CheckInError, *, volunteer, event, action: str, at, co
     )
 
 
-@transaction.atomic
 def record_scan(
     volunteer: Volunteer,
     event: Event,
@@ -430,24 +469,89 @@ def record_scan(
     simultaneous scans of one volunteer are handled one after the other and never
     make two records, nor two records covering the same moment. Raises CheckInError.
     """
+    return _retrying_a_lost_insert(
+        lambda: _locked_scan(volunteer, event, action, method=method, at=at, context=context, by=by, walk_in=walk_in)
+    )
+
+
+@transaction.atomic
+def _locked_scan(
+    volunteer: Volunteer,
+    event: Event,
+    action: ScanAction,
+    *,
+    method: str,
+    at: datetime.datetime,
+    context: ScanContext,
+    by: User | None,
+    walk_in: bool,
+) -> tuple[ServiceRecord, bool]:
     volunteer = _lock_volunteer(volunteer)
     # Read again under the volunteer's lock: a service order's visit may have moved its window
     # meanwhile (orders.services locks its attendees' rows before moving it).
-    event = Event.objects.get(pk=event.pk)
+    event = _scanned_events(volunteer).get(pk=event.pk)
+    return _scan(volunteer, event, action, method=method, at=at, context=context, by=by, walk_in=walk_in)
+
+
+def _retrying_a_lost_insert(scan):
+    """Run a scan's transaction, and once more if a simultaneous scan's record beat its write.
+
+    Under the volunteer's row lock no other scan of the volunteer writes between our
+    reads and our write, so the write runs without a savepoint of its own. Only a writer
+    that skipped the lock can make it violate the one-record-per-event or the no-overlap
+    constraint; then the whole transaction has rolled back, and the second run decides
+    again with the winner's record in place: the same record back, or the refusal.
+    """
+    try:
+        return scan()
+    except IntegrityError:
+        return scan()
+
+
+def _scanned_events(volunteer: Volunteer):
+    """Events, each with ``holds_place``: whether the volunteer has a confirmed place at it."""
+    place = Signup.objects.filter(event=OuterRef("pk"), volunteer=volunteer, status=SignupStatus.CONFIRMED)
+    return Event.objects.annotate(holds_place=Exists(place))
+
+
+def _scan(
+    volunteer: Volunteer,
+    event: Event,
+    action: ScanAction,
+    *,
+    method: str,
+    at: datetime.datetime,
+    context: ScanContext,
+    by: User | None,
+    walk_in: bool,
+) -> tuple[ServiceRecord, bool]:
+    """The rules of a scan, under the volunteer's lock, on the event read under it."""
     if volunteer.status != VolunteerStatus.ACTIVE:
         raise CheckInError("volunteer_suspended")
     if not event.is_open_for(action, at):
         raise CheckInError("event_not_open")
     if method == Method.EVENT_QR and event.radius_m:
         _check_position(event, context)
-    record = ServiceRecord.objects.filter(event=event, volunteer=volunteer).first()
     if action == ScanAction.IN:
+        # This event's record and any record claiming the time a check-in would claim, at once.
+        mine = ServiceRecord.objects.filter(event=event, volunteer=volunteer)
+        records = list(mine | ServiceRecord.objects.overlapping(volunteer, at, _claimed_until(event, at, None)))
+        record = next((r for r in records if r.event_id == event.pk), None)
         if record is not None:
-            return record, False
-        return _check_in(volunteer, event, method=method, at=at, context=context, by=by, walk_in=walk_in), True
+            return _with_relations(record, event, volunteer), False
+        return _check_in(
+            volunteer, event, overlapping=bool(records), method=method, at=at, context=context, by=by, walk_in=walk_in
+        ), True
+    record = ServiceRecord.objects.filter(event=event, volunteer=volunteer).first()
     if record is None:
         raise CheckInError("not_checked_in")
-    return _check_out(record, at=at, by=by), False
+    return _check_out(_with_relations(record, event, volunteer), at=at, by=by), False
+
+
+def _with_relations(record: ServiceRecord, event: Event, volunteer: Volunteer) -> ServiceRecord:
+    # The rows read under the lock are the record's own: reading them again would only cost queries.
+    record.event, record.volunteer = event, volunteer
+    return record
 
 
 def _check_position(event: Event, context: ScanContext) -> None:
@@ -469,44 +573,46 @@ def _claimed_until(event: Event, checked_in_at: datetime.datetime, checked_out_a
 
 
 def _check_in(
-    volunteer: Volunteer, event: Event, *, method: str, at, context: ScanContext, by: User | None, walk_in: bool
+    volunteer: Volunteer,
+    event: Event,
+    *,
+    overlapping: bool,
+    method: str,
+    at,
+    context: ScanContext,
+    by: User | None,
+    walk_in: bool,
 ) -> ServiceRecord:
     if not _old_enough(event, volunteer):
         raise CheckInError("too_young")
-    signed_up = event.signups.filter(volunteer=volunteer, status=SignupStatus.CONFIRMED).exists()
+    signed_up = event.holds_place
     if not signed_up and not event.admits(volunteer):
         raise CheckInError("members_only")
     if event.signup_required and not signed_up:
         if not (walk_in and event.walk_ins_allowed):
             raise CheckInError("not_signed_up")
         _walk_in(event, volunteer, at=at)
-    others = ServiceRecord.objects.overlapping(volunteer, at, _claimed_until(event, at, None)).exclude(event=event)
-    if others.exists():
+    if overlapping:
         raise CheckInError("overlapping")
-    try:
-        with transaction.atomic():
-            return ServiceRecord.objects.create(
-                event=event,
-                volunteer=volunteer,
-                checked_in_at=at,
-                method=method,
-                client_time=context.client_time,
-                created_by=by,
-            )
-    except IntegrityError:
-        # Only reachable without the row lock (e.g. SQLite's coarse locking): the
-        # first scan won, so answer with its record.
-        return ServiceRecord.objects.get(event=event, volunteer=volunteer)
+    return ServiceRecord.objects.create(
+        event=event,
+        volunteer=volunteer,
+        checked_in_at=at,
+        method=method,
+        client_time=context.client_time,
+        created_by=by,
+    )
 
 
 def _check_out(record: ServiceRecord, *, at: datetime.datetime, by: User | None) -> ServiceRecord:
     event = record.event
     # A scan may set the check-out again (left early, came back) only until a person
-    # has reviewed or corrected the record: from then on a manager's word stands.
-    untouched = record.reviewed_by_id is None and not _reviewers_excluded_by_changes(record)
-    rescannable = record.status in (RecordStatus.OPEN, RecordStatus.PENDING, RecordStatus.APPROVED)
-    if not (record.status == RecordStatus.OPEN or (rescannable and untouched)):
-        raise CheckInError("already_reviewed")
+    # has reviewed or corrected the record: from then on a manager's word stands. An open
+    # record has had neither, so its history is not read.
+    if record.status != RecordStatus.OPEN:
+        rescannable = record.status in (RecordStatus.PENDING, RecordStatus.APPROVED)
+        if not (rescannable and record.reviewed_by_id is None and not _reviewers_excluded_by_changes(record)):
+            raise CheckInError("already_reviewed")
     others = ServiceRecord.objects.overlapping(record.volunteer, record.checked_in_at, at).exclude(pk=record.pk)
     if others.exists():
         raise CheckInError("overlapping")

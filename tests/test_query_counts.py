@@ -95,3 +95,47 @@ def test_the_dashboard_costs_the_same_queries_for_more_stations_and_events(cente
     after = {user.pk: queries_for(user, url) for user in (center_manager, admin_user)}
     assert after == before
     assert max(after.values()) <= 12
+
+
+@pytest.fixture
+def scanning_volunteer(tree):
+    """A signed-up volunteer holding an API token, at 09:05 of an event running 09:00-11:00."""
+    import time_machine
+    from rest_framework.test import APIClient
+
+    from accounts.tokens import issue_token
+    from events.services import sign_up
+    from tests.events.conftest import at
+
+    with time_machine.travel(at(9, 5), tick=False):
+        event = make_event(tree["S1"], signup_required=True)
+        volunteer = make_volunteer(tree["S1"])
+        sign_up(event, volunteer, at=at(8))
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(volunteer.user)[1]}")
+        yield client, event
+
+
+def scan_statements(client, event, action: str) -> list[str]:
+    from events.checkin_codes import make_event_code
+    from tests.events.conftest import at
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(
+            "/api/v1/checkins/", {"token": make_event_code(event.pk, action, at(9, 5))}, format="json"
+        )
+    assert response.status_code in (200, 201), response.content
+    return [query["sql"].split(" ", 1)[0] for query in captured]
+
+
+def test_a_check_in_by_event_code_costs_six_statements_and_check_out_eight(scanning_volunteer):
+    """Authentication (token, user and password stamp in one), the volunteer, then under its lock the
+    event with the volunteer's place, the records deciding the scan, and one write. The test runs
+    inside a transaction, so the scan's own shows as SAVEPOINT and RELEASE (BEGIN and COMMIT live)."""
+    client, event = scanning_volunteer
+    reads = ["SELECT", "SELECT", "SAVEPOINT", "SELECT", "SELECT", "SELECT"]
+    assert scan_statements(client, event, "in") == [*reads, "INSERT", "RELEASE"]
+    assert scan_statements(client, event, "in") == [*reads, "RELEASE"]
+    # Check-out also asks whether another record claims the attended time, then writes the
+    # record and its history line.
+    assert scan_statements(client, event, "out") == [*reads, "SELECT", "UPDATE", "INSERT", "RELEASE"]
