@@ -120,3 +120,40 @@ def test_scans_made_offline_are_queued_and_become_records_with_their_scan_times(
         shown = timezone.localtime(records[person.pk].checked_in_at)
         expect(results).to_contain_text(f"{person.real_name} {shown:%H:%M}")
     assert page.evaluate("ScannerStore.count()") == 0
+
+
+def test_a_scan_the_server_would_refuse_waits_for_review_and_a_revoked_phone_forgets_everything(
+    manager_page, tree, village_event, station_manager, volunteer
+):
+    context, page = manager_page
+    sign_up(village_event, volunteer, at=timezone.now())
+    page.goto(f"/events/{village_event.pk}/scan/")
+    log_in(page, station_manager.phone, PASSWORD)
+    page.wait_for_url(f"**/events/{village_event.pk}/scan/", wait_until="load")
+    page.click("#register-button")
+    expect(page.locator("#prepare-button")).to_be_visible()
+
+    # Checked out offline without ever checking in: the phone cannot know, the server refuses.
+    context.set_offline(True)
+    page.click("#mode-out")
+    scan(page, make_phone_code(volunteer.pk, timezone.now()))
+    expect(page.locator("#offline-status")).to_contain_text("1")
+    context.set_offline(False)
+    expect(page.locator("#offline-status")).to_be_hidden(timeout=20_000)
+    conflict = OfflineScan.objects.get(event=village_event)
+    assert (conflict.outcome, conflict.reason) == ("conflict", "not_checked_in")
+    assert not ServiceRecord.objects.filter(event=village_event).exists()
+    expect(page.locator("#results li.refused").first).to_contain_text(volunteer.real_name)
+
+    # Revoked from another manager's desk: the phone's next contact wipes what it kept.
+    device = ScannerDevice.objects.get()
+    device.revoked_at = timezone.now()
+    device.save(update_fields=["revoked_at"])
+    page.reload()
+    expect(page.locator("#panel")).to_have_class("panel refused")
+    expect(page.locator("#register")).to_be_hidden()
+    assert page.evaluate("ScannerStore.get('meta', 'device')") is None
+    assert page.evaluate(f"ScannerStore.get('packs', {village_event.pk})") is None
+    assert page.evaluate("caches.keys()") == []
+    device.refresh_from_db()
+    assert device.refused_uploads == 1
