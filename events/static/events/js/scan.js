@@ -117,8 +117,8 @@
       if (reply.status === 410) return wiped();
       if (reply.status !== 200) {
         refused(reply);
-        registerForm.hidden = !config.units.length;
-        return null;
+        // Registering anew while scans wait would send them as another device's: upload them first.
+        return store.count().then(function (waiting) { registerForm.hidden = !config.units.length || waiting > 0; });
       }
       registerForm.hidden = true; prepareButton.hidden = false;
       showPack();
@@ -134,7 +134,7 @@
       return null;
     }, function () { packLine.textContent = text.no_network; });
   });
-  prepareButton.onclick = function () { prepare(); };
+  prepareButton.onclick = function () { pausedUntil = 0; prepare(); };
 
   function uploaded(results) {
     results.forEach(function (result) {
@@ -146,14 +146,21 @@
       report(result.outcome === "conflict" ? "refused" : "ok", result.name || scan.name, message, at);
     });
   }
+  // After a refusal (logged out, a scan the server cannot take) the probe retries only now and then;
+  // logging in again or a tap on the button retries at once.
+  var pausedUntil = 0;
   function upload() {
-    if (uploading || !scanner.device) return Promise.resolve();
+    if (uploading || !scanner.device || Date.now() < pausedUntil) return Promise.resolve();
     uploading = true;
     refreshStatus();
     return scanner.upload(uploaded).then(function (reply) {
       uploading = false;
       if (reply.status === 410) return wiped();
-      if (reply.status !== 200) { refused(reply); return refreshStatus(); }
+      if (reply.status !== 200) {
+        pausedUntil = Date.now() + 300000;
+        refused(reply);
+        return refreshStatus();
+      }
       return goOnline();
     }, function () { uploading = false; goOffline(); });
   }
