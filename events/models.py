@@ -1293,9 +1293,10 @@ class OfflineScan(models.Model):
         ordering = ["scanned_at", "device", "counter"]
         constraints = [
             models.UniqueConstraint(fields=["device", "nonce"], name="offline_scan_once_per_nonce"),
-            models.UniqueConstraint(fields=["device", "counter"], name="offline_scan_once_per_counter"),
         ]
         indexes = [
+            # Not unique: a phone whose storage was wiped counts from 1 again; such a scan is kept for review.
+            models.Index(fields=["device", "counter"], name="offline_scan_counter_idx"),
             models.Index(fields=["volunteer", "scanned_at"], name="offline_scan_volunteer_idx"),
             models.Index(fields=["outcome", "resolution"], name="offline_scan_review_idx"),
         ]

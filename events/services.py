@@ -80,6 +80,8 @@ class CheckInError(DomainError):
         "card_revoked": _("This volunteer card has been revoked; ask the volunteer for the new card."),
         # Offline scans only: the scanner's clock was further off than OFFLINE_CLOCK_BOUND_SECONDS.
         "clock_skew": _("The scanner's clock was too far off to trust this scan's time."),
+        # Offline scans only: the scanner sent a counter it had already used, under another nonce.
+        "counter_reused": _("The scanner numbered this scan like an earlier one; check the scanner before accepting."),
     }
     status_codes = {
         "card_revoked": 403,
