@@ -209,10 +209,10 @@ def _judge_codes(scans: list[IncomingScan], offset_ms: int) -> dict[str, tuple[i
     )
     card_holders = {code.volunteer_id for code in parsed.values() if code.is_card}
     cards = {
-        (volunteer_id, serial): revoked_at
-        for volunteer_id, serial, revoked_at in VolunteerCard.objects.filter(volunteer_id__in=card_holders).values_list(
-            "volunteer_id", "serial", "revoked_at"
-        )
+        (volunteer_id, serial, generation): revoked_at
+        for volunteer_id, serial, generation, revoked_at in VolunteerCard.objects.filter(
+            volunteer_id__in=card_holders
+        ).values_list("volunteer_id", "serial", "generation", "revoked_at")
     }
     active = {generation: key.public_key for generation, key in keys.items() if key.retired_at is None}
     for scan in scans:
@@ -233,7 +233,7 @@ def _refusal(
     at: datetime.datetime,
     keys: dict[int, CardKey],
     active: dict[int, str],
-    cards: dict[tuple[int, int], datetime.datetime | None],
+    cards: dict[tuple[int, int, int], datetime.datetime | None],
 ) -> str:
     try:
         retired = keys.get(code.generation)
@@ -245,8 +245,9 @@ def _refusal(
     except CodeError as error:
         return error.code
     if code.is_card:
-        key = (code.volunteer_id, code.serial)
+        key = (code.volunteer_id, code.serial, code.generation)
         if key not in cards:
+            # Never issued, or issued under another key generation (reprinted since).
             return "card_revoked"
         revoked_at = cards[key]
         if revoked_at is not None and revoked_at <= at:
