@@ -103,3 +103,11 @@ def test_a_leader_scans_but_is_offered_no_registration(client, tree, event):
     response = client.get(f"/events/{event.pk}/scan/")
     assert response.status_code == 200
     assert scanner_config(response)["units"] == []
+
+
+def test_every_file_the_worker_keeps_is_served(client):
+    worker = client.get("/scanner-sw.js").content.decode()
+    shell = json.loads(re.match(r"self\.SCANNER = (.*);\n", worker).group(1))["shell"]
+    for url in shell:
+        response = client.get(url)
+        assert response.status_code == 200, url
