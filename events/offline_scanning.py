@@ -129,8 +129,6 @@ def device_from_header(value: str, *, at: datetime.datetime) -> ScannerDevice:
         # An F() update: two refused contacts at once both count.
         ScannerDevice.objects.filter(pk=device.pk).update(refused_uploads=F("refused_uploads") + 1, last_refused_at=at)
         raise OfflineScanError("device_revoked")
-    ScannerDevice.objects.filter(pk=device.pk).update(last_seen_at=at)
-    device.last_seen_at = at
     return device
 
 

@@ -137,21 +137,13 @@ class UploadSerializer(serializers.Serializer):
             .filter(pk__in=wanted, unit__path__startswith=device.unit.path)
             .values_list("pk", flat=True)
         )
-        errors: list[dict] = []
-        seen_nonces: set[str] = set()
-        seen_counters: set[int] = set()
-        for scan in scans:
-            error = {}
-            if scan["event"] not in allowed:
-                error["event"] = [_("No such event for this scanner: it is not run by you or not of its unit.")]
-            if scan["nonce"] in seen_nonces:
-                error["nonce"] = [_("This nonce appears twice in the upload.")]
-            if scan["counter"] in seen_counters:
-                error["counter"] = [_("This counter appears twice in the upload.")]
-            seen_nonces.add(scan["nonce"])
-            seen_counters.add(scan["counter"])
-            errors.append(error)
-        if any(errors):
+        # Keyed by the scan's index, as REST framework's ListField reports its items' own errors.
+        errors = {
+            index: {"event": [_("No such event for this scanner: it is not run by you or not of its unit.")]}
+            for index, scan in enumerate(scans)
+            if scan["event"] not in allowed
+        }
+        if errors:
             raise serializers.ValidationError(errors)
         return scans
 

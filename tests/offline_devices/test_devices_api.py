@@ -1,9 +1,11 @@
 """Scanner devices: registered by a manager for units they manage, listed and revoked within the
 subtree; a revoked device is told to wipe on every contact, and each contact is counted."""
 
+import datetime
 import hashlib
 
 import pytest
+from django.utils import timezone
 
 from events.models import ScannerDevice
 from events.offline_scanning import OfflineScanError, register_device
@@ -134,13 +136,24 @@ def test_a_device_call_needs_a_login_too(registered, anon_client):
     assert response.status_code == 401
 
 
-def test_ping_names_the_device_and_records_its_contact(registered, station_manager, clock):
+def test_ping_names_the_device_and_samples_its_clock(registered, station_manager, clock):
     device, secret = registered
-    response = client_for(station_manager).get("/api/v1/scanner/ping/", **scanner_headers(device, secret))
+    slow = (timezone.now() - datetime.timedelta(seconds=90)).isoformat()
+    response = client_for(station_manager).get("/api/v1/scanner/ping/", **scanner_headers(device, secret, slow))
     assert response.status_code == 200
     assert response.json()["device"] == {"id": device.pk, "name": "东门站手机", "unit": device.unit_id}
     device.refresh_from_db()
-    assert device.last_seen_at is not None
+    assert device.last_seen_at == timezone.now()
+    assert device.clock_offset_ms == 90_000
+
+
+@pytest.mark.parametrize("device_time", ["", "yesterday", "2026-12-05T08:00:00", "2020-01-01T00:00:00+08:00"])
+def test_a_device_time_that_is_no_clock_reading_is_left_out(registered, station_manager, clock, device_time):
+    device, secret = registered
+    headers = scanner_headers(device, secret, device_time)
+    assert client_for(station_manager).get("/api/v1/scanner/ping/", **headers).status_code == 200
+    device.refresh_from_db()
+    assert device.clock_offset_ms is None
 
 
 def test_registration_through_the_service_refuses_an_outsider(other_station_manager, tree):
