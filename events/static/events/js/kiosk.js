@@ -3,7 +3,7 @@
   // failure retry every 5 s and, meanwhile, make the event's codes here (below).
   var COUNTS_EVERY_MS = 4000;
   var qr = document.getElementById("qr"), offline = document.getElementById("offline");
-  var offlineCodes = document.getElementById("offline-codes");
+  var retrying = document.getElementById("offline-retrying"), offlineCodes = document.getElementById("offline-codes");
   var closed = document.getElementById("closed"), countdownLine = document.getElementById("countdown-line");
   var stateUrl = qr.dataset.stateUrl;
   var codeAt = Date.now() + Number(qr.dataset.refreshInMs);
@@ -45,12 +45,18 @@
     if (!signingKey) return;
     var now = Date.now() + clockOffsetMs, windowMs = material.window_seconds * 1000;
     var windowNumber = Math.floor(now / windowMs);
-    if (!openNow(now)) { offline.hidden = false; qr.hidden = true; countdownLine.hidden = true; return; }
+    if (!openNow(now)) {
+      retrying.hidden = false;
+      offlineCodes.hidden = true;
+      qr.hidden = true;
+      countdownLine.hidden = true;
+      return;
+    }
     var body = "K1." + material.event + "." + qr.dataset.action + "." + windowNumber;
     crypto.subtle.sign("HMAC", signingKey, new TextEncoder().encode(body)).then(function (signature) {
       var url = material.checkin_url + body + "." + b64url(new Uint8Array(signature));
       if (reachable) return;
-      offline.hidden = true;
+      retrying.hidden = true;
       offlineCodes.hidden = false;
       if (url === qr.dataset.url) return;
       var code = qrcode(0, "M");
@@ -86,6 +92,7 @@
       .then(function (state) {
         reachable = true;
         offline.hidden = true;
+        retrying.hidden = false;
         offlineCodes.hidden = true;
         show(state);
         schedule(Math.min(COUNTS_EVERY_MS, codeAt - Date.now()));
@@ -93,7 +100,7 @@
       })
       .catch(function () {
         reachable = false;
-        if (!signingKey) offline.hidden = false;
+        offline.hidden = false;
         showOfflineCode();
         schedule(Math.min(5000, Math.max(250, codeAt - Date.now())));
       });
