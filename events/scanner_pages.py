@@ -67,6 +67,7 @@ def scanner_config(user: User, event: Event) -> dict[str, Any]:
             "devices": reverse("scanner-device-list"),
             "pack": reverse("scanner-pack", args=[event.pk]),
             "upload": reverse("scanner-upload"),
+            "ping": reverse("scanner-ping"),
             "worker": reverse("scanner-worker"),
             "login": f"{reverse('login')}?next={reverse('event-scan-page', args=[event.pk])}",
         },

@@ -106,14 +106,18 @@
     if (reply.status === 401 || reply.status === 403) document.getElementById("login-link").hidden = false;
   }
 
+  var preparing = false;
   function prepare() {
+    if (preparing) return Promise.resolve();
     if (!scanner.device) {
       registerForm.hidden = !config.units.length;
       document.getElementById("managers-only").hidden = !!config.units.length;
       return Promise.resolve();
     }
     packLine.textContent = text.preparing;
+    preparing = true;
     return scanner.download().then(function (reply) {
+      preparing = false;
       if (reply.status === 410) return wiped();
       if (reply.status !== 200) {
         refused(reply);
@@ -123,7 +127,7 @@
       registerForm.hidden = true; prepareButton.hidden = false;
       showPack();
       return store.count().then(function (waiting) { if (waiting) upload(); else goOnline(); });
-    }, function () { showPack(); goOffline(); });
+    }, function () { preparing = false; showPack(); goOffline(); });
   }
   registerForm.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -167,10 +171,15 @@
   // Back online: the browser's "online" event is the fast path; the probe catches a network that
   // came back without it (or a server that was down), and retries what the server refused for now.
   function probe() {
-    if (!navigator.onLine || uploading) return;
+    if (!navigator.onLine || uploading || preparing) return;
     store.count().then(function (waiting) {
-      if (waiting) upload();
-      else if (offline) prepare();
+      if (waiting) return upload();
+      if (!offline) return null;
+      if (!scanner.device) return goOnline();  // nothing to judge offline with: the next scan tries the server
+      return scanner.ping().then(function (reply) {
+        if (reply.status === 410) return wiped();
+        return reply.status === 200 ? prepare() : null;
+      }, function () { /* still offline */ });
     });
   }
   window.addEventListener("online", probe);
@@ -245,7 +254,7 @@
     if (options.camera && key === lastKey && Date.now() - lastAt < 3000) return;
     lastKey = key; lastAt = Date.now();
     store.queued().then(function (queue) {
-      if (offline || queue.length) return scanOffline(code, options, queue);
+      if (queue.length || (offline && scanner.pack)) return scanOffline(code, options, queue);
       // A request that fails or outlasts the timeout switches to offline, and this scan is judged
       // offline. Had it reached the server after all, the queued copy of it changes nothing: a
       // second check-in has no effect, a second check-out moves the time by the seconds between.

@@ -71,7 +71,8 @@
     // gives the clock offset used to judge phone codes' windows.
     self.download = function () {
       var sent = Date.now();
-      return call(config.urls.pack, {timeout: Math.max(config.timeout_ms, 15000)}).then(function (reply) {
+      // Up to 500 KB over one bar of signal: a slow download is not a dead network.
+      return call(config.urls.pack, {timeout: 60000}).then(function (reply) {
         if (reply.status !== 200) return reply;
         var received = Date.now(), offset = Date.parse(reply.answer.server_time) - (sent + received) / 2;
         self.pack = reply.answer; self.downloadedAt = received; self.offset = isNaN(offset) ? 0 : offset;
@@ -82,6 +83,9 @@
         ]).then(function () { return reply; });
       });
     };
+
+    // A few bytes: whether the server answers (and whether this phone is still allowed to scan).
+    self.ping = function () { return call(config.urls.ping); };
 
     self.clockOff = function () {
       return self.pack && Math.abs(self.offset) > self.pack.clock_bound_seconds * 1000;
