@@ -3,12 +3,17 @@
     .venv/bin/python benchmarks/certificates.py              # single issue and a bulk job of 1,000
     .venv/bin/python benchmarks/certificates.py --bulk 200   # a smaller bulk job
     .venv/bin/python benchmarks/certificates.py --bulk 0     # single issue only
+    .venv/bin/python benchmarks/certificates.py --smoke      # 2 single issues, a bulk job of 3: runs, and right?
 
 Prints a table: the median time to issue one certificate end to end beside the
 median time WeasyPrint needs for the same HTML alone (target: ratio <= 1.3), and
 for the bulk job (run in its own process, like the task worker) the time per
 certificate as a share of the single-issue time (target <= 0.5) and the worker's
-peak memory (target < 300 MB). Never touches db.sqlite3 or the configured database.
+peak memory (target < 300 MB). Before the table, every certificate issued is checked
+against a raw query of the volunteer's approved records (hours and count, 4 hours in 2
+records each) and the bulk job against a raw count of its certificates; a difference, an
+empty certificate or a job that issued nothing ends the run with exit status 1. Never
+touches db.sqlite3 or the configured database.
 """
 
 from __future__ import annotations
@@ -160,13 +165,42 @@ def measure_bulk(world: dict, folder: Path) -> tuple[float, int, float, str]:
     return float(output[0]), int(output[1]), float(output[2]), output[3]
 
 
+def check(single: int, bulk_issued: int | None) -> list[str]:
+    """Each certificate's hours and records against the raw records; the certificates against the issues made."""
+    from django.db import connection
+
+    from certificates.models import Certificate
+
+    problems = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.id, c.hours, c.record_count, c.pdf, SUM(r.credited_hours), COUNT(r.id) "
+            f"FROM {Certificate._meta.db_table} c LEFT OUTER JOIN events_servicerecord r "
+            "ON r.volunteer_id = c.volunteer_id AND r.status = 'approved' AND r.checked_in_at >= %s "
+            "AND r.checked_in_at < %s GROUP BY c.id, c.hours, c.record_count, c.pdf",
+            [f"{PERIOD[0]}", f"{PERIOD[1] + datetime.timedelta(days=1)}"],
+        )
+        rows = cursor.fetchall()
+    for pk, hours, count, pdf, raw_hours, raw_count in rows:
+        if Decimal(hours) != Decimal(raw_hours or 0) or count != raw_count or not raw_count or not pdf:
+            problems.append(f"certificate {pk}: {hours} h in {count} records, raw {raw_hours} h in {raw_count}")
+    # The first issue warms up; the bulk job issues to every volunteer without a certificate yet.
+    wanted = single + 1 + (bulk_issued or 0)
+    if len(rows) != wanted or bulk_issued == 0:
+        problems.append(f"certificates: {len(rows)} in the table, {wanted} issued ({bulk_issued} by the bulk job)")
+    return problems
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--single", type=int, default=20, help="certificates issued one by one (default 20)")
     parser.add_argument("--bulk", type=int, default=1000, help="certificates of the bulk job; 0 skips it")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: 2 single issues, a bulk job of 3")
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     options = parser.parse_args()
+    if options.smoke:
+        options.single, options.bulk = 2, 3
 
     if options.worker:
         configure(Path(options.folder))
@@ -180,13 +214,18 @@ def main() -> None:
         world = populate(options.single + 1 + options.bulk)
         print(f"set-up: {len(world['volunteers'])} volunteers in {time.perf_counter() - started:.1f} s", flush=True)
         issue, render = measure_single(world, options.single)
+        bulk = measure_bulk(world, folder) if options.bulk else None
+        problems = check(options.single, bulk[1] if bulk else None)
+        if problems:
+            raise SystemExit("answers differ from the raw queries' or are empty:\n  " + "\n  ".join(problems))
+        print("every certificate equals its raw query's, none empty", flush=True)
         rows = [
             ("single: issue one certificate, end to end (median)", f"{issue * 1000:.0f} ms", ""),
             ("single: WeasyPrint alone, same HTML (median)", f"{render * 1000:.0f} ms", ""),
             ("single: overhead ratio (target <= 1.3)", f"{issue / render:.2f}", _verdict(issue / render <= 1.3)),
         ]
-        if options.bulk:
-            elapsed, issued, peak_mb, status = measure_bulk(world, folder)
+        if bulk:
+            elapsed, issued, peak_mb, status = bulk
             per_certificate = elapsed / max(issued, 1)
             ratio = per_certificate / issue
             rows += [

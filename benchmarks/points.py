@@ -1,7 +1,7 @@
 """Benchmark of points (积分): what crediting adds to an approval, and the volunteer's points page.
 
     .venv/bin/python benchmarks/points.py                 # 200 approvals each way, pages with 10 and 10,000 entries
-    .venv/bin/python benchmarks/points.py --smoke         # tiny sizes, a few seconds: does it still run?
+    .venv/bin/python benchmarks/points.py --smoke         # tiny sizes, a few seconds: does it still run, and right?
     .venv/bin/python benchmarks/points.py --database-url postgres://postgres@127.0.0.1:5432/points_bench
 
 The issue's targets: crediting points adds at most one statement and 10 % to an
@@ -16,7 +16,11 @@ both: the approval's own statements and time with and without the points app
 listening (its receiver disconnected), and the settle's statements and time.
 Medians over the runs. The page: ``/me/points/`` of a volunteer with 10 entries and of
 one with 10,000 (the first page of 50 entries in words, the balance, what expires soon),
-its queries and median time. Never touches db.sqlite3 or the configured database
+its queries and median time. The figures are checked against raw queries before the
+table: every approval with points credited its 10 points an hour (the ledger's entries
+summed by hand), and each page shows the balance that the raw sum of the volunteer's
+entries gives, with entries in it; a difference, or an empty ledger, ends the run with
+exit status 1. Never touches db.sqlite3 or the configured database
 (with --database-url, that database is created and dropped).
 """
 
@@ -25,6 +29,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -265,8 +270,8 @@ def give_entries(volunteer, count: int, world: dict) -> None:
             Account.objects.filter(pk=pk).update(balance=value)
 
 
-def measure_page(volunteer, runs: int) -> tuple[int, float, int]:
-    """(queries, median seconds, entries shown) of /me/points/ for the volunteer."""
+def measure_page(volunteer, runs: int) -> tuple[int, float, int, str]:
+    """(queries, median seconds, entries, the balance shown) of /me/points/ for the volunteer."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -286,7 +291,40 @@ def measure_page(volunteer, runs: int) -> tuple[int, float, int]:
         if response.status_code != 200:
             raise SystemExit(f"/me/points/: HTTP {response.status_code}")
         queries = len(captured)
-    return queries, statistics.median(times), Entry.objects.filter(account__volunteer=volunteer).count()
+    shown = re.search(r'id="points-balance"[^>]*>([^<]*)<', response.content.decode())
+    entries = Entry.objects.filter(account__volunteer=volunteer).count()
+    return queries, statistics.median(times), entries, shown.group(1).strip() if shown else ""
+
+
+def raw_balance(volunteer) -> Decimal:
+    """The volunteer's entries summed by hand, not through the ledger's code."""
+    from django.db import connection
+
+    from points.models import Account, Entry
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COALESCE(SUM(e.amount), 0) FROM {Entry._meta.db_table} e "
+            f"INNER JOIN {Account._meta.db_table} a ON a.id = e.account_id WHERE a.volunteer_id = %s",
+            [volunteer.pk],
+        )
+        return Decimal(cursor.fetchone()[0]).quantize(Decimal("0.01"))
+
+
+def check(world: dict, approvals: int, pages: list[tuple]) -> list[str]:
+    """What differs from the raw queries, or is empty."""
+    from points.statement import points_text
+
+    problems = []
+    # The warm-up and approvals + 1 timed approvals ran with points: 2 hours at 10 points an hour each.
+    credited, expected = raw_balance(world["volunteers"][0]), Decimal(20 * (approvals + 2))
+    if credited != expected:
+        problems.append(f"points credited by the approvals: raw {credited}, expected {expected}")
+    for volunteer, (_queries, _seconds, entries, shown) in zip(world["volunteers"][1:], pages, strict=True):
+        raw = raw_balance(volunteer)
+        if shown != points_text(raw) or not entries:
+            problems.append(f"/me/points/ of {volunteer}: shows {shown!r} with {entries} entries, raw balance {raw}")
+    return problems
 
 
 def main() -> None:
@@ -323,6 +361,10 @@ def run(options: argparse.Namespace) -> None:
     give_entries(big, options.entries, world)
     small_page = measure_page(small, options.runs)
     big_page = measure_page(big, options.runs)
+    problems = check(world, options.approvals, [small_page, big_page])
+    if problems:
+        raise SystemExit("answers differ from the raw queries' or are empty:\n  " + "\n  ".join(problems))
+    print("every figure equals its raw query's, none empty", flush=True)
 
     (q_without, t_without), (q_with, t_with), (q_settle, t_settle) = (
         approvals["without"],

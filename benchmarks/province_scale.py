@@ -3,6 +3,7 @@
     nice -n 10 .venv/bin/python benchmarks/province_scale.py --generate   # load (skipped when loaded), then time
     .venv/bin/python benchmarks/province_scale.py                         # time only
     .venv/bin/python benchmarks/province_scale.py --generate --no-timing  # load only
+    .venv/bin/python benchmarks/province_scale.py --smoke                 # a tiny province, checked, in seconds
 
 The data: a province of 100 centers, 1,000 institutes and 20,000 stations, 2,000,000
 volunteers, 500,000 events and 10,000,000 approved service records between
@@ -20,6 +21,18 @@ endpoint under 200 ms and at most 1/20 of its raw query; the per-volunteer CSV e
 (each run in a fresh subprocess, so its peak RSS is its own) within 1.5x a raw
 ``COPY (SELECT ...) TO STDOUT`` of the same rows and under 150 MB. The table also goes
 to benchmarks/results/province_scale.txt.
+
+Every endpoint's answer is checked against its raw query's (the last timed call of each):
+the same registered and active volunteers, hours, volunteers reaching the target, star
+levels and events; the same hours and records per station; the dashboard's numerators and
+denominators equal to the raw per-unit figures summed. An answer that differs, or that is
+empty (no volunteers, hours or events), ends the run with exit status 1 before any table
+is written, so the benchmark cannot time a wrong or empty result. The dashboard is timed
+for a center, one of its institutes and one of its stations, each by its own manager.
+
+``--smoke`` loads a tiny province (1 center, 10 institutes, 200 stations, 2,000 volunteers,
+2,000 events, 10,000 records) into a throwaway database (``vol_smoke``; dropped after),
+times each measure once and runs the same checks, in seconds: CI runs it.
 """
 
 from __future__ import annotations
@@ -68,6 +81,8 @@ LOADED = ["stations_practiceunit", "accounts_user", "volunteers_volunteer", "eve
 # Tables whose indexes and constraints are dropped for the load (the units table is small).
 REBUILT = LOADED[1:]
 ADMIN_PHONE, CENTER_MANAGER_PHONE = "19900000001", "19900000002"
+INSTITUTE_MANAGER_PHONE, STATION_MANAGER_PHONE = "19900000003", "19900000004"
+SMOKE_SIZES = {"stations": 200, "volunteers": 2000, "events": 2000, "records": 10_000}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,8 +122,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=7, help="timed runs per measure (default 7)")
     parser.add_argument("--csv-runs", type=int, default=5, help="timed runs of the CSV export (default 5)")
     parser.add_argument("--no-results-file", action="store_true", help="do not write " + str(RESULTS.name))
+    parser.add_argument(
+        "--smoke", action="store_true", help="a tiny province in a throwaway database (vol_smoke), checked, timed once"
+    )
     parser.add_argument("--serve-csv", action="store_true", help=argparse.SUPPRESS)  # internal: one export
     args = parser.parse_args()
+    if args.smoke:
+        if args.database == "vol_bench":
+            args.database = "vol_smoke"
+        vars(args).update(SMOKE_SIZES, generate=True, reload=True, runs=1, csv_runs=1, no_results_file=True)
     if args.stations % (STATIONS_PER_INSTITUTE * INSTITUTES_PER_CENTER):
         parser.error(f"--stations must be a multiple of {STATIONS_PER_INSTITUTE * INSTITUTES_PER_CENTER}")
     if args.volunteers < args.stations:
@@ -779,19 +801,19 @@ def setup_django(args: argparse.Namespace) -> None:
     django.setup()
 
 
-def median_ms(function, runs: int) -> tuple[float, int]:
-    """Median milliseconds of ``runs`` calls after a warm-up, and the runs made: a call of
-    over 10 s (a raw aggregate over millions of records) is repeated only 3 times."""
+def median_ms(function, runs: int) -> tuple[float, int, object]:
+    """Median milliseconds of ``runs`` calls after a warm-up, the runs made (a call of over
+    10 s, a raw aggregate over millions of records, is repeated only 3 times) and the last answer."""
     started = time.perf_counter()
-    function()  # warm-up
+    answer = function()  # warm-up
     if time.perf_counter() - started > 10:
         runs = min(runs, 3)
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        function()
+        answer = function()
         times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000, runs
+    return statistics.median(times) * 1000, runs, answer
 
 
 def endpoint(client, path: str, params: dict):
@@ -833,19 +855,49 @@ class Row:
         return "met" if self.endpoint_ms < 200 and self.ratio <= 1 / 20 else "MISSED"
 
 
+def manager_of(phone: str, unit):
+    """A manager appointed to ``unit`` (created on the first run: the load makes only the center's)."""
+    from accounts.models import User
+    from stations.models import UnitManager
+
+    user = User.objects.filter(phone=phone).first() or User.objects.create_user(phone, None, name="管理员")
+    UnitManager.objects.get_or_create(user=user, unit=unit)
+    return user
+
+
 def time_queries(args: argparse.Namespace) -> list[Row]:
+    from django.db.models import Count, Q
     from django.test import Client
-    from django.urls import NoReverseMatch, reverse
 
     from accounts.models import User
-    from stations.models import PracticeUnit
+    from stations.models import Level, PracticeUnit
 
-    admin, manager = Client(), Client()
-    admin.force_login(User.objects.get(phone=ADMIN_PHONE))
-    manager.force_login(User.objects.get(phone=CENTER_MANAGER_PHONE))
     center = PracticeUnit.objects.get(manager_roles__user__phone=CENTER_MANAGER_PHONE)
+    institute = PracticeUnit.objects.filter(parent=center).order_by("path").first()
+    zone = datetime.timezone(datetime.timedelta(hours=8))
+    month_start = datetime.datetime.combine(DASHBOARD_MONTH, datetime.time.min, tzinfo=zone)
+    month_end = datetime.datetime(YEAR, 12, 1, tzinfo=zone)
+    # The center's station with the most events in the month: a station's dashboard with something in it.
+    station = (
+        PracticeUnit.objects.subtree_of(center)
+        .filter(level=Level.STATION)
+        .annotate(held=Count("events", filter=Q(events__starts_at__gte=month_start, events__starts_at__lt=month_end)))
+        .order_by("-held", "path")
+        .first()
+    )
+    clients = {}
+    for name, user in [
+        ("admin", User.objects.get(phone=ADMIN_PHONE)),
+        ("center", User.objects.get(phone=CENTER_MANAGER_PHONE)),
+        ("institute", manager_of(INSTITUTE_MANAGER_PHONE, institute)),
+        ("station", manager_of(STATION_MANAGER_PHONE, station)),
+    ]:
+        clients[name] = Client()
+        clients[name].force_login(user)
+    admin, manager = clients["admin"], clients["center"]
     year = {"year": YEAR}
-    rows = []
+    month = {"month": DASHBOARD_MONTH.strftime("%Y-%m")}
+    dashboard = "/api/v1/reports/dashboard/"
     cases = [
         ("summary, whole province (admin)", admin, "/api/v1/stats/summary/", year, raw_summary(None)),
         ("summary, one center (its manager)", manager, "/api/v1/stats/summary/", year, raw_summary(center.path)),
@@ -863,25 +915,101 @@ def time_queries(args: argparse.Namespace) -> list[Row]:
             {"group_by": "station", "page_size": 200},
             raw_by_station(center.path, None),
         ),
+        ("dashboard, whole province (admin)", admin, dashboard, month, raw_dashboard(None)),
+        ("dashboard, one center (its manager)", manager, dashboard, month, raw_dashboard(center.path)),
+        (
+            "dashboard, one institute (its manager)",
+            clients["institute"],
+            dashboard,
+            month,
+            raw_dashboard(institute.path),
+        ),
+        ("dashboard, one station (its manager)", clients["station"], dashboard, month, raw_dashboard(station.path)),
     ]
-    try:
-        dashboard = reverse("report-dashboard")
-    except NoReverseMatch:
-        dashboard = None
-    if dashboard:
-        month = {"month": DASHBOARD_MONTH.strftime("%Y-%m")}
-        cases += [
-            ("dashboard, whole province (admin)", admin, dashboard, month, raw_dashboard(None)),
-            ("dashboard, one center (its manager)", manager, dashboard, month, raw_dashboard(center.path)),
-        ]
+    rows, problems = [], []
     for label, client, path, params, (sql, sql_params) in cases:
-        raw_ms, raw_runs = median_ms(raw(sql, sql_params), args.runs)
-        endpoint_ms, _runs = median_ms(endpoint(client, path, params), args.runs)
+        raw_ms, raw_runs, raw_answer = median_ms(raw(sql, sql_params), args.runs)
+        endpoint_ms, _runs, response = median_ms(endpoint(client, path, params), args.runs)
         rows.append(Row(label, endpoint_ms, raw_ms, f"raw: median of {raw_runs}" if raw_runs < args.runs else ""))
+        problems += [f"{label}: {problem}" for problem in compare(path, response.json(), raw_answer)]
         print(f"  {label}: endpoint {endpoint_ms:.0f} ms, raw {raw_ms:.0f} ms", flush=True)
-    if dashboard is None:
-        rows.append(Row("dashboard", None, float("nan"), "endpoint not built"))
+    if problems:
+        raise SystemExit("answers differ from the raw queries' or are empty:\n  " + "\n  ".join(problems))
+    print("  every answer equals its raw query's, none empty", flush=True)
     return rows
+
+
+def compare(path: str, answer: dict, raw_rows: list[tuple]) -> list[str]:
+    """How an endpoint's answer differs from its raw query's, and what of it is empty."""
+    if "summary" in path:
+        return compare_summary(answer, raw_rows[0])
+    if "hours" in path:
+        return compare_hours(answer, raw_rows)
+    return compare_dashboard(answer, raw_rows)
+
+
+def differences(pairs: dict[str, tuple[object, object]], wanted: tuple[str, ...]) -> list[str]:
+    found = [f"{name}: endpoint {mine}, raw {theirs}" for name, (mine, theirs) in pairs.items() if mine != theirs]
+    return found + [f"{name} is empty" for name in wanted if not pairs[name][0]]
+
+
+def compare_summary(answer: dict, raw_row: tuple) -> list[str]:
+    from decimal import Decimal
+
+    registered, active, hours, reaching, stars, events = raw_row
+    pairs = {
+        "registered volunteers": (answer["registered_volunteers"], registered),
+        "active volunteers": (answer["active_volunteers"], active),
+        "hours": (Decimal(answer["total_hours"]), hours or Decimal(0)),
+        "volunteers reaching the target": (answer["volunteers_reaching_target"], reaching),
+        "events held": (answer["events_held"], events),
+        # The raw query lists only the star levels reached, from 0 up.
+        "star levels": ([n for n in answer["star_levels"].values() if n], list(stars)),
+    }
+    return differences(pairs, ("registered volunteers", "active volunteers", "hours", "events held"))
+
+
+def compare_hours(answer: dict, raw_rows: list[tuple]) -> list[str]:
+    from decimal import Decimal
+
+    mine = [(row["station_id"], Decimal(row["hours"]), row["records"]) for row in answer["results"]]
+    theirs = [(station, hours, records) for station, _name, _institute, hours, records in raw_rows]
+    return differences({"stations, hours and records": (mine, theirs)}, ("stations, hours and records",))
+
+
+def compare_dashboard(answer: dict, raw_rows: list[tuple]) -> list[str]:
+    """The dashboard's numerators and denominators against the raw per-unit figures, summed."""
+    from decimal import Decimal
+
+    from django.conf import settings
+
+    from stations.models import PATH_STEP
+
+    indicators = {item["key"]: item for item in answer["indicators"]}
+
+    def figure(key: str, part: str) -> Decimal | None:
+        value = indicators[key][part]
+        return None if value is None else Decimal(value)
+
+    stations = [row for row in raw_rows if len(row[1]) == 3 * PATH_STEP]
+    total = [sum((row[column] or 0 for row in raw_rows), Decimal(0)) for column in range(2, 9)]
+    _month_hours, year_hours, active, reaching, registered, held, overdue = total
+    with_hours = sum(1 for row in stations if row[2])
+    busy = sum(1 for row in stations if (row[7] or 0) >= settings.ACTIVE_STATION_MIN_EVENTS)
+    pairs = {
+        "registered volunteers": (figure("registered-volunteers", "numerator"), registered),
+        "active volunteers": (figure("active-volunteers", "numerator"), active),
+        "hours of the year": (figure("hours-per-volunteer", "numerator"), year_hours),
+        "volunteers reaching the target": (figure("volunteers-reaching-target", "numerator"), reaching),
+        "stations": (figure("active-stations", "denominator"), len(stations)),
+        "stations with events": (figure("active-stations", "numerator"), busy),
+        "events held": (figure("documented-events", "denominator"), held),
+        "stations without hours": (figure("zero-hour-units", "numerator"), len(stations) - with_hours),
+        "overdue records": (figure("overdue-records", "numerator"), overdue),
+    }
+    return differences(
+        pairs, ("registered volunteers", "active volunteers", "hours of the year", "stations", "events held")
+    )
 
 
 def serve_csv() -> None:
@@ -898,14 +1026,15 @@ def serve_csv() -> None:
     response = client.get("/api/v1/stats/hours/", {"group_by": "volunteer", "format": "csv"})
     if response.status_code != 200:
         raise SystemExit(f"HTTP {response.status_code} {response.content[:300]!r}")
-    size = 0
+    size = lines = 0
     for chunk in response.streaming_content:
         size += len(chunk)
+        lines += chunk.count(b"\n")
     elapsed = time.perf_counter() - started
-    print(f"{elapsed:.3f} {size} {peak_rss_mb():.1f}")
+    print(f"{elapsed:.3f} {size} {peak_rss_mb():.1f} {lines}")
 
 
-def raw_copy_seconds() -> tuple[float, int]:
+def raw_copy_seconds() -> tuple[float, int, int]:
     from django.conf import settings
     from django.db import connection
 
@@ -915,7 +1044,7 @@ def raw_copy_seconds() -> tuple[float, int]:
             "SELECT set_config('work_mem', %s, false), set_config('jit', 'off', false)", [settings.STATS_WORK_MEM]
         )
     started = time.perf_counter()
-    size = 0
+    size = lines = 0
     sink = io.BytesIO()
     with (
         connection.cursor() as cursor,
@@ -923,13 +1052,14 @@ def raw_copy_seconds() -> tuple[float, int]:
     ):
         for data in copy:
             size += len(data)
+            lines += bytes(data).count(b"\n")
             sink.write(data)
             if sink.tell() > 1 << 24:
                 sink.seek(0)
                 sink.truncate()
     with connection.cursor() as cursor:
         cursor.execute("RESET work_mem; RESET jit")
-    return time.perf_counter() - started, size
+    return time.perf_counter() - started, size, lines
 
 
 def time_csv(args: argparse.Namespace) -> dict:
@@ -937,11 +1067,14 @@ def time_csv(args: argparse.Namespace) -> dict:
     raw_times, served, peaks = [], [], []
     raw_copy_seconds()  # warm-up: the same pages in the cache for both
     for _ in range(args.csv_runs):
-        seconds, raw_size = raw_copy_seconds()
+        seconds, raw_size, raw_lines = raw_copy_seconds()
         raw_times.append(seconds)
         out = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT).stdout.split()
         served.append(float(out[0]))
         peaks.append(float(out[2]))
+        # The export's rows are the raw query's, under a header line; none is an empty export.
+        if int(out[3]) != raw_lines + 1 or not raw_lines:
+            raise SystemExit(f"CSV: the export has {int(out[3]) - 1:,} rows, the raw COPY {raw_lines:,}")
         print(
             f"  CSV: endpoint {served[-1]:.1f} s ({int(out[1]):,} bytes, {peaks[-1]:.0f} MB), "
             f"raw COPY {seconds:.1f} s ({raw_size:,} bytes)",
@@ -1022,13 +1155,27 @@ def main() -> None:
     if loaded != dataclasses.asdict(sizes):
         raise SystemExit(f"{args.database} does not hold these sizes: run with --generate first")
     print("timing ...", flush=True)
-    rows = time_queries(args)
-    csv = time_csv(args) if args.csv_runs else None
-    text = report(args, sizes, rows, csv)
+    try:
+        rows = time_queries(args)
+        csv = time_csv(args) if args.csv_runs else None
+        text = report(args, sizes, rows, csv)
+    finally:
+        if args.smoke:
+            drop_database(args)
     print("\n" + text)
     if not args.no_results_file:
         RESULTS.parent.mkdir(exist_ok=True)
         RESULTS.write_text(text)
+
+
+def drop_database(args: argparse.Namespace) -> None:
+    """The smoke's throwaway database, once this process no longer holds it."""
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(f"{args.server_url}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{args.database}"')
 
 
 if __name__ == "__main__":
