@@ -980,3 +980,4 @@ class CorrectionRequestAdmin(WorkflowOnlyAdmin):
 
 from events import theme_admin  # noqa: E402, F401
 from events import card_admin  # noqa: E402, F401
+from events import offline_admin  # noqa: E402, F401
