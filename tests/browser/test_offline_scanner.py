@@ -157,3 +157,29 @@ def test_a_scan_the_server_would_refuse_waits_for_review_and_a_revoked_phone_for
     assert page.evaluate("caches.keys()") == []
     device.refresh_from_db()
     assert device.refused_uploads == 1
+
+
+def test_a_scan_the_server_does_not_answer_within_four_seconds_switches_to_offline_and_is_uploaded_by_the_probe(
+    manager_page, tree, village_event, station_manager, volunteer
+):
+    _context, page = manager_page
+    sign_up(village_event, volunteer, at=timezone.now())
+    page.goto(f"/events/{village_event.pk}/scan/")
+    log_in(page, station_manager.phone, PASSWORD)
+    page.wait_for_url(f"**/events/{village_event.pk}/scan/", wait_until="load")
+    page.click("#register-button")
+    expect(page.locator("#prepare-button")).to_be_visible()
+
+    # The network is "up" but the server never answers the scan: no offline event from the browser.
+    unanswered = []
+    page.route("**/scan/answer/", lambda route: unanswered.append(route))
+    at = scan(page, make_phone_code(volunteer.pk, timezone.now()))
+    expect(page.locator("#offline-status")).to_have_class("offline", timeout=8_000)
+    expect(page.locator("#panel-name")).to_have_text("李*")
+    assert len(unanswered) == 1
+
+    # No "online" event will come: the periodic probe finds the server and uploads.
+    expect(page.locator("#offline-status")).to_be_hidden(timeout=25_000)
+    record = ServiceRecord.objects.get(event=village_event, volunteer=volunteer)
+    assert record.method == Method.OFFLINE_QR
+    assert abs(record.checked_in_at - at) < datetime.timedelta(seconds=10)
