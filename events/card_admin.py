@@ -7,6 +7,8 @@ Keys are read-only here: ``manage.py rotate_card_key`` makes and retires generat
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -16,6 +18,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
+from accounts.models import User
 from events import card_services
 from events.card_views import cards_visible_to
 from events.models import CardKey, VolunteerCard
@@ -85,7 +88,7 @@ class VolunteerCardAdmin(WorkflowOnlyAdmin):
 
         def perform(form: IssueCardForm) -> HttpResponse | None:
             try:
-                card = card_services.issue_card(form.cleaned_data["number"], request.user)
+                card = card_services.issue_card(form.cleaned_data["number"], cast(User, request.user))
             except DomainError as error:
                 form.add_error(None, error.detail)
                 return None

@@ -5,6 +5,8 @@ or revoke them; a volunteer sees their own cards. A card's code is the credentia
 it, so it is shown only while the card is in use.
 """
 
+from typing import cast
+
 import django_filters
 from django.db.models import Q, QuerySet
 from django.urls import reverse
@@ -15,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import User
 from events import card_services, offline_codes
 from events.models import VolunteerCard
 from stations.filters import ScopedChoiceFilter
@@ -109,7 +112,7 @@ class VolunteerCardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         """Issue the volunteer a new card; the card they had stops being accepted."""
         serializer = IssueCardSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        card = card_services.issue_card(serializer.validated_data["volunteer"], request.user)
+        card = card_services.issue_card(serializer.validated_data["volunteer"], cast(User, request.user))
         return Response(self.get_serializer(card).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=RevokeCardSerializer, responses=VolunteerCardSerializer)
@@ -119,5 +122,5 @@ class VolunteerCardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         card = self.get_object()
         serializer = RevokeCardSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        card = card_services.revoke_card(card, request.user, serializer.validated_data["reason"])
+        card = card_services.revoke_card(card, cast(User, request.user), serializer.validated_data["reason"])
         return Response(self.get_serializer(card).data)
