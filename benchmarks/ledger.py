@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/ledger.py                 # 120 activities, 400 photos, 3 runs
     .venv/bin/python benchmarks/ledger.py --runs 5
+    .venv/bin/python benchmarks/ledger.py --smoke         # 6 activities, 12 photos, 1 run: runs, and right?
     .venv/bin/python benchmarks/ledger.py --database-url postgres://postgres@127.0.0.1:5432/ledger_bench
 
 Sets up a station with 120 finished events of 2025, 15 volunteers' approved records
@@ -16,6 +17,10 @@ Each run, in a fresh process like the task worker's: the ledger job end to end
 alone on the same HTML. Prints the medians, their ratio (target <= 1.3) and the
 job process's peak memory (target < 400 MB). Never touches db.sqlite3 or the
 configured database (with --database-url, that database is created and dropped).
+
+Before the table, the ledger's contents are checked against raw queries: its activities,
+their photos, the approved services and hours; a difference, an empty figure or an empty
+PDF ends the run with exit status 1.
 """
 
 from __future__ import annotations
@@ -81,7 +86,7 @@ def phone_photo(seed: int) -> io.BytesIO:
     return buffer
 
 
-def populate() -> dict:
+def populate(activities: int = ACTIVITIES, photo_count: int = PHOTOS, distinct: int = DISTINCT_PICTURES) -> dict:
     """A center, institute and station with a year of documented activities."""
     from django.contrib.auth import get_user_model
     from django.core.files.base import ContentFile
@@ -136,7 +141,7 @@ def populate() -> dict:
     tz = datetime.timezone(datetime.timedelta(hours=8))
     categories = list(ServiceCategory)
     events = []
-    for n in range(ACTIVITIES):
+    for n in range(activities):
         day = datetime.date(YEAR, 1, 3) + datetime.timedelta(days=n * 3)
         start = datetime.datetime.combine(day, datetime.time(9 if n % 2 else 14), tzinfo=tz)
         events.append(
@@ -175,11 +180,11 @@ def populate() -> dict:
         ActivityRecord(event=event, summary=summary, people_served=30 + n % 50, updated_by=manager)
         for n, event in enumerate(events)
     )
-    pictures = [prepare_photo(phone_photo(seed)) for seed in range(DISTINCT_PICTURES)]
+    pictures = [prepare_photo(phone_photo(seed)) for seed in range(distinct)]
     photos = []
-    for n in range(PHOTOS):
-        picture = pictures[n % DISTINCT_PICTURES]
-        photo = ActivityPhoto(record=records[n % ACTIVITIES], caption=f"活动现场{n + 1}", uploaded_by=manager)
+    for n in range(photo_count):
+        picture = pictures[n % distinct]
+        photo = ActivityPhoto(record=records[n % activities], caption=f"活动现场{n + 1}", uploaded_by=manager)
         photo.image.save("photo.jpg", ContentFile(picture.image.file.getvalue()), save=False)
         photo.thumbnail.save("thumbnail.jpg", ContentFile(picture.thumbnail.file.getvalue()), save=False)
         photos.append(photo)
@@ -255,10 +260,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3, help="runs of each measurement (default 3)")
     parser.add_argument("--database-url", help="a PostgreSQL database to create, use and drop (default: SQLite)")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: 6 activities, 12 photos, 1 run")
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     parser.add_argument("--job", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--weasyprint", type=int, help=argparse.SUPPRESS)
     options = parser.parse_args()
+    sizes = (ACTIVITIES, PHOTOS, DISTINCT_PICTURES)
+    if options.smoke:
+        options.runs, sizes = 1, (6, 12, 2)
 
     if options.folder:
         configure(Path(options.folder), options.database_url)
@@ -275,18 +284,51 @@ def main() -> None:
             folder = Path(name)
             configure(folder, options.database_url)
             started = time.perf_counter()
-            world = populate()
+            world = populate(*sizes)
             images, thumbnails = world["sizes"]
             image_kb, thumbnail_kb = statistics.mean(images) / 1024, statistics.mean(thumbnails) / 1024
             print(
-                f"set-up: {ACTIVITIES} activities, {PHOTOS} photos (stored photo ~{image_kb:.0f} KB,"
+                f"set-up: {sizes[0]} activities, {sizes[1]} photos (stored photo ~{image_kb:.0f} KB,"
                 f" thumbnail ~{thumbnail_kb:.0f} KB) in {time.perf_counter() - started:.1f} s",
                 flush=True,
             )
+            problems = check(world["station"])
+            if problems:
+                raise SystemExit("answers differ from the raw queries' or are empty:\n  " + "\n  ".join(problems))
+            print("the ledger's contents equal the raw queries', none empty", flush=True)
             measure(folder, options, world)
     finally:
         if options.database_url:
             drop_database(options.database_url)
+
+
+def check(station) -> list[str]:
+    """The ledger's activities, photos, approved services and hours against raw queries."""
+    from django.db import connection
+
+    from reports.ledgers.contents import Period, build_ledger
+
+    ledger = build_ledger(station, Period("year", YEAR))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT COUNT(*) FROM events_event WHERE unit_id = %s),"
+            " (SELECT COUNT(*) FROM events_activityphoto p JOIN events_activityrecord a ON a.id = p.record_id"
+            "  JOIN events_event e ON e.id = a.event_id WHERE e.unit_id = %s),"
+            " (SELECT COUNT(*) FROM events_servicerecord r JOIN events_event e ON e.id = r.event_id"
+            "  WHERE e.unit_id = %s AND r.status = 'approved'),"
+            " (SELECT SUM(r.credited_hours) FROM events_servicerecord r JOIN events_event e ON e.id = r.event_id"
+            "  WHERE e.unit_id = %s AND r.status = 'approved')",
+            [station.pk] * 4,
+        )
+        events, photos, services, hours = cursor.fetchone()
+    pairs = {
+        "activities": (len(ledger.activities), events),
+        "photos": (sum(len(activity.photos) for activity in ledger.activities), photos),
+        "approved services": (ledger.hours.services, services),
+        "approved hours": (ledger.hours.total, Decimal(hours or 0)),
+    }
+    problems = [f"{name}: ledger {mine}, raw {theirs}" for name, (mine, theirs) in pairs.items() if mine != theirs]
+    return problems + [f"{name} is empty" for name, (mine, _theirs) in pairs.items() if not mine]
 
 
 def measure(folder: Path, options: argparse.Namespace, world: dict) -> None:
@@ -298,7 +340,7 @@ def measure(folder: Path, options: argparse.Namespace, world: dict) -> None:
             unit=world["station"], period="year", year=YEAR, number=0, format="pdf", requested_by=world["manager"]
         )
         elapsed, cpu, peak, status, size = child(folder, options.database_url, "--job", str(job.pk))
-        if status != "finished":
+        if status != "finished" or not int(size):
             raise SystemExit(f"the ledger job ended {status}: {LedgerJob.objects.get(pk=job.pk).error}")
         jobs.append(float(elapsed))
         jobs_cpu.append(float(cpu))
