@@ -2,12 +2,18 @@
 
     .venv/bin/python benchmarks/roster_import.py              # 1,000 rows
     .venv/bin/python benchmarks/roster_import.py --rows 5000
+    .venv/bin/python benchmarks/roster_import.py --smoke      # 200 rows: runs, and right?
 
 Builds a roster sheet (every 100th row bad: a wrong ID check digit), then times
 reading the sheet, the preview (every row validated, nothing saved), the import, and
 a second import of the same sheet (which changes nothing), with the number of SQL
 queries each took. Target: seconds for 1,000 rows, queries constant per batch of
 ``roster_import.BATCH_SIZE`` rows. Never touches db.sqlite3 or the configured database.
+
+The counts are checked against the sheet and raw queries: the preview finds every bad row
+and no other, the import creates one volunteer (and one account) per good row, as a raw
+count of the tables shows, and the second import creates none; a difference, or an empty
+import, ends the run with exit status 1.
 """
 
 from __future__ import annotations
@@ -74,11 +80,15 @@ def timed(label: str, work) -> object:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1000)
+    parser.add_argument("--smoke", action="store_true", help="200 rows")
     args = parser.parse_args()
+    if args.smoke:
+        args.rows = 200
     with tempfile.TemporaryDirectory() as folder:
         configure(Path(folder))
         from django.contrib.auth import get_user_model
         from django.core.management import call_command
+        from django.db import connection
 
         from stations.models import Level, PracticeUnit
         from volunteers import roster_import
@@ -93,12 +103,34 @@ def main() -> None:
         print(f"{args.rows} rows, batches of {roster_import.BATCH_SIZE}")
         rows = timed("read the sheet", lambda: roster_import.read_rows(content))
         check = timed("preview (validate all)", lambda: roster_import.check_rows(rows, user=admin))
-        print(f"{'':<28} {len(check.valid)} valid, {len(check.invalid)} with errors")
+        valid, invalid = len(check.valid), len(check.invalid)  # before the import registers them
+        print(f"{'':<28} {valid} valid, {invalid} with errors")
         result = timed("import", lambda: roster_import.import_rows(rows, user=admin))
         print(f"{'':<28} {result.created} created")
         again = timed("import the same sheet again", lambda: roster_import.import_rows(rows, user=admin))
         print(f"{'':<28} {again.created} created, {again.already_registered} already registered")
         print(f"volunteers in the database: {Volunteer.objects.count()}")
+        bad = args.rows // 100  # every 100th row
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT (SELECT COUNT(*) FROM volunteers_volunteer WHERE home_station_id = %s),"
+                " (SELECT COUNT(*) FROM accounts_user WHERE phone LIKE '135%%')",
+                [station.pk],
+            )
+            volunteers, accounts = cursor.fetchone()
+        counts = {
+            "rows with errors in the preview": (invalid, bad),
+            "valid rows in the preview": (valid, args.rows - bad),
+            "volunteers created": (result.created, args.rows - bad),
+            "volunteers at the station, counted raw": (volunteers, args.rows - bad),
+            "accounts of the sheet's phones, counted raw": (accounts, args.rows - bad),
+            "created by the second import": (again.created, 0),
+        }
+        problems = [f"{name}: {mine}, expected {wanted}" for name, (mine, wanted) in counts.items() if mine != wanted]
+        if problems or not result.created:
+            listed = "\n  ".join(problems)
+            raise SystemExit(f"counts differ from the sheet's or the raw queries', or are empty:\n  {listed}")
+        print("every count equals the sheet's and the raw queries', none empty")
 
 
 if __name__ == "__main__":
