@@ -4,7 +4,8 @@ import pytest
 from django.test import Client
 
 from events import card_services, offline_codes
-from tests.events.conftest import decode_qr_svg
+from events.models import Method, ServiceRecord
+from tests.events.conftest import at, decode_qr_svg
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +55,18 @@ def test_the_volunteer_sees_their_card_in_use_on_their_card_page(clock, station_
 def test_an_account_without_a_volunteer_profile_has_no_card(station_manager):
     html = page_client(station_manager).get("/me/card/").content.decode()
     assert 'id="no-card"' in html
+
+
+def test_the_scan_page_checks_a_card_in_online_and_refuses_it_once_revoked(
+    clock, event, station_manager, volunteer, card
+):
+    client = page_client(station_manager)
+    url = f"/events/{event.pk}/scan/answer/"
+    clock.move_to(at(9))
+    body = {"volunteer_token": offline_codes.card_code(card), "action": "in"}
+    answer = client.post(url, body, content_type="application/json")
+    assert answer.status_code == 201 and answer.json()["kind"] == "checked_in"
+    assert ServiceRecord.objects.get(volunteer=volunteer).method == Method.VOLUNTEER_QR
+    card_services.revoke_card(card, station_manager, "遗失")
+    refused = client.post(url, {**body, "action": "out"}, content_type="application/json")
+    assert refused.status_code == 403 and refused.json()["kind"] == "card_revoked"
