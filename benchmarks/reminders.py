@@ -259,7 +259,8 @@ def run(options: argparse.Namespace) -> bool:
     tracemalloc.stop()
 
     per_batch = counter.per_batch()
-    counted = outcome["messages"] == queued and outcome["signups"] == signups
+    # Equal to the raw count, and not empty: a run that reminds nobody measures nothing.
+    counted = outcome["messages"] == queued and outcome["signups"] == signups and queued > 0
     rows = [
         ("sign-ups due", f"{signups:,}", ""),
         ("sign-ups reminded (target = sign-ups due)", f"{outcome['signups']:,}", _verdict(counted)),

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/uploads.py              # every case, 5 runs each
     .venv/bin/python benchmarks/uploads.py --runs 3 --only png
+    .venv/bin/python benchmarks/uploads.py --smoke      # one photo, two bombs, one run: still answered right?
 
 Builds each file once (photos at the limits of ``events.photos``, a roster at the
 limits of ``volunteers.roster_import``, and the bombs of tests/upload_bombs.py), then
@@ -9,7 +10,9 @@ runs each case in a fresh process: an accepted photo through ``prepare_photo`` (
 shrink, re-encode, thumbnail), an accepted workbook through ``read_rows``, a bomb
 through the same call until it is refused. Prints the medians of CPU time (all threads)
 and of peak memory above the process's own after start-up (VmHWM). Targets: the worst
-accepted photo under 1 s and 200 MB; every bomb refused in milliseconds.
+accepted photo under 1 s and 200 MB; every bomb refused in milliseconds. Every case is
+checked for its answer: a file at the limits that is refused, or a bomb that is accepted,
+ends the run with exit status 1 after the table.
 """
 
 from __future__ import annotations
@@ -74,7 +77,14 @@ def encoded(image, **options) -> bytes:
     return out.getvalue()
 
 
-def build(folder: Path, only: str | None) -> dict[str, tuple[str, str]]:
+SMOKE_CASES = (
+    "jpeg progressive 4200x3150 (13 MP, every coefficient kept)",
+    "bomb: png 1x39,999,999 (77 KB)",
+    "bomb: workbook of 150,001 strings, stored",
+)
+
+
+def build(folder: Path, only: str | None, names: tuple[str, ...] = ()) -> dict[str, tuple[str, str]]:
     """Each case's file, and what is done with it (``photo``: prepare_photo; ``workbook``: read_rows)."""
     from tests.upload_bombs import png_bomb, workbook_bomb
 
@@ -119,7 +129,7 @@ def build(folder: Path, only: str | None) -> dict[str, tuple[str, str]]:
     }
     cases = {}
     for name, (kind, make) in makers.items():
-        if only and only not in name:
+        if (only and only not in name) or (names and name not in names):
             continue
         path = folder / f"{len(cases)}.bin"
         started = time.perf_counter()
@@ -181,17 +191,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", help="cases whose name contains this")
+    parser.add_argument("--smoke", action="store_true", help="one run of an accepted photo and two bombs")
     parser.add_argument("--case", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.smoke:
+        args.runs = 1
     if args.case:
         print(json.dumps(run_case(*args.case)))
         return
     with tempfile.TemporaryDirectory() as folder:
         configure(Path(folder))
         print("Building the files:")
-        cases = build(Path(folder), args.only)
+        cases = build(Path(folder), args.only, SMOKE_CASES if args.smoke else ())
         print(f"\nMedians of {args.runs} runs, each in a fresh process (memory: peak above start-up):")
         print(f"{'case':62} {'answer':8} {'CPU':>9} {'memory':>10}")
+        wrong = []
         for name, (kind, path) in cases.items():
             results = []
             for _ in range(args.runs):
@@ -207,6 +221,11 @@ def main() -> None:
                 seconds, megabytes = PHOTO_TARGET
                 mark = "  ok" if cpu < seconds and memory < megabytes else "  OVER TARGET"
             print(f"{name:62} {answer:8} {cpu * 1000:7.0f} ms {memory:7.1f} MB{mark}")
+            if answer != ("refused" if name.startswith("bomb:") else "accepted"):
+                wrong.append(f"{name}: {answer}")
+    if wrong or not cases:
+        raise SystemExit("wrong answers:\n  " + "\n  ".join(wrong) if wrong else "no case ran")
+    print("every file answered as it must be: those at the limits accepted, every bomb refused")
 
 
 if __name__ == "__main__":
