@@ -54,8 +54,19 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, Left, Length, LPad, Right, Substr, TruncMonth
-from django.db.models.lookups import Exact, In
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    Concat,
+    FirstValue,
+    Left,
+    Length,
+    LPad,
+    Right,
+    Substr,
+    TruncMonth,
+)
+from django.db.models.lookups import Exact, GreaterThanOrEqual, In
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -64,11 +75,11 @@ from accounts.errors import DomainError
 from accounts.models import AnyUser
 from events.models import Event, EventStatus, RecordStatus, ServiceCategory, ServiceRecord
 from jobs.files import FORMULA_STARTS
-from reports.models import UnitHours
+from reports.models import UnitHours, VolunteerYear
 from reports.rollups import reading
 from stations.models import Level, PracticeUnit
 from stations.scoping import Scope, under
-from volunteers.models import Team, Volunteer, star_level_expression
+from volunteers.models import Team, Volunteer
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -127,6 +138,29 @@ class Ungrouped(ExpressionWrapper):
 
     def get_group_by_cols(self):
         return []
+
+
+class StarLevel(Func):
+    """The star level (0-5) of lifetime hours, as ``volunteers.models.star_level_expression``.
+
+    That CASE names the hours once per threshold; here the hours are a window, and PostgreSQL
+    summed it again for each mention, row by row. WIDTH_BUCKET counts the thresholds reached
+    in one call: a fifth of the volunteer-by-month export's time (benchmarks/export.py).
+    """
+
+    output_field = models.IntegerField()
+    arity = 1
+
+    def as_sql(self, compiler, connection, **extra):
+        hours = self.get_source_expressions()[0]
+        thresholds = list(enumerate(sorted(settings.STAR_THRESHOLDS_HOURS), start=1))
+        levels = [When(GreaterThanOrEqual(hours, Value(h)), then=Value(level)) for level, h in reversed(thresholds)]
+        return compiler.compile(Case(*levels, default=Value(0), output_field=models.IntegerField()))
+
+    def as_postgresql(self, compiler, connection, **extra):
+        bounds = ", ".join(str(int(h)) for h in sorted(settings.STAR_THRESHOLDS_HOURS))
+        template = f"COALESCE(WIDTH_BUCKET(%(expressions)s, ARRAY[{bounds}]::numeric[]), 0)"
+        return super().as_sql(compiler, connection, template=template, **extra)
 
 
 def spreadsheet_safe(expression) -> Case:
@@ -288,7 +322,8 @@ GROUPINGS: dict[str, GroupKey] = {
                     "category_label", _("Service category"), F(f"{p.record}event__category"), display=category_label
                 ),
             ],
-            lambda p: [f"{p.record}event__category"],
+            # By its alias, so the rollup's query (from ``HoursRollup``, not the records) orders alike.
+            lambda p: ["s_category"],
             name_column="category_label",
             of_records=True,
         ),
@@ -455,6 +490,12 @@ def hours_report(
         rows = _months_from_rollup(plan)
     elif plan is not None and group_by == ("station", "month"):
         rows = _station_months_from_rollup(scope, keys, plan, unit=unit)
+    elif plan is not None and group_by == ("category",):
+        rows = _categories_from_rollup(plan)
+    elif plan is not None and plan.whole_years and group_by == ("team",):
+        rows = _teams_from_rollup(scope, keys, plan, unit=unit)
+    elif plan is not None and plan.whole_years and group_by == ("volunteer",):
+        rows = _volunteers_from_rollup(scope, keys, plan, unit=unit)
     elif base is None:
         rows = _from_records(scope, group_by, keys, **filters)
     else:
@@ -563,6 +604,46 @@ def _station_months_from_rollup(scope: Scope, keys: dict, plan: RollupPlan, *, u
     )
 
 
+def _categories_from_rollup(plan: RollupPlan) -> models.QuerySet:
+    """As ``_from_records`` by category, from the reach's rows of (station, organising unit, category, month)."""
+    return (
+        reading.fact_rows(plan.reach, plan.month_from, plan.month_to)
+        .annotate(s_category=F("category"), s_category_label=F("category"))
+        .values("s_category", "s_category_label")
+        .annotate(s_hours=Sum("hours", output_field=HOURS), s_records=Cast(Sum("records"), models.BigIntegerField()))
+        .filter(s_records__gt=0)
+    )
+
+
+def _volunteers_from_rollup(scope: Scope, keys: dict, plan: RollupPlan, *, unit) -> models.QuerySet:
+    """As ``_from_records`` by volunteer, from their yearly rows, for a period of whole years.
+
+    A volunteer has a row for each year they have approved records in: the period's rows
+    give the hours (of the reach's events), all of them the lifetime hours of the star level.
+    Grouping these, not a million records, keeps the export within raw COPY's time.
+    """
+    prefix = plan.reach.prefix
+    years = Q()
+    if plan.month_from is not None:
+        years &= Q(year__gte=plan.month_from.year)
+    if plan.month_to is not None:
+        years &= Q(year__lte=plan.month_to.year)
+    rows = VolunteerYear.objects.filter(scope_q(scope)[0])
+    if unit is not None:
+        rows = rows.filter(under(unit, "volunteer__home_station__path"))
+    return (
+        rows.annotate(**keys)
+        .values(*keys)
+        .annotate(
+            s_hours=Sum(f"{prefix}hours", filter=years, output_field=HOURS, default=Decimal("0")),
+            s_records=Cast(Sum(f"{prefix}records", filter=years, default=0), models.BigIntegerField()),
+            s_lifetime=Sum("hours", output_field=HOURS),
+        )
+        .annotate(s_star_level=Ungrouped(StarLevel(F("s_lifetime")), output_field=models.IntegerField()))
+        .filter(s_records__gt=0)
+    )
+
+
 def _months_from_rollup(plan: RollupPlan) -> models.QuerySet:
     """As ``_from_records`` by month, from the month rows of the reach's unit (or of every center)."""
     prefix = plan.reach.prefix
@@ -620,13 +701,58 @@ def _from_records(scope: Scope, group_by, keys: dict, *, date_from, date_to, uni
             s_records=Count("id", filter=period),
             s_lifetime=lifetime,
             # The group's own count as a window (a one-row frame), so QUALIFY may test it;
-            # same partition as the lifetime, so the database sorts once for both.
+            # same partition as the lifetime, so the database sorts once for both. FIRST_VALUE
+            # reads the row; a SUM over the frame aggregated it again for each of a million
+            # groups, a quarter of the volunteer-by-month export's time (benchmarks/export.py).
             s_period_records=GroupWindow(
-                OverSum(Count("id", filter=period)), partition_by=partition, frame=RowRange(0, 0)
+                FirstValue(Count("id", filter=period)), partition_by=partition, frame=RowRange(0, 0)
             ),
         )
-        .annotate(s_star_level=Ungrouped(star_level_expression("s_lifetime"), output_field=models.IntegerField()))
+        .annotate(s_star_level=Ungrouped(StarLevel(F("s_lifetime")), output_field=models.IntegerField()))
         .filter(s_period_records__gt=0)
+    )
+
+
+def _teams(scope: Scope, unit: PracticeUnit | None) -> tuple[models.QuerySet, models.QuerySet]:
+    """The teams of the report (the scope's, and under ``unit`` those of the unit or with a member
+    registered there) and the volunteers whose hours count."""
+    teams = Team.objects.filter(scope.q("unit__path"))
+    volunteers = Volunteer.objects.filter(scope.q("home_station__path"))
+    if unit is not None:
+        volunteers = volunteers.filter(under(unit, "home_station__path"))
+        teams = teams.filter(under(unit, "unit__path") | Q(Exists(volunteers.filter(teams=OuterRef("pk")))))
+    return teams, volunteers
+
+
+def _teams_from_rollup(scope: Scope, keys: dict, plan: RollupPlan, *, unit) -> models.QuerySet:
+    """As ``_from_units`` by team, from the members' yearly rows, for a period of whole years.
+
+    A team's sums are a subquery over its members' rows (a few per member), not a join of
+    a million records; an idle team gets 0.
+    """
+    prefix = plan.reach.prefix
+    teams, _volunteers = _teams(scope, unit)
+    # The same volunteers as ``_teams`` gives, as conditions on the join from the team's members.
+    members = VolunteerYear.objects.filter(scope_q(scope)[0], volunteer__teams=OuterRef("pk"))
+    if unit is not None:
+        members = members.filter(under(unit, "volunteer__home_station__path"))
+    if plan.month_from is not None:
+        members = members.filter(year__gte=plan.month_from.year)
+    if plan.month_to is not None:
+        members = members.filter(year__lte=plan.month_to.year)
+    # SUM without GROUP BY: one row whatever the members.
+    sums = members.order_by().annotate(
+        h=Func(F(f"{prefix}hours"), function="SUM", output_field=HOURS),
+        n=Func(F(f"{prefix}records"), function="SUM", output_field=models.BigIntegerField()),
+    )
+    return teams.annotate(
+        **keys,
+        s_hours=Coalesce(Subquery(sums.values("h")[:1]), Value(Decimal("0.00")), output_field=HOURS),
+        s_records=Coalesce(
+            Cast(Subquery(sums.values("n")[:1]), models.BigIntegerField()),
+            Value(0),
+            output_field=models.BigIntegerField(),
+        ),
     )
 
 
@@ -643,11 +769,7 @@ def _from_units(
         relation = "volunteers__service_records"
         volunteers = None
     else:
-        units = Team.objects.filter(scope.q("unit__path"))
-        volunteers = Volunteer.objects.filter(scope.q("home_station__path"))
-        if unit is not None:
-            volunteers = volunteers.filter(under(unit, "home_station__path"))
-            units = units.filter(under(unit, "unit__path") | Q(Exists(volunteers.filter(teams=OuterRef("pk")))))
+        units, volunteers = _teams(scope, unit)
         relation = "members__service_records"
     condition = Q(**{f"{relation}__status": RecordStatus.APPROVED}) & local_bounds(
         date_from, date_to, field=f"{relation}__checked_in_at"
@@ -677,7 +799,7 @@ def _from_units(
         alias(c.name) for key in group_by if GROUPINGS[key].base for c in GROUPINGS[key].columns(FROM_STATIONS)
     ]
     partition = [keys[name] for name in unit_keys if name.endswith("_id")]
-    own = GroupWindow(OverSum(Count("r__id")), partition_by=partition, frame=RowRange(0, 0))
+    own = GroupWindow(FirstValue(Count("r__id")), partition_by=partition, frame=RowRange(0, 0))
     in_unit = GroupWindow(OverSum(Count("r__id")), partition_by=partition)
     keep = Ungrouped(Case(When(Exact(in_unit, 0), then=Value(1)), default=own), output_field=models.IntegerField())
     return rows.annotate(s_keep=keep).filter(s_keep__gt=0)
