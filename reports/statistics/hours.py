@@ -21,9 +21,11 @@ server-side cursor, or handed whole to PostgreSQL's ``COPY`` for CSV. The groupi
 keys are declared once, in ``GROUPINGS``.
 
 Where the rollups (``reports.rollups.reading``) hold the answer, the query reads them instead
-of the records: hours by station, institute or center, by month, the totals and
-the year's summary, for whole months, without a category filter, for an admin or a
-manager of one subtree. The rows are the same; other reports read the records.
+of the records: hours by station, institute or center, by month, by station and month,
+by category, the totals and the year's summary, for whole months; by volunteer and by
+team for whole years; without a category filter, for an admin or a manager of one
+subtree. The rows are the same (tests/export_perf/test_rollup_groupings.py); other
+reports read the records.
 """
 
 from __future__ import annotations
