@@ -103,6 +103,13 @@ def test_a_leader_scans_but_is_offered_no_registration(client, tree, event):
     response = client.get(f"/events/{event.pk}/scan/")
     assert response.status_code == 200
     assert scanner_config(response)["units"] == []
+    assert "/scanner/review/" not in response.content.decode()
+
+
+def test_a_manager_finds_the_review_queue_and_the_devices_from_the_scan_page(client, event, station_manager):
+    client.force_login(station_manager)
+    page = client.get(f"/events/{event.pk}/scan/").content.decode()
+    assert 'href="/scanner/review/"' in page and 'href="/scanner/devices/"' in page
 
 
 def test_every_file_the_worker_keeps_is_served(client):
