@@ -1,6 +1,7 @@
 """The offline pack: what a scanner stores to judge an event's scans without the network."""
 
 import base64
+import datetime
 import json
 
 import pytest
@@ -161,3 +162,13 @@ def test_a_volunteer_gets_no_pack(event, registered, volunteer):
     device, secret = registered
     response = client_for(volunteer.user).get(pack_url(event), **scanner_headers(device, secret))
     assert response.status_code == 404
+
+
+def test_the_download_samples_the_phones_clock(event, station_manager, registered, clock):
+    device, secret = registered
+    ahead = (timezone.now() + datetime.timedelta(seconds=42)).isoformat()
+    response = client_for(station_manager).get(pack_url(event), **scanner_headers(device, secret, ahead))
+    assert response.status_code == 200
+    device.refresh_from_db()
+    assert device.clock_offset_ms == -42_000
+    assert device.last_seen_at == timezone.now()

@@ -5,12 +5,15 @@ approval) or dismisses them (kept, credited nothing). API, pages and admin go th
 import datetime
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from events import offline_merge
 from events.models import OfflineResolution, OfflineScan, OfflineScanOutcome, RecordStatus, ServiceRecord
 from events.offline_codes import make_phone_code
+from events.offline_scanning import register_device
 from tests.conftest import client_for, make_volunteer
 from tests.events.conftest import at, make_event
 
@@ -233,3 +236,23 @@ def test_the_admin_accepts_with_a_note_and_keeps_four_eyes(conflicts, station_ma
     assert ServiceRecord.objects.get(volunteer=conflicts[0].volunteer).status == RecordStatus.PENDING
     listing = page_client(center_manager).get(changelist).content.decode()
     assert conflicts[0].code not in listing
+
+
+def test_the_lists_take_the_same_number_of_queries_for_many_rows(
+    device, station_manager, center_manager, strict_event, tree, clock
+):
+    client = client_for(center_manager)
+    client.get(URL)  # the manager's units are read once and kept on the user
+    counts = []
+    for many in (1, 6):
+        for n in range(many):
+            person = make_volunteer(tree["S1"], f"赵{'一二三四五六'[n]}")
+            upload(device, station_manager, strict_event, person, [("in", at(9, 5))])
+            register_device(tree["S1"], f"手机{n}", by=station_manager)
+        total = OfflineScan.objects.count()
+        with CaptureQueriesContext(connection) as scans:
+            assert client.get(URL).json()["count"] == total
+        with CaptureQueriesContext(connection) as devices:
+            assert client.get("/api/v1/scanner-devices/").status_code == 200
+        counts.append((len(scans), len(devices)))
+    assert counts[0] == counts[1]
