@@ -90,3 +90,12 @@ def test_the_list_takes_a_constant_number_of_queries(clock, center_manager_clien
     with CaptureQueriesContext(connection) as seven:
         assert center_manager_client.get(URL).json()["count"] == 7
     assert len(seven.captured_queries) == len(one.captured_queries) <= 8
+
+
+@pytest.mark.parametrize("number", [10**30, -1, "x", None, [1], 2**63])
+def test_out_of_range_ids_answer_400_or_404_never_500(clock, station_manager_client, volunteer, number):
+    assert station_manager_client.post(URL, {"volunteer": number}, format="json").status_code == 400
+    assert station_manager_client.get(URL, {"volunteer": str(number)}).status_code == 400
+    assert station_manager_client.get(f"{URL}{number}/").status_code == 404
+    revoke = station_manager_client.post(f"{URL}{number}/revoke/", {"reason": "x"}, format="json")
+    assert revoke.status_code == 404
