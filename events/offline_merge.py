@@ -459,7 +459,9 @@ def _apply(world: _World, scan: OfflineScan, *, skip: str) -> tuple[str, tuple[i
         # path made later than this scan did not exist yet when the scan was made.)
         raise _Refused("not_checked_in")
     rescannable = record.status in (RecordStatus.OPEN, RecordStatus.PENDING, RecordStatus.APPROVED)
-    require(record.status == RecordStatus.OPEN or (rescannable and key in world.untouched), "already_reviewed")
+    # Records the merge derives are nobody's work but the scans': untouched, like those loaded so.
+    untouched = key not in world.fixed or key in world.untouched
+    require(record.status == RecordStatus.OPEN or (rescannable and untouched), "already_reviewed")
     require(not _overlaps(world, volunteer.pk, record.checked_in_at, at, skip_record=record), "overlapping")
     if record.checked_out_at is not None and at < record.checked_out_at and key in world.fixed:
         # Online, the later check-out already on this record came after this one and stands.

@@ -145,14 +145,19 @@ def _volunteer(station: PracticeUnit, i: int) -> Volunteer:
     )
 
 
-def make_log(world: World, size: int, rng: random.Random) -> list[Scan]:
-    """``size`` scans at distinct whole seconds of the day, in true time order.
+def make_log(
+    world: World, size: int, rng: random.Random, *, people: int | None = None, devices: int | None = None
+) -> list[Scan]:
+    """``size`` scans of ``people`` of the volunteers, on ``devices`` of the scanners (all by
+    default), at distinct whole seconds of the day, in true time order. Few people and many scans
+    make each one's day dense.
 
     Scans fall from an hour before an event to 90 minutes after it (so some are outside its
     window), check-ins and check-outs mixed (check-outs before check-ins, repeated check-ins),
     walk-ins mostly at the walk-in event, a few stale or garbage codes.
     """
     taken: set[datetime.datetime] = set()
+    crowd = rng.sample(range(len(world.volunteers)), people or len(world.volunteers))
     drafts = []
     for _ in range(size):
         event_index = rng.randrange(len(world.events))
@@ -166,7 +171,7 @@ def make_log(world: World, size: int, rng: random.Random) -> list[Scan]:
         walk_in = rng.random() < (0.4 if event_index == 2 else 0.05)
         roll = rng.random()
         code = "garbage" if roll < 0.01 else "stale" if roll < 0.04 else "phone"
-        device, volunteer = rng.randrange(len(world.devices)), rng.randrange(len(world.volunteers))
+        device, volunteer = rng.randrange(devices or len(world.devices)), rng.choice(crowd)
         drafts.append((moment, device, volunteer, event_index, action, walk_in, code))
     drafts.sort()
     counters = [0] * len(world.devices)
@@ -245,6 +250,13 @@ def plan_uploads(world: World, log: list[Scan], rng: random.Random, *, batch: in
             if uploads and rng.random() < 0.1:
                 uploads.append(rng.choice(uploads))
     return uploads
+
+
+def one_upload(log: list[Scan], rng: random.Random) -> list[Upload]:
+    """The whole log of one scanner in one upload, shuffled: a single merge must be right on its own."""
+    scans = log[:]
+    rng.shuffle(scans)
+    return [Upload(0, tuple(scans))]
 
 
 def run_offline(world: World, log: list[Scan], uploads: list[Upload], skews_ms: list[int]) -> State:

@@ -22,6 +22,7 @@ from tests.offline_merge.scan_log import (
     differences,
     hours,
     make_log,
+    one_upload,
     plan_uploads,
     run_offline,
     run_online,
@@ -38,23 +39,38 @@ def world(db):
         yield build_world()
 
 
-def assert_offline_equals_online(world, size: int, seed: int, plan_seed: int, skews_ms: list[int], batch: int) -> None:
-    log = make_log(world, size, random.Random(seed))
+def assert_offline_equals_online(
+    world, size: int, seed: int, plan_seed: int, skews_ms: list[int], batch: int, people: int | None = None
+) -> None:
+    log = make_log(world, size, random.Random(seed), people=people)
     online = run_online(world, log)
     offline = run_offline(world, log, plan_uploads(world, log, random.Random(plan_seed), batch=batch), skews_ms)
     assert differences(online, offline) == []
 
 
-@settings(max_examples=30, **SHARED_WORLD)
+@settings(max_examples=20, **SHARED_WORLD)
 @given(
-    size=st.integers(1, 60),
+    size=st.integers(1, 80),
+    people=st.integers(1, 3),
     seed=st.integers(0, 2**32),
     plan_seed=st.integers(0, 2**32),
     skews_ms=skews,
     batch=st.integers(1, 20),
 )
-def test_small_logs_uploaded_in_any_order_give_the_online_records(world, size, seed, plan_seed, skews_ms, batch):
-    assert_offline_equals_online(world, size, seed, plan_seed, skews_ms, batch)
+def test_small_logs_uploaded_in_any_order_give_the_online_records(
+    world, size, people, seed, plan_seed, skews_ms, batch
+):
+    # One to three volunteers: each one's day is dense with scans at overlapping events.
+    assert_offline_equals_online(world, size, seed, plan_seed, skews_ms, batch, people)
+
+
+@settings(max_examples=10, **SHARED_WORLD)
+@given(size=st.integers(1, 80), people=st.integers(1, 3), seed=st.integers(0, 2**32), skew_ms=skews)
+def test_one_scanners_log_in_one_upload_gives_the_online_records(world, size, people, seed, skew_ms):
+    # Later uploads rebuild a volunteer's day again; with a single upload the one merge must be right.
+    rng = random.Random(seed)
+    log = make_log(world, size, rng, people=people, devices=1)
+    assert differences(run_online(world, log), run_offline(world, log, one_upload(log, rng), skew_ms)) == []
 
 
 @pytest.fixture
