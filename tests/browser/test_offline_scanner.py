@@ -93,6 +93,9 @@ def test_scans_made_offline_are_queued_and_become_records_with_their_scan_times(
     scan(page, make_card_code(lost_card.pk, 1))
     expect(page.locator("#panel")).to_have_class("panel refused")
     expect(page.locator("#panel")).to_have_attribute("data-kind", "card_revoked")
+    # So is a screenshot of a phone's code from five minutes ago: its window is judged on the phone's clock.
+    scan(page, make_phone_code(people[0].pk, timezone.now() - datetime.timedelta(minutes=5)))
+    expect(page.locator("#panel")).to_have_attribute("data-kind", "token_expired")
     # A forged code too: the signature is checked on the phone.
     forged = make_phone_code(people[0].pk, timezone.now())
     scan(page, forged[:-3] + ("AAA" if not forged.endswith("AAA") else "BBB"))
