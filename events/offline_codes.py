@@ -84,9 +84,10 @@ def current_key() -> CardKey:
     return key
 
 
-def active_public_keys() -> dict[int, str]:
-    """Generation → public key of the keys in use (not retired), from the cache when it has them."""
-    keys = cache.get(KEYS_CACHE)
+def active_public_keys(*, fresh: bool = False) -> dict[int, str]:
+    """Generation → public key of the keys in use (not retired), from the cache when it has them
+    (``fresh``: from the database, cached again)."""
+    keys = None if fresh else cache.get(KEYS_CACHE)
     if keys is None:
         keys = dict(CardKey.objects.filter(retired_at__isnull=True).values_list("generation", "public_key"))
         cache.set(KEYS_CACHE, keys, KEYS_CACHE_SECONDS)
@@ -160,8 +161,11 @@ def read_personal_code(token: str, at: datetime.datetime) -> PersonalCode:
     """A scanned personal code, checked as the server can: signature by a key in use, a phone
     code's window, a card not revoked. Raises CodeError; a genuine card of a retired
     generation is "card_revoked", so the manager knows to print a new one."""
-    keys = active_public_keys()
     code = parse(token)
+    keys = active_public_keys()
+    if code.generation not in keys:
+        # A generation made since this process cached the keys must not be refused meanwhile.
+        keys = active_public_keys(fresh=True)
     if code.generation not in keys and code.is_card:
         retired = CardKey.objects.filter(generation=code.generation).values_list("public_key", flat=True).first()
         if retired is not None:

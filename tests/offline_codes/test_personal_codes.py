@@ -123,3 +123,14 @@ def test_the_last_generation_in_use_cannot_be_retired(clock, volunteer):
         with pytest.raises(card_services.CardError) as error:
             card_services.retire_key(generation)
         assert error.value.code == code
+
+
+def test_a_process_with_stale_cached_keys_still_accepts_a_generation_made_since(clock, volunteer):
+    make_volunteer_code(volunteer.pk, at(9))
+    stale = offline_codes.active_public_keys()
+    card_services.rotate_key()
+    # Another process: its cache still holds generation 1 only.
+    cache.set(offline_codes.KEYS_CACHE, stale)
+    token = offline_codes.sign(2, volunteer.pk, 0, offline_codes.window_of(at(9)))
+    assert read_volunteer_code(token, at(9)) == volunteer.pk
+    assert set(offline_codes.active_public_keys()) == {1, 2}
