@@ -3,6 +3,8 @@ dismiss refused scans through ``events.offline_scanning`` (four eyes included)."
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from events.models import OfflineScan, ScannerDevice
 from events.offline_scanning import OfflineScanError, resolve_conflict, revoke_device
 from events.offline_serializers import ResolveSerializer, reason_text
@@ -57,7 +60,7 @@ class ScannerDeviceAdmin(WorkflowOnlyAdmin):
         revoked = 0
         for device in queryset.select_related("unit"):
             try:
-                revoke_device(device, by=request.user, at=timezone.now())  # type: ignore[arg-type]
+                revoke_device(device, by=cast(User, request.user), at=timezone.now())
             except OfflineScanError as error:
                 self.show_error(request, error, prefix=f"{device}：")
                 continue
@@ -121,7 +124,7 @@ class OfflineScanAdmin(WorkflowOnlyAdmin):
                         scan,
                         accept=accept,
                         note=form.cleaned_data["note"].strip(),
-                        by=request.user,  # type: ignore[arg-type]
+                        by=cast(User, request.user),
                         now=timezone.now(),
                     )
                 except OfflineScanError as error:

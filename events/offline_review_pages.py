@@ -40,10 +40,10 @@ def review_queue(request: AuthenticatedRequest) -> HttpResponse:
     )
     page = Paginator(waiting, PER_PAGE).get_page(request.GET.get("page"))
     for scan in page:
-        scan.reason_text = reason_text(scan.reason)  # type: ignore[attr-defined]
+        scan.reason_text = reason_text(scan.reason)
         # Four eyes: the page offers no buttons on the reviewer's own scans (the service refuses them anyway).
         concerned = {scan.scanned_by_id, scan.volunteer.user_id if scan.volunteer else None}
-        scan.mine = request.user.pk in concerned  # type: ignore[attr-defined]
+        scan.mine = request.user.pk in concerned
     return render(request, "events/offline/review.html", {"page": page})
 
 

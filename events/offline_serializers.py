@@ -83,12 +83,11 @@ class ScannerDeviceFilter(django_filters.FilterSet):
         fields = ["unit", "revoked"]
 
 
-def near_now(value: datetime.datetime) -> datetime.datetime:
+def near_now(value: datetime.datetime) -> None:
     if abs(value - timezone.now()) > DEVICE_TIME_BOUND:
         raise serializers.ValidationError(
             _("The phone's clock is more than two days off: set its date and time, then upload again.")
         )
-    return value
 
 
 class UploadedScanSerializer(serializers.Serializer):
@@ -138,7 +137,7 @@ class UploadSerializer(serializers.Serializer):
             .values_list("pk", flat=True)
         )
         # Keyed by the scan's index, as REST framework's ListField reports its items' own errors.
-        errors = {
+        errors: dict = {
             index: {"event": [_("No such event for this scanner: it is not run by you or not of its unit.")]}
             for index, scan in enumerate(scans)
             if scan["event"] not in allowed

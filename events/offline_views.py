@@ -9,6 +9,7 @@ page then erases what it stored.
 from __future__ import annotations
 
 import datetime
+from typing import cast
 
 from django.conf import settings
 from django.db.models import Q
@@ -23,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
 from events.models import Event, OfflineScan, ScannerDevice, ServiceRecord, Signup, SignupStatus
 from events.offline_scanning import (
     OfflineScanError,
@@ -86,7 +88,7 @@ class ScannerDeviceViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         device, secret = register_device(
-            serializer.validated_data["unit"], serializer.validated_data["name"], by=request.user
+            serializer.validated_data["unit"], serializer.validated_data["name"], by=cast(User, request.user)
         )
         device.secret = secret  # type: ignore[attr-defined]  # answered once, never stored
         return Response(RegisteredDeviceSerializer(device).data, status=status.HTTP_201_CREATED)
@@ -94,7 +96,7 @@ class ScannerDeviceViewSet(
     @extend_schema(request=None, responses=ScannerDeviceSerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str | None = None) -> Response:
-        device = revoke_device(self.get_object(), by=request.user, at=timezone.now())
+        device = revoke_device(self.get_object(), by=cast(User, request.user), at=timezone.now())
         return Response(self.get_serializer(device).data)
 
 
@@ -228,7 +230,7 @@ class ScannerUploadView(ScannerView):
         ]
         now = timezone.now()
         result = offline_merge.receive(
-            self.device, incoming, by=request.user, sent_at=serializer.validated_data["sent_at"], now=now
+            self.device, incoming, by=cast(User, request.user), sent_at=serializer.validated_data["sent_at"], now=now
         )
         names = shown_names(result.scans)
         answer = {
@@ -271,7 +273,7 @@ class OfflineScanViewSet(viewsets.ReadOnlyModelViewSet):
         serializer = ResolveSerializer(data=request.data, context={"accept": accept})
         serializer.is_valid(raise_exception=True)
         note = serializer.validated_data["note"]
-        resolve_conflict(scan, accept=accept, note=note, by=request.user, now=timezone.now())
+        resolve_conflict(scan, accept=accept, note=note, by=cast(User, request.user), now=timezone.now())
         return Response(self.get_serializer(self.get_queryset().get(pk=scan.pk)).data)
 
     @extend_schema(request=ResolveSerializer, responses=OfflineScanSerializer)
