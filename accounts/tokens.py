@@ -96,8 +96,9 @@ def after_response(request: HttpRequest, work: Callable[[], None]) -> None:
     """Run ``work`` once the response has been sent, outside every transaction of the request.
 
     Django appends ``request.close`` to the response's closers (``BaseHandler.get_response``),
-    which the server calls after writing the body, and before ``request_finished`` lets the
-    database connection go: the work keeps the request's connection and costs the client no wait.
+    which the server calls once it has written the body (the client, reading to the
+    Content-Length, has its answer), and before ``request_finished`` lets the database
+    connection go: the work uses the request's connection, in autocommit.
     """
     close = request.close
 
