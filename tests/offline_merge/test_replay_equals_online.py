@@ -48,7 +48,7 @@ def assert_offline_equals_online(
     assert differences(online, offline) == []
 
 
-@settings(max_examples=20, **SHARED_WORLD)
+@settings(max_examples=12, **SHARED_WORLD)
 @given(
     size=st.integers(1, 80),
     people=st.integers(1, 3),
@@ -64,7 +64,7 @@ def test_small_logs_uploaded_in_any_order_give_the_online_records(
     assert_offline_equals_online(world, size, seed, plan_seed, skews_ms, batch, people)
 
 
-@settings(max_examples=10, **SHARED_WORLD)
+@settings(max_examples=6, **SHARED_WORLD)
 @given(size=st.integers(1, 80), people=st.integers(1, 3), seed=st.integers(0, 2**32), skew_ms=skews)
 def test_one_scanners_log_in_one_upload_gives_the_online_records(world, size, people, seed, skew_ms):
     # Later uploads rebuild a volunteer's day again; with a single upload the one merge must be right.
@@ -86,7 +86,7 @@ def thousand(world):
     return log, online
 
 
-@settings(max_examples=3, **SHARED_WORLD)
+@settings(max_examples=2, **SHARED_WORLD)
 @given(plan_seed=st.integers(0, 2**32), skews_ms=skews, batch=st.integers(50, 400))
 def test_a_thousand_scans_uploaded_in_any_order_give_the_online_records(world, thousand, plan_seed, skews_ms, batch):
     log, online = thousand
