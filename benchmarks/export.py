@@ -144,6 +144,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--reload", action="store_true", help="Drop and load the data again.")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes in a throwaway database, answers checked")
     parser.add_argument("--groups", default=";".join(GROUPS), help="group_by values, separated by ';'")
+    parser.add_argument(
+        "--records-path",
+        action="store_true",
+        help="ask for a period of every record that starts and ends inside a month, which the rollups cannot answer",
+    )
     parser.add_argument("--serve", help=argparse.SUPPRESS)  # internal: one export in a subprocess
     return parser.parse_args()
 
@@ -427,30 +432,26 @@ def load(sizes: Sizes) -> None:
     print(f"loaded in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-def export(group_by: str) -> tuple[float, bytes]:
-    """One export through the endpoint, in this process: seconds and the CSV bytes (read, not kept, if large)."""
+def export(group_by: str, records_path: bool) -> bytes:
+    """One export through the endpoint, in this process, for the smoke check: the CSV."""
     from django.test import Client
 
     from accounts.models import User
 
     client = Client()
     client.force_login(User.objects.get(phone=ADMIN_PHONE))
-    # A serving process is warm: URLs, views and translations loaded by an earlier request.
-    client.get("/api/v1/stats/hours/", {"group_by": "center", "date_from": "2000-01-01", "date_to": "2000-01-01"})
-    started = time.perf_counter()
-    response = client.get("/api/v1/stats/hours/", {"group_by": group_by, "format": "csv"})
+    query = {"group_by": group_by, "format": "csv", **(PARTIAL_MONTHS if records_path else {})}
+    response = client.get("/api/v1/stats/hours/", query)
     if response.status_code != 200:
         raise SystemExit(f"{group_by}: HTTP {response.status_code} {response.content[:300]!r}")
-    kept = io.BytesIO()
-    for chunk in response.streaming_content:
-        kept.write(chunk)
-        if kept.tell() > 1 << 24:  # a million rows are not kept: only their size and lines count
-            kept.seek(0)
-            kept.truncate()
-    return time.perf_counter() - started, kept.getvalue()
+    return b"".join(response.streaming_content)
 
 
-def serve(group_by: str) -> None:
+# Every loaded record lies in 2025 and 2026: this period holds them all, but not in whole months.
+PARTIAL_MONTHS = {"date_from": "2024-12-15", "date_to": "2027-01-15"}
+
+
+def serve(group_by: str, records_path: bool) -> None:
     """One export in a fresh process; prints seconds, bytes, rows and peak RSS."""
     from django.test import Client
 
@@ -460,7 +461,8 @@ def serve(group_by: str) -> None:
     client.force_login(User.objects.get(phone=ADMIN_PHONE))
     client.get("/api/v1/stats/hours/", {"group_by": "center", "date_from": "2000-01-01", "date_to": "2000-01-01"})
     started = time.perf_counter()
-    response = client.get("/api/v1/stats/hours/", {"group_by": group_by, "format": "csv"})
+    query = {"group_by": group_by, "format": "csv", **(PARTIAL_MONTHS if records_path else {})}
+    response = client.get("/api/v1/stats/hours/", query)
     if response.status_code != 200:
         raise SystemExit(f"{group_by}: HTTP {response.status_code} {response.content[:300]!r}")
     size = lines = 0
@@ -471,8 +473,8 @@ def serve(group_by: str) -> None:
     print(f"{elapsed:.3f} {size} {lines - 1} {peak_rss_mb():.1f}")
 
 
-def raw_copy(group_by: str, keep: bool = False) -> tuple[float, bytes]:
-    """The hand-written COPY: seconds, and its CSV if ``keep``."""
+def raw_copy(group_by: str, keep: bool = False) -> tuple[float, bytes, int]:
+    """The hand-written COPY: seconds, its CSV if ``keep``, and its number of rows."""
     from django.conf import settings
     from django.db import connection
 
@@ -483,6 +485,7 @@ def raw_copy(group_by: str, keep: bool = False) -> tuple[float, bytes]:
         )
     started = time.perf_counter()
     sink = io.BytesIO()
+    lines = 0
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY ({raw_sql(group_by)}) TO STDOUT WITH (FORMAT csv)") as copy,
@@ -490,9 +493,11 @@ def raw_copy(group_by: str, keep: bool = False) -> tuple[float, bytes]:
         for data in copy:
             sink.write(data)
             if not keep and sink.tell() > 1 << 24:
+                lines += sink.getvalue().count(b"\n")
                 sink.seek(0)
                 sink.truncate()
-    return time.perf_counter() - started, sink.getvalue()
+    elapsed = time.perf_counter() - started
+    return elapsed, sink.getvalue(), lines + sink.getvalue().count(b"\n")
 
 
 # The smoke check ------------------------------------------------------------------------
@@ -524,22 +529,24 @@ def check_smoke(groups: list[str]) -> None:
     from reports.files import BOM
 
     for group_by in groups:
-        _seconds, body = export(group_by)
-        text = body.decode()
-        if not text.startswith(BOM):
-            raise SystemExit(f"{group_by}: the CSV has no BOM")
-        header, *rows = parsed(text[len(BOM) :])
-        _seconds, raw = raw_copy(group_by, keep=True)
+        _seconds, raw, _lines = raw_copy(group_by, keep=True)
         expected = expected_rows(group_by, raw)
-        if not expected or not rows:
-            raise SystemExit(f"{group_by}: empty ({len(rows)} endpoint rows, {len(expected)} raw rows)")
-        if rows != expected:
-            missing = [row for row in expected if row not in rows][:3]
-            extra = [row for row in rows if row not in expected][:3]
-            raise SystemExit(f"{group_by}: endpoint differs from raw COPY; missing {missing}, extra {extra}")
-        if len(header) != len(rows[0]):
-            raise SystemExit(f"{group_by}: {len(header)} headers for rows of {len(rows[0])}")
-        print(f"{group_by:<17}{len(rows):>6} rows equal to raw COPY", flush=True)
+        # Both ways the endpoint answers: from the rollups (all time) and from the records
+        # (a period of every record in part months, which the rollups cannot answer).
+        for records_path in (False, True):
+            text = export(group_by, records_path).decode()
+            if not text.startswith(BOM):
+                raise SystemExit(f"{group_by}: the CSV has no BOM")
+            header, *rows = parsed(text[len(BOM) :])
+            if not expected or not rows:
+                raise SystemExit(f"{group_by}: empty ({len(rows)} endpoint rows, {len(expected)} raw rows)")
+            if rows != expected:
+                missing = [row for row in expected if row not in rows][:3]
+                extra = [row for row in rows if row not in expected][:3]
+                raise SystemExit(f"{group_by}: endpoint differs from raw COPY; missing {missing}, extra {extra}")
+            if len(header) != len(rows[0]):
+                raise SystemExit(f"{group_by}: {len(header)} headers for rows of {len(rows[0])}")
+        print(f"{group_by:<17}{len(rows):>6} rows equal to raw COPY, from the rollups and the records", flush=True)
     print("smoke: every grouping's CSV equals the raw COPY's rows, none empty", flush=True)
 
 
@@ -553,6 +560,7 @@ def served(args: argparse.Namespace, group_by: str) -> tuple[float, int, float]:
             __file__,
             "--serve",
             group_by,
+            *(["--records-path"] if args.records_path else []),
             "--server-url",
             args.server_url,
             "--database",
@@ -567,7 +575,8 @@ def served(args: argparse.Namespace, group_by: str) -> tuple[float, int, float]:
 
 
 def measure(args: argparse.Namespace, groups: list[str]) -> None:
-    print(f"\n{args.records:,} approved records on PostgreSQL ({args.database}), medians of {args.runs}\n")
+    path = ", a period in part months (from the records, not the rollups)" if args.records_path else ""
+    print(f"\n{args.records:,} approved records on PostgreSQL ({args.database}), medians of {args.runs}{path}\n")
     header = f"{'group_by':<17}{'rows':>10}{'endpoint s':>12}{'raw COPY s':>12}{'ratio':>8}{'peak RSS MB':>13}"
     print(header)
     print("-" * len(header))
@@ -575,13 +584,16 @@ def measure(args: argparse.Namespace, groups: list[str]) -> None:
     worst = 0.0
     for group_by in groups:
         endpoint, raw, peaks, rows = [], [], [], 0
-        raw_copy(group_by)  # warm the cache for both
+        raw_rows = raw_copy(group_by)[2]  # also warms the cache for both
         for _ in range(args.runs):
             # Alternating, so load from the other agents on the machine falls on both alike.
             seconds, rows, peak = served(args, group_by)
             endpoint.append(seconds)
             peaks.append(peak)
             raw.append(raw_copy(group_by)[0])
+        if not rows or rows != raw_rows:
+            # A timing of an empty or partial answer would mean nothing (rollups never rebuilt).
+            raise SystemExit(f"{group_by}: the endpoint gave {rows} rows, raw COPY {raw_rows}")
         ratio = statistics.median(endpoint) / statistics.median(raw)
         worst = max(worst, ratio)
         print(
@@ -599,7 +611,7 @@ def main() -> None:
     groups = args.groups.split(";")
     if args.serve:
         setup_django(f"{args.server_url}/{args.database}")
-        serve(args.serve)
+        serve(args.serve, args.records_path)
         return
     if args.smoke:
         args.database = f"volunteers_export_smoke_{os.getpid()}"
