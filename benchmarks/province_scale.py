@@ -122,6 +122,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=7, help="timed runs per measure (default 7)")
     parser.add_argument("--csv-runs", type=int, default=5, help="timed runs of the CSV export (default 5)")
     parser.add_argument("--no-results-file", action="store_true", help="do not write " + str(RESULTS.name))
+    parser.add_argument("--only", help="time only the measures whose label contains this (e.g. dashboard)")
     parser.add_argument(
         "--smoke", action="store_true", help="a tiny province in a throwaway database (vol_smoke), checked, timed once"
     )
@@ -928,6 +929,8 @@ def time_queries(args: argparse.Namespace) -> list[Row]:
     ]
     rows, problems = [], []
     for label, client, path, params, (sql, sql_params) in cases:
+        if args.only and args.only not in label:
+            continue
         raw_ms, raw_runs, raw_answer = median_ms(raw(sql, sql_params), args.runs)
         endpoint_ms, _runs, response = median_ms(endpoint(client, path, params), args.runs)
         rows.append(Row(label, endpoint_ms, raw_ms, f"raw: median of {raw_runs}" if raw_runs < args.runs else ""))
