@@ -207,7 +207,7 @@ def resolve_conflict(scan: OfflineScan, *, accept: bool, note: str, by: User, no
     records' own approval. Dismissing keeps the scan, flagged, and credits nothing. Nobody reviews
     a scan they made or one about themselves. Raises OfflineScanError.
     """
-    scan = OfflineScan.objects.select_for_update().select_related("volunteer").get(pk=scan.pk)
+    scan = OfflineScan.objects.select_for_update(of=("self",)).select_related("volunteer").get(pk=scan.pk)
     if scan.outcome != OfflineScanOutcome.CONFLICT:
         raise OfflineScanError("not_a_conflict")
     if scan.resolution:
