@@ -224,7 +224,7 @@ class WorkerCpu:
         return total / self.TICKS
 
 
-def call(port: int, method: str, path: str, headers: dict, body: dict | None) -> tuple[int, float, dict | None]:
+def call(port: int, method: str, path: str, headers: dict, body) -> tuple[int, float, dict | None]:
     started = time.perf_counter()
     status, data = request(port, method, path, headers, body)
     elapsed = time.perf_counter() - started
@@ -234,10 +234,13 @@ def call(port: int, method: str, path: str, headers: dict, body: dict | None) ->
         return status, elapsed, None
 
 
-def request(port: int, method: str, path: str, headers: dict, body: dict | None) -> tuple[int, bytes]:
+def request(port: int, method: str, path: str, headers: dict, body) -> tuple[int, bytes]:
+    """One HTTP request on its own connection; ``body`` is a dict, a function making one when called, or None."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Accept": "application/json", "Host": "127.0.0.1", **headers}
     payload = None
+    if callable(body):
+        body = body()
     if body is not None:
         payload = json.dumps(body)
         headers["Content-Type"] = "application/json"
@@ -352,9 +355,19 @@ def run(args: argparse.Namespace) -> list[str]:
 
     from events.checkin_codes import make_event_code
 
+    codes: dict = {}
+
+    def current_code(action: str) -> dict:
+        # A code lives at most two 30-second windows; a slow burst outlives one, so each
+        # request takes the code shown when it is sent (made anew every 10 seconds).
+        now = timezone.now()
+        key = (action, int(now.timestamp()) // 10)
+        if key not in codes:
+            codes[key] = make_event_code(event_id, action, now)
+        return {"token": codes[key]}
+
     def scans(path: str, action: str) -> list:
-        code = make_event_code(event_id, action, timezone.now())
-        return [("POST", path, token_header(token), {"token": code}) for token in tokens]
+        return [("POST", path, token_header(token), lambda: current_code(action)) for token in tokens]
 
     problems: list[str] = []
 

@@ -102,9 +102,12 @@ def main() -> None:
         for secret in bench["secrets"]
     ]
 
+    def current_code() -> dict:
+        # Made when each request is sent: a code lives at most two 30-second windows.
+        return {"token": make_event_code(event_id, "in", timezone.now())}
+
     def our_requests() -> list:
-        code = make_event_code(event_id, "in", timezone.now())
-        return [("POST", ours.FULL, ours.token_header(token), {"token": code}) for token in tokens]
+        return [("POST", ours.FULL, ours.token_header(token), current_code) for token in tokens]
 
     servers = [ours.start_server(args, env), start_pretix(args)]
     our_cpu, pretix_cpu = ours.WorkerCpu(servers[0].pid), ours.WorkerCpu(servers[1].pid)

@@ -45,5 +45,6 @@ CFG
 psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS pretix_bench" -c "CREATE DATABASE pretix_bench"
 export PRETIX_CONFIG_FILE="$PRETIX_BENCH/pretix.cfg"
 "$PRETIX_VENV/bin/python" -m pretix migrate -v0
-ORDERS=$ORDERS OUT="$PRETIX_BENCH/bench.json" "$PRETIX_VENV/bin/python" -m pretix shell < "$HERE/setup_event.py"
+DJANGO_SETTINGS_MODULE=pretix.settings ORDERS=$ORDERS OUT="$PRETIX_BENCH/bench.json" \
+    "$PRETIX_VENV/bin/python" "$HERE/setup_event.py"
 echo "pretix prepared: $PRETIX_BENCH/bench.json"

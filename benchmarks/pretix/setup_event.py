@@ -1,4 +1,4 @@
-"""Run by setup.sh through ``python -m pretix shell``: an organizer, an event that has begun,
+"""Run by setup.sh with pretix's Python and settings: an organizer, an event that has begun,
 one admission product, ORDERS paid orders of one ticket each, a check-in list for all
 products and a scanner device with an API token (pretix's own check-in path)."""
 
@@ -7,9 +7,13 @@ import json
 import os
 import secrets
 
-from django.utils.timezone import now
-from django_scopes import scopes_disabled
-from pretix.base.models import CheckinList, Device, Event, Item, Order, OrderPosition, Organizer
+import django
+
+django.setup()
+
+from django.utils.timezone import now  # noqa: E402 - pretix needs django.setup() first
+from django_scopes import scopes_disabled  # noqa: E402
+from pretix.base.models import CheckinList, Device, Event, Item, Order, OrderPosition, Organizer  # noqa: E402
 
 with scopes_disabled():
     started = now()
