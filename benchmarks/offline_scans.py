@@ -154,7 +154,7 @@ def main() -> None:
                 check_smoke()
                 bench([10, 50], volunteers=8, runs=min(options.runs, 2))
             else:
-                bench([10, 200, 1000], volunteers=250, runs=options.runs)
+                bench([10, 200, 1000], volunteers=60, runs=options.runs)
         finally:
             if options.database_url:
                 drop_database(options.database_url)

@@ -57,6 +57,8 @@ ARRIVAL_REASONS = frozenset({"token_invalid", "token_expired", "card_revoked", "
 # Samples of a device's clock taken this close together measure the same offset; the smallest
 # has the least network delay in it (see note_clock).
 CLOCK_SAMPLE_WINDOW = datetime.timedelta(minutes=10)
+# Beyond this, two samples differ because the clock changed, not because one message was slower.
+MAX_NETWORK_DELAY_MS = 30_000
 # What online check-out logs (events.services._check_out), so the history reads the same.
 CHECK_OUT_FIELDS = ["checked_out_at", "credited_hours", "status", "flag", "reviewed_at"]
 RECORD_FIELDS = [*CHECK_OUT_FIELDS, "checked_in_at", "created_by", "client_time", "updated_at"]
@@ -91,13 +93,19 @@ def note_clock(device: ScannerDevice, device_time: datetime.datetime, server_tim
 
     A sample is the true offset plus the time the message spent on the network, which is never
     negative and on one bar of signal may be seconds. So among samples close together the
-    smallest is the best (the NTP minimum filter); an older estimate gives way to the new
-    sample, because phone clocks drift and get reset (by the user, by the network).
+    smallest is the best (the NTP minimum filter). An older estimate, or one further from the
+    new sample than any network delay explains, gives way to the new sample: phone clocks
+    drift, and get reset by the user or the network.
     """
     sample = round((server_time - device_time).total_seconds() * 1000)
     previous, seen = device.clock_offset_ms, device.last_seen_at
-    recent = previous is not None and seen is not None and server_time - seen <= CLOCK_SAMPLE_WINDOW
-    device.clock_offset_ms = min(previous, sample) if recent and previous is not None else sample
+    same_clock = (
+        previous is not None
+        and seen is not None
+        and server_time - seen <= CLOCK_SAMPLE_WINDOW
+        and abs(sample - previous) <= MAX_NETWORK_DELAY_MS
+    )
+    device.clock_offset_ms = min(previous, sample) if same_clock and previous is not None else sample
     device.last_seen_at = server_time
     device.save(update_fields=["clock_offset_ms", "last_seen_at"])
 

@@ -114,6 +114,9 @@ def test_the_clock_estimate_keeps_the_sample_with_the_least_network_delay(world)
     note_clock(device, NOW, NOW + datetime.timedelta(seconds=1))
     note_clock(device, NOW + datetime.timedelta(seconds=2), NOW + datetime.timedelta(seconds=6))
     assert device.clock_offset_ms == 1000
+    note_clock(device, NOW, NOW + datetime.timedelta(minutes=2))  # set back two minutes by hand meanwhile
+    assert device.clock_offset_ms == 120_000
+    note_clock(device, NOW, NOW + datetime.timedelta(seconds=1))
     later = NOW + datetime.timedelta(hours=1)
     note_clock(device, later, later + datetime.timedelta(seconds=5))  # the phone's clock was reset since
     device.refresh_from_db()
