@@ -8,6 +8,8 @@ PRETIX_VENV=${PRETIX_VENV:-/tmp/pretix-venv}
 PRETIX_BENCH=${PRETIX_BENCH:-/tmp/pretix-bench}
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432}
 REDIS_LOCATION=${REDIS_LOCATION:-redis://127.0.0.1:6379/14}
+CELERY_BROKER=${CELERY_BROKER:-redis://127.0.0.1:6379/13}
+CELERY_BACKEND=${CELERY_BACKEND:-redis://127.0.0.1:6379/12}
 ORDERS=${ORDERS:-500}
 HERE=$(cd "$(dirname "$0")" && pwd)
 
@@ -38,6 +40,12 @@ port=5432
 [redis]
 location=$REDIS_LOCATION
 sessions=true
+
+[celery]
+# As in production: a request enqueues pretix's background tasks (webhooks, notifications)
+# instead of running them inline; without a broker pretix runs them in the request.
+broker=$CELERY_BROKER
+backend=$CELERY_BACKEND
 
 [locale]
 timezone=Asia/Shanghai
