@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, Q
 
 from accounts.models import User
@@ -46,7 +47,7 @@ from events.models import (
 )
 from events.offline_codes import PersonalCode, parse, verify
 from events.services import SHAPING_ACTIONS, _claimed_until, _hours_changed, _jsonable, _old_enough
-from events.signals import counted
+from events.signals import Counted, counted
 from volunteers.models import Team, Volunteer, VolunteerStatus
 
 # A device that reused a counter under a new nonce: its storage was wiped or it is not a real
@@ -487,7 +488,14 @@ def _apply(world: _World, scan: OfflineScan, *, skip: str) -> tuple[str, tuple[i
     return OfflineScanOutcome.APPLIED, key
 
 
-def _check_in(world: _World, scan: OfflineScan, event: Event, volunteer: Volunteer, at, require) -> None:
+def _check_in(
+    world: _World,
+    scan: OfflineScan,
+    event: Event,
+    volunteer: Volunteer,
+    at: datetime.datetime,
+    require: Callable[[bool, str], None],
+) -> None:
     key = (event.pk, volunteer.pk)
     require(_old_enough(event, volunteer), "too_young")
     signed_up = key in world.confirmed
@@ -565,6 +573,7 @@ def _write(
         RecordChange.objects.filter(record_id__in=gone).delete()
         ServiceRecord.objects.filter(pk__in=gone).delete()
     created, updated, history, before = [], [], [], []
+    replaced: dict[int, ServiceRecord] = {}  # the replay's record (by identity) → the row it matches
     for key, record in world.records.items():
         old = owned.get(key)
         if record.pk is None and old is not None:
@@ -575,9 +584,7 @@ def _write(
                 setattr(old, name, getattr(record, name))
             old.created_by_id = record.created_by_id
             world.records[key] = old
-            for pk, merged in world.merged.items():
-                if merged is record:
-                    world.merged[pk] = old
+            replaced[id(record)] = old
             if _values(old) != old_values:
                 old.updated_at = now
                 updated.append(old)
@@ -605,12 +612,44 @@ def _write(
         if scan.pk not in world.merged:
             continue
         merged = world.merged[scan.pk]
+        merged = replaced.get(id(merged), merged)
         scan.record_id = merged.pk if merged is not None else None
         if loaded[scan.pk] != _scan_state(scan):
             changed.append(scan)
-    if changed:
-        OfflineScan.objects.bulk_update(changed, ["outcome", "reason", "record", "forced", "resolution"])
+    _update_scans(changed)
     _hours_changed([*created, *updated], before)
+
+
+# Scans' outcomes in one statement per this many rows (6 parameters a row, under SQLite's 32,766).
+SCAN_UPDATE_ROWS = 5000
+SCAN_FIELDS = ("outcome", "reason", "record", "forced", "resolution")
+
+
+def _update_scans(scans: list[OfflineScan]) -> None:
+    """Write the scans' outcomes with one UPDATE ... FROM (VALUES ...) statement.
+
+    Django's bulk_update builds a CASE WHEN per row and field, which for a thousand scans costs
+    seconds of Python; a table of values joined on the id is the same write, in milliseconds.
+    (UPDATE ... FROM: PostgreSQL, and SQLite since 3.33.)
+    """
+    quote = connection.ops.quote_name
+    fields = [OfflineScan._meta.get_field(name) for name in SCAN_FIELDS]
+    columns = [field.column for field in fields]
+    types = ["bigint", "varchar(10)", "varchar(30)", "bigint", "boolean", "varchar(10)"]
+    row = "(" + ", ".join(f"CAST(%s AS {kind})" for kind in types) + ")"
+    assignments = ", ".join(f"{quote(column)} = merged.{quote(column)}" for column in columns)
+    names = ", ".join(quote(column) for column in ["id", *columns])
+    table = quote(OfflineScan._meta.db_table)
+    for start in range(0, len(scans), SCAN_UPDATE_ROWS):
+        chunk = scans[start : start + SCAN_UPDATE_ROWS]
+        params: list = []
+        for scan in chunk:
+            params += [scan.pk, scan.outcome, scan.reason, scan.record_id, scan.forced, scan.resolution]
+        values = ", ".join([row] * len(chunk))
+        # Only quoted names from the model and fixed type names are spliced in; every value is a parameter.
+        sql = f"WITH merged ({names}) AS (VALUES {values}) UPDATE {table} SET {assignments} FROM merged "  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql + f"WHERE {table}.{quote('id')} = merged.{quote('id')}", params)
 
 
 def _scan_state(scan: OfflineScan) -> tuple:
@@ -621,7 +660,7 @@ def _values(record: ServiceRecord) -> dict:
     return {name: getattr(record, name) for name in ("checked_in_at", *CHECK_OUT_FIELDS, "created_by_id")}
 
 
-def _counted_as(record: ServiceRecord, values: dict):
+def _counted_as(record: ServiceRecord, values: dict) -> Counted | None:
     copy = ServiceRecord(event=record.event, volunteer_id=record.volunteer_id)
     for name, value in values.items():
         setattr(copy, name, value)
