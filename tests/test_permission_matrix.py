@@ -28,6 +28,8 @@ from tests.assessment import matrix_d as assessment_matrix
 from tests.conftest import client_for, make_manager, make_unit, make_volunteer
 from tests.events.conftest import make_event
 from tests.notifications import matrix_b, matrix_d, matrix_e, matrix_f
+from tests.offline_codes import matrix_a as cards_matrix
+from tests.offline_devices import matrix_b as scanner_matrix
 from tests.points.matrix import PATHS as POINTS_PATHS
 from tests.points.matrix import ROWS as POINTS_ROWS
 from tests.points.matrix import points_request
@@ -302,6 +304,8 @@ GET    /api/v1/activity-photos/{id}/thumbnail/      out  200 404 404 404 404 403
         calendar_matrix.ROWS,
         assessment_matrix.ROWS,
         project_list_matrix.ROWS,
+        cards_matrix.ROWS,
+        scanner_matrix.ROWS,
     )
 )
 
@@ -508,6 +512,10 @@ def matrix_photo():
 
 def request_for(method: str, path: str, target: str, persona: str, world: dict) -> tuple[str, dict | None]:
     """The URL and a valid body for the operation, so that success is possible."""
+    if path.startswith(scanner_matrix.PATHS):
+        return scanner_matrix.offline_b_request(method, path, target, persona, world)
+    if path.startswith(cards_matrix.PATHS):
+        return cards_matrix.cards_a_request(method, path, target, persona, world)
     if path.startswith(venues_matrix.PATHS):
         return venues_matrix.venues_a_request(method, path, target, persona, world)
     if path.startswith(projects_matrix.PATHS):
@@ -700,8 +708,11 @@ def request_for(method: str, path: str, target: str, persona: str, world: dict) 
 
 @pytest.mark.parametrize(("method", "path", "target", "persona", "expected"), CASES)
 def test_permission_matrix(world, method, path, target, persona, expected):
-    url, body = request_for(method, path, None if target == "-" else target, persona, world)
+    target = None if target == "-" else target
+    url, body = request_for(method, path, target, persona, world)
     client = client_for(world["people"][persona])
+    # A scanner call names its registered phone as well as the user.
+    client.credentials(**scanner_matrix.offline_b_headers(method, path, target, persona, world))
     if path == "/api/v1/events/{id}/activity-record/photos/":
         # A file goes as multipart; request_for's bodies stay JSON for the extreme-values walk.
         response = client.post(url, {"photos": [matrix_photo()]}, format="multipart")
