@@ -19,6 +19,7 @@ the pool starts afresh in a forked worker.
 import logging
 import threading
 import time
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -38,6 +39,13 @@ RETRY_SECONDS = 5.0
 
 class ProcessRedisClient(RedisCacheClient):
     """Django's Redis cache client, keeping one ``redis.Redis`` per server instead of one per call."""
+
+    # RedisCacheClient's own attributes, missing from django-stubs.
+    _servers: list[str]
+    _pool_class: type[redis.ConnectionPool]
+    _pool_options: dict[str, Any]
+    _client: type[redis.Redis]
+    _get_connection_pool_index: Callable[[bool], int]
 
     def __init__(self, servers: list[str], **options: Any) -> None:
         super().__init__(servers, **options)
@@ -71,13 +79,17 @@ def process_client(servers: list[str], options: dict) -> ProcessRedisClient:
 
 
 class FallbackRedisCache(RedisCache):
+    # RedisCache's own attributes, missing from django-stubs.
+    _servers: list[str]
+    _options: dict[str, Any]
+
     def __init__(self, server: str, params: dict) -> None:
         super().__init__(server, params)
         self._memory = LocMemCache(f"fallback-{server}", {"TIMEOUT": params.get("TIMEOUT", 300)})
         self._down_until = 0.0
 
     @cached_property
-    def _cache(self) -> ProcessRedisClient:  # type: ignore[override]
+    def _cache(self) -> ProcessRedisClient:
         # A cache object per thread (Django's), one client for them all.
         return process_client(self._servers, self._options)
 
