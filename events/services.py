@@ -587,7 +587,7 @@ def _check_in(
 ) -> ServiceRecord:
     if not _old_enough(event, volunteer):
         raise CheckInError("too_young")
-    signed_up = event.holds_place
+    signed_up = event.holds_place  # type: ignore[attr-defined]  # annotated by _scanned_events
     if not signed_up and not event.admits(volunteer):
         raise CheckInError("members_only")
     if event.signup_required and not signed_up:
