@@ -52,6 +52,10 @@ RESOURCES = {
     "venues": ("阵地与品牌项目", "阵地"),
     "venue-bookings": ("阵地与品牌项目", "阵地预约"),
     "projects": ("阵地与品牌项目", "品牌项目"),
+    "volunteer-cards": ("签到与服务记录", "志愿者卡"),
+    "scanner-devices": ("签到与服务记录", "扫码设备"),
+    "scanner": ("签到与服务记录", "离线扫码"),
+    "offline-scans": ("签到与服务记录", "离线扫码记录"),
     # reports/ holds several areas: the second path segment names the resource.
     "reports/dashboard": ("台账与测评", "测评指标"),
     "reports/ledgers": ("台账与测评", "台账"),
@@ -151,6 +155,15 @@ SPECIAL = {
     ("reports/assessment", "", ""): "单位测评自查：各指标的分子、分母、目标值、红黄绿灯、测评依据及明细链接",
     ("reports/projects", "", ""): "辖区品牌项目清单及成效（JSON，或 CSV、Excel 下载）",
     ("series", "signup", "create"): "报名整个周期活动（以后的每次活动自动报名）",
+    ("volunteer-cards", "", "create"): "为志愿者制发志愿者卡（旧卡同时注销）",
+    ("volunteer-cards", "revoke", "create"): "注销志愿者卡（遗失等，需说明理由）",
+    ("scanner-devices", "", "create"): "登记扫码设备（密钥只显示这一次）",
+    ("scanner-devices", "revoke", "create"): "注销扫码设备（下次联网时清除其数据）",
+    ("scanner", "events_pack", "retrieve"): "下载活动的离线扫码包（报名名单脱敏、公钥、注销卡）",
+    ("scanner", "ping", "retrieve"): "扫码设备联网检测（同时校准时钟）",
+    ("scanner", "upload", "create"): "上传离线扫码（按随机标识去重，合并为服务记录）",
+    ("offline-scans", "accept", "create"): "复核认可离线扫码冲突（扫码人本人不可复核）",
+    ("offline-scans", "dismiss", "create"): "复核驳回离线扫码冲突",
     ("series", "signup", "destroy"): "取消周期活动报名（以后各次的名额让出）",
 }
 

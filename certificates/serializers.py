@@ -7,11 +7,11 @@ from rest_framework.reverse import reverse
 
 from accounts.bounded_fields import BoundedDateField
 from certificates.models import BulkIssueJob, Certificate, CertificateRequest, Validity
-from certificates.services import mask_name
 from events.models import Event
 from stations.models import PracticeUnit
 from stations.serializers import ManagedUnitField
 from volunteers.models import Volunteer
+from volunteers.names import mask_name
 
 
 class CoverageFieldsMixin:

@@ -417,11 +417,6 @@ def verify_certificate(number: str, code: str) -> Certificate:
     return certificate
 
 
-def mask_name(name: str) -> str:
-    """张三 → 张*: enough for whoever holds the paper to match it, no more."""
-    return f"{name[:1]}*" if name else ""
-
-
 # Requests -----------------------------------------------------------------------------
 
 

@@ -978,6 +978,4 @@ class CorrectionRequestAdmin(WorkflowOnlyAdmin):
         return CorrectionRequest.objects.visible_to(request.user)
 
 
-from events import theme_admin  # noqa: E402, F401
-from events import card_admin  # noqa: E402, F401
-from events import offline_admin  # noqa: E402, F401
+from events import card_admin, offline_admin, theme_admin  # noqa: E402, F401

@@ -10,18 +10,19 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from events import card_services, checkin_codes, offline_codes
+from events import checkin_codes, offline_codes
 from events.card_views import cards_visible_to
 from events.choices import ScanAction
 from events.models import Event, EventStatus, VolunteerCard
 from events.qr_codes import qr_svg
 from volunteers.models import Volunteer
+from volunteers.names import mask_name
 
 
 def _card_context(card: VolunteerCard) -> dict:
     return {
         "card": card,
-        "name": card_services.card_name(card.volunteer),
+        "name": mask_name(card.volunteer.real_name),
         "qr_svg": qr_svg(offline_codes.card_code(card)),
     }
 

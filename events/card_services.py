@@ -33,11 +33,6 @@ class CardError(DomainError):
     status_codes = {"already_revoked": 409, "account_closed": 409, "already_retired": 409, "last_key": 409}
 
 
-def card_name(volunteer: Volunteer) -> str:
-    """张三 → 张*: what a card and its page show of the name, enough to match a face at the door."""
-    return f"{volunteer.real_name[:1]}*"
-
-
 @transaction.atomic
 def issue_card(volunteer: Volunteer, by: User) -> VolunteerCard:
     """Issue the volunteer a new printed card (the next serial), revoking the card in use if any."""

@@ -24,6 +24,7 @@ from stations.filters import ScopedChoiceFilter
 from stations.permissions import IsManagerOrReadOnly
 from stations.scoping import scoped
 from volunteers.models import Volunteer
+from volunteers.names import mask_name
 
 
 class VolunteerCardSerializer(serializers.ModelSerializer):
@@ -52,7 +53,7 @@ class VolunteerCardSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_name(self, card: VolunteerCard) -> str:
-        return card_services.card_name(card.volunteer)
+        return mask_name(card.volunteer.real_name)
 
     def get_in_use(self, card: VolunteerCard) -> bool:
         return card.revoked_at is None

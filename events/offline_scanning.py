@@ -40,6 +40,7 @@ from events.models import (
 )
 from stations.models import PracticeUnit
 from stations.scoping import manages
+from volunteers.names import mask_name
 
 HEADER_PATTERN = re.compile(r"^(\d{1,12})\.([A-Za-z0-9_-]{20,100})$")
 PACK_VERSION = 1
@@ -76,11 +77,6 @@ class OfflineScanError(DomainError):
 
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def masked_name(name: str) -> str:
-    """张三 → 张*: enough for the door to match a face to a sign-up, and no length to guess from."""
-    return f"{name[:1]}*" if name else ""
 
 
 # Devices ----------------------------------------------------------------------------
@@ -185,7 +181,7 @@ def offline_pack(device: ScannerDevice, event: Event, *, now: datetime.datetime)
         "keys": keys,
         "window_seconds": settings.CHECKIN_CODE_WINDOW_SECONDS,
         "accepted_windows": settings.CHECKIN_CODE_ACCEPTED_WINDOWS,
-        "signups": [[volunteer, masked_name(name), card or 0] for volunteer, name, card in signups],
+        "signups": [[volunteer, mask_name(name), card or 0] for volunteer, name, card in signups],
         "revoked_cards": [list(card) for card in offline_codes.revoked_cards()],
         "clock_bound_seconds": settings.OFFLINE_CLOCK_BOUND_SECONDS,
     }

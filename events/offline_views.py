@@ -29,7 +29,6 @@ from events.models import Event, OfflineScan, ScannerDevice, ServiceRecord, Sign
 from events.offline_scanning import (
     OfflineScanError,
     device_from_header,
-    masked_name,
     offline_pack,
     register_device,
     resolve_conflict,
@@ -51,6 +50,7 @@ from events.offline_serializers import (
 )
 from stations.permissions import IsManager
 from volunteers.models import Volunteer
+from volunteers.names import mask_name
 
 # A scan takes well under this many bytes of JSON (its code at most 200 characters): a larger
 # body is not an honest upload of OFFLINE_UPLOAD_MAX_SCANS scans.
@@ -191,7 +191,7 @@ def shown_names(scans: list[OfflineScan]) -> dict[tuple[int, int], str]:
         Signup.objects.filter(within).exclude(status=SignupStatus.CANCELLED).values_list("event_id", "volunteer_id")
     )
     known |= set(ServiceRecord.objects.filter(within).values_list("event_id", "volunteer_id"))
-    return {pair: names.get(pair[1], "") if pair in known else masked_name(names.get(pair[1], "")) for pair in pairs}
+    return {pair: names.get(pair[1], "") if pair in known else mask_name(names.get(pair[1], "")) for pair in pairs}
 
 
 class ScannerUploadView(ScannerView):

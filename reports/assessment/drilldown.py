@@ -13,12 +13,12 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from certificates.services import mask_name
 from events.models import is_documented
 from orders.models import masked_resident
 from reports.assessment.indicators import SPEC_BY_KEY, Assessment, length_hours
 from reports.rollups import reading
 from stations.models import Level, PracticeUnit
+from volunteers.names import mask_name
 
 
 @dataclass(frozen=True)
