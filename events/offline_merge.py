@@ -288,7 +288,7 @@ class _World:
     out_by: dict[tuple[int, int], int] = field(default_factory=dict)  # who scanned the check-out
     confirmed: set[tuple[int, int]] = field(default_factory=set)  # confirmed sign-ups (event, volunteer)
     places_taken: dict[int, int] = field(default_factory=dict)  # confirmed sign-ups per walk-in event
-    walked_in: dict[tuple[int, int], OfflineScan] = field(default_factory=dict)  # sign-ups the replay made
+    walked_in: dict[tuple[int, int], datetime.datetime] = field(default_factory=dict)  # places given, when
     stored: dict[tuple[int, int], dict] = field(default_factory=dict)  # fixed records' values as loaded
     merged: dict[int, ServiceRecord | None] = field(default_factory=dict)  # scan id → its record now
 
@@ -320,9 +320,10 @@ def _protected(record_ids: set[int]) -> set[int]:
     if not record_ids:
         return kept
     for relation in ServiceRecord._meta.related_objects:
-        if relation.on_delete is not models.PROTECT or relation.related_model is RecordChange:
+        model = relation.related_model
+        if relation.on_delete is not models.PROTECT or isinstance(model, str) or model is RecordChange:
             continue
-        rows = relation.related_model._base_manager.filter(**{f"{relation.field.name}__in": record_ids})
+        rows = model._base_manager.filter(**{f"{relation.field.name}__in": record_ids})
         kept |= set(rows.values_list(relation.field.attname, flat=True))
     return kept
 
@@ -451,9 +452,11 @@ def _apply(world: _World, scan: OfflineScan, *, skip: str) -> tuple[str, tuple[i
         if not ok and code != skip:
             raise _Refused(code)
 
-    event, volunteer, at = world.events[scan.event_id], world.volunteers[scan.volunteer_id], scan.scanned_at
-    if at is None:
-        raise _Refused("clock_skew")  # no time on the server's clock (merge loads none such)
+    at, volunteer_id = scan.scanned_at, scan.volunteer_id
+    if at is None or volunteer_id is None:
+        # Never so: merge loads only scans of its volunteers with a time on the server's clock.
+        raise _Refused("clock_skew" if at is None else "token_invalid")
+    event, volunteer = world.events[scan.event_id], world.volunteers[volunteer_id]
     key = (event.pk, volunteer.pk)
     require(volunteer.status == VolunteerStatus.ACTIVE, "volunteer_suspended")
     require(event.is_open_for(scan.action, at), "event_not_open")
@@ -514,7 +517,7 @@ def _check_in(
     require(not _overlaps(world, volunteer.pk, at, until, skip_event=event.pk), "overlapping")
     if walks_in:
         world.confirmed.add(key)
-        world.walked_in[key] = scan
+        world.walked_in[key] = at
         world.places_taken[event.pk] = world.places_taken.get(event.pk, 0) + 1
     if scan.forced:
         world.forced.add(key)
@@ -572,7 +575,10 @@ def _write(
         # them): their history only described what the merge had derived; the scans stay.
         RecordChange.objects.filter(record_id__in=gone).delete()
         ServiceRecord.objects.filter(pk__in=gone).delete()
-    created, updated, history, before = [], [], [], []
+    created: list[ServiceRecord] = []
+    updated: list[ServiceRecord] = []
+    history: list[RecordChange] = []
+    before: list[Counted | None] = []
     replaced: dict[int, ServiceRecord] = {}  # the replay's record (by identity) → the row it matches
     for key, record in world.records.items():
         old = owned.get(key)
@@ -622,7 +628,6 @@ def _write(
 
 # Scans' outcomes in one statement per this many rows (6 parameters a row, under SQLite's 32,766).
 SCAN_UPDATE_ROWS = 5000
-SCAN_FIELDS = ("outcome", "reason", "record", "forced", "resolution")
 
 
 def _update_scans(scans: list[OfflineScan]) -> None:
@@ -633,8 +638,7 @@ def _update_scans(scans: list[OfflineScan]) -> None:
     (UPDATE ... FROM: PostgreSQL, and SQLite since 3.33.)
     """
     quote = connection.ops.quote_name
-    fields = [OfflineScan._meta.get_field(name) for name in SCAN_FIELDS]
-    columns = [field.column for field in fields]
+    columns = ["outcome", "reason", "record_id", "forced", "resolution"]
     types = ["bigint", "varchar(10)", "varchar(30)", "bigint", "boolean", "varchar(10)"]
     row = "(" + ", ".join(f"CAST(%s AS {kind})" for kind in types) + ")"
     assignments = ", ".join(f"{quote(column)} = merged.{quote(column)}" for column in columns)
@@ -698,8 +702,7 @@ def _history(world: _World, key: tuple[int, int], record: ServiceRecord, old: di
 def _write_places(world: _World, signups: dict[tuple[int, int], Signup], *, now: datetime.datetime) -> None:
     """Places given by walk-in as _walk_in/_place leave them; those no longer given are cancelled."""
     new, changed = [], []
-    for key, scan in world.walked_in.items():
-        at = scan.scanned_at
+    for key, at in world.walked_in.items():
         signup = signups.get(key)
         if signup is None:
             new.append(
