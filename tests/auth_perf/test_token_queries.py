@@ -99,6 +99,22 @@ def test_the_command_says_how_many_it_deleted(station_manager, lifetime):
         assert out.getvalue().endswith("1 expired tokens deleted\n") and not AuthToken.objects.exists()
 
 
+def test_the_periodic_jobs_delete_expired_tokens_once_an_hour(station_manager, lifetime):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        issue_token(station_manager)
+        clock.shift(datetime.timedelta(hours=11))
+        call_command("run_periodic_jobs", stdout=io.StringIO())
+        assert not AuthToken.objects.exists()
+        issue_token(station_manager)
+        AuthToken.objects.update(expiry=timezone.now() - datetime.timedelta(seconds=1))
+        clock.shift(datetime.timedelta(minutes=30))
+        call_command("run_periodic_jobs", stdout=io.StringIO())
+        assert AuthToken.objects.count() == 1  # swept half an hour ago: not due
+        clock.shift(datetime.timedelta(minutes=31))
+        call_command("run_periodic_jobs", stdout=io.StringIO())
+        assert not AuthToken.objects.exists()
+
+
 def stored_expiry() -> datetime.datetime:
     return AuthToken.objects.get().expiry
 

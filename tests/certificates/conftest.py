@@ -20,6 +20,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from events.models import Method, RecordStatus, ServiceRecord
+from events.signals import hours_changed
 from tests.events.conftest import at, make_event
 
 YEAR = 2026
@@ -41,7 +42,7 @@ def in_2026():
 
 
 def approved(event, volunteer, hours: str = "2.00", status: str = RecordStatus.APPROVED) -> ServiceRecord:
-    return ServiceRecord.objects.create(
+    made = ServiceRecord.objects.create(
         event=event,
         volunteer=volunteer,
         checked_in_at=event.starts_at,
@@ -50,6 +51,9 @@ def approved(event, volunteer, hours: str = "2.00", status: str = RecordStatus.A
         status=status,
         credited_hours=Decimal(hours),
     )
+    # As the services do: the statistics' rollups follow the records through this signal.
+    hours_changed.send(sender=ServiceRecord, records=[made], before=[None])
+    return made
 
 
 def event_on(unit, day: int, title: str = "社区环境清洁", **fields):

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 from django.utils import timezone
 
+from accounts.tokens import delete_expired_tokens
 from events.attendance import release_unconfirmed
 from events.no_shows import mark_no_shows
 from events.series import generate_occurrences
@@ -24,17 +25,23 @@ from notifications.reminders import send_reminders
 
 logger = logging.getLogger(__name__)
 
-# Occurrences are made weeks ahead: once an hour is plenty, and spares the rule arithmetic every minute.
-SERIES_EVERY = datetime.timedelta(hours=1)
+# Occurrences are made weeks ahead, and tokens are refused when expired anyway: once an hour is plenty.
+HOURLY = datetime.timedelta(hours=1)
 
 
-def _generate_occurrences(now: datetime.datetime) -> object:
-    last = JobRun.objects.filter(name="generate_occurrences").values_list("finished_at", flat=True).first()
-    if last is not None and now - last < SERIES_EVERY:
-        return "not due"
-    outcome = generate_occurrences(now=now)
-    JobRun.objects.update_or_create(name="generate_occurrences", defaults={"finished_at": now})
-    return outcome
+def _hourly(name: str, job: Callable[[datetime.datetime], object]) -> Callable[[datetime.datetime], object]:
+    def run(now: datetime.datetime) -> object:
+        last = JobRun.objects.filter(name=name).values_list("finished_at", flat=True).first()
+        if last is not None and now - last < HOURLY:
+            return "not due"
+        outcome = job(now)
+        JobRun.objects.update_or_create(name=name, defaults={"finished_at": now})
+        return outcome
+
+    return run
+
+
+_generate_occurrences = _hourly("generate_occurrences", lambda now: generate_occurrences(now=now))
 
 
 JOBS: list[tuple[str, Callable[[datetime.datetime], object]]] = [
@@ -46,14 +53,17 @@ JOBS: list[tuple[str, Callable[[datetime.datetime], object]]] = [
     ("manager_digests", lambda now: send_manager_digests(now=now)),
     ("points_expiring", lambda now: send_points_expiring(now=now)),
     ("deliver", lambda now: deliver_due(now=now)),
+    # Authentication no longer sweeps a user's expired tokens on every request (accounts.tokens):
+    # an expired token is refused when shown; this deletes the rest, hourly (one DELETE).
+    ("delete_expired_tokens", _hourly("delete_expired_tokens", lambda now: delete_expired_tokens(now=now))),
 ]
 
 
 class Command(BaseCommand):
     help = (
         "Run every periodic job once: series occurrences (hourly), unconfirmed promotions, reminders, "
-        "no-shows, the daily digests and delivery of the outbox. Cron: every minute. --loop N repeats "
-        "every N seconds until stopped (make run does)."
+        "no-shows, the daily digests, delivery of the outbox and deleting expired tokens (hourly). "
+        "Cron: every minute. --loop N repeats every N seconds until stopped (make run does)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
