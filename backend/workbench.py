@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from certificates.models import Certificate, CertificateRequest, RequestStatus
-from events.models import Event, EventStatus, RecordStatus, RefusedScan, ServiceRecord, SignupStatus
+from events.models import Event, EventStatus, OfflineScan, RecordStatus, RefusedScan, ServiceRecord, SignupStatus
 from events.working_days import working_days_between
 from orders.models import Order, OrderState
 from points.models import ShopItem
@@ -180,6 +180,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "bookings_to_decide": Booking.objects.managed_by(user)
         .filter(status=BookingStatus.PENDING, starts_at__gt=now)
         .count(),
+        "offline_to_review": OfflineScan.objects.visible_to(user).awaiting_review().count(),
         "undocumented": undocumented_shown,
         "min_photos": settings.ACTIVITY_MIN_PHOTOS,
         "orders": orders_waiting(user),
@@ -196,6 +197,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
             "order_statistics": reverse("orders-statistics"),
             "ledgers": reverse("ledger-page"),
             "bookings": reverse("venue-manage-bookings-page"),
+            "offline_review": reverse("offline-review-page"),
+            "scanner_devices": reverse("scanner-devices-page"),
             "projects": reverse("projects-page"),
             "calendar": reverse("activity-calendar", args=[units[0].code]) if units else "",
             "statistics": reverse("admin-statistics") if user.is_staff else "",

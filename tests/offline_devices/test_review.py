@@ -53,6 +53,19 @@ def conflicts(device, station_manager, strict_event, tree, clock):
     return scans
 
 
+def test_the_workbench_counts_the_conflicts_waiting_in_the_managers_subtree(
+    conflicts, center_manager, other_station_manager
+):
+    def tile(user) -> str:
+        client = Client()
+        client.force_login(user)
+        page = client.get("/workbench/").content.decode()
+        return page.split('id="count-offline-review"', 1)[1].split("</strong>", 1)[0]
+
+    assert tile(center_manager).endswith("<strong>2")
+    assert tile(other_station_manager).endswith("<strong>0")
+
+
 def test_the_conflicts_wait_in_the_managers_queue_with_their_reason(conflicts, center_manager):
     body = client_for(center_manager).get(f"{URL}?awaiting_review=true").json()
     assert body["count"] == 2
