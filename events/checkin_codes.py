@@ -34,6 +34,7 @@ __all__ = [
     "make_kiosk_code",
     "make_volunteer_code",
     "read_event_code",
+    "read_phone_code",
     "read_volunteer_code",
     "window_end",
     "window_of",
@@ -115,3 +116,15 @@ def make_volunteer_code(volunteer_id: int, at: datetime.datetime) -> str:
 def read_volunteer_code(token: str, at: datetime.datetime) -> int:
     """The volunteer a scanned personal code (phone or printed card) names. Raises CodeError."""
     return offline_codes.read_personal_code(token, at).volunteer_id
+
+
+def read_phone_code(token: str, at: datetime.datetime) -> int:
+    """The volunteer whose phone shows this rotating code; a printed card is refused ("card_not_accepted").
+
+    For spending points (points.shop): a card never expires, so whoever finds one would spend
+    its owner's points without them; at the door a manager sees who holds the card.
+    """
+    code = offline_codes.read_personal_code(token, at)
+    if code.is_card:
+        raise CodeError("card_not_accepted")
+    return code.volunteer_id

@@ -12,7 +12,8 @@ from django.conf import settings
 
 class CodeError(Exception):
     """``code`` is "token_invalid" (forged, altered, malformed, retired key), "token_expired" or
-    "card_revoked" (a printed card revoked, replaced, or signed with a retired key)."""
+    "card_revoked" (a printed card revoked, replaced, or signed with a retired key) or
+    "card_not_accepted" (a printed card where only a phone's code may serve)."""
 
     def __init__(self, code: str):
         self.code = code

@@ -134,3 +134,27 @@ def test_a_process_with_stale_cached_keys_still_accepts_a_generation_made_since(
     token = offline_codes.sign(2, volunteer.pk, 0, offline_codes.window_of(at(9)))
     assert read_volunteer_code(token, at(9)) == volunteer.pk
     assert set(offline_codes.active_public_keys()) == {1, 2}
+
+
+def test_a_card_is_refused_where_only_the_phone_code_may_serve(clock, volunteer, card):
+    """The shop takes points with the phone's code only: a card never expires, so a found card
+    would spend someone's points without them."""
+    from events.checkin_codes import read_phone_code
+
+    assert read_phone_code(make_volunteer_code(volunteer.pk, at(9)), at(9)) == volunteer.pk
+    with pytest.raises(CodeError) as error:
+        read_phone_code(offline_codes.card_code(card), at(9))
+    assert error.value.code == "card_not_accepted"
+
+
+def test_a_signature_with_other_spare_bits_is_not_another_text_of_the_same_code(clock, volunteer, card):
+    """86 base64 characters carry 4 bits more than a signature's 64 bytes: a code whose last
+    character differs only in them is refused, so one card has exactly one text."""
+    token = offline_codes.card_code(card)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(token[-1])
+    twins = [token[:-1] + alphabet[(last & ~0b1111) | bits] for bits in range(16) if (last & 0b1111) != bits]
+    assert offline_codes.unb64(twins[0].rsplit(".", 1)[1]) == offline_codes.unb64(token.rsplit(".", 1)[1])
+    for twin in twins:
+        assert refusal(twin, at(9)) == "token_invalid"
+    assert read_volunteer_code(token, at(9)) == volunteer.pk

@@ -113,7 +113,8 @@
     self.judge = function (code, action, walkIn, queued) {
       var match = CODE.exec(code);
       if (!self.pack) return Promise.resolve({ok: false, kind: "not_prepared"});
-      if (!match) return Promise.resolve({ok: false, kind: "token_invalid"});
+      // Only the canonical text of a signature, as the server (events.offline_codes.parse) accepts.
+      if (!match || b64(unb64(match[5])) !== match[5]) return Promise.resolve({ok: false, kind: "token_invalid"});
       var generation = +match[1], volunteer = +match[2], serial = +match[3], window_ = +match[4];
       var body = code.slice(0, code.lastIndexOf("."));
       return Promise.resolve(key(generation)).then(function (publicKey) {
