@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from events.models import OfflineScan, ScannerDevice
-from events.offline_scanning import OfflineScanError, resolve_conflict, revoke_device
+from events.offline_scanning import OfflineScanError, resolve_conflict, revoke_device, shown_names
 from events.offline_serializers import ResolveSerializer, reason_text
 from events.pages import AuthenticatedRequest
 from stations.scoping import is_manager
@@ -39,8 +39,10 @@ def review_queue(request: AuthenticatedRequest) -> HttpResponse:
         .order_by("scanned_at", "device_id", "counter")
     )
     page = Paginator(waiting, PER_PAGE).get_page(request.GET.get("page"))
+    names = shown_names(list(page), viewer=request.user)
     for scan in page:
         scan.reason_text = reason_text(scan.reason)
+        scan.shown_name = names.get((scan.event_id, scan.volunteer_id), "")
         # Four eyes: the page offers no buttons on the reviewer's own scans (the service refuses them anyway).
         concerned = {scan.scanned_by_id, scan.volunteer.user_id if scan.volunteer else None}
         scan.mine = request.user.pk in concerned

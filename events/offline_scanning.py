@@ -21,7 +21,7 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -34,12 +34,14 @@ from events.models import (
     OfflineScan,
     OfflineScanOutcome,
     ScannerDevice,
+    ServiceRecord,
     Signup,
     SignupStatus,
     VolunteerCard,
 )
 from stations.models import PracticeUnit
 from stations.scoping import manages
+from volunteers.models import Volunteer
 from volunteers.names import mask_name
 
 HEADER_PATTERN = re.compile(r"^(\d{1,12})\.([A-Za-z0-9_-]{20,100})$")
@@ -189,6 +191,32 @@ def offline_pack(device: ScannerDevice, event: Event, *, now: datetime.datetime)
     body["pack_version"] = hashlib.sha256(canonical.encode()).hexdigest()[:16]
     body["server_time"] = iso(now)
     return body
+
+
+def shown_names(scans: list[OfflineScan], *, viewer: User | None = None) -> dict[tuple[int, int], str]:
+    """(event, volunteer) → the name shown of a scan: in full for someone who signed up for or
+    attended that event, as at the door (events.pages), or whom ``viewer`` sees anyway
+    (``Volunteer.objects.visible_to``: their subtree's volunteers); else masked. At most four queries."""
+    pairs = {(scan.event_id, scan.volunteer_id) for scan in scans if scan.volunteer_id is not None}
+    if not pairs:
+        return {}
+    events = {event for event, _volunteer in pairs}
+    volunteers = {volunteer for _event, volunteer in pairs}
+    names = dict(Volunteer.objects.filter(pk__in=volunteers).values_list("pk", "real_name"))
+    within = Q(event__in=events, volunteer__in=volunteers)
+    known = set(
+        Signup.objects.filter(within).exclude(status=SignupStatus.CANCELLED).values_list("event_id", "volunteer_id")
+    )
+    known |= set(ServiceRecord.objects.filter(within).values_list("event_id", "volunteer_id"))
+    seen = (
+        set(Volunteer.objects.visible_to(viewer).filter(pk__in=volunteers).values_list("pk", flat=True))
+        if viewer is not None
+        else set()
+    )
+    return {
+        pair: names.get(pair[1], "") if pair in known or pair[1] in seen else mask_name(names.get(pair[1], ""))
+        for pair in pairs
+    }
 
 
 # Review -----------------------------------------------------------------------------

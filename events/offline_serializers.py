@@ -13,6 +13,7 @@ from rest_framework import serializers
 from accounts.bounded_fields import BoundedDateTimeField
 from events.choices import ScanAction
 from events.models import Event, OfflineScan, OfflineScanOutcome, ScannerDevice
+from events.offline_scanning import shown_names
 from events.services import CheckInError
 from stations.filters import ScopedChoiceFilter, SubtreeFilter
 from stations.serializers import ManagedUnitField
@@ -187,7 +188,9 @@ def reason_text(reason: str) -> str:
 class OfflineScanSerializer(serializers.ModelSerializer):
     device_name = serializers.CharField(source="device.name", read_only=True)
     event_title = serializers.CharField(source="event.title", read_only=True)
-    volunteer_name = serializers.CharField(source="volunteer.real_name", read_only=True, default="")
+    volunteer_name = serializers.SerializerMethodField(
+        help_text=_("In full for someone signed up for or at the event, or of the reader's units; else masked")
+    )
     scanned_by_name = serializers.CharField(source="scanned_by.name", read_only=True)
     reviewed_by_name = serializers.CharField(source="reviewed_by.name", read_only=True, default=None)
     reason_text = serializers.SerializerMethodField()
@@ -221,6 +224,15 @@ class OfflineScanSerializer(serializers.ModelSerializer):
             "reviewed_at",
         ]
         read_only_fields = fields
+
+    def get_volunteer_name(self, scan: OfflineScan) -> str:
+        if scan.volunteer_id is None:
+            return ""
+        names = self.context.get("names")
+        if names is None:
+            request = self.context.get("request")
+            names = shown_names([scan], viewer=request.user if request is not None else None)
+        return names.get((scan.event_id, scan.volunteer_id), "")
 
     def get_reason_text(self, scan: OfflineScan) -> str:
         return reason_text(scan.reason)

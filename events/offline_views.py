@@ -12,7 +12,6 @@ import datetime
 from typing import cast
 
 from django.conf import settings
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -25,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from events.models import Event, OfflineScan, ScannerDevice, ServiceRecord, Signup, SignupStatus
+from events.models import Event, OfflineScan, ScannerDevice
 from events.offline_scanning import (
     OfflineScanError,
     device_from_header,
@@ -33,6 +32,7 @@ from events.offline_scanning import (
     register_device,
     resolve_conflict,
     revoke_device,
+    shown_names,
 )
 from events.offline_serializers import (
     DEVICE_TIME_BOUND,
@@ -49,8 +49,6 @@ from events.offline_serializers import (
     reason_text,
 )
 from stations.permissions import IsManager
-from volunteers.models import Volunteer
-from volunteers.names import mask_name
 
 # A scan takes well under this many bytes of JSON (its code at most 200 characters): a larger
 # body is not an honest upload of OFFLINE_UPLOAD_MAX_SCANS scans.
@@ -177,23 +175,6 @@ class ScannerPackView(ScannerView):
         return Response(pack)
 
 
-def shown_names(scans: list[OfflineScan]) -> dict[tuple[int, int], str]:
-    """(event, volunteer) → the name the scanning manager is shown: in full for someone who signed
-    up for or attended that event, as at the door (events.pages), else masked. Three queries."""
-    pairs = {(scan.event_id, scan.volunteer_id) for scan in scans if scan.volunteer_id is not None}
-    if not pairs:
-        return {}
-    events = {event for event, _volunteer in pairs}
-    volunteers = {volunteer for _event, volunteer in pairs}
-    names = dict(Volunteer.objects.filter(pk__in=volunteers).values_list("pk", "real_name"))
-    within = Q(event__in=events, volunteer__in=volunteers)
-    known = set(
-        Signup.objects.filter(within).exclude(status=SignupStatus.CANCELLED).values_list("event_id", "volunteer_id")
-    )
-    known |= set(ServiceRecord.objects.filter(within).values_list("event_id", "volunteer_id"))
-    return {pair: names.get(pair[1], "") if pair in known else mask_name(names.get(pair[1], "")) for pair in pairs}
-
-
 class ScannerUploadView(ScannerView):
     """Scans a device made offline, stored once per nonce and merged into attendance
     (events.offline_merge); answered per nonce with what became of each."""
@@ -260,6 +241,13 @@ class OfflineScanViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [permissions.IsAuthenticated, IsManager]
     filterset_class = OfflineScanFilter
     ordering_fields = ["scanned_at", "uploaded_at", "device_time"]
+
+    def get_serializer(self, *args, **kwargs):
+        # The names shown for a page of scans, read once for the page (shown_names: three queries).
+        if args and "names" not in kwargs.get("context", {}):
+            scans = list(args[0]) if kwargs.get("many") else [args[0]]
+            kwargs["context"] = {**self.get_serializer_context(), "names": shown_names(scans, viewer=self.request.user)}
+        return super().get_serializer(*args, **kwargs)
 
     def get_queryset(self):
         return (

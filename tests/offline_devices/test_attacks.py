@@ -1,0 +1,79 @@
+"""Offline scanning seen by an outsider: names in the review queue, and ids no row can have."""
+
+import pytest
+from django.test import Client
+
+from tests.conftest import client_for
+from tests.events.conftest import at
+from tests.offline_devices.test_review import strict_event, upload  # noqa: F401 - fixture and helper
+
+pytestmark = pytest.mark.django_db
+
+HUGE = 10**30
+
+
+@pytest.fixture
+def stranger_scanned(device, station_manager, strict_event, far_volunteer, clock):  # noqa: F811
+    """A volunteer of another centre, not signed up, scanned offline at S1's event: refused, to review."""
+    clock.move_to(at(11, 30))
+    return upload(device, station_manager, strict_event, far_volunteer, [("in", at(9, 5))])[0]
+
+
+def test_the_queue_masks_the_name_of_someone_neither_signed_up_nor_the_reviewers(
+    stranger_scanned, center_manager, far_volunteer
+):
+    """As at the door (events.pages._name_for_manager): a full name only for someone who signed up
+    for or attended the event, or whom the reviewer manages anyway."""
+    row = client_for(center_manager).get(f"/api/v1/offline-scans/{stranger_scanned.pk}/").json()
+    assert row["volunteer_name"] == "赵*"
+    listed = client_for(center_manager).get("/api/v1/offline-scans/").json()["results"]
+    assert [row["volunteer_name"] for row in listed] == ["赵*"]
+    page = Client()
+    page.force_login(center_manager)
+    html = page.get("/scanner/review/").content.decode()
+    assert "赵*" in html and far_volunteer.real_name not in html
+
+
+def test_the_queue_names_in_full_a_volunteer_of_the_reviewers_subtree(
+    device,
+    station_manager,
+    strict_event,
+    volunteer,
+    center_manager,
+    clock,  # noqa: F811
+):
+    clock.move_to(at(11, 30))
+    scan = upload(device, station_manager, strict_event, volunteer, [("in", at(9, 5))])[0]
+    assert client_for(center_manager).get(f"/api/v1/offline-scans/{scan.pk}/").json()["volunteer_name"] == "李四"
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", f"/api/v1/scanner/events/{HUGE}/pack/"),
+        ("get", f"/api/v1/offline-scans/{HUGE}/"),
+        ("post", f"/api/v1/offline-scans/{HUGE}/accept/"),
+        ("post", f"/api/v1/offline-scans/{HUGE}/dismiss/"),
+        ("get", f"/api/v1/scanner-devices/{HUGE}/"),
+        ("post", f"/api/v1/scanner-devices/{HUGE}/revoke/"),
+        ("get", f"/api/v1/volunteer-cards/{HUGE}/"),
+        ("post", f"/api/v1/volunteer-cards/{HUGE}/revoke/"),
+        ("get", f"/cards/{HUGE}/print/"),
+        ("get", f"/events/{HUGE}/kiosk/key/"),
+        ("get", f"/events/{HUGE}/scan/manifest.webmanifest"),
+        ("post", f"/scanner/review/{HUGE}/accept/"),
+        ("post", f"/scanner/devices/{HUGE}/revoke/"),
+    ],
+)
+def test_an_id_no_row_can_have_is_a_404(method, url, headers, center_manager):
+    client = Client(**headers)
+    client.force_login(center_manager)
+    response = getattr(client, method)(url, {"note": "x", "reason": "x"} if method == "post" else None)
+    assert response.status_code == 404
+
+
+def test_a_huge_or_strange_device_header_is_a_403(center_manager, device):
+    for value in ["1" * 13 + ".x" * 20, f"{HUGE}.{'a' * 43}", f"{device.pk}.{'a' * 10_000}", "١٢.٣" + "a" * 40]:
+        client = Client(HTTP_X_SCANNER_DEVICE=value)
+        client.force_login(center_manager)
+        assert client.get("/api/v1/scanner/ping/").status_code == 403
