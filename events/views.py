@@ -297,9 +297,8 @@ class CheckInView(APIView):
     def post(self, request) -> Response:
         serializer = CheckInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        volunteer = own_volunteer(request.user)
-        record, created = services.check_in_by_code(
-            volunteer,
+        record, created = services.check_in_own_code(
+            request.user,
             serializer.validated_data["token"],
             at=timezone.now(),
             context=scan_context(request, serializer.validated_data),
