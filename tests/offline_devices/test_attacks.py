@@ -37,10 +37,10 @@ def test_the_queue_masks_the_name_of_someone_neither_signed_up_nor_the_reviewers
 def test_the_queue_names_in_full_a_volunteer_of_the_reviewers_subtree(
     device,
     station_manager,
-    strict_event,
+    strict_event,  # noqa: F811 - the fixture imported above
     volunteer,
     center_manager,
-    clock,  # noqa: F811
+    clock,
 ):
     clock.move_to(at(11, 30))
     scan = upload(device, station_manager, strict_event, volunteer, [("in", at(9, 5))])[0]
@@ -77,3 +77,15 @@ def test_a_huge_or_strange_device_header_is_a_403(center_manager, device):
         client = Client(HTTP_X_SCANNER_DEVICE=value)
         client.force_login(center_manager)
         assert client.get("/api/v1/scanner/ping/").status_code == 403
+
+
+def test_the_admin_masks_the_name_as_the_queue_does(stranger_scanned, center_manager, far_volunteer):
+    page = Client()
+    page.force_login(center_manager)
+    listing = page.get("/admin/events/offlinescan/").content.decode()
+    detail = page.get(f"/admin/events/offlinescan/{stranger_scanned.pk}/change/").content.decode()
+    for html in (listing, detail):
+        assert "赵*" in html and far_volunteer.real_name not in html
+    # Nor does its search box tell whether the masked name is someone's.
+    found = page.get("/admin/events/offlinescan/", {"q": far_volunteer.real_name}).content.decode()
+    assert f"/admin/events/offlinescan/{stranger_scanned.pk}/change/" not in found
