@@ -693,13 +693,14 @@ class ServiceRecordQuerySet(models.QuerySet):
         A record not checked out yet claims the time up to its event's end: the
         volunteer may still check out there, so no other record may claim it.
         """
+        return self.filter(self.claiming(start, end), volunteer=volunteer)
+
+    @staticmethod
+    def claiming(start: datetime.datetime, end: datetime.datetime) -> Q:
+        """The condition of ``overlapping`` without the volunteer, to combine with others in one filter."""
         checked_out = Q(checked_out_at__isnull=False, checked_out_at__gt=start)
         not_out = Q(checked_out_at__isnull=True, event__ends_at__gt=start)
-        return (
-            self.filter(volunteer=volunteer, checked_in_at__lt=end)
-            .filter(checked_out | not_out)
-            .exclude(status=RecordStatus.REJECTED)
-        )
+        return Q(checked_in_at__lt=end) & (checked_out | not_out) & ~Q(status=RecordStatus.REJECTED)
 
 
 class ServiceRecord(models.Model):

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +28,7 @@ from events.models import (
     RecordStatus,
     RefusedScan,
     ServiceRecord,
+    ServiceRecordQuerySet,
     Signup,
     SignupStatus,
     crew_of,
@@ -560,8 +561,8 @@ def _scan(
         _check_position(event, context)
     if action == ScanAction.IN:
         # This event's record and any record claiming the time a check-in would claim, at once.
-        mine = ServiceRecord.objects.filter(event=event, volunteer=volunteer)
-        records = list(mine | ServiceRecord.objects.overlapping(volunteer, at, _claimed_until(event, at, None)))
+        claiming = ServiceRecordQuerySet.claiming(at, _claimed_until(event, at, None))
+        records = list(ServiceRecord.objects.filter(Q(event=event) | claiming, volunteer=volunteer))
         record = next((r for r in records if r.event_id == event.pk), None)
         if record is not None:
             return _with_relations(record, event, volunteer), False
