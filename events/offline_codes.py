@@ -161,6 +161,24 @@ def verify(token: str, at: datetime.datetime, public_keys: dict[int, str]) -> Pe
     return code
 
 
+def signed_by_us(token: str) -> bool:
+    """Whether the code's signature is genuine under its generation's key, retired or not, its
+    window and card aside: what a reviewer needs before crediting the volunteer a code names."""
+    try:
+        code = parse(token)
+    except CodeError:
+        return False
+    key = CardKey.objects.filter(generation=code.generation).values_list("public_key", flat=True).first()
+    if key is None:
+        return False
+    body, signature = token.strip().rsplit(".", 1)
+    try:
+        Ed25519PublicKey.from_public_bytes(unb64(key)).verify(unb64(signature), body.encode())
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
 def read_personal_code(token: str, at: datetime.datetime) -> PersonalCode:
     """A scanned personal code, checked as the server can: signature by a key in use, a phone
     code's window, a card not revoked. Raises CodeError; a genuine card of a retired

@@ -63,6 +63,9 @@ class OfflineScanError(DomainError):
         "already_resolved": _("This scan has already been reviewed."),
         "self_review": _("Nobody reviews a scan they made or that concerns them: another manager must review it."),
         "no_volunteer": _("The code of this scan could not be read, so there is nobody to credit: dismiss it."),
+        "unsigned_code": _(
+            "This code's signature is not genuine: it proves nothing about the volunteer it names. Dismiss it."
+        ),
     }
     status_codes = {
         "device_missing": 403,
@@ -74,6 +77,7 @@ class OfflineScanError(DomainError):
         "already_resolved": 409,
         "self_review": 403,
         "no_volunteer": 409,
+        "unsigned_code": 409,
     }
 
 
@@ -240,6 +244,10 @@ def resolve_conflict(scan: OfflineScan, *, accept: bool, note: str, by: User, no
         raise OfflineScanError("self_review")
     if accept and scan.volunteer_id is None:
         raise OfflineScanError("no_volunteer")
+    if accept and scan.reason == "token_invalid" and not offline_codes.signed_by_us(scan.code):
+        # The merge names the volunteer a refused code claims; only a genuine signature (a window
+        # read wrongly, say) makes that claim worth crediting.
+        raise OfflineScanError("unsigned_code")
     scan.resolution = OfflineResolution.ACCEPTED if accept else OfflineResolution.DISMISSED
     scan.forced = accept
     scan.resolution_note = note

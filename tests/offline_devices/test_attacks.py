@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 
+from events.models import ServiceRecord
 from tests.conftest import client_for
 from tests.events.conftest import at
 from tests.offline_devices.test_review import strict_event, upload  # noqa: F401 - fixture and helper
@@ -89,3 +90,36 @@ def test_the_admin_masks_the_name_as_the_queue_does(stranger_scanned, center_man
     # Nor does its search box tell whether the masked name is someone's.
     found = page.get("/admin/events/offlinescan/", {"q": far_volunteer.real_name}).content.decode()
     assert f"/admin/events/offlinescan/{stranger_scanned.pk}/change/" not in found
+
+
+def test_a_code_whose_signature_fails_cannot_be_accepted_for_the_volunteer_it_names(
+    device, station_manager, event, volunteer, center_manager, clock
+):
+    """Anyone can type ``P1.1.<someone's id>.0.<window>.<anything>``: accepting it would credit
+    that person from a code that proves nothing, so it can only be dismissed."""
+    from events.offline_codes import make_phone_code
+
+    clock.move_to(at(11, 30))
+    genuine = make_phone_code(volunteer.pk, at(9, 5))
+    forged = genuine[:-86] + "A" * 86
+    scan = upload(device, station_manager, event, volunteer, [("in", at(9, 5))], code=forged)[0]
+    assert scan.reason == "token_invalid"
+    answer = client_for(center_manager).post(f"/api/v1/offline-scans/{scan.pk}/accept/", {"note": "认识他"})
+    assert answer.status_code == 409, answer.json()
+    assert not ServiceRecord.objects.filter(volunteer=volunteer).exists()
+    assert client_for(center_manager).post(f"/api/v1/offline-scans/{scan.pk}/dismiss/", {}).status_code == 200
+
+
+def test_a_genuine_code_refused_for_its_window_may_still_be_accepted(
+    device, station_manager, event, volunteer, center_manager, clock
+):
+    """A phone's code read as from a window still to come (the two phones' clocks apart) is
+    signed by us: a reviewer who knows the volunteer was there may accept it."""
+    from events.offline_codes import make_phone_code
+
+    clock.move_to(at(11, 30))
+    early = make_phone_code(volunteer.pk, at(9, 20))
+    scan = upload(device, station_manager, event, volunteer, [("in", at(9, 5))], code=early)[0]
+    assert scan.reason == "token_invalid"
+    answer = client_for(center_manager).post(f"/api/v1/offline-scans/{scan.pk}/accept/", {"note": "时钟不准"})
+    assert answer.status_code == 200, answer.json()
