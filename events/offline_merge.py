@@ -63,6 +63,19 @@ NEVER_SKIPPED = frozenset({"not_checked_in", "overlapping"})
 CLOCK_SAMPLE_WINDOW = datetime.timedelta(minutes=10)
 # Beyond this, two samples differ because the clock changed, not because one message was slower.
 MAX_NETWORK_DELAY_MS = 30_000
+# A scan the device says it made after it sent the upload carrying it (a clock stepped back by
+# a moment between the two) is put at the upload's arrival; more than this is a fabricated time.
+FUTURE_SLACK = datetime.timedelta(seconds=5)
+# Backdating without four eyes. A scanner sets both its scan times and its sent_at, and a
+# manager holds every printed card's code, so offline a manager could claim attendance at any
+# past event of theirs, approved by nobody else. Online a scan happens at the server's now, and
+# a record typed in for the past (create_manual_record) waits for a second person. So a scan
+# uploaded later than settings.OFFLINE_LATE_UPLOAD_HOURS after its (corrected) scan time makes
+# its record PENDING, whatever the event, and its history gains a LATE_UPLOAD row by the
+# scanning manager, a shaping action (events.services.SHAPING_ACTIONS) that bars them from
+# approving it. A normal upload, when the network returns the same day, changes nothing.
+LATE_UPLOAD = "late_upload"
+DEFAULT_LATE_UPLOAD_HOURS = 24
 # What online check-out logs (events.services._check_out), so the history reads the same.
 CHECK_OUT_FIELDS = ["checked_out_at", "credited_hours", "status", "flag", "reviewed_at"]
 RECORD_FIELDS = [*CHECK_OUT_FIELDS, "checked_in_at", "created_by", "client_time", "updated_at"]
@@ -165,6 +178,10 @@ def receive(
         used_counters.add(scan.counter)
         if not reason and not _within_bound(offset_ms):
             reason = "clock_skew"
+        scanned_at = scan.device_time + datetime.timedelta(milliseconds=offset_ms)
+        if not reason and scanned_at > now + FUTURE_SLACK:
+            # Online a scan is never later than the server's now; this one claims to be.
+            reason = "clock_skew"
         rows.append(
             OfflineScan(
                 device=device,
@@ -177,7 +194,8 @@ def receive(
                 walk_in=scan.walk_in,
                 device_time=scan.device_time,
                 # Kept even beyond the bound: the best guess a reviewer accepting the scan goes by.
-                scanned_at=scan.device_time + datetime.timedelta(milliseconds=offset_ms),
+                # Never after its arrival, so not even an accepted scan makes a record in the future.
+                scanned_at=min(scanned_at, now),
                 uploaded_at=now,
                 scanned_by=by,
                 outcome=OfflineScanOutcome.CONFLICT if reason else OfflineScanOutcome.PENDING,
@@ -294,6 +312,8 @@ class _World:
     walked_in: dict[tuple[int, int], datetime.datetime] = field(default_factory=dict)  # places given, when
     stored: dict[tuple[int, int], dict] = field(default_factory=dict)  # fixed records' values as loaded
     merged: dict[int, ServiceRecord | None] = field(default_factory=dict)  # scan id → its record now
+    late: dict[tuple[int, int], set[int]] = field(default_factory=dict)  # who shaped it by a late upload
+    late_logged: set[tuple[int, int]] = field(default_factory=set)  # (record, user) LATE_UPLOAD rows stored
 
 
 def _walk_in_rivals(volunteer_ids: set[int]) -> set[int]:
@@ -380,10 +400,17 @@ def _load_world(
         crews |= set(members.values_list("team_id", "volunteer_id"))
         leaders = Team.objects.filter(pk__in=teams, leader_id__in=volunteers).values_list("pk", "leader_id")
         crews |= {(team, leader) for team, leader in leaders if leader is not None}
+    # A late upload's row bars its scanner from approving, but the record stays the scans' own.
+    by_people = [action for action in SHAPING_ACTIONS if action != LATE_UPLOAD]
     shaped = set(
         RecordChange.objects.filter(
-            record__volunteer_id__in=volunteers, action__in=SHAPING_ACTIONS, changed_by__isnull=False
+            record__volunteer_id__in=volunteers, action__in=by_people, changed_by__isnull=False
         ).values_list("record_id", flat=True)
+    )
+    late_logged = set(
+        RecordChange.objects.filter(
+            record__volunteer_id__in=volunteers, action=LATE_UPLOAD, changed_by__isnull=False
+        ).values_list("record_id", "changed_by_id")
     )
     untouched = {r.pk for r in stored if r.reviewed_by_id is None and r.pk not in shaped}
     derived = {r.pk for r in stored if r.method == Method.OFFLINE_QR and r.pk in untouched}
@@ -407,6 +434,7 @@ def _load_world(
         fixed={key for key, r in records.items() if r.pk not in derived},
         untouched={key for key, r in records.items() if r.pk in untouched},
         places_taken={pk: places.get(pk, 0) for pk in walk_in_events},
+        late_logged=late_logged,
     )
 
 
@@ -483,10 +511,11 @@ def _apply(world: _World, scan: OfflineScan, *, skip: str) -> tuple[str, tuple[i
         return OfflineScanOutcome.NO_EFFECT, key
     if scan.forced:
         world.forced.add(key)
+    _note_late(world, key, scan, at)
     record.checked_out_at = at
     record.credited_hours = event.credited_hours(record.checked_in_at, at)
     record.flag = ""
-    if event.approval_required or key in world.forced:
+    if event.approval_required or key in world.forced or key in world.late:
         record.status, record.reviewed_at = RecordStatus.PENDING, None
     else:
         record.status, record.reviewed_at = RecordStatus.APPROVED, at
@@ -524,6 +553,7 @@ def _check_in(
         world.places_taken[event.pk] = world.places_taken.get(event.pk, 0) + 1
     if scan.forced:
         world.forced.add(key)
+    _note_late(world, key, scan, at)
     record = ServiceRecord(
         event=event,
         volunteer=volunteer,
@@ -536,6 +566,13 @@ def _check_in(
     )
     world.records[key] = record
     world.by_volunteer[volunteer.pk].append(record)
+
+
+def _note_late(world: _World, key: tuple[int, int], scan: OfflineScan, at: datetime.datetime) -> None:
+    """Remember who set the record's times by a scan uploaded late (see LATE_UPLOAD)."""
+    hours = getattr(settings, "OFFLINE_LATE_UPLOAD_HOURS", DEFAULT_LATE_UPLOAD_HOURS)
+    if scan.uploaded_at - at > datetime.timedelta(hours=hours):
+        world.late.setdefault(key, set()).add(scan.scanned_by_id)
 
 
 def _overlaps(
@@ -572,12 +609,16 @@ def _write(
     now: datetime.datetime,
 ) -> None:
     """Bring the database to the replay's result in bulk: records, history, places, scans, statistics."""
-    gone = [record.pk for key, record in owned.items() if key not in world.records]
+    gone = [record for key, record in owned.items() if key not in world.records]
     if gone:
         # Records no ordered run of the scans makes (an earlier scan, uploaded later, overlaps
         # them): their history only described what the merge had derived; the scans stay.
-        RecordChange.objects.filter(record_id__in=gone).delete()
-        ServiceRecord.objects.filter(pk__in=gone).delete()
+        # Nothing rests on them (_protected: no points paid, no certificate), but an approved
+        # one is in the statistics, which must take its hours out.
+        ids = [record.pk for record in gone]
+        RecordChange.objects.filter(record_id__in=ids).delete()
+        ServiceRecord.objects.filter(pk__in=ids).delete()
+        _hours_changed([], [counted(record) for record in gone])
     created: list[ServiceRecord] = []
     updated: list[ServiceRecord] = []
     history: list[RecordChange] = []
@@ -619,6 +660,7 @@ def _write(
             history.extend(_history(world, (record.event_id, record.volunteer_id), record, {**empty, "flag": ""}))
     if updated:
         ServiceRecord.objects.bulk_update(updated, RECORD_FIELDS)
+    history.extend(_late_history(world))
     RecordChange.objects.bulk_create(history)
     _write_places(world, signups, now=now)
     changed = []
@@ -704,6 +746,21 @@ def _history(world: _World, key: tuple[int, int], record: ServiceRecord, old: di
                 changed_by_id=world.out_by.get(key),
             )
         )
+    return rows
+
+
+def _late_history(world: _World) -> list[RecordChange]:
+    """A LATE_UPLOAD row per record and manager whose late scan set its times, once each."""
+    rows = []
+    for key, users in world.late.items():
+        record = world.records[key]
+        for user_id in sorted(users):
+            if (record.pk, user_id) in world.late_logged:
+                continue
+            times = {"checked_in_at": record.checked_in_at, "checked_out_at": record.checked_out_at}
+            rows.append(
+                RecordChange(record=record, action=LATE_UPLOAD, old={}, new=_jsonable(times), changed_by_id=user_id)
+            )
     return rows
 
 
