@@ -158,3 +158,23 @@ def test_a_signature_with_other_spare_bits_is_not_another_text_of_the_same_code(
     for twin in twins:
         assert refusal(twin, at(9)) == "token_invalid"
     assert read_volunteer_code(token, at(9)) == volunteer.pk
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "P1." + "9" * 100_000,
+        "P1.1.١٢.0.1.".ljust(100, "A"),
+        "P1.99999.999999999999.999999999.999999999999." + "A" * 86,
+        "P1.1.1.0.1." + "A" * 86 + "\x00",
+        "P1.1.1.0.1.\ud800" + "A" * 85,
+        "😀" * 50_000,
+    ],
+)
+def test_a_huge_malformed_or_unicode_code_is_only_invalid(clock, volunteer, token):
+    from events.checkin_codes import read_event_code
+
+    assert refusal(token, at(9)) == "token_invalid"
+    with pytest.raises(CodeError):
+        read_event_code(token, at(9))

@@ -123,3 +123,20 @@ def test_a_genuine_code_refused_for_its_window_may_still_be_accepted(
     assert scan.reason == "token_invalid"
     answer = client_for(center_manager).post(f"/api/v1/offline-scans/{scan.pk}/accept/", {"note": "时钟不准"})
     assert answer.status_code == 200, answer.json()
+
+
+def test_a_manager_cannot_accept_a_scan_about_themselves(device, station_manager, strict_event, clock):  # noqa: F811
+    """A manager who also volunteers, scanned by a colleague, does not accept their own conflict."""
+    from stations.models import UnitManager
+    from tests.conftest import make_volunteer
+
+    person = make_volunteer(strict_event.unit, "钱七")
+    UnitManager.objects.create(user=person.user, unit=strict_event.unit.parent)
+    clock.move_to(at(11, 30))
+    scan = upload(device, station_manager, strict_event, person, [("in", at(9, 5))])[0]
+    answer = client_for(person.user).post(f"/api/v1/offline-scans/{scan.pk}/accept/", {"note": "我在场"})
+    assert answer.status_code == 403 and answer.json()["code"] == "self_review"
+    page = Client()
+    page.force_login(person.user)
+    page.post(f"/scanner/review/{scan.pk}/accept/", {"note": "我在场"})
+    assert not ServiceRecord.objects.filter(volunteer=person).exists()
