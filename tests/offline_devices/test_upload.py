@@ -163,6 +163,7 @@ def test_a_phone_whose_clock_is_days_off_is_stored_and_sent_to_review(phone, eve
         ({"nonce": "short"}, "nonce"),
         ({"nonce": "has spaces in it"}, "nonce"),
         ({"nonce": "x" * 33}, "nonce"),
+        ({"nonce": "abcdefgh١"}, "nonce"),
         ({"counter": 0}, "counter"),
         ({"counter": 2**53 + 1}, "counter"),
         ({"counter": "many"}, "counter"),
