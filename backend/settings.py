@@ -388,6 +388,9 @@ CARD_SIGNING_SECRET = os.getenv("CARD_SIGNING_SECRET", "") or SECRET_KEY
 OFFLINE_CLOCK_BOUND_SECONDS = envint("OFFLINE_CLOCK_BOUND_SECONDS", 600)
 # The most scans one upload may carry; a device sends a longer queue in several uploads.
 OFFLINE_UPLOAD_MAX_SCANS = envint("OFFLINE_UPLOAD_MAX_SCANS", 1000)
+# An offline scan uploaded this many hours after its time is the device's word alone (it sets its own clock):
+# the record it shapes waits for approval by someone other than its scanner, as a manual record does.
+OFFLINE_LATE_UPLOAD_HOURS = envint("OFFLINE_LATE_UPLOAD_HOURS", 24)
 # Star levels (星级) by approved lifetime hours: 1 to 5 stars.
 STAR_THRESHOLDS_HOURS = [int(h) for h in envlist("STAR_THRESHOLDS_HOURS", "100,300,600,1000,1500")]
 # Statistics: the annual service hours a volunteer is expected to reach (summary endpoint).

@@ -648,6 +648,7 @@ def approval_notice(record: ServiceRecord, user) -> str | None:
         "served": gettext("You served in this record, so you cannot approve it."),
         "entered": gettext("You entered this record, so you cannot approve it."),
         "corrected": gettext("You corrected this record's times, so you cannot approve it."),
+        "scanned_late": gettext("You scanned this record offline and uploaded it late, so you cannot approve it."),
     }[bar]
     return f"{because}{who_approves(record, user)}"
 

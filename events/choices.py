@@ -31,3 +31,6 @@ class ChangeAction(models.TextChoices):
     CORRECT_TIMES = "correct_times", _("Times corrected")
     MANUAL_CREATE = "manual_create", _("Entered manually")
     AUTO_CLOSE = "auto_close", _("Closed automatically (no check-out)")
+    # An offline scan uploaded long after its time set the record's times (events.offline_merge):
+    # the device claimed that time, so its scanner may not approve the record.
+    LATE_UPLOAD = "late_upload", _("Scanned offline, uploaded late")

@@ -671,7 +671,7 @@ def _check_out(record: ServiceRecord, *, at: datetime.datetime, by: User | None)
 # Review -------------------------------------------------------------------------------
 
 # History actions by which a person shaped a record's times; they may not approve it.
-SHAPING_ACTIONS = (ChangeAction.MANUAL_CREATE, ChangeAction.CORRECT_TIMES)
+SHAPING_ACTIONS = (ChangeAction.MANUAL_CREATE, ChangeAction.CORRECT_TIMES, ChangeAction.LATE_UPLOAD)
 # Manual and corrected times stay near the event: hours only count inside the
 # schedule anyway, and a far-off interval would only block the volunteer's other records.
 TIME_SLACK = datetime.timedelta(days=1)
@@ -773,7 +773,7 @@ def excluded_reviewers(record: ServiceRecord) -> set[int]:
 
 def review_bar(record: ServiceRecord, user: User) -> str | None:
     """Why the four-eyes rule keeps ``user`` from approving the record: "served", "entered",
-    "corrected", or None when it does not (scoping aside: who reaches the record is asked elsewhere)."""
+    "scanned_late", "corrected", or None when it does not (scoping aside: who reaches the record is asked elsewhere)."""
     if record.volunteer.user_id == user.pk:
         return "served"
     if record.method == Method.MANUAL and record.created_by_id == user.pk:
@@ -782,6 +782,8 @@ def review_bar(record: ServiceRecord, user: User) -> str | None:
     actions = set(shaped)
     if ChangeAction.MANUAL_CREATE in actions:
         return "entered"
+    if ChangeAction.LATE_UPLOAD in actions:
+        return "scanned_late"
     if actions:
         return "corrected"
     return None
