@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -370,23 +370,7 @@ def check_in_by_code(
     the record and whether it was created. Refusals raise CheckInError and are
     stored as RefusedScan for fraud review.
     """
-    return _check_in_by_code(Volunteer.objects.filter(pk=volunteer.pk), token, at=at, context=context, walk_in=walk_in)
-
-
-def check_in_own_code(
-    user: User, token: str, *, at: datetime.datetime, context: ScanContext = ScanContext(), walk_in: bool = False
-) -> tuple[ServiceRecord, bool]:
-    """check_in_by_code for the user's own volunteer profile, found by the scan's row lock itself.
-
-    Raises EventError("no_volunteer_profile") for a user who is no volunteer.
-    """
-    return _check_in_by_code(Volunteer.objects.filter(user=user), token, at=at, context=context, walk_in=walk_in)
-
-
-def _check_in_by_code(
-    volunteers: QuerySet[Volunteer], token: str, *, at: datetime.datetime, context: ScanContext, walk_in: bool
-) -> tuple[ServiceRecord, bool]:
-    scanned = _Scanned(None)
+    scanned = _Scanned(volunteer)
     try:
         try:
             code = read_event_code(token, at)
@@ -395,27 +379,20 @@ def _check_in_by_code(
         scanned.action = code.action
         return _retrying_a_lost_insert(
             lambda: _scan_event_code(
-                volunteers, code.event_id, code.action, scanned, at=at, context=context, walk_in=walk_in
+                volunteer, code.event_id, code.action, scanned, at=at, context=context, walk_in=walk_in
             )
         )
     except CheckInError as error:
-        # The scan's transaction has rolled back by now; the refusal is kept on its own. A code
-        # refused before the lock has not read the volunteer yet.
-        volunteer = scanned.volunteer or _volunteer_of(volunteers)
-        _store_refusal(error, volunteer=volunteer, event=scanned.event, action=scanned.action, at=at, context=context)
+        # The scan's transaction has rolled back by now; the refusal is kept on its own.
+        _store_refusal(
+            error, volunteer=scanned.volunteer, event=scanned.event, action=scanned.action, at=at, context=context
+        )
         raise
-
-
-def _volunteer_of(volunteers: QuerySet[Volunteer]) -> Volunteer:
-    volunteer = volunteers.first()
-    if volunteer is None:
-        raise EventError("no_volunteer_profile")
-    return volunteer
 
 
 @transaction.atomic
 def _scan_event_code(
-    volunteers: QuerySet[Volunteer],
+    volunteer: Volunteer,
     event_id: int,
     action: ScanAction,
     scanned: _Scanned,
@@ -424,8 +401,7 @@ def _scan_event_code(
     context: ScanContext,
     walk_in: bool,
 ) -> tuple[ServiceRecord, bool]:
-    # The volunteer's row is found and locked in one statement.
-    volunteer = scanned.volunteer = _volunteer_of(volunteers.select_for_update())
+    volunteer = scanned.volunteer = _lock_volunteer(volunteer)
     # The event is read once, under the volunteer's lock: a service order's visit may move its
     # window meanwhile (orders.services locks its attendees' rows before moving it).
     event = next(iter(Event.objects.raw(_SCANNED_EVENT, [volunteer.pk, SignupStatus.CONFIRMED, event_id])), None)

@@ -297,8 +297,9 @@ class CheckInView(APIView):
     def post(self, request) -> Response:
         serializer = CheckInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        record, created = services.check_in_own_code(
-            request.user,
+        volunteer = own_volunteer(request.user)
+        record, created = services.check_in_by_code(
+            volunteer,
             serializer.validated_data["token"],
             at=timezone.now(),
             context=scan_context(request, serializer.validated_data),

@@ -128,12 +128,12 @@ def scan_statements(client, event, action: str) -> list[str]:
     return [query["sql"].split(" ", 1)[0] for query in captured]
 
 
-def test_a_check_in_by_event_code_costs_five_statements_and_check_out_seven(scanning_volunteer):
-    """Authentication (token, user and password stamp in one), then the volunteer found by its row
-    lock, the event with the volunteer's place, the records deciding the scan, and one write. The test
-    runs inside a transaction, so the scan's own shows as SAVEPOINT and RELEASE (BEGIN and COMMIT live)."""
+def test_a_check_in_by_event_code_costs_six_statements_and_check_out_eight(scanning_volunteer):
+    """Authentication (token, user and password stamp in one), the volunteer, then under its lock the
+    event with the volunteer's place, the records deciding the scan, and one write. The test runs
+    inside a transaction, so the scan's own shows as SAVEPOINT and RELEASE (BEGIN and COMMIT live)."""
     client, event = scanning_volunteer
-    reads = ["SELECT", "SAVEPOINT", "SELECT", "SELECT", "SELECT"]
+    reads = ["SELECT", "SELECT", "SAVEPOINT", "SELECT", "SELECT", "SELECT"]
     assert scan_statements(client, event, "in") == [*reads, "INSERT", "RELEASE"]
     assert scan_statements(client, event, "in") == [*reads, "RELEASE"]
     # Check-out also asks whether another record claims the attended time, then writes the
