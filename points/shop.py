@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AnyUser, User
-from events.checkin_codes import CodeError, read_volunteer_code
+from events.checkin_codes import CodeError, read_phone_code
 from points import ledger
 from points.errors import PointsError
 from points.models import (
@@ -254,9 +254,10 @@ def redeem(
 def redeem_by_personal_code(
     item: ShopItem, token: str, *, by: User, quantity: int = 1, at: datetime.datetime
 ) -> Redemption:
-    """Redeem for the volunteer whose rotating personal code (events.checkin_codes) was scanned."""
+    """Redeem for the volunteer whose phone shows the rotating personal code (events.checkin_codes);
+    a printed card never expires, so a found one would spend its owner's points: refused."""
     try:
-        volunteer_id = read_volunteer_code(token, at)
+        volunteer_id = read_phone_code(token, at)
     except CodeError:
         raise PointsError("code_invalid") from None
     volunteer = Volunteer.objects.select_related("home_station", "user").filter(pk=volunteer_id).first()

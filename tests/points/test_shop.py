@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from events import card_services, offline_codes
 from events.checkin_codes import make_volunteer_code
 from points import ledger, shop
 from points.errors import PointsError
@@ -324,3 +325,10 @@ def test_only_the_shops_keepers_receive_and_count_stock(rice, other_station_mana
             shop.count_stock(rice, 0, by=outsider, note="x")
     rice.refresh_from_db()
     assert rice.stock == 3
+
+
+def test_a_printed_card_spends_no_points(rice, volunteer, station_manager):
+    give_points(volunteer, "100")
+    card = card_services.issue_card(volunteer, station_manager)
+    with pytest.raises(PointsError, match="code_invalid"):
+        shop.redeem_by_personal_code(rice, offline_codes.card_code(card), by=station_manager, at=timezone.now())
