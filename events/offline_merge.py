@@ -74,8 +74,7 @@ FUTURE_SLACK = datetime.timedelta(seconds=5)
 # its record PENDING, whatever the event, and its history gains a LATE_UPLOAD row by the
 # scanning manager, a shaping action (events.services.SHAPING_ACTIONS) that bars them from
 # approving it. A normal upload, when the network returns the same day, changes nothing.
-LATE_UPLOAD = "late_upload"
-DEFAULT_LATE_UPLOAD_HOURS = 24
+LATE_UPLOAD = ChangeAction.LATE_UPLOAD
 # What online check-out logs (events.services._check_out), so the history reads the same.
 CHECK_OUT_FIELDS = ["checked_out_at", "credited_hours", "status", "flag", "reviewed_at"]
 RECORD_FIELDS = [*CHECK_OUT_FIELDS, "checked_in_at", "created_by", "client_time", "updated_at"]
@@ -570,8 +569,7 @@ def _check_in(
 
 def _note_late(world: _World, key: tuple[int, int], scan: OfflineScan, at: datetime.datetime) -> None:
     """Remember who set the record's times by a scan uploaded late (see LATE_UPLOAD)."""
-    hours = getattr(settings, "OFFLINE_LATE_UPLOAD_HOURS", DEFAULT_LATE_UPLOAD_HOURS)
-    if scan.uploaded_at - at > datetime.timedelta(hours=hours):
+    if scan.uploaded_at - at > datetime.timedelta(hours=settings.OFFLINE_LATE_UPLOAD_HOURS):
         world.late.setdefault(key, set()).add(scan.scanned_by_id)
 
 

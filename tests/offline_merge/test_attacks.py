@@ -10,6 +10,7 @@ from events.card_services import issue_card
 from events.models import OfflineScan, OfflineScanOutcome, RecordChange, RecordStatus, ServiceRecord
 from events.offline_codes import card_code
 from events.offline_merge import LATE_UPLOAD, IncomingScan
+from events.services import excluded_reviewers, review_bar
 from events.signals import hours_changed
 from tests.offline_merge.scan_log import at
 from tests.offline_merge.test_receive import NOW, Scanner, record_of
@@ -69,6 +70,15 @@ def test_an_upload_the_same_evening_is_approved_as_online(world, settings):
     record = record_of(world, 1, 0)
     assert record.status == RecordStatus.APPROVED
     assert not record.history.filter(action=LATE_UPLOAD).exists()
+
+
+def test_the_scanner_of_a_late_upload_may_not_approve_it(world, settings):
+    settings.OFFLINE_LATE_UPLOAD_HOURS = 24
+    scanner = Scanner(world)
+    scanner.send([scanner.scan(0, 1, "in", at(10, 5)), scanner.scan(0, 1, "out", at(11, 50))], now=DAYS_LATER)
+    record = record_of(world, 1, 0)
+    assert review_bar(record, world.manager) == "scanned_late"
+    assert world.manager.pk in excluded_reviewers(record)
 
 
 # The future ------------------------------------------------------------------------------------
