@@ -73,7 +73,9 @@ FUTURE_SLACK = datetime.timedelta(seconds=5)
 # uploaded later than settings.OFFLINE_LATE_UPLOAD_HOURS after its (corrected) scan time makes
 # its record PENDING, whatever the event, and its history gains a LATE_UPLOAD row by the
 # scanning manager, a shaping action (events.services.SHAPING_ACTIONS) that bars them from
-# approving it. A normal upload, when the network returns the same day, changes nothing.
+# approving it; and the merge replays late scans after all timely ones, so a made-up past scan
+# never takes the place of attendance uploaded in time (it is refused as overlapping, for
+# review). A normal upload, when the network returns the same day, changes nothing.
 LATE_UPLOAD = ChangeAction.LATE_UPLOAD
 # What online check-out logs (events.services._check_out), so the history reads the same.
 CHECK_OUT_FIELDS = ["checked_out_at", "credited_hours", "status", "flag", "reviewed_at"]
@@ -361,9 +363,11 @@ def merge(volunteer_ids: set[int], *, now: datetime.datetime) -> None:
         return
     ids = _walk_in_rivals(set(volunteer_ids))
     volunteers = {v.pk: v for v in Volunteer.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    # Late scans come after all timely ones (see LATE_UPLOAD): one made up for the past cannot
+    # take the place of attendance already uploaded in time; it is refused (overlapping) instead.
     scans = sorted(
         OfflineScan.objects.filter(volunteer_id__in=volunteers, scanned_at__isnull=False),
-        key=lambda scan: (scan.scanned_at, scan.device_id, scan.counter, scan.pk),
+        key=lambda scan: (_is_late(scan), scan.scanned_at, scan.device_id, scan.counter, scan.pk),
     )
     stored = list(ServiceRecord.objects.filter(volunteer_id__in=volunteers))
     events = {e.pk: e for e in Event.objects.filter(pk__in={s.event_id for s in scans} | {r.event_id for r in stored})}
@@ -510,7 +514,7 @@ def _apply(world: _World, scan: OfflineScan, *, skip: str) -> tuple[str, tuple[i
         return OfflineScanOutcome.NO_EFFECT, key
     if scan.forced:
         world.forced.add(key)
-    _note_late(world, key, scan, at)
+    _note_late(world, key, scan)
     record.checked_out_at = at
     record.credited_hours = event.credited_hours(record.checked_in_at, at)
     record.flag = ""
@@ -552,7 +556,7 @@ def _check_in(
         world.places_taken[event.pk] = world.places_taken.get(event.pk, 0) + 1
     if scan.forced:
         world.forced.add(key)
-    _note_late(world, key, scan, at)
+    _note_late(world, key, scan)
     record = ServiceRecord(
         event=event,
         volunteer=volunteer,
@@ -567,9 +571,15 @@ def _check_in(
     world.by_volunteer[volunteer.pk].append(record)
 
 
-def _note_late(world: _World, key: tuple[int, int], scan: OfflineScan, at: datetime.datetime) -> None:
+def _is_late(scan: OfflineScan) -> bool:
+    """Uploaded longer after its scan time than an honest scanner waits for the network."""
+    late_after = datetime.timedelta(hours=settings.OFFLINE_LATE_UPLOAD_HOURS)
+    return scan.scanned_at is not None and scan.uploaded_at - scan.scanned_at > late_after
+
+
+def _note_late(world: _World, key: tuple[int, int], scan: OfflineScan) -> None:
     """Remember who set the record's times by a scan uploaded late (see LATE_UPLOAD)."""
-    if scan.uploaded_at - at > datetime.timedelta(hours=settings.OFFLINE_LATE_UPLOAD_HOURS):
+    if _is_late(scan):
         world.late.setdefault(key, set()).add(scan.scanned_by_id)
 
 

@@ -53,6 +53,18 @@ def test_a_late_check_out_of_a_timely_record_makes_it_wait_too(world, settings):
     assert list(record.history.filter(action=LATE_UPLOAD).values_list("changed_by", flat=True)) == [world.manager.pk]
 
 
+def test_a_late_scan_does_not_take_the_place_of_attendance_uploaded_in_time(world, settings):
+    settings.OFFLINE_LATE_UPLOAD_HOURS = 24
+    first, second = Scanner(world, 0), Scanner(world, 1)
+    first.send([first.scan(0, 1, "in", at(10, 10)), first.scan(0, 1, "out", at(11, 0))])
+    # Days later, a scan at the overlapping event 0 made up for 09:30 would take event 1's place online.
+    result = second.send([second.scan(0, 0, "in", at(9, 30))], now=DAYS_LATER)
+    assert (result.scans[0].outcome, result.scans[0].reason) == (OfflineScanOutcome.CONFLICT, "overlapping")
+    record = record_of(world, 1, 0)
+    assert (record.checked_out_at, record.status) == (at(11, 0), RecordStatus.APPROVED)
+    assert record_of(world, 0, 0) is None
+
+
 def test_a_late_upload_row_does_not_make_the_record_a_persons_work(world, settings):
     # The row bars the scanner from approving; the record is still the scans' own, and a later
     # earlier scan may still take its place as online.
