@@ -40,7 +40,7 @@ from events.models import (
     VolunteerCard,
 )
 from stations.models import PracticeUnit
-from stations.scoping import manages
+from stations.scoping import is_under, manages
 from volunteers.models import Volunteer
 from volunteers.names import mask_name
 
@@ -136,7 +136,7 @@ def device_from_header(value: str, *, at: datetime.datetime) -> ScannerDevice:
 
 def device_covers(device: ScannerDevice, event: Event) -> bool:
     """Whether the event is organised by the device's unit or a unit below it."""
-    return event.unit.path.startswith(device.unit.path)
+    return is_under(event.unit, device.unit)
 
 
 # The offline pack -------------------------------------------------------------------

@@ -16,6 +16,7 @@ from events.models import Event, OfflineScan, OfflineScanOutcome, ScannerDevice
 from events.offline_scanning import shown_names
 from events.services import CheckInError
 from stations.filters import ScopedChoiceFilter, SubtreeFilter
+from stations.scoping import under
 from stations.serializers import ManagedUnitField
 
 # Scans and uploads are dated by the device; a clock further off than this is broken, not drifting.
@@ -129,7 +130,7 @@ class UploadSerializer(serializers.Serializer):
         wanted = {scan["event"] for scan in scans}
         allowed = set(
             Event.objects.run_by(user)
-            .filter(pk__in=wanted, unit__path__startswith=device.unit.path)
+            .filter(under(device.unit, "unit__path"), pk__in=wanted)
             .values_list("pk", flat=True)
         )
         # Keyed by the scan's index, as REST framework's ListField reports its items' own errors.

@@ -26,6 +26,8 @@ from tests.reports import rollup_reference
 from tests.reports.rollups import assert_rollups_match, day, expected
 from volunteers.models import Volunteer
 
+CENT = Decimal("0.01")
+
 STATIONS = ["S1", "S2", "S3", "S4"]
 EVENT_UNITS = ["S1", "S2", "I1", "C", "S3", "S4", "C2", "I2"]
 CATEGORIES = [ServiceCategory.ENVIRONMENT, ServiceCategory.CULTURE, ServiceCategory.THEORY]
@@ -210,10 +212,11 @@ def one_by_one(reach, level: str, month: datetime.date, since: datetime.date) ->
     rows: dict = defaultdict(dict)
     for row in rollup_reference.registered_by_unit(reach.unit, level, until_year=month.year):
         rows[row.path]["registered"] = row.volunteers
+    # SQLite sums decimals as floats (0.670000000000001): hours are compared to the cent, as shown.
     for row in rollup_reference.hours_by_unit(reach, level, month, month):
-        rows[row.path]["month_hours"] = row.hours
+        rows[row.path]["month_hours"] = row.hours.quantize(CENT)
     for row in rollup_reference.hours_by_unit(reach, level, month.replace(month=1), month):
-        rows[row.path]["year_hours"] = row.hours
+        rows[row.path]["year_hours"] = row.hours.quantize(CENT)
     for row in rollup_reference.hours_by_unit(reach, "station", month, month):
         served = rows[row.path[:depth]]
         served["served_stations"] = served.get("served_stations", 0) + 1
