@@ -1,4 +1,6 @@
-"""The admin's date boxes take the dates the API takes (1900-01-01 to 2100-12-31, accounts/bounded_fields.py)."""
+"""The admin's date boxes take the dates the API takes (1900-01-01 to 2100-12-31, accounts/bounded_fields.py).
+
+The fixed dates are the event day's: tests/admin/conftest.py's autouse ``after_the_event`` freezes the clock."""
 
 import datetime
 

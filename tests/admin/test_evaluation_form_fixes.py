@@ -1,5 +1,7 @@
 """The evaluation form: one mistake shows one message (never the database constraint's name), the constraint
-speaks Chinese, and guests who served at the manager's units are evaluated as through the API."""
+speaks Chinese, and guests who served at the manager's units are evaluated as through the API.
+
+The fixed dates are the event day's: tests/admin/conftest.py's autouse ``after_the_event`` freezes the clock."""
 
 import pytest
 from django.core.exceptions import ValidationError

@@ -12,6 +12,7 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+import time_machine
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,6 +22,13 @@ from reports.statistics import hours
 from reports.statistics.hours import hours_report
 from tests.conftest import make_manager, make_volunteer
 from tests.stats.conftest import local, make_event, record
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with time_machine.travel(datetime.datetime(2027, 6, 1, 12, tzinfo=datetime.UTC), tick=False):
+        yield
+
 
 DAYS = [datetime.date(2026, 1, 1) + datetime.timedelta(days=n) for n in range(0, 400, 23)]
 CATEGORIES = [ServiceCategory.ENVIRONMENT, ServiceCategory.CULTURE, ServiceCategory.THEORY]
